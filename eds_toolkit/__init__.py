@@ -1,0 +1,1 @@
+"""eds_toolkit package."""

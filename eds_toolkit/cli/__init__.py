@@ -1,0 +1,64 @@
+"""The ``eds`` command line: one click group per area, options named the same everywhere.
+
+Exit status: 0 done, 1 refused, 2 bad input (click's own usage errors are 2 as well).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from eds_toolkit.home import ensure_home
+
+
+class Context:
+    """What every command gets: the instance directory."""
+
+    def __init__(self, home: Path | None) -> None:
+        self._home = home
+
+    @property
+    def home(self) -> Path:
+        return ensure_home(self._home)
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group()
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="EDS_HOME",
+    help="Instance directory (database, CA files). Default: $EDS_HOME or ~/.local/share/eds-toolkit.",
+)
+@click.pass_context
+def main(ctx: click.Context, home: Path | None) -> None:
+    """eds-toolkit: remote issuance of electronic digital signatures."""
+    ctx.obj = Context(home)
+
+
+def _register() -> None:
+    from eds_toolkit.cli import (
+        agent_commands,
+        ca_commands,
+        citizens_commands,
+        identify_commands,
+        keystore_commands,
+        serve_commands,
+    )
+
+    for module in (
+        ca_commands,
+        keystore_commands,
+        citizens_commands,
+        serve_commands,
+        identify_commands,
+        agent_commands,
+    ):
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register()

@@ -1,0 +1,7 @@
+"""`eds identify` commands."""
+
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []

@@ -1,0 +1,7 @@
+"""`eds serve` commands."""
+
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []

@@ -1,0 +1,51 @@
+import datetime as dt
+
+import pytest
+
+from ca.iin import InvalidIIN, check_digit, is_valid_iin, make_iin, parse_iin
+
+
+def test_made_iin_passes_and_carries_birth_date_and_sex():
+    iin = make_iin(dt.date(1990, 5, 17), "F", 1)
+    parsed = parse_iin(iin)
+    assert parsed.birth_date == dt.date(1990, 5, 17)
+    assert parsed.sex == "F"
+
+
+@pytest.mark.parametrize(
+    "value, reason",
+    [
+        ("12345678901", "12 digits"),
+        ("12345678901a", "12 digits"),
+        ("901317312343", "birth date"),
+        ("900517712343", "7th digit"),
+    ],
+)
+def test_malformed_iin_is_refused_with_reason(value, reason):
+    with pytest.raises(InvalidIIN, match=reason):
+        parse_iin(value)
+
+
+def test_wrong_check_digit_is_refused():
+    good = make_iin(dt.date(1985, 1, 2), "M", 42)
+    bad = good[:11] + str((int(good[11]) + 1) % 10)
+    assert is_valid_iin(good)
+    with pytest.raises(InvalidIIN, match="check digit"):
+        parse_iin(bad)
+
+
+def test_second_weights_are_used_when_the_first_give_ten():
+    # find 11 digits whose first-weight sum is 10 mod 11 and check the second pass decides
+    for n in range(100_000):
+        head = f"900101300{n:02d}"[:11] if n < 100 else f"9001013{n:04d}"
+        first = sum(int(c) * w for c, w in zip(head, range(1, 12))) % 11
+        if first == 10:
+            second = sum(int(c) * w for c, w in zip(head, (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2))) % 11
+            assert check_digit(head) == (None if second == 10 else second)
+            return
+    pytest.fail("no such IIN found")
+
+
+def test_national_ca_test_iin_fails_check_digit_but_parses_when_not_enforced():
+    assert not is_valid_iin("123456789011")
+    assert parse_iin("123456789011", enforce_check_digit=False).value == "123456789011"

@@ -1,0 +1,1 @@
+"""webcam_flow package."""
