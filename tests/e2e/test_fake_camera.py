@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from .browser import data_url_bytes, wait_for
-from .camera import read_y4m, shared_file, video_frames, write_y4m
+from .camera import bounced, read_y4m, shared_file, video_frames, write_y4m
 
 SAME_PERSON = 0.6  # face_recognition's usual tolerance; MANIFEST: same person 0.08-0.52, others 0.70-0.95
 
@@ -62,6 +62,15 @@ def test_y4m_round_trip_keeps_the_pictures(tmp_path: Path):
     # 4:2:0 subsampling loses some colour detail, not the picture.
     worst = max(float(np.mean(cv2.absdiff(a, b))) for a, b in zip(frames, back, strict=True))
     assert worst < 4.0
+
+
+def test_bounced_video_loops_without_a_jump():
+    frames = bounced(video_frames(shared_file("video/liveportrait_d18.mp4"), 60, 201))
+    assert len(frames) == 141 + 139
+    looped = [*frames, frames[0]]
+    steps = [float(np.mean(cv2.absdiff(a, b))) for a, b in zip(looped, looped[1:], strict=False)]
+    # A plain loop of d18 jumps by 4.8 at the wrap; neighbouring frames differ by at most 1.6.
+    assert max(steps) < 2.0
 
 
 def test_y4m_writer_refuses_odd_sizes_and_mixed_frames(tmp_path: Path):
