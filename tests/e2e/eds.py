@@ -1,0 +1,107 @@
+"""Starting the project's own processes for the browser: `eds serve` and `eds agent`, on loopback."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from .services import ServiceProcess, free_port
+
+EDS = Path(sys.executable).parent / "eds"
+"""The venv's `eds` console script (the same interpreter runs the tests)."""
+
+
+def serve_command(port: int) -> list[str]:
+    return [str(EDS), "serve", "--host", "127.0.0.1", "--port", str(port)]
+
+
+def serve_env(home: Path, port: int, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`eds serve` on its embedded defaults in ``home``, SMS codes written to <home>/outbox.jsonl."""
+    return {
+        "EDS_HOME": str(home),
+        "EDS_SMS_GATEWAY": "outbox",
+        "EDS_BASE_URL": f"http://127.0.0.1:{port}",
+        **(extra or {}),
+    }
+
+
+def start_eds_serve(
+    start_process: Callable[..., ServiceProcess], home: Path, extra_env: Mapping[str, str] | None = None
+) -> ServiceProcess:
+    """`eds serve` on a free port with its instance directory in ``home``; answers GET / before returning.
+
+    The first start makes a test CA, so the wait is generous.
+    """
+    port = free_port()
+    return start_process(
+        "eds-serve",
+        serve_command(port),
+        port=port,
+        env=serve_env(home, port, extra_env),
+        http_path="/",
+        timeout=90,
+    )
+
+
+def start_eds_agent(
+    start_process: Callable[..., ServiceProcess],
+    home: Path,
+    *,
+    origin: str,
+    store: Path,
+    password_file: Path,
+) -> ServiceProcess:
+    """`eds agent --no-tls --yes` on a free port, trusting only ``origin``, keys in ``store``."""
+    port = free_port()
+    command = [
+        str(EDS),
+        "agent",
+        "--port",
+        str(port),
+        "--origin",
+        origin,
+        "--no-tls",
+        "--yes",
+        "--store",
+        str(store),
+        "--password-file",
+        str(password_file),
+    ]
+    return start_process(
+        "eds-agent", command, port=port, env={"EDS_HOME": str(home)}, http_path=None, timeout=30
+    )
+
+
+def wait_for_code(outbox: Path, phone: str, after: int = 0, timeout: float = 10.0) -> str:
+    """The newest one-time code recorded for ``phone`` in the outbox, among entries after index ``after``."""
+    from eds_toolkit.sms import read_outbox
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if outbox.exists():
+            entries = [e for e in read_outbox(outbox)[after:] if _digits(e["phone"]) == _digits(phone)]
+            for entry in reversed(entries):
+                code = _code_in(entry["text"])
+                if code:
+                    return code
+        time.sleep(0.1)
+    raise TimeoutError(f"no SMS code for {phone} arrived in {outbox} within {timeout:.0f} s")
+
+
+def outbox_size(outbox: Path) -> int:
+    from eds_toolkit.sms import read_outbox
+
+    return len(read_outbox(outbox)) if outbox.exists() else 0
+
+
+def _digits(phone: str) -> str:
+    return "".join(ch for ch in phone if ch.isdigit())[-10:]
+
+
+def _code_in(text: str) -> str | None:
+    import re
+
+    match = re.search(r"\b(\d{4,8})\b", text)
+    return match.group(1) if match else None
