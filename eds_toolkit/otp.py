@@ -1,0 +1,329 @@
+"""One-time SMS codes: 6 digits, valid 5 minutes, single use, 5 wrong tries, resends throttled.
+
+Codes are stored only as HMAC-SHA256 under a server secret (``configure(secret)`` once at start-up, or
+``secret=`` per call) and compared in constant time. A newer code replaces the older ones.
+
+Transactions: ``issue_code`` and ``verify_code`` change the session but never commit. The caller
+commits in both the success and the failure case, because a wrong try must still count::
+
+    try:
+        verify_code(session, enrolment_id=eid, purpose="login", code=entered, clock=clock)
+    except OtpError:
+        session.commit()      # keeps the attempts counter; the enrolment state is unchanged
+        raise
+    ...move the enrolment forward...
+    session.commit()
+
+For ``issue_code``: issue, send the SMS, then commit; if sending raises, roll back (the code never
+existed, so the citizen may ask again at once).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import math
+import secrets
+
+from sqlalchemy import Index, Integer, String, func, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from eds_toolkit.citizens.phone import normalise_phone
+from eds_toolkit.clock import Clock, UtcDateTime
+from eds_toolkit.db import Base
+
+CODE_DIGITS = 6
+CODE_TTL = dt.timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+RESEND_INTERVAL = dt.timedelta(seconds=60)
+MAX_CODES_PER_HOUR = 5
+PURPOSES = ("login", "phone")
+
+_secret: bytes | None = None
+
+
+class OneTimeCode(Base):
+    """An issued code: only its keyed hash is kept."""
+
+    __tablename__ = "one_time_codes"
+    __table_args__ = (Index("ix_one_time_codes_enrolment_purpose", "enrolment_id", "purpose", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    enrolment_id: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(16))
+    phone: Mapped[str] = mapped_column(String(16))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class OtpError(Exception):
+    """A code step refused; ``.code`` is a stable reason for pages and the API, ``.params`` its numbers."""
+
+    code = "otp_error"
+
+    def __init__(self, message: str, **params: int) -> None:
+        super().__init__(message)
+        self.params = params
+
+
+class CodeWrong(OtpError):
+    code = "code_wrong"
+
+    def __init__(self, remaining: int) -> None:
+        super().__init__(f"The code is wrong: {remaining} tries left.", remaining=remaining)
+        self.remaining = remaining
+
+
+class CodeMalformed(OtpError):
+    """Not 6 digits: refused without counting a try."""
+
+    code = "code_malformed"
+
+    def __init__(self) -> None:
+        super().__init__(f"The code is {CODE_DIGITS} digits.")
+
+
+class CodeExpired(OtpError):
+    code = "code_expired"
+
+    def __init__(self) -> None:
+        super().__init__("The code has expired: ask for a new one.")
+
+
+class CodeAlreadyUsed(OtpError):
+    code = "code_already_used"
+
+    def __init__(self) -> None:
+        super().__init__("This code was already used: ask for a new one.")
+
+
+class NoActiveCode(OtpError):
+    code = "no_active_code"
+
+    def __init__(self) -> None:
+        super().__init__("No code was sent yet: ask for a code.")
+
+
+class TooManyAttempts(OtpError):
+    code = "too_many_attempts"
+
+    def __init__(self) -> None:
+        super().__init__(f"{MAX_ATTEMPTS} wrong tries: this code no longer works, ask for a new one.")
+
+
+class ResendTooSoon(OtpError):
+    code = "resend_too_soon"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"A new code can be sent in {retry_after} seconds.", retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+class TooManyResends(OtpError):
+    code = "too_many_resends"
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = max(1, math.ceil(retry_after / 60))
+        super().__init__(
+            f"{MAX_CODES_PER_HOUR} codes were sent in the last hour: try again in {minutes} minutes.",
+            retry_after=retry_after,
+        )
+        self.retry_after = retry_after
+
+
+class OtpNotConfigured(RuntimeError):
+    """No server secret for hashing codes was configured."""
+
+
+def configure(secret: str | bytes) -> None:
+    """Set the server secret codes are hashed under (at least 16 bytes; the same on every worker)."""
+    global _secret
+    _secret = _as_key(secret)
+
+
+def issue_code(
+    session: Session,
+    *,
+    enrolment_id: str,
+    purpose: str,
+    phone: str,
+    clock: Clock,
+    secret: str | bytes | None = None,
+) -> tuple[OneTimeCode, str]:
+    """A new code for ``enrolment_id`` + ``purpose`` sent to ``phone``: the row (flushed) and the code.
+
+    Raises ResendTooSoon within 60 s of the previous code, TooManyResends after 5 codes in an hour.
+    Earlier codes stop working. Commits nothing (see the module docstring).
+    """
+    key = _key(secret)
+    _check_purpose(purpose)
+    number = normalise_phone(phone)
+    now = clock.now()
+    recent = session.scalars(
+        select(OneTimeCode.created_at)
+        .where(
+            OneTimeCode.enrolment_id == enrolment_id,
+            OneTimeCode.purpose == purpose,
+            OneTimeCode.created_at > now - dt.timedelta(hours=1),
+        )
+        .order_by(OneTimeCode.created_at)
+    ).all()
+    if recent:
+        since_last = now - recent[-1]
+        if since_last < RESEND_INTERVAL:
+            raise ResendTooSoon(math.ceil((RESEND_INTERVAL - since_last).total_seconds()))
+        if len(recent) >= MAX_CODES_PER_HOUR:
+            window_frees = recent[-MAX_CODES_PER_HOUR] + dt.timedelta(hours=1)
+            raise TooManyResends(math.ceil((window_frees - now).total_seconds()))
+    session.execute(
+        update(OneTimeCode)
+        .where(
+            OneTimeCode.enrolment_id == enrolment_id,
+            OneTimeCode.purpose == purpose,
+            OneTimeCode.used_at.is_(None),
+            OneTimeCode.expires_at > now,
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    row = OneTimeCode(
+        enrolment_id=enrolment_id,
+        purpose=purpose,
+        phone=number,
+        code_hash=_hash(key, enrolment_id, purpose, number, code),
+        created_at=now,
+        expires_at=now + CODE_TTL,
+        attempts=0,
+    )
+    session.add(row)
+    session.flush()
+    return row, code
+
+
+def verify_code(
+    session: Session,
+    *,
+    enrolment_id: str,
+    purpose: str,
+    code: str,
+    clock: Clock,
+    secret: str | bytes | None = None,
+) -> OneTimeCode:
+    """Check ``code`` against the latest code of ``enrolment_id`` + ``purpose`` and mark it used.
+
+    Raises CodeMalformed, NoActiveCode, CodeAlreadyUsed, TooManyAttempts, CodeExpired or
+    CodeWrong(remaining); the 5th wrong try raises TooManyAttempts. Commits nothing: the caller
+    commits even on failure so the attempts counter persists (see the module docstring).
+    """
+    key = _key(secret)
+    _check_purpose(purpose)
+    entered = "".join((code or "").split()).replace("-", "")
+    if len(entered) != CODE_DIGITS or not entered.isascii() or not entered.isdigit():
+        raise CodeMalformed()
+    row = session.scalars(
+        select(OneTimeCode)
+        .where(OneTimeCode.enrolment_id == enrolment_id, OneTimeCode.purpose == purpose)
+        .order_by(OneTimeCode.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        raise NoActiveCode()
+    session.refresh(row)
+    now = clock.now()
+    _raise_if_unusable(row, now)
+    expected = _hash(key, enrolment_id, purpose, row.phone, entered)
+    if hmac.compare_digest(expected.encode(), row.code_hash.encode()):
+        # Conditional update: of two requests racing with the right code, only one wins.
+        won = session.execute(
+            update(OneTimeCode)
+            .where(
+                OneTimeCode.id == row.id,
+                OneTimeCode.used_at.is_(None),
+                OneTimeCode.attempts < MAX_ATTEMPTS,
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        session.refresh(row)
+        if not won:
+            _raise_if_unusable(row, now)
+            raise CodeAlreadyUsed()
+        return row
+    session.execute(
+        update(OneTimeCode)
+        .where(OneTimeCode.id == row.id, OneTimeCode.attempts < MAX_ATTEMPTS)
+        .values(attempts=OneTimeCode.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(row)
+    remaining = MAX_ATTEMPTS - row.attempts
+    if remaining <= 0:
+        raise TooManyAttempts()
+    raise CodeWrong(remaining)
+
+
+def codes_sent_since(session: Session, *, enrolment_id: str, purpose: str, since: dt.datetime) -> int:
+    """How many codes were issued for ``enrolment_id`` + ``purpose`` since ``since``."""
+    return session.scalar(
+        select(func.count())
+        .select_from(OneTimeCode)
+        .where(
+            OneTimeCode.enrolment_id == enrolment_id,
+            OneTimeCode.purpose == purpose,
+            OneTimeCode.created_at >= since,
+        )
+    )
+
+
+_SMS_TEXTS = {
+    "en": "Your one-time code: {code}. Valid for 5 minutes. Never tell it to anyone.",
+    "kk": "Бір реттік код: {code}. 5 минут жарамды. Кодты ешкімге айтпаңыз.",
+    "ru": "Одноразовый код: {code}. Действует 5 минут. Никому не сообщайте код.",
+}
+
+
+def sms_text(code: str, *, language: str = "en") -> str:
+    """The SMS body for ``code`` in ``language`` (en, kk, ru; others fall back to English). Never log it."""
+    if len(code) != CODE_DIGITS or not code.isdigit():
+        raise ValueError("sms_text needs a 6-digit code")
+    base = (language or "en").split("-")[0].split("_")[0].lower()
+    return _SMS_TEXTS.get(base, _SMS_TEXTS["en"]).format(code=code)
+
+
+def _raise_if_unusable(row: OneTimeCode, now: dt.datetime) -> None:
+    if row.used_at is not None:
+        raise CodeAlreadyUsed()
+    if row.attempts >= MAX_ATTEMPTS:
+        raise TooManyAttempts()
+    if now >= row.expires_at:
+        raise CodeExpired()
+
+
+def _check_purpose(purpose: str) -> None:
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose must be one of {', '.join(PURPOSES)}, not {purpose!r}")
+
+
+def _hash(key: bytes, enrolment_id: str, purpose: str, phone: str, code: str) -> str:
+    message = "\x1f".join((enrolment_id, purpose, phone, code)).encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _key(secret: str | bytes | None) -> bytes:
+    if secret is not None:
+        return _as_key(secret)
+    if _secret is None:
+        raise OtpNotConfigured("no OTP secret: call eds_toolkit.otp.configure(secret) at start-up")
+    return _secret
+
+
+def _as_key(secret: str | bytes) -> bytes:
+    key = secret.encode() if isinstance(secret, str) else bytes(secret)
+    if len(key) < 16:
+        raise ValueError("the OTP secret must be at least 16 bytes")
+    return key
