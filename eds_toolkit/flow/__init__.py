@@ -1,0 +1,33 @@
+"""The citizen flow: one function per step, shared by the HTML pages and the JSON API."""
+
+from eds_toolkit.flow.errors import FlowError
+from eds_toolkit.flow.identification import advance_identification, fail_identification, mark_identified
+from eds_toolkit.flow.issuance import IssuedPair, ServerKeystores, issue_on_server, issue_with_csrs
+from eds_toolkit.flow.machine import FlowContext, State
+from eds_toolkit.flow.phone import confirm_phone, register_phone
+from eds_toolkit.flow.pin_step import set_pin
+from eds_toolkit.flow.start import Started, resend_code, start, submit_code
+from eds_toolkit.flow.status import EnrolmentView, authenticate, describe
+
+__all__ = [
+    "EnrolmentView",
+    "FlowContext",
+    "FlowError",
+    "IssuedPair",
+    "ServerKeystores",
+    "Started",
+    "State",
+    "advance_identification",
+    "authenticate",
+    "confirm_phone",
+    "describe",
+    "fail_identification",
+    "issue_on_server",
+    "issue_with_csrs",
+    "mark_identified",
+    "register_phone",
+    "resend_code",
+    "set_pin",
+    "start",
+    "submit_code",
+]

@@ -1,0 +1,55 @@
+"""Glue between the flow and the OTP/SMS components: send a code, translate OTP refusals."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from eds_toolkit import otp
+from eds_toolkit.flow.errors import CodeRefused, FlowError, InvalidInput, ServiceUnavailable, TooManyRequests
+from eds_toolkit.flow.machine import FlowContext
+from eds_toolkit.sms import SmsDeliveryError
+
+NOWHERE = "+77000000000"  # the code of an IIN with no phone in the base is made but never sent
+
+
+def check_code_format(code: str) -> str:
+    """Six digits, else a clear refusal that does not count as a try."""
+    code = (code or "").strip()
+    if len(code) != 6 or not code.isascii() or not code.isdigit():
+        raise InvalidInput("The code from the SMS is 6 digits.", code="code_format")
+    return code
+
+
+def send_new_code(
+    ctx: FlowContext, session: Session, *, enrolment_id: str, purpose: str, phone: str | None, language: str
+) -> None:
+    """Issue a code and send it by SMS from 1414. With no phone the code is made but sent nowhere.
+
+    Making a code even when there is no phone keeps the answers (and throttling) the same whether
+    or not the IIN is in the mobile-citizens base.
+    """
+    try:
+        _row, code = otp.issue_code(
+            session, enrolment_id=enrolment_id, purpose=purpose, phone=phone or NOWHERE, clock=ctx.clock
+        )
+    except otp.OtpError as error:
+        raise translate_otp_error(error) from None
+    if phone:
+        try:
+            ctx.sms.send(phone, otp.sms_text(code, language=language), sender="1414")
+        except SmsDeliveryError:
+            raise ServiceUnavailable(
+                "We could not send the SMS right now. Nothing was changed; please try again in a few minutes.",
+                code="sms_failed",
+            ) from None
+
+
+def translate_otp_error(error: Exception) -> FlowError:
+    """An OTP refusal as a flow refusal with the same code and message."""
+    code = getattr(error, "code", None) or "code_refused"
+    if isinstance(error, otp.ResendTooSoon | otp.TooManyResends):
+        retry_after = getattr(error, "retry_after", None)
+        return TooManyRequests(str(error), code=code, retry_after=retry_after)
+    if isinstance(error, otp.CodeWrong):
+        return CodeRefused(str(error), code=code, remaining=getattr(error, "remaining", None))
+    return CodeRefused(str(error), code=code)

@@ -1,0 +1,93 @@
+"""Refusals of the flow: each has a stable ``code``, an HTTP status and a message the page shows."""
+
+from __future__ import annotations
+
+
+class FlowError(Exception):
+    """Base refusal. ``str(e)`` is a message a citizen can act on; ``code`` is stable for clients."""
+
+    status = 400
+    code = "bad_request"
+    title = "Request refused"
+
+    def __init__(self, message: str, *, code: str | None = None, **extra: object) -> None:
+        super().__init__(message)
+        if code:
+            self.code = code
+        self.extra = extra
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+class InvalidInput(FlowError):
+    """The input is malformed or breaks a rule (IIN, phone, PIN, CSR, password)."""
+
+    status = 422
+    code = "invalid_input"
+    title = "Invalid input"
+
+
+class CodeRefused(FlowError):
+    """The SMS code is wrong, expired, used, or has had too many tries."""
+
+    status = 422
+    code = "code_refused"
+    title = "Code refused"
+
+
+class NotFound(FlowError):
+    """No such enrolment (or not yours)."""
+
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class StepOutOfOrder(FlowError):
+    """The enrolment is not in a state where this step is allowed."""
+
+    status = 409
+    code = "step_out_of_order"
+    title = "Step not allowed now"
+
+
+class ConcurrentChange(FlowError):
+    """Another request (a second tab) moved the enrolment first."""
+
+    status = 409
+    code = "concurrent_change"
+    title = "Changed elsewhere"
+
+
+class EnrolmentExpired(FlowError):
+    """The enrolment ran past its lifetime; the citizen starts again."""
+
+    status = 409
+    code = "enrolment_expired"
+    title = "Enrolment expired"
+
+
+class AlreadyIssued(FlowError):
+    """This enrolment already has its certificate pair."""
+
+    status = 409
+    code = "already_issued"
+    title = "Already issued"
+
+
+class TooManyRequests(FlowError):
+    """Throttled: resend too soon, too many resends, sign-in locked."""
+
+    status = 429
+    code = "too_many_requests"
+    title = "Too many requests"
+
+
+class ServiceUnavailable(FlowError):
+    """An outside service failed (SMS gateway, CA not initialised); nothing was changed."""
+
+    status = 503
+    code = "service_unavailable"
+    title = "Service unavailable"

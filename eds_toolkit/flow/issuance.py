@@ -1,0 +1,179 @@
+"""Step 6: exactly one AUTH+SIGN pair per enrolment, from the citizen's CSRs or from keys made here.
+
+Both certificates are issued in the same transaction that moves the enrolment to ``issued``
+(with a compare-and-set), and the CA store's UNIQUE(enrolment_id, profile) backs it: a retry
+after a failure, or a second tab, never gets a second pair.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives import serialization
+
+from ca.errors import CAError, IssuanceRefused
+from ca.person import Identification, VerifiedPerson
+from ca.profiles import Profile
+from eds_toolkit.flow.errors import AlreadyIssued, InvalidInput, ServiceUnavailable
+from eds_toolkit.flow.machine import FlowContext, State, load_for_step, refusals_audited, transition
+
+MAX_CSR_BYTES = 16 * 1024
+
+
+@dataclass(frozen=True)
+class IssuedPair:
+    """The two certificates (PEM) with the chain (issuing CA, then root), and their serials."""
+
+    auth_pem: bytes
+    sign_pem: bytes
+    chain_pem: bytes
+    auth_serial: str
+    sign_serial: str
+
+
+@dataclass(frozen=True)
+class ServerKeystores:
+    """The zip with the two .p12 files, made once and never kept."""
+
+    zip_bytes: bytes
+    filenames: tuple[str, str]
+    pair: IssuedPair
+
+
+def _person(ctx: FlowContext, iin: str) -> VerifiedPerson:
+    record = ctx.citizens.lookup(iin)
+    if record is None:
+        raise ServiceUnavailable(
+            "Your records were not found in the citizens register. Please visit a service centre.",
+            code="not_in_register",
+        )
+    return VerifiedPerson(
+        iin=record.iin,
+        surname=record.surname,
+        given_name=record.given_name,
+        patronymic=record.patronymic or None,
+        identification=Identification.REMOTE_DIGITAL_ID,
+    )
+
+
+def _issue_pair(
+    ctx: FlowContext,
+    enrolment_id: str,
+    csrs: dict[Profile, bytes],
+    *,
+    action: str,
+    client_address: str | None,
+) -> IssuedPair:
+    with ctx.session() as session:
+        enrolment = load_for_step(ctx, session, enrolment_id, {State.PIN_SET})
+        person = _person(ctx, enrolment.iin)
+        try:
+            authority = ctx.ca()
+        except CAError as error:
+            raise ServiceUnavailable(
+                "The certification authority is not available right now. Nothing was issued; try again later.",
+                code="ca_unavailable",
+            ) from error
+        transition(
+            ctx,
+            session,
+            enrolment,
+            State.ISSUED,
+            action=action,
+            client_address=client_address,
+            issued_at=ctx.now(),
+        )
+        issued = {}
+        try:
+            for profile in (Profile.AUTH, Profile.SIGN):
+                issued[profile] = authority.issue(
+                    csrs[profile], person, profile, enrolment_id=enrolment.id, session=session
+                )
+        except IssuanceRefused as error:
+            session.rollback()
+            if error.code == "already_issued":
+                raise AlreadyIssued(
+                    "The certificates for this enrolment were already issued. Sign in to your cabinet to see them."
+                ) from None
+            raise InvalidInput(f"{profile.name} request refused: {error}", code=error.code) from None
+        session.commit()
+        return IssuedPair(
+            auth_pem=issued[Profile.AUTH].pem(),
+            sign_pem=issued[Profile.SIGN].pem(),
+            chain_pem=authority.chain_pem(),
+            auth_serial=issued[Profile.AUTH].record.serial,
+            sign_serial=issued[Profile.SIGN].record.serial,
+        )
+
+
+def _csr_bytes(value: str | bytes | None, profile: Profile) -> bytes:
+    data = value.encode() if isinstance(value, str) else (value or b"")
+    if not data.strip():
+        raise InvalidInput(f"The {profile.name} certificate request (CSR) is missing.", code="csr_missing")
+    if len(data) > MAX_CSR_BYTES:
+        raise InvalidInput(f"The {profile.name} certificate request is too large.", code="csr_too_large")
+    return data
+
+
+@refusals_audited("issue_with_csrs")
+def issue_with_csrs(
+    ctx: FlowContext,
+    enrolment_id: str,
+    auth_csr_pem: str | bytes,
+    sign_csr_pem: str | bytes,
+    *,
+    client_address: str | None = None,
+) -> IssuedPair:
+    """Issue from the two CSRs made on the citizen's side (``eds keystore new``); subject from the base."""
+    csrs = {
+        Profile.AUTH: _csr_bytes(auth_csr_pem, Profile.AUTH),
+        Profile.SIGN: _csr_bytes(sign_csr_pem, Profile.SIGN),
+    }
+    return _issue_pair(ctx, enrolment_id, csrs, action="issue_with_csrs", client_address=client_address)
+
+
+@refusals_audited("issue_on_server")
+def issue_on_server(
+    ctx: FlowContext, enrolment_id: str, password: str, *, client_address: str | None = None
+) -> ServerKeystores:
+    """Make both key pairs here, issue, and return the two password-protected .p12 files in a zip.
+
+    The keys exist only in this call: nothing but the certificates is stored.
+    """
+    from keystore import build_csr, build_keystore, check_password, generate_private_key, keystore_filename
+    from keystore.errors import WeakPassword
+
+    with ctx.session() as session:
+        enrolment = load_for_step(ctx, session, enrolment_id, {State.PIN_SET})
+        iin = enrolment.iin
+    try:
+        check_password(password or "", iin=iin)
+    except WeakPassword as error:
+        raise InvalidInput(str(error), code="weak_password") from None
+    person = _person(ctx, iin)
+    keys = {profile: generate_private_key("rsa2048") for profile in (Profile.AUTH, Profile.SIGN)}
+    csrs = {
+        profile: build_csr(
+            key,
+            iin=person.iin,
+            surname=person.surname,
+            given_name=person.given_name,
+            patronymic=person.patronymic,
+        ).public_bytes(serialization.Encoding.PEM)
+        for profile, key in keys.items()
+    }
+    pair = _issue_pair(ctx, enrolment_id, csrs, action="issue_on_server", client_address=client_address)
+    from cryptography import x509
+
+    chain = x509.load_pem_x509_certificates(pair.chain_pem)
+    buffer = io.BytesIO()
+    names = []
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for profile, pem in ((Profile.AUTH, pair.auth_pem), (Profile.SIGN, pair.sign_pem)):
+            certificate = x509.load_pem_x509_certificate(pem)
+            name = keystore_filename(certificate)
+            archive.writestr(name, build_keystore(keys[profile], certificate, chain, password))
+            names.append(name)
+    return ServerKeystores(zip_bytes=buffer.getvalue(), filenames=(names[0], names[1]), pair=pair)

@@ -1,0 +1,65 @@
+"""Tables of the citizen flow: enrolments (the state machine), audit events, Digital ID accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from eds_toolkit.clock import UtcDateTime
+from eds_toolkit.db import Base
+
+
+class Enrolment(Base):
+    """One citizen's remote issuance. ``version`` backs the compare-and-set of every transition."""
+
+    __tablename__ = "enrolments"
+
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)
+    iin: Mapped[str] = mapped_column(String(12), index=True)
+    state: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)  # the confirmed (or base) phone
+    pending_phone: Mapped[str | None] = mapped_column(String(20), nullable=True)  # awaiting confirmation
+    phone_source: Mapped[str | None] = mapped_column(String(12), nullable=True)  # "base" | "registered"
+    api_token_hash: Mapped[str] = mapped_column(String(64))
+    failure_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    issued_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class AuditEvent(Base):
+    """Who did what, when, from where. Never holds a code, PIN, password or key."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_enrolment_at", "enrolment_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    enrolment_id: Mapped[str | None] = mapped_column(
+        String(43), ForeignKey("enrolments.id", ondelete="CASCADE"), nullable=True
+    )
+    iin_hash: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(12))  # "ok" | "refused"
+    from_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    to_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    client_address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class DigitalIdAccount(Base):
+    """The citizen's Digital ID account: the PIN (argon2 hash only) and its sign-in attempt counter."""
+
+    __tablename__ = "digital_id_accounts"
+
+    iin: Mapped[str] = mapped_column(String(12), primary_key=True)
+    pin_hash: Mapped[str] = mapped_column(String(255))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

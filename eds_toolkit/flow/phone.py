@@ -1,0 +1,76 @@
+"""Step 3: register (or re-register) a phone number for the IIN, confirmed by a code sent to it."""
+
+from __future__ import annotations
+
+from eds_toolkit import otp
+from eds_toolkit.citizens import InvalidPhone, normalise_phone
+from eds_toolkit.flow.codes import check_code_format, send_new_code, translate_otp_error
+from eds_toolkit.flow.errors import InvalidInput, StepOutOfOrder
+from eds_toolkit.flow.machine import FlowContext, State, load_for_step, refusals_audited, transition
+from eds_toolkit.flow.models import Enrolment
+
+
+@refusals_audited("register_phone")
+def register_phone(
+    ctx: FlowContext,
+    enrolment_id: str,
+    phone: str,
+    *,
+    client_address: str | None = None,
+    language: str = "en",
+) -> Enrolment:
+    """Send a confirmation code to ``phone``; the number is kept as pending until confirmed."""
+    try:
+        phone = normalise_phone(phone)
+    except InvalidPhone as error:
+        raise InvalidInput(str(error), code="invalid_phone") from None
+    with ctx.session() as session:
+        enrolment = load_for_step(ctx, session, enrolment_id, {State.STARTED})
+        transition(
+            ctx,
+            session,
+            enrolment,
+            State.STARTED,
+            action="register_phone",
+            client_address=client_address,
+            pending_phone=phone,
+        )
+        send_new_code(
+            ctx, session, enrolment_id=enrolment.id, purpose="phone", phone=phone, language=language
+        )
+        session.commit()
+        return enrolment
+
+
+@refusals_audited("confirm_phone")
+def confirm_phone(
+    ctx: FlowContext, enrolment_id: str, code: str, *, client_address: str | None = None
+) -> Enrolment:
+    """Check the code sent to the new number: the phone is confirmed for this enrolment.
+
+    The number is written into the mobile-citizens base only once the citizen is identified
+    (at the PIN step), so a phone alone can never re-register someone else's IIN.
+    """
+    code = check_code_format(code)
+    with ctx.session() as session:
+        enrolment = load_for_step(ctx, session, enrolment_id, {State.STARTED})
+        if not enrolment.pending_phone:
+            raise StepOutOfOrder("Enter your new phone number first; we will send a code to it.")
+        try:
+            otp.verify_code(session, enrolment_id=enrolment.id, purpose="phone", code=code, clock=ctx.clock)
+        except otp.OtpError as error:
+            session.commit()  # keep the tries counter
+            raise translate_otp_error(error) from None
+        transition(
+            ctx,
+            session,
+            enrolment,
+            State.PHONE_CONFIRMED,
+            action="confirm_phone",
+            client_address=client_address,
+            phone=enrolment.pending_phone,
+            phone_source="registered",
+            pending_phone=None,
+        )
+        session.commit()
+        return enrolment

@@ -1,0 +1,145 @@
+"""Step 1 and 2: the IIN starts an enrolment, the SMS code confirms the phone in the base."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from ca.iin import InvalidIIN, parse_iin
+from eds_toolkit import otp
+from eds_toolkit.flow.codes import check_code_format, send_new_code, translate_otp_error
+from eds_toolkit.flow.errors import InvalidInput, ServiceUnavailable
+from eds_toolkit.flow.machine import (
+    FlowContext,
+    State,
+    audit,
+    load_for_step,
+    refusals_audited,
+    token_hash,
+    transition,
+)
+from eds_toolkit.flow.models import Enrolment
+
+START_MESSAGE = (
+    "If this IIN has a phone number in the mobile-citizens base, we sent a code from 1414 to it. "
+    "No code? Register your phone number instead."
+)
+
+
+@dataclass(frozen=True)
+class Started:
+    """A new enrolment and the bearer token API clients use for it (shown once, stored hashed)."""
+
+    enrolment: Enrolment
+    api_token: str
+
+
+def start(ctx: FlowContext, iin: str, *, client_address: str | None = None, language: str = "en") -> Started:
+    """Validate the IIN, look it up, create the enrolment and send a code if the base has a phone.
+
+    The answer is the same whether or not the IIN is in the base (no enumeration).
+    """
+    try:
+        iin = parse_iin(iin).value
+    except InvalidIIN as error:
+        raise InvalidInput(str(error), code="invalid_iin") from None
+    try:
+        record = ctx.citizens.lookup(iin)
+    except Exception as error:  # an external registry that fails: the citizen sees it, nothing is stored
+        raise ServiceUnavailable(
+            "The citizens register is not answering right now. Please try again in a few minutes.",
+            code="registry_unavailable",
+        ) from error
+    phone = record.phone if record is not None and record.phone else None
+    now = ctx.now()
+    token = secrets.token_urlsafe(32)
+    with ctx.session() as session:
+        enrolment = Enrolment(
+            id=secrets.token_urlsafe(24),
+            iin=iin,
+            state=str(State.STARTED),
+            version=1,
+            phone=phone,
+            phone_source="base" if phone else None,
+            api_token_hash=token_hash(token),
+            created_at=now,
+            updated_at=now,
+            expires_at=now + dt.timedelta(seconds=ctx.enrolment_ttl),
+        )
+        session.add(enrolment)
+        session.flush()
+        audit(
+            ctx,
+            session,
+            enrolment_id=enrolment.id,
+            iin=iin,
+            action="start",
+            outcome="ok",
+            to_state=str(State.STARTED),
+            client_address=client_address,
+        )
+        send_new_code(
+            ctx, session, enrolment_id=enrolment.id, purpose="login", phone=phone, language=language
+        )
+        session.commit()
+    return Started(enrolment=enrolment, api_token=token)
+
+
+@refusals_audited("submit_code")
+def submit_code(
+    ctx: FlowContext, enrolment_id: str, code: str, *, client_address: str | None = None
+) -> Enrolment:
+    """Check the SMS code (single use, 5 tries, 5 minutes): the phone in the base is confirmed."""
+    code = check_code_format(code)
+    with ctx.session() as session:
+        enrolment = load_for_step(ctx, session, enrolment_id, {State.STARTED})
+        if enrolment.pending_phone:
+            raise InvalidInput(
+                "You asked to register a new phone number: enter the code sent to that number instead.",
+                code="code_for_new_phone_expected",
+            )
+        try:
+            otp.verify_code(session, enrolment_id=enrolment.id, purpose="login", code=code, clock=ctx.clock)
+        except otp.OtpError as error:
+            session.commit()  # the tries counter must persist even though the step is refused
+            raise translate_otp_error(error) from None
+        transition(
+            ctx,
+            session,
+            enrolment,
+            State.PHONE_CONFIRMED,
+            action="submit_code",
+            client_address=client_address,
+        )
+        session.commit()
+        return enrolment
+
+
+@refusals_audited("resend_code")
+def resend_code(
+    ctx: FlowContext, enrolment_id: str, *, client_address: str | None = None, language: str = "en"
+) -> Enrolment:
+    """A new code (the previous one stops working); throttled: not within a minute, a few an hour."""
+    with ctx.session() as session:
+        enrolment = load_for_step(ctx, session, enrolment_id, {State.STARTED})
+        if enrolment.pending_phone:
+            purpose, phone = "phone", enrolment.pending_phone
+        else:
+            purpose, phone = "login", enrolment.phone
+        send_new_code(
+            ctx, session, enrolment_id=enrolment.id, purpose=purpose, phone=phone, language=language
+        )
+        audit(
+            ctx,
+            session,
+            enrolment_id=enrolment.id,
+            iin=enrolment.iin,
+            action="resend_code",
+            outcome="ok",
+            from_state=enrolment.state,
+            to_state=enrolment.state,
+            client_address=client_address,
+        )
+        session.commit()
+        return enrolment

@@ -1,0 +1,99 @@
+"""Reading an enrolment: its state for the API and pages, and bearer-token authentication."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from eds_toolkit.flow.errors import NotFound
+from eds_toolkit.flow.machine import NEXT_STEP, FlowContext, State, aware, token_hash
+from eds_toolkit.flow.models import AuditEvent, Enrolment
+
+
+@dataclass(frozen=True)
+class EnrolmentView:
+    """What a citizen may see about an enrolment (no phone number: that would enumerate the base)."""
+
+    id: str
+    state: str
+    next_step: str | None
+    expires_at: dt.datetime
+    code_sent_to_new_phone: bool
+    certificates: list[dict] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id,
+            "state": self.state,
+            "next_step": self.next_step,
+            "expires_at": self.expires_at.isoformat(),
+            "code_sent_to_new_phone": self.code_sent_to_new_phone,
+            "certificates": self.certificates,
+        }
+
+
+def authenticate(ctx: FlowContext, enrolment_id: str, token: str) -> None:
+    """Check an API bearer token against the enrolment's stored hash (constant time); else NotFound."""
+    with ctx.session() as session:
+        enrolment = session.get(Enrolment, enrolment_id)
+        expected = enrolment.api_token_hash if enrolment is not None else "0" * 64
+    if not hmac.compare_digest(expected, token_hash(token or "")) or enrolment is None:
+        raise NotFound("No such enrolment for this token.", code="not_found")
+
+
+def describe(ctx: FlowContext, enrolment_id: str) -> EnrolmentView:
+    """The enrolment's state, next step and (once issued) its certificates."""
+    from ca.store import CertificateRecord
+
+    with ctx.session() as session:
+        enrolment = session.get(Enrolment, enrolment_id)
+        if enrolment is None:
+            raise NotFound("This enrolment does not exist. Please start again with your IIN.")
+        state = State(enrolment.state)
+        if state not in {State.ISSUED, State.FAILED, State.EXPIRED} and ctx.now() >= aware(
+            enrolment.expires_at
+        ):
+            state = State.EXPIRED
+        certificates = []
+        if state == State.ISSUED:
+            rows = session.scalars(
+                select(CertificateRecord)
+                .where(CertificateRecord.enrolment_id == enrolment.id)
+                .order_by(CertificateRecord.profile)
+            )
+            certificates = [certificate_json(row) for row in rows]
+        return EnrolmentView(
+            id=enrolment.id,
+            state=str(state),
+            next_step=NEXT_STEP.get(state),
+            expires_at=aware(enrolment.expires_at),
+            code_sent_to_new_phone=bool(enrolment.pending_phone),
+            certificates=certificates,
+        )
+
+
+def certificate_json(row) -> dict:
+    """A certificate record as the API and the cabinet show it."""
+    return {
+        "profile": row.profile,
+        "serial": row.serial,
+        "not_before": aware(row.not_before).isoformat(),
+        "not_after": aware(row.not_after).isoformat(),
+        "status": row.status,
+        "pem": row.pem if isinstance(row.pem, str) else row.pem.decode(),
+    }
+
+
+def history(ctx: FlowContext, iin: str) -> list[AuditEvent]:
+    """Every audit event of this citizen's enrolments, oldest first."""
+    with ctx.session() as session:
+        return list(
+            session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.iin_hash == ctx.iin_hash(iin))
+                .order_by(AuditEvent.at, AuditEvent.id)
+            )
+        )

@@ -1,0 +1,103 @@
+"""Service settings: one dataclass, read from environment variables (documented in docs/service.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eds_toolkit.home import ensure_home
+
+
+class SettingsError(ValueError):
+    """An environment variable has a value the service cannot use."""
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}.") from None
+
+
+def stored_secret_key(home: Path) -> str:
+    """The secret key kept in ``<home>/secret_key`` (0600), generated on first use."""
+    path = home / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+@dataclass
+class Settings:
+    """Everything the app factory needs. ``from_env`` fills it from ``EDS_*`` variables."""
+
+    home: Path
+    database_url: str
+    secret_key: str
+    sms_gateway: str = "console"  # console | outbox | http
+    sms_url: str | None = None
+    sms_token: str | None = None
+    ratelimit_storage_url: str = "memory://"
+    ratelimit_enabled: bool = True
+    ratelimit_per_address: str = "120/minute"
+    ratelimit_per_iin: str = "10/hour"
+    ca_passphrase: bytes | None = None
+    ca_passphrase_file: Path | None = None
+    create_test_ca: bool = False  # embedded default for `eds serve`: a TEST CA on first start
+    load_demo_citizens: bool = False
+    base_url: str = "http://127.0.0.1:5000"
+    enrolment_ttl: int = 3600  # seconds
+    max_content_length: int = 64 * 1024
+    secure_cookies: bool = True
+    pin_max_attempts: int = 5
+    pin_lockout_seconds: int = 900
+    clock: Any = field(default=None, repr=False)  # eds_toolkit.clock.Clock; tests pass a FrozenClock
+    sms: Any = field(default=None, repr=False)  # an SmsGateway instance overriding sms_gateway
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, home: Path | None = None) -> Settings:
+        """Read ``EDS_*`` variables; the instance directory is created if missing."""
+        env = os.environ if environ is None else environ
+        home_path = ensure_home(home or env.get("EDS_HOME") or None)
+        gateway = env.get("EDS_SMS_GATEWAY", "console")
+        if gateway not in {"console", "outbox", "http"}:
+            raise SettingsError(f"EDS_SMS_GATEWAY must be console, outbox or http, got {gateway!r}.")
+        if gateway == "http" and not env.get("EDS_SMS_URL"):
+            raise SettingsError("EDS_SMS_GATEWAY=http needs EDS_SMS_URL (the provider's API address).")
+        passphrase = env.get("EDS_CA_PASSPHRASE")
+        passphrase_file = env.get("EDS_CA_PASSPHRASE_FILE")
+        return cls(
+            home=home_path,
+            database_url=env.get("EDS_DATABASE_URL") or f"sqlite:///{home_path / 'eds.sqlite3'}",
+            secret_key=env.get("EDS_SECRET_KEY") or stored_secret_key(home_path),
+            sms_gateway=gateway,
+            sms_url=env.get("EDS_SMS_URL") or None,
+            sms_token=env.get("EDS_SMS_TOKEN") or None,
+            ratelimit_storage_url=env.get("EDS_RATELIMIT_STORAGE_URL") or "memory://",
+            ratelimit_enabled=_flag(env.get("EDS_RATELIMIT_ENABLED"), True),
+            ratelimit_per_address=env.get("EDS_RATELIMIT_PER_ADDRESS") or "120/minute",
+            ratelimit_per_iin=env.get("EDS_RATELIMIT_PER_IIN") or "10/hour",
+            ca_passphrase=passphrase.encode() if passphrase else None,
+            ca_passphrase_file=Path(passphrase_file) if passphrase_file else None,
+            create_test_ca=_flag(env.get("EDS_CREATE_TEST_CA"), False),
+            load_demo_citizens=_flag(env.get("EDS_LOAD_DEMO_CITIZENS"), False),
+            base_url=(env.get("EDS_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            enrolment_ttl=_int(env, "EDS_ENROLMENT_TTL", 3600),
+            max_content_length=_int(env, "EDS_MAX_CONTENT_LENGTH", 64 * 1024),
+            secure_cookies=_flag(env.get("EDS_SECURE_COOKIES"), True),
+        )
