@@ -1,0 +1,467 @@
+"""The certificate authority: creates the CA hierarchy and issues citizens' certificates.
+
+This is the one module that signs (certificates, CRLs, OCSP responses).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ca import profiles
+from ca.config import CAConfig
+from ca.csr import checked_public_key, iins_named_in, load_csr
+from ca.errors import CAError, IssuanceRefused
+from ca.files import CAFiles, encrypted_key_pem, load_cert, load_key
+from ca.iin import InvalidIIN, parse_iin
+from ca.person import Identification, VerifiedPerson
+from ca.profiles import Profile
+from ca.store import CertificateRecord, CertificateStore
+from ca.subject import common_name, subject_for
+
+Clock = Callable[[], dt.datetime]
+SIGNATURE_HASH = hashes.SHA256()
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def add_years(moment: dt.datetime, years: int) -> dt.datetime:
+    """The same calendar moment ``years`` later (29 February becomes 28 February)."""
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def random_serial() -> int:
+    """20 random bytes, positive and exactly 20 bytes in DER: top bit clear, first byte non-zero."""
+    raw = bytearray(secrets.token_bytes(20))
+    raw[0] = (raw[0] & 0x7F) or 0x40
+    return int.from_bytes(raw, "big")
+
+
+@dataclass
+class IssuedCertificate:
+    """A certificate just issued and the record that stores it."""
+
+    certificate: x509.Certificate
+    record: CertificateRecord
+
+    def pem(self) -> bytes:
+        return self.certificate.public_bytes(serialization.Encoding.PEM)
+
+
+class CertificateAuthority:
+    """A root CA and an issuing CA; issues AUTH and SIGN certificates to verified persons."""
+
+    def __init__(
+        self,
+        config: CAConfig,
+        root_cert: x509.Certificate,
+        issuing_cert: x509.Certificate,
+        issuing_key: rsa.RSAPrivateKey,
+        store: CertificateStore | None = None,
+        *,
+        root_key: rsa.RSAPrivateKey | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.config = config
+        self.root_cert = root_cert
+        self.issuing_cert = issuing_cert
+        self._issuing_key = issuing_key
+        self._root_key = root_key
+        self.store = store
+        self.clock = clock
+        self._issuer_name = issuing_cert.subject
+        self._issuing_not_after = issuing_cert.not_valid_after_utc
+        self._static_extensions = {
+            (profile, identification): self._profile_extensions(profile, identification)
+            for profile in Profile
+            for identification in Identification
+        }
+
+    # ----- creating and loading -----
+
+    @staticmethod
+    def exists(ca_dir: Path) -> bool:
+        """True when ``ca_dir`` holds a complete CA."""
+        return CAFiles(Path(ca_dir)).exists()
+
+    @classmethod
+    def initialise(
+        cls,
+        ca_dir: Path,
+        passphrase: bytes,
+        config: CAConfig = CAConfig(),
+        *,
+        store: CertificateStore | None = None,
+        clock: Clock = utc_now,
+    ) -> CertificateAuthority:
+        """Create a root CA and an issuing CA in ``ca_dir``; refuses if any CA file is already there."""
+        files = CAFiles(Path(ca_dir))
+        files.refuse_overwrite()
+        if not passphrase:
+            raise CAError("The CA passphrase is empty.")
+        now = clock().replace(microsecond=0)
+        root_key = rsa.generate_private_key(public_exponent=65537, key_size=config.root_key_size)
+        issuing_key = rsa.generate_private_key(public_exponent=65537, key_size=config.issuing_key_size)
+        root_cert = _root_certificate(config, root_key, now)
+        issuing_cert = _issuing_certificate(config, root_cert, root_key, issuing_key, now)
+        private = 0o600
+        files.write_all(
+            {
+                files.root_key: (encrypted_key_pem(root_key, passphrase), private),
+                files.issuing_key: (encrypted_key_pem(issuing_key, passphrase), private),
+                files.root_cert: (root_cert.public_bytes(serialization.Encoding.PEM), 0o644),
+                files.issuing_cert: (issuing_cert.public_bytes(serialization.Encoding.PEM), 0o644),
+                files.config: (config.to_json().encode("utf-8") + b"\n", 0o644),
+            }
+        )
+        return cls(config, root_cert, issuing_cert, issuing_key, store, root_key=root_key, clock=clock)
+
+    @classmethod
+    def load(
+        cls,
+        ca_dir: Path,
+        passphrase: bytes,
+        store: CertificateStore | None = None,
+        *,
+        clock: Clock = utc_now,
+    ) -> CertificateAuthority:
+        """Load the CA once (keys decrypted here, not per issuance)."""
+        files = CAFiles(Path(ca_dir))
+        files.require()
+        config = CAConfig.from_file(files.config)
+        issuing_key = load_key(files.issuing_key, passphrase)
+        root_key = load_key(files.root_key, passphrase)
+        issuing_cert = load_cert(files.issuing_cert)
+        root_cert = load_cert(files.root_cert)
+        if issuing_cert.public_key().public_numbers() != issuing_key.public_key().public_numbers():
+            raise CAError(
+                f"{files.issuing_key.name} does not belong to {files.issuing_cert.name}: "
+                "the CA directory is damaged."
+            )
+        return cls(config, root_cert, issuing_cert, issuing_key, store, root_key=root_key, clock=clock)
+
+    # ----- the chain -----
+
+    @property
+    def chain(self) -> list[x509.Certificate]:
+        """Issuing CA first, then the root."""
+        return [self.issuing_cert, self.root_cert]
+
+    def chain_pem(self) -> bytes:
+        return b"".join(cert.public_bytes(serialization.Encoding.PEM) for cert in self.chain)
+
+    # ----- issuance -----
+
+    def issue(
+        self,
+        csr_pem: bytes,
+        person: VerifiedPerson,
+        profile: Profile | str,
+        *,
+        enrolment_id: str | None = None,
+        session: Session | None = None,
+    ) -> IssuedCertificate:
+        """Verify the CSR and the person, sign a certificate of ``profile`` and store it.
+
+        With ``session`` the record is added (and flushed when ``enrolment_id`` is given, so a second
+        certificate for the enrolment is refused here) and the caller commits, or rolls back on any
+        error; without ``session`` the CA commits. Either the certificate is stored or nothing is.
+        """
+        if self.store is None and session is None:
+            raise CAError("This CA was loaded without a certificate store; it cannot issue.")
+        chosen = _profile(profile)
+        _check_iin(person.iin)
+        csr = load_csr(csr_pem)
+        public_key = checked_public_key(csr)
+        for named in iins_named_in(csr):
+            if named != person.iin:
+                raise IssuanceRefused(
+                    "iin_mismatch",
+                    f"The request names IIN {named}, but the verified person's IIN is {person.iin}.",
+                )
+        subject = subject_for(person)
+        not_before = self.clock().replace(microsecond=0)
+        not_after = add_years(not_before, profiles.SPECS[chosen].validity_years)
+        if not_after > self._issuing_not_after:
+            raise IssuanceRefused(
+                "ca_expiring",
+                f"The issuing CA expires on {self._issuing_not_after:%Y-%m-%d}, before a one-year "
+                "certificate would: the operator must renew the issuing CA.",
+            )
+        if session is not None:
+            flush_now = enrolment_id is not None
+            return self._issue_in(
+                session, subject, public_key, person, chosen, not_before, not_after, enrolment_id, flush_now
+            )
+        with self.store.session() as own:
+            try:
+                issued = self._issue_in(
+                    own, subject, public_key, person, chosen, not_before, not_after, enrolment_id, True
+                )
+                own.commit()
+            except BaseException:
+                own.rollback()
+                raise
+        return issued
+
+    def _issue_in(
+        self,
+        session: Session,
+        subject: x509.Name,
+        public_key,
+        person: VerifiedPerson,
+        profile: Profile,
+        not_before: dt.datetime,
+        not_after: dt.datetime,
+        enrolment_id: str | None,
+        flush_now: bool,
+    ) -> IssuedCertificate:
+        if enrolment_id is not None:
+            _refuse_if_issued(session, enrolment_id, profile)
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(self._issuer_name)
+            .public_key(public_key)
+            .serial_number(random_serial())
+            .not_valid_before(not_before)
+            .not_valid_after(not_after)
+        )
+        for extension, critical in self._static_extensions[(profile, person.identification)][:3]:
+            builder = builder.add_extension(extension, critical)
+        builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), False)
+        for extension, critical in self._static_extensions[(profile, person.identification)][3:]:
+            builder = builder.add_extension(extension, critical)
+        certificate = builder.sign(self._issuing_key, SIGNATURE_HASH)
+        record = CertificateRecord(
+            serial=f"{certificate.serial_number:040x}",
+            iin=person.iin,
+            profile=profile.value,
+            identification=person.identification.value,
+            subject=subject.rfc4514_string(),
+            not_before=not_before,
+            not_after=not_after,
+            status="valid",
+            fingerprint_sha256=certificate.fingerprint(hashes.SHA256()).hex(),
+            pem=certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+            enrolment_id=enrolment_id,
+            created_at=not_before,
+        )
+        session.add(record)
+        if not flush_now:
+            # Bulk issuance without enrolments: nothing unique to check but a 159-bit random serial, so
+            # the caller's commit inserts the batch at once (a collision would fail that commit, atomically).
+            return IssuedCertificate(certificate=certificate, record=record)
+        try:
+            session.flush()
+        except IntegrityError:
+            if enrolment_id is not None:
+                raise _already_issued(enrolment_id, profile) from None
+            raise CAError(
+                "The certificate could not be stored (serial collision); nothing was issued, try again."
+            ) from None
+        return IssuedCertificate(certificate=certificate, record=record)
+
+    def _profile_extensions(
+        self, profile: Profile, identification: Identification
+    ) -> list[tuple[x509.ExtensionType, bool]]:
+        """Everything but the SKI, in the national CA's order: KU, EKU, AKI, [SKI], policies, CRL DP, AIA."""
+        spec = profiles.SPECS[profile]
+        usage = {name: name in spec.key_usage for name in _KEY_USAGE_NAMES}
+        return [
+            (x509.KeyUsage(**usage, encipher_only=False, decipher_only=False), True),
+            (x509.ExtendedKeyUsage(list(profiles.extended_key_usage_for(profile, identification))), False),
+            (_authority_key_identifier(self.issuing_cert), False),
+            (_policies(spec.policy, self.config.cps_url), False),
+            (_crl_distribution_point(self.config.crl_url), False),
+            (
+                x509.AuthorityInformationAccess(
+                    [
+                        x509.AccessDescription(
+                            AuthorityInformationAccessOID.CA_ISSUERS,
+                            x509.UniformResourceIdentifier(self.config.issuing_cert_url),
+                        ),
+                        x509.AccessDescription(
+                            AuthorityInformationAccessOID.OCSP,
+                            x509.UniformResourceIdentifier(self.config.ocsp_url),
+                        ),
+                    ]
+                ),
+                False,
+            ),
+        ]
+
+    # ----- revocation publishing (built in ca.crl / ca.ocsp, signed here) -----
+
+    def sign_crl(self, builder: x509.CertificateRevocationListBuilder) -> x509.CertificateRevocationList:
+        """Sign a CRL with the issuing CA (its issuer name and AKI are set here)."""
+        builder = builder.issuer_name(self._issuer_name).add_extension(
+            _authority_key_identifier(self.issuing_cert), False
+        )
+        return builder.sign(self._issuing_key, SIGNATURE_HASH)
+
+    def sign_ocsp(self, builder: ocsp.OCSPResponseBuilder) -> ocsp.OCSPResponse:
+        """Sign an OCSP response with the issuing CA itself as responder (RFC 6960 section 4.2.2.2)."""
+        builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, self.issuing_cert)
+        return builder.sign(self._issuing_key, SIGNATURE_HASH)
+
+
+_KEY_USAGE_NAMES = (
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+)
+
+
+def _profile(profile: Profile | str) -> Profile:
+    try:
+        return Profile(profile)
+    except ValueError:
+        raise IssuanceRefused(
+            "unknown_profile", f"Profile must be 'auth' or 'sign', not {profile!r}."
+        ) from None
+
+
+def _check_iin(iin: str) -> None:
+    try:
+        parse_iin(iin)
+    except InvalidIIN as exc:
+        raise IssuanceRefused("invalid_iin", f"IIN {iin!r} is not valid: {exc}") from None
+
+
+def _already_issued(enrolment_id: str, profile: Profile) -> IssuanceRefused:
+    return IssuanceRefused(
+        "already_issued", f"Enrolment {enrolment_id} already has a {profile.value.upper()} certificate."
+    )
+
+
+def _refuse_if_issued(session: Session, enrolment_id: str, profile: Profile) -> None:
+    existing = session.scalars(
+        select(CertificateRecord.serial).where(
+            CertificateRecord.enrolment_id == enrolment_id, CertificateRecord.profile == profile.value
+        )
+    ).first()
+    if existing is not None:
+        raise _already_issued(enrolment_id, profile)
+
+
+def _authority_key_identifier(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
+    ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
+
+
+def _policies(policy: x509.ObjectIdentifier, cps_url: str) -> x509.CertificatePolicies:
+    return x509.CertificatePolicies(
+        [
+            x509.PolicyInformation(
+                policy, [cps_url, x509.UserNotice(notice_reference=None, explicit_text=cps_url)]
+            )
+        ]
+    )
+
+
+def _crl_distribution_point(url: str) -> x509.CRLDistributionPoints:
+    return x509.CRLDistributionPoints(
+        [x509.DistributionPoint([x509.UniformResourceIdentifier(url)], None, None, None)]
+    )
+
+
+_CA_KEY_USAGE = x509.KeyUsage(
+    digital_signature=False,
+    content_commitment=False,
+    key_encipherment=False,
+    data_encipherment=False,
+    key_agreement=False,
+    key_cert_sign=True,
+    crl_sign=True,
+    encipher_only=False,
+    decipher_only=False,
+)
+
+
+def _root_certificate(config: CAConfig, key: rsa.RSAPrivateKey, now: dt.datetime) -> x509.Certificate:
+    name = x509.Name(
+        [
+            common_name(config.root_name),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
+        ]
+    )
+    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(random_serial())
+        .not_valid_before(now)
+        .not_valid_after(add_years(now, config.root_validity_years))
+        .add_extension(ski, False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .add_extension(_CA_KEY_USAGE, True)
+        .sign(key, SIGNATURE_HASH)
+    )
+
+
+def _issuing_certificate(
+    config: CAConfig,
+    root_cert: x509.Certificate,
+    root_key: rsa.RSAPrivateKey,
+    key: rsa.RSAPrivateKey,
+    now: dt.datetime,
+) -> x509.Certificate:
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
+            common_name(config.issuing_name),
+        ]
+    )
+    # anyPolicy lets the citizens' policies (1.2.398.3.3.2.x) validate under RFC 5280 policy processing.
+    any_policy = x509.PolicyInformation(x509.oid.CertificatePoliciesOID.ANY_POLICY, [config.cps_url])
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(root_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(random_serial())
+        .not_valid_before(now)
+        .not_valid_after(min(add_years(now, config.issuing_validity_years), root_cert.not_valid_after_utc))
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .add_extension(_authority_key_identifier(root_cert), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), True)
+        .add_extension(_CA_KEY_USAGE, True)
+        .add_extension(
+            x509.AuthorityInformationAccess(
+                [
+                    x509.AccessDescription(
+                        AuthorityInformationAccessOID.CA_ISSUERS,
+                        x509.UniformResourceIdentifier(config.root_cert_url),
+                    )
+                ]
+            ),
+            False,
+        )
+        .add_extension(x509.CertificatePolicies([any_policy]), False)
+        .sign(root_key, SIGNATURE_HASH)
+    )

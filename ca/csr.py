@@ -1,0 +1,90 @@
+"""Checking a citizen's PKCS#10 request: well-formed, proof of possession, an acceptable key."""
+
+from __future__ import annotations
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+from ca.errors import IssuanceRefused
+
+MAX_CSR_BYTES = 64 * 1024
+MIN_RSA_BITS = 2048
+MAX_RSA_BITS = 8192
+ACCEPTED_CURVES = (ec.SECP256R1, ec.SECP384R1)
+WEAK_HASHES = (hashes.MD5, hashes.SHA1)
+
+AcceptedPublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+
+
+def load_csr(csr_data: bytes) -> x509.CertificateSigningRequest:
+    """Parse a PEM (or DER) CSR; a malformed or truncated one is refused with ``malformed_csr``."""
+    if not isinstance(csr_data, bytes | bytearray) or not csr_data.strip():
+        raise IssuanceRefused("malformed_csr", "The certificate request is empty.")
+    if len(csr_data) > MAX_CSR_BYTES:
+        raise IssuanceRefused(
+            "malformed_csr", "The certificate request is too large to be a PKCS#10 request."
+        )
+    try:
+        if csr_data.lstrip().startswith(b"-----BEGIN"):
+            return x509.load_pem_x509_csr(bytes(csr_data))
+        return x509.load_der_x509_csr(bytes(csr_data))
+    except ValueError:
+        raise IssuanceRefused(
+            "malformed_csr",
+            "The certificate request cannot be read (malformed or truncated PKCS#10): create it again.",
+        ) from None
+
+
+def checked_public_key(csr: x509.CertificateSigningRequest) -> AcceptedPublicKey:
+    """The CSR's public key once its signature proves possession and the key is strong enough."""
+    try:
+        public_key = csr.public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        raise IssuanceRefused("unsupported_key", "The request's public key cannot be read.") from None
+    if isinstance(public_key, rsa.RSAPublicKey):
+        if public_key.key_size < MIN_RSA_BITS:
+            raise IssuanceRefused(
+                "weak_key",
+                f"RSA keys must be at least {MIN_RSA_BITS} bits; this one is {public_key.key_size}.",
+            )
+        if public_key.key_size > MAX_RSA_BITS:
+            raise IssuanceRefused(
+                "unsupported_key", f"RSA keys larger than {MAX_RSA_BITS} bits are not accepted."
+            )
+    elif isinstance(public_key, ec.EllipticCurvePublicKey):
+        if not isinstance(public_key.curve, ACCEPTED_CURVES):
+            raise IssuanceRefused(
+                "weak_key", f"EC keys must be on P-256 or P-384; this one is on {public_key.curve.name}."
+            )
+    else:
+        raise IssuanceRefused(
+            "unsupported_key",
+            f"Only RSA (2048+ bits) and EC P-256/P-384 keys are accepted, not {type(public_key).__name__}.",
+        )
+    try:
+        hash_algorithm = csr.signature_hash_algorithm
+    except UnsupportedAlgorithm:
+        raise IssuanceRefused(
+            "weak_signature", "The request is signed with an unsupported algorithm."
+        ) from None
+    if isinstance(hash_algorithm, WEAK_HASHES):
+        raise IssuanceRefused(
+            "weak_signature",
+            f"The request is signed with {hash_algorithm.name}; sign it with SHA-256 or better.",
+        )
+    if not csr.is_signature_valid:
+        raise IssuanceRefused(
+            "bad_signature",
+            "The request's signature does not match its public key "
+            "(no proof of possession of the private key).",
+        )
+    return public_key
+
+
+def iins_named_in(csr: x509.CertificateSigningRequest) -> list[str]:
+    """The IINs a CSR's subject names in serialNumber (``IIN`` prefix removed)."""
+    values = [str(a.value) for a in csr.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)]
+    return [v[3:] if v.upper().startswith("IIN") else v for v in values]

@@ -1,0 +1,155 @@
+"""The certificate store: every issued certificate, its status and its revocation (SQLAlchemy 2.0)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from sqlalchemy import DateTime, Engine, Index, String, Text, TypeDecorator, UniqueConstraint, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from ca.errors import CAError, CertificateNotFound
+
+REVOCATION_REASONS = (
+    "unspecified",
+    "key_compromise",
+    "ca_compromise",
+    "affiliation_changed",
+    "superseded",
+    "cessation_of_operation",
+    "certificate_hold",
+    "privilege_withdrawn",
+)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stored as naive UTC (SQLite has no time zones), always returned as an aware UTC datetime."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UTCDateTime needs an aware datetime")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+class CABase(DeclarativeBase):
+    """Declarative base of the CA's own tables (prefixed ``ca_``)."""
+
+
+class CertificateRecord(CABase):
+    """One issued certificate."""
+
+    __tablename__ = "ca_certificates"
+    __table_args__ = (
+        UniqueConstraint("enrolment_id", "profile", name="uq_ca_certificates_enrolment_profile"),
+        Index("ix_ca_certificates_iin", "iin"),
+        Index("ix_ca_certificates_status_not_after", "status", "not_after"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(40), unique=True)  # lower-case hex, no separators
+    iin: Mapped[str] = mapped_column(String(12))
+    profile: Mapped[str] = mapped_column(String(8))  # "auth" / "sign"
+    identification: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(512))  # RFC 4514 string
+    not_before: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    not_after: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(8), default="valid")  # "valid" / "revoked"
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revocation_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    fingerprint_sha256: Mapped[str] = mapped_column(String(64))
+    pem: Mapped[str] = mapped_column(Text)
+    enrolment_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<CertificateRecord {self.serial} {self.profile} IIN{self.iin} {self.status}>"
+
+
+def normalise_serial(serial: str) -> str:
+    """Accept ``41:E4:5C...``, ``0x41e4...`` or plain hex; return lower-case hex without separators."""
+    text = serial.strip().lower().removeprefix("0x").replace(":", "").replace(" ", "")
+    if not text or any(c not in "0123456789abcdef" for c in text):
+        raise CertificateNotFound(f"{serial!r} is not a certificate serial number (hexadecimal).")
+    return text
+
+
+class CertificateStore:
+    """Reads and updates certificate records. Issuance adds records through ``CertificateAuthority``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def create_schema(self) -> None:
+        """Create the CA tables (standalone use; the service creates them with its migrations)."""
+        CABase.metadata.create_all(self.engine)
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def get(self, serial: str) -> CertificateRecord | None:
+        with self.session() as session:
+            return session.scalars(
+                select(CertificateRecord).where(CertificateRecord.serial == normalise_serial(serial))
+            ).one_or_none()
+
+    def list(
+        self,
+        *,
+        iin: str | None = None,
+        status: str | None = None,
+        expiring_within_days: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> Iterator[CertificateRecord]:
+        """Records in issue order, streamed. ``expiring_within_days``: valid, not_after within N days."""
+        statement = select(CertificateRecord).order_by(CertificateRecord.id)
+        if iin is not None:
+            statement = statement.where(CertificateRecord.iin == iin)
+        if status is not None:
+            if status not in ("valid", "revoked"):
+                raise CAError(f"Status is 'valid' or 'revoked', not {status!r}.")
+            statement = statement.where(CertificateRecord.status == status)
+        if expiring_within_days is not None:
+            if expiring_within_days < 0:
+                raise CAError("--expiring-within takes a number of days, 0 or more.")
+            moment = now or dt.datetime.now(dt.UTC)
+            statement = statement.where(
+                CertificateRecord.status == "valid",
+                CertificateRecord.not_after > moment,
+                CertificateRecord.not_after <= moment + dt.timedelta(days=expiring_within_days),
+            )
+        with self.session() as session:
+            yield from session.scalars(statement.execution_options(yield_per=500))
+
+    def revoke(
+        self, serial: str, reason: str = "unspecified", *, now: dt.datetime | None = None
+    ) -> CertificateRecord:
+        """Mark a certificate revoked (once: a second revocation is refused, the first date stands)."""
+        if reason not in REVOCATION_REASONS:
+            raise CAError(f"Revocation reason must be one of: {', '.join(REVOCATION_REASONS)}.")
+        key = normalise_serial(serial)
+        with self.session() as session, session.begin():
+            record = session.scalars(
+                select(CertificateRecord).where(CertificateRecord.serial == key).with_for_update()
+            ).one_or_none()
+            if record is None:
+                raise CertificateNotFound(f"No certificate with serial {key} in this CA's store.")
+            if record.status == "revoked":
+                raise CAError(
+                    f"Certificate {key} was already revoked on {record.revoked_at:%Y-%m-%d %H:%M} UTC."
+                )
+            record.status = "revoked"
+            record.revoked_at = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+            record.revocation_reason = reason
+        return record
+
+    def revoked(self) -> Iterator[CertificateRecord]:
+        """Every revoked certificate, for the CRL."""
+        return self.list(status="revoked")
