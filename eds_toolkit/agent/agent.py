@@ -1,0 +1,62 @@
+"""Putting the agent together: configuration -> modules -> dispatcher -> server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from eds_toolkit.agent.confirmation import Confirmer
+from eds_toolkit.agent.dispatcher import Dispatcher
+from eds_toolkit.agent.issuance import Issuance, KeystoreWriter, default_store
+from eds_toolkit.agent.modules import basics, common_utils
+from eds_toolkit.agent.modules import issuance as issuance_module
+from eds_toolkit.agent.server import AgentServer
+from eds_toolkit.agent.tls import ensure_tls_certificate, server_context
+
+DEFAULT_PORT = 13579
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """What ``eds agent`` is started with."""
+
+    home: Path
+    port: int = DEFAULT_PORT
+    origins: tuple[str, ...] = ()
+    tls: bool = True
+    store: Path | None = None
+    key_algorithm: str = "rsa2048"
+
+    @property
+    def agent_dir(self) -> Path:
+        return self.home / "agent"
+
+
+def build_dispatcher(issuance: Issuance, confirmer: Confirmer) -> Dispatcher:
+    """All modules the agent answers, sharing one issuance state (its folder is the signing folder)."""
+
+    def current_folder() -> Path:
+        return issuance.store or issuance.preset_store or default_store()
+
+    names = [basics.NAME, common_utils.NAME, issuance_module.NAME]
+    return Dispatcher(
+        [
+            basics.make_module(current_folder, confirmer),
+            common_utils.make_module(current_folder, confirmer),
+            issuance_module.make_module(issuance, names),
+        ]
+    )
+
+
+def build_server(
+    config: AgentConfig, confirmer: Confirmer, *, writer: KeystoreWriter | None = None
+) -> tuple[AgentServer, Path | None, bool]:
+    """The server, the TLS certificate path (None with ``tls=False``) and whether it was just made."""
+    issuance = Issuance(confirmer, store=config.store, key_algorithm=config.key_algorithm, writer=writer)
+    dispatcher = build_dispatcher(issuance, confirmer)
+    cert_path, created, context = None, False, None
+    if config.tls:
+        cert_path, key_path, created = ensure_tls_certificate(config.agent_dir)
+        context = server_context(cert_path, key_path)
+    server = AgentServer(dispatcher, port=config.port, origins=list(config.origins), ssl_context=context)
+    return server, cert_path, created

@@ -1,0 +1,338 @@
+"""Issuance on the citizen's computer: the steps a portal drives through ``kz.eds.toolkit.issuance``.
+
+1. :meth:`Issuance.choose_store` - the folder for the key store (default ``~/eds-keys``).
+2. :meth:`Issuance.make_requests` - AUTH and SIGN key pairs and their CSRs. The keys wait in
+   ``<store>/.pending/<enrolment>/`` encrypted under a random secret that exists only in this
+   agent's memory; the portal gets the two CSR PEMs.
+3. :meth:`Issuance.install_certificates` - the issued certificates + chain and the password the
+   citizen invents become two ``.p12`` files (named by ``keystore.keystore_filename``); all or
+   nothing; the pending keys are then removed.
+
+Private keys never leave this module unencrypted except inside the password-protected keystores.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+from ca.iin import InvalidIIN, parse_iin
+from eds_toolkit.agent.confirmation import Confirmer
+from eds_toolkit.agent.errors import (
+    BadCertificate,
+    BadRequest,
+    CancelledByUser,
+    DiskFull,
+    EnrolmentMismatch,
+    NoPendingRequest,
+    StoreNotWritable,
+    WeakKeystorePassword,
+)
+from eds_toolkit.agent.key_folder import AUTH_FILE_PREFIX, KeyType, certificate_iin, key_type_of
+
+PENDING_DIR = ".pending"
+_ENROLMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+
+KeystoreWriter = Callable[[Path, PrivateKeyTypes, x509.Certificate, list[x509.Certificate], str], Path]
+"""``keystore.pkcs12.write_keystore``'s shape; tests inject one that fails (e.g. a full disk)."""
+
+
+def default_store() -> Path:
+    """Where keys go when the citizen does not choose: ``~/eds-keys``."""
+    return Path.home() / "eds-keys"
+
+
+def _default_writer(
+    directory: Path,
+    key: PrivateKeyTypes,
+    certificate: x509.Certificate,
+    chain: list[x509.Certificate],
+    password: str,
+) -> Path:
+    from keystore.pkcs12 import write_keystore
+
+    return write_keystore(directory, key, certificate, chain, password)
+
+
+def storage_error(error: OSError, directory: Path) -> StoreNotWritable | DiskFull:
+    """Turn an OS error while writing into the folder into the citizen's message."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFull(
+            f"The disk holding {directory} is full. Free some space and try again; nothing was saved."
+        )
+    return StoreNotWritable(
+        f"eds agent cannot write into {directory} ({error.strerror or error}). "
+        "Choose another folder, or fix its permissions; nothing was saved."
+    )
+
+
+@dataclass
+class PendingRequest:
+    """Keys made for one enrolment, waiting for their certificates. ``secret`` is memory-only."""
+
+    enrolment_id: str
+    iin: str
+    directory: Path
+    secret: str
+
+
+def _public_der(key: Any) -> bytes:
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _load_certificates(pem: Any, what: str) -> list[x509.Certificate]:
+    if isinstance(pem, list):
+        pem = "\n".join(str(item) for item in pem)
+    if not isinstance(pem, str) or "BEGIN CERTIFICATE" not in pem:
+        raise BadCertificate(f"The {what} is missing or not a PEM certificate.")
+    try:
+        return x509.load_pem_x509_certificates(pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise BadCertificate(f"The {what} could not be read as a PEM certificate.") from None
+
+
+class Issuance:
+    """The agent's issuance state: the chosen folder and the requests waiting for certificates."""
+
+    def __init__(
+        self,
+        confirmer: Confirmer,
+        *,
+        store: Path | None = None,
+        key_algorithm: str = "rsa2048",
+        writer: KeystoreWriter | None = None,
+    ) -> None:
+        self._confirmer = confirmer
+        self.preset_store = Path(store).expanduser() if store else None
+        self.store: Path | None = None
+        self._key_algorithm = key_algorithm
+        self._writer = writer or _default_writer
+        self._pending: dict[str, PendingRequest] = {}
+
+    # -- step 1 ---------------------------------------------------------------------------------
+    def choose_store(self, path: str | Path | None = None, *, origin: str = "this computer") -> Path:
+        """Confirm, create (0700) and check the folder for the keystores; remember it."""
+        directory = Path(path).expanduser() if path else (self.preset_store or default_store())
+        if not directory.is_absolute():
+            raise BadRequest("The key store folder must be an absolute path.")
+        if not self._confirmer.confirm(f"{origin} asks to keep your EDS keys in {directory}. Allow?"):
+            raise CancelledByUser("The citizen cancelled.")
+        try:
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            probe = directory / f".eds-agent-probe-{secrets.token_hex(4)}"
+            probe.write_bytes(b"probe")
+            probe.unlink()
+        except OSError as error:
+            raise storage_error(error, directory) from None
+        self.store = directory
+        return directory
+
+    def _store_or_default(self, origin: str) -> Path:
+        return self.store if self.store is not None else self.choose_store(origin=origin)
+
+    # -- step 2 ---------------------------------------------------------------------------------
+    def make_requests(
+        self,
+        enrolment_id: str,
+        *,
+        iin: str,
+        surname: str,
+        given_name: str,
+        patronymic: str | None = None,
+        origin: str = "this computer",
+    ) -> dict[str, str]:
+        """Make the AUTH and SIGN key pairs and return their CSRs (PEM); keys stay here, encrypted."""
+        from keystore.csr import build_csr
+        from keystore.keys import encrypt_private_key, generate_private_key
+
+        enrolment_id = self._check_enrolment_id(enrolment_id)
+        try:
+            iin = parse_iin(str(iin)).value
+        except InvalidIIN as error:
+            raise BadRequest(str(error)) from None
+        for label, value in (("surname", surname), ("given name", given_name)):
+            if not isinstance(value, str) or not value.strip():
+                raise BadRequest(f"The {label} is missing.")
+        if patronymic is not None and not isinstance(patronymic, str):
+            raise BadRequest("The patronymic must be text.")
+        directory = self._store_or_default(origin)
+        if not self._confirmer.confirm(
+            f"{origin} asks to make your AUTH and SIGN keys (IIN {iin}) in {directory}. Continue?"
+        ):
+            raise CancelledByUser("The citizen cancelled.")
+
+        secret = secrets.token_urlsafe(32)
+        keys = {role: generate_private_key(self._key_algorithm) for role in ("auth", "sign")}
+        names = {"iin": iin, "surname": surname, "given_name": given_name, "patronymic": patronymic or None}
+        csrs = {
+            role: build_csr(key, **names).public_bytes(serialization.Encoding.PEM)
+            for role, key in keys.items()
+        }
+        self._write_pending(
+            directory, enrolment_id, iin, {r: encrypt_private_key(k, secret) for r, k in keys.items()}
+        )
+        self._pending[enrolment_id] = PendingRequest(enrolment_id, iin, directory, secret)
+        return {
+            "enrolmentId": enrolment_id,
+            "authCsr": csrs["auth"].decode(),
+            "signCsr": csrs["sign"].decode(),
+        }
+
+    def _write_pending(
+        self, directory: Path, enrolment_id: str, iin: str, encrypted: dict[str, bytes]
+    ) -> None:
+        pending_root = directory / PENDING_DIR
+        final = pending_root / enrolment_id
+        staging = pending_root / f".staging-{enrolment_id}-{secrets.token_hex(4)}"
+        try:
+            pending_root.mkdir(mode=0o700, exist_ok=True)
+            staging.mkdir(mode=0o700)
+            for role, pem in encrypted.items():
+                _write_private(staging / f"{role}.key.pem", pem)
+            _write_private(
+                staging / "request.json", json.dumps({"enrolment_id": enrolment_id, "iin": iin}).encode()
+            )
+            if final.exists():
+                shutil.rmtree(final)
+            staging.rename(final)
+        except OSError as error:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise storage_error(error, directory) from None
+
+    # -- step 3 ---------------------------------------------------------------------------------
+    def install_certificates(
+        self,
+        enrolment_id: str,
+        *,
+        auth_certificate: str,
+        sign_certificate: str,
+        chain: str | list[str],
+        password: str | None = None,
+        origin: str = "this computer",
+    ) -> dict[str, Any]:
+        """Check the certificates against the pending keys, then write both keystores or neither."""
+        from keystore.password_policy import check_password
+
+        from keystore.errors import WeakPassword
+        from keystore.keys import load_private_key
+
+        enrolment_id = self._check_enrolment_id(enrolment_id)
+        pending = self._pending.get(enrolment_id)
+        if pending is None:
+            raise NoPendingRequest(
+                f"eds agent made no key requests for enrolment {enrolment_id} (or was restarted since). "
+                "Make the requests again."
+            )
+        chain_certificates = _load_certificates(chain, "certificate chain")
+        issued = {
+            "auth": _load_certificates(auth_certificate, "AUTH certificate")[0],
+            "sign": _load_certificates(sign_certificate, "SIGN certificate")[0],
+        }
+        key_dir = pending.directory / PENDING_DIR / enrolment_id
+        try:
+            keys = {
+                role: load_private_key((key_dir / f"{role}.key.pem").read_bytes(), pending.secret)
+                for role in issued
+            }
+        except OSError:
+            raise NoPendingRequest(
+                f"The keys made for enrolment {enrolment_id} are gone from {pending.directory}. "
+                "Make the requests again."
+            ) from None
+        for role, certificate in issued.items():
+            self._check_certificate(role, certificate, keys[role], pending, chain_certificates)
+
+        if password is None:
+            password = self._confirmer.new_password(
+                f"{origin} has your certificates. Invent a password for your keystores in {pending.directory}"
+            )
+            if password is None:
+                raise CancelledByUser("The citizen cancelled.")
+        if not isinstance(password, str):
+            raise BadRequest("The password must be text.")
+        try:
+            check_password(password, iin=pending.iin)
+        except WeakPassword as error:
+            raise WeakKeystorePassword(str(error)) from None
+        if not self._confirmer.confirm(f"Save your AUTH and SIGN keystores into {pending.directory}?"):
+            raise CancelledByUser("The citizen cancelled.")
+
+        written: list[Path] = []
+        try:
+            for role in ("auth", "sign"):
+                written.append(
+                    self._writer(pending.directory, keys[role], issued[role], chain_certificates, password)
+                )
+        except OSError as error:
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise storage_error(error, pending.directory) from None
+        shutil.rmtree(key_dir, ignore_errors=True)
+        del self._pending[enrolment_id]
+        return {"folder": str(pending.directory), "files": [str(p) for p in written]}
+
+    @staticmethod
+    def _check_certificate(
+        role: str,
+        certificate: x509.Certificate,
+        key: PrivateKeyTypes,
+        pending: PendingRequest,
+        chain: list[x509.Certificate],
+    ) -> None:
+        label = role.upper()
+        if _public_der(certificate.public_key()) != _public_der(key.public_key()):
+            raise EnrolmentMismatch(
+                f"The {label} certificate is not for the key made for enrolment {pending.enrolment_id}."
+            )
+        if certificate_iin(certificate) != pending.iin:
+            raise EnrolmentMismatch(
+                f"The {label} certificate names another person than enrolment {pending.enrolment_id}."
+            )
+        expected = KeyType.AUTHENTICATION if role == "auth" else KeyType.SIGNATURE
+        if key_type_of(certificate) is not expected:
+            raise BadCertificate(f"The {label} certificate is not an {label} certificate.")
+        try:
+            certificate.verify_directly_issued_by(chain[0])
+        except (InvalidSignature, ValueError, TypeError, IndexError) as error:
+            raise BadCertificate(f"The {label} certificate was not issued by the given chain.") from error
+
+    # -- reading --------------------------------------------------------------------------------
+    def list_keys(self) -> dict[str, Any]:
+        """The keystores in the folder (by name: no password needed) and the requests waiting."""
+        directory = self.store or self.preset_store or default_store()
+        files = sorted(directory.glob("*.p12")) if directory.is_dir() else []
+        return {
+            "folder": str(directory),
+            "keystores": [
+                {"file": p.name, "type": "AUTH" if p.name.startswith(AUTH_FILE_PREFIX) else "SIGN"}
+                for p in files
+            ],
+            "pending": sorted(self._pending),
+        }
+
+    @staticmethod
+    def _check_enrolment_id(enrolment_id: Any) -> str:
+        if not isinstance(enrolment_id, str) or not _ENROLMENT_ID.match(enrolment_id):
+            raise BadRequest("The enrolment id is missing or malformed (letters, digits, '-' and '_').")
+        return enrolment_id
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())

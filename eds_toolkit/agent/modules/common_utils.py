@@ -1,0 +1,111 @@
+"""``kz.gov.pki.knca.commonUtils``: getActiveTokens, getKeyInfo, createCAdESFromBase64, changeLocale."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from eds_toolkit.agent.cms import sign_cms
+from eds_toolkit.agent.confirmation import Confirmer
+from eds_toolkit.agent.errors import BadRequest, NoSuitableKey
+from eds_toolkit.agent.key_folder import KeyFolder, KeyType, SignerFilter
+from eds_toolkit.agent.modules import AgentModule, decode_base64, flag
+
+NAME = "kz.gov.pki.knca.commonUtils"
+FILE_STORAGE = "PKCS12"
+
+
+def _args(args: Any, method: str, types: list[type], required: int) -> list[Any]:
+    """Positional args checked the way NCALayer does ("argument type mismatch. Method: ...")."""
+    args = args if isinstance(args, list) else []
+    if len(args) < required or any(
+        not isinstance(value, expected) for value, expected in zip(args, types, strict=False)
+    ):
+        raise BadRequest(f"argument type mismatch. Method: {method}")
+    return args + [None] * (len(types) - len(args))
+
+
+def _storage(storage: str) -> None:
+    if storage != FILE_STORAGE:
+        raise NoSuitableKey(f"eds agent has no {storage} device; it keeps keys in {FILE_STORAGE} files.")
+
+
+def _cn(name: x509.Name) -> str:
+    values = name.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(values[0].value) if values else ""
+
+
+def _hex_ski(certificate: x509.Certificate) -> str:
+    try:
+        return certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest.hex()
+    except x509.ExtensionNotFound:
+        return ""
+
+
+def key_info(certificate: x509.Certificate) -> dict[str, str]:
+    """NCALayer's KeyInfo: names, serial (hex), validity as epoch milliseconds (strings), PEM."""
+    try:
+        aki = certificate.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+        authority_key_id = (aki.key_identifier or b"").hex()
+    except x509.ExtensionNotFound:
+        authority_key_id = ""
+    return {
+        "alias": _hex_ski(certificate),
+        "keyId": _hex_ski(certificate),
+        "algorithm": type(certificate.public_key())
+        .__name__.removeprefix("_")
+        .replace("PublicKey", "")
+        .upper(),
+        "subjectCn": _cn(certificate.subject),
+        "subjectDn": certificate.subject.rfc4514_string(),
+        "issuerCn": _cn(certificate.issuer),
+        "issuerDn": certificate.issuer.rfc4514_string(),
+        "serialNumber": format(certificate.serial_number, "x"),
+        "certNotAfter": str(int(certificate.not_valid_after_utc.timestamp() * 1000)),
+        "certNotBefore": str(int(certificate.not_valid_before_utc.timestamp() * 1000)),
+        "authorityKeyIdentifier": authority_key_id,
+        "pem": certificate.public_bytes(serialization.Encoding.PEM).decode(),
+    }
+
+
+def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
+    def get_active_tokens(args: Any, origin: str) -> list[str]:
+        # Like NCALayer: only hardware tokens are listed; files (PKCS12) are always available.
+        return []
+
+    def get_key_info(args: Any, origin: str) -> dict[str, str]:
+        (storage,) = _args(args, "getKeyInfo", [str], 1)[:1]
+        _storage(storage)
+        unlocked = KeyFolder(folder_of()).select_signer(
+            SignerFilter(), confirmer, f"{origin} asks to see one of your certificates."
+        )
+        return key_info(unlocked.certificate)
+
+    def create_cades_from_base64(args: Any, origin: str) -> str:
+        storage, key_type, data, attach = _args(args, "createCAdESFromBase64", [str, str, str, bool], 3)
+        _storage(storage)
+        payload = decode_base64(data, "data")
+        wanted = SignerFilter(key_type=KeyType(key_type) if key_type in KeyType.__members__ else None)
+        unlocked = KeyFolder(folder_of()).select_signer(
+            wanted, confirmer, f"{origin} asks you to sign a document with your {key_type} key."
+        )
+        der = sign_cms(payload, unlocked.key, unlocked.certificate, unlocked.chain, attached=flag(attach))
+        return base64.b64encode(der).decode("ascii")
+
+    def change_locale(args: Any, origin: str) -> None:
+        _args(args, "changeLocale", [str], 1)
+        return None
+
+    return AgentModule(
+        NAME,
+        "common",
+        {
+            "getActiveTokens": get_active_tokens,
+            "getKeyInfo": get_key_info,
+            "createCAdESFromBase64": create_cades_from_base64,
+            "changeLocale": change_locale,
+        },
+    )

@@ -1,0 +1,82 @@
+"""The WebSocket server: loopback only, TLS (or plain for tests), Origin checked at the handshake."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.http11 import Request, Response
+
+from eds_toolkit.agent import protocol
+from eds_toolkit.agent.dispatcher import Dispatcher
+
+LOOPBACK = "127.0.0.1"
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # documents to sign arrive Base64-encoded in one message
+
+
+def normalise_origin(origin: str) -> str:
+    return origin.strip().rstrip("/").lower()
+
+
+class AgentServer:
+    """Serves one :class:`Dispatcher`; requests run one at a time (the citizen answers one question
+    at a time) in a worker thread so the event loop keeps answering heartbeats."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        *,
+        port: int,
+        origins: list[str],
+        ssl_context: ssl.SSLContext | None,
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.port = port
+        self.origins = {normalise_origin(origin) for origin in origins}
+        self.ssl_context = ssl_context
+        self._lock = asyncio.Lock()
+
+    def _check_handshake(self, connection: ServerConnection, request: Request) -> Response | None:
+        origin = request.headers.get("Origin")
+        if origin is not None and normalise_origin(origin) not in self.origins:
+            response = connection.respond(
+                HTTPStatus.FORBIDDEN, json.dumps(protocol.origin_refused(origin)) + "\n"
+            )
+            response.headers["Content-Type"] = "application/json"
+            return response
+        if "upgrade" not in request.headers.get("Connection", "").lower():
+            # A person opening https://127.0.0.1:PORT/ to accept the certificate sees this.
+            return connection.respond(HTTPStatus.OK, "eds agent is running.\n")
+        return None
+
+    async def _session(self, connection: ServerConnection) -> None:
+        origin = connection.request.headers.get("Origin") if connection.request else None
+        await connection.send(json.dumps(protocol.greeting()))
+        async for message in connection:
+            text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
+            if text == protocol.HEARTBEAT:
+                await connection.send(protocol.HEARTBEAT)
+                continue
+            async with self._lock:
+                reply = await asyncio.to_thread(self.dispatcher.handle, text, origin)
+            await connection.send(json.dumps(reply, ensure_ascii=False))
+
+    async def run(self, on_ready: Callable[[int], Any] | None = None) -> None:
+        """Listen on 127.0.0.1 until cancelled; ``on_ready(port)`` once bound (port 0 picks a free one)."""
+        async with serve(
+            self._session,
+            LOOPBACK,
+            self.port,
+            ssl=self.ssl_context,
+            process_request=self._check_handshake,
+            max_size=MAX_MESSAGE_BYTES,
+        ) as server:
+            bound_port = next(iter(server.sockets)).getsockname()[1]
+            if on_ready:
+                on_ready(bound_port)
+            await server.serve_forever()
