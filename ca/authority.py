@@ -29,7 +29,7 @@ from ca.iin import InvalidIIN, parse_iin
 from ca.person import Identification, VerifiedPerson
 from ca.profiles import Profile
 from ca.store import CertificateRecord, CertificateStore
-from ca.subject import common_name, subject_for
+from ca.subject import common_name, subject_for, subject_text
 
 Clock = Callable[[], dt.datetime]
 SIGNATURE_HASH = hashes.SHA256()
@@ -159,6 +159,13 @@ class CertificateAuthority:
 
     # ----- the chain -----
 
+    @staticmethod
+    def read_chain(ca_dir: Path) -> list[x509.Certificate]:
+        """The public chain (issuing CA first, then root) without the passphrase."""
+        files = CAFiles(Path(ca_dir))
+        files.require()
+        return [load_cert(files.issuing_cert), load_cert(files.root_cert)]
+
     @property
     def chain(self) -> list[x509.Certificate]:
         """Issuing CA first, then the root."""
@@ -255,7 +262,7 @@ class CertificateAuthority:
             iin=person.iin,
             profile=profile.value,
             identification=person.identification.value,
-            subject=subject.rfc4514_string(),
+            subject=subject_text(subject),
             not_before=not_before,
             not_after=not_after,
             status="valid",

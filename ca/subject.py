@@ -26,6 +26,18 @@ def _clean_name(value: str | None, field: str) -> str:
     return text
 
 
+SUBJECT_LABELS = {
+    NameOID.SURNAME: "SURNAME",
+    NameOID.SERIAL_NUMBER: "SERIALNUMBER",
+    NameOID.GIVEN_NAME: "GIVENNAME",
+}
+
+
+def subject_text(subject: x509.Name) -> str:
+    """The subject as RFC 4514 text with readable labels (SURNAME, SERIALNUMBER, GIVENNAME)."""
+    return subject.rfc4514_string(SUBJECT_LABELS)
+
+
 def common_name(value: str) -> x509.NameAttribute:
     """A commonName of at most 64 characters (RFC 5280 ub-common-name counts characters).
 

@@ -1,7 +1,278 @@
-"""`eds ca` commands."""
+"""`eds ca` commands: create the CA, issue, list, show, revoke, publish the chain and CRL.
+
+Exit status: 0 done, 1 refused by the CA (issuance refused, CA exists or missing, unknown serial),
+2 bad input (missing or wrong passphrase, unusable file or option).
+"""
 
 from __future__ import annotations
 
-import click
+import csv
+import functools
+import io
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
 
-COMMANDS: list[click.Command] = []
+import click
+from cryptography.hazmat.primitives import hashes, serialization
+
+from ca.authority import CertificateAuthority
+from ca.config import CAConfig
+from ca.errors import CAError, IssuanceRefused, PassphraseMissing, WrongCAPassphrase
+from ca.passphrase import load_passphrase
+from ca.person import Identification, VerifiedPerson
+from ca.store import REVOCATION_REASONS, CertificateRecord, CertificateStore
+from eds_toolkit.cli import Context, pass_context
+
+PASSPHRASE_FILE = click.option(
+    "--passphrase-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File whose first line is the CA passphrase (default: $EDS_CA_PASSPHRASE).",
+)
+
+
+def _fail(message: str, status: int) -> None:
+    click.echo(f"Error: {message}", err=True)
+    raise click.exceptions.Exit(status)
+
+
+def _ca_errors_exit(command: Callable) -> Callable:
+    """Turn CA errors into a message on stderr and exit 1 (refused) or 2 (bad input)."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except IssuanceRefused as exc:
+            _fail(f"issuance refused ({exc.code}): {exc}", 1)
+        except (PassphraseMissing, WrongCAPassphrase) as exc:
+            _fail(str(exc), 2)
+        except CAError as exc:
+            _fail(str(exc), 1)
+
+    return wrapper
+
+
+def _store(ctx: Context) -> CertificateStore:
+    from eds_toolkit.db import make_engine
+    from eds_toolkit.home import database_url
+
+    store = CertificateStore(make_engine(database_url(ctx.home)))
+    store.create_schema()
+    return store
+
+
+def _ca_dir(ctx: Context) -> Path:
+    return ctx.home / "ca"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``path`` via a temporary file and a rename, so a reader never sees half a file."""
+    if not path.parent.is_dir():
+        _fail(f"{path.parent} is not a directory: cannot write {path.name}.", 2)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    temporary.replace(path)
+
+
+def _check_writable(path: Path) -> None:
+    if not path.parent.is_dir():
+        _fail(f"{path.parent} is not a directory: cannot write {path.name}.", 2)
+    if path.is_dir():
+        _fail(f"{path} is a directory; --out takes a file name.", 2)
+
+
+def _record_dict(record: CertificateRecord) -> dict[str, str | None]:
+    return {
+        "serial": record.serial,
+        "iin": record.iin,
+        "profile": record.profile,
+        "status": record.status,
+        "not_before": record.not_before.isoformat(),
+        "not_after": record.not_after.isoformat(),
+        "subject": record.subject,
+        "identification": record.identification,
+        "fingerprint_sha256": record.fingerprint_sha256,
+        "enrolment_id": record.enrolment_id,
+        "revoked_at": record.revoked_at.isoformat() if record.revoked_at else None,
+        "revocation_reason": record.revocation_reason,
+    }
+
+
+@click.group("ca")
+def ca_group() -> None:
+    """Certificate authority: root and issuing CA, AUTH/SIGN certificates, revocation."""
+
+
+@ca_group.command("init")
+@PASSPHRASE_FILE
+@click.option("--root-name", default=CAConfig.root_name, show_default=True, help="Root CA common name.")
+@click.option(
+    "--issuing-name", default=CAConfig.issuing_name, show_default=True, help="Issuing CA common name."
+)
+@click.option(
+    "--base-url",
+    default=CAConfig.base_url,
+    show_default=True,
+    help="Where the service publishes /pki/crl, /pki/ocsp, /pki/issuing.cer and /pki/cps.",
+)
+@pass_context
+@_ca_errors_exit
+def init_command(
+    ctx: Context, passphrase_file: Path | None, root_name: str, issuing_name: str, base_url: str
+) -> None:
+    """Create the root and issuing CA in <home>/ca (refuses to overwrite an existing CA)."""
+    passphrase = load_passphrase(passphrase_file)
+    config = CAConfig(root_name=root_name, issuing_name=issuing_name, base_url=base_url)
+    authority = CertificateAuthority.initialise(_ca_dir(ctx), passphrase, config)
+    _store(ctx)
+    click.echo(f"CA created in {_ca_dir(ctx)}")
+    for label, cert in (("issuing", authority.issuing_cert), ("root", authority.root_cert)):
+        fingerprint = cert.fingerprint(hashes.SHA256()).hex()
+        click.echo(f"  {label}: {cert.subject.rfc4514_string()}  SHA-256 {fingerprint}")
+
+
+@ca_group.command("chain")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="PEM file to write.")
+@pass_context
+@_ca_errors_exit
+def chain_command(ctx: Context, out: Path) -> None:
+    """Write the CA certificates as PEM, issuing CA first, then the root."""
+    _check_writable(out)
+    chain = CertificateAuthority.read_chain(_ca_dir(ctx))
+    _write_atomically(out, b"".join(cert.public_bytes(serialization.Encoding.PEM) for cert in chain))
+    click.echo(str(out))
+
+
+@ca_group.command("issue")
+@click.option("--csr", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--iin", required=True, help="The person's 12-digit IIN.")
+@click.option("--surname", required=True)
+@click.option("--given-name", required=True)
+@click.option("--patronymic", default=None)
+@click.option("--profile", type=click.Choice(["auth", "sign"]), required=True)
+@click.option(
+    "--identification",
+    type=click.Choice([i.value for i in Identification]),
+    default=Identification.SERVICE_CENTRE.value,
+    show_default=True,
+    help="How the operator identified the person (remote_digital_id adds the remote-identification OIDs).",
+)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Certificate PEM file to write.")
+@PASSPHRASE_FILE
+@pass_context
+@_ca_errors_exit
+def issue_command(
+    ctx: Context,
+    csr: Path,
+    iin: str,
+    surname: str,
+    given_name: str,
+    patronymic: str | None,
+    profile: str,
+    identification: str,
+    out: Path,
+    passphrase_file: Path | None,
+) -> None:
+    """Issue an AUTH or SIGN certificate for a CSR; prints the serial number."""
+    _check_writable(out)
+    passphrase = load_passphrase(passphrase_file)
+    authority = CertificateAuthority.load(_ca_dir(ctx), passphrase, _store(ctx))
+    person = VerifiedPerson(
+        iin=iin.strip(),
+        surname=surname,
+        given_name=given_name,
+        patronymic=patronymic,
+        identification=Identification(identification),
+    )
+    issued = authority.issue(csr.read_bytes(), person, profile)
+    _write_atomically(out, issued.pem())
+    click.echo(issued.record.serial)
+
+
+@ca_group.command("list")
+@click.option("--iin", default=None)
+@click.option("--status", type=click.Choice(["valid", "revoked"]), default=None)
+@click.option("--expiring-within", type=click.IntRange(min=0), default=None, metavar="DAYS")
+@click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]), default="table")
+@pass_context
+@_ca_errors_exit
+def list_command(
+    ctx: Context, iin: str | None, status: str | None, expiring_within: int | None, output_format: str
+) -> None:
+    """List issued certificates (filters combine)."""
+    records = _store(ctx).list(iin=iin, status=status, expiring_within_days=expiring_within)
+    columns = ("serial", "iin", "profile", "status", "not_before", "not_after", "subject")
+    if output_format == "json":
+        click.echo(json.dumps([_record_dict(r) for r in records], ensure_ascii=False, indent=2))
+    elif output_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        for record in records:
+            row = _record_dict(record)
+            writer.writerow([row[c] for c in columns])
+        sys.stdout.write(buffer.getvalue())
+    else:
+        click.echo(f"{'SERIAL':40}  {'IIN':12}  {'PROFILE':7}  {'STATUS':7}  {'NOT AFTER':19}  SUBJECT")
+        for record in records:
+            click.echo(
+                f"{record.serial:40}  {record.iin:12}  {record.profile:7}  {record.status:7}  "
+                f"{record.not_after:%Y-%m-%d %H:%M:%S}  {record.subject}"
+            )
+
+
+@ca_group.command("show")
+@click.argument("serial")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@pass_context
+@_ca_errors_exit
+def show_command(ctx: Context, serial: str, output_format: str) -> None:
+    """Show one certificate's record and PEM."""
+    record = _store(ctx).get(serial)
+    if record is None:
+        _fail(f"No certificate with serial {serial} in this CA's store.", 1)
+    details = _record_dict(record)
+    if output_format == "json":
+        click.echo(json.dumps(details | {"pem": record.pem}, ensure_ascii=False, indent=2))
+        return
+    for key, value in details.items():
+        if value is not None:
+            click.echo(f"{key:19} {value}")
+    click.echo(record.pem, nl=False)
+
+
+@ca_group.command("revoke")
+@click.argument("serial")
+@click.option("--reason", type=click.Choice(REVOCATION_REASONS), default="unspecified", show_default=True)
+@pass_context
+@_ca_errors_exit
+def revoke_command(ctx: Context, serial: str, reason: str) -> None:
+    """Revoke a certificate; it appears on the next CRL and OCSP answers "revoked"."""
+    record = _store(ctx).revoke(serial, reason)
+    click.echo(f"revoked {record.serial} ({reason}) at {record.revoked_at:%Y-%m-%d %H:%M:%S} UTC")
+
+
+@ca_group.command("crl")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="CRL file to write.")
+@click.option(
+    "--format", "output_format", type=click.Choice(["der", "pem"]), default="der", show_default=True
+)
+@PASSPHRASE_FILE
+@pass_context
+@_ca_errors_exit
+def crl_command(ctx: Context, out: Path, output_format: str, passphrase_file: Path | None) -> None:
+    """Publish a CRL signed by the issuing CA (valid 7 days)."""
+    from ca.crl import build_crl
+
+    _check_writable(out)
+    authority = CertificateAuthority.load(_ca_dir(ctx), load_passphrase(passphrase_file), _store(ctx))
+    crl = build_crl(authority)
+    encoding = serialization.Encoding.PEM if output_format == "pem" else serialization.Encoding.DER
+    _write_atomically(out, crl.public_bytes(encoding))
+    click.echo(f"{out}: {sum(1 for _ in crl)} revoked, next update {crl.next_update_utc:%Y-%m-%d %H:%M} UTC")
+
+
+COMMANDS: list[click.Command] = [ca_group]
