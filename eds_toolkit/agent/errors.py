@@ -71,3 +71,9 @@ class BadCertificate(AgentError):
     """A certificate or chain that cannot be parsed or was not issued by the given chain."""
 
     code = "BAD_CERTIFICATE"
+
+
+class KeystoreRefused(AgentError):
+    """The keystore library refused (e.g. a keystore of that name already exists)."""
+
+    code = "KEYSTORE_ERROR"

@@ -37,6 +37,7 @@ from eds_toolkit.agent.errors import (
     CancelledByUser,
     DiskFull,
     EnrolmentMismatch,
+    KeystoreRefused,
     NoPendingRequest,
     StoreNotWritable,
     WeakKeystorePassword,
@@ -155,7 +156,8 @@ class Issuance:
         origin: str = "this computer",
     ) -> dict[str, str]:
         """Make the AUTH and SIGN key pairs and return their CSRs (PEM); keys stay here, encrypted."""
-        from keystore.csr import build_csr
+        from keystore.csr import build_csr, csr_pem
+        from keystore.errors import InvalidPersonData
         from keystore.keys import encrypt_private_key, generate_private_key
 
         enrolment_id = self._check_enrolment_id(enrolment_id)
@@ -177,10 +179,10 @@ class Issuance:
         secret = secrets.token_urlsafe(32)
         keys = {role: generate_private_key(self._key_algorithm) for role in ("auth", "sign")}
         names = {"iin": iin, "surname": surname, "given_name": given_name, "patronymic": patronymic or None}
-        csrs = {
-            role: build_csr(key, **names).public_bytes(serialization.Encoding.PEM)
-            for role, key in keys.items()
-        }
+        try:
+            csrs = {role: csr_pem(build_csr(key, **names)) for role, key in keys.items()}
+        except InvalidPersonData as error:
+            raise BadRequest(str(error)) from None
         self._write_pending(
             directory, enrolment_id, iin, {r: encrypt_private_key(k, secret) for r, k in keys.items()}
         )
@@ -224,10 +226,9 @@ class Issuance:
         origin: str = "this computer",
     ) -> dict[str, Any]:
         """Check the certificates against the pending keys, then write both keystores or neither."""
-        from keystore.password_policy import check_password
-
-        from keystore.errors import WeakPassword
+        from keystore.errors import KeystoreError, WeakPassword
         from keystore.keys import load_private_key
+        from keystore.password_policy import check_password
 
         enrolment_id = self._check_enrolment_id(enrolment_id)
         pending = self._pending.get(enrolment_id)
@@ -276,10 +277,12 @@ class Issuance:
                 written.append(
                     self._writer(pending.directory, keys[role], issued[role], chain_certificates, password)
                 )
-        except OSError as error:
+        except (OSError, KeystoreError) as error:
             for path in written:
                 path.unlink(missing_ok=True)
-            raise storage_error(error, pending.directory) from None
+            if isinstance(error, OSError):
+                raise storage_error(error, pending.directory) from None
+            raise KeystoreRefused(f"{error} Nothing was saved.") from None
         shutil.rmtree(key_dir, ignore_errors=True)
         del self._pending[enrolment_id]
         return {"folder": str(pending.directory), "files": [str(p) for p in written]}
