@@ -1,0 +1,102 @@
+"""What a citizen's certificate says about itself: profile, IIN, names, key identifier, key type."""
+
+from __future__ import annotations
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID, SignatureAlgorithmOID
+
+from keystore.errors import UnsupportedKey
+
+
+def _extension(certificate: x509.Certificate, oid: x509.ObjectIdentifier):
+    try:
+        return certificate.extensions.get_extension_for_oid(oid).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def profile_of(certificate: x509.Certificate) -> str | None:
+    """``AUTH`` (clientAuth EKU), ``SIGN`` (emailProtection EKU), else read off key usage; None if neither."""
+    usages = _extension(certificate, ExtensionOID.EXTENDED_KEY_USAGE)
+    if usages is not None:
+        if ExtendedKeyUsageOID.CLIENT_AUTH in usages:
+            return "AUTH"
+        if ExtendedKeyUsageOID.EMAIL_PROTECTION in usages:
+            return "SIGN"
+    key_usage = _extension(certificate, ExtensionOID.KEY_USAGE)
+    if key_usage is not None:
+        if key_usage.content_commitment:
+            return "SIGN"
+        if key_usage.key_encipherment:
+            return "AUTH"
+    return None
+
+
+def subject_key_id(certificate: x509.Certificate) -> bytes:
+    """The SubjectKeyIdentifier; for a certificate without one, RFC 5280's method 1 (SHA-1 of the key)."""
+    identifier = _extension(certificate, ExtensionOID.SUBJECT_KEY_IDENTIFIER)
+    if identifier is not None:
+        return identifier.digest
+    return x509.SubjectKeyIdentifier.from_public_key(certificate.public_key()).digest
+
+
+def name_value(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
+    """The first value of attribute ``oid`` in ``name`` as text, or None."""
+    attributes = name.get_attributes_for_oid(oid)
+    if not attributes:
+        return None
+    value = attributes[0].value
+    return value if isinstance(value, str) else value.decode("utf-8", "replace")
+
+
+def iin_of(certificate: x509.Certificate) -> str | None:
+    """The IIN from ``SERIALNUMBER=IIN<12 digits>``, or None for a certificate of no individual."""
+    serial = name_value(certificate.subject, NameOID.SERIAL_NUMBER)
+    if serial and serial.startswith("IIN"):
+        return serial[3:]
+    return None
+
+
+def display_name(name: x509.Name) -> str:
+    """The commonName, or the whole name in RFC 4514 form when it has none."""
+    return name_value(name, NameOID.COMMON_NAME) or name.rfc4514_string()
+
+
+def algorithm_tag(public_key: PublicKeyTypes) -> str:
+    """The national CA's file-name tag: ``RSA256`` (RSA + SHA-256); for EC we use ``ECDSA256``/``ECDSA384``."""
+    if isinstance(public_key, rsa.RSAPublicKey):
+        return "RSA256"
+    if isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.name in (
+        "secp256r1",
+        "secp384r1",
+    ):
+        return f"ECDSA{public_key.curve.key_size}"
+    raise UnsupportedKey("Keystores hold RSA or EC P-256/P-384 keys only.")
+
+
+def describe_key(public_key: PublicKeyTypes) -> tuple[str, int]:
+    """(``RSA``/``EC P-256``/..., size in bits)."""
+    if isinstance(public_key, rsa.RSAPublicKey):
+        return "RSA", public_key.key_size
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        curves = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
+        return f"EC {curves.get(public_key.curve.name, public_key.curve.name)}", public_key.curve.key_size
+    return type(public_key).__name__, 0
+
+
+def describe_signature(certificate: x509.Certificate) -> str:
+    """The CA's signature algorithm in Java's spelling: ``SHA256withRSA``, ``SHA256withECDSA``..."""
+    oid = certificate.signature_algorithm_oid
+    if oid == SignatureAlgorithmOID.RSASSA_PSS:
+        family = "RSASSA-PSS"
+    elif oid.dotted_string.startswith("1.2.840.10045.4."):
+        family = "ECDSA"
+    elif oid.dotted_string.startswith("1.2.840.113549.1.1."):
+        family = "RSA"
+    else:
+        return oid.dotted_string
+    hash_algorithm = certificate.signature_hash_algorithm
+    digest = hash_algorithm.name.upper().replace("-", "") if hash_algorithm else "NONE"
+    return f"{digest}with{family}"
