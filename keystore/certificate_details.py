@@ -65,7 +65,7 @@ def display_name(name: x509.Name) -> str:
 
 
 def algorithm_tag(public_key: PublicKeyTypes) -> str:
-    """The national CA's file-name tag: ``RSA256`` (RSA + SHA-256); for EC we use ``ECDSA256``/``ECDSA384``."""
+    """The file-name tag: ``RSA256`` as the national CA writes it; ours for EC: ``ECDSA256``/``ECDSA384``."""
     if isinstance(public_key, rsa.RSAPublicKey):
         return "RSA256"
     if isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.name in (

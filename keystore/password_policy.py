@@ -10,6 +10,7 @@ refuses PBES2 keystores whose password has any other character.
 from __future__ import annotations
 
 import string
+from pathlib import Path
 
 from keystore.errors import WeakPassword
 
@@ -18,10 +19,10 @@ MAX_LENGTH = 128
 MIN_DISTINCT_CHARACTERS = 5
 _ALLOWED = set(string.ascii_letters + string.digits + string.punctuation + " ")
 _COMMON_WORDS = frozenset(
-    """password passwrd passw pass parol admin administrator root user login welcome letmein iloveyou
-    love monkey dragon master secret test tester qwerty qazwsx zaqxsw wsxzaq qwe asd zxc hello freedom
-    whatever changeme trustno sunshine princess football baseball shadow superman batman michael
-    kazakhstan almaty astana nursultan eds ecp nca egov key keystore""".split()
+    word
+    for line in (Path(__file__).parent / "common_passwords.txt").read_text("utf-8").splitlines()
+    if not line.startswith("#")
+    for word in line.split()
 )
 _KEYBOARD_RUNS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "abcdefghijklmnopqrstuvwxyz", "1234567890")
 
