@@ -247,7 +247,7 @@ def test_without_a_secret_codes_are_refused(monkeypatch, session, clock):
 def test_bad_purpose_and_bad_phone_are_refused(session, clock):
     with pytest.raises(ValueError, match="purpose"):
         issue_code(session, enrolment_id="e", purpose="signup", phone=PHONE, clock=clock)
-    with pytest.raises(ValueError, match=r"\+7 7"):
+    with pytest.raises(ValueError, match="mobile code"):
         issue_code(session, enrolment_id="e", purpose="login", phone="+79161234567", clock=clock)
     assert session.query(OneTimeCode).count() == 0
 
