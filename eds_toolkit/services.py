@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
-from eds_toolkit import otp
 from eds_toolkit.bootstrap import ca_directory, ca_passphrase
 from eds_toolkit.citizens import TableCitizensBase
 from eds_toolkit.clock import SystemClock
@@ -47,11 +46,10 @@ def derived_key(secret_key: str, purpose: str) -> bytes:
 
 
 def build_flow_context(settings: Settings, engine: Engine | None = None) -> FlowContext:
-    """The FlowContext for ``settings``; configures the OTP hashing secret."""
+    """The FlowContext for ``settings``."""
     engine = engine or make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     clock = settings.clock or SystemClock()
-    otp.configure(derived_key(settings.secret_key, "otp"))
     sms = settings.sms or make_gateway(
         settings.sms_gateway, home=settings.home, url=settings.sms_url, token=settings.sms_token
     )
@@ -62,5 +60,6 @@ def build_flow_context(settings: Settings, engine: Engine | None = None) -> Flow
         citizens=TableCitizensBase(sessions, clock=clock),
         ca=certificate_authority_loader(settings, engine),
         audit_key=derived_key(settings.secret_key, "audit"),
+        otp_key=derived_key(settings.secret_key, "otp"),
         enrolment_ttl=settings.enrolment_ttl,
     )

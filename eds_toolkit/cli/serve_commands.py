@@ -1,7 +1,61 @@
-"""`eds serve` commands."""
+"""`eds serve` (the web service on one machine) and `eds db upgrade` (schema migrations)."""
 
 from __future__ import annotations
 
+import os
+
 import click
 
-COMMANDS: list[click.Command] = []
+from eds_toolkit.cli import pass_context
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@pass_context
+def serve(ctx, host: str, port: int) -> None:
+    """Run the citizen web service on the embedded defaults.
+
+    SQLite in the instance directory, a TEST CA created on first start, the console SMS gateway
+    (EDS_SMS_GATEWAY to change it) and the demo citizens. For production use gunicorn with
+    `eds_toolkit.wsgi:app`.
+    """
+    from eds_toolkit.settings import Settings, SettingsError
+    from eds_toolkit.web import create_app
+
+    env = dict(os.environ)
+    env.setdefault("EDS_CREATE_TEST_CA", "1")
+    env.setdefault("EDS_LOAD_DEMO_CITIZENS", "1")
+    env.setdefault("EDS_BASE_URL", f"http://{host}:{port}")
+    if env["EDS_BASE_URL"].startswith("http://"):
+        env.setdefault("EDS_SECURE_COOKIES", "0")  # plain HTTP on one machine: browsers drop Secure cookies
+    try:
+        settings = Settings.from_env(env, home=ctx.home)
+    except SettingsError as error:
+        click.echo(f"eds serve: {error}", err=True)
+        raise SystemExit(2) from None
+    app = create_app(settings)
+    click.echo(f"eds serve: http://{host}:{port}/ (instance {settings.home})", err=True)
+    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+
+
+@click.group("db")
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+@pass_context
+def upgrade(ctx) -> None:
+    """Apply the migrations (service and CA tables) to $EDS_DATABASE_URL or the instance's SQLite file."""
+    from eds_toolkit.db import make_engine
+    from eds_toolkit.home import database_url
+    from eds_toolkit.migrations import current
+    from eds_toolkit.migrations import upgrade as run_upgrade
+
+    engine = make_engine(database_url(ctx.home))
+    run_upgrade(engine)
+    click.echo(f"database at revision {current(engine)}")
+
+
+COMMANDS: list[click.Command] = [serve, db]

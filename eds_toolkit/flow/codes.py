@@ -30,7 +30,12 @@ def send_new_code(
     """
     try:
         _row, code = otp.issue_code(
-            session, enrolment_id=enrolment_id, purpose=purpose, phone=phone or NOWHERE, clock=ctx.clock
+            session,
+            enrolment_id=enrolment_id,
+            purpose=purpose,
+            phone=phone or NOWHERE,
+            clock=ctx.clock,
+            secret=ctx.otp_key,
         )
     except otp.OtpError as error:
         raise translate_otp_error(error) from None
@@ -39,7 +44,7 @@ def send_new_code(
             ctx.sms.send(phone, otp.sms_text(code, language=language), sender="1414")
         except SmsDeliveryError:
             raise ServiceUnavailable(
-                "We could not send the SMS right now. Nothing was changed; please try again in a few minutes.",
+                "We could not send the SMS right now. Nothing was changed; please try again later.",
                 code="sms_failed",
             ) from None
 

@@ -20,6 +20,9 @@ from eds_toolkit.flow.errors import AlreadyIssued, InvalidInput, ServiceUnavaila
 from eds_toolkit.flow.machine import FlowContext, State, load_for_step, refusals_audited, transition
 
 MAX_CSR_BYTES = 16 * 1024
+ALREADY_ISSUED = (
+    "The certificates for this enrolment were already issued. Sign in to your cabinet to see them."
+)
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def _issue_pair(
             authority = ctx.ca()
         except CAError as error:
             raise ServiceUnavailable(
-                "The certification authority is not available right now. Nothing was issued; try again later.",
+                "The certification authority is not available. Nothing was issued; please try again later.",
                 code="ca_unavailable",
             ) from error
         transition(
@@ -94,9 +97,7 @@ def _issue_pair(
         except IssuanceRefused as error:
             session.rollback()
             if error.code == "already_issued":
-                raise AlreadyIssued(
-                    "The certificates for this enrolment were already issued. Sign in to your cabinet to see them."
-                ) from None
+                raise AlreadyIssued(ALREADY_ISSUED) from None
             raise InvalidInput(f"{profile.name} request refused: {error}", code=error.code) from None
         session.commit()
         return IssuedPair(

@@ -70,6 +70,7 @@ class FlowContext:
     citizens: Any  # eds_toolkit.citizens.CitizensBase
     ca: Callable[[], Any]  # returns the process's CertificateAuthority (loaded once)
     audit_key: bytes
+    otp_key: bytes
     enrolment_ttl: int = 3600
 
     def now(self) -> dt.datetime:
@@ -236,7 +237,7 @@ def audit_refusal(
 
 
 def refusals_audited(action: str) -> Callable:
-    """Decorate a step ``f(ctx, enrolment_id, ...)``: a refusal is written to the audit log, then re-raised."""
+    """Decorate a step ``f(ctx, enrolment_id, ...)``: a refusal goes to the audit log, then is re-raised."""
 
     def decorate(step: Callable) -> Callable:
         def wrapper(ctx: FlowContext, enrolment_id: str, *args: Any, **kwargs: Any) -> Any:

@@ -57,7 +57,14 @@ def confirm_phone(
         if not enrolment.pending_phone:
             raise StepOutOfOrder("Enter your new phone number first; we will send a code to it.")
         try:
-            otp.verify_code(session, enrolment_id=enrolment.id, purpose="phone", code=code, clock=ctx.clock)
+            otp.verify_code(
+                session,
+                enrolment_id=enrolment.id,
+                purpose="phone",
+                code=code,
+                clock=ctx.clock,
+                secret=ctx.otp_key,
+            )
         except otp.OtpError as error:
             session.commit()  # keep the tries counter
             raise translate_otp_error(error) from None

@@ -100,7 +100,14 @@ def submit_code(
                 code="code_for_new_phone_expected",
             )
         try:
-            otp.verify_code(session, enrolment_id=enrolment.id, purpose="login", code=code, clock=ctx.clock)
+            otp.verify_code(
+                session,
+                enrolment_id=enrolment.id,
+                purpose="login",
+                code=code,
+                clock=ctx.clock,
+                secret=ctx.otp_key,
+            )
         except otp.OtpError as error:
             session.commit()  # the tries counter must persist even though the step is refused
             raise translate_otp_error(error) from None

@@ -1,0 +1,93 @@
+"""The app factory: settings -> database, flow context, blueprints, security, limits, languages."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, render_template, request
+from flask_babel import Babel
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from eds_toolkit.bootstrap import prepare_instance
+from eds_toolkit.db import make_engine
+from eds_toolkit.services import build_flow_context
+from eds_toolkit.settings import Settings
+from eds_toolkit.web import i18n
+from eds_toolkit.web.problems import problem
+from eds_toolkit.web.security import install_security_headers
+
+
+def create_app(config: Settings | None = None) -> Flask:
+    """Build the citizen web service. Without ``config``, settings come from ``EDS_*`` variables."""
+    settings = config or Settings.from_env()
+    logging.basicConfig(level=logging.INFO)
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        SESSION_COOKIE_NAME="eds_session",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=settings.enrolment_ttl,
+        WTF_CSRF_TIME_LIMIT=settings.enrolment_ttl,
+        WTF_CSRF_SSL_STRICT=settings.secure_cookies,
+        JSON_SORT_KEYS=False,
+    )
+    engine = make_engine(settings.database_url)
+    context = build_flow_context(settings, engine)
+    prepare_instance(settings, engine, context.sessions)
+    app.extensions["eds_flow"] = context
+    app.extensions["eds_settings"] = settings
+    app.extensions["eds_engine"] = engine
+
+    Babel(app, locale_selector=i18n.select_locale)
+    csrf = CSRFProtect(app)
+    install_security_headers(app, hsts=settings.secure_cookies)
+
+    from eds_toolkit.web.api import make_api_blueprint
+    from eds_toolkit.web.cabinet import make_cabinet_blueprint
+    from eds_toolkit.web.limits import make_limiter
+    from eds_toolkit.web.pages import make_pages_blueprint
+    from eds_toolkit.web.pki import pki
+
+    limiter = make_limiter(app, settings)
+    api = make_api_blueprint(limiter, settings)
+    csrf.exempt(api)  # the API authenticates with a bearer token, not a cookie
+    app.register_blueprint(api)
+    app.register_blueprint(make_pages_blueprint(limiter, settings))
+    app.register_blueprint(make_cabinet_blueprint(limiter, settings))
+    app.register_blueprint(pki)
+
+    @app.context_processor
+    def _template_helpers() -> dict:
+        return {
+            "_": i18n.translate,
+            "language": i18n.current_language(),
+            "languages": i18n.LANGUAGE_NAMES,
+        }
+
+    def _refusal(status: int, code: str, english: str, **extra: object) -> Response | tuple:
+        if request.path.startswith("/api/"):
+            return problem(status, "Request refused", english, code, **extra)
+        message = i18n.error_message(code, english)
+        return render_template("error.html", message=message), status
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError):
+        return _refusal(400, "csrf", "The form has expired or did not come from this site. Reload the page.")
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(error: RequestEntityTooLarge):
+        limit = settings.max_content_length // 1024
+        return _refusal(413, "too_large", f"What you sent is too large: the limit is {limit} KiB.")
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(error: RateLimitExceeded):
+        return _refusal(
+            429, "rate_limited", "Too many requests: please wait a little and try again.", retry_after=60
+        )
+
+    return app

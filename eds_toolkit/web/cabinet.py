@@ -1,0 +1,57 @@
+"""The personal cabinet pages: sign in with IIN + PIN, certificates and enrolment history."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_limiter import Limiter
+
+from eds_toolkit.flow import cabinet
+from eds_toolkit.flow.errors import FlowError
+from eds_toolkit.flow.status import certificate_json, history
+from eds_toolkit.settings import Settings
+from eds_toolkit.web.context import flow_context
+from eds_toolkit.web.i18n import error_message
+from eds_toolkit.web.limits import iin_key
+
+
+def make_cabinet_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
+    """/cabinet: sign-in is limited per IIN and per address, and locks after repeated wrong PINs."""
+    pages = Blueprint("cabinet", __name__, url_prefix="/cabinet")
+
+    @pages.route("/login", methods=["GET", "POST"])
+    @limiter.limit(settings.ratelimit_per_address, methods=["POST"])
+    @limiter.limit(settings.ratelimit_per_iin, key_func=iin_key, methods=["POST"])
+    def login():
+        if request.method == "GET":
+            return render_template("cabinet/login.html")
+        try:
+            iin = cabinet.sign_in(
+                flow_context(),
+                request.form.get("iin", ""),
+                request.form.get("pin", ""),
+                max_attempts=settings.pin_max_attempts,
+                lockout_seconds=settings.pin_lockout_seconds,
+            )
+        except FlowError as error:
+            message = error_message(error.code, error.message, **error.extra)
+            return render_template("cabinet/login.html", error=message), error.status
+        session.clear()
+        session["cabinet_iin"] = iin
+        return redirect(url_for("cabinet.home"))
+
+    @pages.get("/")
+    def home():
+        iin = session.get("cabinet_iin")
+        if not iin:
+            return redirect(url_for("cabinet.login"))
+        certificates = [certificate_json(row) for row in cabinet.certificates_of(flow_context(), iin)]
+        return render_template(
+            "cabinet/home.html", certificates=certificates, events=history(flow_context(), iin)
+        )
+
+    @pages.post("/logout")
+    def logout():
+        session.clear()
+        return redirect(url_for("cabinet.login"))
+
+    return pages

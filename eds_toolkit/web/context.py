@@ -1,0 +1,15 @@
+"""Reaching the app's FlowContext from a view, and the client address for audit events."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+
+from eds_toolkit.flow.machine import FlowContext
+
+
+def flow_context() -> FlowContext:
+    return current_app.extensions["eds_flow"]
+
+
+def client_address() -> str | None:
+    return request.remote_addr

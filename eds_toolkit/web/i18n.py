@@ -1,0 +1,222 @@
+"""Messages in English, Kazakh and Russian: an in-code catalogue, the locale chosen by Flask-Babel.
+
+The locale comes from ``?lang=`` (remembered in the session), else the browser's Accept-Language.
+"""
+
+from __future__ import annotations
+
+from flask import request, session
+from flask_babel import get_locale
+
+LANGUAGES = ("en", "kk", "ru")
+LANGUAGE_NAMES = {"en": "English", "kk": "Қазақша", "ru": "Русский"}
+
+# English text -> Kazakh, Russian.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "Get an EDS remotely": ("ЭЦҚ-ны қашықтан алу", "Получить ЭЦП удалённо"),
+    "Enter your IIN": ("ЖСН-іңізді енгізіңіз", "Введите ваш ИИН"),
+    "IIN (12 digits)": ("ЖСН (12 сан)", "ИИН (12 цифр)"),
+    "Continue": ("Жалғастыру", "Продолжить"),
+    "SMS code": ("SMS-код", "SMS-код"),
+    "Enter the code from the SMS sent by 1414": (
+        "1414 нөмірінен келген SMS-кодты енгізіңіз",
+        "Введите код из SMS от 1414",
+    ),
+    "If this IIN has a phone number in the mobile-citizens base, we sent a code from 1414 to it.": (
+        "Егер бұл ЖСН мобильді азаматтар базасында телефонмен тіркелген болса, 1414 нөмірінен код жіберілді.",
+        "Если к этому ИИН в базе мобильных граждан привязан номер, мы отправили на него код от 1414.",
+    ),
+    "Send a new code": ("Жаңа код жіберу", "Отправить новый код"),
+    "No code came? Register or change your phone number": (
+        "Код келмеді ме? Телефон нөмірін тіркеңіз немесе өзгертіңіз",
+        "Код не пришёл? Зарегистрируйте или смените номер телефона",
+    ),
+    "Phone number": ("Телефон нөмірі", "Номер телефона"),
+    "Register your phone number": ("Телефон нөміріңізді тіркеңіз", "Зарегистрируйте номер телефона"),
+    "Send the code": ("Кодты жіберу", "Отправить код"),
+    "Enter the code sent to your new number": (
+        "Жаңа нөміріңізге жіберілген кодты енгізіңіз",
+        "Введите код, отправленный на новый номер",
+    ),
+    "Identification": ("Сәйкестендіру", "Идентификация"),
+    "Take a selfie and a short video so we can check it is you.": (
+        "Бұл сіз екеніңізді тексеру үшін селфи мен қысқа бейне түсіріңіз.",
+        "Сделайте селфи и короткое видео, чтобы мы убедились, что это вы.",
+    ),
+    "When the identification is complete, continue to the PIN.": (
+        "Сәйкестендіру аяқталғанда, PIN-кодқа өтіңіз.",
+        "Когда идентификация завершена, перейдите к PIN-коду.",
+    ),
+    "Set a PIN for your Digital ID": ("Digital ID үшін PIN-код орнатыңыз", "Задайте PIN-код для Digital ID"),
+    "PIN (6 digits)": ("PIN-код (6 сан)", "PIN-код (6 цифр)"),
+    "PIN again": ("PIN-кодты қайталаңыз", "Повторите PIN-код"),
+    "Save the PIN": ("PIN-кодты сақтау", "Сохранить PIN-код"),
+    "Get your certificates": ("Сертификаттарыңызды алыңыз", "Получите сертификаты"),
+    "I made my keys with eds keystore new: upload the two requests": (
+        "Кілттерді eds keystore new арқылы жасадым: екі сұранысты жүктеу",
+        "Я создал ключи командой eds keystore new: загрузить два запроса",
+    ),
+    "AUTH request (CSR)": ("AUTH сұранысы (CSR)", "Запрос AUTH (CSR)"),
+    "SIGN request (CSR)": ("SIGN сұранысы (CSR)", "Запрос SIGN (CSR)"),
+    "Issue my certificates": ("Сертификаттарды шығару", "Выпустить сертификаты"),
+    "Make the keys for me: two password-protected files, downloaded once": (
+        "Кілттерді мен үшін жасаңыз: құпия сөзбен қорғалған екі файл, бір рет жүктеледі",
+        "Создайте ключи за меня: два файла с паролем, скачиваются один раз",
+    ),
+    "Keystore password": ("Кілттер қоймасының құпия сөзі", "Пароль хранилища ключей"),
+    "Password again": ("Құпия сөзді қайталаңыз", "Повторите пароль"),
+    "Download my keystores": ("Кілттер қоймаларын жүктеу", "Скачать хранилища ключей"),
+    "Your certificates are issued": ("Сертификаттарыңыз шығарылды", "Ваши сертификаты выпущены"),
+    "Certificate chain": ("Сертификаттар тізбегі", "Цепочка сертификатов"),
+    "Personal cabinet": ("Жеке кабинет", "Личный кабинет"),
+    "Sign in": ("Кіру", "Войти"),
+    "Sign out": ("Шығу", "Выйти"),
+    "PIN": ("PIN-код", "PIN-код"),
+    "Your certificates": ("Сіздің сертификаттарыңыз", "Ваши сертификаты"),
+    "History": ("Тарих", "История"),
+    "Serial number": ("Сериялық нөмір", "Серийный номер"),
+    "Valid from": ("Басталуы", "Действует с"),
+    "Valid until": ("Аяқталуы", "Действует до"),
+    "Status": ("Күйі", "Статус"),
+    "Type": ("Түрі", "Тип"),
+    "When": ("Қашан", "Когда"),
+    "What": ("Не", "Что"),
+    "Result": ("Нәтиже", "Результат"),
+    "Start again": ("Қайта бастау", "Начать заново"),
+    "Language": ("Тіл", "Язык"),
+    "This is a test service: certificates are issued by a TEST CA.": (
+        "Бұл сынақ қызметі: сертификаттарды СЫНАҚ КО шығарады.",
+        "Это тестовый сервис: сертификаты выпускает ТЕСТОВЫЙ УЦ.",
+    ),
+    "Request refused": ("Сұраныс қабылданбады", "Запрос отклонён"),
+}
+
+# Refusal codes -> (en, kk, ru); {name} placeholders take the refusal's numbers.
+ERRORS: dict[str, tuple[str, str, str]] = {
+    "invalid_iin": (
+        "The IIN is not valid: check the 12 digits.",
+        "ЖСН қате: 12 санды тексеріңіз.",
+        "ИИН неверен: проверьте 12 цифр.",
+    ),
+    "code_format": (
+        "The code from the SMS is 6 digits.",
+        "SMS-код 6 саннан тұрады.",
+        "Код из SMS состоит из 6 цифр.",
+    ),
+    "code_wrong": (
+        "The code is wrong: {remaining} tries left.",
+        "Код қате: {remaining} әрекет қалды.",
+        "Неверный код: осталось попыток: {remaining}.",
+    ),
+    "code_expired": (
+        "The code has expired: ask for a new one.",
+        "Кодтың мерзімі өтті: жаңасын сұраңыз.",
+        "Срок действия кода истёк: запросите новый.",
+    ),
+    "code_already_used": (
+        "This code was already used: ask for a new one.",
+        "Бұл код бұрын қолданылған: жаңасын сұраңыз.",
+        "Этот код уже использован: запросите новый.",
+    ),
+    "too_many_attempts": (
+        "5 wrong tries: this code no longer works, ask for a new one.",
+        "5 қате әрекет: бұл код енді жарамсыз, жаңасын сұраңыз.",
+        "5 неверных попыток: код больше не действует, запросите новый.",
+    ),
+    "resend_too_soon": (
+        "A new code can be sent in {retry_after} seconds.",
+        "Жаңа кодты {retry_after} секундтан кейін жіберуге болады.",
+        "Новый код можно отправить через {retry_after} с.",
+    ),
+    "too_many_resends": (
+        "Too many codes were sent in the last hour: try again later.",
+        "Соңғы сағатта тым көп код жіберілді: кейінірек қайталаңыз.",
+        "За последний час отправлено слишком много кодов: попробуйте позже.",
+    ),
+    "step_out_of_order": (
+        "This step is not available yet: please finish the previous step first.",
+        "Бұл қадам әлі қолжетімсіз: алдымен алдыңғы қадамды аяқтаңыз.",
+        "Этот шаг пока недоступен: сначала завершите предыдущий.",
+    ),
+    "enrolment_expired": (
+        "This enrolment has expired. Please start again with your IIN.",
+        "Өтінім мерзімі өтті. ЖСН-мен қайта бастаңыз.",
+        "Срок заявки истёк. Начните заново с ИИН.",
+    ),
+    "concurrent_change": (
+        "This enrolment was changed in another window or tab. Please reload the page.",
+        "Өтінім басқа терезеде өзгертілді. Бетті қайта жүктеңіз.",
+        "Заявка изменена в другом окне или вкладке. Обновите страницу.",
+    ),
+    "already_issued": (
+        "The certificates for this enrolment were already issued. Sign in to your cabinet to see them.",
+        "Бұл өтінім бойынша сертификаттар шығарылған. Оларды жеке кабинеттен көріңіз.",
+        "Сертификаты по этой заявке уже выпущены. Войдите в личный кабинет, чтобы их увидеть.",
+    ),
+    "weak_pin": (
+        "This PIN is too easy to guess: {detail}",
+        "Бұл PIN-кодты табу оңай: {detail}",
+        "Этот PIN-код легко угадать: {detail}",
+    ),
+    "pin_mismatch": (
+        "The two PINs are different: type the same PIN twice.",
+        "Екі PIN-код әртүрлі: бір PIN-кодты екі рет теріңіз.",
+        "PIN-коды не совпадают: введите один и тот же PIN-код дважды.",
+    ),
+    "wrong_credentials": (
+        "The IIN or PIN is wrong.",
+        "ЖСН немесе PIN-код қате.",
+        "Неверный ИИН или PIN-код.",
+    ),
+    "csrf": (
+        "The form has expired or did not come from this site. Reload the page and try again.",
+        "Форманың мерзімі өтті немесе ол осы сайттан емес. Бетті қайта жүктеп, қайталаңыз.",
+        "Форма устарела или отправлена не с этого сайта. Обновите страницу и повторите.",
+    ),
+    "rate_limited": (
+        "Too many requests: please wait a little and try again.",
+        "Сұраныстар тым көп: біраз күтіп, қайталаңыз.",
+        "Слишком много запросов: подождите немного и повторите.",
+    ),
+    "too_large": (
+        "What you sent is too large.",
+        "Жіберілген дерек тым үлкен.",
+        "Отправленные данные слишком велики.",
+    ),
+}
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: ``?lang=``, then the session, then Accept-Language."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        session["lang"] = asked
+        return asked
+    if session.get("lang") in LANGUAGES:
+        return session["lang"]
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return str(locale.language) if locale is not None else "en"
+
+
+def translate(message: str, **params: object) -> str:
+    """``message`` (English) in the page's language."""
+    language = current_language()
+    if language != "en" and message in MESSAGES:
+        message = MESSAGES[message][LANGUAGES.index(language) - 1]
+    return message.format(**params) if params else message
+
+
+def error_message(code: str, fallback: str, **params: object) -> str:
+    """A refusal's message in the page's language; unknown codes keep the step's English message."""
+    texts = ERRORS.get(code)
+    if texts is None:
+        return fallback
+    text = texts[LANGUAGES.index(current_language())]
+    try:
+        return text.format(detail=fallback, **params)
+    except (KeyError, IndexError):
+        return fallback

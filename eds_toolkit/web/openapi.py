@@ -1,0 +1,250 @@
+"""The OpenAPI 3.1 description of /api/v1 (hand-written: the API is small and this is its contract)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_PROBLEM = {"$ref": "#/components/responses/Problem"}
+
+
+def _json_body(schema_ref: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": {"$ref": schema_ref}}}}
+
+
+def _step(summary: str, body: str | None, ok_status: str = "200", extra: dict | None = None) -> dict:
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "security": [{"enrolmentToken": []}],
+        "parameters": [{"$ref": "#/components/parameters/EnrolmentId"}],
+        "responses": {
+            ok_status: {
+                "description": "The enrolment after the step",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Enrolment"}}},
+            },
+            "401": _PROBLEM,
+            "404": _PROBLEM,
+            "409": _PROBLEM,
+            "413": _PROBLEM,
+            "422": _PROBLEM,
+            "429": _PROBLEM,
+        },
+    }
+    if body:
+        operation["requestBody"] = _json_body(body)
+    if extra:
+        operation["responses"].update(extra)
+    return operation
+
+
+def openapi_document() -> dict:
+    """The document served at /api/v1/openapi.json."""
+    string = {"type": "string"}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "eds-toolkit citizen enrolment API",
+            "version": "1.0.0",
+            "description": (
+                "Get an EDS remotely: IIN, SMS code (or phone registration), identification, PIN, "
+                "certificates. Errors are application/problem+json (RFC 9457) with a stable `code`."
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": {
+            "/enrolments": {
+                "post": {
+                    "summary": "Start an enrolment with an IIN (same answer whether or not it is in the base)",
+                    "requestBody": _json_body("#/components/schemas/StartRequest"),
+                    "responses": {
+                        "201": {
+                            "description": "Started; keep the token, it is shown only once",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Started"}}
+                            },
+                        },
+                        "400": _PROBLEM,
+                        "413": _PROBLEM,
+                        "422": _PROBLEM,
+                        "429": _PROBLEM,
+                    },
+                }
+            },
+            "/enrolments/{id}": {"get": _step("The enrolment's state and next step", None)},
+            "/enrolments/{id}/code": {
+                "post": _step("Submit the SMS code sent by 1414", "#/components/schemas/CodeRequest")
+            },
+            "/enrolments/{id}/code/resend": {"post": _step("Send a new code (throttled)", None, "202")},
+            "/enrolments/{id}/phone": {
+                "post": _step(
+                    "Register a phone number: a code is sent to it",
+                    "#/components/schemas/PhoneRequest",
+                    "202",
+                )
+            },
+            "/enrolments/{id}/phone/confirm": {
+                "post": _step(
+                    "Confirm the new phone number with its code", "#/components/schemas/CodeRequest"
+                )
+            },
+            "/enrolments/{id}/pin": {
+                "post": _step("Set the Digital ID PIN", "#/components/schemas/PinRequest")
+            },
+            "/enrolments/{id}/certificates": {
+                "post": _step(
+                    "Issue the AUTH and SIGN certificates (once per enrolment)",
+                    "#/components/schemas/CertificatesRequest",
+                    "201",
+                    {
+                        "201": {
+                            "description": "Issued: certificates and chain (client keys), or a zip of two .p12 files "
+                            "(server keys, offered once and not kept)",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/IssuedCertificates"}
+                                },
+                                "application/zip": {
+                                    "schema": {"type": "string", "contentEncoding": "binary"}
+                                },
+                            },
+                        }
+                    },
+                )
+            },
+        },
+        "components": {
+            "securitySchemes": {
+                "enrolmentToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The token returned by POST /enrolments",
+                }
+            },
+            "parameters": {
+                "EnrolmentId": {"name": "id", "in": "path", "required": True, "schema": string},
+            },
+            "responses": {
+                "Problem": {
+                    "description": "Refused (RFC 9457 problem details)",
+                    "content": {
+                        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                    },
+                }
+            },
+            "schemas": {
+                "StartRequest": {
+                    "type": "object",
+                    "required": ["iin"],
+                    "properties": {
+                        "iin": {"type": "string", "pattern": "^[0-9]{12}$"},
+                        "language": {"type": "string", "enum": ["en", "kk", "ru"]},
+                    },
+                },
+                "CodeRequest": {
+                    "type": "object",
+                    "required": ["code"],
+                    "properties": {"code": {"type": "string", "pattern": "^[0-9]{6}$"}},
+                },
+                "PhoneRequest": {
+                    "type": "object",
+                    "required": ["phone"],
+                    "properties": {"phone": {"type": "string", "examples": ["+77011234567"]}},
+                },
+                "PinRequest": {
+                    "type": "object",
+                    "required": ["pin", "pin_confirmation"],
+                    "properties": {
+                        "pin": {"type": "string", "pattern": "^[0-9]{6}$"},
+                        "pin_confirmation": {"type": "string", "pattern": "^[0-9]{6}$"},
+                    },
+                },
+                "CertificatesRequest": {
+                    "type": "object",
+                    "properties": {
+                        "key_generation": {
+                            "type": "string",
+                            "enum": ["client", "server"],
+                            "default": "client",
+                        },
+                        "auth_csr": {"type": "string", "description": "PEM PKCS#10 (key_generation=client)"},
+                        "sign_csr": {"type": "string", "description": "PEM PKCS#10 (key_generation=client)"},
+                        "password": {
+                            "type": "string",
+                            "description": "keystore password (key_generation=server)",
+                        },
+                    },
+                },
+                "Certificate": {
+                    "type": "object",
+                    "properties": {
+                        "profile": {"type": "string", "enum": ["auth", "sign"]},
+                        "serial": string,
+                        "not_before": {"type": "string", "format": "date-time"},
+                        "not_after": {"type": "string", "format": "date-time"},
+                        "status": string,
+                        "pem": string,
+                    },
+                },
+                "Enrolment": {
+                    "type": "object",
+                    "required": ["id", "state"],
+                    "properties": {
+                        "id": string,
+                        "state": {
+                            "type": "string",
+                            "enum": [
+                                "started",
+                                "phone_confirmed",
+                                "selfie_ok",
+                                "liveness_ok",
+                                "face_matched",
+                                "pin_set",
+                                "issued",
+                                "failed",
+                                "expired",
+                            ],
+                        },
+                        "next_step": {"type": ["string", "null"]},
+                        "expires_at": {"type": "string", "format": "date-time"},
+                        "code_sent_to_new_phone": {"type": "boolean"},
+                        "certificates": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Certificate"},
+                        },
+                    },
+                },
+                "Started": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/Enrolment"},
+                        {
+                            "type": "object",
+                            "required": ["token"],
+                            "properties": {"token": string, "message": string},
+                        },
+                    ]
+                },
+                "IssuedCertificates": {
+                    "type": "object",
+                    "properties": {
+                        "auth_certificate": string,
+                        "sign_certificate": string,
+                        "chain": string,
+                        "auth_serial": string,
+                        "sign_serial": string,
+                    },
+                },
+                "Problem": {
+                    "type": "object",
+                    "required": ["type", "title", "status", "detail", "code"],
+                    "properties": {
+                        "type": {"type": "string", "format": "uri"},
+                        "title": string,
+                        "status": {"type": "integer"},
+                        "detail": string,
+                        "code": string,
+                        "remaining": {"type": "integer"},
+                        "retry_after": {"type": "integer"},
+                    },
+                },
+            },
+        },
+    }

@@ -1,0 +1,220 @@
+"""The HTML flow: one page per step; each POST calls the same step function as the JSON API."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask_limiter import Limiter
+
+from eds_toolkit import flow
+from eds_toolkit.flow.errors import FlowError, NotFound
+from eds_toolkit.flow.machine import State
+from eds_toolkit.settings import Settings
+from eds_toolkit.web.context import client_address, flow_context
+from eds_toolkit.web.i18n import current_language, error_message, translate
+from eds_toolkit.web.limits import iin_key
+
+PAGE_OF_STATE = {
+    State.STARTED: "flow.code",
+    State.PHONE_CONFIRMED: "flow.identification",
+    State.SELFIE_OK: "flow.identification",
+    State.LIVENESS_OK: "flow.identification",
+    State.FACE_MATCHED: "flow.pin",
+    State.PIN_SET: "flow.certificates",
+    State.ISSUED: "flow.done",
+}
+
+
+def _message(error: FlowError) -> str:
+    return error_message(error.code, error.message, **error.extra)
+
+
+def _current() -> flow.EnrolmentView | None:
+    enrolment_id = session.get("enrolment_id")
+    if not enrolment_id:
+        return None
+    try:
+        return flow.describe(flow_context(), enrolment_id)
+    except NotFound:
+        session.pop("enrolment_id", None)
+        return None
+
+
+def _page(template: str, status: int = 200, **values) -> tuple[str, int]:
+    return render_template(template, enrolment=_current(), **values), status
+
+
+def _refused(template: str, error: FlowError, **values) -> tuple[str, int]:
+    return _page(template, error.status, error=_message(error), **values)
+
+
+def _go_on() -> Response:
+    """Redirect to the page of the enrolment's current state."""
+    view = _current()
+    if view is None or view.state in (State.EXPIRED, State.FAILED):
+        return redirect(url_for("flow.start_page"))
+    if view.state == State.STARTED and view.code_sent_to_new_phone:
+        return redirect(url_for("flow.confirm_phone"))
+    return redirect(url_for(PAGE_OF_STATE[State(view.state)]))
+
+
+def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
+    """The citizen's pages."""
+    pages = Blueprint("flow", __name__)
+    per_address = limiter.limit(settings.ratelimit_per_address, methods=["POST"])
+    per_iin = limiter.limit(settings.ratelimit_per_iin, key_func=iin_key, methods=["POST"])
+
+    def _enrolment_id() -> str:
+        return session.get("enrolment_id", "")
+
+    @pages.get("/")
+    def start_page():
+        return _page("start.html")
+
+    @pages.post("/start")
+    @per_address
+    @per_iin
+    def start():
+        try:
+            started = flow.start(
+                flow_context(),
+                request.form.get("iin", ""),
+                client_address=client_address(),
+                language=current_language(),
+            )
+        except FlowError as error:
+            return _refused("start.html", error, iin=request.form.get("iin", ""))
+        session.clear()
+        session["enrolment_id"] = started.enrolment.id
+        return redirect(url_for("flow.code"))
+
+    @pages.get("/code")
+    def code():
+        return _page("code.html")
+
+    @pages.post("/code")
+    @per_address
+    def submit_code():
+        try:
+            flow.submit_code(
+                flow_context(), _enrolment_id(), request.form.get("code", ""), client_address=client_address()
+            )
+        except FlowError as error:
+            return _refused("code.html", error)
+        return _go_on()
+
+    @pages.post("/code/resend")
+    @per_address
+    def resend_code():
+        try:
+            flow.resend_code(
+                flow_context(), _enrolment_id(), client_address=client_address(), language=current_language()
+            )
+        except FlowError as error:
+            return _refused("code.html", error)
+        return _page("code.html", notice=translate("Send a new code") + ": OK")
+
+    @pages.get("/phone")
+    def phone():
+        return _page("phone.html")
+
+    @pages.post("/phone")
+    @per_address
+    def register_phone():
+        try:
+            flow.register_phone(
+                flow_context(),
+                _enrolment_id(),
+                request.form.get("phone", ""),
+                client_address=client_address(),
+                language=current_language(),
+            )
+        except FlowError as error:
+            return _refused("phone.html", error, phone=request.form.get("phone", ""))
+        return redirect(url_for("flow.confirm_phone"))
+
+    @pages.route("/phone/confirm", methods=["GET", "POST"])
+    @per_address
+    def confirm_phone():
+        if request.method == "GET":
+            return _page("phone_confirm.html")
+        try:
+            flow.confirm_phone(
+                flow_context(), _enrolment_id(), request.form.get("code", ""), client_address=client_address()
+            )
+        except FlowError as error:
+            return _refused("phone_confirm.html", error)
+        return _go_on()
+
+    @pages.get("/identification")
+    def identification():
+        return _page("identification.html")
+
+    @pages.route("/pin", methods=["GET", "POST"])
+    @per_address
+    def pin():
+        if request.method == "GET":
+            return _page("pin.html")
+        try:
+            flow.set_pin(
+                flow_context(),
+                _enrolment_id(),
+                request.form.get("pin", ""),
+                request.form.get("pin_confirmation", ""),
+                client_address=client_address(),
+            )
+        except FlowError as error:
+            return _refused("pin.html", error)
+        return _go_on()
+
+    @pages.get("/certificates")
+    def certificates():
+        return _page("certificates.html")
+
+    @pages.post("/certificates/csr")
+    @per_address
+    def issue_with_csrs():
+        def pem(name: str) -> str:
+            upload = request.files.get(f"{name}_file")
+            if upload is not None and upload.filename:
+                return upload.read().decode("ascii", errors="replace")
+            return request.form.get(name, "")
+
+        try:
+            pair = flow.issue_with_csrs(
+                flow_context(),
+                _enrolment_id(),
+                pem("auth_csr"),
+                pem("sign_csr"),
+                client_address=client_address(),
+            )
+        except FlowError as error:
+            return _refused("certificates.html", error)
+        return _page("issued.html", pair=pair)
+
+    @pages.post("/certificates/server")
+    @per_address
+    def issue_on_server():
+        password = request.form.get("password", "")
+        if password != request.form.get("password_confirmation", ""):
+            return _page(
+                "certificates.html",
+                422,
+                error=translate("The two passwords are different: type the same password twice."),
+            )
+        try:
+            made = flow.issue_on_server(
+                flow_context(), _enrolment_id(), password, client_address=client_address()
+            )
+        except FlowError as error:
+            return _refused("certificates.html", error)
+        return Response(
+            made.zip_bytes,
+            mimetype="application/zip",
+            headers={"Content-Disposition": 'attachment; filename="eds-keystores.zip"'},
+        )
+
+    @pages.get("/done")
+    def done():
+        return _page("done.html")
+
+    return pages

@@ -1,0 +1,26 @@
+"""RFC 9457 problem details for the JSON API."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+
+from eds_toolkit.flow.errors import FlowError
+
+PROBLEM_TYPE = "https://eds-toolkit.invalid/problems/"
+
+
+def problem(status: int, title: str, detail: str, code: str, **extra: object) -> Response:
+    """An ``application/problem+json`` response."""
+    body = {"type": PROBLEM_TYPE + code, "title": title, "status": status, "detail": detail, "code": code}
+    body.update({key: value for key, value in extra.items() if value is not None})
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    if status == 429 and extra.get("retry_after"):
+        response.headers["Retry-After"] = str(extra["retry_after"])
+    return response
+
+
+def problem_from(error: FlowError) -> Response:
+    """A flow refusal as problem details (its message is what a page would show)."""
+    return problem(error.status, error.title, error.message, error.code, **error.extra)
