@@ -53,7 +53,7 @@ def openapi_document() -> dict:
         "paths": {
             "/enrolments": {
                 "post": {
-                    "summary": "Start an enrolment with an IIN (same answer whether or not it is in the base)",
+                    "summary": "Start an enrolment (same answer whether or not the IIN is in the base)",
                     "requestBody": _json_body("#/components/schemas/StartRequest"),
                     "responses": {
                         "201": {
@@ -96,8 +96,8 @@ def openapi_document() -> dict:
                     "201",
                     {
                         "201": {
-                            "description": "Issued: certificates and chain (client keys), or a zip of two .p12 files "
-                            "(server keys, offered once and not kept)",
+                            "description": "Issued: certificates and chain (client keys), or a zip of two "
+                            ".p12 files (server keys, offered once and not kept)",
                             "content": {
                                 "application/json": {
                                     "schema": {"$ref": "#/components/schemas/IssuedCertificates"}
