@@ -50,13 +50,16 @@ AIGERIM = Citizen(IIN_A, "Сейтқали", "Әйгерім", "Болатқыз
 ERLAN = Citizen(IIN_B, "Омаров", "Ерлан", None)
 
 
-class TestCA:
+class LocalCA:
     """The project's real CA (ca/), initialised once per test session."""
 
     def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
         store = CertificateStore(make_engine(f"sqlite:///{directory / 'ca.sqlite3'}"))
         store.create_schema()
-        self.authority = CertificateAuthority.initialise(directory / "ca", b"test-ca-passphrase", CAConfig(), store=store)
+        self.authority = CertificateAuthority.initialise(
+            directory / "ca", b"test-ca-passphrase", CAConfig(), store=store
+        )
         self.root_path = directory / "root.pem"
         self.root_path.write_bytes(self.authority.chain[-1].public_bytes(serialization.Encoding.PEM))
         self.chain_pem = self.authority.chain_pem().decode()
@@ -73,11 +76,11 @@ class TestCA:
 
 
 @pytest.fixture(scope="session")
-def test_ca(tmp_path_factory) -> TestCA:
-    return TestCA(tmp_path_factory.mktemp("test-ca"))
+def test_ca(tmp_path_factory) -> LocalCA:
+    return LocalCA(tmp_path_factory.mktemp("test-ca"))
 
 
-def make_keystores(ca: TestCA, store: Path, citizen: Citizen, enrolment_id: str) -> list[Path]:
+def make_keystores(ca: LocalCA, store: Path, citizen: Citizen, enrolment_id: str) -> list[Path]:
     """The whole issuance in-process: requests -> CA -> two keystores in ``store``."""
     issuance = Issuance(ScriptedConfirmer(yes=True), store=store)
     issuance.choose_store()
@@ -215,3 +218,41 @@ def openssl(*args: str, input: bytes | None = None) -> subprocess.CompletedProce
 def load_certificate(pem: str | bytes) -> x509.Certificate:
     return x509.load_pem_x509_certificate(pem.encode() if isinstance(pem, str) else pem)
 
+
+@dataclass(frozen=True)
+class CMSVerdict:
+    ok: bool
+    content: bytes
+    signer: x509.Certificate | None
+    stderr: str
+
+
+def verify_cms(
+    signature: bytes,
+    root: Path,
+    workdir: Path,
+    *,
+    content: bytes | None = None,
+    pem: bool = True,
+    any_purpose=False,
+) -> CMSVerdict:
+    """``openssl cms -verify`` against the CA root (the chain travels inside the CMS)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    signature_file, signer_file, out_file = workdir / "sig", workdir / "signer.pem", workdir / "out.bin"
+    signature_file.write_bytes(signature)
+    args = ["cms", "-verify", "-binary", "-in", str(signature_file), "-inform", "PEM" if pem else "DER"]
+    args += ["-CAfile", str(root), "-signer", str(signer_file), "-out", str(out_file)]
+    if content is not None:
+        content_file = workdir / "content.bin"
+        content_file.write_bytes(content)
+        args += ["-content", str(content_file)]
+    if any_purpose:
+        args += ["-purpose", "any"]
+    for stale in (signer_file, out_file):
+        stale.unlink(missing_ok=True)
+    result = openssl(*args)
+    ok = result.returncode == 0
+    signer = load_certificate(signer_file.read_bytes()) if ok and signer_file.exists() else None
+    return CMSVerdict(
+        ok, out_file.read_bytes() if ok else b"", signer, result.stderr.decode(errors="replace")
+    )

@@ -83,7 +83,9 @@ def test_requests_are_csrs_for_the_person_and_the_keys_wait_encrypted(issuance, 
     assert issuance.list_keys()["pending"] == ["enrol-1"]
 
 
-def test_installed_certificates_become_two_keystores_openssl_opens_with_the_password(issuance, store, test_ca):
+def test_installed_certificates_become_two_keystores_openssl_opens_with_the_password(
+    issuance, store, test_ca
+):
     certificates = test_ca.issue_pair(_request(issuance, "enrol-2"), AIGERIM)
 
     result = _install(issuance, "enrol-2", certificates)
@@ -112,7 +114,9 @@ def test_certificates_of_another_enrolment_are_refused_and_nothing_is_written(is
         _install(issuance, "enrol-mine", other)
 
     assert _keystores(store) == []
-    assert (store / PENDING_DIR / "enrol-mine" / "auth.key.pem").exists(), "the request may still be completed"
+    assert (store / PENDING_DIR / "enrol-mine" / "auth.key.pem").exists(), (
+        "the request may still be completed"
+    )
 
 
 def test_auth_and_sign_certificates_swapped_are_refused(issuance, store, test_ca):
@@ -125,10 +129,10 @@ def test_auth_and_sign_certificates_swapped_are_refused(issuance, store, test_ca
 
 
 def test_certificate_not_issued_by_the_given_chain_is_refused(issuance, store, test_ca, tmp_path):
-    from .conftest import TestCA
+    from .conftest import LocalCA
 
     certificates = test_ca.issue_pair(_request(issuance, "enrol-chain"), AIGERIM)
-    stranger = TestCA(tmp_path / "another-ca")
+    stranger = LocalCA(tmp_path / "another-ca")
 
     with pytest.raises(BadCertificate, match="not issued by the given chain"):
         _install(issuance, "enrol-chain", dict(certificates, chain=stranger.chain_pem))
@@ -188,8 +192,9 @@ def test_installing_without_requests_is_refused(issuance, test_ca):
 
 
 def test_bad_person_data_is_refused_before_any_key_is_made(issuance, store):
+    wrong_check_digit = AIGERIM.iin[:11] + str((int(AIGERIM.iin[11]) + 1) % 10)
     with pytest.raises(BadRequest, match="check digit"):
-        issuance.make_requests("enrol-x", iin="123456789011", surname="A", given_name="B")
+        issuance.make_requests("enrol-x", iin=wrong_check_digit, surname="A", given_name="B")
     with pytest.raises(BadRequest, match="enrolment id"):
         issuance.make_requests("../../etc", iin=AIGERIM.iin, surname="A", given_name="B")
     assert not (store / PENDING_DIR).exists()
