@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from eds_toolkit.citizens.model import Citizen, CitizenRecord
@@ -67,8 +69,9 @@ def import_csv(session: Session, path: Path, *, clock: Clock | None = None) -> I
         raise CitizensImportRefused(report)
     now = (clock or SystemClock()).now()
     try:
+        known = _known_citizens(session, list(records))
         for record in records.values():
-            existing = session.get(Citizen, record.iin)
+            existing = known.get(record.iin)
             if existing is None:
                 session.add(_new_citizen(record, now))
                 report.added += 1
@@ -82,6 +85,14 @@ def import_csv(session: Session, path: Path, *, clock: Clock | None = None) -> I
         session.rollback()
         raise
     return report
+
+
+def _known_citizens(session: Session, iins: list[str]) -> dict[str, Citizen]:
+    known: dict[str, Citizen] = {}
+    for start in range(0, len(iins), 500):
+        chunk = iins[start : start + 500]
+        known.update((c.iin, c) for c in session.scalars(select(Citizen).where(Citizen.iin.in_(chunk))))
+    return known
 
 
 def _read_rows(path: Path, report: ImportReport) -> dict[str, CitizenRecord]:
@@ -168,12 +179,18 @@ def demo_records() -> list[CitizenRecord]:
 
 
 def load_demo_citizens(session: Session, *, clock: Clock | None = None) -> int:
-    """Add the demo citizens that are not in the base yet (idempotent); commit; return how many were added."""
+    """Add the demo citizens that are not in the base yet (idempotent); commit; return how many were added.
+
+    Safe when several workers start at once: losing the race to another worker's insert counts as done.
+    """
     now = (clock or SystemClock()).now()
-    added = 0
-    for record in demo_records():
-        if session.get(Citizen, record.iin) is None:
-            session.add(_new_citizen(record, now))
-            added += 1
-    session.commit()
-    return added
+    records = demo_records()
+    known = _known_citizens(session, [r.iin for r in records])
+    missing = [r for r in records if r.iin not in known]
+    session.add_all(_new_citizen(record, now) for record in missing)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()  # another worker inserted them first
+        return 0
+    return len(missing)

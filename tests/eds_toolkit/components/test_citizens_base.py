@@ -1,5 +1,6 @@
 import base64
 import datetime as dt
+import threading
 
 import pytest
 from conftest import Reply
@@ -183,3 +184,26 @@ def test_http_registry_never_puts_anything_but_digits_in_the_path(http_server):
     with pytest.raises(ValueError, match="12 digits"):
         HttpCitizensRegistry(server.url).lookup("../admin/12")
     assert server.seen == []
+
+
+def test_workers_loading_the_demo_set_at_once_add_it_exactly_once(sessions):
+    barrier = threading.Barrier(4)
+    results, failures = [], []
+
+    def worker():
+        with sessions() as own:
+            barrier.wait()
+            try:
+                results.append(load_demo_citizens(own))
+            except Exception as exc:  # the test reports any failure below
+                failures.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert failures == []
+    assert sum(results) == len(demo_records())
+    with sessions() as fresh:
+        assert fresh.query(Citizen).count() == len(demo_records())
