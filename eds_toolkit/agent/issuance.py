@@ -13,6 +13,7 @@ Private keys never leave this module unencrypted except inside the password-prot
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -284,6 +285,8 @@ class Issuance:
                 raise storage_error(error, pending.directory) from None
             raise KeystoreRefused(f"{error} Nothing was saved.") from None
         shutil.rmtree(key_dir, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            key_dir.parent.rmdir()  # only when no other request is waiting
         del self._pending[enrolment_id]
         return {"folder": str(pending.directory), "files": [str(p) for p in written]}
 

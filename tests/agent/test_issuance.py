@@ -100,7 +100,7 @@ def test_installed_certificates_become_two_keystores_openssl_opens_with_the_pass
         assert f"IIN{AIGERIM.iin}".encode() in opened.stdout
         refused = openssl("pkcs12", "-in", str(path), "-passin", "pass:wrong-Password-1", "-noout")
         assert refused.returncode != 0
-    assert not (store / PENDING_DIR / "enrol-2").exists(), "temporary keys must be removed"
+    assert not (store / PENDING_DIR).exists(), "temporary keys must be removed"
     listed = issuance.list_keys()
     assert {k["type"] for k in listed["keystores"]} == {"AUTH", "SIGN"}
     assert listed["pending"] == []

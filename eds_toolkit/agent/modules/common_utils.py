@@ -38,6 +38,26 @@ def _cn(name: x509.Name) -> str:
     return str(values[0].value) if values else ""
 
 
+_SHORT_NAMES = {
+    x509.NameOID.COMMON_NAME: "CN",
+    x509.NameOID.SURNAME: "SURNAME",
+    x509.NameOID.SERIAL_NUMBER: "SERIALNUMBER",
+    x509.NameOID.COUNTRY_NAME: "C",
+    x509.NameOID.GIVEN_NAME: "G",
+    x509.NameOID.ORGANIZATION_NAME: "O",
+    x509.NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
+    x509.NameOID.EMAIL_ADDRESS: "E",
+}
+
+
+def java_dn(name: x509.Name) -> str:
+    """The DN as NCALayer (Java) prints it: attributes in certificate order, ``SERIALNUMBER=IIN...``."""
+    return ",".join(
+        f"{_SHORT_NAMES.get(attribute.oid, attribute.oid.dotted_string)}={attribute.value}"
+        for attribute in name
+    )
+
+
 def _hex_ski(certificate: x509.Certificate) -> str:
     try:
         return certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest.hex()
@@ -60,9 +80,9 @@ def key_info(certificate: x509.Certificate) -> dict[str, str]:
         .replace("PublicKey", "")
         .upper(),
         "subjectCn": _cn(certificate.subject),
-        "subjectDn": certificate.subject.rfc4514_string(),
+        "subjectDn": java_dn(certificate.subject),
         "issuerCn": _cn(certificate.issuer),
-        "issuerDn": certificate.issuer.rfc4514_string(),
+        "issuerDn": java_dn(certificate.issuer),
         "serialNumber": format(certificate.serial_number, "x"),
         "certNotAfter": str(int(certificate.not_valid_after_utc.timestamp() * 1000)),
         "certNotBefore": str(int(certificate.not_valid_before_utc.timestamp() * 1000)),

@@ -1,0 +1,61 @@
+'use strict';
+// Drives `eds agent` with the published NCALayer client library (ncalayer-js-client, by sigex-kz),
+// exactly as a portal written for NCALayer would, and prints what each call returned as JSON.
+// Usage: node drive-agent.js URL DOCUMENT_BASE64 OTHER_IIN
+// (Node 20 has no global WebSocket: the library then uses the `ws` package, our dependency.)
+const { NCALayerClient } = require('ncalayer-js-client');
+
+async function failure(promise) {
+  try {
+    const value = await promise;
+    return { unexpectedSuccess: value };
+  } catch (error) {
+    return { name: error.name, message: error.message, canceledByUser: Boolean(error.canceledByUser) };
+  }
+}
+
+async function main() {
+  const [url, documentB64, otherIin] = process.argv.slice(2);
+  const client = new NCALayerClient(url, false);
+  const out = {};
+  out.version = await client.connect();
+  out.activeTokens = await client.getActiveTokens();
+  out.keyInfo = await client.getKeyInfo(NCALayerClient.fileStorageType);
+  out.cadesSignature = await client.createCAdESFromBase64('PKCS12', documentB64, 'SIGNATURE', true);
+  out.cadesAuthentication = await client.createCAdESFromBase64('PKCS12', documentB64, 'AUTHENTICATION', false);
+  out.basicsAttachedSignPerson = await client.basicsSignCMS(
+    NCALayerClient.basicsStorageAll,
+    documentB64,
+    NCALayerClient.basicsCMSParamsAttached,
+    NCALayerClient.basicsSignerSignPerson,
+  );
+  out.basicsDetachedAuthPerson = await client.basicsSignCMS(
+    NCALayerClient.basicsStorageAll,
+    documentB64,
+    NCALayerClient.basicsCMSParamsDetached,
+    NCALayerClient.basicsSignerAuthPerson,
+  );
+  out.basicsOtherIin = await failure(client.basicsSignCMS(
+    NCALayerClient.basicsStorageAll,
+    documentB64,
+    NCALayerClient.basicsCMSParamsDetached,
+    { extKeyUsageOids: [], iin: otherIin },
+  ));
+  out.basicsHardwareOnly = await failure(client.basicsSignCMS(
+    NCALayerClient.basicsStorageHardware,
+    documentB64,
+    NCALayerClient.basicsCMSParamsDetached,
+    NCALayerClient.basicsSignerAny,
+  ));
+  out.keyInfoOnToken = await failure(client.getKeyInfo('AKKaztokenStore'));
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+  client.wsConnection.close();
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`${error.name}: ${error.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,113 @@
+"""The published NCALayer client (npm ``ncalayer-js-client``) running in Node against `eds agent` over wss://.
+
+Needs ``npm ci --prefix tests/agent/js`` (done by .ci/run); Node 20 is /usr/bin/node.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import AIGERIM, ERLAN, certificate_files, load_certificate, verify_cms
+
+HARNESS = Path(__file__).parent / "js"
+DOCUMENT = "Келісімшарт № 7 / contract no. 7\n".encode()
+
+
+@pytest.fixture(scope="module")
+def node() -> str:
+    executable = shutil.which("node")
+    assert executable, "Node.js is required (Debian package nodejs)"
+    assert (HARNESS / "node_modules" / "ncalayer-js-client").is_dir(), (
+        "run `npm ci --prefix tests/agent/js` first (the published NCALayer client from npm)"
+    )
+    return executable
+
+
+@pytest.fixture
+def client_results(node, start_agent, keys_copy):
+    agent = start_agent(store=keys_copy, tls=True)
+    environment = dict(os.environ, NODE_EXTRA_CA_CERTS=str(agent.tls_certificate))
+    run = subprocess.run(
+        [node, "drive-agent.js", agent.url, base64.b64encode(DOCUMENT).decode(), ERLAN.iin],
+        cwd=HARNESS,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def _certificate(path: Path):
+    from keystore.pkcs12 import open_keystore
+
+    from .conftest import PASSWORD
+
+    return open_keystore(path.read_bytes(), PASSWORD).certificate
+
+
+def test_connect_get_active_tokens_and_key_info(client_results, keys_copy):
+    assert client_results["version"] == "1.4"
+    assert client_results["activeTokens"] == []
+    info = client_results["keyInfo"]
+    assert f"SERIALNUMBER=IIN{AIGERIM.iin}" in info["subjectDn"]
+    certificate = load_certificate(info["pem"])
+    assert certificate in {_certificate(p) for p in certificate_files(keys_copy).values()}
+    assert info["keyId"] == info["alias"] and len(info["keyId"]) == 40
+
+
+def test_create_cades_from_base64_signature_and_authentication(client_results, keys_copy, test_ca, tmp_path):
+    files = certificate_files(keys_copy)
+    attached = verify_cms(
+        base64.b64decode(client_results["cadesSignature"]), test_ca.root_path, tmp_path / "sign", pem=False
+    )
+    assert attached.ok, attached.stderr
+    assert attached.content == DOCUMENT
+    assert attached.signer == _certificate(files["sign"])
+
+    detached = verify_cms(
+        base64.b64decode(client_results["cadesAuthentication"]),
+        test_ca.root_path,
+        tmp_path / "auth",
+        pem=False,
+        content=DOCUMENT,
+        any_purpose=True,
+    )
+    assert detached.ok, detached.stderr
+    assert detached.signer == _certificate(files["auth"])
+
+
+def test_basics_sign_cms_with_the_libraries_signer_presets(client_results, keys_copy, test_ca, tmp_path):
+    files = certificate_files(keys_copy)
+    attached = verify_cms(
+        client_results["basicsAttachedSignPerson"].encode(), test_ca.root_path, tmp_path / "a"
+    )
+    assert attached.ok, attached.stderr
+    assert attached.content == DOCUMENT
+    assert attached.signer == _certificate(files["sign"])
+
+    detached = client_results["basicsDetachedAuthPerson"].encode()
+    verdict = verify_cms(detached, test_ca.root_path, tmp_path / "d", content=DOCUMENT, any_purpose=True)
+    assert verdict.ok, verdict.stderr
+    assert verdict.signer == _certificate(files["auth"])
+    assert not verify_cms(detached, test_ca.root_path, tmp_path / "t", content=b"other", any_purpose=True).ok
+
+
+def test_refusals_reach_the_library_as_ncalayer_errors(client_results):
+    other_iin = client_results["basicsOtherIin"]
+    assert other_iin["name"] == "NCALayerError" and other_iin["message"].startswith("NO_SUITABLE_KEY:")
+    assert ERLAN.iin in other_iin["message"]
+    assert client_results["basicsHardwareOnly"]["message"].startswith("NO_SUITABLE_KEY:")
+    token = client_results["keyInfoOnToken"]
+    assert token["message"].startswith("500:") and "AKKaztokenStore" in token["message"]
+    assert not any(
+        "unexpectedSuccess" in value for value in client_results.values() if isinstance(value, dict)
+    )
