@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 from sqlalchemy import select
@@ -33,6 +33,7 @@ from ca.subject import common_name, subject_for, subject_text
 
 Clock = Callable[[], dt.datetime]
 SIGNATURE_HASH = hashes.SHA256()
+EC_KEY = ec.EllipticCurvePublicKey
 
 
 def utc_now() -> dt.datetime:
@@ -89,9 +90,10 @@ class CertificateAuthority:
         self._issuer_name = issuing_cert.subject
         self._issuing_not_after = issuing_cert.not_valid_after_utc
         self._static_extensions = {
-            (profile, identification): self._profile_extensions(profile, identification)
+            (profile, identification, is_ec): self._profile_extensions(profile, identification, is_ec)
             for profile in Profile
             for identification in Identification
+            for is_ec in (False, True)
         }
 
     # ----- creating and loading -----
@@ -251,10 +253,11 @@ class CertificateAuthority:
             .not_valid_before(not_before)
             .not_valid_after(not_after)
         )
-        for extension, critical in self._static_extensions[(profile, person.identification)][:3]:
+        static = self._static_extensions[(profile, person.identification, isinstance(public_key, EC_KEY))]
+        for extension, critical in static[:3]:
             builder = builder.add_extension(extension, critical)
         builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), False)
-        for extension, critical in self._static_extensions[(profile, person.identification)][3:]:
+        for extension, critical in static[3:]:
             builder = builder.add_extension(extension, critical)
         certificate = builder.sign(self._issuing_key, SIGNATURE_HASH)
         record = CertificateRecord(
@@ -287,11 +290,12 @@ class CertificateAuthority:
         return IssuedCertificate(certificate=certificate, record=record)
 
     def _profile_extensions(
-        self, profile: Profile, identification: Identification
+        self, profile: Profile, identification: Identification, is_ec: bool
     ) -> list[tuple[x509.ExtensionType, bool]]:
         """Everything but the SKI, in the national CA's order: KU, EKU, AKI, [SKI], policies, CRL DP, AIA."""
         spec = profiles.SPECS[profile]
-        usage = {name: name in spec.key_usage for name in _KEY_USAGE_NAMES}
+        key_usage = profiles.key_usage_for(profile, is_ec)
+        usage = {name: name in key_usage for name in _KEY_USAGE_NAMES}
         return [
             (x509.KeyUsage(**usage, encipher_only=False, decipher_only=False), True),
             (x509.ExtendedKeyUsage(list(profiles.extended_key_usage_for(profile, identification))), False),

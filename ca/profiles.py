@@ -60,6 +60,18 @@ SPECS: dict[Profile, ProfileSpec] = {
 }
 
 
+# RFC 8813 section 3: an EC key MUST NOT assert keyEncipherment; its encryption role is keyAgreement.
+EC_KEY_USAGE_SUBSTITUTES = {"key_encipherment": "key_agreement"}
+
+
+def key_usage_for(profile: Profile, is_ec: bool) -> frozenset[str]:
+    """The profile's key usage; for EC keys with keyEncipherment swapped for keyAgreement (RFC 8813)."""
+    usage = SPECS[profile].key_usage
+    if not is_ec:
+        return usage
+    return frozenset(EC_KEY_USAGE_SUBSTITUTES.get(name, name) for name in usage)
+
+
 def extended_key_usage_for(profile: Profile, identification: Identification) -> tuple[ObjectIdentifier, ...]:
     """The profile's EKU OIDs followed by the identification OIDs of how the person was identified."""
     return SPECS[profile].extended_key_usage + IDENTIFICATION_OIDS[identification]

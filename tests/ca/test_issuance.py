@@ -162,3 +162,9 @@ def test_chain_is_issuing_ca_first_then_root(authority):
     assert issuing.issuer == root.subject and root.issuer == root.subject
     assert authority.chain_pem().count(b"BEGIN CERTIFICATE") == 2
     assert x509.load_pem_x509_certificates(authority.chain_pem()) == [issuing, root]
+
+
+def test_ec_auth_certificate_asserts_key_agreement_instead_of_key_encipherment(authority):
+    certificate = authority.issue(make_csr(ec_key(ec.SECP256R1())), person(), "auth").certificate
+    usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.digital_signature and usage.key_agreement and not usage.key_encipherment
