@@ -143,7 +143,10 @@ def issue_on_server(
 
     The keys exist only in this call: nothing but the certificates is stored.
     """
-    from keystore import build_csr, build_keystore, check_password, generate_private_key, keystore_filename
+    from keystore.csr import build_csr
+    from keystore.keys import generate_private_key
+    from keystore.password_policy import check_password
+    from keystore.pkcs12 import build_keystore, keystore_filename
     from keystore.errors import WeakPassword
 
     with ctx.session() as session:

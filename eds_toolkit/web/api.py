@@ -71,7 +71,7 @@ def make_api_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
         return jsonify(openapi_document())
 
     @api.post("/enrolments")
-    @limiter.limit(settings.ratelimit_per_iin, key_func=iin_key, methods=["POST"])
+    @limiter.limit(settings.ratelimit_per_iin, key_func=iin_key, methods=["POST"], override_defaults=False)
     def create_enrolment() -> Response:
         data = _body()
         iin = data.get("iin")

@@ -54,6 +54,7 @@ def create_app(config: Settings | None = None) -> Flask:
     from eds_toolkit.web.pki import pki
 
     limiter = make_limiter(app, settings)
+    app.extensions["eds_limiter"] = limiter  # Flask-Limiter keeps only a weak reference
     api = make_api_blueprint(limiter, settings)
     csrf.exempt(api)  # the API authenticates with a bearer token, not a cookie
     app.register_blueprint(api)

@@ -20,7 +20,7 @@ def make_cabinet_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
 
     @pages.route("/login", methods=["GET", "POST"])
     @limiter.limit(settings.ratelimit_per_address, methods=["POST"])
-    @limiter.limit(settings.ratelimit_per_iin, key_func=iin_key, methods=["POST"])
+    @limiter.limit(settings.ratelimit_per_iin, key_func=iin_key, methods=["POST"], override_defaults=False)
     def login():
         if request.method == "GET":
             return render_template("cabinet/login.html")

@@ -61,7 +61,9 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
     """The citizen's pages."""
     pages = Blueprint("flow", __name__)
     per_address = limiter.limit(settings.ratelimit_per_address, methods=["POST"])
-    per_iin = limiter.limit(settings.ratelimit_per_iin, key_func=iin_key, methods=["POST"])
+    per_iin = limiter.limit(
+        settings.ratelimit_per_iin, key_func=iin_key, methods=["POST"], override_defaults=False
+    )
 
     def _enrolment_id() -> str:
         return session.get("enrolment_id", "")

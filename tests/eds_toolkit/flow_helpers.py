@@ -1,0 +1,96 @@
+"""Helpers for the citizen-service tests: demo citizens, settings, walking an enrolment through the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+
+from eds_toolkit.clock import FrozenClock
+from eds_toolkit.settings import Settings
+from eds_toolkit.sms import OutboxGateway, last_code_for
+
+TESTDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "testdata"
+
+KNOWN_IIN = "850314312017"  # demo citizen with a phone in the base
+KNOWN_PHONE = "+77011234567"
+NO_PHONE_IIN = "010130555049"  # demo citizen without a phone
+UNKNOWN_IIN = "900101300017"  # valid check digit, not in the demo set
+NEW_PHONE = "+77019998877"
+GOOD_PIN = "385927"
+GOOD_PASSWORD = "Tulpar-Kokpar-2026"
+
+
+def frozen_clock() -> FrozenClock:
+    return FrozenClock(dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC))
+
+
+def make_settings(home: Path, clock: FrozenClock, **overrides) -> Settings:
+    values = dict(
+        home=home,
+        database_url=f"sqlite:///{home / 'eds.sqlite3'}",
+        secret_key="test-secret-key-0123456789abcdef",
+        sms_gateway="outbox",
+        create_test_ca=True,
+        load_demo_citizens=True,
+        ratelimit_enabled=False,
+        secure_cookies=False,
+        clock=clock,
+        sms=OutboxGateway(home / "outbox.jsonl", clock=clock),
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+def code_for(outbox: Path, phone: str) -> str:
+    code = last_code_for(outbox, phone)
+    assert code is not None, f"no SMS to {phone} in the outbox"
+    return code
+
+
+@dataclass
+class ApiEnrolment:
+    """An enrolment driven through the JSON API by the test client."""
+
+    client: object
+    id: str
+    token: str
+
+    @property
+    def auth(self) -> dict:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def post(self, step: str, body: dict | None = None):
+        return self.client.post(f"/api/v1/enrolments/{self.id}/{step}", json=body or {}, headers=self.auth)
+
+    def state(self) -> str:
+        return self.client.get(f"/api/v1/enrolments/{self.id}", headers=self.auth).get_json()["state"]
+
+
+def api_start(client, iin: str = KNOWN_IIN) -> ApiEnrolment:
+    response = client.post("/api/v1/enrolments", json={"iin": iin})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    return ApiEnrolment(client, body["id"], body["token"])
+
+
+def api_to_pin_set(client, ctx, outbox: Path, iin: str = KNOWN_IIN) -> ApiEnrolment:
+    """Start, confirm the code, identify through the library, set the PIN."""
+    from eds_toolkit.flow import mark_identified
+
+    enrolment = api_start(client, iin)
+    assert enrolment.post("code", {"code": code_for(outbox, KNOWN_PHONE)}).status_code == 200
+    mark_identified(ctx, enrolment.id)
+    assert enrolment.post("pin", {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}).status_code == 200
+    return enrolment
+
+
+def make_csr_pem(iin: str, surname: str = "Anybody", given_name: str = "Else") -> bytes:
+    from keystore.csr import build_csr
+    from keystore.keys import generate_private_key
+
+    key = generate_private_key("rsa2048")
+    csr = build_csr(key, iin=iin, surname=surname, given_name=given_name)
+    return csr.public_bytes(serialization.Encoding.PEM)
