@@ -11,6 +11,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from ca.errors import CAError, IssuanceRefused
@@ -18,6 +19,11 @@ from ca.person import Identification, VerifiedPerson
 from ca.profiles import Profile
 from eds_toolkit.flow.errors import AlreadyIssued, InvalidInput, ServiceUnavailable
 from eds_toolkit.flow.machine import FlowContext, State, load_for_step, refusals_audited, transition
+from keystore.csr import build_csr
+from keystore.errors import WeakPassword
+from keystore.keys import generate_private_key
+from keystore.password_policy import check_password
+from keystore.pkcs12 import build_keystore, keystore_filename
 
 MAX_CSR_BYTES = 16 * 1024
 ALREADY_ISSUED = (
@@ -143,12 +149,6 @@ def issue_on_server(
 
     The keys exist only in this call: nothing but the certificates is stored.
     """
-    from keystore.csr import build_csr
-    from keystore.keys import generate_private_key
-    from keystore.password_policy import check_password
-    from keystore.pkcs12 import build_keystore, keystore_filename
-    from keystore.errors import WeakPassword
-
     with ctx.session() as session:
         enrolment = load_for_step(ctx, session, enrolment_id, {State.PIN_SET})
         iin = enrolment.iin
@@ -169,8 +169,6 @@ def issue_on_server(
         for profile, key in keys.items()
     }
     pair = _issue_pair(ctx, enrolment_id, csrs, action="issue_on_server", client_address=client_address)
-    from cryptography import x509
-
     chain = x509.load_pem_x509_certificates(pair.chain_pem)
     buffer = io.BytesIO()
     names = []
