@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from components_http import Reply, ScriptedServer
 
 from eds_toolkit import otp
 from eds_toolkit.citizens import Citizen
@@ -20,10 +16,27 @@ from eds_toolkit.db import Base, make_engine, make_sessionmaker
 OTP_SECRET = b"test-secret-for-hashing-codes-0123456789"
 
 
-@pytest.fixture
-def engine(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'components.sqlite3'}")
-    Base.metadata.create_all(engine, tables=[Citizen.__table__, otp.OneTimeCode.__table__])
+TABLES = [Citizen.__table__, otp.OneTimeCode.__table__]
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    from components_postgres import PostgresServer
+
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request, tmp_path):
+    """The components' tables in SQLite and, for the tests that use the database, PostgreSQL 15."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'components.sqlite3'}")
+    else:
+        engine = make_engine(request.getfixturevalue("postgres").url)
+        Base.metadata.drop_all(engine, tables=TABLES)
+    Base.metadata.create_all(engine, tables=TABLES)
     yield engine
     engine.dispose()
 
@@ -48,67 +61,6 @@ def clock() -> FrozenClock:
 def otp_secret(monkeypatch):
     monkeypatch.setattr(otp, "_secret", None)
     otp.configure(OTP_SECRET)
-
-
-@dataclass
-class Reply:
-    status: int = 200
-    body: object = field(default_factory=dict)
-    delay: float = 0.0
-
-
-@dataclass
-class Seen:
-    method: str
-    path: str
-    headers: dict
-    body: object
-
-
-class ScriptedServer:
-    """A real HTTP server on loopback answering with ``replies`` in order (the last one repeats)."""
-
-    def __init__(self, replies: list[Reply]) -> None:
-        self.replies = list(replies)
-        self.seen: list[Seen] = []
-        self._lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                with server._lock:
-                    server.seen.append(
-                        Seen(self.command, self.path, dict(self.headers), json.loads(raw) if raw else None)
-                    )
-                    reply = server.replies.pop(0) if len(server.replies) > 1 else server.replies[0]
-                if reply.delay:
-                    time.sleep(reply.delay)
-                payload = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
-                try:
-                    self.send_response(reply.status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            do_GET = do_POST = do_PUT = _answer
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
 
 
 @pytest.fixture

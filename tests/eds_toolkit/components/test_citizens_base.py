@@ -3,7 +3,7 @@ import datetime as dt
 import threading
 
 import pytest
-from conftest import Reply
+from components_http import Reply
 from sqlalchemy import select
 
 from ca.iin import parse_iin

@@ -1,8 +1,7 @@
-import sqlite3
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from eds_toolkit import otp
 from eds_toolkit.otp import (
@@ -173,15 +172,13 @@ def test_code_is_bound_to_enrolment_and_purpose(session, clock):
     verify(session, clock, code, enrolment="a", purpose="phone")
 
 
-def test_codes_are_stored_only_as_keyed_hashes(engine, session, clock, tmp_path):
+def test_codes_are_stored_only_as_keyed_hashes(engine, session, clock):
     codes = []
     for n in range(5):
         _, code = issue(session, clock, enrolment=f"enr-{n}")
         codes.append(code)
-    engine.dispose()
-    raw = sqlite3.connect(tmp_path / "components.sqlite3")
-    rows = raw.execute("SELECT * FROM one_time_codes").fetchall()
-    raw.close()
+    with engine.connect() as raw:
+        rows = raw.execute(text("SELECT * FROM one_time_codes")).all()
     assert len(rows) == 5
     stored = " ".join(str(value) for row in rows for value in row)
     for code in codes:

@@ -6,7 +6,7 @@ import os
 import stat
 
 import pytest
-from conftest import Reply
+from components_http import Reply
 
 from eds_toolkit.sms import (
     ConsoleGateway,
