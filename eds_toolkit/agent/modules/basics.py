@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -40,6 +41,14 @@ def signer_filter(signer_params: Any) -> SignerFilter:
     return SignerFilter(ext_key_usage_oids=tuple(oids), iin=iin, serial_number=serial)
 
 
+def describe_request(origin: str, payloads: list[bytes]) -> str:
+    """What the citizen is asked to approve: who asks, how many documents, their SHA-256 prefixes."""
+    digests = ", ".join(hashlib.sha256(payload).hexdigest()[:16] for payload in payloads[:5])
+    more = f" and {len(payloads) - 5} more" if len(payloads) > 5 else ""
+    plural = "s" if len(payloads) > 1 else ""
+    return f"{origin} asks you to sign {len(payloads)} document{plural} (SHA-256 {digests}{more})."
+
+
 def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
     """``folder_of()`` gives the current key store folder (it can change with chooseStore)."""
 
@@ -65,10 +74,7 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
         decode = flag(signing_params.get("decode"))
         payloads = [decode_base64(item, "data") if decode else item.encode("utf-8") for item in documents]
         wanted = signer_filter(args.get("signerParams"))
-        count = f"{len(payloads)} document{'s' if len(payloads) > 1 else ''}"
-        unlocked = KeyFolder(folder_of()).select_signer(
-            wanted, confirmer, f"{origin} asks you to sign {count}."
-        )
+        unlocked = KeyFolder(folder_of()).select_signer(wanted, confirmer, describe_request(origin, payloads))
         attached = flag(signing_params.get("encapsulate"))
         signatures = [
             cms_pem(sign_cms(payload, unlocked.key, unlocked.certificate, unlocked.chain, attached=attached))

@@ -1,0 +1,127 @@
+"""The citizen is asked before key choice and password: in a real terminal (a pty), and declined otherwise."""
+
+from __future__ import annotations
+
+import base64
+import os
+import pty
+import re
+import select
+import signal
+import threading
+import time
+
+from websockets.sync.client import connect
+
+from keystore.pkcs12 import open_keystore
+
+from .conftest import AIGERIM, EDS, PASSWORD, call, certificate_files, verify_cms
+
+BASICS = "kz.gov.pki.knca.basics"
+COMMON = "kz.gov.pki.knca.commonUtils"
+DOCUMENT = b"I agree."
+SIGN_ARGS = {
+    "allowedStorages": None,
+    "format": "cms",
+    "data": base64.b64encode(DOCUMENT).decode(),
+    "signingParams": {"decode": True, "encapsulate": True},
+    "signerParams": {"extKeyUsageOids": ["1.3.6.1.5.5.7.3.4"]},
+    "locale": "kk",
+}
+
+
+class Terminal:
+    """`eds agent` on a pseudo-terminal: read what it shows, type answers."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: becomes eds agent with the pty as its terminal
+            os.execv(argv[0], argv)
+        self.screen = ""
+
+    def wait_for(self, pattern: str, timeout: float = 60) -> re.Match:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(pattern, self.screen)
+            if match:
+                return match
+            ready, _, _ = select.select([self.fd], [], [], 0.2)
+            if ready:
+                try:
+                    self.screen += os.read(self.fd, 65536).decode("utf-8", "replace")
+                except OSError:
+                    break
+        raise AssertionError(f"{pattern!r} never appeared; the terminal shows:\n{self.screen}")
+
+    def type(self, text: str) -> None:
+        os.write(self.fd, text.encode())
+
+    def close(self) -> None:
+        os.kill(self.pid, signal.SIGTERM)
+        os.waitpid(self.pid, 0)
+        os.close(self.fd)
+
+
+def test_in_a_terminal_the_citizen_types_the_password_and_picks_the_key(keys_copy, tmp_path, test_ca):
+    terminal = Terminal(
+        [
+            str(EDS),
+            "--home",
+            str(tmp_path / "home"),
+            "agent",
+            "--port",
+            "0",
+            "--no-tls",
+            "--store",
+            str(keys_copy),
+        ]
+    )
+    try:
+        port = terminal.wait_for(r"ws://127\.0\.0\.1:(\d+)/").group(1)
+        replies: list[dict] = []
+
+        def portal() -> None:
+            with connect(f"ws://127.0.0.1:{port}") as ws:
+                ws.recv(timeout=10)
+                replies.append(call(ws, BASICS, "sign", SIGN_ARGS))
+
+        page = threading.Thread(target=portal)
+        page.start()
+        terminal.wait_for(r"asks you to sign 1 document \(SHA-256 [0-9a-f]{16}\)")
+        terminal.wait_for(r"Password of your keystores in .*: ")
+        mark = len(terminal.screen)
+        terminal.type(PASSWORD + "\n")
+        terminal.wait_for(r"Which key\?")
+        terminal.wait_for(r"Number \(empty to cancel\): ")
+        assert PASSWORD not in terminal.screen[mark:], "the password must not be echoed"
+        assert re.search(r"1\. SIGN ", terminal.screen)
+        terminal.type("1\n")
+        page.join(timeout=60)
+    finally:
+        terminal.close()
+
+    assert replies and replies[0]["status"] is True, replies
+    verdict = verify_cms(replies[0]["body"]["result"].encode(), test_ca.root_path, tmp_path / "v")
+    assert verdict.ok and verdict.content == DOCUMENT
+    assert f"IIN{AIGERIM.iin}" in verdict.signer.subject.rfc4514_string()
+    sign_keystore = certificate_files(keys_copy)["sign"]
+    assert verdict.signer == open_keystore(sign_keystore.read_bytes(), PASSWORD).certificate
+
+
+def test_without_a_terminal_and_without_yes_everything_is_declined(start_agent, keys_copy):
+    agent = start_agent(store=keys_copy, yes=False)
+    assert "not run in a terminal" in agent.process.stderr.readline()
+    with connect(agent.url) as ws:
+        ws.recv(timeout=10)
+        basics = call(ws, BASICS, "sign", SIGN_ARGS)
+        common = call(ws, COMMON, "getKeyInfo", ["PKCS12"])
+        made = call(
+            ws,
+            "kz.eds.toolkit.issuance",
+            "makeRequests",
+            {"enrolmentId": "e-1", "iin": AIGERIM.iin, "surname": "A", "givenName": "B"},
+        )
+    # NCALayer's "cancelled" shapes: basics answers status true with an empty body
+    assert basics == {"status": True, "body": {}}
+    assert common == {"code": "500", "message": "action.canceled"}
+    assert made == {"status": True, "body": {}}
