@@ -330,7 +330,9 @@ class CertificateAuthority:
 
     def sign_ocsp(self, builder: ocsp.OCSPResponseBuilder) -> ocsp.OCSPResponse:
         """Sign an OCSP response with the issuing CA itself as responder (RFC 6960 section 4.2.2.2)."""
-        builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, self.issuing_cert)
+        builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, self.issuing_cert).certificates(
+            [self.issuing_cert]  # so a client holding only the root can find the signer
+        )
         return builder.sign(self._issuing_key, SIGNATURE_HASH)
 
 

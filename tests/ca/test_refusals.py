@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 
 import pytest
@@ -173,3 +174,16 @@ def test_refusal_messages_never_contain_key_material(authority, store):
     error = refused(authority, store, pem)
     assert error.code == "malformed_csr"
     assert "PRIVATE" not in str(error) and pem.decode()[40:80] not in str(error)
+
+
+def test_issuing_past_the_issuing_cas_own_expiry_is_refused(ca_dir, store):
+    from ca_test_support import PASSPHRASE
+
+    from ca.authority import CertificateAuthority
+
+    loaded = CertificateAuthority.load(ca_dir, PASSPHRASE, store)
+    late = loaded.issuing_cert.not_valid_after_utc - dt.timedelta(days=100)
+    authority = CertificateAuthority.load(ca_dir, PASSPHRASE, store, clock=lambda: late)
+    error = refused(authority, store, make_csr())
+    assert error.code == "ca_expiring"
+    assert "renew the issuing CA" in str(error)
