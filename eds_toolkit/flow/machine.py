@@ -82,12 +82,11 @@ class FlowContext:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session that rolls back whatever its block did not commit."""
+        """A session; closing it rolls back whatever its block did not commit (loaded rows stay readable)."""
         session = self.sessions()
         try:
             yield session
         finally:
-            session.rollback()
             session.close()
 
 

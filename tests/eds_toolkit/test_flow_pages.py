@@ -1,0 +1,213 @@
+"""The same enrolment through the HTML pages (Flask test client), CSRF, languages, headers, the cabinet."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from cryptography import x509
+from flow_helpers import (
+    GOOD_PASSWORD,
+    GOOD_PIN,
+    KNOWN_IIN,
+    KNOWN_PHONE,
+    code_for,
+    make_csr_pem,
+    make_settings,
+)
+
+from eds_toolkit.flow import describe, mark_identified
+from eds_toolkit.web import create_app
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf(client, path: str) -> str:
+    page = client.get(path)
+    assert page.status_code == 200
+    match = TOKEN.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def submit(client, page: str, action: str, **fields):
+    return client.post(action, data={"csrf_token": csrf(client, page), **fields})
+
+
+def enrolment_id(client) -> str:
+    with client.session_transaction() as session:
+        return session["enrolment_id"]
+
+
+def start_on_pages(client, outbox) -> str:
+    response = submit(client, "/", "/start", iin=KNOWN_IIN)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/code")
+    response = submit(client, "/code", "/code", code=code_for(outbox, KNOWN_PHONE))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/identification")
+    return enrolment_id(client)
+
+
+def test_whole_enrolment_through_the_pages_then_the_cabinet_shows_it(client, ctx, outbox):
+    identifier = start_on_pages(client, outbox)
+    assert client.get("/identification").status_code == 200
+    mark_identified(ctx, identifier)
+
+    response = submit(client, "/pin", "/pin", pin=GOOD_PIN, pin_confirmation=GOOD_PIN)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/certificates")
+
+    response = client.post(
+        "/certificates/csr",
+        data={
+            "csrf_token": csrf(client, "/certificates"),
+            "auth_csr_file": (io.BytesIO(make_csr_pem(KNOWN_IIN)), "auth.csr"),
+            "sign_csr_file": (io.BytesIO(make_csr_pem(KNOWN_IIN)), "sign.csr"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    certificates = x509.load_pem_x509_certificates(
+        "".join(re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", page, re.S)).encode()
+    )
+    assert len(certificates) == 4  # AUTH, SIGN, issuing CA, root
+    assert describe(ctx, identifier).state == "issued"
+
+    response = submit(client, "/cabinet/login", "/cabinet/login", iin=KNOWN_IIN, pin=GOOD_PIN)
+    assert response.status_code == 302
+    cabinet = client.get("/cabinet/").get_data(as_text=True)
+    for certificate in certificates[:2]:
+        assert format(certificate.serial_number, "X") in cabinet.upper()
+    assert "valid" in cabinet
+    for action in ("start", "submit_code", "set_pin", "issue_with_csrs"):
+        assert action in cabinet
+
+
+def test_server_keys_through_the_page_download_a_zip(client, ctx, outbox):
+    identifier = start_on_pages(client, outbox)
+    mark_identified(ctx, identifier)
+    submit(client, "/pin", "/pin", pin=GOOD_PIN, pin_confirmation=GOOD_PIN)
+    mismatch = submit(
+        client, "/certificates", "/certificates/server", password=GOOD_PASSWORD, password_confirmation="other"
+    )
+    assert mismatch.status_code == 422
+    assert "different" in mismatch.get_data(as_text=True)
+    response = submit(
+        client,
+        "/certificates",
+        "/certificates/server",
+        password=GOOD_PASSWORD,
+        password_confirmation=GOOD_PASSWORD,
+    )
+    assert response.status_code == 200
+    assert response.mimetype == "application/zip"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert len(zipfile.ZipFile(io.BytesIO(response.data)).namelist()) == 2
+    again = submit(
+        client,
+        "/certificates",
+        "/certificates/server",
+        password=GOOD_PASSWORD,
+        password_confirmation=GOOD_PASSWORD,
+    )
+    assert again.status_code == 409
+    assert "already issued" in again.get_data(as_text=True)
+
+
+def test_form_without_csrf_token_is_refused_and_changes_nothing(client, ctx, outbox):
+    submit(client, "/", "/start", iin=KNOWN_IIN)
+    identifier = enrolment_id(client)
+    response = client.post("/code", data={"code": code_for(outbox, KNOWN_PHONE)})
+    assert response.status_code == 400
+    assert "Reload the page" in response.get_data(as_text=True)
+    assert describe(ctx, identifier).state == "started"
+    assert client.post("/start", data={"iin": KNOWN_IIN}).status_code == 400
+
+
+def test_bad_iin_on_the_page_shows_the_reason_and_keeps_the_input(client):
+    response = submit(client, "/", "/start", iin="850314312018")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'role="alert"' in page
+    assert 'value="850314312018"' in page
+
+
+def test_skipped_step_on_the_page_is_refused(client, ctx, outbox):
+    identifier = start_on_pages(client, outbox)
+    response = submit(client, "/pin", "/pin", pin=GOOD_PIN, pin_confirmation=GOOD_PIN)
+    assert response.status_code == 409
+    assert "not available yet" in response.get_data(as_text=True)
+    assert describe(ctx, identifier).state == "phone_confirmed"
+
+
+def test_russian_page_from_accept_language_and_kazakh_from_the_switch(client):
+    russian = client.get("/", headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}).get_data(as_text=True)
+    assert 'lang="ru"' in russian
+    assert "Введите ваш ИИН" in russian
+    kazakh = client.get("/?lang=kk", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert 'lang="kk"' in kazakh
+    assert "ЖСН-іңізді енгізіңіз" in kazakh
+    # the switch is remembered for the next page, and refusals are translated too
+    refused = submit(client, "/", "/start", iin="123")
+    assert "ЖСН қате" in refused.get_data(as_text=True)
+    english = client.get("/?lang=en").get_data(as_text=True)
+    assert "Enter your IIN" in english
+
+
+def test_security_headers_and_cookie_flags(home, clock):
+    client = create_app(make_settings(home, clock, secure_cookies=True)).test_client()
+    response = client.get("/", base_url="https://localhost")
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "default-src 'self'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "max-age" in response.headers["Strict-Transport-Security"]
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_oversized_upload_is_refused_with_413(client):
+    response = client.post("/start", data={"iin": "1" * 100_000})
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+
+
+def test_cabinet_sign_in_locks_after_five_wrong_pins(client, ctx, outbox, clock):
+    identifier = start_on_pages(client, outbox)
+    mark_identified(ctx, identifier)
+    submit(client, "/pin", "/pin", pin=GOOD_PIN, pin_confirmation=GOOD_PIN)
+    client.get("/cabinet/logout")
+    statuses = [
+        submit(client, "/cabinet/login", "/cabinet/login", iin=KNOWN_IIN, pin="000001").status_code
+        for _ in range(5)
+    ]
+    assert statuses == [422] * 5
+    locked = submit(client, "/cabinet/login", "/cabinet/login", iin=KNOWN_IIN, pin=GOOD_PIN)
+    assert locked.status_code == 429
+    assert "Too many wrong PINs" in locked.get_data(as_text=True)
+    clock.advance(901)
+    assert submit(client, "/cabinet/login", "/cabinet/login", iin=KNOWN_IIN, pin=GOOD_PIN).status_code == 302
+
+
+def test_cabinet_needs_sign_in(client):
+    response = client.get("/cabinet/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/cabinet/login")
+    wrong = submit(client, "/cabinet/login", "/cabinet/login", iin=KNOWN_IIN, pin=GOOD_PIN)
+    assert wrong.status_code == 422
+    assert "IIN or PIN is wrong" in wrong.get_data(as_text=True)
+
+
+def test_pki_files_are_served_as_der(client):
+    for name in ("root", "issuing"):
+        response = client.get(f"/pki/{name}.cer")
+        assert response.status_code == 200
+        assert response.mimetype == "application/pkix-cert"
+        assert "TEST" in x509.load_der_x509_certificate(response.data).subject.rfc4514_string()
