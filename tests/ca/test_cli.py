@@ -1,0 +1,233 @@
+"""`eds ca ...`: exit 0 done, 1 refused, 2 bad input; reasons on stderr."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+
+import pytest
+from ca_test_support import IIN, OTHER_IIN, make_csr
+from click.testing import CliRunner
+from cryptography import x509
+
+from eds_toolkit.cli import main
+
+PASSPHRASE = "cli passphrase, long enough"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("home")
+    result = CliRunner().invoke(
+        main, ["--home", str(home), "ca", "init"], env={"EDS_CA_PASSPHRASE": PASSPHRASE}
+    )
+    assert result.exit_code == 0, result.output
+    return home
+
+
+def eds(home, *args: str, passphrase: str | None = PASSPHRASE):
+    env = {"EDS_CA_PASSPHRASE": passphrase}
+    return CliRunner().invoke(main, ["--home", str(home), "ca", *args], env=env)
+
+
+def issue(home, tmp_path, *, iin=IIN, csr_iin=IIN, profile="sign", name="cert.pem", extra=()):
+    csr = tmp_path / f"{name}.csr"
+    csr.write_bytes(make_csr(iin=csr_iin))
+    out = tmp_path / name
+    args = ["issue", "--csr", str(csr), "--iin", iin, "--surname", "Сейтқали", "--given-name", "Арман"]
+    return eds(home, *args, "--patronymic", "Серікұлы", "--profile", profile, "--out", str(out), *extra), out
+
+
+def test_init_refuses_an_existing_ca_with_exit_1(home):
+    result = eds(home, "init")
+    assert result.exit_code == 1
+    assert "already exists" in result.stderr
+
+
+def test_init_without_a_passphrase_is_bad_input(tmp_path):
+    result = CliRunner().invoke(
+        main, ["--home", str(tmp_path), "ca", "init"], env={"EDS_CA_PASSPHRASE": None}
+    )
+    assert result.exit_code == 2
+    assert "EDS_CA_PASSPHRASE" in result.stderr
+    assert not (tmp_path / "ca" / "ca.json").exists()
+
+
+def test_init_with_a_passphrase_file_and_names(tmp_path):
+    passfile = tmp_path / "pass"
+    passfile.write_text("a passphrase in a file\n")
+    home = tmp_path / "home"
+    args = [
+        "--home",
+        str(home),
+        "ca",
+        "init",
+        "--passphrase-file",
+        str(passfile),
+        "--issuing-name",
+        "MY CA TEST",
+    ]
+    result = CliRunner().invoke(
+        main, [*args, "--base-url", "https://pki.example.kz"], env={"EDS_CA_PASSPHRASE": None}
+    )
+    assert result.exit_code == 0, result.output
+    assert "MY CA TEST" in result.stdout
+    assert json.loads((home / "ca" / "ca.json").read_text())["base_url"] == "https://pki.example.kz"
+
+
+def test_chain_is_written_issuing_first(home, tmp_path):
+    out = tmp_path / "chain.pem"
+    result = eds(home, "chain", "--out", str(out), passphrase=None)
+    assert result.exit_code == 0, result.output
+    issuing, root = x509.load_pem_x509_certificates(out.read_bytes())
+    assert issuing.issuer == root.subject == root.issuer
+
+
+def test_chain_of_a_home_without_a_ca_is_refused(tmp_path):
+    result = eds(tmp_path / "empty", "chain", "--out", str(tmp_path / "chain.pem"))
+    assert result.exit_code == 1
+    assert "eds ca init" in result.stderr
+
+
+def test_issue_writes_a_certificate_openssl_verifies_and_prints_its_serial(home, tmp_path):
+    result, out = issue(home, tmp_path)
+    assert result.exit_code == 0, result.output
+    serial = result.stdout.strip()
+    certificate = x509.load_pem_x509_certificate(out.read_bytes())
+    assert f"{certificate.serial_number:040x}" == serial
+    assert "СЕЙТҚАЛИ АРМАН" in certificate.subject.rfc4514_string()
+    chain = tmp_path / "chain.pem"
+    eds(home, "chain", "--out", str(chain))
+    verified = subprocess.run(["openssl", "verify", "-CAfile", str(chain), str(out)], capture_output=True)
+    assert verified.returncode == 0, verified.stderr
+
+
+def test_issue_refusal_exits_1_with_the_reason_and_writes_nothing(home, tmp_path):
+    result, out = issue(home, tmp_path, csr_iin=OTHER_IIN, name="refused.pem")
+    assert result.exit_code == 1
+    assert "iin_mismatch" in result.stderr and OTHER_IIN in result.stderr
+    assert not out.exists()
+
+
+def test_issue_with_a_bad_iin_exits_1(home, tmp_path):
+    result, _ = issue(home, tmp_path, iin="123456789011", csr_iin=None, name="bad-iin.pem")
+    assert result.exit_code == 1
+    assert "invalid_iin" in result.stderr
+
+
+def test_issue_with_a_wrong_passphrase_is_bad_input(home, tmp_path):
+    csr = tmp_path / "r.csr"
+    csr.write_bytes(make_csr())
+    args = [
+        "issue",
+        "--csr",
+        str(csr),
+        "--iin",
+        IIN,
+        "--surname",
+        "A",
+        "--given-name",
+        "B",
+        "--profile",
+        "auth",
+    ]
+    result = eds(home, *args, "--out", str(tmp_path / "x.pem"), passphrase="a wrong passphrase!")
+    assert result.exit_code == 2
+    assert "does not decrypt" in result.stderr
+    assert "a wrong passphrase!" not in result.output
+
+
+def test_issue_with_an_unknown_profile_or_missing_csr_is_a_usage_error(home, tmp_path):
+    result, _ = issue(home, tmp_path, profile="admin", name="p.pem")
+    assert result.exit_code == 2
+    missing = eds(home, "issue", "--csr", str(tmp_path / "absent.csr"), "--iin", IIN, "--surname", "A")
+    assert missing.exit_code == 2
+
+
+def test_issue_to_a_missing_directory_is_bad_input_and_issues_nothing(home, tmp_path):
+    before = len(json.loads(eds(home, "list", "--format", "json").stdout))
+    csr = tmp_path / "r.csr"
+    csr.write_bytes(make_csr())
+    args = [
+        "issue",
+        "--csr",
+        str(csr),
+        "--iin",
+        IIN,
+        "--surname",
+        "A",
+        "--given-name",
+        "B",
+        "--profile",
+        "auth",
+    ]
+    result = eds(home, *args, "--out", str(tmp_path / "no" / "such" / "dir.pem"))
+    assert result.exit_code == 2
+    assert len(json.loads(eds(home, "list", "--format", "json").stdout)) == before
+
+
+def test_list_formats_and_filters(home, tmp_path):
+    first, _ = issue(home, tmp_path, profile="auth", name="a.pem")
+    serial = first.stdout.strip()
+    as_json = json.loads(eds(home, "list", "--iin", IIN, "--format", "json").stdout)
+    assert serial in {row["serial"] for row in as_json}
+    assert {row["iin"] for row in as_json} == {IIN}
+    rows = list(csv.DictReader(io.StringIO(eds(home, "list", "--format", "csv").stdout)))
+    assert serial in {row["serial"] for row in rows}
+    assert set(rows[0]) == {"serial", "iin", "profile", "status", "not_before", "not_after", "subject"}
+    table = eds(home, "list").stdout
+    assert table.splitlines()[0].startswith("SERIAL") and serial in table
+    assert json.loads(eds(home, "list", "--iin", OTHER_IIN, "--format", "json").stdout) == []
+    soon = json.loads(eds(home, "list", "--expiring-within", "400", "--format", "json").stdout)
+    assert serial in {row["serial"] for row in soon}
+    assert json.loads(eds(home, "list", "--expiring-within", "30", "--format", "json").stdout) == []
+    assert eds(home, "list", "--status", "expired").exit_code == 2
+    assert eds(home, "list", "--expiring-within", "-3").exit_code == 2
+
+
+def test_show_revoke_and_crl(home, tmp_path):
+    issued, _ = issue(home, tmp_path, name="r.pem")
+    serial = issued.stdout.strip()
+    shown = eds(home, "show", serial)
+    assert shown.exit_code == 0 and "BEGIN CERTIFICATE" in shown.stdout and "valid" in shown.stdout
+    assert json.loads(eds(home, "show", serial, "--format", "json").stdout)["serial"] == serial
+    assert eds(home, "revoke", serial, "--reason", "key_compromise").exit_code == 0
+    assert json.loads(eds(home, "show", serial, "--format", "json").stdout)["status"] == "revoked"
+    again = eds(home, "revoke", serial)
+    assert again.exit_code == 1 and "already revoked" in again.stderr
+    assert (
+        json.loads(eds(home, "list", "--status", "revoked", "--format", "json").stdout)[0]["serial"] == serial
+    )
+    crl, chain = tmp_path / "ca.crl", tmp_path / "chain.pem"
+    eds(home, "chain", "--out", str(chain))
+    assert eds(home, "crl", "--out", str(crl)).exit_code == 0
+    checked = subprocess.run(
+        ["openssl", "crl", "-inform", "DER", "-in", str(crl), "-CAfile", str(chain), "-noout", "-text"],
+        capture_output=True,
+        text=True,
+    )
+    assert "verify OK" in checked.stderr + checked.stdout
+    assert serial.upper() in checked.stdout
+
+
+def test_show_and_revoke_of_an_unknown_serial_exit_1(home):
+    assert eds(home, "show", "ab" * 20).exit_code == 1
+    result = eds(home, "revoke", "ab" * 20)
+    assert result.exit_code == 1 and "No certificate with serial" in result.stderr
+
+
+def test_the_installed_eds_script_exits_with_the_same_codes(home, tmp_path):
+    """The console script, not just the click object: scripts rely on the process exit status."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "eds"
+    assert script.exists() or shutil.which("eds")
+    env = {"PATH": "/usr/bin:/bin", "EDS_CA_PASSPHRASE": PASSPHRASE}
+    done = subprocess.run([str(script), "--home", str(home), "ca", "list"], capture_output=True, env=env)
+    refused = subprocess.run([str(script), "--home", str(home), "ca", "init"], capture_output=True, env=env)
+    assert (done.returncode, refused.returncode) == (0, 1)
+    assert b"already exists" in refused.stderr
