@@ -1,0 +1,239 @@
+"""Active, randomised liveness: the server asks for two or three movements in a random order
+with a one-time nonce and a deadline; the frames the page sends must show them, in order,
+by one live face, with no cut.
+
+Direction convention: ``turn_left`` means the citizen turns their head to THEIR left. The page
+must send the camera's frames as captured (not mirrored): the nose then moves toward the
+image's RIGHT. ``turn_right`` is the opposite. (A mirrored preview on screen is fine; only the
+frames sent must not be flipped.)
+"""
+
+from __future__ import annotations
+
+import hmac
+import random
+import secrets
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+import numpy as np
+
+from webcam_flow.errors import BadInput
+from webcam_flow.images import ensure_rgb
+from webcam_flow.passive import passive_reasons
+from webcam_flow.tracking import Observation, track
+from webcam_flow.verdict import Verdict
+from webcam_flow.video import Frame, fit_width
+
+MIN_FRAMES = 5
+MAX_FRAMES = 300
+MAX_WIDTH = 640
+# More than this share of frames without the face: the face left the picture.
+MAX_MISSING_SHARE = 0.2
+# Blink: eye aspect ratio below both 0.2 and 70% of the clip's median (d18 blinks 0.14-0.17
+# against a median of 0.29; d19 0.07-0.16 against 0.25; Hamilton, no blink, never below 0.29).
+BLINK_MAX_EAR = 0.2
+BLINK_MAX_SHARE_OF_MEDIAN = 0.7
+# Turn: |yaw index| of 0.25 or more (Hamilton turns reach +0.38 and -0.68; the talking heads,
+# who do not turn, stay within -0.20..+0.15).
+TURN_MIN_YAW = 0.25
+# Open mouth: inner-lip gap of 0.3 mouth widths or more (Hamilton sings 0.32-0.42, d18 0.5-0.7;
+# talking and rest stay below 0.27).
+OPEN_MOUTH_MIN = 0.3
+
+
+class Challenge(StrEnum):
+    """A movement the citizen is asked to make."""
+
+    BLINK = "blink"
+    TURN_LEFT = "turn_left"
+    TURN_RIGHT = "turn_right"
+    OPEN_MOUTH = "open_mouth"
+
+
+@dataclass(frozen=True)
+class LivenessTask:
+    """What the server asked for: a one-time nonce, the challenges in order, and when."""
+
+    nonce: str
+    challenges: tuple[Challenge, ...]
+    issued_at: float
+    deadline: float
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "nonce": self.nonce,
+            "challenges": [str(c) for c in self.challenges],
+            "issued_at": self.issued_at,
+            "deadline": self.deadline,
+        }
+
+
+class NonceRegistry(Protocol):
+    """Remembers used nonces; the service backs it with its database."""
+
+    def consume(self, nonce: str) -> bool:
+        """True the first time ``nonce`` is consumed, False ever after."""
+        ...
+
+
+@dataclass
+class MemoryNonceRegistry:
+    """A thread-safe in-process :class:`NonceRegistry` (CLI, tests, a single worker)."""
+
+    _used: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def consume(self, nonce: str) -> bool:
+        with self._lock:
+            if nonce in self._used:
+                return False
+            self._used.add(nonce)
+            return True
+
+
+def new_task(
+    *, rng: random.Random | None = None, now: float, ttl: float = 60, count: int | None = None
+) -> LivenessTask:
+    """A random task: ``count`` (default 2 or 3) distinct challenges in random order, a 128-bit nonce."""
+    rng = rng if rng is not None else secrets.SystemRandom()
+    if count is None:
+        count = rng.choice((2, 3))
+    if not 1 <= count <= len(Challenge):
+        raise ValueError(f"count must be between 1 and {len(Challenge)}")
+    if ttl <= 0:
+        raise ValueError("ttl must be positive")
+    challenges = tuple(rng.sample(list(Challenge), count))
+    return LivenessTask(
+        nonce=f"{rng.getrandbits(128):032x}", challenges=challenges, issued_at=now, deadline=now + ttl
+    )
+
+
+def parse_challenges(values: Sequence[str | Challenge]) -> tuple[Challenge, ...]:
+    """Challenges from their names; unknown or repeated names are bad input."""
+    try:
+        parsed = tuple(Challenge(str(v).strip()) for v in values)
+    except ValueError as exc:
+        names = ", ".join(c.value for c in Challenge)
+        raise BadInput(f"unknown challenge in {list(map(str, values))}; use: {names}") from exc
+    if not parsed:
+        raise BadInput("at least one challenge is needed")
+    if len(set(parsed)) != len(parsed):
+        raise BadInput("a challenge may be asked only once per task")
+    return parsed
+
+
+def _conditions(observations: Sequence[Observation]) -> dict[Challenge, Callable[[Observation], bool]]:
+    ears = [o.ear for o in observations if o.face is not None]
+    blink_below = min(BLINK_MAX_EAR, BLINK_MAX_SHARE_OF_MEDIAN * float(np.median(ears))) if ears else 0.0
+    return {
+        Challenge.BLINK: lambda o: o.ear < blink_below,
+        Challenge.TURN_LEFT: lambda o: o.yaw >= TURN_MIN_YAW,
+        Challenge.TURN_RIGHT: lambda o: o.yaw <= -TURN_MIN_YAW,
+        Challenge.OPEN_MOUTH: lambda o: o.mouth >= OPEN_MOUTH_MIN,
+    }
+
+
+def challenge_reasons(
+    observations: Sequence[Observation], challenges: Sequence[Challenge]
+) -> tuple[list[str], dict[str, float]]:
+    """Each challenge must first happen after the previous one did (first frame showing it)."""
+    conditions = _conditions(observations)
+    reasons: list[str] = []
+    scores: dict[str, float] = {}
+    after = 0
+    for challenge in challenges:
+        hits = [i for i, o in enumerate(observations) if o.face is not None and conditions[challenge](o)]
+        later = [i for i in hits if i >= after]
+        if later:
+            scores[f"{challenge.value}_at_s"] = observations[later[0]].t
+            after = later[0] + 1
+        elif hits:
+            reasons.append("wrong_order")
+        else:
+            reasons.append(f"challenge_missing:{challenge.value}")
+    return reasons, scores
+
+
+def _validated_images(frames: Sequence[Frame]) -> tuple[list[np.ndarray], list[float]]:
+    if len(frames) > MAX_FRAMES:
+        raise BadInput(f"{len(frames)} frames sent; at most {MAX_FRAMES} are accepted")
+    images, times = [], []
+    for frame in frames:
+        if not isinstance(frame, Frame):
+            raise BadInput("expected a sequence of Frame(t, image)")
+        images.append(fit_width(ensure_rgb(frame.image), MAX_WIDTH))
+        times.append(float(frame.t))
+    if any(b <= a for a, b in zip(times, times[1:], strict=False)):
+        raise BadInput("frame times must increase: send the frames in the order they were captured")
+    return images, times
+
+
+def check_liveness(
+    frames: Sequence[Frame],
+    challenges: Sequence[Challenge | str],
+    *,
+    reference_encoding: np.ndarray | None = None,
+    naive: bool = False,
+) -> Verdict:
+    """Did one live face make the asked movements in order? ``reference_encoding`` (e.g. the
+    selfie's) must then be the same face. ``naive=True`` is the slow reference path."""
+    asked = parse_challenges(challenges)
+    images, times = _validated_images(frames)
+    scores: dict[str, float] = {"frames": len(images)}
+    if len(images) < MIN_FRAMES:
+        return Verdict.decide("liveness", ["too_few_frames"], scores)
+    observations = track(images, times, naive=naive)
+    with_face = [o for o in observations if o.face is not None]
+    scores["frames_with_face"] = len(with_face)
+    if not with_face:
+        return Verdict.decide("liveness", ["no_face"], scores)
+    reasons: list[str] = []
+    missing_share = 1 - len(with_face) / len(observations)
+    if missing_share > MAX_MISSING_SHARE:
+        reasons.append("face_lost")
+    found, timing = challenge_reasons(observations, asked)
+    passive, passive_scores = passive_reasons(observations, reference_encoding)
+    reasons += passive + found
+    scores.update(
+        missing_share=missing_share,
+        ear_median=float(np.median([o.ear for o in with_face])),
+        ear_min=min(o.ear for o in with_face),
+        yaw_min=min(o.yaw for o in with_face),
+        yaw_max=max(o.yaw for o in with_face),
+        mouth_max=max(o.mouth for o in with_face),
+        **timing,
+        **passive_scores,
+    )
+    return Verdict.decide("liveness", reasons, scores)
+
+
+def check_task(
+    task: LivenessTask,
+    nonce: str,
+    frames: Sequence[Frame],
+    *,
+    now: float,
+    registry: NonceRegistry,
+    reference_encoding: np.ndarray | None = None,
+) -> Verdict:
+    """The nonce must be this task's, unused and inside the deadline; then :func:`check_liveness`.
+
+    The nonce is consumed on the first attempt whatever the outcome, so a refused attempt
+    cannot be replayed either.
+    """
+    scores = {"age_s": now - task.issued_at}
+    if not isinstance(nonce, str) or not hmac.compare_digest(nonce.encode(), task.nonce.encode()):
+        return Verdict.decide("liveness", ["nonce_mismatch"], scores)
+    reasons = []
+    if not registry.consume(task.nonce):
+        reasons.append("nonce_reused")
+    if now > task.deadline:
+        reasons.append("nonce_expired")
+    if reasons:
+        return Verdict.decide("liveness", reasons, scores)
+    verdict = check_liveness(frames, task.challenges, reference_encoding=reference_encoding)
+    return Verdict.decide("liveness", list(verdict.reasons), {**scores, **verdict.scores})

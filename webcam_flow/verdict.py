@@ -1,0 +1,108 @@
+"""Verdicts are data: what was checked, the decision, stable reason codes and the measured scores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+CHECKS = ("selfie", "liveness", "face_match", "image")
+
+# One sentence a citizen can act on, per stable reason code. Codes with a parameter
+# ("challenge_missing:blink") are looked up by the part before the colon.
+MESSAGES: dict[str, str] = {
+    "no_face": "We could not see a face. Face the camera in good light and try again.",
+    "several_faces": "More than one face is in the picture. Make sure only you are in front of the camera.",
+    "face_off_centre": "Your face is not inside the circle. Move so that your face is in the middle "
+    "of the circle.",
+    "too_small": "Your face is too small in the picture. Move closer to the camera.",
+    "blurred": "The picture is blurred. Hold still, clean the camera lens and try again.",
+    "too_dark": "The picture is too dark. Turn on a light or face a window.",
+    "too_bright": "The picture is too bright. Move away from direct light or turn away from the window.",
+    "not_frontal": "Look straight into the camera, without turning your head.",
+    "eyes_closed": "Keep your eyes open and look into the camera.",
+    "too_few_frames": "The video was too short. Record again and follow every instruction on the screen.",
+    "face_lost": "Your face left the picture during the video. Keep your face in the circle all the time.",
+    "challenge_missing": "We did not see you {detail}. Record again and follow each instruction "
+    "on the screen.",
+    "wrong_order": "The movements were not done in the order shown. Record again and follow the instructions "
+    "one after another.",
+    "static_frames": "The video shows no movement. A live person must be in front of the camera.",
+    "rigid_plane_motion": "The video looks like a photo or a screen held in front of the camera. "
+    "A live person must be in front of the camera.",
+    "face_changed": "The face in the video changed. Only you may be in front of the camera during the video.",
+    "scene_cut": "The video was interrupted or edited. Record it again in one go.",
+    "nonce_expired": "The time for this video ran out. Start the video step again.",
+    "nonce_reused": "This video was already sent once. Start the video step again.",
+    "nonce_mismatch": "This video does not belong to the current session. Start the video step again.",
+    "no_match": "The face does not match the photo on your identity card. If this is wrong, visit a service "
+    "centre.",
+    "no_face_on_reference": "We could not find a face on the identity-card photo. Upload a sharp photo "
+    "of the card where the photo on it is clearly visible.",
+    "no_probes": "There was no picture of your face to compare. Take the selfie and the video first.",
+    "bad_image": "The file could not be read as a photo. Send a JPEG, PNG or WebP picture.",
+}
+
+CHALLENGE_PHRASES: dict[str, str] = {
+    "blink": "blink",
+    "turn_left": "turn your head to your left",
+    "turn_right": "turn your head to your right",
+    "open_mouth": "open your mouth",
+}
+
+SUCCESS: dict[str, str] = {
+    "selfie": "Your selfie is good.",
+    "liveness": "The video check passed.",
+    "face_match": "Your face matches the photo on your identity card.",
+    "image": "The picture was read.",
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one check; ``reasons`` is empty exactly when ``ok`` is true."""
+
+    check: str
+    ok: bool
+    reasons: tuple[str, ...] = ()
+    scores: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.check not in CHECKS:
+            raise ValueError(f"unknown check {self.check!r}; expected one of {CHECKS}")
+        if self.ok == bool(self.reasons):
+            raise ValueError("a positive verdict has no reasons and a negative one has at least one")
+
+    @classmethod
+    def decide(cls, check: str, reasons: list[str] | tuple[str, ...], scores: dict[str, float]) -> Verdict:
+        """A verdict that is positive exactly when no reason was found; duplicates are dropped, order kept."""
+        unique = tuple(dict.fromkeys(reasons))
+        rounded = {key: round(float(value), 4) for key, value in scores.items()}
+        return cls(check=check, ok=not unique, reasons=unique, scores=rounded)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (the CLI prints it, the audit log stores it as is)."""
+        return {
+            "check": self.check,
+            "ok": self.ok,
+            "reasons": list(self.reasons),
+            "scores": dict(self.scores),
+        }
+
+    def messages(self) -> list[str]:
+        """One English sentence per reason (or one success sentence)."""
+        if self.ok:
+            return [SUCCESS[self.check]]
+        return [reason_message(reason) for reason in self.reasons]
+
+    def message(self, separator: str = " ") -> str:
+        """All sentences of :meth:`messages` joined: what the citizen reads."""
+        return separator.join(self.messages())
+
+
+def reason_message(reason: str) -> str:
+    """The sentence for one reason code; unknown codes get a generic, still actionable sentence."""
+    code, _, detail = reason.partition(":")
+    template = MESSAGES.get(code)
+    if template is None:
+        return "The check did not pass. Try again, or visit a service centre."
+    return template.format(detail=CHALLENGE_PHRASES.get(detail, detail.replace("_", " ")))
