@@ -94,3 +94,30 @@ def make_csr_pem(iin: str, surname: str = "Anybody", given_name: str = "Else") -
     key = generate_private_key("rsa2048")
     csr = build_csr(key, iin=iin, surname=surname, given_name=given_name)
     return csr.public_bytes(serialization.Encoding.PEM)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_answers(url: str, process, timeout: float = 60.0) -> None:
+    """Poll ``url`` until it answers; fail with the process's output if it dies or never answers."""
+    import time
+
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            raise AssertionError(f"server exited with {process.returncode}:\n{output}")
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer within {timeout} s")

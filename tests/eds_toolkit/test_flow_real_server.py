@@ -1,0 +1,143 @@
+"""A whole enrolment against a real `eds serve` process with a real HTTP client, ending in keystores
+that `openssl pkcs12` opens with the citizen's password (and refuses with another)."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import requests
+from flow_helpers import (
+    GOOD_PASSWORD,
+    GOOD_PIN,
+    KNOWN_PHONE,
+    NEW_PHONE,
+    NO_PHONE_IIN,
+    code_for,
+    free_port,
+    make_csr_pem,
+    wait_until_answers,
+)
+
+from eds_toolkit.flow import mark_identified
+from eds_toolkit.services import build_flow_context
+from eds_toolkit.settings import Settings
+
+EDS = Path(sys.executable).parent / "eds"
+
+
+@pytest.fixture
+def server(tmp_path, ca_template):
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copytree(ca_template, home / "ca")
+    port = free_port()
+    env = {**os.environ, "EDS_HOME": str(home), "EDS_SMS_GATEWAY": "outbox"}
+    env.pop("EDS_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [str(EDS), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answers(base + "/", process)
+        yield base, home, env
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_whole_enrolment_over_http_ends_in_keystores_openssl_opens(server, tmp_path):
+    base, home, env = server
+    http = requests.Session()
+    started = http.post(f"{base}/api/v1/enrolments", json={"iin": "850314312017"}, timeout=10)
+    assert started.status_code == 201
+    enrolment, token = started.json()["id"], started.json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    url = f"{base}/api/v1/enrolments/{enrolment}"
+
+    response = http.post(
+        f"{url}/code", json={"code": code_for(home / "outbox.jsonl", KNOWN_PHONE)}, headers=auth
+    )
+    assert response.status_code == 200, response.text
+    ctx = build_flow_context(Settings.from_env(env, home=home))
+    mark_identified(ctx, enrolment)
+    assert http.post(f"{url}/pin", json={"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}, headers=auth).ok
+
+    response = http.post(
+        f"{url}/certificates", json={"key_generation": "server", "password": GOOD_PASSWORD}, headers=auth
+    )
+    assert response.status_code == 201, response.text
+    assert response.headers["Content-Type"] == "application/zip"
+    out = tmp_path / "keystores"
+    zipfile.ZipFile(io.BytesIO(response.content)).extractall(out)
+    keystores = sorted(out.iterdir())
+    assert [p.name.split("_")[0] for p in keystores] == ["AUTH", "RSA256"]
+    for keystore in keystores:
+        opened = subprocess.run(
+            ["openssl", "pkcs12", "-in", str(keystore), "-passin", f"pass:{GOOD_PASSWORD}", "-nodes"],
+            capture_output=True,
+            text=True,
+        )
+        assert opened.returncode == 0, opened.stderr
+        assert opened.stdout.count("BEGIN CERTIFICATE") == 3  # own certificate + issuing + root
+        assert "PRIVATE KEY" in opened.stdout
+        wrong = subprocess.run(
+            ["openssl", "pkcs12", "-in", str(keystore), "-passin", "pass:wrong-password", "-noout"],
+            capture_output=True,
+        )
+        assert wrong.returncode != 0
+
+    assert http.get(url, headers=auth).json()["state"] == "issued"
+    assert (
+        http.post(
+            f"{url}/certificates", json={"key_generation": "server", "password": GOOD_PASSWORD}, headers=auth
+        ).status_code
+        == 409
+    )
+    root = http.get(f"{base}/pki/root.cer")
+    assert root.status_code == 200
+
+
+def test_phone_registration_and_citizen_csrs_over_http_verify_with_openssl(server, tmp_path):
+    base, home, env = server
+    started = requests.post(f"{base}/api/v1/enrolments", json={"iin": NO_PHONE_IIN}, timeout=10).json()
+    auth = {"Authorization": f"Bearer {started['token']}"}
+    url = f"{base}/api/v1/enrolments/{started['id']}"
+    assert requests.post(f"{url}/phone", json={"phone": NEW_PHONE}, headers=auth).status_code == 202
+    code = code_for(home / "outbox.jsonl", NEW_PHONE)
+    assert requests.post(f"{url}/phone/confirm", json={"code": code}, headers=auth).status_code == 200
+    mark_identified(build_flow_context(Settings.from_env(env, home=home)), started["id"])
+    assert requests.post(f"{url}/pin", json={"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}, headers=auth).ok
+    csrs = {"auth_csr": make_csr_pem(NO_PHONE_IIN).decode(), "sign_csr": make_csr_pem(NO_PHONE_IIN).decode()}
+    issued = requests.post(f"{url}/certificates", json=csrs, headers=auth)
+    assert issued.status_code == 201, issued.text
+    body = issued.json()
+    chain = tmp_path / "chain.pem"
+    chain.write_text(body["chain"])
+    for name in ("auth_certificate", "sign_certificate"):
+        path = tmp_path / f"{name}.pem"
+        path.write_text(body[name])
+        verified = subprocess.run(
+            [
+                "openssl",
+                "verify",
+                "-CAfile",
+                str(home / "ca" / "root.cer.pem"),
+                "-untrusted",
+                str(chain),
+                str(path),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert verified.returncode == 0, verified.stderr + verified.stdout
