@@ -111,3 +111,42 @@ def test_refusals_reach_the_library_as_ncalayer_errors(client_results):
     assert not any(
         "unexpectedSuccess" in value for value in client_results.values() if isinstance(value, dict)
     )
+
+
+def test_the_page_helper_drives_the_whole_issuance(node, start_agent, test_ca, tmp_path):
+    """eds_toolkit/agent/js/eds-agent-client.js in Node: connect, choose folder, requests, install."""
+    store = tmp_path / "keys-from-page"
+    agent = start_agent(store=store)
+    person = {
+        "enrolmentId": "enrol-page",
+        "iin": ERLAN.iin,
+        "surname": ERLAN.surname,
+        "givenName": ERLAN.given_name,
+    }
+    page = subprocess.Popen(
+        [node, "drive-issuance.js", agent.url, json.dumps(person), "Tuz-Kala 2026 kilt"],
+        cwd=HARNESS,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = json.loads(page.stdout.readline() or "{}")
+        assert first.get("requests"), page.stderr.read()
+        certificates = test_ca.issue_pair(first["requests"], ERLAN)
+        page.stdin.write(json.dumps(certificates) + "\n")
+        page.stdin.flush()
+        second = json.loads(page.stdout.readline() or "{}")
+        assert page.wait(timeout=60) == 0, page.stderr.read()
+    finally:
+        page.kill()
+
+    assert first["unreachable"]["error"]["code"] == "AGENT_UNREACHABLE"
+    assert first["version"] == "1.4" and first["folder"] == {"folder": str(store)}
+    assert second["strangers"]["error"]["code"] == "NO_PENDING_REQUEST"
+    assert second["weak"]["error"]["code"] == "WEAK_PASSWORD"
+    files = [Path(p) for p in second["installed"]["files"]]
+    assert sorted(p.name.split("_")[0] for p in files) == ["AUTH", "RSA256"]
+    assert all(p.exists() for p in files)
+    assert sorted(k["type"] for k in second["keys"]["keystores"]) == ["AUTH", "SIGN"]

@@ -1,0 +1,116 @@
+/*
+ * eds-agent-client.js: what a portal page needs to drive `eds agent`'s issuance module
+ * (kz.eds.toolkit.issuance) over the NCALayer WebSocket protocol. No dependencies; in a browser it
+ * uses the page's WebSocket, in Node 20 set globalThis.WebSocket = require('ws') first.
+ *
+ *   const agent = new EdsAgent();                 // wss://127.0.0.1:13579
+ *   await agent.connect();                        // rejects when no agent runs: show install help
+ *   await agent.chooseStore();                    // or chooseStore('/home/me/eds-keys')
+ *   const { authCsr, signCsr } = await agent.makeRequests({ enrolmentId, iin, surname, givenName, patronymic });
+ *   // ...send the CSRs to the server, get the certificates back...
+ *   await agent.installCertificates({ enrolmentId, authCertificate, signCertificate, chain });
+ *
+ * Errors reject with EdsAgentError: .code is the agent's code (WEAK_PASSWORD, ENROLMENT_MISMATCH,
+ * DISK_FULL, ...), .cancelled is true when the citizen declined in the agent's window.
+ */
+(function (root) {
+  'use strict';
+
+  var MODULE = 'kz.eds.toolkit.issuance';
+
+  function EdsAgentError(code, message, cancelled) {
+    var error = new Error(message);
+    error.name = 'EdsAgentError';
+    error.code = code;
+    error.cancelled = Boolean(cancelled);
+    return error;
+  }
+
+  function EdsAgent(url) {
+    this.url = url || 'wss://127.0.0.1:13579';
+    this.socket = null;
+    this.waiting = [];
+  }
+
+  EdsAgent.prototype.connect = function (timeoutMs) {
+    var self = this;
+    return new Promise(function (resolve, reject) {
+      var socket = new root.WebSocket(self.url);
+      var greeted = false;
+      var timer = setTimeout(function () {
+        socket.close();
+        reject(EdsAgentError('AGENT_UNREACHABLE', 'eds agent did not answer at ' + self.url));
+      }, timeoutMs || 3000);
+      socket.onerror = function () {
+        if (!greeted) {
+          clearTimeout(timer);
+          reject(EdsAgentError('AGENT_UNREACHABLE', 'eds agent is not running at ' + self.url));
+        }
+      };
+      socket.onclose = function () {
+        var pending = self.waiting.splice(0);
+        pending.forEach(function (entry) {
+          entry.reject(EdsAgentError('AGENT_CLOSED', 'eds agent closed the connection'));
+        });
+      };
+      socket.onmessage = function (event) {
+        var reply = JSON.parse(event.data);
+        if (!greeted) {
+          greeted = true;
+          clearTimeout(timer);
+          self.socket = socket;
+          if (reply.result && reply.result.version) {
+            resolve(reply.result.version);
+          } else {
+            reject(EdsAgentError('NOT_AN_AGENT', 'the program at ' + self.url + ' is not an NCALayer agent'));
+          }
+          return;
+        }
+        var entry = self.waiting.shift();
+        if (entry) {
+          entry.settle(reply);
+        }
+      };
+    });
+  };
+
+  // One request, one reply, in order (the agent answers a connection's requests one by one).
+  EdsAgent.prototype.call = function (method, args) {
+    var self = this;
+    if (!self.socket) {
+      return Promise.reject(EdsAgentError('NOT_CONNECTED', 'call connect() first'));
+    }
+    return new Promise(function (resolve, reject) {
+      self.waiting.push({
+        reject: reject,
+        settle: function (reply) {
+          if (reply.status === true && reply.body && Object.prototype.hasOwnProperty.call(reply.body, 'result')) {
+            resolve(reply.body.result);
+          } else if (reply.status === true) {
+            reject(EdsAgentError('CANCELLED', 'The citizen cancelled in eds agent.', true));
+          } else {
+            reject(EdsAgentError(reply.code || reply.errorCode || 'ERROR', reply.message || 'eds agent refused'));
+          }
+        },
+      });
+      self.socket.send(JSON.stringify({ module: MODULE, method: method, args: args || {} }));
+    });
+  };
+
+  EdsAgent.prototype.version = function () { return this.call('version'); };
+  EdsAgent.prototype.chooseStore = function (path) { return this.call('chooseStore', path ? { path: path } : {}); };
+  EdsAgent.prototype.makeRequests = function (person) { return this.call('makeRequests', person); };
+  EdsAgent.prototype.installCertificates = function (issued) { return this.call('installCertificates', issued); };
+  EdsAgent.prototype.listKeys = function () { return this.call('listKeys'); };
+  EdsAgent.prototype.close = function () {
+    if (this.socket) {
+      this.socket.close();
+      this.socket = null;
+    }
+  };
+
+  root.EdsAgent = EdsAgent;
+  if (typeof module !== 'undefined' && module.exports) {
+    module.exports = { EdsAgent: EdsAgent };
+  }
+})(typeof globalThis !== 'undefined' ? globalThis : this);
