@@ -13,6 +13,9 @@ from asn1crypto import pkcs12
 from keystore.errors import CorruptKeystore
 from keystore.protection import describe_encryption
 
+# Far above any real keystore (ours: 600,000; the national CA's: 1,024): a file asking for more would
+# tie the program up for minutes, so it is refused as damaged or hostile before any work is done.
+MAX_ITERATIONS = 10_000_000
 _MAC_HASHES = {
     "sha1": "SHA-1",
     "sha224": "SHA-224",
@@ -96,11 +99,20 @@ def read_layout(data: bytes) -> PfxLayout:
                 layout = _read_plain_bags(bags, layout)
             else:
                 raise _corrupt(f"unexpected content of type {kind}")
+        _refuse_implausible_counts(layout)
         return layout
     except CorruptKeystore:
         raise
     except (ValueError, TypeError, KeyError, OverflowError):
         raise _corrupt("its structure cannot be parsed") from None
+
+
+def _refuse_implausible_counts(layout: PfxLayout) -> None:
+    counts = [p.iterations for p in layout.key_protection + layout.certificate_protection]
+    if layout.mac is not None:
+        counts.append(layout.mac.iterations)
+    if any(count > MAX_ITERATIONS or count < 1 for count in counts):
+        raise _corrupt("its iteration counts are implausible; opening it could hang this program")
 
 
 def _read_plain_bags(bags: pkcs12.SafeContents, layout: PfxLayout) -> PfxLayout:

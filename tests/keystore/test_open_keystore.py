@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
+from asn1crypto import pkcs12 as asn1_pkcs12
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12 as crypto_pkcs12
 from keystore_testkit import IIN, LEGACY_KEYSTORE, LEGACY_PASSWORD, PASSWORD, PERSON
@@ -130,3 +132,19 @@ def test_inspect_reads_owner_profile_and_protection_from_the_file(auth_keystore,
     assert (info.mac_algorithm, info.mac_iterations) == ("HMAC-SHA-256", ITERATIONS)
     assert info.friendly_name == info.local_key_id == info.file_name_expected[len("AUTH_RSA256_") : -4]
     assert info.to_dict()["not_after"] == auth_cert.not_valid_after_utc.isoformat()
+
+
+def test_a_file_demanding_an_absurd_iteration_count_is_refused_at_once(auth_keystore):
+    pfx = asn1_pkcs12.Pfx.load(auth_keystore)
+    mac_data = asn1_pkcs12.MacData(
+        {
+            "mac": pfx["mac_data"]["mac"],
+            "mac_salt": pfx["mac_data"]["mac_salt"],
+            "iterations": 2**31 - 1,  # about 10 minutes of hashing in Python
+        }
+    )
+    hostile = asn1_pkcs12.Pfx({"version": "v3", "auth_safe": pfx["auth_safe"], "mac_data": mac_data}).dump()
+    start = time.perf_counter()
+    with pytest.raises(CorruptKeystore, match="implausible"):
+        open_keystore(hostile, "Steppe7Wind?")
+    assert time.perf_counter() - start < 1.0
