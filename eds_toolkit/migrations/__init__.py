@@ -12,10 +12,21 @@ HERE = Path(__file__).parent
 
 
 def target_metadata() -> list[MetaData]:
-    """Every table the migrations must produce (importing the models registers them)."""
+    """Every table the migrations must produce (importing the models registers them).
+
+    Any ``eds_toolkit.flow`` module whose name ends in ``models`` is imported too, so a new
+    table there is covered by the schema test without editing this list.
+    """
+    import importlib
+    import pkgutil
+
     import eds_toolkit.citizens.model  # noqa: F401
-    import eds_toolkit.flow.models  # noqa: F401
+    import eds_toolkit.flow
     import eds_toolkit.otp  # noqa: F401
+
+    for module in pkgutil.iter_modules(eds_toolkit.flow.__path__):
+        if module.name.endswith("models"):
+            importlib.import_module(f"eds_toolkit.flow.{module.name}")
     from ca.store import CABase
     from eds_toolkit.db import Base
 

@@ -82,6 +82,11 @@ def test_eds_db_upgrade_command(tmp_path, monkeypatch):
     monkeypatch.delenv("EDS_DATABASE_URL", raising=False)
     result = CliRunner().invoke(main, ["--home", str(tmp_path), "db", "upgrade"])
     assert result.exit_code == 0, result.output
-    assert "revision 0001" in result.output
+    from alembic.script import ScriptDirectory
+
+    from eds_toolkit.migrations import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert f"revision {head}" in result.output
     engine = make_engine(f"sqlite:///{tmp_path / 'eds.sqlite3'}")
     assert schema_differences(engine) == []

@@ -1,0 +1,87 @@
+"""A throw-away PostgreSQL 15 server for tests and the benchmark: initdb + pg_ctl into a temporary
+directory, on a free loopback port. As root it runs as ``nobody`` (PostgreSQL refuses to run as root)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    url: str  # SQLAlchemy URL (psycopg 3)
+    port: int
+    directory: Path
+    start_seconds: float  # initdb + start, measured
+
+
+def _as_postgres_user(command: list[str]) -> list[str]:
+    return ["runuser", "-u", "nobody", "--", *command] if os.geteuid() == 0 else command
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_postgres() -> Iterator[PostgresServer]:
+    """Start a server, yield its URL, stop it and delete its files. Fails (never skips) without binaries."""
+    if not (PG_BIN / "initdb").exists():
+        raise RuntimeError(f"PostgreSQL 15 is not installed ({PG_BIN}/initdb missing): .ci/run installs it")
+    began = time.perf_counter()
+    directory = Path(tempfile.mkdtemp(prefix="eds-pg-"))
+    directory.chmod(0o755)
+    if os.geteuid() == 0:
+        shutil.chown(directory, "nobody")
+    data = directory / "data"
+    port = _free_port()
+    subprocess.run(
+        _as_postgres_user(
+            [str(PG_BIN / "initdb"), "-D", str(data), "-U", "eds", "--auth=trust", "-E", "UTF8", "--no-sync"]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    subprocess.run(
+        _as_postgres_user(
+            [
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(directory / "log"),
+                "-w",
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield PostgresServer(
+            url=f"postgresql+psycopg://eds@127.0.0.1:{port}/postgres",
+            port=port,
+            directory=directory,
+            start_seconds=time.perf_counter() - began,
+        )
+    finally:
+        subprocess.run(
+            _as_postgres_user([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
+            capture_output=True,
+        )
+        shutil.rmtree(directory, ignore_errors=True)

@@ -1,0 +1,83 @@
+"""The API enrolment against a real PostgreSQL started by the test (the production URL path)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from flow_helpers import GOOD_PIN, KNOWN_IIN, KNOWN_PHONE, api_start, code_for, make_csr_pem, make_settings
+from pg_server import running_postgres
+from sqlalchemy import text
+
+from eds_toolkit.db import make_engine
+from eds_toolkit.flow import mark_identified, submit_code
+from eds_toolkit.flow.errors import FlowError
+from eds_toolkit.web import create_app
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    with running_postgres() as server:
+        print(f"PostgreSQL initdb + start took {server.start_seconds:.2f} s")
+        yield server
+
+
+@pytest.fixture
+def pg_app(postgres, home, clock):
+    engine = make_engine(postgres.url)
+    with engine.begin() as connection:  # a clean database for each test
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    return create_app(make_settings(home, clock, database_url=postgres.url))
+
+
+def test_api_enrolment_on_postgresql(pg_app, outbox):
+    from test_flow_schema import schema_differences
+
+    engine = pg_app.extensions["eds_engine"]
+    assert engine.dialect.name == "postgresql"
+    assert schema_differences(engine) == []
+
+    client = pg_app.test_client()
+    ctx = pg_app.extensions["eds_flow"]
+    enrolment = api_start(client)
+    assert enrolment.post("code", {"code": code_for(outbox, KNOWN_PHONE)}).status_code == 200
+    mark_identified(ctx, enrolment.id)
+    assert enrolment.post("pin", {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}).status_code == 200
+    csrs = {"auth_csr": make_csr_pem(KNOWN_IIN).decode(), "sign_csr": make_csr_pem(KNOWN_IIN).decode()}
+    assert enrolment.post("certificates", csrs).status_code == 201
+    assert enrolment.post("certificates", csrs).status_code == 409
+    assert enrolment.state() == "issued"
+    with engine.connect() as connection:
+        count = connection.execute(
+            text("SELECT count(*) FROM ca_certificates WHERE enrolment_id = :id"), {"id": enrolment.id}
+        ).scalar()
+    assert count == 2
+
+
+def test_two_tabs_submitting_the_right_code_at_once_on_postgresql(pg_app, outbox):
+    client = pg_app.test_client()
+    ctx = pg_app.extensions["eds_flow"]
+    enrolment = api_start(client)
+    code = code_for(outbox, KNOWN_PHONE)
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def tab() -> None:
+        barrier.wait()
+        try:
+            submit_code(ctx, enrolment.id, code)
+            outcomes.append("ok")
+        except FlowError as error:
+            outcomes.append(error.code)
+
+    threads = [threading.Thread(target=tab) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("ok") == 1, outcomes
+    assert set(outcomes) - {"ok"} <= {"concurrent_change", "code_already_used", "step_out_of_order"}
+    assert enrolment.state() == "phone_confirmed"
