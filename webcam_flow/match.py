@@ -25,15 +25,6 @@ WORK_MAX_SIDE = 1280
 MIN_FACE_PX = 40.0
 
 
-def _largest_face(image: np.ndarray) -> faces.Face | None:
-    """The largest face: first a quick look for a big face, then down to ``MIN_FACE_PX``."""
-    for min_face in (max(MIN_FACE_PX, 0.2 * min(image.shape[:2])), MIN_FACE_PX):
-        found = faces.detect_faces(image, min_face=min_face)
-        if found:
-            return max(found, key=lambda f: f.size)
-    return None
-
-
 def face_encoding(image: np.ndarray, *, allow_rotation: bool = False) -> np.ndarray:
     """The 128-d encoding of the largest face in ``image`` (the portrait on an identity card
     is the largest face on it). With ``allow_rotation`` a photo taken sideways or upside down
@@ -46,11 +37,13 @@ def face_encoding(image: np.ndarray, *, allow_rotation: bool = False) -> np.ndar
             image, (round(width * factor), round(height * factor)), interpolation=cv2.INTER_AREA
         )
     turns = (0, 1, 3, 2) if allow_rotation else (0,)
-    for quarter_turns in turns:
-        rotated = np.ascontiguousarray(np.rot90(image, quarter_turns)) if quarter_turns else image
-        face = _largest_face(rotated)
-        if face is not None:
-            return faces.encoding(rotated, face)
+    rotations = [np.ascontiguousarray(np.rot90(image, k)) if k else image for k in turns]
+    # A quick look for a big face in every orientation first, then down to MIN_FACE_PX.
+    for min_face in (max(MIN_FACE_PX, 0.2 * min(image.shape[:2])), MIN_FACE_PX):
+        for rotated in rotations:
+            found = faces.detect_faces(rotated, min_face=min_face)
+            if found:
+                return faces.encoding(rotated, max(found, key=lambda f: f.size))
     hint = " in any orientation" if allow_rotation else ""
     raise NoFaceFound(f"no face found on the picture{hint}")
 

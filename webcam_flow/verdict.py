@@ -40,6 +40,7 @@ MESSAGES: dict[str, str] = {
     "of the card where the photo on it is clearly visible.",
     "no_probes": "There was no picture of your face to compare. Take the selfie and the video first.",
     "bad_image": "The file could not be read as a photo. Send a JPEG, PNG or WebP picture.",
+    "bad_input": "The request could not be used. Start this step again.",
 }
 
 CHALLENGE_PHRASES: dict[str, str] = {

@@ -1,7 +1,150 @@
-"""`eds identify` commands."""
+"""`eds identify` commands: re-check a selfie, a liveness video or a face match from files.
+
+Each command prints one JSON verdict (check, ok, reasons, scores, message) on stdout.
+Exit status: 0 positive verdict, 1 negative verdict, 2 bad input (unreadable or unsupported
+file, unknown challenge).
+"""
 
 from __future__ import annotations
 
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from webcam_flow.errors import BadInput, NoFaceFound
+from webcam_flow.images import MAX_BYTES, BadImage, decode_image, sniff_format
+from webcam_flow.verdict import Verdict
+
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _emit(verdict: Verdict, message: str | None = None) -> None:
+    """Print the verdict as one JSON line and exit 0 (positive) or 1 (negative)."""
+    click.echo(json.dumps({**verdict.to_dict(), "message": message or verdict.message()}, ensure_ascii=False))
+    raise click.exceptions.Exit(0 if verdict.ok else 1)
+
+
+def _bad_input_exits_2(check: str) -> Callable[[Callable], Callable]:
+    """Bad input: a negative verdict (``image``/``bad_image`` for pictures, else ``check``/``bad_input``)
+    with the error as its message on stdout, the error on stderr, exit 2."""
+
+    def decorate(command: Callable) -> Callable:
+        @functools.wraps(command)
+        def wrapper(*args, **kwargs):
+            try:
+                return command(*args, **kwargs)
+            except (BadInput, OSError) as exc:
+                if isinstance(exc, BadImage):
+                    verdict = Verdict.decide("image", ["bad_image"], {})
+                else:
+                    verdict = Verdict.decide(check, ["bad_input"], {})
+                click.echo(json.dumps({**verdict.to_dict(), "message": str(exc)}, ensure_ascii=False))
+                click.echo(f"Error: {exc}", err=True)
+                raise click.exceptions.Exit(2) from None
+
+        return wrapper
+
+    return decorate
+
+
+def _read_image(path: Path):  # noqa: ANN202 - numpy array
+    with path.open("rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    try:
+        return decode_image(data)
+    except BadImage as exc:
+        raise BadImage(f"{path}: {exc}") from exc
+
+
+@click.group("identify")
+def identify() -> None:
+    """Re-check remote identification decisions from files (selfie, liveness video, face match)."""
+
+
+@identify.command("selfie")
+@click.argument("image", type=EXISTING_FILE)
+@_bad_input_exits_2("selfie")
+def selfie_command(image: Path) -> None:
+    """Check a selfie's quality (one face, in the centred circle, sharp, lit, frontal, eyes open)."""
+    from webcam_flow.selfie import check_selfie
+
+    _emit(check_selfie(_read_image(image)))
+
+
+@identify.command("liveness")
+@click.argument("video", type=EXISTING_FILE)
+@click.option(
+    "--challenges",
+    required=True,
+    help="Comma-separated, in the order asked: blink, turn_left, turn_right, open_mouth "
+    "(turn_left = the person turns to THEIR left).",
+)
+@click.option(
+    "--fps",
+    type=click.FloatRange(min=1, max=30),
+    default=10.0,
+    show_default=True,
+    help="Frames per second taken from the video (the page sends about 10).",
+)
+@click.option("--start-frame", type=click.IntRange(min=0), default=0, help="First video frame to use.")
+@click.option("--stop-frame", type=click.IntRange(min=1), default=None, help="Video frame to stop before.")
+@_bad_input_exits_2("liveness")
+def liveness_command(
+    video: Path, challenges: str, fps: float, start_frame: int, stop_frame: int | None
+) -> None:
+    """Check that the video shows the challenges, in order, by one live face (no deadline)."""
+    from webcam_flow.liveness import check_liveness, parse_challenges
+    from webcam_flow.video import frames_from_video
+
+    asked = parse_challenges([c for c in challenges.split(",") if c.strip()] or [""])
+    frames = frames_from_video(video, fps=fps, start=start_frame, stop=stop_frame)
+    _emit(check_liveness(frames, asked))
+
+
+@identify.command("match")
+@click.argument("id_photo", type=EXISTING_FILE)
+@click.argument("probes", nargs=-1, required=True, type=EXISTING_FILE)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(min=0.05, max=1.5),
+    default=None,
+    help="Largest encoding distance that still counts as the same person (default 0.6).",
+)
+@_bad_input_exits_2("face_match")
+def match_command(id_photo: Path, probes: tuple[Path, ...], threshold: float | None) -> None:
+    """Match the face on an identity-card photo (any rotation) against photos or videos of the citizen."""
+    from webcam_flow.match import DEFAULT_THRESHOLD, face_encoding, match, video_probes
+    from webcam_flow.video import frames_from_video
+
+    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+    reference_image = _read_image(id_photo)
+    encodings = []
+    faceless: list[str] = []
+    for probe in probes:
+        with probe.open("rb") as handle:
+            is_image = sniff_format(handle.read(16)) is not None
+        if is_image:
+            try:
+                encodings.append(face_encoding(_read_image(probe)))
+            except NoFaceFound:
+                faceless.append(probe.name)
+        else:
+            found = video_probes(frames_from_video(probe))
+            encodings.extend(found) if found else faceless.append(probe.name)
+    try:
+        reference = face_encoding(reference_image, allow_rotation=True)
+    except NoFaceFound:
+        _emit(Verdict.decide("face_match", ["no_face_on_reference"], {"threshold": threshold}))
+    verdict = match(reference, encodings, threshold=threshold)
+    if faceless:
+        reasons = ["no_face", *verdict.reasons]
+        verdict = Verdict.decide(
+            "face_match", reasons, {**verdict.scores, "probes_without_face": len(faceless)}
+        )
+    _emit(verdict)
+
+
+COMMANDS: list[click.Command] = [identify]
