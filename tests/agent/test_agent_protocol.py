@@ -183,6 +183,8 @@ def test_common_utils_cades_with_signature_and_authentication_keys(agent, keys_c
     assert key_info["subjectDn"] and f"IIN{AIGERIM.iin}" in key_info["subjectDn"]
     assert load_certificate(key_info["pem"]).serial_number == int(key_info["serialNumber"], 16)
     assert int(key_info["certNotAfter"]) > int(key_info["certNotBefore"])
+    assert key_info["algorithm"] == "RSA"
+    assert key_info["subjectDn"].startswith("CN=") and ",SURNAME=" in key_info["subjectDn"]
     assert no_token["code"] == "500" and "AKKaztokenStore" in no_token["message"]
 
 
@@ -210,6 +212,11 @@ def test_the_whole_issuance_through_the_agent(start_agent, test_ca, tmp_path):
     agent = start_agent(store=store)
     with connect(agent.url, origin=PORTAL) as ws:
         ws.recv(timeout=10)
+        (tmp_path / "a-file").write_text("not a folder")
+        blocked = call(ws, ISSUANCE, "chooseStore", {"path": str(tmp_path / "a-file" / "keys")})
+        assert blocked["status"] is False and blocked["code"] == "STORE_NOT_WRITABLE"
+        relative = call(ws, ISSUANCE, "chooseStore", {"path": "keys"})
+        assert relative["status"] is False and relative["code"] == "INVALID_SIGNING_PARAMS"
         chosen = call(ws, ISSUANCE, "chooseStore", {})
         assert chosen == {"status": True, "body": {"result": {"folder": str(store)}}}
         made = call(

@@ -7,6 +7,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from eds_toolkit.agent.cms import sign_cms
 from eds_toolkit.agent.confirmation import Confirmer
@@ -75,10 +76,7 @@ def key_info(certificate: x509.Certificate) -> dict[str, str]:
     return {
         "alias": _hex_ski(certificate),
         "keyId": _hex_ski(certificate),
-        "algorithm": type(certificate.public_key())
-        .__name__.removeprefix("_")
-        .replace("PublicKey", "")
-        .upper(),
+        "algorithm": "RSA" if isinstance(certificate.public_key(), rsa.RSAPublicKey) else "ECDSA",
         "subjectCn": _cn(certificate.subject),
         "subjectDn": java_dn(certificate.subject),
         "issuerCn": _cn(certificate.issuer),
