@@ -1,0 +1,654 @@
+"""Step 4 (remote identification) as three step functions shared by the pages and the JSON API.
+
+selfie -> ``selfie_ok`` -> liveness task + video frames -> ``liveness_ok`` -> identity-card photo
+-> ``face_matched``. Every decision is an audit event carrying the verdict (reasons and scores,
+never an image). A negative decision counts as an attempt; when a check's attempts are used up
+the enrolment fails and the citizen is sent to a service centre. Bad uploads are refused before
+any decision and change nothing. Face encodings are kept only until the face match is decided.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from eds_toolkit.flow.errors import FlowError, NotFound, ServiceUnavailable, TooManyRequests
+from eds_toolkit.flow.identify_models import IdentificationRecord, LivenessTaskRecord
+from eds_toolkit.flow.machine import FlowContext, State, audit_refusal, load_for_step, transition
+from eds_toolkit.flow.models import AuditEvent, Enrolment
+from webcam_flow.errors import BadInput, NoFaceFound
+from webcam_flow.images import decode_image, ensure_rgb
+from webcam_flow.liveness import Challenge, LivenessTask, check_task, new_task, parse_challenges
+from webcam_flow.match import DEFAULT_THRESHOLD, face_encoding, match, video_probes
+from webcam_flow.selfie import check_selfie
+from webcam_flow.verdict import Verdict
+from webcam_flow.video import Frame
+
+log = logging.getLogger("eds_toolkit.identify")
+
+SERVICE_CENTRE = (
+    "Remote identification did not succeed and this enrolment is stopped. Please visit a service "
+    "centre with your identity card to be identified in person."
+)
+ENCODING_SIZE = 128
+VIDEO_PROBES = 6  # encodings kept from the liveness video for the face match
+PROBE_FRAMES = 12  # frames of the video the probe encodings are taken from (evenly spaced)
+
+
+def _env_flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class IdentifyConfig:
+    """Limits and switches of the identification steps (``from_env`` reads ``EDS_*`` variables)."""
+
+    selfie_attempts: int = 3
+    liveness_attempts: int = 3
+    id_photo_attempts: int = 3
+    liveness_ttl: float = 90.0  # seconds from handing out a task to receiving its frames
+    seconds_per_challenge: float = 3.0  # how long the page records for each challenge
+    fixed_challenges: tuple[Challenge, ...] | None = None  # test hook: the sequence every task asks
+    keep_images: bool = False  # keep the selfie and ID photo bytes (operators' review); off by default
+    match_threshold: float = DEFAULT_THRESHOLD
+    max_image_bytes: int = 6_000_000
+    max_frames: int = 120
+    max_frame_bytes: int = 400_000
+    max_tasks: int = 10  # liveness tasks one enrolment may ask for
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """The request body limit of the identification endpoints (frames plus form overhead)."""
+        return max(self.max_image_bytes, self.max_frames * self.max_frame_bytes) + 256 * 1024
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> IdentifyConfig:
+        """``EDS_LIVENESS_CHALLENGES=blink,open_mouth`` fixes the challenge sequence (tests only);
+        ``EDS_IDENTIFY_KEEP_IMAGES=1`` keeps uploaded photos; ``EDS_IDENTIFY_ATTEMPTS``,
+        ``EDS_LIVENESS_TTL``, ``EDS_LIVENESS_SECONDS_PER_CHALLENGE``, ``EDS_FACE_MATCH_THRESHOLD``."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        fixed = env.get("EDS_LIVENESS_CHALLENGES", "").strip()
+        if fixed:
+            try:
+                values["fixed_challenges"] = parse_challenges(fixed.split(","))
+            except BadInput as error:
+                raise ValueError(f"EDS_LIVENESS_CHALLENGES: {error}") from None
+        values["keep_images"] = _env_flag(env.get("EDS_IDENTIFY_KEEP_IMAGES"))
+        numbers: dict[str, tuple[str, type]] = {
+            "EDS_LIVENESS_TTL": ("liveness_ttl", float),
+            "EDS_LIVENESS_SECONDS_PER_CHALLENGE": ("seconds_per_challenge", float),
+            "EDS_FACE_MATCH_THRESHOLD": ("match_threshold", float),
+        }
+        for name, (attribute, kind) in numbers.items():
+            if env.get(name):
+                try:
+                    values[attribute] = kind(env[name])
+                except ValueError:
+                    raise ValueError(f"{name} must be a number, got {env[name]!r}") from None
+        if env.get("EDS_IDENTIFY_ATTEMPTS"):
+            try:
+                attempts = int(env["EDS_IDENTIFY_ATTEMPTS"])
+            except ValueError:
+                raise ValueError("EDS_IDENTIFY_ATTEMPTS must be a whole number") from None
+            values.update(selfie_attempts=attempts, liveness_attempts=attempts, id_photo_attempts=attempts)
+        config = cls(**values)
+        if not 0 < config.match_threshold < 2:
+            raise ValueError("EDS_FACE_MATCH_THRESHOLD must be between 0 and 2")
+        return config
+
+    def attempts_for(self, check: str) -> int:
+        return {
+            "selfie": self.selfie_attempts,
+            "liveness": self.liveness_attempts,
+            "face_match": self.id_photo_attempts,
+        }[check]
+
+
+class BadUpload(FlowError):
+    """The upload is not something a decision can be made on (not a picture, too big, too many frames)."""
+
+    status = 400
+    code = "bad_upload"
+    title = "Upload refused"
+
+
+class IdentificationRefused(FlowError):
+    """A check decided negatively; the citizen may try again (``attempts_left`` in the extras)."""
+
+    status = 422
+    code = "identification_refused"
+    title = "Check not passed"
+
+
+class IdentificationFailed(FlowError):
+    """The last attempt of a check was negative: the enrolment is now failed."""
+
+    status = 422
+    code = "identification_failed"
+    title = "Identification failed"
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """A positive decision: the verdict and where the enrolment now stands."""
+
+    verdict: Verdict
+    state: str
+    attempts_left: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "check": self.verdict.check,
+            "ok": self.verdict.ok,
+            "reasons": list(self.verdict.reasons),
+            "message": self.verdict.message(),
+            "state": self.state,
+            "attempts_left": self.attempts_left,
+        }
+
+
+@dataclass(frozen=True)
+class IssuedTask:
+    """A liveness task as the page needs it (the nonce in clear is only ever sent to the citizen)."""
+
+    task: LivenessTask
+    seconds_per_challenge: float
+    attempts_left: int
+
+    def as_json(self) -> dict[str, Any]:
+        from webcam_flow.verdict import CHALLENGE_PHRASES
+
+        return {
+            "nonce": self.task.nonce,
+            "challenges": [
+                {"code": c.value, "text": CHALLENGE_PHRASES[c.value].capitalize()}
+                for c in self.task.challenges
+            ],
+            "deadline": dt.datetime.fromtimestamp(self.task.deadline, dt.UTC).isoformat(),
+            "seconds_per_challenge": self.seconds_per_challenge,
+            "attempts_left": self.attempts_left,
+        }
+
+
+@dataclass
+class _Decision:
+    """What a step decided, and what to store when it is positive."""
+
+    verdict: Verdict
+    store: dict[str, Any] = field(default_factory=dict)
+
+
+def _nonce_hash(nonce: str) -> str:
+    return hashlib.sha256(nonce.encode("utf-8", "replace")).hexdigest()
+
+
+def pack_encodings(encodings: Sequence[np.ndarray]) -> bytes:
+    """128-d encodings as float64 bytes (what the record stores)."""
+    return np.asarray(np.stack([np.asarray(e, dtype=np.float64) for e in encodings]), dtype="<f8").tobytes()
+
+
+def unpack_encodings(data: bytes | None) -> list[np.ndarray]:
+    if not data:
+        return []
+    return list(np.frombuffer(data, dtype="<f8").reshape(-1, ENCODING_SIZE))
+
+
+def _decode(data: bytes, config: IdentifyConfig, what: str) -> np.ndarray:
+    if not isinstance(data, bytes | bytearray) or not data:
+        raise BadUpload(f"No {what} was sent: choose a JPEG, PNG or WebP photo.", code="image_missing")
+    try:
+        return decode_image(bytes(data), max_bytes=config.max_image_bytes)
+    except BadInput as error:
+        raise BadUpload(f"The {what} could not be used: {error}.", code="bad_image") from None
+
+
+def _require(ctx: FlowContext, enrolment_id: str, state: State) -> IdentificationRecord:
+    """Check the enrolment is at ``state`` and return (creating it once) its identification record."""
+    with ctx.session() as session:
+        load_for_step(ctx, session, enrolment_id, {state})
+        record = session.get(IdentificationRecord, enrolment_id)
+        if record is not None:
+            return record
+        session.add(
+            IdentificationRecord(
+                enrolment_id=enrolment_id,
+                selfie_attempts=0,
+                liveness_attempts=0,
+                id_photo_attempts=0,
+                updated_at=ctx.now(),
+            )
+        )
+        try:
+            session.commit()
+        except IntegrityError:  # a parallel request created it first
+            session.rollback()
+    with ctx.session() as session:
+        record = session.get(IdentificationRecord, enrolment_id)
+        assert record is not None
+        return record
+
+
+_ATTEMPT_COLUMNS = {
+    "selfie": IdentificationRecord.selfie_attempts,
+    "liveness": IdentificationRecord.liveness_attempts,
+    "face_match": IdentificationRecord.id_photo_attempts,
+}
+_ACTIONS = {"selfie": "identify_selfie", "liveness": "identify_liveness", "face_match": "identify_face_match"}
+
+
+def _audit_decision(
+    ctx: FlowContext,
+    session: Session,
+    enrolment: Enrolment,
+    verdict: Verdict,
+    client_address: str | None,
+    attempt: int,
+) -> None:
+    """The decision with its verdict as JSON (reasons and scores; never an image)."""
+    session.add(
+        AuditEvent(
+            enrolment_id=enrolment.id,
+            iin_hash=ctx.iin_hash(enrolment.iin),
+            action=_ACTIONS[verdict.check],
+            outcome="ok" if verdict.ok else "refused",
+            from_state=enrolment.state,
+            to_state=enrolment.state,
+            reason=(",".join(verdict.reasons) or "passed")[:64],
+            client_address=client_address,
+            detail=json.dumps({**verdict.to_dict(), "attempt": attempt}, sort_keys=True),
+            at=ctx.now(),
+        )
+    )
+
+
+def _apply(
+    ctx: FlowContext,
+    enrolment_id: str,
+    decision: _Decision,
+    *,
+    from_state: State,
+    to_state: State,
+    config: IdentifyConfig,
+    client_address: str | None,
+) -> StepOutcome:
+    """Record the decision in one transaction: positive -> store and move; negative -> count an attempt,
+    and fail the enrolment when the attempts are used up."""
+    verdict = decision.verdict
+    column = _ATTEMPT_COLUMNS[verdict.check]
+    limit = config.attempts_for(verdict.check)
+    with ctx.session() as session:
+        enrolment = load_for_step(ctx, session, enrolment_id, {from_state})
+        record = session.get(IdentificationRecord, enrolment_id)
+        assert record is not None
+        used = getattr(record, column.key)
+        if verdict.ok:
+            _audit_decision(ctx, session, enrolment, verdict, client_address, used + 1)
+            for name, value in decision.store.items():
+                setattr(record, name, value)
+            record.updated_at = ctx.now()
+            transition(
+                ctx,
+                session,
+                enrolment,
+                to_state,
+                action=f"identification_{to_state}",
+                client_address=client_address,
+            )
+            session.commit()
+            return StepOutcome(verdict, str(to_state), limit - used)
+        session.execute(
+            update(IdentificationRecord)
+            .where(IdentificationRecord.enrolment_id == enrolment_id)
+            .values({column.key: column + 1, "updated_at": ctx.now()})
+        )
+        used = session.scalar(select(column).where(IdentificationRecord.enrolment_id == enrolment_id))
+        _audit_decision(ctx, session, enrolment, verdict, client_address, used)
+        left = max(0, limit - used)
+        if left == 0:
+            record.selfie_encoding = record.video_encodings = None
+            transition(
+                ctx,
+                session,
+                enrolment,
+                State.FAILED,
+                action="identification_failed",
+                client_address=client_address,
+                reason=f"{verdict.check}_attempts_exhausted",
+                failure_reason=f"{verdict.check}_attempts_exhausted",
+            )
+            session.commit()
+            raise IdentificationFailed(
+                f"{verdict.message()} {SERVICE_CENTRE}",
+                reasons=list(verdict.reasons),
+                attempts_left=0,
+                state=str(State.FAILED),
+            )
+        session.commit()
+    tries = "try" if left == 1 else "tries"
+    raise IdentificationRefused(
+        f"{verdict.message()} ({left} {tries} left.)",
+        reasons=list(verdict.reasons),
+        attempts_left=left,
+        state=str(from_state),
+    )
+
+
+def _refusals_audited(action: str) -> Callable:
+    """Out-of-order and bad-input refusals go to the audit log (decisions audit themselves)."""
+
+    def decorate(step: Callable) -> Callable:
+        def wrapper(ctx: FlowContext, enrolment_id: str, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return step(ctx, enrolment_id, *args, **kwargs)
+            except (IdentificationRefused, IdentificationFailed, NotFound):
+                raise
+            except FlowError as error:
+                audit_refusal(ctx, enrolment_id, action, error, kwargs.get("client_address"))
+                raise
+
+        wrapper.__name__, wrapper.__doc__ = step.__name__, step.__doc__
+        wrapper.__wrapped__ = step  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def selfie_hint(
+    ctx: FlowContext, enrolment_id: str, image_bytes: bytes, *, config: IdentifyConfig = IdentifyConfig()
+) -> Verdict:
+    """The selfie quality check alone, for the live hints under the camera: no attempt, no state change."""
+    with ctx.session() as session:
+        load_for_step(ctx, session, enrolment_id, {State.PHONE_CONFIRMED})
+    return check_selfie(_decode(image_bytes, config, "picture"))
+
+
+@_refusals_audited("identify_selfie")
+def submit_selfie(
+    ctx: FlowContext,
+    enrolment_id: str,
+    image_bytes: bytes,
+    *,
+    config: IdentifyConfig = IdentifyConfig(),
+    client_address: str | None = None,
+) -> StepOutcome:
+    """Check the selfie's quality; a good one moves the enrolment to ``selfie_ok`` and its face encoding
+    is kept for the later checks."""
+    _require(ctx, enrolment_id, State.PHONE_CONFIRMED)
+    image = _decode(image_bytes, config, "selfie")
+    verdict = check_selfie(image)
+    store: dict[str, Any] = {}
+    if verdict.ok:
+        try:
+            store["selfie_encoding"] = pack_encodings([face_encoding(image)])
+        except NoFaceFound:
+            verdict = Verdict.decide("selfie", ["no_face"], verdict.scores)
+        if config.keep_images:
+            store["selfie_image"] = bytes(image_bytes)
+    return _apply(
+        ctx,
+        enrolment_id,
+        _Decision(verdict, store),
+        from_state=State.PHONE_CONFIRMED,
+        to_state=State.SELFIE_OK,
+        config=config,
+        client_address=client_address,
+    )
+
+
+@_refusals_audited("identify_liveness_task")
+def start_liveness(
+    ctx: FlowContext,
+    enrolment_id: str,
+    *,
+    config: IdentifyConfig = IdentifyConfig(),
+    rng: random.Random | None = None,
+    client_address: str | None = None,
+) -> IssuedTask:
+    """Hand out a liveness task: 2-3 random challenges (or the configured ones), a one-time nonce
+    stored only as its hash, and a deadline."""
+    record = _require(ctx, enrolment_id, State.SELFIE_OK)
+    now = ctx.now()
+    task = new_task(rng=rng, now=now.timestamp(), ttl=config.liveness_ttl)
+    if config.fixed_challenges:
+        task = replace(task, challenges=config.fixed_challenges)
+    with ctx.session() as session:
+        enrolment = load_for_step(ctx, session, enrolment_id, {State.SELFIE_OK})
+        issued = session.scalar(
+            select(func.count())
+            .select_from(LivenessTaskRecord)
+            .where(LivenessTaskRecord.enrolment_id == enrolment_id)
+        )
+        if issued >= config.max_tasks:
+            raise TooManyRequests(
+                "Too many video checks were started for this enrolment. Please start again "
+                "or visit a service centre.",
+                code="too_many_tasks",
+            )
+        session.add(
+            LivenessTaskRecord(
+                enrolment_id=enrolment_id,
+                nonce_hash=_nonce_hash(task.nonce),
+                challenges=",".join(c.value for c in task.challenges),
+                issued_at=now,
+                deadline=now + dt.timedelta(seconds=config.liveness_ttl),
+            )
+        )
+        session.add(
+            AuditEvent(
+                enrolment_id=enrolment_id,
+                iin_hash=ctx.iin_hash(enrolment.iin),
+                action="identify_liveness_task",
+                outcome="ok",
+                from_state=enrolment.state,
+                to_state=enrolment.state,
+                reason=None,
+                client_address=client_address,
+                at=now,
+                detail=json.dumps(
+                    {"challenges": [c.value for c in task.challenges], "ttl_s": config.liveness_ttl}
+                ),
+            )
+        )
+        session.commit()
+    return IssuedTask(task, config.seconds_per_challenge, config.liveness_attempts - record.liveness_attempts)
+
+
+class _DatabaseNonces:
+    """The NonceRegistry of one enrolment's tasks: a nonce is consumed by setting ``used_at`` once."""
+
+    def __init__(self, ctx: FlowContext, enrolment_id: str) -> None:
+        self.ctx, self.enrolment_id = ctx, enrolment_id
+
+    def consume(self, nonce: str) -> bool:
+        with self.ctx.session() as session:
+            result = session.execute(
+                update(LivenessTaskRecord)
+                .where(
+                    LivenessTaskRecord.nonce_hash == _nonce_hash(nonce),
+                    LivenessTaskRecord.enrolment_id == self.enrolment_id,
+                    LivenessTaskRecord.used_at.is_(None),
+                )
+                .values(used_at=self.ctx.now())
+            )
+            session.commit()
+            return result.rowcount == 1
+
+
+def _frames(frames: Sequence[Frame | tuple[float, bytes]], config: IdentifyConfig) -> list[Frame]:
+    """Decode the uploaded frames (bounded in number and size) in capture order."""
+    if not frames:
+        raise BadUpload("No video frames were sent. Record the video again.", code="frames_missing")
+    if len(frames) > config.max_frames:
+        raise BadUpload(
+            f"{len(frames)} frames were sent; at most {config.max_frames} are accepted.",
+            code="too_many_frames",
+        )
+    decoded: list[Frame] = []
+    for index, frame in enumerate(frames):
+        if isinstance(frame, Frame):
+            decoded.append(frame)
+            continue
+        t, data = frame
+        if len(data) > config.max_frame_bytes:
+            raise BadUpload(
+                f"Frame {index + 1} is {len(data):,} bytes; at most {config.max_frame_bytes:,} "
+                "bytes per frame are accepted.",
+                code="frame_too_large",
+            )
+        try:
+            image = ensure_rgb(decode_image(bytes(data), max_bytes=config.max_frame_bytes))
+            decoded.append(Frame(float(t), image))
+        except BadInput as error:
+            raise BadUpload(f"Frame {index + 1} could not be read: {error}.", code="bad_frame") from None
+    times = [f.t for f in decoded]
+    if any(b <= a for a, b in zip(times, times[1:], strict=False)):
+        raise BadUpload(
+            "The frame times must increase: send the frames in the order they were captured.",
+            code="bad_frame_times",
+        )
+    return decoded
+
+
+@_refusals_audited("identify_liveness")
+def submit_liveness(
+    ctx: FlowContext,
+    enrolment_id: str,
+    nonce: str,
+    frames: Sequence[Frame | tuple[float, bytes]],
+    *,
+    config: IdentifyConfig = IdentifyConfig(),
+    client_address: str | None = None,
+) -> StepOutcome:
+    """Check the task's frames: the nonce (this enrolment's, unused, in time), the challenges in order,
+    one live face, the selfie's face. Positive -> ``liveness_ok`` with a few video encodings kept."""
+    record = _require(ctx, enrolment_id, State.SELFIE_OK)
+    decoded = _frames(frames, config)
+    selfie = unpack_encodings(record.selfie_encoding)
+    with ctx.session() as session:
+        row = session.scalar(
+            select(LivenessTaskRecord).where(
+                LivenessTaskRecord.nonce_hash == _nonce_hash(nonce or ""),
+                LivenessTaskRecord.enrolment_id == enrolment_id,
+            )
+        )
+    if row is None:
+        verdict = Verdict.decide("liveness", ["nonce_mismatch"], {})
+    else:
+        task = LivenessTask(
+            nonce=nonce,
+            challenges=parse_challenges(row.challenges.split(",")),
+            issued_at=row.issued_at.timestamp(),
+            deadline=row.deadline.timestamp(),
+        )
+        try:
+            verdict = check_task(
+                task,
+                nonce,
+                decoded,
+                now=ctx.now().timestamp(),
+                registry=_DatabaseNonces(ctx, enrolment_id),
+                reference_encoding=selfie[0] if selfie else None,
+            )
+        except BadInput as error:
+            raise BadUpload(f"The video frames could not be used: {error}.", code="bad_frame") from None
+    store: dict[str, Any] = {}
+    if verdict.ok:
+        step = max(1, len(decoded) // PROBE_FRAMES)
+        probes = video_probes(decoded[::step], count=VIDEO_PROBES)
+        if probes:
+            store["video_encodings"] = pack_encodings(probes)
+    return _apply(
+        ctx,
+        enrolment_id,
+        _Decision(verdict, store),
+        from_state=State.SELFIE_OK,
+        to_state=State.LIVENESS_OK,
+        config=config,
+        client_address=client_address,
+    )
+
+
+def _record_photo_encoding(ctx: FlowContext, iin: str) -> np.ndarray | None:
+    """The face on the citizen's photo in the mobile-citizens base, when there is a usable one."""
+    from eds_toolkit.citizens import CitizensRegistryError
+
+    try:
+        citizen = ctx.citizens.lookup(iin)
+    except CitizensRegistryError:
+        raise ServiceUnavailable(
+            "The citizens base cannot be reached right now. Nothing was changed: "
+            "please try again in a few minutes."
+        ) from None
+    if citizen is None or not citizen.photo:
+        return None
+    try:
+        return face_encoding(decode_image(citizen.photo), allow_rotation=True)
+    except (BadInput, NoFaceFound) as error:
+        log.warning("The photo on record for an enrolment is unusable (%s); matched without it.", error)
+        return None
+
+
+def _face_match_verdict(
+    id_encoding: np.ndarray, probes: list[np.ndarray], on_record: np.ndarray | None, threshold: float
+) -> Verdict:
+    """ID photo vs selfie + video; where the base has a photo, that photo vs ID photo, selfie and video."""
+    against_id = match(id_encoding, probes, threshold=threshold)
+    reasons = list(against_id.reasons)
+    scores = {f"id_{key}": value for key, value in against_id.scores.items()}
+    scores["record_photo"] = 0.0 if on_record is None else 1.0
+    if on_record is not None:
+        against_record = match(on_record, [id_encoding, *probes], threshold=threshold)
+        reasons += list(against_record.reasons)
+        scores.update({f"record_{key}": value for key, value in against_record.scores.items()})
+    return Verdict.decide("face_match", reasons, scores)
+
+
+@_refusals_audited("identify_face_match")
+def submit_id_photo(
+    ctx: FlowContext,
+    enrolment_id: str,
+    image_bytes: bytes,
+    *,
+    config: IdentifyConfig = IdentifyConfig(),
+    client_address: str | None = None,
+) -> StepOutcome:
+    """Match the identity-card photo against the selfie and the video (and the photo on record);
+    positive -> ``face_matched``, and the kept encodings are deleted."""
+    record = _require(ctx, enrolment_id, State.LIVENESS_OK)
+    image = _decode(image_bytes, config, "identity-card photo")
+    probes = unpack_encodings(record.selfie_encoding) + unpack_encodings(record.video_encodings)
+    with ctx.session() as session:
+        iin = session.get(Enrolment, enrolment_id).iin
+    try:
+        id_encoding = face_encoding(image, allow_rotation=True)
+    except NoFaceFound:
+        verdict = Verdict.decide("face_match", ["no_face_on_reference"], {})
+    else:
+        verdict = _face_match_verdict(
+            id_encoding, probes, _record_photo_encoding(ctx, iin), config.match_threshold
+        )
+    store: dict[str, Any] = {"selfie_encoding": None, "video_encodings": None}
+    if config.keep_images:
+        store["id_photo_image"] = bytes(image_bytes)
+    return _apply(
+        ctx,
+        enrolment_id,
+        _Decision(verdict, store),
+        from_state=State.LIVENESS_OK,
+        to_state=State.FACE_MATCHED,
+        config=config,
+        client_address=client_address,
+    )
