@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -105,3 +106,48 @@ def _code_in(text: str) -> str | None:
 
     match = re.search(r"\b(\d{4,8})\b", text)
     return match.group(1) if match else None
+
+
+def identify_through_the_library(home: Path, iin: str) -> str:
+    """Stand-in for the webcam steps until their pages land: the library call on the server's database.
+
+    Moves the newest enrolment of ``iin`` through selfie_ok, liveness_ok and face_matched with
+    ``eds_toolkit.flow.mark_identified`` (never an endpoint); returns its id.
+    """
+    from sqlalchemy import select
+
+    from eds_toolkit.flow import mark_identified
+    from eds_toolkit.flow.models import Enrolment
+    from eds_toolkit.services import build_flow_context
+    from eds_toolkit.settings import Settings
+
+    ctx = build_flow_context(Settings.from_env({"EDS_HOME": str(home), "EDS_SMS_GATEWAY": "outbox"}))
+    with ctx.session() as session:
+        enrolment_id = session.scalars(
+            select(Enrolment.id).where(Enrolment.iin == iin).order_by(Enrolment.created_at.desc())
+        ).first()
+    if not enrolment_id:
+        raise AssertionError(f"no enrolment for {iin} in the server's database")
+    mark_identified(ctx, enrolment_id)
+    return enrolment_id
+
+
+def openssl_pkcs12_subject(p12: Path, password_file: Path) -> str:
+    """Open a keystore with `openssl pkcs12` and the password in ``password_file``; the subject (RFC 2253)."""
+    opened = subprocess.run(
+        ["openssl", "pkcs12", "-in", str(p12), "-passin", f"file:{password_file}", "-nokeys", "-clcerts"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if opened.returncode != 0:
+        raise AssertionError(f"openssl pkcs12 could not open {p12.name}: {opened.stderr}")
+    subject = subprocess.run(
+        ["openssl", "x509", "-noout", "-subject", "-nameopt", "RFC2253"],
+        input=opened.stdout,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return subject.stdout

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import subprocess
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from .citizen_pages import CitizenPages, allow_downloads
-from .eds import start_eds_serve, wait_for_code
+from .eds import identify_through_the_library, openssl_pkcs12_subject, start_eds_serve, wait_for_code
 
 pytestmark = pytest.mark.browser
 
@@ -25,42 +24,6 @@ CITIZEN_IIN = "850314312017"  # a demo citizen of `eds serve` with a phone in th
 CITIZEN_PHONE = "+77011234567"
 PIN = "385927"
 KEYSTORE_PASSWORD = "Tulpar-Kokpar-2026"
-
-
-def _identify_through_the_library(home: Path, iin: str) -> None:
-    """Interim stand-in for the webcam steps: the library call, on the server's database."""
-    from sqlalchemy import select
-
-    from eds_toolkit.flow import mark_identified
-    from eds_toolkit.flow.models import Enrolment
-    from eds_toolkit.services import build_flow_context
-    from eds_toolkit.settings import Settings
-
-    ctx = build_flow_context(Settings.from_env({"EDS_HOME": str(home), "EDS_SMS_GATEWAY": "outbox"}))
-    with ctx.session() as session:
-        enrolment_id = session.scalars(
-            select(Enrolment.id).where(Enrolment.iin == iin).order_by(Enrolment.created_at.desc())
-        ).first()
-    assert enrolment_id, f"no enrolment for {iin} in the server's database"
-    mark_identified(ctx, enrolment_id)
-
-
-def _openssl_opens(p12: Path, password_file: Path) -> str:
-    result = subprocess.run(
-        ["openssl", "pkcs12", "-in", str(p12), "-passin", f"file:{password_file}", "-nokeys", "-clcerts"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, f"openssl pkcs12 could not open {p12.name}: {result.stderr}"
-    subject = subprocess.run(
-        ["openssl", "x509", "-noout", "-subject", "-nameopt", "RFC2253"],
-        input=result.stdout,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    return subject.stdout
 
 
 def test_citizen_gets_two_keystores_through_the_pages(
@@ -86,7 +49,7 @@ def test_citizen_gets_two_keystores_through_the_pages(
     citizen.enter_code(code)
     citizen.wait_for_path("/identification")
 
-    _identify_through_the_library(home, CITIZEN_IIN)
+    identify_through_the_library(home, CITIZEN_IIN)
 
     citizen.set_pin(PIN)
     citizen.wait_for_path("/certificates")
@@ -104,7 +67,7 @@ def test_citizen_gets_two_keystores_through_the_pages(
     password_file = tmp_path / "password.txt"
     password_file.write_text(KEYSTORE_PASSWORD + "\n")
     for name in names:
-        assert f"serialNumber=IIN{CITIZEN_IIN}" in _openssl_opens(keys_folder / name, password_file)
+        assert f"serialNumber=IIN{CITIZEN_IIN}" in openssl_pkcs12_subject(keys_folder / name, password_file)
 
     wrong_password = tmp_path / "wrong-password.txt"
     wrong_password.write_text("not-the-password\n")
