@@ -29,15 +29,13 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
 
 def _engine(ctx: Context) -> Engine:
-    from eds_toolkit import db
+    """The instance database, migrated to the newest schema (the same one `eds serve` uses)."""
+    from eds_toolkit.db import make_engine
     from eds_toolkit.home import database_url
+    from eds_toolkit.migrations import upgrade
 
-    engine = db.make_engine(database_url(ctx.home))
-    init_schema = getattr(db, "init_schema", None)
-    if init_schema is not None:
-        init_schema(engine)
-    else:
-        db.Base.metadata.create_all(engine, tables=[Citizen.__table__])
+    engine = make_engine(database_url(ctx.home))
+    upgrade(engine)
     return engine
 
 

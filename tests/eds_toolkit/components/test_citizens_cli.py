@@ -115,3 +115,15 @@ def test_show_unknown_exits_1_and_invalid_exits_2(eds):
     assert unknown.exit_code == 1 and "no citizen" in unknown.stderr
     invalid = eds("show", "92072143302")
     assert invalid.exit_code == 2 and "12 digits" in invalid.stderr
+
+
+def test_the_cli_database_has_the_same_migrated_schema_as_eds_serve(eds, demo_csv, tmp_path):
+    from alembic.script import ScriptDirectory
+
+    from eds_toolkit.db import make_engine
+    from eds_toolkit.migrations import alembic_config, current
+
+    assert eds("import", demo_csv).exit_code == 0
+    engine = make_engine(f"sqlite:///{tmp_path / 'home' / 'eds.sqlite3'}")
+    assert current(engine) == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    engine.dispose()
