@@ -40,7 +40,14 @@ class Dispatcher:
             result = method(request.get("args"), asker)
         except AgentError as error:
             log.info("refused %s.%s: %s", module.name, method_name, error.code)
-            return protocol.basics_error(error) if module.style == "basics" else protocol.common_error(error)
+            return self._error(module, error)
+        except Exception:  # a bug must not kill the connection; the citizen sees a plain message
+            log.exception("failed %s.%s", module.name, method_name)
+            return self._error(module, AgentError("eds agent failed unexpectedly; its log has the details."))
         if module.style == "basics":
             return protocol.basics_ok(result)
         return protocol.common_ok(result)
+
+    @staticmethod
+    def _error(module: AgentModule, error: AgentError) -> dict[str, Any]:
+        return protocol.basics_error(error) if module.style == "basics" else protocol.common_error(error)

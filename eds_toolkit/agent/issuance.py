@@ -249,9 +249,9 @@ class Issuance:
                 role: load_private_key((key_dir / f"{role}.key.pem").read_bytes(), pending.secret)
                 for role in issued
             }
-        except OSError:
+        except (OSError, KeystoreError):
             raise NoPendingRequest(
-                f"The keys made for enrolment {enrolment_id} are gone from {pending.directory}. "
+                f"The keys made for enrolment {enrolment_id} are gone or damaged in {pending.directory}. "
                 "Make the requests again."
             ) from None
         for role, certificate in issued.items():

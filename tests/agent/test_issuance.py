@@ -206,3 +206,27 @@ def test_a_citizen_who_declines_gets_no_keys(store):
     with pytest.raises(CancelledByUser):
         _request(issuance, "enrol-no")
     assert not store.exists()
+
+
+def test_damaged_pending_keys_are_reported_and_nothing_is_written(issuance, store, test_ca):
+    certificates = test_ca.issue_pair(_request(issuance, "enrol-damaged"), AIGERIM)
+    (store / PENDING_DIR / "enrol-damaged" / "sign.key.pem").write_bytes(b"garbage")
+
+    with pytest.raises(NoPendingRequest, match="damaged"):
+        _install(issuance, "enrol-damaged", certificates)
+    assert _keystores(store) == []
+
+
+def test_an_unexpected_failure_is_answered_not_fatal():
+    from eds_toolkit.agent.dispatcher import Dispatcher
+    from eds_toolkit.agent.modules import AgentModule
+
+    def broken(args, origin):
+        raise RuntimeError("bug")
+
+    dispatcher = Dispatcher(
+        [AgentModule("m", "common", {"x": broken}), AgentModule("b", "basics", {"x": broken})]
+    )
+    assert dispatcher.handle('{"module": "m", "method": "x"}', None)["code"] == "500"
+    reply = dispatcher.handle('{"module": "b", "method": "x"}', None)
+    assert reply["status"] is False and "unexpectedly" in reply["message"]
