@@ -52,7 +52,9 @@ class HttpCitizensRegistry:
 
     def _request(self, method: str, url: str, **kwargs) -> requests.Response:
         try:
-            return requests.request(method, url, headers=self._headers, timeout=self._timeout, **kwargs)
+            return requests.request(
+                method, url, headers=self._headers, timeout=self._timeout, allow_redirects=False, **kwargs
+            )
         except requests.Timeout:
             raise CitizensRegistryError(
                 f"the citizens registry did not answer within {self._timeout:g} s"

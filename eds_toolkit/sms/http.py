@@ -49,7 +49,9 @@ class HttpGateway:
             if attempt:
                 time.sleep(self._backoff * 2 ** (attempt - 1))
             try:
-                response = requests.post(self.url, json=body, headers=headers, timeout=self._timeout)
+                response = requests.post(
+                    self.url, json=body, headers=headers, timeout=self._timeout, allow_redirects=False
+                )
             except requests.Timeout:
                 failure = f"the SMS provider did not answer within {self._timeout:g} s"
             except requests.ConnectionError:

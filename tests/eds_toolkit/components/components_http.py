@@ -30,6 +30,7 @@ class ScriptedServer:
     def __init__(self, replies: list[Reply]) -> None:
         self.replies = list(replies)
         self.seen: list[Seen] = []
+        self.extra_headers: dict[str, str] = {}
         self._lock = threading.Lock()
         server = self
 
@@ -49,6 +50,8 @@ class ScriptedServer:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(payload)))
+                    for name, value in server.extra_headers.items():
+                        self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(payload)
                 except (BrokenPipeError, ConnectionResetError):

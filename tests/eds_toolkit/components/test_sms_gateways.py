@@ -159,3 +159,12 @@ def test_make_gateway_refuses_unknown_kind_and_http_without_url(tmp_path):
     with pytest.raises(ValueError, match="http://"):
         HttpGateway("ftp://sms.example")
     assert not os.listdir(tmp_path)
+
+
+def test_http_gateway_does_not_follow_redirects(http_server):
+    elsewhere = http_server([Reply(200)])
+    server = http_server([Reply(302, b"")])
+    server.extra_headers = {"Location": elsewhere.url}
+    with pytest.raises(SmsDeliveryError, match="HTTP 302"):
+        HttpGateway(server.url, retries=2, backoff=0.01).send(PHONE, TEXT)
+    assert len(server.seen) == 1 and elsewhere.seen == []
