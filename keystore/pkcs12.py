@@ -231,7 +231,7 @@ def inspect_keystore(data: bytes, password: str) -> KeystoreInfo:
         patronymic=name_value(certificate.subject, NameOID.GIVEN_NAME),
         iin=iin_of(certificate),
         profile=profile_of(certificate),
-        serial_number=f"{certificate.serial_number:x}",
+        serial_number=f"{certificate.serial_number:040x}",  # as `eds ca show` prints it
         not_before=certificate.not_valid_before_utc,
         not_after=certificate.not_valid_after_utc,
         issuer=display_name(certificate.issuer),
