@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import sessionmaker
+
 from eds_toolkit.citizens.base import CitizensBase, CitizensRegistryError, TableCitizensBase, UnknownCitizen
 from eds_toolkit.citizens.importing import (
     CSV_COLUMNS,
@@ -18,6 +20,22 @@ from eds_toolkit.citizens.model import Citizen, CitizenRecord
 from eds_toolkit.citizens.phone import InvalidPhone, normalise_phone
 from eds_toolkit.citizens.records import InvalidCitizen, make_record
 from eds_toolkit.citizens.registry_http import HttpCitizensRegistry
+from eds_toolkit.clock import Clock
+
+
+def make_citizens_base(
+    sessions: sessionmaker,
+    *,
+    url: str | None = None,
+    token: str | None = None,
+    timeout: float = 5,
+    clock: Clock | None = None,
+) -> CitizensBase:
+    """The external registry at ``url`` when one is given, else the built-in ``citizens`` table."""
+    if url:
+        return HttpCitizensRegistry(url, timeout, token=token)
+    return TableCitizensBase(sessions, clock=clock)
+
 
 __all__ = [
     "CSV_COLUMNS",
@@ -38,6 +56,7 @@ __all__ = [
     "demo_records",
     "import_csv",
     "load_demo_citizens",
+    "make_citizens_base",
     "make_record",
     "normalise_phone",
 ]

@@ -17,6 +17,7 @@ from eds_toolkit.citizens import (
     UnknownCitizen,
     demo_records,
     load_demo_citizens,
+    make_citizens_base,
     normalise_phone,
 )
 
@@ -207,3 +208,11 @@ def test_workers_loading_the_demo_set_at_once_add_it_exactly_once(sessions):
     assert sum(results) == len(demo_records())
     with sessions() as fresh:
         assert fresh.query(Citizen).count() == len(demo_records())
+
+
+def test_make_citizens_base_chooses_table_or_registry(sessions):
+    assert isinstance(make_citizens_base(sessions), TableCitizensBase)
+    registry = make_citizens_base(sessions, url="https://registry.example/api/", token="t", timeout=2)
+    assert isinstance(registry, HttpCitizensRegistry) and registry.url == "https://registry.example/api"
+    with pytest.raises(ValueError, match="http"):
+        make_citizens_base(sessions, url="registry.example")
