@@ -157,17 +157,20 @@ def _new_citizen(record: CitizenRecord, now) -> Citizen:
     )
 
 
+class CitizenExists(ValueError):
+    """The IIN is already in the base."""
+
+
 def add_citizen(session: Session, record: CitizenRecord, *, clock: Clock | None = None) -> None:
-    """Add one validated person (see ``make_record``) and commit; UnknownCitizen's opposite:
-    raises CitizenExists when the IIN is already in the base."""
+    """Add one validated person (see ``make_record``) and commit; CitizenExists if the IIN is known."""
     if session.get(Citizen, record.iin) is not None:
         raise CitizenExists(f"IIN {record.iin} is already in the base (use `eds citizens import` to update)")
     session.add(_new_citizen(record, (clock or SystemClock()).now()))
-    session.commit()
-
-
-class CitizenExists(ValueError):
-    """The IIN is already in the base."""
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()  # added by someone else in the meantime
+        raise CitizenExists(f"IIN {record.iin} is already in the base") from None
 
 
 def demo_records() -> list[CitizenRecord]:
