@@ -19,7 +19,7 @@ MIN_FACE_SHARE = 0.35  # face box size over the circle's diameter
 MIN_SHARPNESS = 60.0  # variance of the Laplacian of the face resized to 128x128 (sharp photos: 150-1500)
 MIN_BRIGHTNESS, MAX_BRIGHTNESS = 60.0, 200.0  # mean grey level of the face box (photos: 90-170)
 MAX_YAW = 0.25  # |yaw index|; see landmarks.yaw_index
-MIN_EYE_ASPECT = 0.15  # eye aspect ratio: open eyes 0.19-0.43 in the photos, blinks 0.07-0.16 in the videos
+MIN_EYE_ASPECT = 0.17  # eye aspect ratio: open eyes 0.18-0.43 in the photos, closed 0.12-0.165 in the videos
 
 
 @dataclass(frozen=True)
