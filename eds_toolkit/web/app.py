@@ -44,6 +44,9 @@ def create_app(config: Settings | None = None) -> Flask:
     app.extensions["eds_engine"] = engine
 
     Babel(app, locale_selector=i18n.select_locale)
+    from eds_toolkit.web.identify_uploads import install_identification_settings
+
+    install_identification_settings(app)  # before CSRFProtect: sets the upload limit it reads under
     csrf = CSRFProtect(app)
     install_security_headers(app, hsts=settings.secure_cookies)
 
@@ -60,6 +63,13 @@ def create_app(config: Settings | None = None) -> Flask:
     app.register_blueprint(api)
     app.register_blueprint(make_pages_blueprint(limiter, settings))
     app.register_blueprint(make_cabinet_blueprint(limiter, settings))
+    from eds_toolkit.web.identify_api import make_identify_api_blueprint
+    from eds_toolkit.web.identify_pages import make_identify_pages_blueprint
+
+    identify_api = make_identify_api_blueprint(limiter, settings)
+    csrf.exempt(identify_api)  # bearer token, like /api/v1
+    app.register_blueprint(identify_api)
+    app.register_blueprint(make_identify_pages_blueprint(limiter, settings))
     app.register_blueprint(pki)
 
     @app.context_processor

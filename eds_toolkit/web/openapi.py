@@ -38,6 +38,15 @@ def _step(summary: str, body: str | None, ok_status: str = "200", extra: dict | 
 
 def openapi_document() -> dict:
     """The document served at /api/v1/openapi.json."""
+    document = _core_document()
+    from eds_toolkit.web.identify_api import openapi_paths, openapi_schemas
+
+    document["paths"].update(openapi_paths())
+    document["components"]["schemas"].update(openapi_schemas())
+    return document
+
+
+def _core_document() -> dict:
     string = {"type": "string"}
     return {
         "openapi": "3.1.0",

@@ -1,0 +1,248 @@
+"""JSON API of remote identification under /api/v1/enrolments/{id}: selfie (and its quality hint),
+liveness (a task, then its frames) and the identity-card photo. Views only translate HTTP."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+from flask_limiter import Limiter
+
+from eds_toolkit import flow
+from eds_toolkit.flow import identify_steps as steps
+from eds_toolkit.flow.errors import FlowError
+from eds_toolkit.settings import Settings
+from eds_toolkit.web.context import client_address, flow_context
+from eds_toolkit.web.identify_uploads import identify_config, uploaded_frames, uploaded_image
+from eds_toolkit.web.problems import problem_from
+
+
+class _Unauthenticated(FlowError):
+    status = 401
+    code = "unauthenticated"
+    title = "Token required"
+
+
+def _authorised(enrolment_id: str) -> None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _Unauthenticated(
+            "Send the enrolment's token: Authorization: Bearer <token from POST /api/v1/enrolments>."
+        )
+    flow.authenticate(flow_context(), enrolment_id, token.strip())
+
+
+def _json(body: dict, status: int = 200) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def make_identify_api_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
+    """The identification endpoints (bearer-token authenticated, so exempt from CSRF like /api/v1)."""
+    api = Blueprint("identify_api", __name__, url_prefix="/api/v1/enrolments/<enrolment_id>")
+    limiter.limit(settings.ratelimit_per_address)(api)
+
+    @api.errorhandler(FlowError)
+    def _refused(error: FlowError) -> Response:
+        response = problem_from(error)
+        if error.status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @api.post("/selfie")
+    def selfie(enrolment_id: str) -> Response:
+        _authorised(enrolment_id)
+        outcome = steps.submit_selfie(
+            flow_context(),
+            enrolment_id,
+            uploaded_image(),
+            config=identify_config(),
+            client_address=client_address(),
+        )
+        return _json(outcome.as_json())
+
+    @api.post("/selfie/hint")
+    def selfie_hint(enrolment_id: str) -> Response:
+        _authorised(enrolment_id)
+        verdict = steps.selfie_hint(flow_context(), enrolment_id, uploaded_image(), config=identify_config())
+        return _json({"ok": verdict.ok, "reasons": list(verdict.reasons), "message": verdict.message()})
+
+    @api.post("/liveness")
+    def liveness_task(enrolment_id: str) -> Response:
+        _authorised(enrolment_id)
+        issued = steps.start_liveness(
+            flow_context(), enrolment_id, config=identify_config(), client_address=client_address()
+        )
+        return _json(issued.as_json(), 201)
+
+    @api.post("/liveness/frames")
+    def liveness_frames(enrolment_id: str) -> Response:
+        _authorised(enrolment_id)
+        outcome = steps.submit_liveness(
+            flow_context(),
+            enrolment_id,
+            request.form.get("nonce", ""),
+            uploaded_frames(),
+            config=identify_config(),
+            client_address=client_address(),
+        )
+        return _json(outcome.as_json())
+
+    @api.post("/id-photo")
+    def id_photo(enrolment_id: str) -> Response:
+        _authorised(enrolment_id)
+        outcome = steps.submit_id_photo(
+            flow_context(),
+            enrolment_id,
+            uploaded_image(),
+            config=identify_config(),
+            client_address=client_address(),
+        )
+        return _json(outcome.as_json())
+
+    return api
+
+
+def _multipart(properties: dict, required: list[str]) -> dict:
+    return {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {"type": "object", "required": required, "properties": properties}
+            }
+        },
+    }
+
+
+_IMAGE_BODY = _multipart(
+    {"image": {"type": "string", "contentMediaType": "image/jpeg", "description": "JPEG, PNG or WebP"}},
+    ["image"],
+)
+_FRAMES_BODY = _multipart(
+    {
+        "nonce": {"type": "string", "description": "the nonce of the task from POST .../liveness"},
+        "frames": {
+            "type": "array",
+            "items": {"type": "string", "contentMediaType": "image/jpeg"},
+            "description": "JPEG frames in capture order (about 10 per second, not mirrored)",
+        },
+        "timestamps": {
+            "type": "string",
+            "description": "capture times in ms, comma-separated, one per frame (default 100 ms apart)",
+        },
+    },
+    ["nonce", "frames"],
+)
+
+
+def openapi_paths() -> dict:
+    """The identification endpoints for the OpenAPI document (merged by ``openapi_document``)."""
+
+    def operation(summary: str, body: dict | None, status: str, schema: str) -> dict:
+        problem = {"$ref": "#/components/responses/Problem"}
+        described = {
+            "summary": summary,
+            "security": [{"enrolmentToken": []}],
+            "parameters": [{"$ref": "#/components/parameters/EnrolmentId"}],
+            "responses": {
+                status: {
+                    "description": "Done",
+                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+                },
+                **{code: problem for code in ("400", "401", "404", "409", "413", "422", "429", "503")},
+            },
+        }
+        if body:
+            described["requestBody"] = body
+        return described
+
+    return {
+        "/enrolments/{id}/selfie": {
+            "post": operation(
+                "Send the selfie: a good one moves the enrolment to selfie_ok (422 with reasons otherwise; "
+                "after the last attempt the enrolment fails)",
+                _IMAGE_BODY,
+                "200",
+                "IdentificationOutcome",
+            )
+        },
+        "/enrolments/{id}/selfie/hint": {
+            "post": operation(
+                "Quality hint for a camera picture (no attempt counted, nothing changed)",
+                _IMAGE_BODY,
+                "200",
+                "SelfieHint",
+            )
+        },
+        "/enrolments/{id}/liveness": {
+            "post": operation(
+                "Get a liveness task: challenges in order, a one-time nonce and a deadline",
+                None,
+                "201",
+                "LivenessTask",
+            )
+        },
+        "/enrolments/{id}/liveness/frames": {
+            "post": operation(
+                "Send the task's frames: liveness_ok when every challenge was seen in order by the selfie's "
+                "live face",
+                _FRAMES_BODY,
+                "200",
+                "IdentificationOutcome",
+            )
+        },
+        "/enrolments/{id}/id-photo": {
+            "post": operation(
+                "Send the identity-card photo: face_matched when it matches the selfie, the video and the "
+                "photo on record",
+                _IMAGE_BODY,
+                "200",
+                "IdentificationOutcome",
+            )
+        },
+    }
+
+
+def openapi_schemas() -> dict:
+    """Schemas of the identification responses."""
+    string, strings = {"type": "string"}, {"type": "array", "items": {"type": "string"}}
+    return {
+        "IdentificationOutcome": {
+            "type": "object",
+            "required": ["check", "ok", "state"],
+            "properties": {
+                "check": {"type": "string", "enum": ["selfie", "liveness", "face_match"]},
+                "ok": {"type": "boolean"},
+                "reasons": strings,
+                "message": string,
+                "state": string,
+                "attempts_left": {"type": "integer"},
+            },
+        },
+        "SelfieHint": {
+            "type": "object",
+            "properties": {"ok": {"type": "boolean"}, "reasons": strings, "message": string},
+        },
+        "LivenessTask": {
+            "type": "object",
+            "required": ["nonce", "challenges", "deadline"],
+            "properties": {
+                "nonce": string,
+                "challenges": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "code": {
+                                "type": "string",
+                                "enum": ["blink", "turn_left", "turn_right", "open_mouth"],
+                            },
+                            "text": string,
+                        },
+                    },
+                },
+                "deadline": {"type": "string", "format": "date-time"},
+                "seconds_per_challenge": {"type": "number"},
+                "attempts_left": {"type": "integer"},
+            },
+        },
+    }

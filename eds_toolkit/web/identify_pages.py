@@ -1,0 +1,166 @@
+"""The identification pages: selfie (live camera, circle, quality hints), video (challenges in turn)
+and identity-card photo (file or camera shot). The page scripts post with fetch() and get JSON; the
+selfie and ID-photo forms also work without JavaScript. Same step functions as the JSON API."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
+from flask_limiter import Limiter
+
+from eds_toolkit import flow
+from eds_toolkit.flow import identify_steps as steps
+from eds_toolkit.flow.errors import FlowError, NotFound
+from eds_toolkit.flow.machine import State
+from eds_toolkit.settings import Settings
+from eds_toolkit.web.context import client_address, flow_context
+from eds_toolkit.web.i18n import error_message
+from eds_toolkit.web.identify_uploads import identify_config, uploaded_frames, uploaded_image
+
+PAGE_OF_STATE = {
+    State.PHONE_CONFIRMED: "identify.selfie",
+    State.SELFIE_OK: "identify.video",
+    State.LIVENESS_OK: "identify.id_photo",
+    State.FACE_MATCHED: "flow.pin",
+    State.PIN_SET: "flow.certificates",
+    State.ISSUED: "flow.done",
+    State.STARTED: "flow.code",
+}
+
+
+def _enrolment_id() -> str:
+    return session.get("enrolment_id", "")
+
+
+def _view() -> flow.EnrolmentView | None:
+    try:
+        return flow.describe(flow_context(), _enrolment_id()) if _enrolment_id() else None
+    except NotFound:
+        return None
+
+
+def _next_url(state: str | None) -> str:
+    if state is None or state in (State.EXPIRED, State.FAILED):
+        return url_for("flow.start_page")
+    return url_for(PAGE_OF_STATE[State(state)])
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _show(template: str, page_state: State, status: int = 200, **values):
+    """Render a step page, or send the citizen to the page of the enrolment's actual state."""
+    view = _view()
+    if view is not None and view.state == State.FAILED:
+        return render_template("identify/failed.html", enrolment=view, message=steps.SERVICE_CENTRE), 200
+    if (view is None or view.state != page_state) and "result" not in values:
+        return redirect(_next_url(view.state if view else None))
+    return render_template(template, enrolment=view, config=identify_config(), **values), status
+
+
+def _refusal_json(error: FlowError) -> Response:
+    view = _view()
+    state = view.state if view else None
+    body = {
+        "ok": False,
+        "code": error.code,
+        "message": error_message(error.code, error.message, **error.extra),
+        "reasons": error.extra.get("reasons", []),
+        "attempts_left": error.extra.get("attempts_left"),
+        "state": state,
+        "next": _next_url(state) if state in (State.FAILED, State.EXPIRED, None) else None,
+    }
+    response = jsonify(body)
+    response.status_code = error.status
+    return response
+
+
+def _success(outcome: steps.StepOutcome, template: str, page_state: State):
+    if _wants_json():
+        return jsonify({**outcome.as_json(), "next": _next_url(outcome.state)})
+    return redirect(_next_url(outcome.state))
+
+
+def make_identify_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
+    """The citizen's identification pages under /identification/."""
+    pages = Blueprint("identify", __name__, url_prefix="/identification")
+    per_address = limiter.limit(settings.ratelimit_per_address, methods=["POST"])
+
+    def _decide(template: str, page_state: State, step, *args):
+        try:
+            outcome = step(
+                flow_context(),
+                _enrolment_id(),
+                *args,
+                config=identify_config(),
+                client_address=client_address(),
+            )
+        except FlowError as error:
+            if _wants_json():
+                return _refusal_json(error)
+            message = error_message(error.code, error.message, **error.extra)
+            return _show(template, page_state, error.status, result=message, result_ok=False)
+        return _success(outcome, template, page_state)
+
+    @pages.get("/selfie")
+    def selfie():
+        return _show("identify/selfie.html", State.PHONE_CONFIRMED)
+
+    @pages.post("/selfie")
+    @per_address
+    def submit_selfie():
+        return _decide("identify/selfie.html", State.PHONE_CONFIRMED, steps.submit_selfie, uploaded_image())
+
+    @pages.post("/selfie/hint")
+    def selfie_hint():
+        try:
+            verdict = steps.selfie_hint(
+                flow_context(), _enrolment_id(), uploaded_image(), config=identify_config()
+            )
+        except FlowError as error:
+            return _refusal_json(error)
+        return jsonify({"ok": verdict.ok, "reasons": list(verdict.reasons), "message": verdict.message()})
+
+    @pages.get("/video")
+    def video():
+        return _show("identify/video.html", State.SELFIE_OK)
+
+    @pages.post("/video/task")
+    @per_address
+    def video_task():
+        try:
+            issued = steps.start_liveness(
+                flow_context(), _enrolment_id(), config=identify_config(), client_address=client_address()
+            )
+        except FlowError as error:
+            return _refusal_json(error)
+        response = jsonify(issued.as_json())
+        response.status_code = 201
+        return response
+
+    @pages.post("/video")
+    @per_address
+    def submit_video():
+        try:
+            outcome = steps.submit_liveness(
+                flow_context(),
+                _enrolment_id(),
+                request.form.get("nonce", ""),
+                uploaded_frames(),
+                config=identify_config(),
+                client_address=client_address(),
+            )
+        except FlowError as error:
+            return _refusal_json(error)
+        return jsonify({**outcome.as_json(), "next": _next_url(outcome.state)})
+
+    @pages.get("/id-photo")
+    def id_photo():
+        return _show("identify/id_photo.html", State.LIVENESS_OK)
+
+    @pages.post("/id-photo")
+    @per_address
+    def submit_id_photo():
+        return _decide("identify/id_photo.html", State.LIVENESS_OK, steps.submit_id_photo, uploaded_image())
+
+    return pages

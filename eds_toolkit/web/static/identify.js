@@ -1,0 +1,248 @@
+/* Identification pages: live camera, selfie hints, liveness challenges, ID-photo camera shot.
+   Served as a static file (the CSP allows no inline script); every POST carries the CSRF token.
+   Frames are sent as the camera captured them (not mirrored): only the preview is mirrored. */
+(function () {
+  'use strict';
+  var root = document.getElementById('identify');
+  if (!root) { return; }
+  var csrf = root.dataset.csrf;
+  var result = document.getElementById('result');
+  var next = document.getElementById('next');
+  var video = document.getElementById('camera');
+  var box = document.getElementById('camera-box');
+  var canvas = document.createElement('canvas');
+
+  function show(message, ok) {
+    result.textContent = message;
+    result.dataset.ok = ok ? 'true' : 'false';
+    result.className = ok ? 'notice' : 'error';
+  }
+
+  function finish(body) {
+    show(body.message || '', !!body.ok);
+    if (body.next) {
+      next.href = body.next;
+      next.hidden = false;
+    }
+    return body;
+  }
+
+  function post(url, form) {
+    return fetch(url, {
+      method: 'POST', body: form || new FormData(), credentials: 'same-origin',
+      headers: { 'X-CSRFToken': csrf, 'Accept': 'application/json' }
+    }).then(function (response) {
+      return response.json().catch(function () {
+        return { ok: false, message: 'The server answered ' + response.status + '. Please try again.' };
+      });
+    }, function () {
+      return { ok: false, message: 'The connection failed. Check your internet connection and try again.' };
+    });
+  }
+
+  function startCamera() {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      return Promise.reject(new Error('no camera API'));
+    }
+    return navigator.mediaDevices.getUserMedia({
+      video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' }, audio: false
+    }).then(function (stream) {
+      video.srcObject = stream;
+      return video.play();
+    }).then(function () {
+      return new Promise(function (resolve) {
+        (function wait() { if (video.videoWidth > 0) { resolve(); } else { setTimeout(wait, 50); } })();
+      });
+    });
+  }
+
+  function stopCamera() {
+    if (video && video.srcObject) {
+      video.srcObject.getTracks().forEach(function (track) { track.stop(); });
+    }
+  }
+
+  /* One JPEG of the current camera picture, at most 640 px wide (aspect kept). */
+  function grab(quality) {
+    var scale = Math.min(1, 640 / video.videoWidth);
+    canvas.width = Math.round(video.videoWidth * scale);
+    canvas.height = Math.round(video.videoHeight * scale);
+    canvas.getContext('2d').drawImage(video, 0, 0, canvas.width, canvas.height);
+    return new Promise(function (resolve) { canvas.toBlob(resolve, 'image/jpeg', quality || 0.85); });
+  }
+
+  function imageForm(blob) {
+    var form = new FormData();
+    form.append('image', blob, 'camera.jpg');
+    return form;
+  }
+
+  function cameraFailed(element) {
+    element.textContent = 'The camera could not be started. Allow the camera in your browser, or send a photo below.';
+    element.dataset.ok = 'false';
+  }
+
+  /* Forms post with fetch, so the decision appears on this page (they also work without JavaScript). */
+  function enhanceUploadForm(onDone) {
+    var form = document.getElementById('upload-form');
+    if (!form) { return; }
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var button = document.getElementById('upload');
+      button.disabled = true;
+      show('Checking the photo…', true);
+      result.dataset.ok = '';
+      post(form.action, new FormData(form)).then(finish).then(function (body) {
+        button.disabled = !!body.ok;
+        if (onDone) { onDone(body); }
+      });
+    });
+  }
+
+  function selfiePage() {
+    var hint = document.getElementById('hint');
+    var capture = document.getElementById('capture');
+    var busy = false;
+    var done = false;
+    var timer = null;
+
+    function askHint() {
+      if (busy || done) { return; }
+      busy = true;
+      grab(0.8).then(function (blob) {
+        return post(root.dataset.hintUrl, imageForm(blob));
+      }).then(function (body) {
+        busy = false;
+        if (done) { return; }
+        hint.textContent = body.message || '';
+        hint.dataset.ok = body.ok ? 'true' : 'false';
+        box.dataset.ok = body.ok ? 'true' : 'false';
+      });
+    }
+
+    function stop(body) {
+      if (body.ok) {
+        done = true;
+        clearInterval(timer);
+        stopCamera();
+        capture.disabled = true;
+      }
+    }
+
+    startCamera().then(function () {
+      capture.disabled = false;
+      hint.textContent = 'Looking at the picture…';
+      askHint();
+      timer = setInterval(askHint, 1000);
+    }, function () { cameraFailed(hint); });
+
+    capture.addEventListener('click', function () {
+      capture.disabled = true;
+      show('Checking the selfie…', true);
+      result.dataset.ok = '';
+      grab(0.9).then(function (blob) {
+        return post(root.dataset.submitUrl, imageForm(blob));
+      }).then(finish).then(function (body) {
+        stop(body);
+        if (!body.ok && !body.next) { capture.disabled = false; }
+      });
+    });
+    enhanceUploadForm(stop);
+  }
+
+  function videoPage() {
+    var say = document.getElementById('challenge');
+    var start = document.getElementById('start');
+    var maxFrames = parseInt(root.dataset.maxFrames, 10) || 120;
+
+    /* Capture ~10 frames per second for `seconds`, in order, with their times (ms since `t0`). */
+    function record(seconds, t0, frames) {
+      return new Promise(function (resolve) {
+        var end = performance.now() + seconds * 1000;
+        var timer = setInterval(function () {
+          if (performance.now() >= end || frames.length >= maxFrames) {
+            clearInterval(timer);
+            resolve();
+            return;
+          }
+          var slot = { t: Math.round(performance.now() - t0), blob: null };
+          frames.push(slot);
+          slot.promise = grab(0.8).then(function (blob) { slot.blob = blob; });
+        }, 100);
+      });
+    }
+
+    function run(task) {
+      var frames = [];
+      var t0 = performance.now();
+      var chain = Promise.resolve();
+      task.challenges.forEach(function (challenge, index) {
+        chain = chain.then(function () {
+          say.textContent = (index + 1) + '/' + task.challenges.length + ': ' + challenge.text;
+          say.dataset.code = challenge.code;
+          return record(task.seconds_per_challenge, t0, frames);
+        });
+      });
+      return chain.then(function () {
+        return Promise.all(frames.map(function (slot) { return slot.promise; }));
+      }).then(function () {
+        say.textContent = 'Checking the video…';
+        say.dataset.code = '';
+        var form = new FormData();
+        form.append('nonce', task.nonce);
+        var kept = frames.filter(function (slot) { return slot.blob; });
+        var last = -1;
+        kept = kept.filter(function (slot) { var ok = slot.t > last; if (ok) { last = slot.t; } return ok; });
+        form.append('timestamps', kept.map(function (slot) { return slot.t; }).join(','));
+        kept.forEach(function (slot, i) { form.append('frames', slot.blob, 'frame-' + i + '.jpg'); });
+        return post(root.dataset.submitUrl, form);
+      });
+    }
+
+    startCamera().then(function () { start.disabled = false; }, function () { cameraFailed(say); });
+
+    start.addEventListener('click', function () {
+      start.disabled = true;
+      result.textContent = '';
+      result.dataset.ok = '';
+      post(root.dataset.taskUrl).then(function (task) {
+        if (!task.nonce) { return task; }
+        return run(task);
+      }).then(finish).then(function (body) {
+        say.textContent = body.ok ? 'Done.' : '';
+        if (body.ok) { stopCamera(); return; }
+        if (!body.next) {
+          start.textContent = 'Try again';
+          start.disabled = false;
+        }
+      });
+    });
+  }
+
+  function idPhotoPage() {
+    var open = document.getElementById('open-camera');
+    var capture = document.getElementById('capture');
+    open.hidden = false;
+    open.addEventListener('click', function () {
+      open.disabled = true;
+      box.hidden = false;
+      capture.hidden = false;
+      startCamera().then(function () { capture.disabled = false; }, function () { cameraFailed(result); });
+    });
+    capture.addEventListener('click', function () {
+      capture.disabled = true;
+      show('Comparing the faces…', true);
+      result.dataset.ok = '';
+      grab(0.92).then(function (blob) {
+        return post(root.dataset.submitUrl, imageForm(blob));
+      }).then(finish).then(function (body) {
+        if (body.ok) { stopCamera(); } else if (!body.next) { capture.disabled = false; }
+      });
+    });
+    enhanceUploadForm(function (body) { if (body.ok) { stopCamera(); } });
+  }
+
+  if (root.dataset.page === 'selfie') { selfiePage(); }
+  if (root.dataset.page === 'video') { videoPage(); }
+  if (root.dataset.page === 'id-photo') { idPhotoPage(); }
+}());
