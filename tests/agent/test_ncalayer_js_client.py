@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import AIGERIM, ERLAN, certificate_files, load_certificate, verify_cms
+from .conftest import AIGERIM, ERLAN, PASSWORD, RunningAgent, certificate_files, load_certificate, verify_cms
 
 HARNESS = Path(__file__).parent / "js"
 DOCUMENT = "Келісімшарт № 7 / contract no. 7\n".encode()
@@ -30,42 +30,60 @@ def node() -> str:
     return executable
 
 
-@pytest.fixture
-def client_results(node, start_agent, keys_copy):
-    agent = start_agent(store=keys_copy, tls=True)
-    environment = dict(os.environ, NODE_EXTRA_CA_CERTS=str(agent.tls_certificate))
-    run = subprocess.run(
-        [node, "drive-agent.js", agent.url, base64.b64encode(DOCUMENT).decode(), ERLAN.iin],
-        cwd=HARNESS,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
+@pytest.fixture(scope="module")
+def signing_keys(keystore_folder, tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("js") / "eds-keys"
+    shutil.copytree(keystore_folder, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def client_results(node, signing_keys, tmp_path_factory):
+    """One run of drive-agent.js against one `eds agent` over wss:// (shared by the tests below)."""
+    home = tmp_path_factory.mktemp("js-agent")
+    password_file = home / "password.txt"
+    password_file.write_text(PASSWORD + "\n")
+    agent = RunningAgent(
+        home / "home",
+        ["--yes", "--store", str(signing_keys), "--password-file", str(password_file)],
     )
+    try:
+        environment = dict(os.environ, NODE_EXTRA_CA_CERTS=str(agent.tls_certificate))
+        run = subprocess.run(
+            [node, "drive-agent.js", agent.url, base64.b64encode(DOCUMENT).decode(), ERLAN.iin],
+            cwd=HARNESS,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        agent_log = agent.stop()
     assert run.returncode == 0, run.stderr
+    assert PASSWORD not in agent_log
     return json.loads(run.stdout)
 
 
 def _certificate(path: Path):
     from keystore.pkcs12 import open_keystore
 
-    from .conftest import PASSWORD
-
     return open_keystore(path.read_bytes(), PASSWORD).certificate
 
 
-def test_connect_get_active_tokens_and_key_info(client_results, keys_copy):
+def test_connect_get_active_tokens_and_key_info(client_results, signing_keys):
     assert client_results["version"] == "1.4"
     assert client_results["activeTokens"] == []
     info = client_results["keyInfo"]
     assert f"SERIALNUMBER=IIN{AIGERIM.iin}" in info["subjectDn"]
     certificate = load_certificate(info["pem"])
-    assert certificate in {_certificate(p) for p in certificate_files(keys_copy).values()}
+    assert certificate in {_certificate(p) for p in certificate_files(signing_keys).values()}
     assert info["keyId"] == info["alias"] and len(info["keyId"]) == 40
 
 
-def test_create_cades_from_base64_signature_and_authentication(client_results, keys_copy, test_ca, tmp_path):
-    files = certificate_files(keys_copy)
+def test_create_cades_from_base64_signature_and_authentication(
+    client_results, signing_keys, test_ca, tmp_path
+):
+    files = certificate_files(signing_keys)
     attached = verify_cms(
         base64.b64decode(client_results["cadesSignature"]), test_ca.root_path, tmp_path / "sign", pem=False
     )
@@ -85,8 +103,8 @@ def test_create_cades_from_base64_signature_and_authentication(client_results, k
     assert detached.signer == _certificate(files["auth"])
 
 
-def test_basics_sign_cms_with_the_libraries_signer_presets(client_results, keys_copy, test_ca, tmp_path):
-    files = certificate_files(keys_copy)
+def test_basics_sign_cms_with_the_libraries_signer_presets(client_results, signing_keys, test_ca, tmp_path):
+    files = certificate_files(signing_keys)
     attached = verify_cms(
         client_results["basicsAttachedSignPerson"].encode(), test_ca.root_path, tmp_path / "a"
     )
