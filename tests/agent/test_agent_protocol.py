@@ -45,6 +45,8 @@ def test_greeting_then_requests_on_one_connection(agent):
     with connect(agent.url) as ws:
         assert json.loads(ws.recv(timeout=10)) == {"result": {"version": "1.4"}}
         assert call(ws, COMMON, "getActiveTokens") == {"code": "200", "responseObject": []}
+        ws.send("--heartbeat--")
+        assert ws.recv(timeout=10) == "--heartbeat--"
         version = call(ws, ISSUANCE, "version")
         assert version["status"] is True
         assert ISSUANCE in version["body"]["result"]["modules"]
