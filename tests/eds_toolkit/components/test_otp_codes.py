@@ -305,3 +305,14 @@ def test_a_failed_send_leaves_no_code_and_no_throttle_after_rollback(session, cl
     send_code(
         session, ConsoleGateway(io.StringIO()), enrolment_id="e", purpose="login", phone=PHONE, clock=clock
     )
+
+
+def test_issue_and_verify_commit_nothing_themselves(sessions, session, clock):
+    _, code = issue_code(session, enrolment_id="e", purpose="login", phone=PHONE, clock=clock)
+    session.rollback()
+    assert session.query(OneTimeCode).count() == 0
+    _, code = issue(session, clock, enrolment="e")
+    verify_code(session, enrolment_id="e", purpose="login", code=code, clock=clock)
+    session.rollback()  # the step failed later: the code is not spent
+    with sessions() as other:
+        verify(other, clock, code, enrolment="e")
