@@ -29,7 +29,7 @@ from keystore.certificate_details import (
     profile_of,
     subject_key_id,
 )
-from keystore.errors import CorruptKeystore, KeyCertificateMismatch, WrongPassword
+from keystore.errors import CorruptKeystore, KeyCertificateMismatch, KeystoreExists, WrongPassword
 from keystore.files import write_new_file
 from keystore.keys import SupportedPrivateKey, check_supported_key
 from keystore.password_policy import check_password
@@ -151,8 +151,10 @@ def write_keystore(
 
     Atomic (temp file, fsync, link) and never over an existing file (KeystoreExists).
     """
-    data = build_keystore(key, certificate, chain, password)
-    return write_new_file(Path(directory) / keystore_filename(certificate), data)
+    path = Path(directory) / keystore_filename(certificate)
+    if path.exists():  # say so before spending the key derivations (write_new_file checks again)
+        raise KeystoreExists(f"{path} already exists; it was left untouched. Choose another folder.")
+    return write_new_file(path, build_keystore(key, certificate, chain, password))
 
 
 def _wrong_password() -> WrongPassword:
