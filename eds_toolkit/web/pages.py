@@ -85,8 +85,11 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
             )
         except FlowError as error:
             return _refused("start.html", error, iin=request.form.get("iin", ""))
-        session.clear()
+        language = session.get("lang")
+        session.clear()  # a new enrolment: nothing of an earlier one stays in this browser's session
         session["enrolment_id"] = started.enrolment.id
+        if language:
+            session["lang"] = language
         return redirect(url_for("flow.code"))
 
     @pages.get("/code")
