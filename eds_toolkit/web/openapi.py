@@ -27,6 +27,7 @@ def _step(summary: str, body: str | None, ok_status: str = "200", extra: dict | 
             "413": _PROBLEM,
             "422": _PROBLEM,
             "429": _PROBLEM,
+            "503": _PROBLEM,
         },
     }
     if body:
@@ -75,6 +76,7 @@ def _core_document() -> dict:
                         "413": _PROBLEM,
                         "422": _PROBLEM,
                         "429": _PROBLEM,
+                        "503": _PROBLEM,
                     },
                 }
             },

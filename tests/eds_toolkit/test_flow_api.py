@@ -482,3 +482,47 @@ def test_tabs_submitting_the_right_code_at_once_on_sqlite_confirm_once(client, c
             )
         ).all()
     assert [e.outcome for e in moves].count("ok") == 1
+
+
+def test_failed_sms_is_an_error_the_citizen_sees_and_nothing_is_kept(home, clock):
+    from flow_helpers import make_settings
+
+    from eds_toolkit.flow.models import Enrolment
+    from eds_toolkit.otp import OneTimeCode
+    from eds_toolkit.sms import SmsDeliveryError
+    from eds_toolkit.web import create_app
+
+    class BrokenGateway:
+        def send(self, phone: str, text: str, *, sender: str = "1414") -> None:
+            raise SmsDeliveryError("provider answered 500")
+
+    app = create_app(make_settings(home, clock, sms=BrokenGateway()))
+    response = app.test_client().post("/api/v1/enrolments", json={"iin": KNOWN_IIN})
+    assert response.status_code == 503
+    body = problem(response)
+    assert body["code"] == "sms_failed"
+    assert "could not send the SMS" in body["detail"]
+    with app.extensions["eds_flow"].sessions() as session:
+        for table in (Enrolment, OneTimeCode, AuditEvent):
+            assert session.scalar(select(func.count()).select_from(table)) == 0
+
+
+def test_logs_hold_no_code_pin_or_password(client, ctx, outbox, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    enrolment = api_start(client)
+    code = code_for(outbox, KNOWN_PHONE)
+    enrolment.post("code", {"code": "000000" if code != "000000" else "111111"})
+    enrolment.post("code", {"code": code})
+    mark_identified(ctx, enrolment.id)
+    enrolment.post("pin", {"pin": "111111", "pin_confirmation": "111111"})
+    enrolment.post("pin", {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN})
+    enrolment.post("certificates", {"key_generation": "server", "password": "weak"})
+    assert (
+        enrolment.post("certificates", {"key_generation": "server", "password": GOOD_PASSWORD}).status_code
+        == 201
+    )
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for secret in (code, GOOD_PIN, GOOD_PASSWORD, "PRIVATE KEY"):
+        assert secret not in logged
