@@ -1,0 +1,77 @@
+"""Fixtures for identification in the flow: real frames and photos from ../shared/testdata, decoded
+and JPEG-encoded once per session, and an app whose liveness tasks ask for blink then open_mouth
+(the movements the LivePortrait d18 clip shows)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from flow_helpers import TESTDATA, make_settings
+
+from eds_toolkit.flow.identify_steps import IdentifyConfig
+from eds_toolkit.web import create_app
+from webcam_flow.liveness import Challenge
+from webcam_flow.video import frames_from_video
+
+D18_CHALLENGES = (Challenge.BLINK, Challenge.OPEN_MOUTH)
+
+
+def jpeg(image_rgb: np.ndarray, quality: int = 90) -> bytes:
+    ok, data = cv2.imencode(
+        ".jpg", cv2.cvtColor(image_rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]
+    )
+    assert ok
+    return data.tobytes()
+
+
+@pytest.fixture(scope="session")
+def d18_frames() -> list[tuple[float, bytes]]:
+    """The d18 talking head sampled at 10 fps as the page sends it: (seconds, JPEG bytes)."""
+    frames = frames_from_video(TESTDATA / "video" / "liveportrait_d18.mp4", fps=10)
+    return [(frame.t, jpeg(frame.image, 85)) for frame in frames]
+
+
+@pytest.fixture(scope="session")
+def selfie_jpeg() -> bytes:
+    """A selfie of the d18 person: the first frame of the clip."""
+    frame = frames_from_video(TESTDATA / "video" / "liveportrait_d18.mp4", fps=10, stop=1)[0]
+    return jpeg(frame.image, 92)
+
+
+@pytest.fixture(scope="session")
+def id_photo_jpeg() -> bytes:
+    """The d18 person's still photo, standing in for the identity-card photo."""
+    return (TESTDATA / "faces" / "liveportrait_person_d18.jpg").read_bytes()
+
+
+@pytest.fixture(scope="session")
+def obama_jpeg() -> bytes:
+    return (TESTDATA / "faces" / "obama.jpg").read_bytes()
+
+
+@pytest.fixture(scope="session")
+def no_face_jpeg() -> bytes:
+    """A 640x480 picture of a soft gradient: decodes fine, holds no face."""
+    x = np.linspace(40, 200, 640, dtype=np.float32)
+    y = np.linspace(0, 30, 480, dtype=np.float32)[:, None]
+    grey = (x[None, :] + y).astype(np.uint8)
+    return jpeg(np.dstack([grey, grey, np.flipud(grey)]))
+
+
+@pytest.fixture(scope="session")
+def still_frames(selfie_jpeg) -> list[tuple[float, bytes]]:
+    """A printed-photo attack: the same still picture 40 times at 10 fps."""
+    return [(index / 10, selfie_jpeg) for index in range(40)]
+
+
+@pytest.fixture
+def identify_config() -> IdentifyConfig:
+    return IdentifyConfig(fixed_challenges=D18_CHALLENGES)
+
+
+@pytest.fixture
+def app(home, clock, identify_config):
+    application = create_app(make_settings(home, clock))
+    application.extensions["eds_identify"] = identify_config
+    return application

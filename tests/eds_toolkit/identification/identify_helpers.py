@@ -1,0 +1,82 @@
+"""Helpers for the identification tests: an enrolment at phone_confirmed, uploads through the API."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from flow_helpers import KNOWN_IIN, KNOWN_PHONE, ApiEnrolment, api_start, code_for
+from sqlalchemy import select
+from sqlalchemy.orm import undefer
+
+from eds_toolkit.flow.identify_models import IdentificationRecord
+from eds_toolkit.flow.models import AuditEvent
+
+
+def phone_confirmed(client, outbox, iin: str = KNOWN_IIN) -> ApiEnrolment:
+    enrolment = api_start(client, iin)
+    assert enrolment.post("code", {"code": code_for(outbox, KNOWN_PHONE)}).status_code == 200
+    return enrolment
+
+
+def send_image(enrolment: ApiEnrolment, step: str, data: bytes, name: str = "photo.jpg"):
+    return enrolment.client.post(
+        f"/api/v1/enrolments/{enrolment.id}/{step}",
+        data={"image": (io.BytesIO(data), name)},
+        headers=enrolment.auth,
+        content_type="multipart/form-data",
+    )
+
+
+def new_task(enrolment: ApiEnrolment) -> dict:
+    response = enrolment.client.post(f"/api/v1/enrolments/{enrolment.id}/liveness", headers=enrolment.auth)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def send_frames(enrolment: ApiEnrolment, nonce: str, frames: list[tuple[float, bytes]], **extra):
+    data = {
+        "nonce": nonce,
+        "timestamps": ",".join(str(round(t * 1000)) for t, _ in frames),
+        "frames": [(io.BytesIO(jpeg), f"frame-{i}.jpg") for i, (_, jpeg) in enumerate(frames)],
+        **extra,
+    }
+    return enrolment.client.post(
+        f"/api/v1/enrolments/{enrolment.id}/liveness/frames",
+        data=data,
+        headers=enrolment.auth,
+        content_type="multipart/form-data",
+    )
+
+
+def problem(response) -> dict:
+    assert response.mimetype == "application/problem+json", response.data[:300]
+    body = response.get_json()
+    assert body["status"] == response.status_code
+    return body
+
+
+def decisions(ctx, enrolment_id: str) -> list[dict]:
+    """The identification decisions in the audit log: action, outcome and the verdict stored with it."""
+    with ctx.sessions() as session:
+        events = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.enrolment_id == enrolment_id, AuditEvent.action.like("identify_%"))
+            .order_by(AuditEvent.id)
+        )
+        return [
+            {"action": e.action, "outcome": e.outcome, "reason": e.reason, **json.loads(e.detail or "{}")}
+            for e in events
+        ]
+
+
+def record(ctx, enrolment_id: str) -> IdentificationRecord | None:
+    with ctx.sessions() as session:
+        return session.get(
+            IdentificationRecord,
+            enrolment_id,
+            options=[
+                undefer(IdentificationRecord.selfie_image),
+                undefer(IdentificationRecord.id_photo_image),
+            ],
+        )

@@ -1,0 +1,292 @@
+"""Remote identification through the JSON API with real frames and photos: the whole path to
+face_matched (then PIN and issuance), and every refusal with the enrolment's state unchanged."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+from flow_helpers import GOOD_PASSWORD, GOOD_PIN, KNOWN_IIN
+from identify_helpers import decisions, new_task, phone_confirmed, problem, record, send_frames, send_image
+from sqlalchemy import update
+
+from eds_toolkit.citizens import Citizen
+
+
+def to_selfie_ok(client, outbox, selfie_jpeg):
+    enrolment = phone_confirmed(client, outbox)
+    response = send_image(enrolment, "selfie", selfie_jpeg)
+    assert response.status_code == 200, response.get_json()
+    return enrolment
+
+
+def to_liveness_ok(client, outbox, selfie_jpeg, d18_frames):
+    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    response = send_frames(enrolment, new_task(enrolment)["nonce"], d18_frames)
+    assert response.status_code == 200, response.get_json()
+    return enrolment
+
+
+def test_whole_identification_reaches_face_matched_then_pin_and_issuance_work(
+    client, ctx, outbox, selfie_jpeg, d18_frames, id_photo_jpeg
+):
+    enrolment = phone_confirmed(client, outbox)
+
+    response = send_image(enrolment, "selfie", selfie_jpeg)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["ok"] is True and body["state"] == "selfie_ok" and body["check"] == "selfie"
+    assert body["message"] == "Your selfie is good."
+    assert len(record(ctx, enrolment.id).selfie_encoding) == 128 * 8  # an encoding, not the picture
+    assert record(ctx, enrolment.id).selfie_image is None
+
+    task = new_task(enrolment)
+    assert [c["code"] for c in task["challenges"]] == ["blink", "open_mouth"]
+    assert task["challenges"][0]["text"] == "Blink"
+    assert len(task["nonce"]) == 32
+
+    response = send_frames(enrolment, task["nonce"], d18_frames)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["state"] == "liveness_ok"
+    assert len(record(ctx, enrolment.id).video_encodings) % (128 * 8) == 0
+
+    response = send_image(enrolment, "id-photo", id_photo_jpeg)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["state"] == "face_matched"
+    assert enrolment.state() == "face_matched"
+    kept = record(ctx, enrolment.id)
+    assert kept.selfie_encoding is None and kept.video_encodings is None  # not kept past the decision
+
+    verdicts = [d for d in decisions(ctx, enrolment.id) if d["action"] != "identify_liveness_task"]
+    assert [(d["action"], d["outcome"], d["check"]) for d in verdicts] == [
+        ("identify_selfie", "ok", "selfie"),
+        ("identify_liveness", "ok", "liveness"),
+        ("identify_face_match", "ok", "face_match"),
+    ]
+    liveness_scores = verdicts[1]["scores"]
+    assert liveness_scores["blink_at_s"] < liveness_scores["open_mouth_at_s"]
+    assert verdicts[2]["scores"]["id_distance_max"] <= verdicts[2]["scores"]["id_threshold"]
+    for verdict in verdicts:  # reasons and scores only: no picture, no encoding
+        assert set(verdict) <= {"action", "outcome", "reason", "check", "ok", "reasons", "scores", "attempt"}
+        assert all(isinstance(v, float | int) for v in verdict["scores"].values())
+
+    assert enrolment.post("pin", {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}).status_code == 200
+    response = enrolment.post("certificates", {"key_generation": "server", "password": GOOD_PASSWORD})
+    assert response.status_code == 201, response.data[:300]
+    assert len(zipfile.ZipFile(io.BytesIO(response.data)).namelist()) == 2
+    assert enrolment.state() == "issued"
+
+
+def test_selfie_without_a_face_is_refused_with_the_reason_and_the_state_unchanged(
+    client, ctx, outbox, no_face_jpeg
+):
+    enrolment = phone_confirmed(client, outbox)
+    body = problem(send_image(enrolment, "selfie", no_face_jpeg))
+    assert body["status"] == 422 and body["code"] == "identification_refused"
+    assert body["reasons"] == ["no_face"] and body["attempts_left"] == 2
+    assert "could not see a face" in body["detail"] and "2 tries left" in body["detail"]
+    assert enrolment.state() == "phone_confirmed"
+    assert record(ctx, enrolment.id).selfie_attempts == 1
+    assert decisions(ctx, enrolment.id)[-1]["reasons"] == ["no_face"]
+
+
+def test_a_file_that_is_not_a_picture_is_a_400_and_costs_no_attempt(client, ctx, outbox):
+    enrolment = phone_confirmed(client, outbox)
+    for data in (b"GIF89a" + bytes(100), b"", b"\xff\xd8\xff\xe0 truncated jpeg"):
+        body = problem(send_image(enrolment, "selfie", data))
+        assert body["status"] == 400 and body["code"] in {"bad_image", "image_missing"}
+    assert enrolment.state() == "phone_confirmed"
+    assert record(ctx, enrolment.id).selfie_attempts == 0
+
+
+def test_steps_out_of_order_are_refused_and_change_nothing(
+    client, outbox, selfie_jpeg, id_photo_jpeg, d18_frames
+):
+    enrolment = phone_confirmed(client, outbox)
+    response = client.post(f"/api/v1/enrolments/{enrolment.id}/liveness", headers=enrolment.auth)
+    assert problem(response)["code"] == "step_out_of_order" and response.status_code == 409
+    assert problem(send_frames(enrolment, "0" * 32, d18_frames[:10]))["code"] == "step_out_of_order"
+    assert problem(send_image(enrolment, "id-photo", id_photo_jpeg))["code"] == "step_out_of_order"
+    assert enrolment.state() == "phone_confirmed"
+
+    assert send_image(enrolment, "selfie", selfie_jpeg).status_code == 200
+    body = problem(send_image(enrolment, "id-photo", id_photo_jpeg))
+    assert body["code"] == "step_out_of_order" and "video check" in body["detail"]
+    assert problem(send_image(enrolment, "selfie", selfie_jpeg))["code"] == "step_out_of_order"
+    assert enrolment.state() == "selfie_ok"
+
+
+def test_a_still_photo_fails_liveness_and_its_nonce_cannot_be_reused(
+    client, ctx, outbox, selfie_jpeg, still_frames, d18_frames
+):
+    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    nonce = new_task(enrolment)["nonce"]
+    body = problem(send_frames(enrolment, nonce, still_frames))
+    assert body["code"] == "identification_refused"
+    assert "static_frames" in body["reasons"]
+    assert enrolment.state() == "selfie_ok"
+
+    # The same nonce again, now with real frames: refused because it was used.
+    body = problem(send_frames(enrolment, nonce, d18_frames))
+    assert body["reasons"] == ["nonce_reused"] and body["attempts_left"] == 1
+    assert enrolment.state() == "selfie_ok"
+
+    # A fresh task passes.
+    response = send_frames(enrolment, new_task(enrolment)["nonce"], d18_frames)
+    assert response.status_code == 200, response.get_json()
+    assert enrolment.state() == "liveness_ok"
+
+
+def test_a_nonce_from_another_enrolment_or_an_expired_one_is_refused(
+    client, ctx, clock, outbox, selfie_jpeg, d18_frames
+):
+    first = to_selfie_ok(client, outbox, selfie_jpeg)
+    second = to_selfie_ok(client, outbox, selfie_jpeg)
+    others_nonce = new_task(first)["nonce"]
+    assert problem(send_frames(second, others_nonce, d18_frames[:20]))["reasons"] == ["nonce_mismatch"]
+
+    nonce = new_task(second)["nonce"]
+    clock.advance(91)  # the task's deadline is 90 s
+    assert problem(send_frames(second, nonce, d18_frames[:20]))["reasons"] == ["nonce_expired"]
+    assert second.state() == "selfie_ok"
+    # The other enrolment's task was not consumed by the attempt on the wrong enrolment.
+    assert problem(send_frames(first, others_nonce, d18_frames[:20]))["reasons"] == ["nonce_expired"]
+
+
+def test_a_challenge_the_video_does_not_show_is_missing(client, app, outbox, selfie_jpeg, d18_frames):
+    from dataclasses import replace
+
+    from webcam_flow.liveness import Challenge
+
+    app.extensions["eds_identify"] = replace(
+        app.extensions["eds_identify"], fixed_challenges=(Challenge.BLINK, Challenge.TURN_LEFT)
+    )
+    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    body = problem(send_frames(enrolment, new_task(enrolment)["nonce"], d18_frames))
+    assert body["reasons"] == ["challenge_missing:turn_left"]
+    assert "turn your head to your left" in body["detail"]
+    assert enrolment.state() == "selfie_ok"
+
+
+def test_another_persons_id_photo_does_not_match(client, ctx, outbox, selfie_jpeg, d18_frames, obama_jpeg):
+    enrolment = to_liveness_ok(client, outbox, selfie_jpeg, d18_frames)
+    body = problem(send_image(enrolment, "id-photo", obama_jpeg))
+    assert body["code"] == "identification_refused" and body["reasons"] == ["no_match"]
+    assert enrolment.state() == "liveness_ok"
+    scores = decisions(ctx, enrolment.id)[-1]["scores"]
+    assert scores["id_distance_min"] > scores["id_threshold"]  # no probe matched Obama
+    assert record(ctx, enrolment.id).selfie_encoding is not None  # still needed for the next try
+
+
+def test_a_photo_on_record_of_someone_else_blocks_the_match(
+    client, ctx, outbox, selfie_jpeg, d18_frames, id_photo_jpeg, obama_jpeg
+):
+    with ctx.sessions() as session:
+        session.execute(update(Citizen).where(Citizen.iin == KNOWN_IIN).values(photo=obama_jpeg))
+        session.commit()
+    enrolment = to_liveness_ok(client, outbox, selfie_jpeg, d18_frames)
+    body = problem(send_image(enrolment, "id-photo", id_photo_jpeg))
+    assert body["reasons"] == ["no_match"]
+    scores = decisions(ctx, enrolment.id)[-1]["scores"]
+    assert scores["record_photo"] == 1.0
+    assert scores["id_distance_max"] <= scores["id_threshold"] < scores["record_distance_min"]
+    assert enrolment.state() == "liveness_ok"
+
+
+def test_a_matching_photo_on_record_is_required_and_counted(
+    client, ctx, outbox, selfie_jpeg, d18_frames, id_photo_jpeg
+):
+    with ctx.sessions() as session:
+        session.execute(update(Citizen).where(Citizen.iin == KNOWN_IIN).values(photo=selfie_jpeg))
+        session.commit()
+    enrolment = to_liveness_ok(client, outbox, selfie_jpeg, d18_frames)
+    assert send_image(enrolment, "id-photo", id_photo_jpeg).status_code == 200
+    scores = decisions(ctx, enrolment.id)[-1]["scores"]
+    assert scores["record_photo"] == 1.0 and scores["record_distance_max"] <= scores["record_threshold"]
+
+
+def test_when_the_attempts_are_used_up_the_enrolment_fails_and_the_citizen_is_sent_to_a_service_centre(
+    client, ctx, outbox, no_face_jpeg, selfie_jpeg
+):
+    enrolment = phone_confirmed(client, outbox)
+    assert problem(send_image(enrolment, "selfie", no_face_jpeg))["attempts_left"] == 2
+    assert problem(send_image(enrolment, "selfie", no_face_jpeg))["attempts_left"] == 1
+    body = problem(send_image(enrolment, "selfie", no_face_jpeg))
+    assert body["code"] == "identification_failed" and body["attempts_left"] == 0
+    assert "visit a service centre" in body["detail"]
+    assert enrolment.state() == "failed"
+    # Even a good selfie is refused now.
+    body = problem(send_image(enrolment, "selfie", selfie_jpeg))
+    assert body["code"] == "enrolment_failed" and body["status"] == 409
+    assert [d["outcome"] for d in decisions(ctx, enrolment.id) if "check" in d] == ["refused"] * 3
+
+
+def test_the_hint_checks_quality_only_and_changes_nothing(client, ctx, outbox, no_face_jpeg, selfie_jpeg):
+    enrolment = phone_confirmed(client, outbox)
+    for _ in range(4):  # more than the selfie attempts: hints are not attempts
+        response = send_image(enrolment, "selfie/hint", no_face_jpeg)
+        assert response.status_code == 200
+        assert response.get_json() == {
+            "ok": False,
+            "reasons": ["no_face"],
+            "message": "We could not see a face. Face the camera in good light and try again.",
+        }
+    assert send_image(enrolment, "selfie/hint", selfie_jpeg).get_json()["ok"] is True
+    assert enrolment.state() == "phone_confirmed"
+    assert record(ctx, enrolment.id) is None or record(ctx, enrolment.id).selfie_attempts == 0
+    assert decisions(ctx, enrolment.id) == []
+
+
+def test_frames_are_bounded_in_number_and_size(client, app, outbox, selfie_jpeg, d18_frames):
+    from dataclasses import replace
+
+    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    nonce = new_task(enrolment)["nonce"]
+    limits = app.extensions["eds_identify"]
+    app.extensions["eds_identify"] = replace(limits, max_frames=30, max_image_bytes=100_000)
+    body = problem(send_frames(enrolment, nonce, d18_frames[:31]))
+    assert body["status"] == 400 and body["code"] == "too_many_frames"
+    app.extensions["eds_identify"] = replace(app.extensions["eds_identify"], max_frame_bytes=10_000)
+    body = problem(send_frames(enrolment, nonce, d18_frames[:20]))
+    assert body["status"] == 400 and body["code"] == "frame_too_large"
+    # The whole request is capped too (frames x frame size): a body past it is a 413.
+    huge = [(i / 10, bytes(20_000)) for i in range(31)]
+    assert send_frames(enrolment, nonce, huge).status_code == 413
+    body = problem(send_frames(enrolment, nonce, d18_frames[:3], timestamps="0,100"))
+    assert body["code"] == "bad_frame_times"
+    assert enrolment.state() == "selfie_ok"
+    # None of these spent the nonce or an attempt.
+    app.extensions["eds_identify"] = replace(
+        app.extensions["eds_identify"], max_frames=120, max_frame_bytes=400_000
+    )
+    assert send_frames(enrolment, nonce, d18_frames).status_code == 200
+
+
+def test_without_the_token_nothing_is_checked(client, outbox, selfie_jpeg):
+    enrolment = phone_confirmed(client, outbox)
+    response = client.post(
+        f"/api/v1/enrolments/{enrolment.id}/selfie",
+        data={"image": (io.BytesIO(selfie_jpeg), "s.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"] == "Bearer"
+    response = client.post(
+        f"/api/v1/enrolments/{enrolment.id}/selfie",
+        data={"image": (io.BytesIO(selfie_jpeg), "s.jpg")},
+        headers={"Authorization": "Bearer wrong"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 404
+    assert enrolment.state() == "phone_confirmed"
+
+
+def test_a_raw_image_body_is_accepted_too(client, outbox, selfie_jpeg):
+    enrolment = phone_confirmed(client, outbox)
+    response = client.post(
+        f"/api/v1/enrolments/{enrolment.id}/selfie",
+        data=selfie_jpeg,
+        headers={**enrolment.auth, "Content-Type": "image/jpeg"},
+    )
+    assert response.status_code == 200, response.get_json()
+    assert json.loads(response.data)["state"] == "selfie_ok"
