@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +53,18 @@ def random_serial() -> int:
     raw = bytearray(secrets.token_bytes(20))
     raw[0] = (raw[0] & 0x7F) or 0x40
     return int.from_bytes(raw, "big")
+
+
+@dataclass(frozen=True)
+class _CheckedRequest:
+    """A request that passed every check and may be signed."""
+
+    profile: Profile
+    person: VerifiedPerson
+    public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+    subject: x509.Name
+    not_before: dt.datetime
+    not_after: dt.datetime
 
 
 @dataclass
@@ -189,12 +201,59 @@ class CertificateAuthority:
     ) -> IssuedCertificate:
         """Verify the CSR and the person, sign a certificate of ``profile`` and store it.
 
-        With ``session`` the record is added (and flushed when ``enrolment_id`` is given, so a second
-        certificate for the enrolment is refused here) and the caller commits, or rolls back on any
-        error; without ``session`` the CA commits. Either the certificate is stored or nothing is.
+        With ``session`` the record is added and flushed (so a second certificate for the enrolment is
+        refused here) and the caller commits, or rolls back on any error; without ``session`` the CA
+        commits. Either the certificate is stored or nothing is.
         """
         if self.store is None and session is None:
             raise CAError("This CA was loaded without a certificate store; it cannot issue.")
+        request = self._checked(csr_pem, person, profile)
+        if session is not None:
+            return self._issue_in(session, request, enrolment_id)
+        with self.store.session() as own:
+            try:
+                issued = self._issue_in(own, request, enrolment_id)
+                own.commit()
+            except BaseException:
+                own.rollback()
+                raise
+        return issued
+
+    def issue_many(
+        self, requests: Iterable[tuple[bytes, VerifiedPerson, Profile | str]], *, batch_size: int = 500
+    ) -> Iterator[IssuedCertificate]:
+        """Bulk issuance (no enrolments): each batch is inserted in one statement and committed.
+
+        Certificates are yielded once their batch is committed, so every certificate yielded is
+        stored. A refused request stops the run: the batch before it is committed and yielded,
+        then the refusal is raised. Nothing is kept in memory beyond one batch.
+        """
+        if self.store is None:
+            raise CAError("This CA was loaded without a certificate store; it cannot issue.")
+        table = CertificateRecord.__table__
+        pending: list[tuple[x509.Certificate, dict]] = []
+
+        def commit() -> list[IssuedCertificate]:
+            with self.store.engine.begin() as connection:
+                connection.execute(table.insert(), [row for _, row in pending])
+            done = [IssuedCertificate(certificate, CertificateRecord(**row)) for certificate, row in pending]
+            pending.clear()
+            return done
+
+        try:
+            for csr_pem, person, profile in requests:
+                pending.append(self._sign(self._checked(csr_pem, person, profile), None))
+                if len(pending) >= batch_size:
+                    yield from commit()
+        except IssuanceRefused:
+            if pending:
+                yield from commit()
+            raise
+        if pending:
+            yield from commit()
+
+    def _checked(self, csr_pem: bytes, person: VerifiedPerson, profile: Profile | str) -> _CheckedRequest:
+        """Every check before signing: profile, IIN, CSR (form, possession, key), IIN in the CSR, names."""
         chosen = _profile(profile)
         _check_iin(person.iin)
         csr = load_csr(csr_pem)
@@ -214,76 +273,57 @@ class CertificateAuthority:
                 f"The issuing CA expires on {self._issuing_not_after:%Y-%m-%d}, before a one-year "
                 "certificate would: the operator must renew the issuing CA.",
             )
-        if session is not None:
-            flush_now = enrolment_id is not None
-            return self._issue_in(
-                session, subject, public_key, person, chosen, not_before, not_after, enrolment_id, flush_now
-            )
-        with self.store.session() as own:
-            try:
-                issued = self._issue_in(
-                    own, subject, public_key, person, chosen, not_before, not_after, enrolment_id, True
-                )
-                own.commit()
-            except BaseException:
-                own.rollback()
-                raise
-        return issued
+        return _CheckedRequest(chosen, person, public_key, subject, not_before, not_after)
 
-    def _issue_in(
-        self,
-        session: Session,
-        subject: x509.Name,
-        public_key,
-        person: VerifiedPerson,
-        profile: Profile,
-        not_before: dt.datetime,
-        not_after: dt.datetime,
-        enrolment_id: str | None,
-        flush_now: bool,
-    ) -> IssuedCertificate:
-        if enrolment_id is not None:
-            _refuse_if_issued(session, enrolment_id, profile)
+    def _sign(self, request: _CheckedRequest, enrolment_id: str | None) -> tuple[x509.Certificate, dict]:
+        """Sign the certificate; return it with the values of its store record."""
+        public_key = request.public_key
         builder = (
             x509.CertificateBuilder()
-            .subject_name(subject)
+            .subject_name(request.subject)
             .issuer_name(self._issuer_name)
             .public_key(public_key)
             .serial_number(random_serial())
-            .not_valid_before(not_before)
-            .not_valid_after(not_after)
+            .not_valid_before(request.not_before)
+            .not_valid_after(request.not_after)
         )
-        static = self._static_extensions[(profile, person.identification, isinstance(public_key, EC_KEY))]
+        identification = request.person.identification
+        static = self._static_extensions[(request.profile, identification, isinstance(public_key, EC_KEY))]
         for extension, critical in static[:3]:
             builder = builder.add_extension(extension, critical)
         builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), False)
         for extension, critical in static[3:]:
             builder = builder.add_extension(extension, critical)
         certificate = builder.sign(self._issuing_key, SIGNATURE_HASH)
-        record = CertificateRecord(
-            serial=f"{certificate.serial_number:040x}",
-            iin=person.iin,
-            profile=profile.value,
-            identification=person.identification.value,
-            subject=subject_text(subject),
-            not_before=not_before,
-            not_after=not_after,
-            status="valid",
-            fingerprint_sha256=certificate.fingerprint(hashes.SHA256()).hex(),
-            pem=certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
-            enrolment_id=enrolment_id,
-            created_at=not_before,
-        )
+        row = {
+            "serial": f"{certificate.serial_number:040x}",
+            "iin": request.person.iin,
+            "profile": request.profile.value,
+            "identification": identification.value,
+            "subject": subject_text(request.subject),
+            "not_before": request.not_before,
+            "not_after": request.not_after,
+            "status": "valid",
+            "fingerprint_sha256": certificate.fingerprint(hashes.SHA256()).hex(),
+            "pem": certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+            "enrolment_id": enrolment_id,
+            "created_at": request.not_before,
+        }
+        return certificate, row
+
+    def _issue_in(
+        self, session: Session, request: _CheckedRequest, enrolment_id: str | None
+    ) -> IssuedCertificate:
+        if enrolment_id is not None:
+            _refuse_if_issued(session, enrolment_id, request.profile)
+        certificate, row = self._sign(request, enrolment_id)
+        record = CertificateRecord(**row)
         session.add(record)
-        if not flush_now:
-            # Bulk issuance without enrolments: nothing unique to check but a 159-bit random serial, so
-            # the caller's commit inserts the batch at once (a collision would fail that commit, atomically).
-            return IssuedCertificate(certificate=certificate, record=record)
         try:
             session.flush()
         except IntegrityError:
             if enrolment_id is not None:
-                raise _already_issued(enrolment_id, profile) from None
+                raise _already_issued(enrolment_id, request.profile) from None
             raise CAError(
                 "The certificate could not be stored (serial collision); nothing was issued, try again."
             ) from None

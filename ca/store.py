@@ -74,11 +74,12 @@ class CertificateRecord(CABase):
 
 
 def normalise_serial(serial: str) -> str:
-    """Accept ``41:E4:5C...``, ``0x41e4...`` or plain hex; return lower-case hex without separators."""
+    """Accept ``41:E4:5C...``, ``0x41e4...`` or plain hex, leading zeros or not; return the stored form:
+    lower-case hex, zero-padded to 40 digits (20 bytes)."""
     text = serial.strip().lower().removeprefix("0x").replace(":", "").replace(" ", "")
-    if not text or any(c not in "0123456789abcdef" for c in text):
+    if not text or len(text) > 128 or any(c not in "0123456789abcdef" for c in text):
         raise CertificateNotFound(f"{serial!r} is not a certificate serial number (hexadecimal).")
-    return text
+    return f"{int(text, 16):040x}"
 
 
 class CertificateStore:

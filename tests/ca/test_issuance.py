@@ -168,3 +168,35 @@ def test_ec_auth_certificate_asserts_key_agreement_instead_of_key_encipherment(a
     certificate = authority.issue(make_csr(ec_key(ec.SECP256R1())), person(), "auth").certificate
     usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
     assert usage.digital_signature and usage.key_agreement and not usage.key_encipherment
+
+
+def test_serial_lookup_finds_serials_whose_hex_starts_with_zero(authority, store):
+    """A serial whose first byte is below 0x10 prints with a leading zero that ``f"{n:x}"`` drops."""
+    found = None
+    for _ in range(200):
+        issued = authority.issue(make_csr(), person(), "auth")
+        if issued.record.serial.startswith("0"):
+            found = issued
+            break
+    assert found is not None, "no serial with a leading zero nibble in 200 issuances (p < 1e-5)"
+    assert store.get(f"{found.certificate.serial_number:x}").serial == found.record.serial
+
+
+def test_bulk_issuance_stores_every_certificate_it_yields(authority, store):
+    requests = [(make_csr(), person(), "sign" if n % 2 else "auth") for n in range(25)]
+    issued = list(authority.issue_many(requests, batch_size=10))
+    assert len(issued) == 25
+    assert sorted(r.serial for r in store.list()) == sorted(i.record.serial for i in issued)
+    assert {i.record.profile for i in issued} == {"auth", "sign"}
+
+
+def test_bulk_issuance_stops_at_a_refusal_after_storing_what_came_before(authority, store):
+    requests = [(make_csr(), person(), "sign") for _ in range(7)] + [(b"garbage", person(), "sign")]
+    requests += [(make_csr(), person(), "sign")]
+    yielded = []
+    with pytest.raises(IssuanceRefused) as refused:
+        for issued in authority.issue_many(requests, batch_size=5):
+            yielded.append(issued.record.serial)
+    assert refused.value.code == "malformed_csr"
+    assert len(yielded) == 7
+    assert sorted(r.serial for r in store.list()) == sorted(yielded)
