@@ -60,6 +60,7 @@ def create_app(config: Settings | None = None) -> Flask:
     app.extensions["eds_limiter"] = limiter  # Flask-Limiter keeps only a weak reference
     api = make_api_blueprint(limiter, settings)
     csrf.exempt(api)  # the API authenticates with a bearer token, not a cookie
+    csrf.exempt(pki)  # OCSP requests are public and change nothing
     app.register_blueprint(api)
     app.register_blueprint(make_pages_blueprint(limiter, settings))
     app.register_blueprint(make_cabinet_blueprint(limiter, settings))
