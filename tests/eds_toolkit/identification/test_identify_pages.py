@@ -1,0 +1,194 @@
+"""The identification pages (Flask test client): what the camera page carries, the no-JavaScript
+forms, the fetch() calls with the CSRF header, and the redirects between the steps."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from flow_helpers import KNOWN_IIN, KNOWN_PHONE, code_for
+
+from eds_toolkit.web.security import CONTENT_SECURITY_POLICY
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+DATA_TOKEN = re.compile(r'data-csrf="([^"]+)"')
+JSON = {"Accept": "application/json"}
+
+
+def token(client, path: str, pattern=TOKEN) -> str:
+    page = client.get(path)
+    assert page.status_code == 200, (path, page.status_code, page.headers.get("Location"))
+    found = pattern.search(page.get_data(as_text=True))
+    assert found, f"no CSRF token on {path}"
+    return found.group(1)
+
+
+def phone_confirmed_on_pages(client, outbox) -> None:
+    response = client.post("/start", data={"csrf_token": token(client, "/"), "iin": KNOWN_IIN})
+    assert response.status_code == 302
+    code = code_for(outbox, KNOWN_PHONE)
+    response = client.post("/code", data={"csrf_token": token(client, "/code"), "code": code})
+    assert response.headers["Location"].endswith("/identification")
+
+
+def upload(client, path: str, page: str, data: bytes, headers: dict | None = None):
+    return client.post(
+        path,
+        data={"csrf_token": token(client, page), "image": (io.BytesIO(data), "photo.jpg")},
+        headers=headers or {},
+        content_type="multipart/form-data",
+    )
+
+
+def fetch(client, path: str, csrf: str, **fields):
+    """What identify.js does: multipart body, X-CSRFToken header, JSON answer."""
+    return client.post(
+        path, data=fields, headers={"X-CSRFToken": csrf, **JSON}, content_type="multipart/form-data"
+    )
+
+
+def test_the_selfie_page_has_the_camera_the_circle_hints_and_a_form_that_works_without_javascript(
+    client, outbox
+):
+    phone_confirmed_on_pages(client, outbox)
+    overview = client.get("/identification").get_data(as_text=True)
+    assert 'id="continue" href="/identification/selfie"' in overview
+
+    response = client.get("/identification/selfie")
+    assert response.status_code == 200
+    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    page = response.get_data(as_text=True)
+    for element in (
+        'id="camera"',
+        'class="circle"',
+        'id="hint"',
+        'id="capture"',
+        'id="result"',
+        'id="upload-form"',
+    ):
+        assert element in page
+    assert 'enctype="multipart/form-data"' in page
+    assert '<script src="/static/identify.js"' in page
+    assert "<script>" not in page and " style=" not in page  # nothing the CSP would block
+    script = client.get("/static/identify.js").get_data(as_text=True)
+    assert "getUserMedia" in script and "X-CSRFToken" in script and "toBlob" in script
+
+
+def test_a_selfie_sent_with_the_form_moves_on_to_the_video_page(client, outbox, selfie_jpeg):
+    phone_confirmed_on_pages(client, outbox)
+    response = upload(client, "/identification/selfie", "/identification/selfie", selfie_jpeg)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/identification/video")
+    # The selfie page now sends the citizen on; the video page is shown.
+    assert client.get("/identification/selfie").headers["Location"].endswith("/identification/video")
+    page = client.get("/identification/video").get_data(as_text=True)
+    assert 'id="challenge"' in page and 'id="start"' in page and 'data-max-frames="120"' in page
+
+
+def test_a_refused_selfie_form_shows_the_reason_in_the_page(client, outbox, no_face_jpeg):
+    phone_confirmed_on_pages(client, outbox)
+    response = upload(client, "/identification/selfie", "/identification/selfie", no_face_jpeg)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert re.search(r'id="result"[^>]*data-ok="false">We could not see a face\.', page, re.S)
+    assert "2 tries left" in page
+
+
+def test_posts_without_the_csrf_token_are_refused(client, outbox, selfie_jpeg):
+    phone_confirmed_on_pages(client, outbox)
+    response = client.post(
+        "/identification/selfie",
+        data={"image": (io.BytesIO(selfie_jpeg), "s.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert client.post("/identification/video/task", headers=JSON).status_code == 400
+    assert client.get("/identification").status_code == 200
+    assert 'data-state="phone_confirmed"' in client.get("/identification").get_data(as_text=True)
+
+
+def test_the_camera_pages_identify_the_citizen_with_fetch_calls(
+    client, outbox, selfie_jpeg, d18_frames, id_photo_jpeg, no_face_jpeg
+):
+    phone_confirmed_on_pages(client, outbox)
+    csrf = token(client, "/identification/selfie", DATA_TOKEN)
+
+    hint = fetch(client, "/identification/selfie/hint", csrf, image=(io.BytesIO(no_face_jpeg), "f.jpg"))
+    assert hint.status_code == 200 and hint.get_json()["reasons"] == ["no_face"]
+    hint = fetch(client, "/identification/selfie/hint", csrf, image=(io.BytesIO(selfie_jpeg), "f.jpg"))
+    assert hint.get_json()["ok"] is True
+
+    body = fetch(client, "/identification/selfie", csrf, image=(io.BytesIO(selfie_jpeg), "s.jpg")).get_json()
+    assert body["ok"] is True and body["next"] == "/identification/video"
+
+    csrf = token(client, "/identification/video", DATA_TOKEN)
+    task = fetch(client, "/identification/video/task", csrf)
+    assert task.status_code == 201
+    task = task.get_json()
+    response = fetch(
+        client,
+        "/identification/video",
+        csrf,
+        nonce=task["nonce"],
+        timestamps=",".join(str(round(t * 1000)) for t, _ in d18_frames),
+        frames=[(io.BytesIO(data), f"f{i}.jpg") for i, (_, data) in enumerate(d18_frames)],
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["next"] == "/identification/id-photo"
+
+    page = client.get("/identification/id-photo").get_data(as_text=True)
+    assert 'id="open-camera"' in page and 'id="upload-form"' in page
+    response = upload(client, "/identification/id-photo", "/identification/id-photo", id_photo_jpeg, JSON)
+    assert response.status_code == 200
+    assert response.get_json() | {"message": None} == {
+        "check": "face_match",
+        "ok": True,
+        "reasons": [],
+        "message": None,
+        "state": "face_matched",
+        "attempts_left": 3,
+        "next": "/pin",
+    }
+    assert client.get("/identification/id-photo").headers["Location"].endswith("/pin")
+
+
+def test_a_failed_video_check_answers_json_with_the_reason(client, outbox, selfie_jpeg, still_frames):
+    phone_confirmed_on_pages(client, outbox)
+    upload(client, "/identification/selfie", "/identification/selfie", selfie_jpeg)
+    csrf = token(client, "/identification/video", DATA_TOKEN)
+    nonce = fetch(client, "/identification/video/task", csrf).get_json()["nonce"]
+    response = fetch(
+        client,
+        "/identification/video",
+        csrf,
+        nonce=nonce,
+        frames=[(io.BytesIO(data), f"f{i}.jpg") for i, (_, data) in enumerate(still_frames)],
+    )
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["ok"] is False and "static_frames" in body["reasons"] and body["attempts_left"] == 2
+    assert "A live person must be in front of the camera" in body["message"]
+    assert body["state"] == "selfie_ok" and body["next"] is None
+
+
+def test_after_the_last_attempt_the_pages_send_the_citizen_to_a_service_centre(client, outbox, no_face_jpeg):
+    phone_confirmed_on_pages(client, outbox)
+    for left in (2, 1):
+        body = upload(
+            client, "/identification/selfie", "/identification/selfie", no_face_jpeg, JSON
+        ).get_json()
+        assert body["attempts_left"] == left
+    csrf = token(client, "/identification/selfie", DATA_TOKEN)
+    response = fetch(client, "/identification/selfie", csrf, image=(io.BytesIO(no_face_jpeg), "s.jpg"))
+    body = response.get_json()
+    assert body["code"] == "identification_failed" and body["state"] == "failed" and body["next"] == "/"
+    assert "visit a service centre" in body["message"]
+    page = client.get("/identification/selfie").get_data(as_text=True)
+    assert 'data-state="failed"' in page and "visit a service centre" in page
+
+
+def test_pages_of_later_steps_send_the_citizen_back_to_the_current_one(client, outbox):
+    assert client.get("/identification/video").headers["Location"] == "/"
+    phone_confirmed_on_pages(client, outbox)
+    assert client.get("/identification/video").headers["Location"].endswith("/identification/selfie")
+    assert client.get("/identification/id-photo").headers["Location"].endswith("/identification/selfie")
