@@ -1,7 +1,10 @@
 """The citizen's pages of `eds serve` as a browser sees them: one method per step, a screenshot after each.
 
-Element ids come from eds_toolkit/web/templates (start.html: #iin; code.html: #code; pin.html: #pin,
-#pin_confirmation; certificates.html: #password, #password_confirmation; errors: p.error[role=alert]).
+Element ids come from eds_toolkit/web/templates (start.html: #iin; code.html: #code;
+identification.html: #continue; identify/selfie.html: #capture, #hint[data-ok]; identify/video.html:
+#start, #challenge[data-code]; identify/id_photo.html: #image, #upload; every identify page:
+#result[data-ok], #next; pin.html: #pin, #pin_confirmation; certificates.html: #password,
+#password_confirmation; errors: [role=alert]).
 """
 
 from __future__ import annotations
@@ -74,6 +77,86 @@ class CitizenPages:
         self.submit_form_of("code")
         self.shots.take(f"after-{step}")
 
+    # -- identification (eds_toolkit/web/static/identify.js posts with fetch and fills #result) -----------
+
+    def result(self) -> tuple[str, str]:
+        """The identify page's decision: (data-ok: "true" | "false" | "", the sentence shown)."""
+        element = self.field("result")
+        return element.get_attribute("data-ok") or "", element.text
+
+    def wait_for_decision(self, timeout: float) -> tuple[bool, str]:
+        """Wait until #result holds a decision; (positive?, the sentence the citizen reads)."""
+        wait_for(lambda: self.result()[0] in ("true", "false"), timeout, 0.2, "the decision on the page")
+        ok, text = self.result()
+        return ok == "true", text
+
+    def follow_next(self) -> None:
+        """Press the page's "Continue" link (#next) that the decision revealed."""
+        link = wait_for(lambda: _shown(self.driver, "next"), 10, message="the Continue link")
+        old_page = self.driver.find_element(By.TAG_NAME, "html")
+        link.click()
+        wait_for(lambda: _is_stale(old_page), 20, message="the page after Continue")
+
+    def open_identification(self) -> None:
+        self.shots.take("identification")
+        old_page = self.driver.find_element(By.TAG_NAME, "html")
+        self.field("continue").click()
+        wait_for(lambda: _is_stale(old_page), 20, message="the selfie page")
+
+    def take_selfie(self, hint_timeout: float = 30, blink_retries: int = 1) -> tuple[bool, str]:
+        """Wait for the live hint to say the picture is good, press "Take the selfie", return the decision.
+
+        The live camera blinks about once a second (the video check needs it), so a shot can catch
+        closed eyes (4 of its 30 frames); then the citizen does what the page says and takes it again
+        (at most ``blink_retries`` times; each try is one of the enrolment's selfie attempts).
+        """
+        self.wait_for_path("/identification/selfie")
+        capture = self.field("capture")
+        wait_for(capture.is_enabled, 15, message="the camera to start (the selfie button)")
+        for attempt in range(blink_retries + 1):
+            try:
+                wait_for(
+                    lambda: self.field("hint").get_attribute("data-ok") == "true",
+                    hint_timeout,
+                    0.2,
+                    "a good hint",
+                )
+            finally:
+                self.shots.take("selfie-camera")
+            wait_for(capture.is_enabled, 10, message="the selfie button")
+            capture.click()
+            ok, said = self.wait_for_decision(30)
+            self.shots.take("selfie-decision")
+            if ok or "eyes open" not in said or attempt == blink_retries:
+                return ok, said
+        raise AssertionError("unreachable")
+
+    def do_video_check(self) -> tuple[bool, str]:
+        """Press Start, let the camera do the challenges, return the decision."""
+        self.wait_for_path("/identification/video")
+        start = self.field("start")
+        wait_for(start.is_enabled, 15, message="the camera to start (the Start button)")
+        self.shots.take("video-ready")
+        start.click()
+        wait_for(
+            lambda: self.field("challenge").get_attribute("data-code"), 10, message="the first challenge"
+        )
+        self.shots.take(f"video-challenge-{self.field('challenge').get_attribute('data-code')}")
+        decision = self.wait_for_decision(90)
+        self.shots.take("video-decision")
+        return decision
+
+    def upload_id_photo(self, photo: Path) -> tuple[bool, str]:
+        self.wait_for_path("/identification/id-photo")
+        self.field("image").send_keys(str(photo))
+        self.shots.take("id-photo-chosen")
+        self.field("upload").click()
+        decision = self.wait_for_decision(60)
+        self.shots.take("id-photo-decision")
+        return decision
+
+    # -- PIN and certificates ---------------------------------------------------------------------------
+
     def set_pin(self, pin: str, confirmation: str | None = None) -> None:
         if self.path() != "/pin":
             self.driver.get(f"{self.base_url}/pin")
@@ -103,6 +186,11 @@ class CitizenPages:
         )
         self.shots.take("keystores-downloaded")
         return zip_path
+
+
+def _shown(driver: WebDriver, element_id: str) -> WebElement | None:
+    element = driver.find_element(By.ID, element_id)
+    return element if element.is_displayed() else None
 
 
 def _is_stale(element: WebElement) -> bool:
