@@ -24,6 +24,7 @@ FRONTAL_FOR_ENCODING = 0.3  # |yaw index| up to which a frame is frontal enough 
 THUMB_WIDTH = 64
 # Tracking searches the whole frame when its rescaled copy has at most this many pixels.
 WHOLE_FRAME_MAX_PIXELS = 160_000
+_STABLE_POINTS = np.r_[27:48]  # nose bridge, nose, eyes: they do not move with the mouth
 
 
 @dataclass(frozen=True)
@@ -146,15 +147,43 @@ def encoded_indices(observations: Sequence[Observation], count: int = ENCODED_FR
     return [anchor] + [i for i in indices if i != anchor]
 
 
+def _anchored_box(anchor: faces.Face, anchor_points: np.ndarray, points: np.ndarray) -> faces.Face | None:
+    """``anchor`` moved by the similarity transform that takes ``anchor_points`` to ``points``."""
+    matrix, _ = cv2.estimateAffinePartial2D(anchor_points[_STABLE_POINTS], points[_STABLE_POINTS])
+    if matrix is None:
+        return None
+    scale = float(np.hypot(matrix[0, 0], matrix[1, 0]))
+    cx, cy = matrix @ np.array([*anchor.centre, 1.0])
+    half_w, half_h = anchor.width * scale / 2, anchor.height * scale / 2
+    return faces.Face(cx - half_w, cy - half_h, cx + half_w, cy + half_h, anchor.score)
+
+
 def track(images: Sequence[np.ndarray], times: Sequence[float], *, naive: bool = False) -> list[Observation]:
     """One :class:`Observation` per frame, in order; encodings on the frames of :func:`encoded_indices`
-    (on every frame with a face when ``naive``)."""
+    (on every frame with a face when ``naive``).
+
+    The landmark predictor depends on the box it starts from, and detector boxes jump between
+    pyramid levels even when the face does not move. So the landmarks of every frame are
+    re-estimated from the first frame's box carried along by the face's motion: a still or
+    rigidly moved picture then gets the same landmarks in every frame, up to resampling noise.
+    """
     located = locate(images, naive=naive)
     observations = [
         measure(i, float(t), image, face)
         for i, (image, t, face) in enumerate(zip(images, times, located, strict=True))
     ]
+    first = next((o for o in observations if o.face is not None), None)
+    if first is not None:
+        for obs in observations[first.index + 1 :]:
+            if obs.face is None:
+                continue
+            box = _anchored_box(first.face, first.points, obs.points)
+            if box is not None and box.width > 8:
+                image = images[obs.index]
+                observations[obs.index] = measure(
+                    obs.index, obs.t, image, box.clipped(image.shape[1], image.shape[0])
+                )
     chosen = [o.index for o in observations if o.face is not None] if naive else encoded_indices(observations)
     for i in chosen:
-        observations[i] = replace(observations[i], encoding=faces.encoding(images[i], located[i]))
+        observations[i] = replace(observations[i], encoding=faces.encoding(images[i], observations[i].face))
     return observations

@@ -1,0 +1,174 @@
+"""Liveness on real video frames: the asked movements pass, in order; photos, cuts and other faces fail."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from webcam_testdata import HAMILTON_FPS, LIVEPORTRAIT_FPS, load_face, segment
+
+from webcam_flow.errors import BadInput
+from webcam_flow.liveness import Challenge, check_liveness
+from webcam_flow.match import face_encoding
+from webcam_flow.video import Frame
+
+# Hamilton, source frames 82-210: Lin-Manuel Miranda turns to HIS right (nose to the image's
+# left) from about frame 100 to 140, to his left around 153-177, to his right again from 183,
+# and opens his mouth at about 112-114, 132 and 195.
+
+
+def test_real_head_turns_pass_in_the_order_they_happen(hamilton):
+    frames = segment(hamilton, 95, 180, HAMILTON_FPS)
+    verdict = check_liveness(frames, [Challenge.TURN_RIGHT, Challenge.TURN_LEFT])
+    assert verdict.ok, verdict.to_dict()
+    assert verdict.scores["turn_right_at_s"] < verdict.scores["turn_left_at_s"]
+    assert verdict.scores["yaw_min"] < -0.5 and verdict.scores["yaw_max"] > 0.25
+
+
+def test_turn_mouth_turn_passes_on_the_hamilton_segment(hamilton):
+    verdict = check_liveness(
+        segment(hamilton, 95, 180, HAMILTON_FPS), ["turn_right", "open_mouth", "turn_left"]
+    )
+    assert verdict.ok, verdict.to_dict()
+
+
+def test_the_wrong_order_fails(hamilton):
+    verdict = check_liveness(segment(hamilton, 95, 180, HAMILTON_FPS), ["turn_left", "turn_right"])
+    assert verdict.reasons == ("wrong_order",)
+
+
+def test_real_blink_and_open_mouth_pass(d18):
+    verdict = check_liveness(d18, [Challenge.BLINK, Challenge.OPEN_MOUTH])
+    assert verdict.ok, verdict.to_dict()
+    assert verdict.scores["ear_min"] < 0.2 < verdict.scores["ear_median"]
+
+
+def test_a_blink_of_another_person_passes(d19):
+    assert check_liveness(d19, ["blink"]).ok
+
+
+def test_a_movement_that_did_not_happen_is_missing(d18, d19):
+    # d18 barely turns; d19 turns a little to his right, not far enough to count.
+    assert check_liveness(d18, ["blink", "turn_left"]).reasons == ("challenge_missing:turn_left",)
+    assert check_liveness(d19, ["turn_right"]).reasons == ("challenge_missing:turn_right",)
+
+
+def test_hamilton_without_a_blink_fails_the_blink(hamilton):
+    verdict = check_liveness(segment(hamilton, 95, 180, HAMILTON_FPS), ["blink"])
+    assert verdict.reasons == ("challenge_missing:blink",)
+
+
+def test_the_scene_cut_and_the_other_person_in_the_hamilton_clip_are_refused(hamilton):
+    # Frames 150-250 cross the cut at 212 to another person.
+    verdict = check_liveness(segment(hamilton, 150, 250, HAMILTON_FPS), ["turn_right"])
+    assert {"scene_cut", "face_changed"} <= set(verdict.reasons)
+    assert verdict.scores["identity_spread"] > 0.7
+
+
+def test_the_whole_hamilton_clip_is_refused(hamilton):
+    verdict = check_liveness(hamilton, ["turn_right", "turn_left"])
+    assert {"face_lost", "scene_cut", "face_changed"} <= set(verdict.reasons)
+
+
+def test_a_video_of_someone_else_than_the_selfie_is_refused(d18):
+    obama = face_encoding(load_face("obama.jpg"))
+    verdict = check_liveness(d18, ["blink", "open_mouth"], reference_encoding=obama)
+    assert verdict.reasons == ("face_changed",)
+    same_person = face_encoding(load_face("liveportrait_person_d18.jpg"))
+    assert check_liveness(d18, ["blink", "open_mouth"], reference_encoding=same_person).ok
+
+
+# --- printed-photo and replay attacks, derived from the d18 person's still photo -------------
+# The still shows the person with the mouth OPEN: the active check alone would accept
+# "open_mouth", the passive checks must refuse it.
+
+
+def _jpeg(image: np.ndarray, quality: int = 85) -> np.ndarray:
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+
+
+def _camera_noise(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    noisy = image.astype(np.int16) + rng.normal(0, 3, image.shape).astype(np.int16)
+    return np.clip(noisy, 0, 255).astype(np.uint8)
+
+
+def _photo_video(still: np.ndarray, move, count: int = 30) -> list[Frame]:
+    rng = np.random.default_rng(7)
+    return [Frame(i / 10, _jpeg(_camera_noise(move(still, i / count), rng))) for i in range(count)]
+
+
+def _still(image, _):
+    return image
+
+
+def _shift_zoom_rotate(image, a):
+    size = image.shape[0]
+    matrix = cv2.getRotationMatrix2D(
+        (size / 2 + 20 * np.sin(a * 6), size / 2), 8 * np.sin(a * 5), 1 + 0.15 * np.sin(a * 3)
+    )
+    matrix[:, 2] += (15 * np.sin(a * 4), 10 * np.cos(a * 4))
+    return cv2.warpAffine(image, matrix, (size, size), borderMode=cv2.BORDER_REFLECT)
+
+
+def _tilt(image, a):
+    """The printed photo turned about its vertical axis (a perspective warp)."""
+    size = float(image.shape[0])
+    d = 40 * np.sin(a * 6)
+    source = np.float32([[0, 0], [size, 0], [size, size], [0, size]])
+    target = np.float32([[d, d / 3], [size - d, -d / 3], [size - d, size + d / 3], [d, size - d / 3]])
+    return cv2.warpPerspective(
+        image,
+        cv2.getPerspectiveTransform(source, target),
+        (int(size), int(size)),
+        borderMode=cv2.BORDER_REFLECT,
+    )
+
+
+def test_the_same_still_repeated_is_static(d18_still):
+    frames = [Frame(i / 10, d18_still) for i in range(30)]
+    verdict = check_liveness(frames, ["open_mouth"])
+    assert verdict.reasons == ("static_frames",)
+    assert "open_mouth_at_s" in verdict.scores  # the active check alone was fooled
+
+
+def test_a_still_with_camera_noise_is_static(d18_still):
+    verdict = check_liveness(_photo_video(d18_still, _still), ["open_mouth"])
+    assert verdict.reasons == ("static_frames",)
+
+
+@pytest.mark.parametrize("move", [_shift_zoom_rotate, _tilt], ids=["shift-zoom-rotate", "tilt"])
+def test_a_photo_moved_as_one_plane_is_refused(d18_still, move):
+    verdict = check_liveness(_photo_video(d18_still, move), ["open_mouth"])
+    assert verdict.reasons == ("rigid_plane_motion",)
+    assert verdict.scores["image_change"] > 5  # it did move
+    assert verdict.scores["nonrigid_residual"] < 0.02
+
+
+def test_real_faces_are_far_from_rigid(d18, d19, hamilton):
+    residuals = [
+        check_liveness(d19, ["blink"]).scores["nonrigid_residual"],
+        check_liveness(segment(d18, 0, 110, LIVEPORTRAIT_FPS), ["blink"]).scores["nonrigid_residual"],
+        check_liveness(segment(hamilton, 95, 180, HAMILTON_FPS), ["turn_right"]).scores["nonrigid_residual"],
+    ]
+    assert min(residuals) > 0.03
+
+
+def test_too_few_frames_fail_and_bad_frames_are_bad_input(d18):
+    assert check_liveness(d18[:3], ["blink"]).reasons == ("too_few_frames",)
+    with pytest.raises(BadInput, match="increase"):
+        check_liveness(list(reversed(d18[:10])), ["blink"])
+    with pytest.raises(BadInput, match="unknown challenge"):
+        check_liveness(d18[:10], ["smile"])
+    with pytest.raises(BadInput, match="only once"):
+        check_liveness(d18[:10], ["blink", "blink"])
+    with pytest.raises(BadInput):
+        check_liveness([Frame(0.0, np.zeros((10, 10), np.uint8))] * 6, ["blink"])
+
+
+def test_the_fast_path_decides_like_the_naive_one(d18):
+    frames = segment(d18, 60, 110, LIVEPORTRAIT_FPS)
+    fast = check_liveness(frames, ["open_mouth", "blink"])
+    naive = check_liveness(frames, ["open_mouth", "blink"], naive=True)
+    assert fast.ok and naive.ok
