@@ -28,6 +28,7 @@ from eds_toolkit.flow.errors import FlowError, NotFound, ServiceUnavailable, Too
 from eds_toolkit.flow.identify_models import IdentificationRecord, LivenessTaskRecord
 from eds_toolkit.flow.machine import FlowContext, State, audit_refusal, load_for_step, transition
 from eds_toolkit.flow.models import AuditEvent, Enrolment
+from eds_toolkit.settings import SettingsError
 from webcam_flow.errors import BadInput, NoFaceFound
 from webcam_flow.images import decode_image, ensure_rgb
 from webcam_flow.liveness import Challenge, LivenessTask, check_task, new_task, parse_challenges
@@ -85,7 +86,7 @@ class IdentifyConfig:
             try:
                 values["fixed_challenges"] = parse_challenges(fixed.split(","))
             except BadInput as error:
-                raise ValueError(f"EDS_LIVENESS_CHALLENGES: {error}") from None
+                raise SettingsError(f"EDS_LIVENESS_CHALLENGES: {error}") from None
         values["keep_images"] = _env_flag(env.get("EDS_IDENTIFY_KEEP_IMAGES"))
         numbers: dict[str, tuple[str, type]] = {
             "EDS_LIVENESS_TTL": ("liveness_ttl", float),
@@ -97,16 +98,18 @@ class IdentifyConfig:
                 try:
                     values[attribute] = kind(env[name])
                 except ValueError:
-                    raise ValueError(f"{name} must be a number, got {env[name]!r}") from None
+                    raise SettingsError(f"{name} must be a number, got {env[name]!r}") from None
         if env.get("EDS_IDENTIFY_ATTEMPTS"):
             try:
                 attempts = int(env["EDS_IDENTIFY_ATTEMPTS"])
             except ValueError:
-                raise ValueError("EDS_IDENTIFY_ATTEMPTS must be a whole number") from None
+                raise SettingsError("EDS_IDENTIFY_ATTEMPTS must be a whole number") from None
             values.update(selfie_attempts=attempts, liveness_attempts=attempts, id_photo_attempts=attempts)
         config = cls(**values)
+        if min(config.selfie_attempts, config.liveness_attempts, config.id_photo_attempts) < 1:
+            raise SettingsError("EDS_IDENTIFY_ATTEMPTS must be at least 1")
         if not 0 < config.match_threshold < 2:
-            raise ValueError("EDS_FACE_MATCH_THRESHOLD must be between 0 and 2")
+            raise SettingsError("EDS_FACE_MATCH_THRESHOLD must be between 0 and 2")
         return config
 
     def attempts_for(self, check: str) -> int:

@@ -112,6 +112,7 @@ def make_identify_pages_blueprint(limiter: Limiter, settings: Settings) -> Bluep
         return _decide("identify/selfie.html", State.PHONE_CONFIRMED, steps.submit_selfie, uploaded_image())
 
     @pages.post("/selfie/hint")
+    @per_address
     def selfie_hint():
         try:
             verdict = steps.selfie_hint(

@@ -1,0 +1,91 @@
+"""Identification settings from EDS_* variables, and the liveness task's randomness (fixed only by
+configuration, never by a request)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from identify_helpers import phone_confirmed, send_image
+
+from eds_toolkit.flow.identify_steps import IdentifyConfig, start_liveness
+from eds_toolkit.settings import SettingsError
+from webcam_flow.liveness import Challenge
+
+
+def test_settings_come_from_the_environment():
+    config = IdentifyConfig.from_env(
+        {
+            "EDS_LIVENESS_CHALLENGES": "open_mouth, blink",
+            "EDS_IDENTIFY_ATTEMPTS": "5",
+            "EDS_LIVENESS_TTL": "30",
+            "EDS_IDENTIFY_KEEP_IMAGES": "yes",
+        }
+    )
+    assert config.fixed_challenges == (Challenge.OPEN_MOUTH, Challenge.BLINK)
+    assert (config.selfie_attempts, config.liveness_attempts, config.id_photo_attempts) == (5, 5, 5)
+    assert config.liveness_ttl == 30 and config.keep_images is True
+    assert IdentifyConfig.from_env({}) == IdentifyConfig()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("EDS_LIVENESS_CHALLENGES", "blink,smile", "unknown challenge"),
+        ("EDS_LIVENESS_CHALLENGES", "blink,blink", "only once"),
+        ("EDS_IDENTIFY_ATTEMPTS", "three", "whole number"),
+        ("EDS_IDENTIFY_ATTEMPTS", "0", "at least 1"),
+        ("EDS_FACE_MATCH_THRESHOLD", "2.5", "between 0 and 2"),
+        ("EDS_LIVENESS_TTL", "soon", "must be a number"),
+    ],
+)
+def test_unusable_settings_are_refused_with_the_variable_named(name, value, said):
+    with pytest.raises(SettingsError, match=said) as caught:
+        IdentifyConfig.from_env({name: value})
+    assert name in str(caught.value)
+
+
+def test_tasks_are_random_two_or_three_distinct_challenges_unless_configured(
+    app, client, ctx, outbox, selfie_jpeg
+):
+    enrolment = phone_confirmed(client, outbox)
+    assert send_image(enrolment, "selfie", selfie_jpeg).status_code == 200
+    # A client cannot choose the challenges: what it sends with the request is ignored.
+    response = client.post(
+        f"/api/v1/enrolments/{enrolment.id}/liveness",
+        json={"challenges": ["turn_left"]},
+        headers=enrolment.auth,
+    )
+    assert [c["code"] for c in response.get_json()["challenges"]] == [
+        "blink",
+        "open_mouth",
+    ]  # the app's config
+    config = IdentifyConfig(max_tasks=40)
+    rng = random.Random(7)
+    sequences = {start_liveness(ctx, enrolment.id, config=config, rng=rng).task.challenges for _ in range(30)}
+    assert len(sequences) > 10
+    assert all(len(s) in (2, 3) and len(set(s)) == len(s) for s in sequences)
+    assert {len(s) for s in sequences} == {2, 3}
+
+
+def test_the_number_of_tasks_per_enrolment_is_bounded(client, ctx, outbox, selfie_jpeg):
+    enrolment = phone_confirmed(client, outbox)
+    assert send_image(enrolment, "selfie", selfie_jpeg).status_code == 200
+    for _ in range(10):
+        assert (
+            client.post(f"/api/v1/enrolments/{enrolment.id}/liveness", headers=enrolment.auth).status_code
+            == 201
+        )
+    response = client.post(f"/api/v1/enrolments/{enrolment.id}/liveness", headers=enrolment.auth)
+    assert response.status_code == 429 and response.get_json()["code"] == "too_many_tasks"
+
+
+def test_configured_to_keep_images_the_selfie_is_stored(app, client, ctx, outbox, selfie_jpeg):
+    from dataclasses import replace
+
+    from identify_helpers import record
+
+    app.extensions["eds_identify"] = replace(app.extensions["eds_identify"], keep_images=True)
+    enrolment = phone_confirmed(client, outbox)
+    assert send_image(enrolment, "selfie", selfie_jpeg).status_code == 200
+    assert record(ctx, enrolment.id).selfie_image == selfie_jpeg
