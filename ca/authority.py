@@ -29,7 +29,7 @@ from ca.iin import InvalidIIN, parse_iin
 from ca.person import Identification, VerifiedPerson
 from ca.profiles import Profile
 from ca.store import CertificateRecord, CertificateStore
-from ca.subject import common_name, subject_for, subject_text
+from ca.subject import common_name, subject_and_text
 
 Clock = Callable[[], dt.datetime]
 SIGNATURE_HASH = hashes.SHA256()
@@ -63,6 +63,7 @@ class _CheckedRequest:
     person: VerifiedPerson
     public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey
     subject: x509.Name
+    subject_text: str
     not_before: dt.datetime
     not_after: dt.datetime
 
@@ -264,7 +265,7 @@ class CertificateAuthority:
                     "iin_mismatch",
                     f"The request names IIN {named}, but the verified person's IIN is {person.iin}.",
                 )
-        subject = subject_for(person)
+        subject, text = subject_and_text(person)
         not_before = self.clock().replace(microsecond=0)
         not_after = add_years(not_before, profiles.SPECS[chosen].validity_years)
         if not_after > self._issuing_not_after:
@@ -273,34 +274,32 @@ class CertificateAuthority:
                 f"The issuing CA expires on {self._issuing_not_after:%Y-%m-%d}, before a one-year "
                 "certificate would: the operator must renew the issuing CA.",
             )
-        return _CheckedRequest(chosen, person, public_key, subject, not_before, not_after)
+        return _CheckedRequest(chosen, person, public_key, subject, text, not_before, not_after)
 
     def _sign(self, request: _CheckedRequest, enrolment_id: str | None) -> tuple[x509.Certificate, dict]:
         """Sign the certificate; return it with the values of its store record."""
         public_key = request.public_key
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(request.subject)
-            .issuer_name(self._issuer_name)
-            .public_key(public_key)
-            .serial_number(random_serial())
-            .not_valid_before(request.not_before)
-            .not_valid_after(request.not_after)
-        )
         identification = request.person.identification
         static = self._static_extensions[(request.profile, identification, isinstance(public_key, EC_KEY))]
-        for extension, critical in static[:3]:
-            builder = builder.add_extension(extension, critical)
-        builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), False)
-        for extension, critical in static[3:]:
-            builder = builder.add_extension(extension, critical)
+        key_identifier = x509.SubjectKeyIdentifier.from_public_key(public_key)
+        # The builder's constructor takes the whole extension list at once: the static extensions are
+        # built once per profile at load time, and the SKI goes fourth, as in the national profile.
+        builder = x509.CertificateBuilder(
+            issuer_name=self._issuer_name,
+            subject_name=request.subject,
+            public_key=public_key,
+            serial_number=random_serial(),
+            not_valid_before=request.not_before,
+            not_valid_after=request.not_after,
+            extensions=[*static[:3], x509.Extension(key_identifier.oid, False, key_identifier), *static[3:]],
+        )
         certificate = builder.sign(self._issuing_key, SIGNATURE_HASH)
         row = {
             "serial": f"{certificate.serial_number:040x}",
             "iin": request.person.iin,
             "profile": request.profile.value,
             "identification": identification.value,
-            "subject": subject_text(request.subject),
+            "subject": request.subject_text,
             "not_before": request.not_before,
             "not_after": request.not_after,
             "status": "valid",
@@ -331,12 +330,12 @@ class CertificateAuthority:
 
     def _profile_extensions(
         self, profile: Profile, identification: Identification, is_ec: bool
-    ) -> list[tuple[x509.ExtensionType, bool]]:
+    ) -> list[x509.Extension]:
         """Everything but the SKI, in the national CA's order: KU, EKU, AKI, [SKI], policies, CRL DP, AIA."""
         spec = profiles.SPECS[profile]
         key_usage = profiles.key_usage_for(profile, is_ec)
         usage = {name: name in key_usage for name in _KEY_USAGE_NAMES}
-        return [
+        values_and_criticality = [
             (x509.KeyUsage(**usage, encipher_only=False, decipher_only=False), True),
             (x509.ExtendedKeyUsage(list(profiles.extended_key_usage_for(profile, identification))), False),
             (_authority_key_identifier(self.issuing_cert), False),
@@ -358,6 +357,7 @@ class CertificateAuthority:
                 False,
             ),
         ]
+        return [x509.Extension(value.oid, critical, value) for value, critical in values_and_criticality]
 
     # ----- revocation publishing (built in ca.crl / ca.ocsp, signed here) -----
 

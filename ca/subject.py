@@ -53,11 +53,12 @@ def common_name(value: str) -> x509.NameAttribute:
         return x509.NameAttribute(NameOID.COMMON_NAME, value, _validate=False)
 
 
-def subject_for(person: VerifiedPerson) -> x509.Name:
+def subject_and_text(person: VerifiedPerson) -> tuple[x509.Name, str]:
     """CN="SURNAME GIVEN", SURNAME, SERIALNUMBER="IIN"+IIN, C=KZ, GIVENNAME=patronymic (when present).
 
     Order and string types follow the national CA: names UTF8String; serialNumber and C PrintableString
-    (cryptography's default for those two attributes).
+    (cryptography's default for those two attributes). The text is the RFC 4514 form ``subject_text``
+    gives (cleaned names hold no character RFC 4514 escapes, so it is joined directly).
     """
     surname = _clean_name(person.surname, "surname")
     given = _clean_name(person.given_name, "given name")
@@ -70,9 +71,16 @@ def subject_for(person: VerifiedPerson) -> x509.Name:
         x509.NameAttribute(NameOID.SERIAL_NUMBER, f"IIN{person.iin}"),
         x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
     ]
+    text = f"C=KZ,SERIALNUMBER=IIN{person.iin},SURNAME={surname},CN={full_name}"
     if person.patronymic and person.patronymic.strip():
         patronymic = _clean_name(person.patronymic, "patronymic")
         if len(patronymic) > UB_NAME:
             raise IssuanceRefused("invalid_name", f"The patronymic exceeds {UB_NAME} characters.")
         attributes.append(x509.NameAttribute(NameOID.GIVEN_NAME, patronymic))
-    return x509.Name(attributes)
+        text = f"GIVENNAME={patronymic}," + text
+    return x509.Name(attributes), text
+
+
+def subject_for(person: VerifiedPerson) -> x509.Name:
+    """The certificate subject for ``person`` (see ``subject_and_text``)."""
+    return subject_and_text(person)[0]

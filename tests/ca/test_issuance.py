@@ -200,3 +200,18 @@ def test_bulk_issuance_stops_at_a_refusal_after_storing_what_came_before(authori
     assert refused.value.code == "malformed_csr"
     assert len(yielded) == 7
     assert sorted(r.serial for r in store.list()) == sorted(yielded)
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        {"surname": "Тестов", "given_name": "Тест", "patronymic": "Тестович"},
+        {"surname": "O'Neil-Smith", "given_name": "Jean Paul", "patronymic": None},
+        {"surname": "Әбілқайыр", "given_name": "Ұлан", "patronymic": "Ғ. Нұрұлы"},
+    ],
+)
+def test_stored_subject_text_is_the_rfc4514_form_of_the_certificate_subject(authority, names):
+    from ca.subject import subject_text
+
+    issued = authority.issue(make_csr(), person(**names), "sign")
+    assert issued.record.subject == subject_text(issued.certificate.subject)
