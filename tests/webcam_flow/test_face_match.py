@@ -1,0 +1,91 @@
+"""Face match on the real photos: the same person matches, different people do not (all pairs)."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pytest
+from webcam_testdata import HAMILTON_FPS, id_card, load_face, segment
+
+from webcam_flow.errors import BadInput, NoFaceFound
+from webcam_flow.match import DEFAULT_THRESHOLD, face_encoding, match, video_probes
+
+PEOPLE = {
+    "obama.jpg": "obama",
+    "obama2.jpg": "obama",
+    "obama3.jpg": "obama",
+    "obama_small.jpg": "obama",
+    "obama-240p.jpg": "obama",
+    "obama_partial_face.jpg": "obama",
+    "biden.jpg": "biden",
+    "biden2.jpg": "biden",
+    "kit_harington1.jpeg": "kit",
+    "kit_harington2.jpeg": "kit",
+    "lin-manuel-miranda.png": "lin",
+    "liveportrait_person_d18.jpg": "d18",
+}
+PAIRS = list(combinations(sorted(PEOPLE), 2))
+
+
+@pytest.fixture(scope="module")
+def encodings() -> dict[str, np.ndarray]:
+    return {name: face_encoding(load_face(name)) for name in PEOPLE}
+
+
+@pytest.mark.parametrize(("a", "b"), PAIRS, ids=[f"{a}~{b}" for a, b in PAIRS])
+def test_same_person_matches_and_different_people_do_not(encodings, a, b):
+    verdict = match(encodings[a], [encodings[b]])
+    assert verdict.ok == (PEOPLE[a] == PEOPLE[b]), verdict.to_dict()
+
+
+def test_the_threshold_sits_in_the_measured_gap(encodings):
+    same = [
+        match(encodings[a], [encodings[b]]).scores["distance_max"] for a, b in PAIRS if PEOPLE[a] == PEOPLE[b]
+    ]
+    different = [
+        match(encodings[a], [encodings[b]]).scores["distance_max"] for a, b in PAIRS if PEOPLE[a] != PEOPLE[b]
+    ]
+    assert max(same) < DEFAULT_THRESHOLD - 0.1 < DEFAULT_THRESHOLD + 0.05 < min(different)
+
+
+def test_every_probe_must_match(encodings):
+    verdict = match(encodings["obama.jpg"], [encodings["obama2.jpg"], encodings["biden.jpg"]])
+    assert verdict.reasons == ("no_match",)
+    assert verdict.scores["distance_min"] < 0.6 < verdict.scores["distance_max"]
+    assert match(encodings["obama.jpg"], []).reasons == ("no_probes",)
+
+
+def test_a_stricter_threshold_can_be_configured(encodings):
+    assert match(encodings["obama.jpg"], [encodings["obama2.jpg"]]).ok
+    assert not match(encodings["obama.jpg"], [encodings["obama2.jpg"]], threshold=0.3).ok
+    with pytest.raises(BadInput):
+        match(encodings["obama.jpg"], [encodings["obama2.jpg"]], threshold=0)
+    with pytest.raises(BadInput):
+        match(np.zeros(3), [encodings["obama2.jpg"]])
+
+
+@pytest.mark.parametrize("quarter_turns", [0, 1, 2, 3])
+def test_a_small_face_on_a_rotated_id_card_is_found(encodings, quarter_turns):
+    card = np.ascontiguousarray(np.rot90(id_card(load_face("obama2.jpg")), quarter_turns))
+    reference = face_encoding(card, allow_rotation=True)
+    assert match(reference, [encodings["obama.jpg"], encodings["obama3.jpg"]]).ok
+    assert not match(reference, [encodings["biden.jpg"]]).ok
+    if quarter_turns:
+        with pytest.raises(NoFaceFound):
+            face_encoding(card)
+
+
+def test_a_picture_without_a_face_has_no_encoding():
+    with pytest.raises(NoFaceFound, match="any orientation"):
+        face_encoding(np.ascontiguousarray(load_face("obama.jpg")[:300, :300]), allow_rotation=True)
+
+
+def test_video_frames_match_the_photo_of_the_person_and_not_the_next_one(hamilton, encodings):
+    lin = encodings["lin-manuel-miranda.png"]
+    his_frames = video_probes(segment(hamilton, 82, 211, HAMILTON_FPS))
+    assert len(his_frames) >= 5
+    verdict = match(lin, his_frames)
+    assert verdict.ok and 0.35 < verdict.scores["distance_median"] < 0.6
+    other_person = video_probes(segment(hamilton, 214, 249, HAMILTON_FPS))
+    assert other_person and match(lin, other_person).reasons == ("no_match",)
