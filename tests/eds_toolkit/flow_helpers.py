@@ -116,8 +116,8 @@ def wait_until_answers(url: str, process, timeout: float = 60.0) -> None:
             output = process.stdout.read() if process.stdout else ""
             raise AssertionError(f"server exited with {process.returncode}:\n{output}")
         try:
-            requests.get(url, timeout=1)
+            requests.get(url, timeout=5)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still starting up
             time.sleep(0.1)
     raise AssertionError(f"{url} did not answer within {timeout} s")

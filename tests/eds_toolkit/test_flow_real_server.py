@@ -141,3 +141,41 @@ def test_phone_registration_and_citizen_csrs_over_http_verify_with_openssl(serve
             text=True,
         )
         assert verified.returncode == 0, verified.stderr + verified.stdout
+
+
+def test_gunicorn_with_two_workers_starts_a_fresh_instance_once(tmp_path):
+    """Both workers run the start-up work (migrations, test CA, demo citizens) under one lock."""
+    home = tmp_path / "fresh"
+    port = free_port()
+    env = {
+        **os.environ,
+        "EDS_HOME": str(home),
+        "EDS_SMS_GATEWAY": "outbox",
+        "EDS_CREATE_TEST_CA": "1",
+        "EDS_LOAD_DEMO_CITIZENS": "1",
+        "EDS_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    env.pop("EDS_DATABASE_URL", None)
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    process = subprocess.Popen(
+        [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "eds_toolkit.wsgi:app"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_until_answers(f"http://127.0.0.1:{port}/api/v1/openapi.json", process, timeout=120)
+        answers = [
+            requests.post(
+                f"http://127.0.0.1:{port}/api/v1/enrolments", json={"iin": "850314312017"}, timeout=30
+            )
+            for _ in range(4)
+        ]
+        assert [a.status_code for a in answers] == [201] * 4
+        assert requests.get(f"http://127.0.0.1:{port}/pki/root.cer", timeout=10).status_code == 200
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=20)
+    assert output.count("Created a TEST CA") == 1, output
+    assert "Traceback" not in output
