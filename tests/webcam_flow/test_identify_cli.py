@@ -1,0 +1,110 @@
+"""`eds identify`: one JSON verdict on stdout, exit 0 positive, 1 negative, 2 bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+from webcam_testdata import load_face, shared_file
+
+from eds_toolkit.cli import main
+
+FACES = "faces/"
+VIDEO = "video/"
+
+
+def run(*args: str) -> tuple[int, dict]:
+    result = CliRunner().invoke(main, ["identify", *args], catch_exceptions=False)
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1, result.output
+    return result.exit_code, json.loads(lines[0])
+
+
+def path(relative: str) -> str:
+    return str(shared_file(relative))
+
+
+def test_selfie_good_bad_and_unreadable(tmp_path):
+    code, verdict = run("selfie", path(FACES + "obama_small.jpg"))
+    assert (code, verdict["ok"], verdict["check"]) == (0, True, "selfie")
+    assert verdict["scores"]["faces"] == 1 and verdict["message"] == "Your selfie is good."
+
+    code, verdict = run("selfie", path(FACES + "two_people.jpg"))
+    assert (code, verdict["reasons"]) == (1, ["several_faces"])
+    assert "only you" in verdict["message"]
+
+    gif = tmp_path / "selfie.gif"
+    Image.fromarray(load_face("obama_small.jpg")).save(gif, format="GIF")
+    code, verdict = run("selfie", str(gif))
+    assert (code, verdict["check"], verdict["reasons"]) == (2, "image", ["bad_image"])
+    assert "JPEG, PNG or WebP" in verdict["message"]
+
+
+def test_selfie_of_a_truncated_file_is_bad_input(tmp_path):
+    data = shared_file(FACES + "obama.jpg").read_bytes()
+    truncated = tmp_path / "cut.jpg"
+    truncated.write_bytes(data[: len(data) // 3])
+    code, verdict = run("selfie", str(truncated))
+    assert code == 2 and "truncated" in verdict["message"]
+
+
+def test_match_photos_of_one_person_and_of_two(tmp_path):
+    code, verdict = run(
+        "match", path(FACES + "obama.jpg"), path(FACES + "obama2.jpg"), path(FACES + "obama_small.jpg")
+    )
+    assert (code, verdict["ok"], verdict["scores"]["probes"]) == (0, True, 2)
+    code, verdict = run("match", path(FACES + "lin-manuel-miranda.png"), path(FACES + "obama2.jpg"))
+    assert (code, verdict["reasons"]) == (1, ["no_match"])
+    assert verdict["scores"]["distance_max"] > verdict["scores"]["threshold"]
+
+
+def test_match_against_a_video(tmp_path):
+    code, verdict = run(
+        "match", path(FACES + "liveportrait_person_d18.jpg"), path(VIDEO + "liveportrait_d18.mp4")
+    )
+    assert code == 0 and verdict["scores"]["probes"] >= 5
+    code, verdict = run("match", path(FACES + "obama.jpg"), path(VIDEO + "liveportrait_d19.mp4"))
+    assert (code, verdict["reasons"]) == (1, ["no_match"])
+
+
+def test_match_with_an_id_photo_without_a_face(tmp_path):
+    blank = tmp_path / "card.png"
+    buffer = io.BytesIO()
+    Image.new("RGB", (400, 250), (200, 210, 220)).save(buffer, format="PNG")
+    blank.write_bytes(buffer.getvalue())
+    code, verdict = run("match", str(blank), path(FACES + "obama.jpg"))
+    assert (code, verdict["reasons"]) == (1, ["no_face_on_reference"])
+
+
+def test_liveness_passes_fails_and_refuses_unknown_challenges():
+    code, verdict = run("liveness", path(VIDEO + "liveportrait_d18.mp4"), "--challenges", "blink,open_mouth")
+    assert (code, verdict["ok"]) == (0, True)
+    assert verdict["scores"]["blink_at_s"] < verdict["scores"]["open_mouth_at_s"]
+
+    code, verdict = run("liveness", path(VIDEO + "liveportrait_d18.mp4"), "--challenges", "blink,turn_right")
+    assert (code, verdict["reasons"]) == (1, ["challenge_missing:turn_right"])
+
+    code, verdict = run("liveness", path(VIDEO + "liveportrait_d18.mp4"), "--challenges", "blink,smile")
+    assert (code, verdict["check"], verdict["reasons"]) == (2, "liveness", ["bad_input"])
+
+
+@pytest.mark.parametrize(
+    ("frames", "expected_code"),
+    [(("--start-frame", "95", "--stop-frame", "180"), 0), ((), 1)],
+    ids=["one-shot", "whole-clip-with-cuts"],
+)
+def test_liveness_on_the_hamilton_clip(frames, expected_code):
+    code, verdict = run(
+        "liveness", path(VIDEO + "short_hamilton_clip.mp4"), "--challenges", "turn_right,turn_left", *frames
+    )
+    assert code == expected_code, verdict
+    if expected_code:
+        assert "scene_cut" in verdict["reasons"]
+
+
+def test_a_file_that_is_not_a_video_is_bad_input():
+    code, verdict = run("liveness", path("MANIFEST.md"), "--challenges", "blink")
+    assert (code, verdict["reasons"]) == (2, ["bad_input"])
