@@ -527,3 +527,21 @@ def test_logs_hold_no_code_pin_or_password(client, ctx, outbox, caplog):
     logged = "\n".join(record.getMessage() for record in caplog.records)
     for secret in (code, GOOD_PIN, GOOD_PASSWORD, "PRIVATE KEY"):
         assert secret not in logged
+
+
+def test_resend_after_registering_a_phone_goes_to_the_new_number(client, outbox, clock):
+    enrolment = api_start(client)
+    assert enrolment.post("phone", {"phone": NEW_PHONE}).status_code == 202
+    first = code_for(outbox, NEW_PHONE)
+    clock.advance(61)
+    assert enrolment.post("code/resend").status_code == 202
+    entries = read_outbox(outbox)
+    assert [e["phone"] for e in entries] == [KNOWN_PHONE, NEW_PHONE, NEW_PHONE]
+    second = code_for(outbox, NEW_PHONE)
+    if first != second:
+        assert enrolment.post("phone/confirm", {"code": first}).status_code == 422
+    assert enrolment.post("phone/confirm", {"code": second}).status_code == 200
+
+
+def test_the_ca_is_loaded_once_per_process(ctx):
+    assert ctx.ca() is ctx.ca()
