@@ -36,7 +36,7 @@ def set_pin(
     try:
         pin_policy.check_pin_policy(pin, iin=iin)
     except pin_policy.WeakPin as error:
-        raise InvalidInput(str(error), code="weak_pin") from None
+        raise InvalidInput(str(error), code="weak_pin", rule=getattr(error, "rule", None)) from None
     if pin != pin_confirmation:
         raise InvalidInput("The two PINs are different: type the same PIN twice.", code="pin_mismatch")
     pin_hash = pin_policy.hash_pin(pin)  # slow on purpose: done before the transaction opens

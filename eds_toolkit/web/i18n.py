@@ -155,8 +155,33 @@ ERRORS: dict[str, tuple[str, str, str]] = {
     ),
     "weak_pin": (
         "This PIN is too easy to guess: {detail}",
-        "Бұл PIN-кодты табу оңай: {detail}",
-        "Этот PIN-код легко угадать: {detail}",
+        "Бұл PIN-кодты табу оңай.",
+        "Этот PIN-код легко угадать.",
+    ),
+    "weak_pin.length": (
+        "",
+        "PIN-код дәл 6 саннан тұруы керек.",
+        "PIN-код должен состоять ровно из 6 цифр.",
+    ),
+    "weak_pin.same_digits": (
+        "",
+        "PIN-код бір цифрдың қайталануы болмауы керек.",
+        "PIN-код не должен состоять из одной повторяющейся цифры.",
+    ),
+    "weak_pin.straight_run": (
+        "",
+        "PIN-код 123456 немесе 654321 сияқты қатар болмауы керек.",
+        "PIN-код не должен быть рядом цифр вроде 123456 или 654321.",
+    ),
+    "weak_pin.birth_date": (
+        "",
+        "PIN-код туған күніңіз болмауы керек.",
+        "PIN-код не должен совпадать с датой рождения.",
+    ),
+    "weak_pin.common": (
+        "",
+        "Бұл PIN-код тым кең таралған: табу қиынырақ кодты таңдаңыз.",
+        "Этот PIN-код слишком распространён: выберите более сложный.",
     ),
     "pin_mismatch": (
         "The two PINs are different: type the same PIN twice.",
@@ -211,12 +236,20 @@ def translate(message: str, **params: object) -> str:
 
 
 def error_message(code: str, fallback: str, **params: object) -> str:
-    """A refusal's message in the page's language; unknown codes keep the step's English message."""
-    texts = ERRORS.get(code)
+    """A refusal's message in the page's language.
+
+    English keeps the step's own (most specific) message; Kazakh and Russian use the catalogue,
+    most specific entry first (``weak_pin.birth_date`` before ``weak_pin``).
+    """
+    language = current_language()
+    if language == "en":
+        return fallback
+    rule = params.get("rule")
+    texts = ERRORS.get(f"{code}.{rule}") if rule else None
+    texts = texts or ERRORS.get(code)
     if texts is None:
         return fallback
-    text = texts[LANGUAGES.index(current_language())]
     try:
-        return text.format(detail=fallback, **params)
+        return texts[LANGUAGES.index(language)].format(detail=fallback, **params)
     except (KeyError, IndexError):
         return fallback

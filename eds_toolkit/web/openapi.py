@@ -254,6 +254,7 @@ def _core_document() -> dict:
                         "code": string,
                         "remaining": {"type": "integer"},
                         "retry_after": {"type": "integer"},
+                        "rule": {"type": "string", "description": "which rule a weak PIN broke"},
                     },
                 },
             },

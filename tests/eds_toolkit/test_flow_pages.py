@@ -211,3 +211,19 @@ def test_pki_files_are_served_as_der(client):
         assert response.status_code == 200
         assert response.mimetype == "application/pkix-cert"
         assert "TEST" in x509.load_der_x509_certificate(response.data).subject.rfc4514_string()
+
+
+def test_weak_pin_reason_is_given_in_russian_and_kazakh(client, ctx, outbox):
+    identifier = start_on_pages(client, outbox)
+    mark_identified(ctx, identifier)
+    client.get("/?lang=ru")
+    russian = submit(client, "/pin", "/pin", pin="850314", pin_confirmation="850314")
+    assert russian.status_code == 422
+    assert "датой рождения" in russian.get_data(as_text=True)
+    client.get("/?lang=kk")
+    kazakh = submit(client, "/pin", "/pin", pin="123456", pin_confirmation="123456")
+    assert "қатар" in kazakh.get_data(as_text=True)
+    client.get("/?lang=en")
+    english = submit(client, "/pin", "/pin", pin="111111", pin_confirmation="111111")
+    assert "one digit repeated" in english.get_data(as_text=True)
+    assert describe(ctx, identifier).state == "face_matched"
