@@ -8,8 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from eds_toolkit.home import ensure_home
+
+DEFAULT_AGENT_URL = "wss://127.0.0.1:13579"
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 class SettingsError(ValueError):
@@ -30,6 +34,35 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}.") from None
+
+
+def agent_url(raw: str | None) -> str:
+    """``EDS_AGENT_URL``: the ``ws://`` or ``wss://`` loopback address of the citizen's ``eds agent``.
+
+    It goes into the certificates page's CSP ``connect-src``, so anything but a plain
+    loopback WebSocket origin is refused here.
+    """
+    value = (raw or DEFAULT_AGENT_URL).strip().rstrip("/")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in {"ws", "wss"}
+        or parts.hostname not in _LOOPBACK_HOSTS
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or parts.username
+        or any(ch.isspace() or ch in ";,'\"" for ch in value)
+    ):
+        raise SettingsError(
+            f"EDS_AGENT_URL must be the agent's loopback WebSocket address such as {DEFAULT_AGENT_URL} "
+            f"or ws://127.0.0.1:13579, got {value!r}."
+        )
+    return value
 
 
 def stored_secret_key(home: Path) -> str:
@@ -64,10 +97,14 @@ class Settings:
     enrolment_ttl: int = 3600  # seconds
     max_content_length: int = 64 * 1024
     secure_cookies: bool = True
+    agent_url: str = DEFAULT_AGENT_URL  # the citizen's `eds agent`, driven by the certificates page
     pin_max_attempts: int = 5
     pin_lockout_seconds: int = 900
     clock: Any = field(default=None, repr=False)  # eds_toolkit.clock.Clock; tests pass a FrozenClock
     sms: Any = field(default=None, repr=False)  # an SmsGateway instance overriding sms_gateway
+
+    def __post_init__(self) -> None:
+        self.agent_url = agent_url(self.agent_url)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, home: Path | None = None) -> Settings:
@@ -100,4 +137,5 @@ class Settings:
             enrolment_ttl=_int(env, "EDS_ENROLMENT_TTL", 3600),
             max_content_length=_int(env, "EDS_MAX_CONTENT_LENGTH", 64 * 1024),
             secure_cookies=_flag(env.get("EDS_SECURE_COOKIES"), True),
+            agent_url=env.get("EDS_AGENT_URL") or DEFAULT_AGENT_URL,
         )

@@ -9,6 +9,13 @@ from eds_toolkit import flow
 from eds_toolkit.flow.errors import FlowError, NotFound
 from eds_toolkit.flow.machine import State
 from eds_toolkit.settings import Settings
+from eds_toolkit.web.agent_page import (
+    agent_client_js,
+    csr_issuance_json,
+    csr_refusal_json,
+    render_certificates_page,
+    wants_json,
+)
 from eds_toolkit.web.context import client_address, flow_context
 from eds_toolkit.web.i18n import current_language, error_message, translate
 from eds_toolkit.web.limits import iin_key
@@ -173,7 +180,9 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
 
     @pages.get("/certificates")
     def certificates():
-        return _page("certificates.html")
+        return render_certificates_page(_current())
+
+    pages.add_url_rule("/agent/eds-agent-client.js", view_func=agent_client_js)
 
     @pages.post("/certificates/csr")
     @per_address
@@ -193,7 +202,11 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
                 client_address=client_address(),
             )
         except FlowError as error:
-            return _refused("certificates.html", error)
+            if wants_json():  # the page's script driving eds agent
+                return csr_refusal_json(error, _current())
+            return render_certificates_page(_current(), error.status, error=_message(error))
+        if wants_json():
+            return csr_issuance_json(pair)
         return _page("issued.html", pair=pair)
 
     @pages.post("/certificates/server")
@@ -201,8 +214,8 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
     def issue_on_server():
         password = request.form.get("password", "")
         if password != request.form.get("password_confirmation", ""):
-            return _page(
-                "certificates.html",
+            return render_certificates_page(
+                _current(),
                 422,
                 error=translate("The two passwords are different: type the same password twice."),
             )
@@ -211,7 +224,7 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
                 flow_context(), _enrolment_id(), password, client_address=client_address()
             )
         except FlowError as error:
-            return _refused("certificates.html", error)
+            return render_certificates_page(_current(), error.status, error=_message(error))
         return Response(
             made.zip_bytes,
             mimetype="application/zip",

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import Flask, Response
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
+
+def content_security_policy(connect_sources: Sequence[str] = ()) -> str:
+    """The CSP of every page; ``connect_sources`` widen ``connect-src`` (the agent page adds its ws URL)."""
+    connect = " ".join(("'self'", *connect_sources))
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        f"media-src 'self' blob:; connect-src {connect}; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 
 def install_security_headers(app: Flask, *, hsts: bool) -> None:
-    """CSP with frame-ancestors 'none', nosniff, no referrer, no caching of flow pages."""
+    """CSP with frame-ancestors 'none', nosniff, no referrer, no caching of flow pages.
+
+    A view that needs more (the certificates page talks to ``eds agent``) sets its own
+    ``Content-Security-Policy`` from :func:`content_security_policy`; it is kept.
+    """
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -1,0 +1,131 @@
+"""The certificates page's link to ``eds agent``: the agent's browser client served from its one
+source file, and what the page hands the agent (the person for the CSRs, the issued certificates)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Response, current_app, jsonify, make_response, render_template, request, send_file
+
+from eds_toolkit.flow import EnrolmentView, IssuedPair
+from eds_toolkit.flow.errors import AlreadyIssued, FlowError
+from eds_toolkit.flow.machine import FlowContext, State
+from eds_toolkit.flow.models import Enrolment
+from eds_toolkit.web.i18n import error_message
+from eds_toolkit.web.problems import problem
+from eds_toolkit.web.security import content_security_policy
+
+AGENT_CLIENT_JS = Path(__file__).resolve().parents[1] / "agent" / "js" / "eds-agent-client.js"
+"""The one copy of the browser helper (``eds_toolkit/agent/js``); the web app serves it as is."""
+
+
+def agent_client_js() -> Response:
+    """The agent's browser client (``EdsAgent``) as JavaScript from this origin (CSP script-src 'self')."""
+    return send_file(AGENT_CLIENT_JS, mimetype="text/javascript")
+
+
+@dataclass(frozen=True)
+class AgentPerson:
+    """What ``makeRequests`` needs: the enrolment's IIN and names from the citizens base."""
+
+    enrolment_id: str
+    iin: str
+    surname: str
+    given_name: str
+    patronymic: str
+
+
+def person_for_agent(ctx: FlowContext, enrolment_id: str) -> AgentPerson | None:
+    """The person of an enrolment waiting for its certificates (``pin_set``); None in any other state.
+
+    The CA builds the subject from the base anyway; the agent uses the IIN to check the
+    certificates it gets back are this person's.
+    """
+    if not enrolment_id:
+        return None
+    with ctx.session() as session:
+        enrolment = session.get(Enrolment, enrolment_id)
+        if enrolment is None or enrolment.state != State.PIN_SET:
+            return None
+        iin = enrolment.iin
+    record = ctx.citizens.lookup(iin)
+    if record is None:
+        return None
+    return AgentPerson(enrolment_id, record.iin, record.surname, record.given_name, record.patronymic or "")
+
+
+def pair_json(pair: IssuedPair) -> dict[str, str]:
+    """The issued pair as the JSON API answers it (PEM texts and serials)."""
+    return {
+        "auth_certificate": pair.auth_pem.decode(),
+        "sign_certificate": pair.sign_pem.decode(),
+        "chain": pair.chain_pem.decode(),
+        "auth_serial": pair.auth_serial,
+        "sign_serial": pair.sign_serial,
+    }
+
+
+def issued_json(ctx: FlowContext, certificates: list[dict]) -> dict[str, str] | None:
+    """An issued enrolment's pair (from ``describe(...).certificates``) in :func:`pair_json`'s shape.
+
+    Lets the page finish in the agent after a lost answer or a reload, without a second issuance.
+    """
+    by_profile = {row["profile"]: row for row in certificates}
+    if "auth" not in by_profile or "sign" not in by_profile:
+        return None
+    return {
+        "auth_certificate": by_profile["auth"]["pem"],
+        "sign_certificate": by_profile["sign"]["pem"],
+        "chain": ctx.ca().chain_pem().decode(),
+        "auth_serial": by_profile["auth"]["serial"],
+        "sign_serial": by_profile["sign"]["serial"],
+    }
+
+
+def wants_json() -> bool:
+    """True when the caller (the page's fetch) asked for JSON rather than an HTML page."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def render_certificates_page(view: EnrolmentView | None, status: int = 200, **values: object) -> Response:
+    """certificates.html with what its script needs to drive ``eds agent``, under a CSP that lets it connect.
+
+    ``connect-src`` gains the agent's URL on this page only; every other page keeps the plain policy.
+    """
+    ctx = current_app.extensions["eds_flow"]
+    settings = current_app.extensions["eds_settings"]
+    issued = None
+    if view is not None and view.state == State.ISSUED:
+        issued = issued_json(ctx, view.certificates)
+    body = render_template(
+        "certificates.html",
+        enrolment=view,
+        agent_url=settings.agent_url,
+        agent_person=person_for_agent(ctx, view.id) if view is not None else None,
+        agent_issued=issued,
+        **values,
+    )
+    response = make_response(body, status)
+    response.headers["Content-Security-Policy"] = content_security_policy([settings.agent_url])
+    return response
+
+
+def csr_issuance_json(pair: IssuedPair) -> Response:
+    """201 with the issued pair, as ``POST /api/v1/enrolments/<id>/certificates`` answers."""
+    response = jsonify(pair_json(pair))
+    response.status_code = 201
+    return response
+
+
+def csr_refusal_json(error: FlowError, view: EnrolmentView | None) -> Response:
+    """The refusal as problem details; "already issued" carries this enrolment's pair (``issued``).
+
+    So a page whose first answer was lost installs the certificates it already has instead of
+    asking again: one pair per enrolment, never a second.
+    """
+    extra: dict[str, object] = dict(error.extra)
+    if isinstance(error, AlreadyIssued) and view is not None and view.state == State.ISSUED:
+        extra["issued"] = issued_json(current_app.extensions["eds_flow"], view.certificates)
+    return problem(error.status, error.title, error_message(error.code, error.message), error.code, **extra)

@@ -1,0 +1,185 @@
+/* The certificates page drives `eds agent` (eds-agent-client.js, loaded before this file):
+   find the agent -> choose the folder -> make the keys and CSRs there -> POST the CSRs (JSON answer)
+   -> install the certificates into two .p12 files. Keys never leave the agent; this page sees CSRs
+   and certificates only. A retry never asks the server twice: the issued pair is kept (and the server
+   hands it back with "already issued"), and new keys are never made once certificates exist. */
+(function () {
+  'use strict';
+  var section = document.getElementById('agent');
+  if (!section || typeof window.EdsAgent !== 'function') { return; }
+  var data = section.dataset;
+  var text = document.getElementById('agent-messages').dataset;
+  var status = document.getElementById('agent-status');
+  var found = document.getElementById('agent-found');
+  var missing = document.getElementById('agent-missing');
+  var done = document.getElementById('agent-done');
+  var button = document.getElementById('agent-start');
+  var folderInput = document.getElementById('agent_folder');
+  var password = document.getElementById('agent_password');
+  var passwordAgain = document.getElementById('agent_password_confirmation');
+  var CONNECT_TIMEOUT_MS = 2500;
+
+  var agent = null;
+  var requests = null;  // {authCsr, signCsr}: made by the agent in this page for this enrolment
+  var issued = data.issued ? JSON.parse(data.issued) : null;  // the server's pair, once issued
+  var busy = false;
+
+  function say(message, state) {
+    status.textContent = message;
+    status.dataset.state = state;
+    status.className = state === 'error' ? 'error' : 'notice';
+    status.setAttribute('role', state === 'error' ? 'alert' : 'status');
+  }
+
+  function connected() {
+    return agent && agent.socket && agent.socket.readyState === 1;
+  }
+
+  function connect() {
+    if (connected()) { return Promise.resolve(); }
+    agent = new window.EdsAgent(data.agentUrl);
+    return agent.connect(CONNECT_TIMEOUT_MS);
+  }
+
+  function ServerRefusal(message, code) {
+    var error = new Error(message);
+    error.name = 'ServerRefusal';
+    error.code = code;
+    return error;
+  }
+
+  function sendRequests(made) {
+    var form = new FormData();
+    form.append('auth_csr', made.authCsr);
+    form.append('sign_csr', made.signCsr);
+    return fetch(data.csrUrl, {
+      method: 'POST', body: form, credentials: 'same-origin',
+      headers: { 'X-CSRFToken': data.csrf, 'Accept': 'application/json' }
+    }).catch(function () {
+      throw ServerRefusal(text.network, 'network');
+    }).then(function (response) {
+      return response.json().catch(function () {
+        // Not JSON: the CSRF check (an expired page) or a proxy error page.
+        throw ServerRefusal(response.status === 400 ? text.expired : text.network, 'http_' + response.status);
+      }).then(function (body) {
+        if (response.status === 201) { return body; }
+        if (body.code === 'already_issued' && body.issued) { return body.issued; }
+        throw ServerRefusal(body.detail || text.network, body.code);
+      });
+    });
+  }
+
+  function person() {
+    return {
+      enrolmentId: data.enrolmentId, iin: data.iin, surname: data.surname,
+      givenName: data.givenName, patronymic: data.patronymic || undefined
+    };
+  }
+
+  function baseName(path) {
+    return String(path).split(/[\\/]/).pop();
+  }
+
+  function finished(result) {
+    found.hidden = true;
+    done.hidden = false;
+    document.getElementById('agent-folder-used').textContent = result.folder;
+    var list = document.getElementById('agent-files');
+    list.textContent = '';
+    result.files.forEach(function (file) {
+      var item = document.createElement('li');
+      item.textContent = baseName(file);
+      item.className = 'agent-file';
+      list.appendChild(item);
+    });
+    ['csr-upload', 'server-keys'].forEach(function (id) {
+      var other = document.getElementById(id);
+      if (other) { other.hidden = true; }
+    });
+    say(text.done, 'done');
+  }
+
+  function explain(error) {
+    if (error.name === 'ServerRefusal') { return error.message; }
+    if (error.cancelled) { return text.cancelled; }
+    switch (error.code) {
+      case 'AGENT_CLOSED': case 'AGENT_UNREACHABLE': case 'NOT_CONNECTED': return text.lost;
+      case 'WEAK_PASSWORD': return text.weakPassword + ' ' + error.message;
+      case 'NO_PENDING_REQUEST': return issued ? text.alreadyIssued : text.refused + ' ' + error.message;
+      default: return text.refused + ' ' + error.message;
+    }
+  }
+
+  function run() {
+    if (busy) { return; }
+    if (password.value !== passwordAgain.value) {
+      say(text.differentPasswords, 'error');
+      return;
+    }
+    busy = true;
+    button.disabled = true;
+    var chosenPassword = password.value || undefined;  // empty: eds agent asks the citizen itself
+    connect().then(function () {
+      if (issued || requests) { return null; }
+      say(text.choosing, 'working');
+      return agent.chooseStore(folderInput.value.trim() || undefined).then(function (chosen) {
+        folderInput.value = chosen.folder;
+        say(text.making, 'working');
+        return agent.makeRequests(person());
+      }).then(function (made) {
+        requests = made;
+        folderInput.disabled = true;  // the keys wait in that folder now
+      });
+    }).then(function () {
+      if (issued) { return null; }
+      say(text.issuing, 'working');
+      return sendRequests(requests).then(function (pair) { issued = pair; });
+    }).then(function () {
+      say(text.installing, 'working');
+      return agent.installCertificates({
+        enrolmentId: data.enrolmentId,
+        authCertificate: issued.auth_certificate,
+        signCertificate: issued.sign_certificate,
+        chain: issued.chain,
+        password: chosenPassword
+      });
+    }).then(finished, function (error) {
+      if (error.code === 'WEAK_PASSWORD') {
+        password.value = '';
+        passwordAgain.value = '';
+      }
+      say(explain(error), 'error');
+      button.disabled = false;
+    }).then(function () {
+      password.value = '';
+      passwordAgain.value = '';
+      busy = false;
+    });
+  }
+
+  section.hidden = false;
+  connect().then(function () {
+    return agent.listKeys();
+  }).then(function (keys) {
+    folderInput.value = keys.folder;
+    if (!data.enrolmentId) {
+      say(text.found, 'found');
+      return;
+    }
+    if (issued && keys.pending.indexOf(data.enrolmentId) < 0) {
+      say(text.alreadyIssued, 'issued');
+      return;
+    }
+    if (issued) {
+      folderInput.disabled = true;
+      say(text.issuedInstall, 'found');
+    } else {
+      say(text.found, 'found');
+    }
+    found.hidden = false;
+    button.addEventListener('click', run);
+  }, function () {
+    say(text.missing, 'missing');
+    missing.hidden = false;
+  });
+})();
