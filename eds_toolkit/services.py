@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 
 from eds_toolkit.bootstrap import ca_directory, ca_passphrase
-from eds_toolkit.citizens import TableCitizensBase
+from eds_toolkit.citizens import HttpCitizensRegistry, TableCitizensBase
 from eds_toolkit.clock import SystemClock
 from eds_toolkit.db import make_engine, make_sessionmaker
 from eds_toolkit.flow.machine import FlowContext
@@ -57,7 +57,11 @@ def build_flow_context(settings: Settings, engine: Engine | None = None) -> Flow
         sessions=sessions,
         clock=clock,
         sms=sms,
-        citizens=TableCitizensBase(sessions, clock=clock),
+        citizens=(
+            HttpCitizensRegistry(settings.citizens_registry_url)
+            if settings.citizens_registry_url
+            else TableCitizensBase(sessions, clock=clock)
+        ),
         ca=certificate_authority_loader(settings, engine),
         audit_key=derived_key(settings.secret_key, "audit"),
         otp_key=derived_key(settings.secret_key, "otp"),

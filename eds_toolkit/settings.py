@@ -85,6 +85,7 @@ class Settings:
     sms_gateway: str = "console"  # console | outbox | http
     sms_url: str | None = None
     sms_token: str | None = None
+    citizens_registry_url: str | None = None  # an external HTTP registry instead of the built-in table
     ratelimit_storage_url: str = "memory://"
     ratelimit_enabled: bool = True
     ratelimit_per_address: str = "120/minute"
@@ -125,6 +126,7 @@ class Settings:
             sms_gateway=gateway,
             sms_url=env.get("EDS_SMS_URL") or None,
             sms_token=env.get("EDS_SMS_TOKEN") or None,
+            citizens_registry_url=env.get("EDS_CITIZENS_REGISTRY_URL") or None,
             ratelimit_storage_url=env.get("EDS_RATELIMIT_STORAGE_URL") or "memory://",
             ratelimit_enabled=_flag(env.get("EDS_RATELIMIT_ENABLED"), True),
             ratelimit_per_address=env.get("EDS_RATELIMIT_PER_ADDRESS") or "120/minute",
