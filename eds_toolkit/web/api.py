@@ -175,4 +175,13 @@ def make_api_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
             return problem(404, "Not found", "There is no such API resource.", "not_found")
         return error
 
+    @api.app_errorhandler(405)
+    def _wrong_method(error) -> Response:
+        if request.path.startswith("/api/"):
+            allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or []))
+            response = problem(405, "Method not allowed", f"Use {allowed} here.", "method_not_allowed")
+            response.headers["Allow"] = allowed
+            return response
+        return error
+
     return api

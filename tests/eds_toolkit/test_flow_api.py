@@ -373,6 +373,9 @@ def test_missing_field_and_unknown_resource_are_problems(client):
     enrolment = api_start(client)
     assert problem(enrolment.post("code", {}))["code"] == "field_missing"
     assert problem(client.get("/api/v1/nothing-here"))["status"] == 404
+    wrong_method = client.get(f"/api/v1/enrolments/{enrolment.id}/code", headers=enrolment.auth)
+    assert problem(wrong_method)["code"] == "method_not_allowed"
+    assert "POST" in wrong_method.headers["Allow"]
 
 
 def test_oversized_body_is_refused_with_413(client):

@@ -183,7 +183,6 @@ def test_cabinet_sign_in_locks_after_five_wrong_pins(client, ctx, outbox, clock)
     identifier = start_on_pages(client, outbox)
     mark_identified(ctx, identifier)
     submit(client, "/pin", "/pin", pin=GOOD_PIN, pin_confirmation=GOOD_PIN)
-    client.get("/cabinet/logout")
     statuses = [
         submit(client, "/cabinet/login", "/cabinet/login", iin=KNOWN_IIN, pin="000001").status_code
         for _ in range(5)
