@@ -44,8 +44,9 @@ SERVICE_CENTRE = (
     "centre with your identity card to be identified in person."
 )
 ENCODING_SIZE = 128
-VIDEO_PROBES = 6  # encodings kept from the liveness video for the face match
-PROBE_FRAMES = 12  # frames of the video the probe encodings are taken from (evenly spaced)
+VIDEO_PROBES = 4  # encodings kept from the liveness video for the face match
+PROBE_FRAMES = 4  # frames of the video they come from, evenly spaced (the liveness check already
+# compared the video's face with the selfie; these few stand for the video in the match)
 
 
 def _env_flag(value: str | None) -> bool:
