@@ -188,6 +188,13 @@ def test_replayed_code_is_refused_and_does_not_move_anything(client, ctx, outbox
     assert replay.status_code == 409  # the code step is over for this enrolment
     assert problem(replay)["code"] == "step_out_of_order"
     assert enrolment.state() == "phone_confirmed"
+    # nor does it open another enrolment of the same citizen: codes are bound to their enrolment
+    other = api_start(client)
+    fresh = code_for(outbox, KNOWN_PHONE)
+    if fresh != code:
+        refused = other.post("code", {"code": code})
+        assert problem(refused)["code"] == "code_wrong"
+        assert other.state() == "started"
 
 
 def test_five_wrong_tries_then_a_new_code_is_needed(client, outbox, clock):
@@ -382,6 +389,8 @@ def test_oversized_body_is_refused_with_413(client):
     response = client.post("/api/v1/enrolments", json={"iin": KNOWN_IIN, "padding": "x" * 70_000})
     assert response.status_code == 413
     assert "too large" in problem(response)["detail"]
+    with client.application.extensions["eds_flow"].sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
 
 
 def test_audit_events_record_transitions_without_secrets(client, ctx, outbox):
