@@ -226,3 +226,23 @@ def test_weak_pin_reason_is_given_in_russian_and_kazakh(client, ctx, outbox):
     english = submit(client, "/pin", "/pin", pin="111111", pin_confirmation="111111")
     assert "one digit repeated" in english.get_data(as_text=True)
     assert describe(ctx, identifier).state == "face_matched"
+
+
+def test_citizen_without_a_phone_registers_one_on_the_pages(client, ctx, outbox, clock):
+    from flow_helpers import NEW_PHONE, NO_PHONE_IIN
+
+    assert submit(client, "/", "/start", iin=NO_PHONE_IIN).status_code == 302
+    code_page = client.get("/code").get_data(as_text=True)
+    assert 'href="/phone"' in code_page
+    bad = submit(client, "/phone", "/phone", phone="+1 202 555 0100")
+    assert bad.status_code == 422
+    assert "Kazakh" in bad.get_data(as_text=True)
+    response = submit(client, "/phone", "/phone", phone=NEW_PHONE)
+    assert response.headers["Location"].endswith("/phone/confirm")
+    too_soon = submit(client, "/phone/confirm", "/code/resend")
+    assert too_soon.status_code == 429
+    assert "seconds" in too_soon.get_data(as_text=True)
+    response = submit(client, "/phone/confirm", "/phone/confirm", code=code_for(outbox, NEW_PHONE))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/identification")
+    assert describe(ctx, enrolment_id(client)).state == "phone_confirmed"
