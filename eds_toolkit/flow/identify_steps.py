@@ -67,7 +67,7 @@ class IdentifyConfig:
     match_threshold: float = DEFAULT_THRESHOLD
     max_image_bytes: int = 6_000_000
     max_frames: int = 120
-    max_frame_bytes: int = 400_000
+    max_frame_bytes: int = 200_000  # a 640x480 JPEG from the page is 30-80 KB
     max_tasks: int = 10  # liveness tasks one enrolment may ask for
 
     @property
