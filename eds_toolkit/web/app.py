@@ -27,7 +27,8 @@ def create_app(config: Settings | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_content_length,
-        SESSION_COOKIE_NAME="eds_session",
+        # __Host-: the browser keeps it only if Secure, for this host, path / (no subdomain can set it)
+        SESSION_COOKIE_NAME="__Host-eds_session" if settings.secure_cookies else "eds_session",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -164,13 +164,36 @@ def test_security_headers_and_cookie_flags(home, clock):
     assert "frame-ancestors 'none'" in csp
     assert "default-src 'self'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "max-age" in response.headers["Strict-Transport-Security"]
     cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-eds_session=")
     assert "Secure" in cookie
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
+
+
+def test_forms_work_over_https_with_the_strict_referrer_check(home, clock, outbox):
+    """Flask-WTF checks the Referer over HTTPS: our own pages' forms pass, a foreign referrer does not."""
+    client = create_app(make_settings(home, clock, secure_cookies=True)).test_client()
+    https = "https://localhost"
+    page = client.get("/", base_url=https).get_data(as_text=True)
+    token = TOKEN.search(page).group(1)
+    foreign = client.post(
+        "/start",
+        data={"csrf_token": token, "iin": KNOWN_IIN},
+        base_url=https,
+        headers={"Referer": "https://evil.example/"},
+    )
+    assert foreign.status_code == 400
+    ours = client.post(
+        "/start",
+        data={"csrf_token": token, "iin": KNOWN_IIN},
+        base_url=https,
+        headers={"Referer": https + "/"},
+    )
+    assert ours.status_code == 302
 
 
 def test_oversized_upload_is_refused_with_413(client):
