@@ -557,3 +557,21 @@ def test_resend_after_registering_a_phone_goes_to_the_new_number(client, outbox,
 
 def test_the_ca_is_loaded_once_per_process(ctx):
     assert ctx.ca() is ctx.ca()
+
+
+def test_without_a_ca_issuance_is_a_503_and_the_enrolment_waits(tmp_path, clock):
+    from flow_helpers import make_settings
+
+    from eds_toolkit.web import create_app
+
+    home = tmp_path / "no-ca"
+    home.mkdir()
+    app = create_app(make_settings(home, clock, create_test_ca=False))
+    client = app.test_client()
+    enrolment = api_to_pin_set(client, app.extensions["eds_flow"], home / "outbox.jsonl")
+    csrs = {"auth_csr": make_csr_pem(KNOWN_IIN).decode(), "sign_csr": make_csr_pem(KNOWN_IIN).decode()}
+    response = enrolment.post("certificates", csrs)
+    assert response.status_code == 503
+    assert problem(response)["code"] == "ca_unavailable"
+    assert "Nothing was issued" in problem(response)["detail"]
+    assert enrolment.state() == "pin_set"
