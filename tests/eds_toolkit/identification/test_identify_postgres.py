@@ -1,0 +1,63 @@
+"""Identification on a real PostgreSQL (the production URL path): the whole path, and one nonce
+sent by two requests at once is checked only once."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import pytest
+from flow_helpers import make_settings
+from identify_helpers import new_task, phone_confirmed, send_frames, send_image
+from pg_server import running_postgres
+from sqlalchemy import text
+
+from eds_toolkit.db import make_engine
+from eds_toolkit.web import create_app
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_app(postgres, home, clock, identify_config):
+    engine = make_engine(postgres.url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    application = create_app(make_settings(home, clock, database_url=postgres.url))
+    application.extensions["eds_identify"] = identify_config
+    return application
+
+
+def test_identification_on_postgresql_and_a_nonce_raced_by_two_requests_is_used_once(
+    pg_app, outbox, selfie_jpeg, d18_frames, id_photo_jpeg
+):
+    assert pg_app.extensions["eds_engine"].dialect.name == "postgresql"
+    enrolment = phone_confirmed(pg_app.test_client(), outbox)
+    assert send_image(enrolment, "selfie", selfie_jpeg).status_code == 200
+    nonce = new_task(enrolment)["nonce"]
+
+    answers = []
+
+    def send() -> None:  # each request from its own client, like two browser tabs
+        answers.append(send_frames(replace(enrolment, client=pg_app.test_client()), nonce, d18_frames))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = sorted(response.status_code for response in answers)
+    assert statuses[0] == 200, [r.get_json() for r in answers]
+    loser = next(r for r in answers if r.status_code != 200).get_json()
+    assert loser.get("reasons") == ["nonce_reused"] or loser["code"] == "step_out_of_order", loser
+    assert enrolment.state() == "liveness_ok"
+
+    assert send_image(enrolment, "id-photo", id_photo_jpeg).status_code == 200
+    assert enrolment.state() == "face_matched"
