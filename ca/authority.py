@@ -172,6 +172,20 @@ class CertificateAuthority:
             )
         return cls(config, root_cert, issuing_cert, issuing_key, store, root_key=root_key, clock=clock)
 
+    def replace(
+        self, *, store: CertificateStore | None = None, clock: Clock | None = None
+    ) -> CertificateAuthority:
+        """The same CA (keys already decrypted) with another store or clock."""
+        return CertificateAuthority(
+            self.config,
+            self.root_cert,
+            self.issuing_cert,
+            self._issuing_key,
+            store if store is not None else self.store,
+            root_key=self._root_key,
+            clock=clock or self.clock,
+        )
+
     # ----- the chain -----
 
     @staticmethod

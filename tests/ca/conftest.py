@@ -27,9 +27,15 @@ def store(tmp_path) -> CertificateStore:
     return store
 
 
+@pytest.fixture(scope="session")
+def loaded_ca(ca_dir) -> CertificateAuthority:
+    """The session's CA, keys decrypted once (as the service does)."""
+    return CertificateAuthority.load(ca_dir, PASSPHRASE)
+
+
 @pytest.fixture
-def authority(ca_dir, store) -> CertificateAuthority:
-    return CertificateAuthority.load(ca_dir, PASSPHRASE, store)
+def authority(loaded_ca, store) -> CertificateAuthority:
+    return loaded_ca.replace(store=store)
 
 
 @pytest.fixture

@@ -176,14 +176,8 @@ def test_refusal_messages_never_contain_key_material(authority, store):
     assert "PRIVATE" not in str(error) and pem.decode()[40:80] not in str(error)
 
 
-def test_issuing_past_the_issuing_cas_own_expiry_is_refused(ca_dir, store):
-    from ca_test_support import PASSPHRASE
-
-    from ca.authority import CertificateAuthority
-
-    loaded = CertificateAuthority.load(ca_dir, PASSPHRASE, store)
-    late = loaded.issuing_cert.not_valid_after_utc - dt.timedelta(days=100)
-    authority = CertificateAuthority.load(ca_dir, PASSPHRASE, store, clock=lambda: late)
-    error = refused(authority, store, make_csr())
+def test_issuing_past_the_issuing_cas_own_expiry_is_refused(authority, store):
+    late = authority.issuing_cert.not_valid_after_utc - dt.timedelta(days=100)
+    error = refused(authority.replace(clock=lambda: late), store, make_csr())
     assert error.code == "ca_expiring"
     assert "renew the issuing CA" in str(error)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from ca_test_support import IIN, OTHER_IIN, PASSPHRASE, make_csr, person
+from ca_test_support import IIN, OTHER_IIN, make_csr, person
 
-from ca.authority import CertificateAuthority
 from ca.errors import CAError, CertificateNotFound
 
 
 @pytest.fixture
-def populated(ca_dir, store):
+def populated(loaded_ca, store):
     """Certificates issued at different dates: IIN (3 of them), OTHER_IIN (1)."""
     issued = {}
     for label, moment, iin in (
@@ -21,7 +20,7 @@ def populated(ca_dir, store):
         ("new", dt.datetime(2026, 11, 1, tzinfo=dt.UTC), IIN),
         ("other", dt.datetime(2026, 6, 1, tzinfo=dt.UTC), OTHER_IIN),
     ):
-        authority = CertificateAuthority.load(ca_dir, PASSPHRASE, store, clock=lambda m=moment: m)
+        authority = loaded_ca.replace(store=store, clock=lambda m=moment: m)
         issued[label] = authority.issue(make_csr(iin=None), person(iin=iin), "sign").record.serial
     return issued
 
