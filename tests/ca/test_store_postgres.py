@@ -1,0 +1,96 @@
+"""The certificate store on a real PostgreSQL 15: caller's transactions, concurrency, revocation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from ca_test_support import make_csr, person
+from sqlalchemy import create_engine
+
+from ca.errors import IssuanceRefused
+from ca.store import CertificateStore
+
+pytestmark = pytest.mark.postgres
+
+# The throw-away server helper of the service's PostgreSQL tests, loaded by path (tests are no package).
+_PG_SERVER = Path(__file__).resolve().parents[1] / "eds_toolkit" / "pg_server.py"
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    spec = importlib.util.spec_from_file_location("eds_pg_server", _PG_SERVER)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file executes
+    spec.loader.exec_module(module)
+    with module.running_postgres() as server:
+        yield server.url
+
+
+@pytest.fixture
+def pg_store(postgres_url):
+    engine = create_engine(postgres_url, pool_size=10)
+    store = CertificateStore(engine)
+    store.create_schema()
+    yield store
+    from ca.store import CABase
+
+    CABase.metadata.drop_all(engine)
+    engine.dispose()
+
+
+def test_issue_in_a_callers_transaction_commits_both_or_neither(loaded_ca, pg_store):
+    authority = loaded_ca.replace(store=pg_store)
+    with pg_store.session() as session:
+        authority.issue(make_csr(), person(), "auth", enrolment_id="e1", session=session)
+        authority.issue(make_csr(), person(), "sign", enrolment_id="e1", session=session)
+        session.rollback()
+    assert list(pg_store.list()) == []
+    with pg_store.session() as session:
+        authority.issue(make_csr(), person(), "auth", enrolment_id="e1", session=session)
+        authority.issue(make_csr(), person(), "sign", enrolment_id="e1", session=session)
+        session.commit()
+    records = list(pg_store.list())
+    assert sorted(r.profile for r in records) == ["auth", "sign"]
+    assert all(r.not_after.tzinfo is not None for r in records)
+
+
+def test_threads_get_unique_serials_and_one_certificate_per_enrolment(loaded_ca, pg_store):
+    authority = loaded_ca.replace(store=pg_store)
+    csr = make_csr()
+
+    def work(worker: int) -> list[str]:
+        return [
+            authority.issue(csr, person(), "sign", enrolment_id=f"w{worker}-{n}").record.serial
+            for n in range(10)
+        ]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        returned = [s for serials in pool.map(work, range(6)) for s in serials]
+    assert len(set(returned)) == 60
+    assert sorted(r.serial for r in pg_store.list()) == sorted(returned)
+
+    def race(_: int) -> str:
+        try:
+            return authority.issue(csr, person(), "auth", enrolment_id="contested").record.serial
+        except IssuanceRefused as refused:
+            return refused.code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(pool.map(race, range(6)))
+    assert outcomes.count("already_issued") == 5
+
+
+def test_revoke_and_expiry_filters(loaded_ca, pg_store):
+    moment = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    authority = loaded_ca.replace(store=pg_store, clock=lambda: moment)
+    issued = authority.issue(make_csr(), person(), "sign")
+    now = dt.datetime(2027, 2, 15, tzinfo=dt.UTC)
+    assert [r.serial for r in pg_store.list(expiring_within_days=30, now=now)] == [issued.record.serial]
+    pg_store.revoke(issued.record.serial, "superseded")
+    assert list(pg_store.list(expiring_within_days=30, now=now)) == []
+    assert pg_store.get(issued.record.serial).status == "revoked"
