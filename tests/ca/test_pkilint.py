@@ -99,3 +99,17 @@ def test_the_linter_does_report_errors_when_there_are_some(tmp_path):
     )
     found = findings([tool("lint_pkix_cert"), "lint", write(tmp_path, "bad.pem", bad)])
     assert ("ERROR", "pkix.ca_certificate_no_ku_extension") in found
+
+
+def test_ocsp_response_has_no_errors(authority, tmp_path):
+    from cryptography.x509 import ocsp
+
+    from ca.ocsp import respond
+
+    issued = authority.issue(make_csr(), person(), "auth")
+    request = ocsp.OCSPRequestBuilder().add_certificate(
+        issued.certificate, authority.issuing_cert, hashes.SHA1()
+    )
+    response = tmp_path / "response.der"
+    response.write_bytes(respond(request.build().public_bytes(serialization.Encoding.DER), authority))
+    assert errors(findings([tool("lint_ocsp_response"), "lint", str(response)])) == []
