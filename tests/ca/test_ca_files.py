@@ -129,3 +129,15 @@ def test_missing_or_short_passphrase_is_a_clear_error(monkeypatch, tmp_path):
     with pytest.raises(PassphraseMissing, match="shorter than 12") as caught:
         load_passphrase(short)
     assert "secret" not in str(caught.value)
+
+
+def test_a_file_appearing_midway_leaves_nothing_of_the_new_ca(tmp_path):
+    from ca.files import CAFiles
+
+    files = CAFiles(tmp_path / "ca")
+    files.directory.mkdir()
+    files.issuing_key.write_text("appeared after the check")
+    with pytest.raises(CAAlreadyExists, match="nothing was kept"):
+        files.write_all({files.root_key: (b"root", 0o600), files.issuing_key: (b"issuing", 0o600)})
+    assert sorted(p.name for p in files.directory.iterdir()) == ["issuing.key.pem"]
+    assert files.issuing_key.read_text() == "appeared after the check"

@@ -1,0 +1,35 @@
+"""`ca` is a plain library: importing all of it pulls in neither the service nor Flask."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+MODULES = [
+    "ca.authority", "ca.config", "ca.crl", "ca.csr", "ca.errors", "ca.files", "ca.iin", "ca.ocsp",
+    "ca.passphrase", "ca.person", "ca.profiles", "ca.store", "ca.subject", "ca.proofs",
+    "ca.proofs.remote_enrolment", "ca.proofs.renewal", "ca.proofs.service_centre",
+]  # fmt: skip
+
+
+def test_ca_imports_neither_eds_toolkit_nor_flask():
+    code = (
+        f"import importlib, sys\nfor m in {MODULES!r}: importlib.import_module(m)\n"
+        "print(sorted({n.split('.')[0] for n in sys.modules if n.split('.')[0] in ('eds_toolkit', 'flask')}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[2],
+        check=True,
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_only_the_authority_signs():
+    """STYLE.md: ``ca.authority`` is the one place that calls ``.sign(``."""
+    package = Path(__file__).parents[2] / "ca"
+    signing = sorted(p.name for p in package.rglob("*.py") if ".sign(" in p.read_text(encoding="utf-8"))
+    assert signing == ["authority.py"]
