@@ -1,0 +1,296 @@
+"""The real run: headless Chromium on the certificates page of a real `eds serve` drives a real `eds agent`.
+
+IIN and SMS code go through the pages; identification and PIN through the library on the server's
+database (``flow.mark_identified`` + ``flow.set_pin``). Then the page finds the agent (or explains how
+to run it), the agent makes the keys, the server issues, and two .p12 files appear in the agent's
+folder that `openssl pkcs12` opens with the password.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from portal_agent_processes import (
+    Process,
+    free_port,
+    start_chromium,
+    start_eds_agent,
+    start_eds_serve,
+    wait_for,
+)
+from selenium.webdriver.common.by import By
+from sqlalchemy import func, select
+
+pytestmark = pytest.mark.browser
+
+PIN = "385927"
+AGENT_PASSWORD = "Kilt-Tuz-Kala-2026"  # in the agent's --password-file
+PAGE_PASSWORD = "Tulpar-Kokpar-2026"  # typed in the page
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "screenshots" / "portal_agent"
+
+
+@dataclass
+class Portal:
+    home: Path
+    server: Process
+    agent_port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}"
+
+    def flow_context(self):
+        from eds_toolkit.services import build_flow_context
+        from eds_toolkit.settings import Settings
+
+        return build_flow_context(
+            Settings.from_env({"EDS_HOME": str(self.home), "EDS_SMS_GATEWAY": "outbox"})
+        )
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory) -> Iterator[Portal]:
+    """One `eds serve` for the module; its page looks for the agent at ws://127.0.0.1:<agent_port>."""
+    home = tmp_path_factory.mktemp("portal-home")
+    agent_port = free_port()
+    server = start_eds_serve(home, free_port(), f"ws://127.0.0.1:{agent_port}")
+    yield Portal(home, server, agent_port)
+    server.stop()
+
+
+@pytest.fixture
+def agents(portal: Portal, tmp_path: Path) -> Iterator[list[Process]]:
+    started: list[Process] = []
+    yield started
+    for agent in started:
+        agent.stop()
+
+
+@pytest.fixture
+def browser(tmp_path: Path, request: pytest.FixtureRequest):
+    driver = start_chromium(tmp_path / "chromium-profile")
+    yield driver
+    driver.quit()
+
+
+class CertificatesPage:
+    """The citizen's browser on `eds serve`, with a screenshot after each step."""
+
+    def __init__(self, driver, portal: Portal, shots: str) -> None:
+        self.driver, self.portal = driver, portal
+        self.shots = SCREENSHOTS / shots
+        self.shots.mkdir(parents=True, exist_ok=True)
+        self.taken = 0
+
+    def shot(self, step: str) -> None:
+        self.taken += 1
+        self.driver.save_screenshot(str(self.shots / f"{self.taken:02d}-{step}.png"))
+
+    def element(self, element_id: str):
+        return self.driver.find_element(By.ID, element_id)
+
+    def submit(self, field: str, value: str) -> None:
+        self.element(field).send_keys(value)
+        old = self.driver.find_element(By.TAG_NAME, "html")
+        self.element(field).find_element(By.XPATH, "./ancestor::form").submit()
+        wait_for(lambda: _stale(old), 20, "the next page")
+
+    def reach_certificates(self, iin: str, phone: str) -> str:
+        """IIN and code through the pages, identification and PIN through the library; the enrolment id."""
+        from eds_toolkit.flow import mark_identified, set_pin
+        from eds_toolkit.flow.models import Enrolment
+        from eds_toolkit.sms.outbox import last_code_for
+
+        self.driver.get(f"{self.portal.url}/")
+        self.submit("iin", iin)
+        code = wait_for(lambda: last_code_for(self.portal.home / "outbox.jsonl", phone), 10, "the SMS code")
+        self.submit("code", code)
+        ctx = self.portal.flow_context()
+        with ctx.session() as session:
+            enrolment_id = session.scalars(
+                select(Enrolment.id).where(Enrolment.iin == iin).order_by(Enrolment.created_at.desc())
+            ).first()
+        mark_identified(ctx, enrolment_id)
+        set_pin(ctx, enrolment_id, PIN, PIN)
+        self.open()
+        return enrolment_id
+
+    def open(self) -> None:
+        self.driver.get(f"{self.portal.url}/certificates")
+
+    def status(self) -> tuple[str, str]:
+        element = self.element("agent-status")
+        return element.get_attribute("data-state") or "", element.text
+
+    def wait_for_status(self, *states: str, timeout: float = 15) -> str:
+        wait_for(
+            lambda: self.status()[0] in states, timeout, f"agent status {states} (at {self.status()})", 0.2
+        )
+        return self.status()[1]
+
+    def type_password(self, password: str, again: str | None = None) -> None:
+        for field, value in (
+            ("agent_password", password),
+            ("agent_password_confirmation", again or password),
+        ):
+            self.element(field).clear()
+            self.element(field).send_keys(value)
+
+    def create_keys(self, timeout: float = 120) -> tuple[str, str]:
+        self.element("agent-start").click()
+        self.wait_for_status("done", "error", timeout=timeout)
+        return self.status()
+
+    def listed_files(self) -> list[str]:
+        return sorted(li.text for li in self.driver.find_elements(By.CSS_SELECTOR, "#agent-files li"))
+
+    def csp_violations(self) -> list[str]:
+        return [
+            entry["message"]
+            for entry in self.driver.get_log("browser")
+            if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]
+        ]
+
+
+def _stale(element) -> bool:
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+
+
+def _start_agent(portal: Portal, agents: list[Process], tmp_path: Path, store: Path) -> None:
+    password_file = tmp_path / "agent-password.txt"
+    password_file.write_text(AGENT_PASSWORD + "\n")
+    agents.append(
+        start_eds_agent(
+            tmp_path / "agent-home",
+            portal.agent_port,
+            origin=portal.url,
+            store=store,
+            password_file=password_file,
+        )
+    )
+
+
+def _openssl_subject(p12: Path, password: str) -> str:
+    """The certificate subject of a keystore opened by `openssl pkcs12` (the password via env, not argv)."""
+    opened = subprocess.run(
+        ["openssl", "pkcs12", "-in", str(p12), "-passin", "env:P12_PASSWORD", "-nokeys", "-clcerts"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"P12_PASSWORD": password, "PATH": "/usr/bin:/bin"},
+    )
+    if opened.returncode != 0:
+        raise AssertionError(f"openssl pkcs12 could not open {p12.name}: {opened.stderr}")
+    subject = subprocess.run(
+        ["openssl", "x509", "-noout", "-subject", "-nameopt", "RFC2253"],
+        input=opened.stdout,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return subject.stdout
+
+
+def _certificate_rows(portal: Portal, enrolment_id: str) -> tuple[str, int]:
+    from ca.store import CertificateRecord
+    from eds_toolkit.flow.models import Enrolment
+
+    ctx = portal.flow_context()
+    with ctx.session() as session:
+        state = session.get(Enrolment, enrolment_id).state
+        count = session.scalar(
+            select(func.count())
+            .select_from(CertificateRecord)
+            .where(CertificateRecord.enrolment_id == enrolment_id)
+        )
+    return str(state), count
+
+
+def test_without_the_agent_the_page_explains_it_then_with_it_makes_two_keystores(
+    portal, agents, browser, tmp_path
+):
+    page = CertificatesPage(browser, portal, "agent-password-file")
+    store = tmp_path / "chosen-folder" / "eds-keys"
+    enrolment_id = page.reach_certificates("850314312017", "+77011234567")
+
+    assert "not found" in page.wait_for_status("missing")
+    assert page.element("agent-missing").is_displayed()
+    assert f"eds agent --origin {portal.url}" in page.element("agent-command").text
+    assert page.element("server-keys").is_displayed() and page.element("csr-upload").is_displayed()
+    page.shot("agent-missing")
+
+    _start_agent(portal, agents, tmp_path, store)
+    page.open()
+    assert page.wait_for_status("found") == "Signing agent found"
+    assert page.element("agent_folder").get_attribute("value") == str(store)
+    page.shot("agent-found")
+
+    state, said = page.create_keys()  # password fields left empty: the agent asks (its --password-file)
+    page.shot("agent-done")
+
+    assert state == "done", said
+    files = sorted(p.name for p in store.glob("*.p12"))
+    assert len(files) == 2 and files == page.listed_files()
+    assert files[0].startswith("AUTH_RSA256_") and files[1].startswith("RSA256_")
+    assert page.element("agent-folder-used").text == str(store)
+    for name in files:
+        assert "serialNumber=IIN850314312017" in _openssl_subject(store / name, AGENT_PASSWORD)
+    assert not (store / ".pending" / enrolment_id).exists()
+    assert _certificate_rows(portal, enrolment_id) == ("issued", 2)
+    assert not page.element("server-keys").is_displayed()
+    assert page.csp_violations() == []
+
+    page.open()  # back on the page later: issued, and the agent holds no keys waiting for it
+    assert "already issued" in page.wait_for_status("issued")
+    assert not page.element("agent-start").is_displayed()
+    assert _certificate_rows(portal, enrolment_id) == ("issued", 2)
+
+
+def test_a_weak_page_password_is_refused_and_finishing_later_never_issues_again(
+    portal, agents, browser, tmp_path
+):
+    page = CertificatesPage(browser, portal, "agent-page-password")
+    store = tmp_path / "eds-keys"
+    _start_agent(portal, agents, tmp_path, store)
+    enrolment_id = page.reach_certificates("920721433024", "+77051234568")
+    page.wait_for_status("found")
+
+    page.type_password(PAGE_PASSWORD, "something else")
+    page.element("agent-start").click()
+    assert "different" in page.wait_for_status("error")
+    assert _certificate_rows(portal, enrolment_id) == ("pin_set", 0)  # nothing was asked of anyone
+
+    page.type_password("12345678")
+    state, said = page.create_keys()
+    page.shot("weak-password-refused")
+    assert state == "error" and "refused the password" in said and "digit" in said
+    assert list(store.glob("*.p12")) == []
+    assert _certificate_rows(portal, enrolment_id) == ("issued", 2)
+
+    page.open()  # a reload: the page now offers to save the pair already issued, with the waiting keys
+    assert "already issued" not in page.wait_for_status("found")
+    assert "issued" in page.status()[1]
+    page.type_password(PAGE_PASSWORD)
+    state, said = page.create_keys()
+    page.shot("saved-after-reload")
+
+    assert state == "done", said
+    files = sorted(store.glob("*.p12"))
+    assert len(files) == 2
+    for p12 in files:
+        assert "serialNumber=IIN920721433024" in _openssl_subject(p12, PAGE_PASSWORD)
+        with pytest.raises(AssertionError, match="could not open"):
+            _openssl_subject(p12, AGENT_PASSWORD)
+    assert _certificate_rows(portal, enrolment_id) == ("issued", 2)
+    assert page.csp_violations() == []
