@@ -12,9 +12,10 @@ from webcam_flow.liveness import (
     NonceRegistry,
     check_liveness,
     check_task,
+    liveness_and_probes,
     new_task,
 )
-from webcam_flow.match import DEFAULT_THRESHOLD, face_encoding, match, video_probes
+from webcam_flow.match import DEFAULT_THRESHOLD, face_encoding, match, video_probes, video_template
 from webcam_flow.selfie import Circle, check_selfie
 from webcam_flow.verdict import Verdict
 from webcam_flow.video import BadVideo, Frame, frames_from_video
@@ -38,7 +39,9 @@ __all__ = [
     "decode_image",
     "face_encoding",
     "frames_from_video",
+    "liveness_and_probes",
     "match",
     "new_task",
     "video_probes",
+    "video_template",
 ]

@@ -24,7 +24,7 @@ import numpy as np
 from webcam_flow.errors import BadInput
 from webcam_flow.images import ensure_rgb
 from webcam_flow.passive import passive_reasons
-from webcam_flow.tracking import Observation, track
+from webcam_flow.tracking import FRONTAL_FOR_ENCODING, Observation, track
 from webcam_flow.verdict import Verdict
 from webcam_flow.video import Frame, fit_width
 
@@ -181,16 +181,28 @@ def check_liveness(
 ) -> Verdict:
     """Did one live face make the asked movements in order? ``reference_encoding`` (e.g. the
     selfie's) must then be the same face. ``naive=True`` is the slow reference path."""
+    return liveness_and_probes(frames, challenges, reference_encoding=reference_encoding, naive=naive)[0]
+
+
+def liveness_and_probes(
+    frames: Sequence[Frame],
+    challenges: Sequence[Challenge | str],
+    *,
+    reference_encoding: np.ndarray | None = None,
+    naive: bool = False,
+) -> tuple[Verdict, list[np.ndarray]]:
+    """:func:`check_liveness` plus the encodings of the roughly frontal frames it computed, so
+    the face match can use the video without encoding its frames again."""
     asked = parse_challenges(challenges)
     images, times = _validated_images(frames)
     scores: dict[str, float] = {"frames": len(images)}
     if len(images) < MIN_FRAMES:
-        return Verdict.decide("liveness", ["too_few_frames"], scores)
+        return Verdict.decide("liveness", ["too_few_frames"], scores), []
     observations = track(images, times, naive=naive)
     with_face = [o for o in observations if o.face is not None]
     scores["frames_with_face"] = len(with_face)
     if not with_face:
-        return Verdict.decide("liveness", ["no_face"], scores)
+        return Verdict.decide("liveness", ["no_face"], scores), []
     reasons: list[str] = []
     missing_share = 1 - len(with_face) / len(observations)
     if missing_share > MAX_MISSING_SHARE:
@@ -208,7 +220,10 @@ def check_liveness(
         **timing,
         **passive_scores,
     )
-    return Verdict.decide("liveness", reasons, scores)
+    probes = [
+        o.encoding for o in observations if o.encoding is not None and abs(o.yaw) <= FRONTAL_FOR_ENCODING
+    ]
+    return Verdict.decide("liveness", reasons, scores), probes
 
 
 def check_task(

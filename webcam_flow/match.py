@@ -11,16 +11,17 @@ import numpy as np
 from webcam_flow import faces
 from webcam_flow.errors import BadInput, NoFaceFound
 from webcam_flow.images import ensure_rgb
-from webcam_flow.tracking import FRONTAL_FOR_ENCODING, track
+from webcam_flow.tracking import ENCODED_FRAMES, FRONTAL_FOR_ENCODING, track
 from webcam_flow.verdict import Verdict
 from webcam_flow.video import Frame, fit_width
 
-# Chosen from all pairs of the test faces (benchmarks/identify.py prints the table): the
-# same person is 0.08-0.52 apart on photos and 0.31-0.58 between the Hamilton video frames
-# and his photo; different people are 0.70 or more apart. 0.6 (face_recognition's own
-# tolerance) sits in the gap, so no two different people in the data match and a genuine
-# video-to-photo pair near 0.5 does.
-DEFAULT_THRESHOLD = 0.6
+# Chosen from all pairs of the test faces (benchmarks/identify.py prints them): photos of one
+# person are 0.08-0.43 apart, single Hamilton video frames 0.37-0.53 from his photo (the
+# "genuine video-to-photo pair near 0.5"); different people are 0.695 or more apart on photos
+# and 0.572 at the closest between a poor 90-px video frame and a photo. 0.55 sits in the gap
+# between 0.53 and 0.57, so no two different people in the data match. A video is compared as
+# one template (the mean of its frontal frames' encodings): genuine 0.20-0.33, others >= 0.64.
+DEFAULT_THRESHOLD = 0.55
 WORK_MAX_SIDE = 1280
 MIN_FACE_PX = 40.0
 
@@ -28,7 +29,8 @@ MIN_FACE_PX = 40.0
 def face_encoding(image: np.ndarray, *, allow_rotation: bool = False) -> np.ndarray:
     """The 128-d encoding of the largest face in ``image`` (the portrait on an identity card
     is the largest face on it). With ``allow_rotation`` a photo taken sideways or upside down
-    is tried at 90, 270 and 180 degrees too. Raises :class:`NoFaceFound`."""
+    is tried at 90, 270 and 180 degrees too, and the most confident detection is used.
+    Raises :class:`NoFaceFound`."""
     image = ensure_rgb(image)
     height, width = image.shape[:2]
     factor = min(1.0, WORK_MAX_SIDE / max(height, width))
@@ -38,30 +40,43 @@ def face_encoding(image: np.ndarray, *, allow_rotation: bool = False) -> np.ndar
         )
     turns = (0, 1, 3, 2) if allow_rotation else (0,)
     rotations = [np.ascontiguousarray(np.rot90(image, k)) if k else image for k in turns]
-    # A quick look for a big face in every orientation first, then down to MIN_FACE_PX.
+    # A quick look for a big face first, then down to MIN_FACE_PX; among the orientations the
+    # most confident detection wins (a sideways face can fool the detector into a weak hit).
     for min_face in (max(MIN_FACE_PX, 0.2 * min(image.shape[:2])), MIN_FACE_PX):
-        for rotated in rotations:
-            found = faces.detect_faces(rotated, min_face=min_face)
-            if found:
-                return faces.encoding(rotated, max(found, key=lambda f: f.size))
+        found = [
+            (face, rotated)
+            for rotated in rotations
+            for face in faces.detect_faces(rotated, min_face=min_face)
+        ]
+        if found:
+            face, rotated = max(found, key=lambda pair: (pair[0].score, pair[0].size))
+            return faces.encoding(rotated, face)
     hint = " in any orientation" if allow_rotation else ""
     raise NoFaceFound(f"no face found on the picture{hint}")
 
 
-def video_probes(frames: Sequence[Frame], *, count: int = 8) -> list[np.ndarray]:
-    """Encodings of up to ``count`` roughly frontal frames of a video, evenly spaced."""
+def video_probes(frames: Sequence[Frame], *, count: int = ENCODED_FRAMES) -> list[np.ndarray]:
+    """Encodings of up to ``count`` + 1 roughly frontal frames of a video, evenly spaced."""
     images = [fit_width(ensure_rgb(f.image), 640) for f in frames]
     observations = track(images, [f.t for f in frames])
-    return [
+    chosen = [
         o.encoding for o in observations if o.encoding is not None and abs(o.yaw) <= FRONTAL_FOR_ENCODING
-    ][: count + 1]
+    ]
+    return chosen[: count + 1]
+
+
+def video_template(encodings: Sequence[np.ndarray]) -> np.ndarray:
+    """One encoding for a video: the mean of its frames' encodings (steadier than any single frame)."""
+    if not len(encodings):
+        raise NoFaceFound("no frame of the video shows a usable face")
+    return np.mean(np.asarray(encodings, dtype=np.float64), axis=0)
 
 
 def match(
     reference: np.ndarray, probes: Sequence[np.ndarray], *, threshold: float = DEFAULT_THRESHOLD
 ) -> Verdict:
-    """Every probe (selfie, video frames, photo on record) must be within ``threshold`` of the
-    reference (the identity-card face); the scores carry the distances."""
+    """Every probe (the selfie, the video's :func:`video_template`, the photo on record) must be
+    within ``threshold`` of the reference (the identity-card face); the scores carry the distances."""
     if not 0 < threshold < 2:
         raise BadInput("the threshold must be between 0 and 2")
     reference = np.asarray(reference, dtype=np.float64)

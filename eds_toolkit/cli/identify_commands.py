@@ -111,12 +111,13 @@ def liveness_command(
     "--threshold",
     type=click.FloatRange(min=0.05, max=1.5),
     default=None,
-    help="Largest encoding distance that still counts as the same person (default 0.6).",
+    help="Largest encoding distance that still counts as the same person (default 0.55).",
 )
 @_bad_input_exits_2("face_match")
 def match_command(id_photo: Path, probes: tuple[Path, ...], threshold: float | None) -> None:
-    """Match the face on an identity-card photo (any rotation) against photos or videos of the citizen."""
-    from webcam_flow.match import DEFAULT_THRESHOLD, face_encoding, match, video_probes
+    """Match the face on an identity-card photo (any rotation) against photos or videos of the citizen
+    (a video counts as one probe: the mean encoding of its frontal frames)."""
+    from webcam_flow.match import DEFAULT_THRESHOLD, face_encoding, match, video_probes, video_template
     from webcam_flow.video import frames_from_video
 
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
@@ -133,7 +134,10 @@ def match_command(id_photo: Path, probes: tuple[Path, ...], threshold: float | N
                 faceless.append(probe.name)
         else:
             found = video_probes(frames_from_video(probe))
-            encodings.extend(found) if found else faceless.append(probe.name)
+            if found:
+                encodings.append(video_template(found))
+            else:
+                faceless.append(probe.name)
     try:
         reference = face_encoding(reference_image, allow_rotation=True)
     except NoFaceFound:

@@ -9,7 +9,7 @@ import pytest
 from webcam_testdata import HAMILTON_FPS, id_card, load_face, segment
 
 from webcam_flow.errors import BadInput, NoFaceFound
-from webcam_flow.match import DEFAULT_THRESHOLD, face_encoding, match, video_probes
+from webcam_flow.match import DEFAULT_THRESHOLD, face_encoding, match, video_probes, video_template
 
 PEOPLE = {
     "obama.jpg": "obama",
@@ -52,7 +52,7 @@ def test_the_threshold_sits_in_the_measured_gap(encodings):
 def test_every_probe_must_match(encodings):
     verdict = match(encodings["obama.jpg"], [encodings["obama2.jpg"], encodings["biden.jpg"]])
     assert verdict.reasons == ("no_match",)
-    assert verdict.scores["distance_min"] < 0.6 < verdict.scores["distance_max"]
+    assert verdict.scores["distance_min"] < DEFAULT_THRESHOLD < verdict.scores["distance_max"]
     assert match(encodings["obama.jpg"], []).reasons == ("no_probes",)
 
 
@@ -81,11 +81,21 @@ def test_a_picture_without_a_face_has_no_encoding():
         face_encoding(np.ascontiguousarray(load_face("obama.jpg")[:300, :300]), allow_rotation=True)
 
 
-def test_video_frames_match_the_photo_of_the_person_and_not_the_next_one(hamilton, encodings):
+def test_a_video_matches_the_photo_of_its_person_and_not_the_next_one(hamilton, encodings):
     lin = encodings["lin-manuel-miranda.png"]
     his_frames = video_probes(segment(hamilton, 82, 211, HAMILTON_FPS))
     assert len(his_frames) >= 5
-    verdict = match(lin, his_frames)
-    assert verdict.ok and 0.35 < verdict.scores["distance_median"] < 0.6
+    single = match(lin, his_frames)
+    assert 0.35 < single.scores["distance_median"] < DEFAULT_THRESHOLD  # single frames sit near 0.5
+    template = match(lin, [video_template(his_frames)])
+    assert template.ok and template.scores["distance_max"] < single.scores["distance_min"]
     other_person = video_probes(segment(hamilton, 214, 249, HAMILTON_FPS))
-    assert other_person and match(lin, other_person).reasons == ("no_match",)
+    assert match(lin, [video_template(other_person)]).reasons == ("no_match",)
+    for name, person in PEOPLE.items():
+        if person != "lin":
+            assert not match(encodings[name], [video_template(his_frames)]).ok, name
+
+
+def test_a_video_without_faces_has_no_template():
+    with pytest.raises(NoFaceFound):
+        video_template([])

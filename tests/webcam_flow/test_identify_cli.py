@@ -65,7 +65,7 @@ def test_match_against_a_video(tmp_path):
     code, verdict = run(
         "match", path(FACES + "liveportrait_person_d18.jpg"), path(VIDEO + "liveportrait_d18.mp4")
     )
-    assert code == 0 and verdict["scores"]["probes"] >= 5
+    assert code == 0 and verdict["scores"]["probes"] == 1  # the video is one template
     code, verdict = run("match", path(FACES + "obama.jpg"), path(VIDEO + "liveportrait_d19.mp4"))
     assert (code, verdict["reasons"]) == (1, ["no_match"])
 
