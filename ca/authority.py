@@ -90,14 +90,12 @@ class CertificateAuthority:
         issuing_key: rsa.RSAPrivateKey,
         store: CertificateStore | None = None,
         *,
-        root_key: rsa.RSAPrivateKey | None = None,
         clock: Clock = utc_now,
     ) -> None:
         self.config = config
         self.root_cert = root_cert
         self.issuing_cert = issuing_cert
         self._issuing_key = issuing_key
-        self._root_key = root_key
         self.store = store
         self.clock = clock
         self._issuer_name = issuing_cert.subject
@@ -146,7 +144,7 @@ class CertificateAuthority:
                 files.config: (config.to_json().encode("utf-8") + b"\n", 0o644),
             }
         )
-        return cls(config, root_cert, issuing_cert, issuing_key, store, root_key=root_key, clock=clock)
+        return cls(config, root_cert, issuing_cert, issuing_key, store, clock=clock)
 
     @classmethod
     def load(
@@ -157,12 +155,11 @@ class CertificateAuthority:
         *,
         clock: Clock = utc_now,
     ) -> CertificateAuthority:
-        """Load the CA once (keys decrypted here, not per issuance)."""
+        """Load the CA once: the issuing key is decrypted here, not per issuance (the root key is not)."""
         files = CAFiles(Path(ca_dir))
         files.require()
         config = CAConfig.from_file(files.config)
-        issuing_key = load_key(files.issuing_key, passphrase)
-        root_key = load_key(files.root_key, passphrase)
+        issuing_key = load_key(files.issuing_key, passphrase)  # the root key stays encrypted on disk
         issuing_cert = load_cert(files.issuing_cert)
         root_cert = load_cert(files.root_cert)
         if issuing_cert.public_key().public_numbers() != issuing_key.public_key().public_numbers():
@@ -170,7 +167,7 @@ class CertificateAuthority:
                 f"{files.issuing_key.name} does not belong to {files.issuing_cert.name}: "
                 "the CA directory is damaged."
             )
-        return cls(config, root_cert, issuing_cert, issuing_key, store, root_key=root_key, clock=clock)
+        return cls(config, root_cert, issuing_cert, issuing_key, store, clock=clock)
 
     def replace(
         self, *, store: CertificateStore | None = None, clock: Clock | None = None
@@ -182,7 +179,6 @@ class CertificateAuthority:
             self.issuing_cert,
             self._issuing_key,
             store if store is not None else self.store,
-            root_key=self._root_key,
             clock=clock or self.clock,
         )
 
