@@ -241,6 +241,8 @@ class CertificateAuthority:
         """
         if self.store is None:
             raise CAError("This CA was loaded without a certificate store; it cannot issue.")
+        if batch_size < 1:
+            raise CAError(f"batch_size must be 1 or more, not {batch_size}.")
         table = CertificateRecord.__table__
         pending: list[tuple[x509.Certificate, dict]] = []
 

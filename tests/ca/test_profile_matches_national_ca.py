@@ -135,3 +135,31 @@ def test_signature_serial_and_validity_have_the_national_shape(authority, profil
     before, after = ours.not_valid_before_utc, ours.not_valid_after_utc
     assert after == before.replace(year=before.year + 1)
     assert their_days in (365, 366)
+
+
+def raw_extensions(certificate: x509.Certificate) -> dict[str, bytes]:
+    """Each extension's DER value exactly as it is in the certificate (not re-encoded)."""
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    extensions = asn1_x509.Certificate.load(der)["tbs_certificate"]["extensions"]
+    return {ext["extn_id"].dotted: ext["extn_value"].contents for ext in extensions}
+
+
+@pytest.mark.parametrize("profile", ["sign", "auth"])
+def test_key_usage_and_eku_are_byte_for_byte_the_national_encoding(authority, profile):
+    theirs, ours = raw_extensions(national(profile)), raw_extensions(issue(authority, profile))
+    for oid in (ExtensionOID.KEY_USAGE, ExtensionOID.EXTENDED_KEY_USAGE):
+        assert ours[oid.dotted_string] == theirs[oid.dotted_string]
+
+
+@pytest.mark.parametrize("profile", ["sign", "auth"])
+def test_policies_and_crl_point_encode_byte_for_byte_as_the_nationals_given_their_urls(profile):
+    from ca.authority import _crl_distribution_point, _policies
+    from ca.profiles import SPECS, Profile
+
+    certificate = national(profile)
+    theirs = raw_extensions(certificate)
+    (point,) = certificate.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    ours_policies = _policies(SPECS[Profile(profile)].policy, "http://pki.gov.kz/cps").public_bytes()
+    assert ours_policies == theirs[ExtensionOID.CERTIFICATE_POLICIES.dotted_string]
+    ours_crl = _crl_distribution_point(point.full_name[0].value).public_bytes()
+    assert ours_crl == theirs[ExtensionOID.CRL_DISTRIBUTION_POINTS.dotted_string]
