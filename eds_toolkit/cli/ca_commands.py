@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 
 from ca.authority import CertificateAuthority
 from ca.config import CAConfig
+from ca.csr import MAX_CSR_BYTES
 from ca.errors import CAError, IssuanceRefused, PassphraseMissing, WrongCAPassphrase
 from ca.passphrase import load_passphrase
 from ca.person import Identification, VerifiedPerson
@@ -187,7 +188,9 @@ def issue_command(
         patronymic=patronymic,
         identification=Identification(identification),
     )
-    issued = authority.issue(csr.read_bytes(), person, profile)
+    with csr.open("rb") as handle:  # a request is a few kB: never read more than the CA would accept
+        csr_data = handle.read(MAX_CSR_BYTES + 1)
+    issued = authority.issue(csr_data, person, profile)
     _write_atomically(out, issued.pem())
     click.echo(issued.record.serial)
 
