@@ -89,6 +89,165 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Это тестовый сервис: сертификаты выпускает ТЕСТОВЫЙ УЦ.",
     ),
     "Request refused": ("Сұраныс қабылданбады", "Запрос отклонён"),
+    # the certificates page driving eds agent
+    "Make your keys on this computer with eds agent": (
+        "Кілттеріңізді осы компьютерде eds agent арқылы жасаңыз",
+        "Создайте ключи на этом компьютере с помощью eds agent",
+    ),
+    "Looking for eds agent on this computer...": (
+        "Осы компьютерде eds agent ізделуде...",
+        "Ищем eds agent на этом компьютере...",
+    ),
+    "Folder for your keystores": ("Кілттер қоймаларына арналған қалта", "Папка для хранилищ ключей"),
+    "Keystore password (leave empty and eds agent asks you for it)": (
+        "Кілттер қоймасының құпия сөзі (бос қалдырсаңыз, eds agent өзі сұрайды)",
+        "Пароль хранилища ключей (оставьте пустым, и eds agent спросит его сам)",
+    ),
+    "Create my keys with the agent": ("Кілттерді агент арқылы жасау", "Создать ключи с помощью агента"),
+    "Your two keystores are in": (
+        "Екі кілттер қоймаңыз мына жерде",
+        "Два ваших хранилища ключей находятся в",
+    ),
+    "eds agent is not running on this computer. It makes your keys here, so they never leave your computer:": (  # noqa: E501
+        "Осы компьютерде eds agent іске қосылмаған. Ол кілттерді осында жасайды, "
+        "сондықтан олар компьютеріңізден ешқашан шықпайды:",
+        "eds agent не запущен на этом компьютере. Он создаёт ключи здесь, "
+        "поэтому они никогда не покидают ваш компьютер:",
+    ),
+    "Install eds-toolkit on this computer: it gives the eds command.": (
+        "Осы компьютерге eds-toolkit орнатыңыз: ол eds командасын береді.",
+        "Установите eds-toolkit на этот компьютер: он даёт команду eds.",
+    ),
+    "Start the agent for this portal:": (
+        "Осы портал үшін агентті іске қосыңыз:",
+        "Запустите агент для этого портала:",
+    ),
+    "Trust its certificate once: open": (
+        "Оның сертификатына бір рет сеніңіз: ашыңыз",
+        "Один раз доверьтесь его сертификату: откройте",
+    ),
+    "and accept the certificate eds agent made for 127.0.0.1.": (
+        "және eds agent 127.0.0.1 үшін жасаған сертификатты қабылдаңыз.",
+        "и примите сертификат, который eds agent создал для 127.0.0.1.",
+    ),
+    "Then reload this page.": ("Содан кейін осы бетті қайта жүктеңіз.", "Затем обновите эту страницу."),
+    "Or use one of the ways below: upload requests made with eds keystore new, or let the server make the keys.": (  # noqa: E501
+        "Немесе төмендегі тәсілдердің бірін қолданыңыз: eds keystore new арқылы жасалған сұраныстарды жүктеңіз "  # noqa: E501
+        "немесе кілттерді серверге жасатыңыз.",
+        "Или воспользуйтесь одним из способов ниже: загрузите запросы, созданные командой eds keystore new, "
+        "или поручите создание ключей серверу.",
+    ),
+    "Signing agent found": ("Қол қою агенті табылды", "Агент подписи найден"),
+    "Signing agent not found": ("Қол қою агенті табылмады", "Агент подписи не найден"),
+    "Choosing the folder in eds agent...": ("eds agent-те қалта таңдалуда...", "Выбор папки в eds agent..."),
+    "eds agent is making your keys...": (
+        "eds agent кілттеріңізді жасап жатыр...",
+        "eds agent создаёт ваши ключи...",
+    ),
+    "The certification authority is issuing your certificates...": (
+        "Куәландырушы орталық сертификаттарыңызды шығарып жатыр...",
+        "Удостоверяющий центр выпускает ваши сертификаты...",
+    ),
+    "eds agent is saving your keystores...": (
+        "eds agent кілттер қоймаларыңызды сақтап жатыр...",
+        "eds agent сохраняет ваши хранилища ключей...",
+    ),
+    "Done: your certificates are in your keystores.": (
+        "Дайын: сертификаттарыңыз кілттер қоймаларында.",
+        "Готово: ваши сертификаты в хранилищах ключей.",
+    ),
+    "The two passwords are different: type the same password twice.": (
+        "Екі құпия сөз әртүрлі: бір құпия сөзді екі рет теріңіз.",
+        "Пароли не совпадают: введите один и тот же пароль дважды.",
+    ),
+    "You cancelled in eds agent. Nothing was saved; press the button to try again.": (
+        "Сіз eds agent-те бас тарттыңыз. Ештеңе сақталмады; қайталау үшін батырманы басыңыз.",
+        "Вы отменили действие в eds agent. Ничего не сохранено; нажмите кнопку, чтобы повторить.",
+    ),
+    "The connection to eds agent was lost. Start eds agent again, reload this page and try again.": (
+        "eds agent-пен байланыс үзілді. eds agent-ті қайта іске қосып, бетті жаңартып, қайталаңыз.",
+        "Связь с eds agent потеряна. Запустите eds agent снова, обновите страницу и повторите.",
+    ),
+    "The connection to the server failed. Check your internet connection and try again.": (
+        "Сервермен байланыс орнамады. Интернет байланысын тексеріп, қайталаңыз.",
+        "Не удалось связаться с сервером. Проверьте подключение к интернету и повторите.",
+    ),
+    "The page has expired. Reload it and try again.": (
+        "Беттің мерзімі өтті. Оны қайта жүктеп, қайталаңыз.",
+        "Страница устарела. Обновите её и повторите.",
+    ),
+    "Your certificates were already issued; eds agent on this computer does not hold their keys. "
+    "Sign in to your cabinet to see them.": (
+        "Сертификаттарыңыз бұрын шығарылған; осы компьютердегі eds agent-те олардың кілттері жоқ. "
+        "Оларды көру үшін жеке кабинетке кіріңіз.",
+        "Ваши сертификаты уже выпущены; у eds agent на этом компьютере нет их ключей. "
+        "Войдите в личный кабинет, чтобы их увидеть.",
+    ),
+    "Your certificates are issued: press the button to save them into your keystores.": (
+        "Сертификаттарыңыз шығарылды: оларды кілттер қоймаларына сақтау үшін батырманы басыңыз.",
+        "Ваши сертификаты выпущены: нажмите кнопку, чтобы сохранить их в хранилища ключей.",
+    ),
+    "eds agent refused the password:": ("eds agent құпия сөзді қабылдамады:", "eds agent отклонил пароль:"),
+    "eds agent refused:": ("eds agent бас тартты:", "eds agent отказал:"),
+    # identification pages
+    "Then send a photo of your identity card: we compare the faces.": (
+        "Содан кейін жеке куәлігіңіздің фотосын жіберіңіз: біз беттерді салыстырамыз.",
+        "Затем отправьте фото удостоверения личности: мы сравним лица.",
+    ),
+    "Back to the start": ("Басына оралу", "Вернуться в начало"),
+    "Selfie": ("Селфи", "Селфи"),
+    "Video check": ("Бейне тексеру", "Видеопроверка"),
+    "Identity-card photo": ("Жеке куәліктің фотосы", "Фото удостоверения личности"),
+    "Identification failed": ("Сәйкестендіру сәтсіз аяқталды", "Идентификация не пройдена"),
+    "Identification: identity-card photo": (
+        "Сәйкестендіру: жеке куәліктің фотосы",
+        "Идентификация: фото удостоверения личности",
+    ),
+    "Photo of your identity card": ("Жеке куәлігіңіздің фотосы", "Фото вашего удостоверения личности"),
+    "Send a sharp photo of the side of your identity card with your photo on it, or hold the card up to the camera.": (  # noqa: E501
+        "Жеке куәлігіңіздің суретіңіз бар жағының анық фотосын жіберіңіз немесе куәлікті камераға көрсетіңіз.",  # noqa: E501
+        "Отправьте чёткое фото стороны удостоверения с вашей фотографией или поднесите его к камере.",
+    ),
+    "Photo of the identity card (JPEG, PNG or WebP)": (
+        "Жеке куәліктің фотосы (JPEG, PNG немесе WebP)",
+        "Фото удостоверения личности (JPEG, PNG или WebP)",
+    ),
+    "Send the photo": ("Фотоны жіберу", "Отправить фото"),
+    "Use the camera instead": ("Оның орнына камераны қолдану", "Использовать камеру"),
+    "Take the photo of the card": ("Куәліктің фотосын түсіру", "Сфотографировать удостоверение"),
+    "Identification: selfie": ("Сәйкестендіру: селфи", "Идентификация: селфи"),
+    "Take a selfie": ("Селфи түсіріңіз", "Сделайте селфи"),
+    "Put your face inside the circle, look straight into the camera in good light, and take the selfie.": (
+        "Бетіңізді шеңбердің ішіне орналастырыңыз, жақсы жарықта камераға тура қарап, селфи түсіріңіз.",
+        "Расположите лицо внутри круга, смотрите прямо в камеру при хорошем освещении и сделайте селфи.",
+    ),
+    "The camera starts when you allow it in your browser.": (
+        "Камера браузерде рұқсат бергенде іске қосылады.",
+        "Камера включится, когда вы разрешите это в браузере.",
+    ),
+    "Take the selfie": ("Селфи түсіру", "Сделать селфи"),
+    "No camera? Send a photo instead": (
+        "Камера жоқ па? Оның орнына фото жіберіңіз",
+        "Нет камеры? Отправьте фото",
+    ),
+    "A photo of your face, taken just now (JPEG, PNG or WebP)": (
+        "Жаңа ғана түсірілген бетіңіздің фотосы (JPEG, PNG немесе WebP)",
+        "Фото вашего лица, сделанное только что (JPEG, PNG или WebP)",
+    ),
+    "Identification: video check": ("Сәйкестендіру: бейне тексеру", "Идентификация: видеопроверка"),
+    "Keep your face in the circle. When you start, do each movement shown under the camera, in turn.": (
+        "Бетіңізді шеңбер ішінде ұстаңыз. Бастағанда камера астында көрсетілген әр қимылды кезекпен орындаңыз.",  # noqa: E501
+        "Держите лицо в круге. После начала выполняйте по очереди каждое движение, показанное под камерой.",
+    ),
+    "Press Start when you are ready.": (
+        "Дайын болғанда «Бастау» батырмасын басыңыз.",
+        "Нажмите «Начать», когда будете готовы.",
+    ),
+    "Start": ("Бастау", "Начать"),
+    "The video check needs JavaScript and a camera. If you cannot use them, please visit a service centre.": (
+        "Бейне тексеру үшін JavaScript пен камера қажет. Оларды қолдана алмасаңыз, қызмет көрсету орталығына барыңыз.",  # noqa: E501
+        "Для видеопроверки нужны JavaScript и камера. Если это невозможно, обратитесь в центр обслуживания.",
+    ),
 }
 
 # Refusal codes -> (en, kk, ru); {name} placeholders take the refusal's numbers.
