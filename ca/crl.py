@@ -27,17 +27,19 @@ def build_crl(
 ) -> x509.CertificateRevocationList:
     """A full CRL of every revoked certificate, valid for 7 days.
 
-    The CRL number is the issue time in seconds: increasing without keeping a counter (RFC 5280 5.2.3
-    asks only that it increase), as long as CRLs are not published twice within one second.
+    The CRL number is the issue time in microseconds: increasing without keeping a counter (RFC 5280
+    5.2.3 asks that it increase), even when the web service builds CRLs several times a second.
     """
     if authority.store is None:
         raise CAError("This CA was loaded without a certificate store; it cannot publish a CRL.")
-    moment = (now or authority.clock()).replace(microsecond=0)
+    precise = now or authority.clock()
+    moment = precise.replace(microsecond=0)
+    crl_number = int(precise.timestamp()) * 1_000_000 + precise.microsecond
     builder = (
         x509.CertificateRevocationListBuilder()
         .last_update(moment)
         .next_update(moment + CRL_LIFETIME)
-        .add_extension(x509.CRLNumber(int(moment.timestamp())), False)
+        .add_extension(x509.CRLNumber(crl_number), False)
     )
     for record in authority.store.revoked():
         entry = x509.RevokedCertificateBuilder().serial_number(int(record.serial, 16))

@@ -71,8 +71,8 @@ def test_openssl_verify_with_the_crl_rejects_the_revoked_and_accepts_the_other(
 
 
 def test_crl_numbers_increase(authority, store):
-    first = build_crl(authority, now=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
-    second = build_crl(authority, now=dt.datetime(2026, 11, 2, tzinfo=dt.UTC))
+    first = build_crl(authority, now=dt.datetime(2026, 11, 1, 12, 0, 0, 1, tzinfo=dt.UTC))
+    second = build_crl(authority, now=dt.datetime(2026, 11, 1, 12, 0, 0, 2, tzinfo=dt.UTC))
     number = lambda crl: crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number  # noqa: E731
     assert number(second) > number(first)
 
