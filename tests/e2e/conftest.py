@@ -126,6 +126,7 @@ def start_process(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Ca
 
     yield start
     for service in reversed(started):
+        print(f"{service.name}: answered {service.ready_after:.2f} s after start")
         service.stop()
         if _failed(request):
             print(f"--- {service.name} log (end) ---\n{service.log_tail()}")

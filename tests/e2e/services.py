@@ -56,6 +56,7 @@ class ServiceProcess:
     process: subprocess.Popen
     port: int
     log: Path
+    ready_after: float = 0.0  # seconds from start until it answered
 
     @property
     def url(self) -> str:
@@ -128,11 +129,13 @@ def start_service(
             start_new_session=True,
         )
     service = ServiceProcess(name, process, port, log)
+    started = time.monotonic()
     try:
         service.wait_ready(timeout, http_path)
     except BaseException:
         service.stop()
         raise
+    service.ready_after = time.monotonic() - started
     return service
 
 
