@@ -18,6 +18,9 @@
   var password = document.getElementById('agent_password');
   var passwordAgain = document.getElementById('agent_password_confirmation');
   var CONNECT_TIMEOUT_MS = 2500;
+  // The agent names its waiting keys after this id and accepts only ids that start with a letter or
+  // digit; enrolment ids are URL-safe random text that may start with '-' or '_', hence the prefix.
+  var agentRequestId = data.enrolmentId ? 'enrolment-' + data.enrolmentId : '';
 
   var agent = null;
   var requests = null;  // {authCsr, signCsr}: made by the agent in this page for this enrolment
@@ -71,7 +74,7 @@
 
   function person() {
     return {
-      enrolmentId: data.enrolmentId, iin: data.iin, surname: data.surname,
+      enrolmentId: agentRequestId, iin: data.iin, surname: data.surname,
       givenName: data.givenName, patronymic: data.patronymic || undefined
     };
   }
@@ -137,7 +140,7 @@
     }).then(function () {
       say(text.installing, 'working');
       return agent.installCertificates({
-        enrolmentId: data.enrolmentId,
+        enrolmentId: agentRequestId,
         authCertificate: issued.auth_certificate,
         signCertificate: issued.sign_certificate,
         chain: issued.chain,
@@ -162,11 +165,11 @@
     return agent.listKeys();
   }).then(function (keys) {
     folderInput.value = keys.folder;
-    if (!data.enrolmentId) {
+    if (!agentRequestId) {
       say(text.found, 'found');
       return;
     }
-    if (issued && keys.pending.indexOf(data.enrolmentId) < 0) {
+    if (issued && keys.pending.indexOf(agentRequestId) < 0) {
       say(text.alreadyIssued, 'issued');
       return;
     }

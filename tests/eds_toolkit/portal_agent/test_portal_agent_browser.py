@@ -246,7 +246,7 @@ def test_without_the_agent_the_page_explains_it_then_with_it_makes_two_keystores
     assert page.element("agent-folder-used").text == str(store)
     for name in files:
         assert "serialNumber=IIN850314312017" in _openssl_subject(store / name, AGENT_PASSWORD)
-    assert not (store / ".pending" / enrolment_id).exists()
+    assert not (store / ".pending").exists()  # the waiting keys are gone
     assert _certificate_rows(portal, enrolment_id) == ("issued", 2)
     assert not page.element("server-keys").is_displayed()
     assert page.csp_violations() == []
