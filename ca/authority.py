@@ -68,12 +68,30 @@ class _CheckedRequest:
     not_after: dt.datetime
 
 
-@dataclass
 class IssuedCertificate:
-    """A certificate just issued and the record that stores it."""
+    """A certificate just issued and the record that stores it.
 
-    certificate: x509.Certificate
-    record: CertificateRecord
+    Bulk issuance hands over the stored row's values; the record object is built when first asked for.
+    """
+
+    def __init__(
+        self,
+        certificate: x509.Certificate,
+        record: CertificateRecord | None = None,
+        *,
+        row: dict | None = None,
+    ) -> None:
+        if (record is None) == (row is None):
+            raise TypeError("IssuedCertificate takes a record or a row")
+        self.certificate = certificate
+        self._record = record
+        self._row = row
+
+    @property
+    def record(self) -> CertificateRecord:
+        if self._record is None:
+            self._record = CertificateRecord(**self._row)
+        return self._record
 
     def pem(self) -> bytes:
         return self.certificate.public_bytes(serialization.Encoding.PEM)
@@ -249,7 +267,7 @@ class CertificateAuthority:
         def commit() -> list[IssuedCertificate]:
             with self.store.engine.begin() as connection:
                 connection.execute(table.insert(), [row for _, row in pending])
-            done = [IssuedCertificate(certificate, CertificateRecord(**row)) for certificate, row in pending]
+            done = [IssuedCertificate(certificate, row=row) for certificate, row in pending]
             pending.clear()
             return done
 
