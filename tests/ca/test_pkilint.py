@@ -113,3 +113,13 @@ def test_ocsp_response_has_no_errors(authority, tmp_path):
     response = tmp_path / "response.der"
     response.write_bytes(respond(request.build().public_bytes(serialization.Encoding.DER), authority))
     assert errors(findings([tool("lint_ocsp_response"), "lint", str(response)])) == []
+
+
+def test_a_long_cyrillic_name_within_64_characters_is_issued_and_lints_clean(authority, tmp_path):
+    """RFC 5280 ub-common-name is 64 characters; these 45 take 89 bytes in UTF-8 (cryptography warns)."""
+    long_name = person(surname="Абдрахмановаконстантиновская", given_name="Александрагүлжан")
+    certificate = authority.issue(make_csr(), long_name, "sign").certificate
+    common_name = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value
+    assert len(common_name) == 45 and len(common_name.encode()) > 64
+    found = findings([tool("lint_pkix_cert"), "lint", write(tmp_path, "leaf.pem", certificate)])
+    assert errors(found) == []
