@@ -27,7 +27,11 @@
     return body;
   }
 
-  function post(url, form) {
+  /* POST with the CSRF header; the JSON answer, or a refusal-shaped object when there is none.
+     A request that got no answer at all (the connection dropped) is sent once more: the server's
+     state machine makes a repeated step harmless. */
+  function post(url, form, retries) {
+    var left = retries === undefined ? 1 : retries;
     return fetch(url, {
       method: 'POST', body: form || new FormData(), credentials: 'same-origin',
       headers: { 'X-CSRFToken': csrf, 'Accept': 'application/json' }
@@ -36,6 +40,11 @@
         return { ok: false, message: 'The server answered ' + response.status + '. Please try again.' };
       });
     }, function () {
+      if (left > 0) {
+        return new Promise(function (resolve) { setTimeout(resolve, 500); }).then(function () {
+          return post(url, form, left - 1);
+        });
+      }
       return { ok: false, message: 'The connection failed. Check your internet connection and try again.' };
     });
   }
@@ -102,18 +111,18 @@
   function selfiePage() {
     var hint = document.getElementById('hint');
     var capture = document.getElementById('capture');
-    var busy = false;
+    var busy = null;  /* the hint request in flight: one request at a time */
+    var paused = false;
     var done = false;
     var timer = null;
 
     function askHint() {
-      if (busy || done) { return; }
-      busy = true;
-      grab(0.8).then(function (blob) {
-        return post(root.dataset.hintUrl, imageForm(blob));
+      if (busy || done || paused) { return; }
+      busy = grab(0.8).then(function (blob) {
+        return post(root.dataset.hintUrl, imageForm(blob), 0);
       }).then(function (body) {
-        busy = false;
-        if (done) { return; }
+        busy = null;
+        if (done || paused) { return; }
         hint.textContent = body.message || '';
         hint.dataset.ok = body.ok ? 'true' : 'false';
         box.dataset.ok = body.ok ? 'true' : 'false';
@@ -138,12 +147,14 @@
 
     capture.addEventListener('click', function () {
       capture.disabled = true;
+      paused = true;
       show('Checking the selfie…', true);
       result.dataset.ok = '';
-      grab(0.9).then(function (blob) {
+      Promise.resolve(busy).then(function () { return grab(0.9); }).then(function (blob) {
         return post(root.dataset.submitUrl, imageForm(blob));
       }).then(finish).then(function (body) {
         stop(body);
+        paused = false;
         if (!body.ok && !body.next) { capture.disabled = false; }
       });
     });
