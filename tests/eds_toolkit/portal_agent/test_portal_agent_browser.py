@@ -9,6 +9,7 @@ folder that `openssl pkcs12` opens with the password.
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,8 +142,11 @@ class CertificatesPage:
             self.element(field).send_keys(value)
 
     def create_keys(self, timeout: float = 120) -> tuple[str, str]:
+        """Press the button; (data-state, sentence) once done or refused. Prints how long it took."""
+        started = time.monotonic()
         self.element("agent-start").click()
         self.wait_for_status("done", "error", timeout=timeout)
+        print(f"agent button -> {self.status()[0]}: {time.monotonic() - started:.2f} s")
         return self.status()
 
     def listed_files(self) -> list[str]:
