@@ -10,6 +10,7 @@ from webcam_testdata import HAMILTON_FPS, LIVEPORTRAIT_FPS, load_face, segment
 from webcam_flow.errors import BadInput
 from webcam_flow.liveness import Challenge, check_liveness
 from webcam_flow.match import face_encoding
+from webcam_flow.passive import RIGID_MAX_RESIDUAL
 from webcam_flow.video import Frame
 
 # Hamilton, source frames 82-210: Lin-Manuel Miranda turns to HIS right (nose to the image's
@@ -37,20 +38,20 @@ def test_the_wrong_order_fails(hamilton):
     assert verdict.reasons == ("wrong_order",)
 
 
-def test_real_blink_and_open_mouth_pass(d18):
-    verdict = check_liveness(d18, [Challenge.BLINK, Challenge.OPEN_MOUTH])
+def test_real_blink_and_open_mouth_pass(d18_talk):
+    verdict = check_liveness(d18_talk, [Challenge.BLINK, Challenge.OPEN_MOUTH])
     assert verdict.ok, verdict.to_dict()
     assert verdict.scores["ear_min"] < 0.2 < verdict.scores["ear_median"]
 
 
-def test_a_blink_of_another_person_passes(d19):
-    assert check_liveness(d19, ["blink"]).ok
+def test_a_blink_of_another_person_passes(d19_blinks):
+    assert check_liveness(d19_blinks, ["blink"]).ok
 
 
-def test_a_movement_that_did_not_happen_is_missing(d18, d19):
+def test_a_movement_that_did_not_happen_is_missing(d18_talk, d19_blinks):
     # d18 barely turns; d19 turns a little to his right, not far enough to count.
-    assert check_liveness(d18, ["blink", "turn_left"]).reasons == ("challenge_missing:turn_left",)
-    assert check_liveness(d19, ["turn_right"]).reasons == ("challenge_missing:turn_right",)
+    assert check_liveness(d18_talk, ["blink", "turn_left"]).reasons == ("challenge_missing:turn_left",)
+    assert check_liveness(d19_blinks, ["turn_right"]).reasons == ("challenge_missing:turn_right",)
 
 
 def test_hamilton_without_a_blink_fails_the_blink(hamilton):
@@ -70,12 +71,12 @@ def test_the_whole_hamilton_clip_is_refused(hamilton):
     assert {"face_lost", "scene_cut", "face_changed"} <= set(verdict.reasons)
 
 
-def test_a_video_of_someone_else_than_the_selfie_is_refused(d18):
+def test_a_video_of_someone_else_than_the_selfie_is_refused(d18_talk):
     obama = face_encoding(load_face("obama.jpg"))
-    verdict = check_liveness(d18, ["blink", "open_mouth"], reference_encoding=obama)
+    verdict = check_liveness(d18_talk, ["blink", "open_mouth"], reference_encoding=obama)
     assert verdict.reasons == ("face_changed",)
     same_person = face_encoding(load_face("liveportrait_person_d18.jpg"))
-    assert check_liveness(d18, ["blink", "open_mouth"], reference_encoding=same_person).ok
+    assert check_liveness(d18_talk, ["blink", "open_mouth"], reference_encoding=same_person).ok
 
 
 # --- printed-photo and replay attacks, derived from the d18 person's still photo -------------
@@ -143,16 +144,17 @@ def test_a_photo_moved_as_one_plane_is_refused(d18_still, move):
     verdict = check_liveness(_photo_video(d18_still, move), ["open_mouth"])
     assert verdict.reasons == ("rigid_plane_motion",)
     assert verdict.scores["image_change"] > 5  # it did move
-    assert verdict.scores["nonrigid_residual"] < 0.02
+    assert verdict.scores["nonrigid_residual"] < 0.8 * RIGID_MAX_RESIDUAL
 
 
-def test_real_faces_are_far_from_rigid(d18, d19, hamilton):
+def test_real_faces_are_far_from_rigid(d18, d19_blinks, hamilton):
     residuals = [
-        check_liveness(d19, ["blink"]).scores["nonrigid_residual"],
+        check_liveness(d19_blinks, ["blink"]).scores["nonrigid_residual"],
         check_liveness(segment(d18, 0, 110, LIVEPORTRAIT_FPS), ["blink"]).scores["nonrigid_residual"],
         check_liveness(segment(hamilton, 95, 180, HAMILTON_FPS), ["turn_right"]).scores["nonrigid_residual"],
     ]
-    assert min(residuals) > 0.03
+    # Blinking and talking only (d19) is the closest to rigid, yet above the limit.
+    assert min(residuals) > RIGID_MAX_RESIDUAL
 
 
 def test_too_few_frames_fail_and_bad_frames_are_bad_input(d18):
@@ -168,7 +170,7 @@ def test_too_few_frames_fail_and_bad_frames_are_bad_input(d18):
 
 
 def test_the_fast_path_decides_like_the_naive_one(d18):
-    frames = segment(d18, 60, 110, LIVEPORTRAIT_FPS)
+    frames = segment(d18, 84, 102, LIVEPORTRAIT_FPS)  # mouth still open, then the blink
     fast = check_liveness(frames, ["open_mouth", "blink"])
     naive = check_liveness(frames, ["open_mouth", "blink"], naive=True)
     assert fast.ok and naive.ok

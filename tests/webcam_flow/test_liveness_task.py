@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 import pytest
-from webcam_testdata import LIVEPORTRAIT_FPS, segment
 
 from webcam_flow.liveness import Challenge, LivenessTask, MemoryNonceRegistry, check_task, new_task
 
@@ -37,38 +36,36 @@ def test_the_default_randomness_is_the_system_one():
     assert first.deadline == NOW + 30 and len(first.challenges) == 3
 
 
-def test_a_fulfilled_task_passes_once_and_its_nonce_cannot_be_reused(d18, d18_task):
+def test_a_fulfilled_task_passes_once_and_its_nonce_cannot_be_reused(d18_talk, d18_task):
     registry = MemoryNonceRegistry()
-    first = check_task(d18_task, d18_task.nonce, d18, now=NOW + 10, registry=registry)
+    first = check_task(d18_task, d18_task.nonce, d18_talk, now=NOW + 10, registry=registry)
     assert first.ok, first.to_dict()
-    replay = check_task(d18_task, d18_task.nonce, d18, now=NOW + 11, registry=registry)
+    replay = check_task(d18_task, d18_task.nonce, d18_talk, now=NOW + 11, registry=registry)
     assert replay.reasons == ("nonce_reused",)
 
 
-def test_frames_after_the_deadline_are_refused_and_burn_the_nonce(d18, d18_task):
+def test_frames_after_the_deadline_are_refused_and_burn_the_nonce(d18_talk, d18_task):
     registry = MemoryNonceRegistry()
-    late = check_task(d18_task, d18_task.nonce, d18, now=NOW + 61, registry=registry)
+    late = check_task(d18_task, d18_task.nonce, d18_talk, now=NOW + 61, registry=registry)
     assert late.reasons == ("nonce_expired",)
     assert not registry.consume(d18_task.nonce)
 
 
-def test_frames_sent_with_another_sessions_nonce_are_refused(d18, d18_task):
+def test_frames_sent_with_another_sessions_nonce_are_refused(d18_talk, d18_task):
     registry = MemoryNonceRegistry()
-    verdict = check_task(d18_task, "b" * 32, d18, now=NOW + 1, registry=registry)
+    verdict = check_task(d18_task, "b" * 32, d18_talk, now=NOW + 1, registry=registry)
     assert verdict.reasons == ("nonce_mismatch",)
     assert registry.consume(d18_task.nonce)  # the real nonce is still unused
 
 
-def test_a_task_with_a_missing_challenge_fails_even_with_a_fresh_nonce(d18):
+def test_a_task_with_a_missing_challenge_fails_even_with_a_fresh_nonce(d18_talk):
     task = LivenessTask(
         nonce="c" * 32,
         challenges=(Challenge.OPEN_MOUTH, Challenge.TURN_RIGHT),
         issued_at=NOW,
         deadline=NOW + 60,
     )
-    verdict = check_task(
-        task, task.nonce, segment(d18, 0, 216, LIVEPORTRAIT_FPS), now=NOW + 5, registry=MemoryNonceRegistry()
-    )
+    verdict = check_task(task, task.nonce, d18_talk, now=NOW + 5, registry=MemoryNonceRegistry())
     assert verdict.reasons == ("challenge_missing:turn_right",)
     assert verdict.scores["age_s"] == 5
 
