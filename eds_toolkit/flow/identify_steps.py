@@ -370,6 +370,28 @@ def _refusals_audited(action: str) -> Callable:
     return decorate
 
 
+def forget_stale_encodings(ctx: FlowContext) -> int:
+    """Delete the face encodings of enrolments that can no longer use them (ended or past their
+    lifetime); returns how many records were cleared. Runs with every selfie, like a sweeper."""
+    ended = select(Enrolment.id).where(
+        (Enrolment.expires_at <= ctx.now())
+        | Enrolment.state.in_([str(State.FAILED), str(State.EXPIRED), str(State.ISSUED)])
+    )
+    with ctx.session() as session:
+        result = session.execute(
+            update(IdentificationRecord)
+            .where(
+                IdentificationRecord.enrolment_id.in_(ended),
+                IdentificationRecord.selfie_encoding.is_not(None)
+                | IdentificationRecord.video_encodings.is_not(None),
+            )
+            .values(selfie_encoding=None, video_encodings=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        return result.rowcount
+
+
 def selfie_hint(
     ctx: FlowContext, enrolment_id: str, image_bytes: bytes, *, config: IdentifyConfig = IdentifyConfig()
 ) -> Verdict:
@@ -391,6 +413,7 @@ def submit_selfie(
     """Check the selfie's quality; a good one moves the enrolment to ``selfie_ok`` and its face encoding
     is kept for the later checks."""
     _require(ctx, enrolment_id, State.PHONE_CONFIRMED)
+    forget_stale_encodings(ctx)
     image = _decode(image_bytes, config, "selfie")
     verdict = check_selfie(image)
     store: dict[str, Any] = {}

@@ -290,3 +290,12 @@ def test_a_raw_image_body_is_accepted_too(client, outbox, selfie_jpeg):
     )
     assert response.status_code == 200, response.get_json()
     assert json.loads(response.data)["state"] == "selfie_ok"
+
+
+def test_encodings_of_an_enrolment_past_its_lifetime_are_forgotten(client, ctx, clock, outbox, selfie_jpeg):
+    abandoned = to_selfie_ok(client, outbox, selfie_jpeg)
+    assert record(ctx, abandoned.id).selfie_encoding is not None
+    clock.advance(3601)  # the enrolment's lifetime is an hour
+    to_selfie_ok(client, outbox, selfie_jpeg)  # any later selfie sweeps
+    assert record(ctx, abandoned.id).selfie_encoding is None
+    assert abandoned.state() == "expired"
