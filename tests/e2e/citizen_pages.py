@@ -166,26 +166,35 @@ class CitizenPages:
         self.submit_form_of("pin")
         self.shots.take("after-pin")
 
-    def download_server_keystores(self, password: str, downloads: Path, timeout: float = 60) -> Path:
-        """Ask the server to make the keys; returns the downloaded zip (the page stays as it was)."""
-        self.fill("password", password)
-        self.fill("password_confirmation", password)
-        self.shots.take("keystore-password-typed")
-        before = set(downloads.glob("*"))
-        self.field("password").find_element(By.XPATH, "./ancestor::form").find_element(
-            By.CSS_SELECTOR, "button[type=submit]"
-        ).click()
+    # -- the certificates page drives eds agent (eds_toolkit/web/static/issuance.js) --------------------
 
-        def finished() -> Path | None:
-            new = [p for p in downloads.glob("*") if p not in before]
-            done = [p for p in new if not p.name.endswith(".crdownload") and p.stat().st_size > 0]
-            return done[0] if done and not any(p.name.endswith(".crdownload") for p in new) else None
+    def agent_state(self) -> str:
+        """#agent-status data-state: searching | found | missing | working | done | error | issued."""
+        return self.field("agent-status").get_attribute("data-state") or ""
 
-        zip_path = wait_for(
-            finished, timeout, interval=0.2, message=f"the keystore download into {downloads}"
+    def wait_for_agent_state(self, states: tuple[str, ...], timeout: float = 15) -> str:
+        wait_for(
+            lambda: self.agent_state() in states, timeout, 0.1, f"the agent status to be one of {states}"
         )
-        self.shots.take("keystores-downloaded")
-        return zip_path
+        return self.agent_state()
+
+    def make_keys_with_agent(self, folder: Path, password: str, timeout: float = 90) -> tuple[str, str]:
+        """Choose the folder and the password on the page, press "Create my keys with the agent".
+
+        Returns the final (state, sentence) of #agent-status: ("done", ...) or ("error", ...).
+        """
+        self.wait_for_agent_state(("found",))
+        self.fill("agent_folder", str(folder))
+        self.fill("agent_password", password)
+        self.fill("agent_password_confirmation", password)
+        self.shots.take("agent-found-folder-and-password")
+        self.field("agent-start").click()
+        state = self.wait_for_agent_state(("done", "error"), timeout)
+        self.shots.take(f"agent-{state}")
+        return state, self.field("agent-status").text
+
+    def agent_files(self) -> list[str]:
+        return [item.text for item in self.driver.find_elements(By.CSS_SELECTOR, "#agent-files li")]
 
 
 def _shown(driver: WebDriver, element_id: str) -> WebElement | None:
@@ -213,11 +222,3 @@ def _new_page(driver: WebDriver, what: str, timeout: float = 20) -> Iterator[Non
             return False
 
     wait_for(arrived, timeout, 0.1, what)
-
-
-def allow_downloads(driver: WebDriver, directory: Path) -> None:
-    """Let headless Chromium save downloads into ``directory`` without asking."""
-    directory.mkdir(parents=True, exist_ok=True)
-    driver.execute_cdp_cmd(
-        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(directory)}
-    )

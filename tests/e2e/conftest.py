@@ -15,7 +15,6 @@ from .camera import make_still_camera, make_video_camera
 from .services import ServiceProcess, StaticSite, serve_directory, start_service
 
 STATIC = Path(__file__).resolve().parent / "static"
-AGENT_CLIENT_JS = Path(__file__).resolve().parents[2] / "eds_toolkit" / "agent" / "js" / "eds-agent-client.js"
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -136,17 +135,5 @@ def start_process(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Ca
 def static_site() -> Iterator[StaticSite]:
     """tests/e2e/static/ served on a free 127.0.0.1 port."""
     site = serve_directory(STATIC)
-    yield site
-    site.close()
-
-
-@pytest.fixture
-def agent_site(tmp_path: Path) -> Iterator[StaticSite]:
-    """A portal-like origin: agent_probe.html and the agent's browser client (eds-agent-client.js)."""
-    site_dir = tmp_path / "agent-site"
-    site_dir.mkdir()
-    shutil.copy(STATIC / "agent_probe.html", site_dir / "agent_probe.html")
-    shutil.copy(AGENT_CLIENT_JS, site_dir / "eds-agent-client.js")
-    site = serve_directory(site_dir)
     yield site
     site.close()

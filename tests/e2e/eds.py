@@ -53,9 +53,10 @@ def start_eds_agent(
     origin: str,
     store: Path,
     password_file: Path,
+    port: int | None = None,
 ) -> ServiceProcess:
-    """`eds agent --no-tls --yes` on a free port, trusting only ``origin``, keys in ``store``."""
-    port = free_port()
+    """`eds agent --no-tls --yes` on ``port`` (or a free one), trusting only ``origin``, keys in ``store``."""
+    port = port or free_port()
     command = [
         str(EDS),
         "agent",

@@ -1,39 +1,47 @@
 """The citizen's flow in real headless Chromium against a real `eds serve` on loopback.
 
 IIN -> SMS code (read from the outbox gateway) -> selfie -> video check (liveness) -> ID photo
-upload -> face match -> PIN -> certificates -> two .p12 files that `openssl pkcs12` opens with the
-chosen password. The webcam is Chromium's fake camera playing a Y4M made from the shared test
-data; the challenge sequence is fixed through test configuration (EDS_LIVENESS_CHALLENGES).
+upload -> face match -> PIN -> `eds agent` makes the keys -> certificates issued -> two .p12 files in
+the chosen folder that `openssl pkcs12` opens with the chosen password. The webcam is Chromium's
+fake camera playing a Y4M made from the shared test data; the challenge sequence is fixed through
+test configuration (EDS_LIVENESS_CHALLENGES).
 Refusal path: a still photo as the camera fails the video check and the page says so.
 """
 
 from __future__ import annotations
 
 import subprocess
-import zipfile
 
 import pytest
 
+from .browser import wait_for
 from .camera import shared_file
-from .citizen_pages import CitizenPages, allow_downloads
-from .eds import openssl_pkcs12_subject, start_eds_serve, wait_for_code
+from .citizen_pages import CitizenPages
+from .eds import openssl_pkcs12_subject, start_eds_agent, start_eds_serve, wait_for_code
+from .services import free_port
 
 pytestmark = pytest.mark.browser
 
 CITIZEN_IIN = "850314312017"  # a demo citizen of `eds serve` with a phone in the mobile-citizens base
 CITIZEN_PHONE = "+77011234567"
 PIN = "385927"
-KEYSTORE_PASSWORD = "Tulpar-Kokpar-2026"
+KEYSTORE_PASSWORD = "Tulpar-Kokpar-2026"  # the one the citizen types on the page
+AGENT_FILE_PASSWORD = (
+    "Baiterek-Zhailau-2031"  # the agent's --password-file, used only when the page sends none
+)
 
 
-def test_citizen_gets_two_keystores_through_the_pages(
+def test_citizen_gets_two_keystores_from_the_agent_through_the_pages(
     tmp_path, start_process, open_browser, live_camera, screenshots, screenshot_dir
 ):
     home = tmp_path / "eds-home"
-    server = start_eds_serve(start_process, home, {"EDS_LIVENESS_CHALLENGES": "blink"})
+    agent_port = free_port()
+    server = start_eds_serve(
+        start_process,
+        home,
+        {"EDS_LIVENESS_CHALLENGES": "blink", "EDS_AGENT_URL": f"ws://127.0.0.1:{agent_port}"},
+    )
     driver = open_browser(live_camera)
-    downloads = tmp_path / "downloads"
-    allow_downloads(driver, downloads)
     citizen = CitizenPages(driver, server.url, screenshots(driver, screenshot_dir))
 
     citizen.open_start()
@@ -63,40 +71,67 @@ def test_citizen_gets_two_keystores_through_the_pages(
     citizen.wait_for_path("/pin")
     citizen.set_pin(PIN)
     citizen.wait_for_path("/certificates")
-    assert citizen.alert() is None
 
-    archive = citizen.download_server_keystores(KEYSTORE_PASSWORD, downloads)
-    keys_folder = tmp_path / "keys"
-    with zipfile.ZipFile(archive) as keystores:
-        names = sorted(keystores.namelist())
-        keystores.extractall(keys_folder)
-    assert len(names) == 2
-    assert names[0].startswith("AUTH_RSA256_") and names[1].startswith("RSA256_"), names
-    assert all(name.endswith(".p12") for name in names)
-
-    password_file = tmp_path / "password.txt"
-    password_file.write_text(KEYSTORE_PASSWORD + "\n")
-    for name in names:
-        assert f"serialNumber=IIN{CITIZEN_IIN}" in openssl_pkcs12_subject(keys_folder / name, password_file)
-
-    wrong_password = tmp_path / "wrong-password.txt"
-    wrong_password.write_text("not-the-password\n")
-    refused = subprocess.run(
-        [
-            "openssl",
-            "pkcs12",
-            "-in",
-            str(keys_folder / names[0]),
-            "-passin",
-            f"file:{wrong_password}",
-            "-noout",
-        ],
-        capture_output=True,
-        timeout=60,
+    # An agent that trusts another portal refuses this page: the page says how to run one for it.
+    agent_default_store = tmp_path / "agent-default-store"
+    agent_password_file = tmp_path / "agent-password.txt"
+    agent_password_file.write_text(AGENT_FILE_PASSWORD + "\n")
+    agent_options = {"store": agent_default_store, "password_file": agent_password_file, "port": agent_port}
+    stranger = start_eds_agent(
+        start_process, tmp_path / "agent-home", origin="https://portal.example.kz", **agent_options
     )
-    assert refused.returncode != 0
+    driver.refresh()
+    assert citizen.wait_for_agent_state(("missing", "found")) == "missing"
+    citizen.shots.take("agent-not-found")
+    assert f"eds agent --origin {server.url}" in citizen.field("agent-command").text
+    assert citizen.field("server-keys").is_displayed(), "the server-side keys stay offered as the fallback"
+    wait_for(
+        lambda: "403" in stranger.log_tail(), 5, message="the agent refusing the page's origin (HTTP 403)"
+    )
+    stranger.stop()
 
-    driver.get(f"{server.url}/done")
+    # The citizen starts the agent for this portal and reloads the page.
+    start_eds_agent(start_process, tmp_path / "agent-home", origin=server.url, **agent_options)
+    driver.refresh()
+    assert citizen.wait_for_agent_state(("found", "missing")) == "found"
+    assert citizen.field("agent_folder").get_attribute("value") == str(agent_default_store)
+    chosen_folder = tmp_path / "Мои ключи ЭЦП"
+    state, said = citizen.make_keys_with_agent(chosen_folder, KEYSTORE_PASSWORD)
+    assert state == "done", f"the agent did not finish: {said}"
+
+    keystores = sorted(p.name for p in chosen_folder.glob("*.p12"))
+    assert len(keystores) == 2, keystores
+    assert keystores[0].startswith("AUTH_RSA256_") and keystores[1].startswith("RSA256_"), keystores
+    assert sorted(citizen.agent_files()) == keystores
+    assert not list(chosen_folder.glob(".pending/*")), "the temporary keys must be gone"
+    assert not list(agent_default_store.glob("*.p12")), "the keystores belong in the folder the citizen chose"
+    chosen_password = tmp_path / "chosen-password.txt"
+    chosen_password.write_text(KEYSTORE_PASSWORD + "\n")
+    for name in keystores:
+        assert f"serialNumber=IIN{CITIZEN_IIN}" in openssl_pkcs12_subject(
+            chosen_folder / name, chosen_password
+        )
+    for other in (agent_password_file, tmp_path / "wrong.txt"):
+        other.write_text(other.read_text() if other.exists() else "not-the-password\n")
+        refused = subprocess.run(
+            [
+                "openssl",
+                "pkcs12",
+                "-in",
+                str(chosen_folder / keystores[0]),
+                "-passin",
+                f"file:{other}",
+                "-noout",
+            ],
+            capture_output=True,
+            timeout=60,
+        )
+        assert refused.returncode != 0, f"the keystore opened with {other.name}"
+    page = driver.page_source
+    assert "PRIVATE KEY" not in page and KEYSTORE_PASSWORD not in page
+
+    citizen.field("agent-next").click()
+    citizen.wait_for_path("/done")
     citizen.shots.take("done")
 
 
