@@ -92,12 +92,6 @@ def wait_for_code(outbox: Path, phone: str, after: int = 0, timeout: float = 10.
     raise TimeoutError(f"no SMS code for {phone} arrived in {outbox} within {timeout:.0f} s")
 
 
-def outbox_size(outbox: Path) -> int:
-    from eds_toolkit.sms import read_outbox
-
-    return len(read_outbox(outbox)) if outbox.exists() else 0
-
-
 def _digits(phone: str) -> str:
     return "".join(ch for ch in phone if ch.isdigit())[-10:]
 
@@ -107,30 +101,6 @@ def _code_in(text: str) -> str | None:
 
     match = re.search(r"\b(\d{4,8})\b", text)
     return match.group(1) if match else None
-
-
-def identify_through_the_library(home: Path, iin: str) -> str:
-    """Stand-in for the webcam steps until their pages land: the library call on the server's database.
-
-    Moves the newest enrolment of ``iin`` through selfie_ok, liveness_ok and face_matched with
-    ``eds_toolkit.flow.mark_identified`` (never an endpoint); returns its id.
-    """
-    from sqlalchemy import select
-
-    from eds_toolkit.flow import mark_identified
-    from eds_toolkit.flow.models import Enrolment
-    from eds_toolkit.services import build_flow_context
-    from eds_toolkit.settings import Settings
-
-    ctx = build_flow_context(Settings.from_env({"EDS_HOME": str(home), "EDS_SMS_GATEWAY": "outbox"}))
-    with ctx.session() as session:
-        enrolment_id = session.scalars(
-            select(Enrolment.id).where(Enrolment.iin == iin).order_by(Enrolment.created_at.desc())
-        ).first()
-    if not enrolment_id:
-        raise AssertionError(f"no enrolment for {iin} in the server's database")
-    mark_identified(ctx, enrolment_id)
-    return enrolment_id
 
 
 def openssl_pkcs12_subject(p12: Path, password_file: Path) -> str:
