@@ -63,7 +63,8 @@
     }).then(function (response) {
       return response.json().catch(function () {
         // Not JSON: the CSRF check (an expired page) or a proxy error page.
-        throw ServerRefusal(response.status === 400 ? text.expired : text.network, 'http_' + response.status);
+        var said = { 400: text.expired, 429: text.tooMany }[response.status] || text.network;
+        throw ServerRefusal(said, 'http_' + response.status);
       }).then(function (body) {
         if (response.status === 201) { return body; }
         if (body.code === 'already_issued' && body.issued) { return body.issued; }
@@ -121,8 +122,19 @@
     }
     busy = true;
     button.disabled = true;
+    status.dataset.attempt = String(Number(status.dataset.attempt || 0) + 1);  // tells one try from the next
+    say(issued ? text.installing : text.choosing, 'working');
     var chosenPassword = password.value || undefined;  // empty: eds agent asks the citizen itself
     connect().then(function () {
+      if (issued || !requests) { return null; }
+      // Keys made earlier in this page: only still useful if the agent kept them (not restarted).
+      return agent.listKeys().then(function (keys) {
+        if (keys.pending.indexOf(agentRequestId) < 0) {
+          requests = null;
+          folderInput.disabled = false;
+        }
+      });
+    }).then(function () {
       if (issued || requests) { return null; }
       say(text.choosing, 'working');
       return agent.chooseStore(folderInput.value.trim() || undefined).then(function (chosen) {

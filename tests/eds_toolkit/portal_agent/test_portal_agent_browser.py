@@ -141,10 +141,17 @@ class CertificatesPage:
             self.element(field).clear()
             self.element(field).send_keys(value)
 
+    def attempt(self) -> int:
+        """How many times the button started a try (``data-attempt`` of the status line)."""
+        return int(self.element("agent-status").get_attribute("data-attempt") or 0)
+
     def create_keys(self, timeout: float = 120) -> tuple[str, str]:
         """Press the button; (data-state, sentence) once done or refused. Prints how long it took."""
         started = time.monotonic()
+        attempt = self.attempt()
         self.element("agent-start").click()
+        # This try's answer, not an earlier error still on the page.
+        wait_for(lambda: self.attempt() == attempt + 1, 5, "the click to start a new try")
         self.wait_for_status("done", "error", timeout=timeout)
         print(f"agent button -> {self.status()[0]}: {time.monotonic() - started:.2f} s")
         return self.status()
@@ -269,6 +276,17 @@ def test_a_weak_page_password_is_refused_and_finishing_later_never_issues_again(
     _start_agent(portal, agents, tmp_path, store)
     enrolment_id = page.reach_certificates("920721433024", "+77051234568")
     page.wait_for_status("found")
+
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("not a folder")
+    page.element("agent_folder").clear()
+    page.element("agent_folder").send_keys(str(not_a_folder / "eds-keys"))
+    state, said = page.create_keys()
+    page.shot("wrong-folder")
+    assert state == "error" and "cannot write into" in said and str(not_a_folder) in said
+    assert _certificate_rows(portal, enrolment_id) == ("pin_set", 0)
+    page.element("agent_folder").clear()
+    page.element("agent_folder").send_keys(str(store))
 
     page.type_password(PAGE_PASSWORD, "something else")
     page.element("agent-start").click()
