@@ -159,14 +159,10 @@
         password: chosenPassword
       });
     }).then(finished, function (error) {
-      if (error.code === 'WEAK_PASSWORD') {
-        password.value = '';
-        passwordAgain.value = '';
-      }
       say(explain(error), 'error');
       button.disabled = false;
     }).then(function () {
-      password.value = '';
+      password.value = '';  // never kept between tries
       passwordAgain.value = '';
       busy = false;
     });
