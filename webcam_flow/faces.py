@@ -57,7 +57,7 @@ class Face:
 
 
 @cache
-def _models():  # noqa: ANN202 - dlib objects have no useful type
+def _models():
     """Load the dlib models once per process (imported lazily: importing them takes a second)."""
     import dlib
     import face_recognition_models
@@ -70,7 +70,7 @@ def _models():  # noqa: ANN202 - dlib objects have no useful type
     )
 
 
-def _rectangle(face: Face):  # noqa: ANN202
+def _rectangle(face: Face):
     import dlib
 
     return dlib.rectangle(round(face.left), round(face.top), round(face.right), round(face.bottom))

@@ -1,11 +1,11 @@
 """Follow one face through a sequence of frames and measure it in each frame.
 
-Fast path (what the service uses): search the whole first frame once, then look for the
-face only in a window around where it was, scaled so the face is just above the detector's
-window; fall back to a whole-frame search when it is lost. Landmarks for every frame,
-encodings for a few evenly spaced frames. ``naive=True`` is the reference the benchmark
-compares with: face_recognition's detection (upsampled once) and an encoding on every
-full-size frame.
+Fast path (what the service uses): search the whole first frame once, then detect at one
+fixed scale, just enough for the tracked face (over the whole frame when that copy is small,
+else in a window around the face); fall back to a whole-frame search when it is lost.
+Landmarks for every frame, encodings for a few evenly spaced, roughly frontal frames.
+``naive=True`` is the reference the benchmark compares with: face_recognition's detection
+(upsampled once) and an encoding on every full-size frame.
 """
 
 from __future__ import annotations

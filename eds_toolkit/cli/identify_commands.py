@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
+import numpy as np
 
 from webcam_flow.errors import BadInput, NoFaceFound
 from webcam_flow.images import MAX_BYTES, BadImage, decode_image, sniff_format
@@ -50,7 +51,7 @@ def _bad_input_exits_2(check: str) -> Callable[[Callable], Callable]:
     return decorate
 
 
-def _read_image(path: Path):  # noqa: ANN202 - numpy array
+def _read_image(path: Path) -> np.ndarray:
     with path.open("rb") as handle:
         data = handle.read(MAX_BYTES + 1)
     try:
