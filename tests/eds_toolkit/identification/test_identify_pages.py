@@ -192,3 +192,21 @@ def test_pages_of_later_steps_send_the_citizen_back_to_the_current_one(client, o
     phone_confirmed_on_pages(client, outbox)
     assert client.get("/identification/video").headers["Location"].endswith("/identification/selfie")
     assert client.get("/identification/id-photo").headers["Location"].endswith("/identification/selfie")
+
+
+def test_every_text_of_the_identification_pages_is_translated(client, outbox):
+    from pathlib import Path
+
+    import eds_toolkit.web
+    from eds_toolkit.web.i18n import MESSAGES
+
+    templates = Path(eds_toolkit.web.__file__).parent / "templates"
+    call = re.compile(r"""_\(\s*(["'])(.+?)\1\s*\)""")
+    pages = [templates / "identification.html", *sorted((templates / "identify").glob("*.html"))]
+    texts = [text for page in pages for _quote, text in call.findall(page.read_text())]
+    assert len(texts) > 20
+    assert [text for text in texts if text not in MESSAGES] == []
+
+    phone_confirmed_on_pages(client, outbox)
+    page = client.get("/identification/selfie?lang=ru").get_data(as_text=True)
+    assert MESSAGES["Take the selfie"][1] in page
