@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 from flask_limiter import Limiter
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from eds_toolkit import flow
 from eds_toolkit.flow import identify_steps as steps
 from eds_toolkit.flow.errors import FlowError
 from eds_toolkit.settings import Settings
 from eds_toolkit.web.context import client_address, flow_context
-from eds_toolkit.web.identify_uploads import identify_config, uploaded_frames, uploaded_image
+from eds_toolkit.web.identify_uploads import identify_config, too_large, uploaded_frames, uploaded_image
 from eds_toolkit.web.problems import problem_from
 
 
@@ -47,6 +48,10 @@ def make_identify_api_blueprint(limiter: Limiter, settings: Settings) -> Bluepri
         if error.status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
         return response
+
+    @api.errorhandler(RequestEntityTooLarge)
+    def _too_large(error: RequestEntityTooLarge) -> Response:
+        return problem_from(too_large())
 
     @api.post("/selfie")
     def selfie(enrolment_id: str) -> Response:

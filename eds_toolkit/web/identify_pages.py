@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
 from flask_limiter import Limiter
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from eds_toolkit import flow
 from eds_toolkit.flow import identify_steps as steps
@@ -14,7 +15,7 @@ from eds_toolkit.flow.machine import State
 from eds_toolkit.settings import Settings
 from eds_toolkit.web.context import client_address, flow_context
 from eds_toolkit.web.i18n import error_message
-from eds_toolkit.web.identify_uploads import identify_config, uploaded_frames, uploaded_image
+from eds_toolkit.web.identify_uploads import identify_config, too_large, uploaded_frames, uploaded_image
 
 PAGE_OF_STATE = {
     State.PHONE_CONFIRMED: "identify.selfie",
@@ -101,6 +102,13 @@ def make_identify_pages_blueprint(limiter: Limiter, settings: Settings) -> Bluep
             message = error_message(error.code, error.message, **error.extra)
             return _show(template, page_state, error.status, result=message, result_ok=False)
         return _success(outcome, template, page_state)
+
+    @pages.errorhandler(RequestEntityTooLarge)
+    def _too_large(error: RequestEntityTooLarge):
+        refusal = too_large()
+        if _wants_json():
+            return _refusal_json(refusal)
+        return render_template("error.html", message=refusal.message), refusal.status
 
     @pages.get("/selfie")
     def selfie():

@@ -7,6 +7,7 @@ import math
 
 from flask import Flask, current_app, request
 
+from eds_toolkit.flow.errors import FlowError
 from eds_toolkit.flow.identify_steps import BadUpload, IdentifyConfig
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
@@ -29,6 +30,27 @@ def install_identification_settings(app: Flask, config: IdentifyConfig | None = 
     def _identification_upload_limit() -> None:
         if request.blueprint in UPLOAD_BLUEPRINTS and request.method == "POST":
             request.max_content_length = identify_config().max_upload_bytes
+
+
+class UploadTooLarge(FlowError):
+    """The request body is over the identification endpoints' limit."""
+
+    status = 413
+    code = "too_large"
+    title = "Upload too large"
+
+
+def too_large() -> UploadTooLarge:
+    """The refusal for a body over the limit, naming the limit these endpoints really have."""
+    config = identify_config()
+    return UploadTooLarge(
+        f"What you sent is too large: at most {_size(config.max_upload_bytes)} per request, "
+        f"{config.max_frames} video frames of at most {_size(config.max_frame_bytes)} each."
+    )
+
+
+def _size(count: int) -> str:
+    return f"{count // (1024 * 1024)} MiB" if count >= 4 * 1024 * 1024 else f"{count // 1024} KiB"
 
 
 def uploaded_image(field: str = "image") -> bytes:

@@ -252,7 +252,9 @@ def test_frames_are_bounded_in_number_and_size(client, app, outbox, selfie_jpeg,
     assert body["status"] == 400 and body["code"] == "frame_too_large"
     # The whole request is capped too (frames x frame size): a body past it is a 413.
     huge = [(i / 10, bytes(20_000)) for i in range(31)]
-    assert send_frames(enrolment, nonce, huge).status_code == 413
+    response = send_frames(enrolment, nonce, huge)
+    assert response.status_code == 413
+    assert "30 video frames of at most 9 KiB each" in problem(response)["detail"]
     body = problem(send_frames(enrolment, nonce, d18_frames[:3], timestamps="0,100"))
     assert body["code"] == "bad_frame_times"
     assert enrolment.state() == "selfie_ok"

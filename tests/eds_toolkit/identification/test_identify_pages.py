@@ -210,3 +210,18 @@ def test_every_text_of_the_identification_pages_is_translated(client, outbox):
     phone_confirmed_on_pages(client, outbox)
     page = client.get("/identification/selfie?lang=ru").get_data(as_text=True)
     assert MESSAGES["Take the selfie"][1] in page
+
+
+def test_an_upload_over_the_limit_is_refused_with_the_real_limit(app, client, outbox):
+    from dataclasses import replace
+
+    app.extensions["eds_identify"] = replace(
+        app.extensions["eds_identify"], max_image_bytes=100_000, max_frames=10, max_frame_bytes=10_000
+    )
+    phone_confirmed_on_pages(client, outbox)
+    csrf = token(client, "/identification/selfie", DATA_TOKEN)
+    response = fetch(client, "/identification/selfie", csrf, image=(io.BytesIO(bytes(400_000)), "big.jpg"))
+    assert response.status_code == 413
+    assert "at most 0 MiB" not in response.get_json()["message"]
+    assert "10 video frames of at most 9 KiB each" in response.get_json()["message"]
+    assert 'data-state="phone_confirmed"' in client.get("/identification").get_data(as_text=True)
