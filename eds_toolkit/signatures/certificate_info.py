@@ -1,0 +1,82 @@
+"""What a signer certificate says about its holder: IIN, names and profile (SIGN or AUTH)."""
+
+from __future__ import annotations
+
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from ca.iin import InvalidIIN, parse_iin
+from ca.profiles import POLICY_INDIVIDUAL_AUTHENTICATION, POLICY_INDIVIDUAL_SIGNATURE
+from eds_toolkit.signatures.verdict import Profile, Signer
+
+
+def certificate_profile(certificate: x509.Certificate) -> Profile:
+    """SIGN or AUTH from the certificate policy (1.2.398.3.3.2.3 / .4), else from the EKU
+    (emailProtection / clientAuth) as the national CA's filters do; UNKNOWN when neither or both."""
+    policies = _extension(certificate, x509.CertificatePolicies)
+    policy_oids = {info.policy_identifier for info in policies} if policies is not None else set()
+    if POLICY_INDIVIDUAL_SIGNATURE in policy_oids and POLICY_INDIVIDUAL_AUTHENTICATION not in policy_oids:
+        return Profile.SIGN
+    if POLICY_INDIVIDUAL_AUTHENTICATION in policy_oids and POLICY_INDIVIDUAL_SIGNATURE not in policy_oids:
+        return Profile.AUTH
+    usages = _extension(certificate, x509.ExtendedKeyUsage)
+    eku = set(usages) if usages is not None else set()
+    is_sign = ExtendedKeyUsageOID.EMAIL_PROTECTION in eku
+    is_auth = ExtendedKeyUsageOID.CLIENT_AUTH in eku
+    if is_sign != is_auth:
+        return Profile.SIGN if is_sign else Profile.AUTH
+    return Profile.UNKNOWN
+
+
+def subject_iin(certificate: x509.Certificate) -> str | None:
+    """The 12 digits after ``IIN`` in the subject serialNumber, or None when there is no IIN."""
+    for attribute in certificate.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER):
+        value = str(attribute.value)
+        if value.startswith("IIN"):
+            return value[3:]
+    return None
+
+
+def check_iin(iin: str | None, *, enforce_check_digit: bool) -> str | None:
+    """None when the IIN is acceptable, else a message saying why not."""
+    if iin is None:
+        return "The signer certificate names no IIN (subject serialNumber IIN...)."
+    try:
+        parse_iin(iin, enforce_check_digit=enforce_check_digit)
+    except InvalidIIN as error:
+        return f"The signer's IIN {iin} is not valid: {error}"
+    return None
+
+
+def signer_of(certificate: x509.Certificate) -> Signer:
+    """The signer as data, read from the certificate."""
+    common_name = _name(certificate, NameOID.COMMON_NAME)
+    surname = _name(certificate, NameOID.SURNAME)
+    given_name = None  # the national profile: CN = "SURNAME GIVEN", GIVENNAME holds the patronymic
+    if common_name and surname and common_name.startswith(surname + " "):
+        given_name = common_name[len(surname) + 1 :]
+    return Signer(
+        iin=subject_iin(certificate),
+        common_name=common_name,
+        surname=surname,
+        given_name=given_name,
+        patronymic=_name(certificate, NameOID.GIVEN_NAME),
+        profile=certificate_profile(certificate),
+        serial=f"{certificate.serial_number:x}",
+        subject=certificate.subject.rfc4514_string(),
+        issuer=certificate.issuer.rfc4514_string(),
+        not_before=certificate.not_valid_before_utc,
+        not_after=certificate.not_valid_after_utc,
+    )
+
+
+def _name(certificate: x509.Certificate, oid: x509.ObjectIdentifier) -> str | None:
+    values = certificate.subject.get_attributes_for_oid(oid)
+    return str(values[0].value) if values else None
+
+
+def _extension(certificate: x509.Certificate, kind: type) -> object | None:
+    try:
+        return certificate.extensions.get_extension_for_class(kind).value
+    except x509.ExtensionNotFound:
+        return None

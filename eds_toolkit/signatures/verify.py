@@ -1,0 +1,207 @@
+"""``verify_cms`` and ``verify_certificate``: checked end to end, returning verdicts (data)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+from cryptography import x509
+
+from eds_toolkit.signatures.certificate_info import check_iin, signer_of
+from eds_toolkit.signatures.cms_reader import read_signed_cms
+from eds_toolkit.signatures.errors import SignatureInputError
+from eds_toolkit.signatures.path import validate_path
+from eds_toolkit.signatures.revocation import check_with_crls, check_with_ocsp
+from eds_toolkit.signatures.timestamp import read_timestamp_token
+from eds_toolkit.signatures.verdict import (
+    CertificateVerdict,
+    Profile,
+    Reason,
+    RevocationCheck,
+    SignatureVerdict,
+)
+
+RevocationMode = Literal["none", "crl", "ocsp", "auto"]
+CrlFetcher = Callable[[x509.Certificate], Sequence[bytes]]
+OcspFetcher = Callable[[x509.Certificate, x509.Certificate], Sequence[bytes]]
+REVOCATION_MODES = ("none", "crl", "ocsp", "auto")
+
+
+def verify_certificate(
+    certificate: x509.Certificate,
+    *,
+    trust_roots: Sequence[x509.Certificate],
+    intermediates: Sequence[x509.Certificate] = (),
+    at: dt.datetime | None = None,
+    enforce_iin_check_digit: bool = False,
+    required_profile: Profile | str | None = None,
+    revocation: RevocationMode = "auto",
+    crls: Sequence[bytes] = (),
+    ocsp_responses: Sequence[bytes] = (),
+    fetch_crls: CrlFetcher | None = None,
+    fetch_ocsp: OcspFetcher | None = None,
+) -> CertificateVerdict:
+    """Is ``certificate`` a valid individual's certificate as of ``at`` (default: now)?
+
+    Path to ``trust_roots`` (pyhanko-certvalidator), the holder's IIN, the profile when
+    ``required_profile`` is given, and revocation: ``crl`` / ``ocsp`` need that source to decide,
+    ``auto`` takes OCSP when it decides and CRLs otherwise, ``none`` skips it. Given CRLs and
+    responses are used first; the fetchers are called only when those do not decide.
+    """
+    if revocation not in REVOCATION_MODES:
+        raise SignatureInputError(f"Revocation mode must be one of {', '.join(REVOCATION_MODES)}.")
+    if not trust_roots:
+        raise SignatureInputError("No trusted root certificate was given.")
+    try:
+        wanted_profile = Profile(required_profile) if required_profile is not None else None
+    except ValueError:
+        raise SignatureInputError(
+            f"The required profile is 'sign' or 'auth', not {required_profile!r}."
+        ) from None
+    moment = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    holder = signer_of(certificate)
+    reasons: list[Reason] = []
+    messages: list[str] = []
+    iin_problem = check_iin(holder.iin, enforce_check_digit=enforce_iin_check_digit)
+    if iin_problem:
+        reasons.append(Reason.INVALID_IIN)
+        messages.append(iin_problem)
+    if wanted_profile is not None and holder.profile != wanted_profile:
+        reasons.append(Reason.WRONG_PROFILE)
+        messages.append(
+            f"A {wanted_profile.value.upper()} certificate is required; this is "
+            f"a {holder.profile.value.upper()} certificate."
+        )
+    path = validate_path(certificate, intermediates=intermediates, trust_roots=trust_roots, at=moment)
+    if not path.ok:
+        reasons.append(path.reason)
+        messages.append(path.message)
+    revocation_check = RevocationCheck()
+    if path.ok and revocation != "none":
+        revocation_check = _revocation(
+            certificate, path.issuer, moment, revocation, crls, ocsp_responses, fetch_crls, fetch_ocsp
+        )
+        if revocation_check.status == "revoked":
+            reasons.append(Reason.CERTIFICATE_REVOKED)
+            messages.append(
+                f"The certificate was revoked on {revocation_check.revoked_at:%Y-%m-%d %H:%M} UTC."
+            )
+        elif revocation_check.status != "good":
+            reasons.append(Reason.REVOCATION_UNAVAILABLE)
+            messages.append(
+                f"Whether the certificate is revoked could not be decided. {revocation_check.detail}"
+            )
+    return CertificateVerdict(
+        ok=not reasons,
+        reasons=tuple(reasons),
+        messages=tuple(messages),
+        checked_at=moment,
+        holder=holder,
+        chain=tuple(cert.subject.rfc4514_string() for cert in path.chain),
+        revocation=revocation_check,
+    )
+
+
+def verify_cms(
+    cms_der: bytes,
+    *,
+    content: bytes | None = None,
+    trust_roots: Sequence[x509.Certificate],
+    at: dt.datetime | None = None,
+    enforce_iin_check_digit: bool = False,
+    required_profile: Profile | str | None = None,
+    revocation: RevocationMode = "auto",
+    crls: Sequence[bytes] = (),
+    ocsp_responses: Sequence[bytes] = (),
+    fetch_crls: CrlFetcher | None = None,
+    fetch_ocsp: OcspFetcher | None = None,
+) -> SignatureVerdict:
+    """Verify a single-signer CMS (attached, or detached with ``content``) as of ``at`` (default: now).
+
+    The content digest and the signature, then the signer certificate as ``verify_certificate``
+    checks it. Raises SignatureInputError for input that cannot be checked at all; every other
+    failure is a verdict with reason codes.
+    """
+    if not trust_roots:
+        raise SignatureInputError("No trusted root certificate was given.")
+    moment = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    parsed = read_signed_cms(cms_der, content)
+    timestamp = None
+    if parsed.timestamp_token is not None:
+        timestamp = read_timestamp_token(parsed.timestamp_token, stamped=parsed.signature_value)
+    common = {
+        "checked_at": moment,
+        "signing_time": parsed.signing_time,
+        "digest_algorithm": parsed.digest_algorithm,
+        "content_digest": parsed.content_digest.hex(),
+        "detached": parsed.detached,
+        "timestamp": timestamp,
+    }
+    certificate = parsed.signer_certificate
+    if certificate is None:
+        message = "The CMS does not carry the signer's certificate."
+        return SignatureVerdict(False, (Reason.SIGNER_CERTIFICATE_MISSING,), (message,), **common)
+    reasons: list[Reason] = []
+    messages: list[str] = []
+    if not parsed.digest_matches:
+        reasons.append(Reason.CONTENT_MODIFIED)
+        messages.append("The signed content was changed after signing (digest mismatch).")
+    if not parsed.signature_valid:
+        reasons.append(Reason.SIGNATURE_INVALID)
+        messages.append("The signature does not verify with the signer certificate's key.")
+    verdict = verify_certificate(
+        certificate,
+        trust_roots=trust_roots,
+        intermediates=[cert for cert in parsed.certificates if cert != certificate],
+        at=moment,
+        enforce_iin_check_digit=enforce_iin_check_digit,
+        required_profile=required_profile,
+        revocation=revocation,
+        crls=crls,
+        ocsp_responses=ocsp_responses,
+        fetch_crls=fetch_crls,
+        fetch_ocsp=fetch_ocsp,
+    )
+    reasons.extend(verdict.reasons)
+    messages.extend(verdict.messages)
+    return SignatureVerdict(
+        ok=not reasons,
+        reasons=tuple(reasons),
+        messages=tuple(messages),
+        signer=verdict.holder,
+        chain=verdict.chain,
+        revocation=verdict.revocation,
+        **common,
+    )
+
+
+def _revocation(
+    certificate: x509.Certificate,
+    issuer: x509.Certificate | None,
+    at: dt.datetime,
+    mode: RevocationMode,
+    crls: Sequence[bytes],
+    ocsp_responses: Sequence[bytes],
+    fetch_crls: CrlFetcher | None,
+    fetch_ocsp: OcspFetcher | None,
+) -> RevocationCheck:
+    if issuer is None:  # the certificate is itself a trust root
+        return RevocationCheck("none", "not_checked", detail="The certificate is a trusted root.")
+    attempts: list[Callable[[], RevocationCheck]] = []
+    if mode in ("ocsp", "auto"):
+        attempts.append(lambda: check_with_ocsp(certificate, issuer, ocsp_responses, at))
+        if fetch_ocsp is not None:
+            attempts.append(lambda: check_with_ocsp(certificate, issuer, fetch_ocsp(certificate, issuer), at))
+    if mode in ("crl", "auto"):
+        attempts.append(lambda: check_with_crls(certificate, issuer, crls, at))
+        if fetch_crls is not None:
+            attempts.append(lambda: check_with_crls(certificate, issuer, fetch_crls(certificate), at))
+    undecided = []
+    for attempt in attempts:
+        result = attempt()
+        if result.status in ("good", "revoked"):
+            return result
+        undecided.append(result)
+    details = " ".join(dict.fromkeys(result.detail for result in undecided))
+    return RevocationCheck(mode if mode != "auto" else "none", "unknown", detail=details)
