@@ -118,6 +118,10 @@ def start_service(
     """
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
+    number = 1
+    while log.exists():  # a second process of the same name keeps its own log
+        number += 1
+        log = log_dir / f"{name}-{number}.log"
     full_env = {**os.environ, **(env or {})}
     with log.open("wb") as sink:
         process = subprocess.Popen(

@@ -91,7 +91,7 @@ def test_citizen_gets_two_keystores_from_the_agent_through_the_pages(
     stranger.stop()
 
     # The citizen starts the agent for this portal and reloads the page.
-    start_eds_agent(start_process, tmp_path / "agent-home", origin=server.url, **agent_options)
+    agent = start_eds_agent(start_process, tmp_path / "agent-home", origin=server.url, **agent_options)
     driver.refresh()
     assert citizen.wait_for_agent_state(("found", "missing")) == "found"
     assert citizen.field("agent_folder").get_attribute("value") == str(agent_default_store)
@@ -133,6 +133,12 @@ def test_citizen_gets_two_keystores_from_the_agent_through_the_pages(
     citizen.field("agent-next").click()
     citizen.wait_for_path("/done")
     citizen.shots.take("done")
+
+    # Secrets never reach the logs of either process.
+    for process in (server, agent):
+        log = process.log.read_text(errors="replace")
+        for name, secret in (("SMS code", code), ("PIN", PIN), ("keystore password", KEYSTORE_PASSWORD)):
+            assert secret not in log, f"the {name} is in the log of {process.name}"
 
 
 def test_printed_photo_as_the_camera_fails_the_video_check(
