@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from eds_toolkit.signatures.errors import SignatureInputError
 from eds_toolkit.signatures.verdict import RevocationCheck
@@ -250,7 +250,16 @@ def _authorised_responder(signer: x509.Certificate, issuer: x509.Certificate, at
         return False
     try:
         signer.verify_directly_issued_by(issuer)
-        usages = signer.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-    except (InvalidSignature, ValueError, TypeError, x509.ExtensionNotFound):
+    except (InvalidSignature, ValueError, TypeError):
         return False
-    return ExtendedKeyUsageOID.OCSP_SIGNING in usages
+    return _has_ocsp_signing(signer)
+
+
+def _has_ocsp_signing(certificate: x509.Certificate) -> bool:
+    """id-kp-OCSPSigning in the EKU. Read with asn1crypto: ``cryptography`` refuses to parse every
+    extension of the national CA's responder certificate (its OCSP No Check has an empty value)."""
+    parsed = asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+    for extension in parsed["tbs_certificate"]["extensions"]:
+        if extension["extn_id"].native == "extended_key_usage":
+            return "ocsp_signing" in extension["extn_value"].parsed.native
+    return False
