@@ -145,7 +145,9 @@ def test_printed_photo_as_the_camera_fails_the_video_check(
     tmp_path, start_process, open_browser, photo_camera, screenshots, screenshot_dir
 ):
     home = tmp_path / "eds-home"
-    server = start_eds_serve(start_process, home, {"EDS_LIVENESS_CHALLENGES": "blink"})
+    server = start_eds_serve(
+        start_process, home, {"EDS_LIVENESS_CHALLENGES": "blink", "EDS_IDENTIFY_ATTEMPTS": "2"}
+    )
     driver = open_browser(photo_camera)
     citizen = CitizenPages(driver, server.url, screenshots(driver, screenshot_dir))
     citizen.open_start()
@@ -165,6 +167,18 @@ def test_printed_photo_as_the_camera_fails_the_video_check(
     assert not citizen.field("next").is_displayed(), "a refused video must not offer to continue"
     assert citizen.field("start").is_enabled(), "the citizen may record again while attempts are left"
     assert _state_of_newest_enrolment(home, CITIZEN_IIN) == "selfie_ok"
+
+    # The last attempt fails too: the enrolment stops and the page sends the citizen to a service centre.
+    ok, said = citizen.do_video_check()
+
+    assert not ok
+    assert "service centre" in said, said
+    assert citizen.field("next").is_displayed()
+    assert not citizen.field("start").is_enabled()
+    assert _state_of_newest_enrolment(home, CITIZEN_IIN) == "failed"
+    citizen.follow_next()
+    citizen.shots.take("after-failure")
+    assert citizen.path() == "/"
 
 
 def _state_of_newest_enrolment(home, iin: str) -> str:
