@@ -7,6 +7,7 @@ is a ``RevocationCheck`` that says what was found and, when nothing decides, why
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -212,12 +213,15 @@ def _digest(algorithm: hashes.HashAlgorithm, data: bytes) -> bytes:
 
 def _ocsp_signer(response: ocsp.OCSPResponse, issuer: x509.Certificate) -> x509.Certificate | None:
     """The certificate matching the responder id: the issuer or one carried in the response."""
-    for candidate in (issuer, *response.certificates):
-        if response.responder_name is not None and candidate.subject == response.responder_name:
-            return candidate
-        key_hash = response.responder_key_hash  # ResponderID byKey is a SHA-1 hash (RFC 6960 4.2.1)
-        if key_hash is not None and _issuer_hashes(candidate, hashes.SHA1())[1] == key_hash:  # noqa: S303
-            return candidate
+    key_hash = response.responder_key_hash  # ResponderID byKey is a SHA-1 hash (RFC 6960 4.2.1)
+    with warnings.catch_warnings():  # the national CA's responder has an 80-character CN (X.520 says 64)
+        warnings.simplefilter("ignore", UserWarning)
+        name = response.responder_name
+        for candidate in (issuer, *response.certificates):
+            if name is not None and candidate.subject == name:
+                return candidate
+            if key_hash is not None and _issuer_hashes(candidate, hashes.SHA1())[1] == key_hash:  # noqa: S303
+                return candidate
     return None
 
 
