@@ -18,6 +18,7 @@
   var password = document.getElementById('agent_password');
   var passwordAgain = document.getElementById('agent_password_confirmation');
   var CONNECT_TIMEOUT_MS = 2500;
+  var DETECT_TIMEOUT_MS = 6000;
   // The agent names its waiting keys after this id and accepts only ids that start with a letter or
   // digit; enrolment ids are URL-safe random text that may start with '-' or '_', hence the prefix.
   var agentRequestId = data.enrolmentId ? 'enrolment-' + data.enrolmentId : '';
@@ -168,10 +169,19 @@
     });
   }
 
+  // Settles within ``ms`` or rejects: a program on the agent's port that never answers is "not found".
+  function within(ms, promise) {
+    return new Promise(function (resolve, reject) {
+      var timer = setTimeout(function () { reject(new Error('no answer')); }, ms);
+      promise.then(function (value) { clearTimeout(timer); resolve(value); },
+        function (error) { clearTimeout(timer); reject(error); });
+    });
+  }
+
   section.hidden = false;
-  connect().then(function () {
+  within(DETECT_TIMEOUT_MS, connect().then(function () {
     return agent.listKeys();
-  }).then(function (keys) {
+  })).then(function (keys) {
     folderInput.value = keys.folder;
     if (!agentRequestId) {
       say(text.found, 'found');
@@ -190,6 +200,7 @@
     found.hidden = false;
     button.addEventListener('click', run);
   }, function () {
+    if (agent) { agent.close(); }
     say(text.missing, 'missing');
     missing.hidden = false;
   });

@@ -177,14 +177,16 @@ def _stale(element) -> bool:
         return True
 
 
-def _start_agent(portal: Portal, agents: list[Process], tmp_path: Path, store: Path) -> None:
+def _start_agent(
+    portal: Portal, agents: list[Process], tmp_path: Path, store: Path, origin: str | None = None
+) -> None:
     password_file = tmp_path / "agent-password.txt"
     password_file.write_text(AGENT_PASSWORD + "\n")
     agents.append(
         start_eds_agent(
             tmp_path / "agent-home",
             portal.agent_port,
-            origin=portal.url,
+            origin=origin or portal.url,
             store=store,
             password_file=password_file,
         )
@@ -240,6 +242,11 @@ def test_without_the_agent_the_page_explains_it_then_with_it_makes_two_keystores
     assert f"eds agent --origin {portal.url}" in page.element("agent-command").text
     assert page.element("server-keys").is_displayed() and page.element("csr-upload").is_displayed()
     page.shot("agent-missing")
+
+    _start_agent(portal, agents, tmp_path, store, origin="https://another-portal.example")
+    page.open()  # an agent that does not trust this portal refuses the page: the same help
+    page.wait_for_status("missing")
+    agents.pop().stop()
 
     _start_agent(portal, agents, tmp_path, store)
     page.open()
