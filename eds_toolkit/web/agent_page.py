@@ -105,6 +105,9 @@ def render_certificates_page(view: EnrolmentView | None, status: int = 200, **va
         agent_url=settings.agent_url,
         agent_person=person_for_agent(ctx, view.id) if view is not None else None,
         agent_issued=issued,
+        rate_limited_message=error_message(
+            "rate_limited", "Too many requests: please wait a little and try again."
+        ),
         **values,
     )
     response = make_response(body, status)
