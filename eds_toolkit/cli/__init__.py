@@ -47,6 +47,7 @@ def _register() -> None:
         identify_commands,
         keystore_commands,
         serve_commands,
+        verify_commands,
     )
 
     for module in (
@@ -56,6 +57,7 @@ def _register() -> None:
         serve_commands,
         identify_commands,
         agent_commands,
+        verify_commands,
     ):
         for command in module.COMMANDS:
             main.add_command(command)

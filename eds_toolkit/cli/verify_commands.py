@@ -1,0 +1,215 @@
+"""`eds verify` (a CMS signature) and `eds verify-cert` (a certificate): verdicts as text or JSON.
+
+Exit status: 0 valid, 1 not valid (the verdict says why), 2 bad input (unreadable file, bad option).
+Without ``--trust`` the instance's own test CA root (``<home>/ca``) is the trust root. Revocation is
+checked when a CRL or OCSP response is given (``--revocation auto``) or asked for; otherwise the
+verdict says it was not checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+from cryptography import x509
+
+from ca.authority import CertificateAuthority
+from ca.errors import CAError
+from eds_toolkit.cli import Context, pass_context
+from eds_toolkit.signatures import REVOCATION_MODES, SignatureInputError, verify_certificate, verify_cms
+from eds_toolkit.signatures.cms_reader import MAX_CMS_BYTES
+
+VALID, INVALID, BAD_INPUT = 0, 1, 2
+MAX_CONTENT_BYTES = 100 * 1024 * 1024
+
+
+def _options(command):
+    """The options both commands share, named as everywhere else."""
+    decorators = [
+        click.option(
+            "--at", "at", help="Check as of this time (ISO 8601, e.g. 2022-06-01T00:00:00Z). Default: now."
+        ),
+        click.option(
+            "--trust",
+            "trust",
+            multiple=True,
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Trusted root certificate(s), PEM or DER; repeatable. Default: this instance's CA root.",
+        ),
+        click.option(
+            "--crl",
+            "crls",
+            multiple=True,
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="A CRL (DER or PEM); repeatable.",
+        ),
+        click.option(
+            "--ocsp",
+            "ocsps",
+            multiple=True,
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="An OCSP response (DER); repeatable.",
+        ),
+        click.option(
+            "--revocation",
+            type=click.Choice(REVOCATION_MODES),
+            help="Revocation source required. Default: auto when --crl/--ocsp is given, else none.",
+        ),
+        click.option(
+            "--require-profile",
+            type=click.Choice(["sign", "auth"]),
+            help="Refuse any other certificate profile.",
+        ),
+        click.option(
+            "--enforce-iin-check-digit", is_flag=True, help="Refuse IINs that fail the check digit."
+        ),
+        click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text"),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+class BadInput(click.ClickException):
+    exit_code = BAD_INPUT
+
+
+def _read(path: Path, what: str, limit: int) -> bytes:
+    try:
+        if path.stat().st_size > limit:
+            raise BadInput(f"The {what} {path} is larger than {limit // (1024 * 1024)} MiB.")
+        return path.read_bytes()
+    except OSError as error:
+        raise BadInput(f"Cannot read the {what} {path}: {error.strerror}.") from None
+
+
+def _certificates(path: Path) -> list[x509.Certificate]:
+    data = _read(path, "certificate file", 1024 * 1024)
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_certificates(data)
+        return [x509.load_der_x509_certificate(data)]
+    except ValueError:
+        raise BadInput(f"{path} is not a certificate (PEM or DER).") from None
+
+
+def _trust_roots(ctx: Context, trust: tuple[Path, ...]) -> list[x509.Certificate]:
+    if trust:
+        return [certificate for path in trust for certificate in _certificates(path)]
+    try:
+        return CertificateAuthority.read_chain(ctx.home / "ca")[-1:]
+    except CAError:
+        raise BadInput("No --trust root given and this instance has no CA: pass --trust ROOT.pem.") from None
+
+
+def _moment(at: str | None) -> dt.datetime | None:
+    if at is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(at)
+    except ValueError:
+        raise BadInput(f"--at {at!r} is not an ISO 8601 time (e.g. 2022-06-01T00:00:00Z).") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _common(
+    ctx: Context, at, trust, crls, ocsps, revocation, require_profile, enforce_iin_check_digit
+) -> dict:
+    return {
+        "trust_roots": _trust_roots(ctx, trust),
+        "at": _moment(at),
+        "crls": [_read(path, "CRL", MAX_CMS_BYTES) for path in crls],
+        "ocsp_responses": [_read(path, "OCSP response", MAX_CMS_BYTES) for path in ocsps],
+        "revocation": revocation or ("auto" if crls or ocsps else "none"),
+        "required_profile": require_profile,
+        "enforce_iin_check_digit": enforce_iin_check_digit,
+    }
+
+
+def _report(verdict, output_format: str, holder) -> None:
+    if output_format == "json":
+        click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo("VALID" if verdict.ok else "NOT VALID")
+        if holder is not None:
+            profile = holder.profile.value.upper()
+            click.echo(f"Holder:     {holder.common_name} (IIN {holder.iin}), {profile} certificate")
+            click.echo(f"Serial:     {holder.serial}")
+        signing_time = getattr(verdict, "signing_time", None)
+        if signing_time is not None:
+            click.echo(f"Signed at:  {signing_time:%Y-%m-%d %H:%M:%S} UTC (as the signer claims)")
+        click.echo(f"Checked at: {verdict.checked_at:%Y-%m-%d %H:%M:%S} UTC")
+        for index, subject in enumerate(verdict.chain):
+            click.echo(f"Chain {index}:    {subject}")
+        revocation = verdict.revocation
+        click.echo(f"Revocation: {revocation.status} ({revocation.source}) {revocation.detail}".rstrip())
+        timestamp = getattr(verdict, "timestamp", None)
+        if timestamp is not None:
+            click.echo(f"Timestamp:  {timestamp.gen_time:%Y-%m-%d %H:%M:%S} UTC, imprint {timestamp.imprint}")
+        for reason, message in zip(verdict.reasons, verdict.messages, strict=True):
+            click.echo(f"Refused:    {reason.value}: {message}")
+    raise click.exceptions.Exit(VALID if verdict.ok else INVALID)
+
+
+@click.command("verify")
+@click.argument("cms_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--content",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The signed file, for a detached signature.",
+)
+@_options
+@pass_context
+def verify_command(
+    ctx: Context,
+    cms_file: Path,
+    content: Path | None,
+    at,
+    trust,
+    crls,
+    ocsps,
+    revocation,
+    require_profile,
+    enforce_iin_check_digit,
+    output_format,
+) -> None:
+    """Verify a CMS signature (DER, PEM or base64): exit 0 valid, 1 not valid, 2 bad input."""
+    cms = _read(cms_file, "signature file", MAX_CMS_BYTES)
+    signed = _read(content, "content file", MAX_CONTENT_BYTES) if content is not None else None
+    options = _common(ctx, at, trust, crls, ocsps, revocation, require_profile, enforce_iin_check_digit)
+    try:
+        verdict = verify_cms(cms, content=signed, **options)
+    except SignatureInputError as error:
+        raise BadInput(str(error)) from None
+    _report(verdict, output_format, verdict.signer)
+
+
+@click.command("verify-cert")
+@click.argument("certificate_file", type=click.Path(dir_okay=False, path_type=Path))
+@_options
+@pass_context
+def verify_certificate_command(
+    ctx: Context,
+    certificate_file: Path,
+    at,
+    trust,
+    crls,
+    ocsps,
+    revocation,
+    require_profile,
+    enforce_iin_check_digit,
+    output_format,
+) -> None:
+    """Verify a certificate (PEM or DER) as of a time: exit 0 valid, 1 not valid, 2 bad input."""
+    certificates = _certificates(certificate_file)
+    options = _common(ctx, at, trust, crls, ocsps, revocation, require_profile, enforce_iin_check_digit)
+    try:
+        verdict = verify_certificate(certificates[0], intermediates=certificates[1:], **options)
+    except SignatureInputError as error:
+        raise BadInput(str(error)) from None
+    _report(verdict, output_format, verdict.holder)
+
+
+COMMANDS = [verify_command, verify_certificate_command]
