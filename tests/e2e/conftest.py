@@ -70,19 +70,22 @@ def browser_timings() -> list[float]:
 @pytest.fixture
 def open_browser(
     request: pytest.FixtureRequest, tmp_path: Path, screenshot_dir: Path, browser_timings: list[float]
-) -> Iterator[Callable[[Path], webdriver.Chrome]]:
-    """``open_browser(camera_y4m)`` -> a fresh headless Chromium whose webcam plays that file.
+) -> Iterator[Callable[..., webdriver.Chrome]]:
+    """``open_browser(camera_y4m, trusted_spki=())`` -> a fresh headless Chromium playing that file as webcam.
 
     When the test fails, the last page's screenshot and the browser console are saved beside
     the step screenshots before the browser quits.
     """
     drivers: list[webdriver.Chrome] = []
 
-    def open_(camera: Path) -> webdriver.Chrome:
+    def open_(camera: Path, trusted_spki: tuple[str, ...] = ()) -> webdriver.Chrome:
         index = len(drivers)
         started = time.monotonic()
         driver = start_chromium(
-            camera, tmp_path / f"chromium-profile-{index}", log_path=tmp_path / f"chromedriver-{index}.log"
+            camera,
+            tmp_path / f"chromium-profile-{index}",
+            log_path=tmp_path / f"chromedriver-{index}.log",
+            trusted_spki=trusted_spki,
         )
         browser_timings.append(time.monotonic() - started)
         drivers.append(driver)

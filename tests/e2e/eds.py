@@ -54,8 +54,13 @@ def start_eds_agent(
     store: Path,
     password_file: Path,
     port: int | None = None,
+    tls: bool = False,
 ) -> ServiceProcess:
-    """`eds agent --no-tls --yes` on ``port`` (or a free one), trusting only ``origin``, keys in ``store``."""
+    """`eds agent --yes` on ``port`` (or a free one), trusting only ``origin``, keys in ``store``.
+
+    ``tls=False`` adds ``--no-tls`` (plain ws://); with TLS the agent makes (or reuses) its certificate
+    for 127.0.0.1 at :func:`agent_tls_certificate` of ``home``.
+    """
     port = port or free_port()
     command = [
         str(EDS),
@@ -64,7 +69,7 @@ def start_eds_agent(
         str(port),
         "--origin",
         origin,
-        "--no-tls",
+        *([] if tls else ["--no-tls"]),
         "--yes",
         "--store",
         str(store),
@@ -74,6 +79,14 @@ def start_eds_agent(
     return start_process(
         "eds-agent", command, port=port, env={"EDS_HOME": str(home)}, http_path=None, timeout=30
     )
+
+
+def agent_tls_certificate(home: Path) -> Path:
+    """The TLS certificate `eds agent` made for 127.0.0.1 in its instance directory ``home``."""
+    path = home / "agent" / "agent-tls.crt"
+    if not path.is_file():
+        raise FileNotFoundError(f"eds agent made no TLS certificate at {path}")
+    return path
 
 
 def wait_for_code(outbox: Path, phone: str, after: int = 0, timeout: float = 10.0) -> str:

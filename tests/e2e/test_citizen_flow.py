@@ -14,10 +14,16 @@ import subprocess
 
 import pytest
 
-from .browser import wait_for
+from .browser import spki_sha256, wait_for
 from .camera import shared_file
 from .citizen_pages import CitizenPages
-from .eds import openssl_pkcs12_subject, start_eds_agent, start_eds_serve, wait_for_code
+from .eds import (
+    agent_tls_certificate,
+    openssl_pkcs12_subject,
+    start_eds_agent,
+    start_eds_serve,
+    wait_for_code,
+)
 from .services import free_port
 
 pytestmark = pytest.mark.browser
@@ -34,14 +40,26 @@ AGENT_FILE_PASSWORD = (
 def test_citizen_gets_two_keystores_from_the_agent_through_the_pages(
     tmp_path, start_process, open_browser, live_camera, screenshots, screenshot_dir
 ):
-    home = tmp_path / "eds-home"
+    home, agent_home = tmp_path / "eds-home", tmp_path / "agent-home"
     agent_port = free_port()
     server = start_eds_serve(
         start_process,
         home,
-        {"EDS_LIVENESS_CHALLENGES": "blink", "EDS_AGENT_URL": f"ws://127.0.0.1:{agent_port}"},
+        {"EDS_LIVENESS_CHALLENGES": "blink", "EDS_AGENT_URL": f"wss://127.0.0.1:{agent_port}"},
     )
-    driver = open_browser(live_camera)
+    # The agent speaks TLS as in production. An agent that trusts another portal is already running
+    # (it made the agent's certificate for 127.0.0.1); the citizen's browser trusts that certificate.
+    agent_default_store = tmp_path / "agent-default-store"
+    agent_password_file = tmp_path / "agent-password.txt"
+    agent_password_file.write_text(AGENT_FILE_PASSWORD + "\n")
+    agent_options = {
+        "store": agent_default_store,
+        "password_file": agent_password_file,
+        "port": agent_port,
+        "tls": True,
+    }
+    stranger = start_eds_agent(start_process, agent_home, origin="https://portal.example.kz", **agent_options)
+    driver = open_browser(live_camera, trusted_spki=(spki_sha256(agent_tls_certificate(agent_home)),))
     citizen = CitizenPages(driver, server.url, screenshots(driver, screenshot_dir))
 
     citizen.open_start()
@@ -72,18 +90,11 @@ def test_citizen_gets_two_keystores_from_the_agent_through_the_pages(
     citizen.set_pin(PIN)
     citizen.wait_for_path("/certificates")
 
-    # An agent that trusts another portal refuses this page: the page says how to run one for it.
-    agent_default_store = tmp_path / "agent-default-store"
-    agent_password_file = tmp_path / "agent-password.txt"
-    agent_password_file.write_text(AGENT_FILE_PASSWORD + "\n")
-    agent_options = {"store": agent_default_store, "password_file": agent_password_file, "port": agent_port}
-    stranger = start_eds_agent(
-        start_process, tmp_path / "agent-home", origin="https://portal.example.kz", **agent_options
-    )
-    driver.refresh()
+    # The agent that trusts another portal refuses this page: the page says how to run one for it.
     assert citizen.wait_for_agent_state(("missing", "found")) == "missing"
     citizen.shots.take("agent-not-found")
     assert f"eds agent --origin {server.url}" in citizen.field("agent-command").text
+    assert citizen.field("agent-trust-link").get_attribute("href") == f"https://127.0.0.1:{agent_port}/"
     assert citizen.field("server-keys").is_displayed(), "the server-side keys stay offered as the fallback"
     wait_for(
         lambda: "403" in stranger.log_tail(), 5, message="the agent refusing the page's origin (HTTP 403)"
@@ -91,7 +102,7 @@ def test_citizen_gets_two_keystores_from_the_agent_through_the_pages(
     stranger.stop()
 
     # The citizen starts the agent for this portal and reloads the page.
-    agent = start_eds_agent(start_process, tmp_path / "agent-home", origin=server.url, **agent_options)
+    agent = start_eds_agent(start_process, agent_home, origin=server.url, **agent_options)
     driver.refresh()
     assert citizen.wait_for_agent_state(("found", "missing")) == "found"
     assert citizen.field("agent_folder").get_attribute("value") == str(agent_default_store)
