@@ -98,6 +98,7 @@ class Settings:
     enrolment_ttl: int = 3600  # seconds
     max_content_length: int = 64 * 1024
     secure_cookies: bool = True
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are believed
     agent_url: str = DEFAULT_AGENT_URL  # the citizen's `eds agent`, driven by the certificates page
     pin_max_attempts: int = 5
     pin_lockout_seconds: int = 900
@@ -139,5 +140,6 @@ class Settings:
             enrolment_ttl=_int(env, "EDS_ENROLMENT_TTL", 3600),
             max_content_length=_int(env, "EDS_MAX_CONTENT_LENGTH", 64 * 1024),
             secure_cookies=_flag(env.get("EDS_SECURE_COOKIES"), True),
+            trusted_proxies=_int(env, "EDS_TRUSTED_PROXIES", 0),
             agent_url=env.get("EDS_AGENT_URL") or DEFAULT_AGENT_URL,
         )

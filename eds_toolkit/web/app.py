@@ -37,6 +37,13 @@ def create_app(config: Settings | None = None) -> Flask:
         WTF_CSRF_SSL_STRICT=settings.secure_cookies,
         JSON_SORT_KEYS=False,
     )
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # client addresses (rate limits, audit) and https come from the proxies' headers
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies
+        )
     engine = make_engine(settings.database_url)
     context = build_flow_context(settings, engine)
     prepare_instance(settings, engine, context.sessions)

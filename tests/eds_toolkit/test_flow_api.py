@@ -575,3 +575,18 @@ def test_without_a_ca_issuance_is_a_503_and_the_enrolment_waits(tmp_path, clock)
     assert problem(response)["code"] == "ca_unavailable"
     assert "Nothing was issued" in problem(response)["detail"]
     assert enrolment.state() == "pin_set"
+
+
+def test_client_address_comes_from_trusted_proxies_only(home, clock):
+    from flow_helpers import make_settings
+
+    from eds_toolkit.web import create_app
+
+    def audited_address(app) -> str:
+        client = app.test_client()
+        client.post("/api/v1/enrolments", json={"iin": KNOWN_IIN}, headers={"X-Forwarded-For": "203.0.113.7"})
+        with app.extensions["eds_flow"].sessions() as session:
+            return session.scalars(select(AuditEvent.client_address).order_by(AuditEvent.id.desc())).first()
+
+    assert audited_address(create_app(make_settings(home, clock))) == "127.0.0.1"
+    assert audited_address(create_app(make_settings(home, clock, trusted_proxies=1))) == "203.0.113.7"
