@@ -117,13 +117,15 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
     @pages.post("/code/resend")
     @per_address
     def resend_code():
+        view = _current()
+        template = "phone_confirm.html" if view is not None and view.code_sent_to_new_phone else "code.html"
         try:
             flow.resend_code(
                 flow_context(), _enrolment_id(), client_address=client_address(), language=current_language()
             )
         except FlowError as error:
-            return _refused("code.html", error)
-        return _page("code.html", notice=translate("Send a new code") + ": OK")
+            return _refused(template, error)
+        return _page(template, notice=translate("A new code was sent."))
 
     @pages.get("/phone")
     def phone():

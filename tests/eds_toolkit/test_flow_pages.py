@@ -265,6 +265,11 @@ def test_citizen_without_a_phone_registers_one_on_the_pages(client, ctx, outbox,
     too_soon = submit(client, "/phone/confirm", "/code/resend")
     assert too_soon.status_code == 429
     assert "seconds" in too_soon.get_data(as_text=True)
+    clock.advance(61)
+    resent = submit(client, "/phone/confirm", "/code/resend")
+    assert resent.status_code == 200
+    assert "A new code was sent." in resent.get_data(as_text=True)
+    assert 'action="/phone/confirm"' in resent.get_data(as_text=True)
     response = submit(client, "/phone/confirm", "/phone/confirm", code=code_for(outbox, NEW_PHONE))
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/identification")
