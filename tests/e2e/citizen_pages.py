@@ -3,8 +3,9 @@
 Element ids come from eds_toolkit/web/templates (start.html: #iin; code.html: #code;
 identification.html: #continue; identify/selfie.html: #capture, #hint[data-ok]; identify/video.html:
 #start, #challenge[data-code]; identify/id_photo.html: #image, #upload; every identify page:
-#result[data-ok], #next; pin.html: #pin, #pin_confirmation; certificates.html: #password,
-#password_confirmation; errors: [role=alert]).
+#result[data-ok], #next; pin.html: #pin, #pin_confirmation; certificates.html (docs/portal-agent.md):
+#agent-status[data-state], #agent_folder, #agent_password(_confirmation), #agent-start, #agent-files li,
+#agent-command, #agent-next; errors: [role=alert]).
 """
 
 from __future__ import annotations
@@ -36,9 +37,6 @@ class CitizenPages:
     def path(self) -> str:
         url = self.driver.current_url
         return url[len(self.base_url) :].split("?")[0] if url.startswith(self.base_url) else url
-
-    def heading(self) -> str:
-        return self.driver.find_element(By.TAG_NAME, "h1").text
 
     def alert(self) -> str | None:
         """The error the page shows the citizen (``role="alert"``), if any."""

@@ -32,9 +32,8 @@ CITIZEN_IIN = "850314312017"  # a demo citizen of `eds serve` with a phone in th
 CITIZEN_PHONE = "+77011234567"
 PIN = "385927"
 KEYSTORE_PASSWORD = "Tulpar-Kokpar-2026"  # the one the citizen types on the page
-AGENT_FILE_PASSWORD = (
-    "Baiterek-Zhailau-2031"  # the agent's --password-file, used only when the page sends none
-)
+# The agent's --password-file: used only when the page sends no password.
+AGENT_FILE_PASSWORD = "Baiterek-Zhailau-2031"
 
 
 def test_citizen_gets_two_keystores_from_the_agent_through_the_pages(
