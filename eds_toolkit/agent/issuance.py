@@ -46,7 +46,8 @@ from eds_toolkit.agent.errors import (
 from eds_toolkit.agent.key_folder import AUTH_FILE_PREFIX, KeyType, certificate_iin, key_type_of
 
 PENDING_DIR = ".pending"
-_ENROLMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+# the portal's enrolment ids are URL-safe base64: they may start with "-" or "_"
+_ENROLMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
 KeystoreWriter = Callable[[Path, PrivateKeyTypes, x509.Certificate, list[x509.Certificate], str], Path]
 """``keystore.pkcs12.write_keystore``'s shape; tests inject one that fails (e.g. a full disk)."""

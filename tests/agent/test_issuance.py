@@ -200,6 +200,13 @@ def test_bad_person_data_is_refused_before_any_key_is_made(issuance, store):
     assert not (store / PENDING_DIR).exists()
 
 
+def test_enrolment_ids_may_start_with_a_dash_or_underscore(issuance, store):
+    """The portal's ids are URL-safe base64 (``secrets.token_urlsafe``): any of its characters may lead."""
+    requests = issuance.make_requests("-Xy_1", iin=AIGERIM.iin, surname="A", given_name="B")
+    assert requests["enrolmentId"] == "-Xy_1" and "CERTIFICATE REQUEST" in requests["authCsr"]
+    assert (store / PENDING_DIR / "-Xy_1").is_dir()
+
+
 def test_a_citizen_who_declines_gets_no_keys(store):
     issuance = Issuance(ScriptedConfirmer(yes=False), store=store)
 
