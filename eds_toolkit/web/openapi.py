@@ -44,6 +44,11 @@ def openapi_document() -> dict:
 
     document["paths"].update(openapi_paths())
     document["components"]["schemas"].update(openapi_schemas())
+    from eds_toolkit.registration import api as registration_api
+
+    document["paths"].update(registration_api.openapi_paths())
+    document["components"]["schemas"].update(registration_api.openapi_schemas())
+    document["components"]["securitySchemes"].update(registration_api.openapi_security_schemes())
     return document
 
 

@@ -1,0 +1,280 @@
+"""The registration service's JSON API under /api/v1/applications; views only translate HTTP.
+
+The applicant holds the bearer token returned on filing; the owner proves themselves with the code
+sent to their phone in the mobile-citizens base (no token).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from flask_limiter import Limiter
+
+from eds_toolkit.flow.errors import FlowError, InvalidInput
+from eds_toolkit.registration import service
+from eds_toolkit.settings import Settings
+from eds_toolkit.web.context import client_address, flow_context
+from eds_toolkit.web.problems import problem_from
+
+CODE_SENT = (
+    "If a phone is registered for this IIN in the mobile-citizens base, a one-time code was sent to it "
+    "from 1414 (valid 5 minutes)."
+)
+
+
+class _Unauthenticated(FlowError):
+    status = 401
+    code = "unauthenticated"
+    title = "Token required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Send the application's token: Authorization: Bearer <token from POST /api/v1/applications>."
+        )
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput("Send a JSON object (Content-Type: application/json).", code="json_expected")
+    return data
+
+
+def _text(data: dict, name: str, *, required: bool = True) -> str | None:
+    value = data.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"The field {name!r} is required (a string).", code="field_missing", field=name)
+    return value
+
+
+def _authorised(application_id: str) -> None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _Unauthenticated()
+    service.authenticate(flow_context(), application_id, token.strip())
+
+
+def _json(body: dict, status: int = 200) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def make_registration_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
+    """The /api/v1/applications blueprint, rate-limited per client address like /api/v1."""
+    api = Blueprint("registration_api", __name__, url_prefix="/api/v1/applications")
+    limiter.limit(settings.ratelimit_per_address)(api)
+
+    @api.errorhandler(FlowError)
+    def _refused(error: FlowError) -> Response:
+        response = problem_from(error)
+        if error.status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @api.post("")
+    def file_application() -> Response:
+        data = _body()
+        filed = service.file_application(
+            flow_context(),
+            applicant_iin=_text(data, "applicant_iin"),
+            address=_text(data, "address"),
+            owner_iin=_text(data, "owner_iin", required=False),
+            client_address=client_address(),
+        )
+        document = service.application_document(flow_context(), filed.application.id)
+        return _json({**filed.application.as_json(), "token": filed.token, "document": document}, 201)
+
+    @api.get("/<application_id>")
+    def show(application_id: str) -> Response:
+        _authorised(application_id)
+        return _json(service.describe(flow_context(), application_id).as_json())
+
+    @api.get("/<application_id>/document")
+    def document(application_id: str) -> Response:
+        _authorised(application_id)
+        return _json(
+            {"document": service.application_document(flow_context(), application_id), "encoding": "utf-8"}
+        )
+
+    @api.post("/<application_id>/signing-code")
+    def signing_code(application_id: str) -> Response:
+        _authorised(application_id)
+        service.send_signing_code(
+            flow_context(), application_id, language=_language(), client_address=client_address()
+        )
+        return _json({"message": CODE_SENT}, 202)
+
+    @api.post("/<application_id>/signature")
+    def signature(application_id: str) -> Response:
+        _authorised(application_id)
+        data = _body()
+        method = data.get("method")
+        if method == "sms":
+            view = service.sign_with_code(
+                flow_context(), application_id, _text(data, "code"), client_address=client_address()
+            )
+        elif method == "eds":
+            cms = _text(data, "cms").encode("ascii", "replace")
+            view = service.sign_with_eds(flow_context(), application_id, cms, client_address=client_address())
+        else:
+            raise InvalidInput(
+                "The field 'method' is 'eds' (with 'cms') or 'sms' (with 'code').", code="field_missing"
+            )
+        return _json(view.as_json())
+
+    @api.post("/<application_id>/owner-code")
+    def owner_code(application_id: str) -> Response:
+        service.send_owner_code(
+            flow_context(), application_id, language=_language(), client_address=client_address()
+        )
+        return _json({"message": CODE_SENT.replace("this IIN", "the owner's IIN")}, 202)
+
+    @api.post("/<application_id>/owner-decision")
+    def owner_decision(application_id: str) -> Response:
+        data = _body()
+        decision = data.get("decision", "confirm")
+        if decision not in ("confirm", "decline"):
+            raise InvalidInput("The field 'decision' is 'confirm' or 'decline'.", code="field_missing")
+        view = service.owner_decides(
+            flow_context(),
+            application_id,
+            _text(data, "code"),
+            accept=decision == "confirm",
+            client_address=client_address(),
+        )
+        return _json({"id": view.id, "status": view.status})
+
+    return api
+
+
+def _language() -> str:
+    data = request.get_json(silent=True)
+    value = data.get("language") if isinstance(data, dict) else None
+    return value if value in ("en", "kk", "ru") else "en"
+
+
+def openapi_paths() -> dict:
+    """The registration endpoints for the OpenAPI document (merged by ``openapi_document``)."""
+    problem = {"$ref": "#/components/responses/Problem"}
+    problems = {code: problem for code in ("401", "404", "409", "422", "429", "503")}
+    parameter = [{"$ref": "#/components/parameters/EnrolmentId"}]
+
+    def operation(
+        summary: str, status: str, schema: dict, body: dict | None = None, token: bool = True
+    ) -> dict:
+        described: dict[str, Any] = {
+            "summary": summary,
+            "tags": ["registration"],
+            "parameters": parameter,
+            "responses": {
+                status: {"description": "Done", "content": {"application/json": {"schema": schema}}},
+                **problems,
+            },
+        }
+        described["security"] = [{"applicationToken": []}] if token else []
+        if body:
+            described["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        return described
+
+    application = {"$ref": "#/components/schemas/ResidenceApplication"}
+    message = {"type": "object", "properties": {"message": {"type": "string"}}}
+    string = {"type": "string"}
+    filed = operation(
+        "File a residence-registration application (a draft until signed); returns its token and the "
+        "canonical document to sign",
+        "201",
+        {"allOf": [application, {"type": "object", "properties": {"token": string, "document": string}}]},
+        {
+            "type": "object",
+            "required": ["applicant_iin", "address"],
+            "properties": {
+                "applicant_iin": string,
+                "address": string,
+                "owner_iin": {"type": ["string", "null"]},
+            },
+        },
+        token=False,
+    )
+    del filed["parameters"]
+    return {
+        "/applications": {"post": filed},
+        "/applications/{id}": {"get": operation("The application and its status", "200", application)},
+        "/applications/{id}/document": {
+            "get": operation(
+                "The canonical JSON to sign with the EDS (CMS over its UTF-8 bytes, attached or detached)",
+                "200",
+                {"type": "object", "properties": {"document": string, "encoding": string}},
+            )
+        },
+        "/applications/{id}/signing-code": {
+            "post": operation(
+                "Send a one-time signing code to the applicant's phone in the base", "202", message
+            )
+        },
+        "/applications/{id}/signature": {
+            "post": operation(
+                "Sign: {method: eds, cms: base64 or PEM} with the applicant's own SIGN certificate, or "
+                "{method: sms, code}; then registered (applicant owns the address) or awaiting_owner",
+                "200",
+                application,
+                {
+                    "type": "object",
+                    "required": ["method"],
+                    "properties": {"method": {"enum": ["eds", "sms"]}, "cms": string, "code": string},
+                },
+            )
+        },
+        "/applications/{id}/owner-code": {
+            "post": operation("Send (again) the owner's confirmation code", "202", message, token=False)
+        },
+        "/applications/{id}/owner-decision": {
+            "post": operation(
+                "The owner confirms (registered) or declines (rejected) with their code, within one hour",
+                "200",
+                {"type": "object", "properties": {"id": string, "status": string}},
+                {
+                    "type": "object",
+                    "required": ["code"],
+                    "properties": {"code": string, "decision": {"enum": ["confirm", "decline"]}},
+                },
+                token=False,
+            )
+        },
+    }
+
+
+def openapi_schemas() -> dict:
+    """Schemas of the registration endpoints."""
+    string = {"type": "string"}
+    nullable_time = {"type": ["string", "null"], "format": "date-time"}
+    return {
+        "ResidenceApplication": {
+            "type": "object",
+            "required": ["id", "status"],
+            "properties": {
+                "id": string,
+                "status": {
+                    "enum": ["draft", "submitted", "awaiting_owner", "registered", "returned", "rejected"]
+                },
+                "applicant_iin": string,
+                "owner_iin": {"type": ["string", "null"]},
+                "address": string,
+                "signed_with": {"type": ["string", "null"]},
+                "created_at": {"type": "string", "format": "date-time"},
+                "submitted_at": nullable_time,
+                "owner_deadline": nullable_time,
+                "decided_at": nullable_time,
+                "outcome_reason": {"type": ["string", "null"]},
+            },
+        }
+    }
+
+
+def openapi_security_schemes() -> dict:
+    return {
+        "applicationToken": {"type": "http", "scheme": "bearer", "description": "From POST /applications"}
+    }

@@ -1,0 +1,58 @@
+"""The residence-registration application table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from eds_toolkit.clock import UtcDateTime
+from eds_toolkit.db import Base
+
+
+class Status(StrEnum):
+    """Where an application stands: draft (filed, not yet signed) -> submitted -> awaiting_owner ->
+    registered | returned (the owner did not confirm within one hour) | rejected (the owner declined)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    AWAITING_OWNER = "awaiting_owner"
+    REGISTERED = "registered"
+    RETURNED = "returned"
+    REJECTED = "rejected"
+
+
+FINAL_STATUSES = frozenset({Status.REGISTERED, Status.RETURNED, Status.REJECTED})
+
+
+class ResidenceApplication(Base):
+    """One application to register the applicant's residence at an address.
+
+    ``document`` is the canonical JSON the applicant signs; with an EDS signature its CMS is kept
+    (``signature_cms``) so the registration can be re-verified later. No code is ever stored here.
+    """
+
+    __tablename__ = "residence_applications"
+    __table_args__ = (
+        Index("ix_residence_applications_applicant", "applicant_iin"),
+        Index("ix_residence_applications_status_deadline", "status", "owner_deadline"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    applicant_iin: Mapped[str] = mapped_column(String(12))
+    owner_iin: Mapped[str | None] = mapped_column(String(12), nullable=True)  # None: the applicant owns it
+    address: Mapped[str] = mapped_column(String(300))
+    document: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    signed_with: Mapped[str | None] = mapped_column(String(8), nullable=True)  # "eds" | "sms"
+    signature_cms: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    signer_serial: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    owner_deadline: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    outcome_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -1,0 +1,603 @@
+"""The registration service's steps: file, sign (EDS or SMS code), owner's confirmation, returns.
+
+Each step is one function ``step(ctx, application_id, ...)`` the JSON API (and any other front end)
+calls; it checks the status, moves it forward in one transaction (compare-and-set on ``version``)
+and writes audit events. Refusals are flow errors with stable codes and are audited too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import json
+import logging
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ca.iin import InvalidIIN, parse_iin
+from eds_toolkit import otp
+from eds_toolkit.flow.codes import check_code_format, send_new_code, translate_otp_error
+from eds_toolkit.flow.errors import ConcurrentChange, FlowError, ServiceUnavailable
+from eds_toolkit.flow.machine import FlowContext, aware, token_hash
+from eds_toolkit.flow.models import AuditEvent
+from eds_toolkit.registration.document import canonical_document, document_bytes
+from eds_toolkit.registration.errors import (
+    ApplicationNotFound,
+    ApplicationNotOpen,
+    InvalidApplication,
+    SignatureRefused,
+)
+from eds_toolkit.registration.models import FINAL_STATUSES, ResidenceApplication, Status
+from eds_toolkit.registration.verification import verify_application_signature
+from eds_toolkit.sms import SmsDeliveryError
+
+log = logging.getLogger(__name__)
+
+OWNER_CONFIRMATION_WINDOW = dt.timedelta(hours=1)
+MAX_ADDRESS_LENGTH = 300
+CODE_PURPOSE = "login"  # the OTP component's purposes; codes are bound to the keys below
+
+
+def applicant_code_key(application_id: str) -> str:
+    return f"app:{application_id}:applicant"
+
+
+def owner_code_key(application_id: str) -> str:
+    return f"app:{application_id}:owner"
+
+
+@dataclass(frozen=True)
+class ApplicationView:
+    """What the API shows of an application (no token, no codes, no signature bytes)."""
+
+    id: str
+    status: str
+    applicant_iin: str
+    owner_iin: str | None
+    address: str
+    signed_with: str | None
+    created_at: dt.datetime
+    submitted_at: dt.datetime | None
+    owner_deadline: dt.datetime | None
+    decided_at: dt.datetime | None
+    outcome_reason: str | None
+
+    def as_json(self) -> dict:
+        def moment(value: dt.datetime | None) -> str | None:
+            return aware(value).isoformat() if value is not None else None
+
+        return {
+            "id": self.id,
+            "status": self.status,
+            "applicant_iin": self.applicant_iin,
+            "owner_iin": self.owner_iin,
+            "address": self.address,
+            "signed_with": self.signed_with,
+            "created_at": moment(self.created_at),
+            "submitted_at": moment(self.submitted_at),
+            "owner_deadline": moment(self.owner_deadline),
+            "decided_at": moment(self.decided_at),
+            "outcome_reason": self.outcome_reason,
+        }
+
+
+@dataclass(frozen=True)
+class FiledApplication:
+    """A new application and the bearer token that lets its applicant sign it and follow it."""
+
+    application: ApplicationView
+    token: str
+
+
+def file_application(
+    ctx: FlowContext,
+    *,
+    applicant_iin: str,
+    address: str,
+    owner_iin: str | None = None,
+    client_address: str | None = None,
+) -> FiledApplication:
+    """File a draft application; ``owner_iin`` is the address owner's IIN when it is not the applicant."""
+    applicant = _checked_iin(applicant_iin, "applicant_iin")
+    owner = _checked_iin(owner_iin, "owner_iin") if owner_iin not in (None, "") else None
+    if owner == applicant:
+        owner = None
+    place = " ".join((address or "").split())
+    if not place or len(place) > MAX_ADDRESS_LENGTH:
+        raise InvalidApplication(
+            f"The address is required and at most {MAX_ADDRESS_LENGTH} characters.", field="address"
+        )
+    now = ctx.now()
+    application_id = secrets.token_hex(16)
+    token = secrets.token_urlsafe(32)
+    application = ResidenceApplication(
+        id=application_id,
+        token_hash=token_hash(token),
+        applicant_iin=applicant,
+        owner_iin=owner,
+        address=place,
+        document=canonical_document(
+            application_id=application_id,
+            applicant_iin=applicant,
+            owner_iin=owner,
+            address=place,
+            filed_at=now,
+        ),
+        status=str(Status.DRAFT),
+        version=0,
+        created_at=now,
+    )
+    with ctx.session() as session:
+        session.add(application)
+        _audit(ctx, session, application, applicant, "file", "ok", None, Status.DRAFT, None, client_address)
+        session.commit()
+        return FiledApplication(_view(application), token)
+
+
+def authenticate(ctx: FlowContext, application_id: str, token: str) -> None:
+    """Check the applicant's bearer token (constant time); else ApplicationNotFound."""
+    with ctx.session() as session:
+        application = session.get(ResidenceApplication, application_id) if application_id else None
+        expected = application.token_hash if application is not None else "0" * 64
+    if not hmac.compare_digest(expected, token_hash(token or "")) or application is None:
+        raise ApplicationNotFound("No such application for this token.")
+
+
+def describe(ctx: FlowContext, application_id: str) -> ApplicationView:
+    """The application as it stands (an overdue owner confirmation is turned into ``returned`` first)."""
+    with ctx.session() as session:
+        return _view(_load(ctx, session, application_id))
+
+
+def application_document(ctx: FlowContext, application_id: str) -> str:
+    """The canonical JSON the applicant signs with the EDS (CMS, attached or detached)."""
+    with ctx.session() as session:
+        return _load(ctx, session, application_id).document
+
+
+def send_signing_code(
+    ctx: FlowContext, application_id: str, *, language: str = "en", client_address: str | None = None
+) -> None:
+    """Send a one-time code to the applicant's phone in the mobile-citizens base (answer is the same
+    when there is no phone: no enumeration; the applicant then signs with the EDS)."""
+    with _refusals_audited(ctx, application_id, "signing_code", client_address), ctx.session() as session:
+        application = _load(ctx, session, application_id, allowed={Status.DRAFT})
+        citizen = ctx.citizens.lookup(application.applicant_iin)
+        send_new_code(
+            ctx,
+            session,
+            enrolment_id=applicant_code_key(application.id),
+            purpose=CODE_PURPOSE,
+            phone=citizen.phone if citizen else None,
+            language=language,
+        )
+        _audit(
+            ctx,
+            session,
+            application,
+            application.applicant_iin,
+            "signing_code",
+            "ok",
+            None,
+            None,
+            None,
+            client_address,
+        )
+        session.commit()
+
+
+def sign_with_code(
+    ctx: FlowContext, application_id: str, code: str, *, client_address: str | None = None
+) -> ApplicationView:
+    """Sign the draft with the SMS code sent to the applicant; then submit it (see ``_submit``)."""
+    entered = check_code_format(code)
+    with _refusals_audited(ctx, application_id, "sign_sms", client_address), ctx.session() as session:
+        application = _load(ctx, session, application_id, allowed={Status.DRAFT})
+        _use_code(ctx, session, applicant_code_key(application.id), entered)
+        _submit(ctx, session, application, "sms", client_address)
+        session.commit()
+    _notify_owner(ctx, application_id)
+    return describe(ctx, application_id)
+
+
+def sign_with_eds(
+    ctx: FlowContext, application_id: str, cms: bytes, *, client_address: str | None = None
+) -> ApplicationView:
+    """Sign the draft with a CMS over its canonical JSON, made with the applicant's own SIGN certificate.
+
+    The signature is verified as of now against the service CA, with revocation from its OCSP
+    responder; any failure is refused with the verdict's reasons and nothing changes.
+    """
+    with _refusals_audited(ctx, application_id, "sign_eds", client_address), ctx.session() as session:
+        application = _load(ctx, session, application_id, allowed={Status.DRAFT})
+        verdict = verify_application_signature(
+            ctx, cms, document_bytes(application.document), applicant_iin=application.applicant_iin
+        )
+        detail = {"signer_serial": verdict.signer.serial, "revocation": verdict.revocation.source}
+        _submit(
+            ctx,
+            session,
+            application,
+            "eds",
+            client_address,
+            detail=detail,
+            signature_cms=cms,
+            signer_serial=verdict.signer.serial,
+        )
+        session.commit()
+    _notify_owner(ctx, application_id)
+    return describe(ctx, application_id)
+
+
+def send_owner_code(
+    ctx: FlowContext, application_id: str, *, language: str = "en", client_address: str | None = None
+) -> None:
+    """(Re)send the confirmation code to the owner's phone while the application awaits the owner."""
+    with _refusals_audited(ctx, application_id, "owner_code", client_address), ctx.session() as session:
+        application = _load(ctx, session, application_id, allowed={Status.AWAITING_OWNER})
+        _send_owner_code(ctx, session, application, language)
+        _audit(
+            ctx,
+            session,
+            application,
+            application.owner_iin,
+            "owner_code",
+            "ok",
+            None,
+            None,
+            None,
+            client_address,
+        )
+        session.commit()
+
+
+def owner_decides(
+    ctx: FlowContext,
+    application_id: str,
+    code: str,
+    *,
+    accept: bool = True,
+    client_address: str | None = None,
+) -> ApplicationView:
+    """The owner confirms (``registered``) or declines (``rejected``) with the code sent to them,
+    within one hour of submission; after that the application has been returned."""
+    entered = check_code_format(code)
+    with _refusals_audited(ctx, application_id, "owner_decision", client_address), ctx.session() as session:
+        application = _load(ctx, session, application_id, allowed={Status.AWAITING_OWNER})
+        _use_code(ctx, session, owner_code_key(application.id), entered)
+        to_status = Status.REGISTERED if accept else Status.REJECTED
+        reason = "owner_confirmed" if accept else "owner_declined"
+        _move(
+            ctx,
+            session,
+            application,
+            to_status,
+            "owner_decision",
+            application.owner_iin,
+            client_address,
+            reason=reason,
+            decided_at=ctx.now(),
+            outcome_reason=reason,
+        )
+        session.commit()
+    return describe(ctx, application_id)
+
+
+def return_overdue(ctx: FlowContext) -> int:
+    """Return every application whose owner did not confirm within the hour; how many were returned.
+
+    ``describe`` and every step do this for the application they touch; a periodic job calls this.
+    """
+    with ctx.session() as session:
+        overdue = session.scalars(
+            select(ResidenceApplication.id).where(
+                ResidenceApplication.status == str(Status.AWAITING_OWNER),
+                ResidenceApplication.owner_deadline <= ctx.now(),
+            )
+        ).all()
+    returned = 0
+    for application_id in overdue:
+        with ctx.session() as session:
+            application = session.get(ResidenceApplication, application_id)
+            if application is not None and _return_if_overdue(ctx, session, application):
+                returned += 1
+    return returned
+
+
+# ----- internals -----
+
+
+def _checked_iin(value: str | None, field: str) -> str:
+    try:
+        return parse_iin(value if isinstance(value, str) else "").value
+    except InvalidIIN as error:
+        raise InvalidApplication(f"{field}: {error}", field=field) from None
+
+
+def _view(application: ResidenceApplication) -> ApplicationView:
+    return ApplicationView(
+        id=application.id,
+        status=application.status,
+        applicant_iin=application.applicant_iin,
+        owner_iin=application.owner_iin,
+        address=application.address,
+        signed_with=application.signed_with,
+        created_at=application.created_at,
+        submitted_at=application.submitted_at,
+        owner_deadline=application.owner_deadline,
+        decided_at=application.decided_at,
+        outcome_reason=application.outcome_reason,
+    )
+
+
+_NOT_OPEN = {
+    Status.DRAFT: "This application is not signed yet: sign it with your EDS or an SMS code first.",
+    Status.SUBMITTED: "This application is being processed.",
+    Status.AWAITING_OWNER: "This application is already signed and waits for the owner's confirmation.",
+    Status.REGISTERED: "This application was already decided: the residence is registered.",
+    Status.RETURNED: "This application was returned: the owner did not confirm within one hour.",
+    Status.REJECTED: "This application was rejected: the owner declined. File a new one.",
+}
+
+
+def _load(
+    ctx: FlowContext, session: Session, application_id: str, allowed: set[Status] | None = None
+) -> ResidenceApplication:
+    application = session.get(ResidenceApplication, application_id) if application_id else None
+    if application is None:
+        raise ApplicationNotFound("This application does not exist.")
+    _return_if_overdue(ctx, session, application)
+    status = Status(application.status)
+    if allowed is not None and status not in allowed:
+        raise ApplicationNotOpen(_NOT_OPEN[status], application_status=str(status))
+    return application
+
+
+def _return_if_overdue(ctx: FlowContext, session: Session, application: ResidenceApplication) -> bool:
+    """Past the owner's hour: returned, committed on its own so the refusal that follows sticks."""
+    if application.status != Status.AWAITING_OWNER or ctx.now() < aware(application.owner_deadline):
+        return False
+    try:
+        _move(
+            ctx,
+            session,
+            application,
+            Status.RETURNED,
+            "return",
+            application.owner_iin,
+            None,
+            reason="owner_not_confirmed",
+            decided_at=ctx.now(),
+            outcome_reason="owner_not_confirmed",
+        )
+        session.commit()
+    except ConcurrentChange:
+        session.rollback()
+        session.refresh(application)
+        return False
+    return True
+
+
+def _use_code(ctx: FlowContext, session: Session, key: str, code: str) -> None:
+    try:
+        otp.verify_code(
+            session, enrolment_id=key, purpose=CODE_PURPOSE, code=code, clock=ctx.clock, secret=ctx.otp_key
+        )
+    except otp.OtpError as error:
+        session.commit()  # a wrong try must count
+        raise translate_otp_error(error) from None
+
+
+def _submit(
+    ctx: FlowContext,
+    session: Session,
+    application: ResidenceApplication,
+    method: str,
+    client_address: str | None,
+    *,
+    detail: dict | None = None,
+    **changes: object,
+) -> None:
+    """Signed: ``submitted``; then ``registered`` at once when the applicant owns the address, else
+    ``awaiting_owner`` with a one-hour deadline."""
+    now = ctx.now()
+    applicant = application.applicant_iin
+    _move(
+        ctx,
+        session,
+        application,
+        Status.SUBMITTED,
+        f"sign_{method}",
+        applicant,
+        client_address,
+        detail=detail,
+        signed_with=method,
+        submitted_at=now,
+        **changes,
+    )
+    if application.owner_iin is None:
+        _move(
+            ctx,
+            session,
+            application,
+            Status.REGISTERED,
+            "register",
+            applicant,
+            client_address,
+            reason="applicant_owns",
+            decided_at=now,
+            outcome_reason="applicant_owns",
+        )
+    else:
+        _move(
+            ctx,
+            session,
+            application,
+            Status.AWAITING_OWNER,
+            "await_owner",
+            applicant,
+            client_address,
+            owner_deadline=now + OWNER_CONFIRMATION_WINDOW,
+        )
+
+
+def _notify_owner(ctx: FlowContext, application_id: str) -> None:
+    """After submission, the owner's first code; a failed SMS leaves the application waiting (the
+    owner, or the applicant on their behalf, can ask for the code again)."""
+    with ctx.session() as session:
+        application = session.get(ResidenceApplication, application_id)
+        if application is None or application.status != Status.AWAITING_OWNER:
+            return
+        try:
+            _send_owner_code(ctx, session, application, "en")
+            session.commit()
+        except (FlowError, SmsDeliveryError) as error:
+            session.rollback()
+            log.warning(
+                "application %s: the owner's code was not sent (%s)", application_id, type(error).__name__
+            )
+
+
+def _send_owner_code(
+    ctx: FlowContext, session: Session, application: ResidenceApplication, language: str
+) -> None:
+    owner = ctx.citizens.lookup(application.owner_iin)
+    send_new_code(
+        ctx,
+        session,
+        enrolment_id=owner_code_key(application.id),
+        purpose=CODE_PURPOSE,
+        phone=owner.phone if owner else None,
+        language=language,
+    )
+
+
+def _move(
+    ctx: FlowContext,
+    session: Session,
+    application: ResidenceApplication,
+    to_status: Status,
+    action: str,
+    actor_iin: str | None,
+    client_address: str | None,
+    *,
+    reason: str | None = None,
+    detail: dict | None = None,
+    **changes: object,
+) -> None:
+    """Compare-and-set the status (nobody moved it since it was read) and audit; the caller commits."""
+    from_status = application.status
+    result = session.execute(
+        update(ResidenceApplication)
+        .where(ResidenceApplication.id == application.id, ResidenceApplication.version == application.version)
+        .values(status=str(to_status), version=application.version + 1, **changes)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise ConcurrentChange("This application was changed by another request. Reload it and try again.")
+    application.status = str(to_status)
+    application.version += 1
+    for name, value in changes.items():
+        setattr(application, name, value)
+    _audit(
+        ctx,
+        session,
+        application,
+        actor_iin,
+        action,
+        "ok",
+        from_status,
+        to_status,
+        reason,
+        client_address,
+        detail,
+    )
+
+
+def _audit(
+    ctx: FlowContext,
+    session: Session,
+    application: ResidenceApplication,
+    actor_iin: str | None,
+    action: str,
+    outcome: str,
+    from_status: str | None,
+    to_status: str | None,
+    reason: str | None,
+    client_address: str | None,
+    detail: dict | None = None,
+) -> None:
+    """One audit event (IIN as a keyed hash; never a code or a signature's bytes)."""
+    session.add(
+        AuditEvent(
+            enrolment_id=None,
+            iin_hash=ctx.iin_hash(actor_iin or application.applicant_iin),
+            action=f"application.{action}",
+            outcome=outcome,
+            from_state=str(from_status) if from_status else None,
+            to_state=str(to_status) if to_status else None,
+            reason=reason,
+            client_address=client_address,
+            detail=json.dumps({"application": application.id, **(detail or {})}, ensure_ascii=False),
+            at=ctx.now(),
+        )
+    )
+
+
+@contextmanager
+def _refusals_audited(
+    ctx: FlowContext, application_id: str, action: str, client_address: str | None
+) -> Iterator[None]:
+    """A refused step is audited in a transaction of its own (the step's work was rolled back)."""
+    try:
+        yield
+    except ApplicationNotFound:
+        raise
+    except FlowError as error:
+        with ctx.session() as session:
+            application = session.get(ResidenceApplication, application_id)
+            if application is not None:
+                actor = application.owner_iin if action.startswith("owner") else application.applicant_iin
+                detail = {"reasons": error.extra.get("reasons")} if error.extra.get("reasons") else None
+                _audit(
+                    ctx,
+                    session,
+                    application,
+                    actor,
+                    action,
+                    "refused",
+                    application.status,
+                    application.status,
+                    error.code,
+                    client_address,
+                    detail,
+                )
+                session.commit()
+        raise
+    except SmsDeliveryError:
+        raise ServiceUnavailable("We could not send the SMS right now; please try again later.") from None
+
+
+__all__ = [
+    "FINAL_STATUSES",
+    "OWNER_CONFIRMATION_WINDOW",
+    "ApplicationView",
+    "FiledApplication",
+    "SignatureRefused",
+    "application_document",
+    "authenticate",
+    "describe",
+    "file_application",
+    "owner_decides",
+    "return_overdue",
+    "send_owner_code",
+    "send_signing_code",
+    "sign_with_code",
+    "sign_with_eds",
+]

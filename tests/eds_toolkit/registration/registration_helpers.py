@@ -1,0 +1,87 @@
+"""Helpers for the registration tests: citizens of the demo base, their certificates, API calls."""
+
+from __future__ import annotations
+
+import base64
+import functools
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from ca.person import Identification, VerifiedPerson
+from eds_toolkit.agent.cms import sign_cms
+
+APPLICANT_IIN, APPLICANT_PHONE = "850314312017", "+77011234567"
+OWNER_IIN, OWNER_PHONE = "920721433024", "+77051234568"
+STRANGER_IIN = "781102444036"
+NO_PHONE_IIN = "010130555049"
+ADDRESS = "Астана, проспект Мәңгілік Ел 55, кв. 12"
+
+
+@functools.cache
+def key_of(iin: str) -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@dataclass
+class Holder:
+    iin: str
+    key: rsa.RSAPrivateKey
+    sign: x509.Certificate
+    auth: x509.Certificate
+    issuing: x509.Certificate
+
+    def cms(self, data: bytes, *, profile: str = "sign", attached: bool = False) -> str:
+        certificate = self.sign if profile == "sign" else self.auth
+        der = sign_cms(data, self.key, certificate, [self.issuing], attached=attached)
+        return base64.b64encode(der).decode("ascii")
+
+
+def certificates_for(ctx, iin: str) -> Holder:
+    """A SIGN and an AUTH certificate for ``iin`` from the service's own CA."""
+    authority = ctx.ca()
+    key = key_of(iin)
+    name = x509.Name([x509.NameAttribute(NameOID.SERIAL_NUMBER, f"IIN{iin}")])
+    csr = x509.CertificateSigningRequestBuilder().subject_name(name).sign(key, hashes.SHA256())
+    csr_pem = csr.public_bytes(serialization.Encoding.PEM)
+    person = VerifiedPerson(iin, "Тестова", "Айгерим", None, Identification.SERVICE_CENTRE)
+    sign = authority.issue(csr_pem, person, "sign").certificate
+    auth = authority.issue(csr_pem, person, "auth").certificate
+    return Holder(iin, key, sign, auth, authority.issuing_cert)
+
+
+@dataclass
+class Filed:
+    client: object
+    id: str
+    token: str
+    document: str
+
+    @property
+    def auth(self) -> dict:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def get(self):
+        return self.client.get(f"/api/v1/applications/{self.id}", headers=self.auth)
+
+    def status(self) -> str:
+        return self.get().get_json()["status"]
+
+    def post(self, step: str, body: dict | None = None, *, token: bool = True):
+        headers = self.auth if token else {}
+        return self.client.post(f"/api/v1/applications/{self.id}/{step}", json=body or {}, headers=headers)
+
+
+def file(
+    client, *, applicant: str = APPLICANT_IIN, owner: str | None = None, address: str = ADDRESS
+) -> Filed:
+    body = {"applicant_iin": applicant, "address": address}
+    if owner is not None:
+        body["owner_iin"] = owner
+    response = client.post("/api/v1/applications", json=body)
+    assert response.status_code == 201, response.get_json()
+    data = response.get_json()
+    return Filed(client, data["id"], data["token"], data["document"])
