@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from sqlalchemy.exc import IntegrityError
 
 from ca.errors import CAError, IssuanceRefused
 from ca.person import Identification, VerifiedPerson
@@ -105,7 +106,11 @@ def _issue_pair(
             if error.code == "already_issued":
                 raise AlreadyIssued(ALREADY_ISSUED) from None
             raise InvalidInput(f"{profile.name} request refused: {error}", code=error.code) from None
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:  # UNIQUE(enrolment_id, profile): another process issued first
+            session.rollback()
+            raise AlreadyIssued(ALREADY_ISSUED) from None
         return IssuedPair(
             auth_pem=issued[Profile.AUTH].pem(),
             sign_pem=issued[Profile.SIGN].pem(),
