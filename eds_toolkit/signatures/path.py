@@ -8,6 +8,7 @@ periods at the time checked, CA constraints, key usage.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -67,7 +68,7 @@ def validate_path(
     )
     validator = CertificateValidator(_asn1(signer), validation_context=context)
     try:
-        path = asyncio.run(validator.async_validate_usage(set(key_usage)))
+        path = _run(validator.async_validate_usage(set(key_usage)))
     except (ExpiredError, NotYetValidError) as error:
         return PathResult((), Reason.CERTIFICATE_EXPIRED, f"{error}.")
     except PathBuildingError:
@@ -79,6 +80,16 @@ def validate_path(
     ]
     certificates.reverse()
     return PathResult(tuple(certificates))
+
+
+def _run(coroutine):
+    """Run certvalidator's coroutine; from inside a running event loop (the agent), in a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:

@@ -207,3 +207,13 @@ def _foreign_root():
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
         .sign(key, hashes.SHA256())
     )
+
+
+def test_verification_works_inside_a_running_event_loop(citizen, authority):
+    """The agent is asyncio code: verify_cms must not trip over the running loop."""
+    import asyncio
+
+    async def verify_in_loop():
+        return verify_cms(citizen.sign_cms(APPLICATION), trust_roots=[authority.root_cert], revocation="none")
+
+    assert asyncio.run(verify_in_loop()).ok
