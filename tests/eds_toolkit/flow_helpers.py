@@ -121,3 +121,28 @@ def wait_until_answers(url: str, process, timeout: float = 60.0) -> None:
         except requests.RequestException:  # not listening yet, or still starting up
             time.sleep(0.1)
     raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+def race(calls: int, step) -> list[str]:
+    """Run ``step()`` from ``calls`` threads released together; each outcome is "ok" or the refusal code."""
+    import threading
+
+    from eds_toolkit.flow.errors import FlowError
+
+    barrier = threading.Barrier(calls)
+    outcomes: list[str] = []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            step()
+            outcomes.append("ok")
+        except FlowError as error:
+            outcomes.append(error.code)
+
+    threads = [threading.Thread(target=run) for _ in range(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

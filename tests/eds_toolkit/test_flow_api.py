@@ -590,3 +590,17 @@ def test_client_address_comes_from_trusted_proxies_only(home, clock):
 
     assert audited_address(create_app(make_settings(home, clock))) == "127.0.0.1"
     assert audited_address(create_app(make_settings(home, clock, trusted_proxies=1))) == "203.0.113.7"
+
+
+def test_racing_issuance_gives_exactly_one_pair(client, ctx, outbox):
+    from flow_helpers import race
+
+    from eds_toolkit.flow import issue_with_csrs
+
+    enrolment = api_to_pin_set(client, ctx, outbox)
+    csrs = [(make_csr_pem(KNOWN_IIN), make_csr_pem(KNOWN_IIN)) for _ in range(3)]
+    pending = iter(csrs)
+    outcomes = race(3, lambda: issue_with_csrs(ctx, enrolment.id, *next(pending)))
+    assert outcomes.count("ok") == 1, outcomes
+    assert set(outcomes) - {"ok"} <= {"concurrent_change", "already_issued"}
+    assert len(certificates_of_enrolment(ctx, enrolment.id)) == 2

@@ -81,3 +81,21 @@ def test_two_tabs_submitting_the_right_code_at_once_on_postgresql(pg_app, outbox
     assert outcomes.count("ok") == 1, outcomes
     assert set(outcomes) - {"ok"} <= {"concurrent_change", "code_already_used", "step_out_of_order"}
     assert enrolment.state() == "phone_confirmed"
+
+
+def test_racing_issuance_on_postgresql_gives_exactly_one_pair(pg_app, outbox):
+    from flow_helpers import api_to_pin_set, race
+
+    from eds_toolkit.flow import issue_with_csrs
+
+    client = pg_app.test_client()
+    ctx = pg_app.extensions["eds_flow"]
+    enrolment = api_to_pin_set(client, ctx, outbox)
+    csrs = iter([(make_csr_pem(KNOWN_IIN), make_csr_pem(KNOWN_IIN)) for _ in range(3)])
+    outcomes = race(3, lambda: issue_with_csrs(ctx, enrolment.id, *next(csrs)))
+    assert outcomes.count("ok") == 1, outcomes
+    with pg_app.extensions["eds_engine"].connect() as connection:
+        count = connection.execute(
+            text("SELECT count(*) FROM ca_certificates WHERE enrolment_id = :id"), {"id": enrolment.id}
+        ).scalar()
+    assert count == 2
