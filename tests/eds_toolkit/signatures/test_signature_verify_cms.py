@@ -217,3 +217,17 @@ def test_verification_works_inside_a_running_event_loop(citizen, authority):
         return verify_cms(citizen.sign_cms(APPLICATION), trust_roots=[authority.root_cert], revocation="none")
 
     assert asyncio.run(verify_in_loop()).ok
+
+
+def test_crl_fetcher_is_asked_for_the_signer_certificate_when_auto_finds_no_ocsp(citizen, authority):
+    asked = []
+
+    def fetch(certificate):
+        asked.append(certificate.serial_number)
+        return [_crl_der(authority)]
+
+    verdict = verify_cms(
+        citizen.sign_cms(APPLICATION), trust_roots=[authority.root_cert], revocation="auto", fetch_crls=fetch
+    )
+    assert verdict.ok and verdict.revocation.source == "crl"
+    assert asked == [citizen.sign.serial_number]
