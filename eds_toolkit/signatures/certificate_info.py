@@ -9,6 +9,13 @@ from ca.iin import InvalidIIN, parse_iin
 from ca.profiles import POLICY_INDIVIDUAL_AUTHENTICATION, POLICY_INDIVIDUAL_SIGNATURE
 from eds_toolkit.signatures.verdict import Profile, Signer
 
+_NAME_LABELS = {NameOID.GIVEN_NAME: "G", NameOID.SURNAME: "SN", NameOID.SERIAL_NUMBER: "SERIALNUMBER"}
+
+
+def name_text(name: x509.Name) -> str:
+    """RFC 4514 text with readable labels for the national profile's SN, G and SERIALNUMBER."""
+    return name.rfc4514_string(attr_name_overrides=_NAME_LABELS)
+
 
 def certificate_profile(certificate: x509.Certificate) -> Profile:
     """SIGN or AUTH from the certificate policy (1.2.398.3.3.2.3 / .4), else from the EKU
@@ -63,8 +70,8 @@ def signer_of(certificate: x509.Certificate) -> Signer:
         patronymic=_name(certificate, NameOID.GIVEN_NAME),
         profile=certificate_profile(certificate),
         serial=f"{certificate.serial_number:x}",
-        subject=certificate.subject.rfc4514_string(),
-        issuer=certificate.issuer.rfc4514_string(),
+        subject=name_text(certificate.subject),
+        issuer=name_text(certificate.issuer),
         not_before=certificate.not_valid_before_utc,
         not_after=certificate.not_valid_after_utc,
     )

@@ -8,7 +8,7 @@ from typing import Literal
 
 from cryptography import x509
 
-from eds_toolkit.signatures.certificate_info import check_iin, signer_of
+from eds_toolkit.signatures.certificate_info import check_iin, name_text, signer_of
 from eds_toolkit.signatures.cms_reader import read_signed_cms
 from eds_toolkit.signatures.errors import SignatureInputError
 from eds_toolkit.signatures.path import validate_path
@@ -98,7 +98,7 @@ def verify_certificate(
         messages=tuple(messages),
         checked_at=moment,
         holder=holder,
-        chain=tuple(cert.subject.rfc4514_string() for cert in path.chain),
+        chain=tuple(name_text(cert.subject) for cert in path.chain),
         revocation=revocation_check,
     )
 
