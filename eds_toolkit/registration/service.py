@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ca.iin import InvalidIIN, parse_iin
 from eds_toolkit import otp
+from eds_toolkit.citizens import CitizensRegistryError
 from eds_toolkit.flow.codes import check_code_format, send_new_code, translate_otp_error
 from eds_toolkit.flow.errors import ConcurrentChange, FlowError, ServiceUnavailable
 from eds_toolkit.flow.machine import FlowContext, aware, token_hash
@@ -167,13 +168,12 @@ def send_signing_code(
     when there is no phone: no enumeration; the applicant then signs with the EDS)."""
     with _refusals_audited(ctx, application_id, "signing_code", client_address), ctx.session() as session:
         application = _load(ctx, session, application_id, allowed={Status.DRAFT})
-        citizen = ctx.citizens.lookup(application.applicant_iin)
         send_new_code(
             ctx,
             session,
             enrolment_id=applicant_code_key(application.id),
             purpose=CODE_PURPOSE,
-            phone=citizen.phone if citizen else None,
+            phone=_phone_of(ctx, application.applicant_iin),
             language=language,
         )
         _audit(
@@ -466,15 +466,26 @@ def _notify_owner(ctx: FlowContext, application_id: str) -> None:
 def _send_owner_code(
     ctx: FlowContext, session: Session, application: ResidenceApplication, language: str
 ) -> None:
-    owner = ctx.citizens.lookup(application.owner_iin)
     send_new_code(
         ctx,
         session,
         enrolment_id=owner_code_key(application.id),
         purpose=CODE_PURPOSE,
-        phone=owner.phone if owner else None,
+        phone=_phone_of(ctx, application.owner_iin),
         language=language,
     )
+
+
+def _phone_of(ctx: FlowContext, iin: str) -> str | None:
+    """The phone registered for ``iin`` in the mobile-citizens base, or None."""
+    try:
+        citizen = ctx.citizens.lookup(iin)
+    except CitizensRegistryError:
+        raise ServiceUnavailable(
+            "The mobile-citizens base cannot be reached right now; nothing was sent, please try again later.",
+            code="citizens_base_unavailable",
+        ) from None
+    return citizen.phone if citizen else None
 
 
 def _move(

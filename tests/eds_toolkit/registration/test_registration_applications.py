@@ -313,3 +313,54 @@ def test_garbage_signature_is_a_clear_refusal(client):
     assert response.status_code == 422 and response.get_json()["code"] == "signature_unreadable"
     missing = application.post("signature", {"method": "fax"})
     assert missing.status_code == 422
+
+
+class _UnreachableBase:
+    def lookup(self, iin):
+        from eds_toolkit.citizens import CitizensRegistryError
+
+        raise CitizensRegistryError("registry timed out")
+
+
+class _BrokenSms:
+    def send(self, phone, text, *, sender="1414"):
+        from eds_toolkit.sms import SmsDeliveryError
+
+        raise SmsDeliveryError("provider down")
+
+
+def test_unreachable_citizens_base_is_a_503_and_nothing_is_sent(client, ctx, outbox, monkeypatch):
+    application = file(client)
+    monkeypatch.setattr(ctx, "citizens", _UnreachableBase())
+    response = application.post("signing-code")
+    assert response.status_code == 503 and response.get_json()["code"] == "citizens_base_unavailable"
+    assert read_outbox(outbox) == []
+    assert application.status() == "draft"
+
+
+def test_failed_sms_is_a_503_and_the_code_never_existed(client, ctx, outbox, monkeypatch):
+    from eds_toolkit.otp import OneTimeCode
+
+    application = file(client)
+    monkeypatch.setattr(ctx, "sms", _BrokenSms())
+    response = application.post("signing-code")
+    assert response.status_code == 503 and response.get_json()["code"] == "sms_failed"
+    with ctx.session() as session:
+        assert session.scalars(select(OneTimeCode)).all() == []
+    monkeypatch.undo()
+    assert application.post("signing-code").status_code == 202  # no "resend too soon": nothing was sent
+
+
+def test_owner_sms_failure_leaves_the_application_waiting_and_the_owner_can_ask_again(
+    client, ctx, outbox, monkeypatch
+):
+    application = file(client, owner=OWNER_IIN)
+    application.post("signing-code")
+    code = code_for(outbox, APPLICANT_PHONE)
+    monkeypatch.setattr(ctx, "sms", _BrokenSms())
+    response = application.post("signature", {"method": "sms", "code": code})
+    assert response.get_json()["status"] == "awaiting_owner"
+    monkeypatch.undo()
+    assert application.post("owner-code", token=False).status_code == 202
+    response = application.post("owner-decision", {"code": code_for(outbox, OWNER_PHONE)}, token=False)
+    assert response.get_json()["status"] == "registered"
