@@ -91,7 +91,9 @@ def read_signed_cms(data: bytes, content: bytes | None) -> SignedCms:
         attributes = {attr["type"].native: attr["values"] for attr in signed_attrs}
         claimed = attributes.get("message_digest")
         digest_matches = claimed is not None and hmac.compare_digest(claimed[0].native, digest)
-        to_verify = signed_attrs.untag().dump(force=True)  # signed as a SET OF, not [0] (RFC 5652 5.4)
+        # Signed as received but with the SET OF tag instead of [0] IMPLICIT (RFC 5652 5.4); not
+        # re-encoded, so a signer's own (even unsorted) encoding still verifies.
+        to_verify = b"\x31" + signed_attrs.dump()[1:]
         signing_time = attributes["signing_time"][0].native if "signing_time" in attributes else None
     else:
         digest_matches, to_verify, signing_time = True, signed_content, None

@@ -247,3 +247,25 @@ def test_a_timestamp_token_inside_the_cms_is_reported_with_its_imprint_check(cit
     assert verdict.ok, verdict.messages
     assert verdict.timestamp.gen_time == dt.datetime(2022, 9, 18, 13, 20, 14, tzinfo=dt.UTC)
     assert verdict.timestamp.matches_signature is False
+
+
+def test_an_ec_key_signature_verifies(authority):
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from signature_helpers import csr_for
+
+    from ca.person import Identification, VerifiedPerson
+    from eds_toolkit.agent.cms import sign_cms
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    person = VerifiedPerson("910412400214", "Сейткали", "Айгерим", None, Identification.SERVICE_CENTRE)
+    certificate = authority.issue(csr_for(key, person.iin), person, "sign").certificate
+    cms = sign_cms(APPLICATION, key, certificate, authority.chain[:1], attached=True)
+    verdict = verify_cms(cms, trust_roots=[authority.root_cert], revocation="none", required_profile="sign")
+    assert verdict.ok, verdict.messages
+    tampered = verify_cms(
+        sign_cms(APPLICATION, key, certificate, authority.chain[:1], attached=False),
+        content=APPLICATION + b"!",
+        trust_roots=[authority.root_cert],
+        revocation="none",
+    )
+    assert tampered.reasons == (Reason.CONTENT_MODIFIED,)
