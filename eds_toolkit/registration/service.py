@@ -12,7 +12,7 @@ import hmac
 import json
 import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from ca.iin import InvalidIIN, parse_iin
 from eds_toolkit import otp
-from eds_toolkit.citizens import CitizensRegistryError
-from eds_toolkit.flow.codes import check_code_format, send_new_code, translate_otp_error
+from eds_toolkit.citizens import CitizenRecord, CitizensRegistryError
+from eds_toolkit.flow.codes import NOWHERE, check_code_format, translate_otp_error
 from eds_toolkit.flow.errors import ConcurrentChange, FlowError, ServiceUnavailable
 from eds_toolkit.flow.machine import FlowContext, aware, token_hash
 from eds_toolkit.flow.models import AuditEvent
@@ -34,8 +34,9 @@ from eds_toolkit.registration.errors import (
     SignatureRefused,
 )
 from eds_toolkit.registration.models import FINAL_STATUSES, ResidenceApplication, Status
+from eds_toolkit.registration.notices import applicant_code_text, owner_code_text
 from eds_toolkit.registration.verification import verify_application_signature
-from eds_toolkit.sms import SmsDeliveryError
+from eds_toolkit.sms import DEFAULT_SENDER, SmsDeliveryError
 
 log = logging.getLogger(__name__)
 
@@ -168,13 +169,12 @@ def send_signing_code(
     when there is no phone: no enumeration; the applicant then signs with the EDS)."""
     with _refusals_audited(ctx, application_id, "signing_code", client_address), ctx.session() as session:
         application = _load(ctx, session, application_id, allowed={Status.DRAFT})
-        send_new_code(
+        _send_code(
             ctx,
             session,
-            enrolment_id=applicant_code_key(application.id),
-            purpose=CODE_PURPOSE,
-            phone=_phone_of(ctx, application.applicant_iin),
-            language=language,
+            applicant_code_key(application.id),
+            application.applicant_iin,
+            lambda code: applicant_code_text(code, application.id, language=language),
         )
         _audit(
             ctx,
@@ -466,26 +466,54 @@ def _notify_owner(ctx: FlowContext, application_id: str) -> None:
 def _send_owner_code(
     ctx: FlowContext, session: Session, application: ResidenceApplication, language: str
 ) -> None:
-    send_new_code(
+    applicant = _citizen(ctx, application.applicant_iin)
+    who = f"{applicant.surname} {applicant.given_name}" if applicant else f"IIN {application.applicant_iin}"
+    _send_code(
         ctx,
         session,
-        enrolment_id=owner_code_key(application.id),
-        purpose=CODE_PURPOSE,
-        phone=_phone_of(ctx, application.owner_iin),
-        language=language,
+        owner_code_key(application.id),
+        application.owner_iin,
+        lambda code: owner_code_text(
+            code, application.id, who=who, address=application.address, language=language
+        ),
     )
 
 
-def _phone_of(ctx: FlowContext, iin: str) -> str | None:
-    """The phone registered for ``iin`` in the mobile-citizens base, or None."""
+def _send_code(ctx: FlowContext, session: Session, key: str, iin: str, text: Callable[[str], str]) -> None:
+    """Issue a code and send ``text(code)`` from 1414 to the phone of ``iin``. With no phone the code is
+    made but sent nowhere, so answers and throttling are the same whether or not a phone is known."""
+    citizen = _citizen(ctx, iin)
+    phone = citizen.phone if citizen else None
     try:
-        citizen = ctx.citizens.lookup(iin)
+        _row, code = otp.issue_code(
+            session,
+            enrolment_id=key,
+            purpose=CODE_PURPOSE,
+            phone=phone or NOWHERE,
+            clock=ctx.clock,
+            secret=ctx.otp_key,
+        )
+    except otp.OtpError as error:
+        raise translate_otp_error(error) from None
+    if phone:
+        try:
+            ctx.sms.send(phone, text(code), sender=DEFAULT_SENDER)
+        except SmsDeliveryError:
+            raise ServiceUnavailable(
+                "We could not send the SMS right now. Nothing was changed; please try again later.",
+                code="sms_failed",
+            ) from None
+
+
+def _citizen(ctx: FlowContext, iin: str) -> CitizenRecord | None:
+    """The person of ``iin`` in the mobile-citizens base, or None."""
+    try:
+        return ctx.citizens.lookup(iin)
     except CitizensRegistryError:
         raise ServiceUnavailable(
             "The mobile-citizens base cannot be reached right now; nothing was sent, please try again later.",
             code="citizens_base_unavailable",
         ) from None
-    return citizen.phone if citizen else None
 
 
 def _move(

@@ -364,3 +364,21 @@ def test_owner_sms_failure_leaves_the_application_waiting_and_the_owner_can_ask_
     assert application.post("owner-code", token=False).status_code == 202
     response = application.post("owner-decision", {"code": code_for(outbox, OWNER_PHONE)}, token=False)
     assert response.get_json()["status"] == "registered"
+
+
+def test_the_sms_says_what_the_code_confirms(client, outbox):
+    application = file(client, owner=OWNER_IIN)
+    application.post("signing-code", {"language": "ru"})
+    to_applicant = read_outbox(outbox)[-1]
+    reference = application.id[:8].upper()
+    assert to_applicant["sender"] == "1414"
+    assert "заявления о регистрации" in to_applicant["text"] and reference in to_applicant["text"]
+    application.post("signature", {"method": "sms", "code": code_for(outbox, APPLICANT_PHONE)})
+    to_owner = read_outbox(outbox)[-1]
+    assert to_owner["phone"] == OWNER_PHONE
+    assert (
+        ADDRESS in to_owner["text"]
+        and "Жұмабеков Асқар" in to_owner["text"]
+        and reference in to_owner["text"]
+    )
+    assert to_owner["text"].startswith(f"Code {code_for(outbox, OWNER_PHONE)}:")
