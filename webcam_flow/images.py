@@ -6,7 +6,7 @@ import io
 import warnings
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 from webcam_flow.errors import BadInput
 
@@ -57,6 +57,9 @@ def decode_image(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = M
                         f"the picture claims {width}x{height} pixels; "
                         f"at most {max_pixels:,} pixels are accepted"
                     )
+                # face_recognition sets this Pillow-wide switch to True when imported; a
+                # truncated upload must be refused, never decoded with grey padding
+                ImageFile.LOAD_TRUNCATED_IMAGES = False
                 image.load()
                 upright = ImageOps.exif_transpose(image)
                 rgb = upright.convert("RGB")

@@ -96,3 +96,11 @@ def test_in_memory_images_must_be_rgb_uint8(small):
         ensure_rgb(small[:, :, 0])
     with pytest.raises(BadImage, match="too small"):
         ensure_rgb(small[:8, :8])
+
+
+def test_a_truncated_jpeg_is_refused_even_after_face_recognition_is_imported():
+    import face_recognition  # noqa: F401 - its import turns Pillow's LOAD_TRUNCATED_IMAGES on
+
+    data = shared_file("faces/obama.jpg").read_bytes()
+    with pytest.raises(BadImage, match="truncated or corrupt"):
+        decode_image(data[: len(data) // 2])
