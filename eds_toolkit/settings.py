@@ -65,6 +65,22 @@ def agent_url(raw: str | None) -> str:
     return value
 
 
+RATELIMIT_STORAGE_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
+
+
+def ratelimit_storage_url(raw: str | None) -> str:
+    """``EDS_RATELIMIT_STORAGE_URL``: ``memory://`` (per process) or a Redis URL (shared by all workers)."""
+    value = (raw or "memory://").strip()
+    scheme, sep, _ = value.partition("://")
+    if not sep or scheme.lower() not in RATELIMIT_STORAGE_SCHEMES:
+        shown = value.split("@", 1)[-1] if "@" in value else value  # never echo a password
+        raise SettingsError(
+            "EDS_RATELIMIT_STORAGE_URL must be memory:// or a Redis URL such as redis://localhost:6379/0 "
+            f"(also rediss://, redis+unix://, redis+sentinel://, redis+cluster://), got {shown!r}."
+        )
+    return value
+
+
 def stored_secret_key(home: Path) -> str:
     """The secret key kept in ``<home>/secret_key`` (0600), generated on first use."""
     path = home / "secret_key"
@@ -107,6 +123,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         self.agent_url = agent_url(self.agent_url)
+        self.ratelimit_storage_url = ratelimit_storage_url(self.ratelimit_storage_url)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, home: Path | None = None) -> Settings:
