@@ -85,6 +85,11 @@ def create_app(config: Settings | None = None) -> Flask:
     registration_api = make_registration_blueprint(limiter, settings)
     csrf.exempt(registration_api)  # bearer token / SMS code, like /api/v1
     app.register_blueprint(registration_api)
+    from eds_toolkit.web.renewal_api import make_renewal_blueprint
+
+    renewal_api = make_renewal_blueprint(limiter, settings)
+    csrf.exempt(renewal_api)  # no cookie: the AUTH signature authenticates
+    app.register_blueprint(renewal_api)
 
     @app.context_processor
     def _template_helpers() -> dict:

@@ -49,6 +49,10 @@ def openapi_document() -> dict:
     document["paths"].update(registration_api.openapi_paths())
     document["components"]["schemas"].update(registration_api.openapi_schemas())
     document["components"]["securitySchemes"].update(registration_api.openapi_security_schemes())
+    from eds_toolkit.web import renewal_api
+
+    document["paths"].update(renewal_api.openapi_paths())
+    document["components"]["schemas"].update(renewal_api.openapi_schemas())
     return document
 
 

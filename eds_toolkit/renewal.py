@@ -1,0 +1,403 @@
+"""Yearly renewal: the citizen signs a single-use challenge with the still-valid AUTH key, gets a new pair.
+
+``start_renewal`` hands out a random challenge (5 minutes, one attempt). ``complete_renewal`` checks
+that the CMS is over exactly those bytes and was made with one of this CA's valid, unrevoked AUTH
+certificates (``ca.proofs.renewal.RenewalProof`` decides; the person comes from that certificate),
+that both new CSRs name the same IIN, and then, in one transaction, issues the new AUTH+SIGN pair
+and marks the old pair revoked with reason ``superseded``. Any refusal leaves nothing issued and
+nothing revoked. A challenge is spent by its first attempt, refused or not.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ca.csr import iins_named_in, load_csr
+from ca.errors import CAError, IssuanceRefused
+from ca.person import VerifiedPerson
+from ca.profiles import Profile
+from ca.proofs import IdentityNotProven
+from ca.proofs.renewal import RenewalProof
+from ca.store import CertificateRecord
+from eds_toolkit.flow.errors import FlowError, InvalidInput, NotFound, ServiceUnavailable
+from eds_toolkit.flow.issuance import IssuedPair
+from eds_toolkit.flow.machine import FlowContext, audit
+from eds_toolkit.flow.renewal_models import RenewalChallenge
+from eds_toolkit.signatures.cms_reader import load_cms, read_signed_cms
+from eds_toolkit.signatures.errors import SignatureInputError
+
+CHALLENGE_SECONDS = 300
+MAX_CMS_BYTES = 64 * 1024
+MAX_CSR_BYTES = 16 * 1024
+RENEWAL_ENROLMENT_PREFIX = "renewal-"  # the new pair's ca_certificates.enrolment_id links AUTH and SIGN
+AUDIT_ACTION = "renewal"
+
+
+class RenewalRefused(FlowError):
+    """The signed challenge does not prove the person may renew (certificate or signature refused)."""
+
+    status = 403
+    code = "renewal_refused"
+    title = "Renewal refused"
+
+
+class ChallengeRefused(FlowError):
+    """The challenge was already used or has expired: ask for a new one."""
+
+    status = 409
+    code = "challenge_refused"
+    title = "Challenge refused"
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """What the citizen signs: ``text`` (UTF-8 bytes, exactly), before ``expires_at``."""
+
+    id: str
+    text: str
+    expires_at: dt.datetime
+
+    @property
+    def data(self) -> bytes:
+        return self.text.encode("utf-8")
+
+    @property
+    def data_base64(self) -> str:
+        """The challenge as ``createCAdESFromBase64`` takes it."""
+        return base64.b64encode(self.data).decode("ascii")
+
+
+@dataclass(frozen=True)
+class RenewedPair(IssuedPair):
+    """The new pair, and the serials of the old certificates it superseded (now revoked)."""
+
+    superseded_serials: tuple[str, ...] = ()
+
+
+def start_renewal(ctx: FlowContext, *, client_address: str | None = None) -> Challenge:
+    """A fresh random challenge, valid for five minutes and for one attempt."""
+    challenge_id = secrets.token_urlsafe(32)
+    now = ctx.now()
+    expires_at = now + dt.timedelta(seconds=CHALLENGE_SECONDS)
+    text = (
+        "eds-toolkit certificate renewal\n"
+        f"challenge: {challenge_id}\n"
+        f"nonce: {secrets.token_urlsafe(32)}\n"
+        f"expires: {expires_at:%Y-%m-%dT%H:%M:%SZ}\n"
+    )
+    with ctx.session() as session:
+        session.add(RenewalChallenge(id=challenge_id, challenge=text, issued_at=now, expires_at=expires_at))
+        session.commit()
+    return Challenge(challenge_id, text, expires_at)
+
+
+def complete_renewal(
+    ctx: FlowContext,
+    challenge_id: str,
+    signed_challenge_cms: str | bytes,
+    auth_csr_pem: str | bytes,
+    sign_csr_pem: str | bytes,
+    *,
+    client_address: str | None = None,
+) -> RenewedPair:
+    """Verify the signed challenge, issue the new AUTH+SIGN pair, supersede the old pair; all or nothing.
+
+    ``signed_challenge_cms``: a CMS (DER, PEM or base64), attached or detached, over the challenge text.
+    """
+    cms_der = _cms_bytes(signed_challenge_cms)
+    csrs = {Profile.AUTH: _csr_bytes(auth_csr_pem, "AUTH"), Profile.SIGN: _csr_bytes(sign_csr_pem, "SIGN")}
+    challenge = _spend_challenge(ctx, challenge_id)
+    iin = ""
+    try:
+        authority = _authority(ctx)
+        person, old_auth = _verified_signer(ctx, authority, challenge.encode("utf-8"), cms_der)
+        iin = person.iin
+        _require_csrs_name(csrs, person.iin)
+        pair = _issue_and_supersede(ctx, authority, challenge_id, person, old_auth, csrs, client_address)
+    except FlowError as error:
+        _record_refusal(ctx, challenge_id, iin, error, client_address)
+        raise
+    return pair
+
+
+def _cms_bytes(value: str | bytes | None) -> bytes:
+    data = value.encode("ascii", "replace") if isinstance(value, str) else (value or b"")
+    if not data.strip():
+        raise InvalidInput("The signed challenge (CMS) is missing.", code="cms_missing")
+    if len(data) > MAX_CMS_BYTES:
+        raise InvalidInput("The signed challenge is too large to be a CMS signature.", code="cms_too_large")
+    return data
+
+
+def _csr_bytes(value: str | bytes | None, label: str) -> bytes:
+    data = value.encode() if isinstance(value, str) else (value or b"")
+    if not data.strip():
+        raise InvalidInput(f"The {label} certificate request (CSR) is missing.", code="csr_missing")
+    if len(data) > MAX_CSR_BYTES:
+        raise InvalidInput(f"The {label} certificate request is too large.", code="csr_too_large")
+    return data
+
+
+def _spend_challenge(ctx: FlowContext, challenge_id: str) -> str:
+    """Mark the challenge used (compare-and-set, own commit) and return its text; refuse a spent one."""
+    with ctx.session() as session:
+        row = session.get(RenewalChallenge, challenge_id) if challenge_id else None
+        if row is None:
+            raise NotFound(
+                "This renewal challenge does not exist. Ask for a new one (POST /api/v1/renewals).",
+                code="challenge_not_found",
+            )
+        now = ctx.now()
+        if row.used_at is not None:
+            raise ChallengeRefused(
+                "This renewal challenge was already used. Ask for a new one and sign that.",
+                code="challenge_used",
+            )
+        expired = now >= row.expires_at
+        spent = session.execute(
+            update(RenewalChallenge)
+            .where(RenewalChallenge.id == challenge_id, RenewalChallenge.used_at.is_(None))
+            .values(used_at=now, outcome="challenge_expired" if expired else None)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        if spent.rowcount != 1:
+            raise ChallengeRefused(
+                "This renewal challenge was already used. Ask for a new one and sign that.",
+                code="challenge_used",
+            )
+        if expired:
+            raise ChallengeRefused(
+                f"This renewal challenge expired (it is valid for {CHALLENGE_SECONDS // 60} minutes). "
+                "Ask for a new one and sign it straight away.",
+                code="challenge_expired",
+            )
+        return row.challenge
+
+
+def _authority(ctx: FlowContext):
+    try:
+        return ctx.ca()
+    except CAError as error:
+        raise ServiceUnavailable(
+            "The certification authority is not available. Nothing was issued; please try again later.",
+            code="ca_unavailable",
+        ) from error
+
+
+def _verified_signer(
+    ctx: FlowContext, authority, challenge: bytes, cms_der: bytes
+) -> tuple[VerifiedPerson, x509.Certificate]:
+    """The person a CMS over exactly ``challenge`` proves: signed with one of our valid AUTH certificates."""
+    try:
+        signer_info, embedded = _signer_info_and_content(cms_der)
+        if embedded is not None and embedded != challenge:
+            raise InvalidInput(
+                "The signature is over other data than this renewal challenge. Sign the challenge text "
+                "exactly as it was given.",
+                code="wrong_challenge",
+            )
+        signed = read_signed_cms(cms_der, None if embedded is not None else challenge)
+    except SignatureInputError as error:
+        raise InvalidInput(f"The signed challenge cannot be read: {error}", code="malformed_cms") from None
+    if signed.digest_algorithm != "sha256":
+        raise InvalidInput(
+            f"The challenge must be signed with SHA-256, not {signed.digest_algorithm}.",
+            code="unsupported_algorithm",
+        )
+    if not signed.digest_matches:
+        raise InvalidInput(
+            "The signature is over other data than this renewal challenge. Sign the challenge text "
+            "exactly as it was given.",
+            code="wrong_challenge",
+        )
+    if signed.signer_certificate is None:
+        raise InvalidInput(
+            "The signed challenge does not include the signer's certificate: include the AUTH certificate.",
+            code="signer_certificate_missing",
+        )
+    attributes = signer_info["signed_attrs"]
+    has_attributes = attributes.native is not None and len(attributes) > 0
+    # RFC 5652 5.4: with signed attributes the signature covers their DER with the SET OF tag.
+    signed_data = b"\x31" + attributes.dump()[1:] if has_attributes else challenge
+    proof = RenewalProof(
+        auth_certificate_pem=signed.signer_certificate.public_bytes(serialization.Encoding.PEM),
+        signed_data=signed_data,
+        signature=signed.signature_value,
+        issuing_cert=authority.issuing_cert,
+        store=authority.store,
+        clock=ctx.now,
+    )
+    try:
+        return proof.verified_person(), signed.signer_certificate
+    except IdentityNotProven as error:
+        raise RenewalRefused(str(error), code=error.code) from None
+
+
+def _signer_info_and_content(cms_der: bytes):
+    signed = load_cms(cms_der)["content"]
+    if len(signed["signer_infos"]) != 1:
+        raise SignatureInputError("The signed challenge must have exactly one signer.")
+    return signed["signer_infos"][0], signed["encap_content_info"]["content"].native
+
+
+def _require_csrs_name(csrs: dict[Profile, bytes], iin: str) -> None:
+    """Both new requests must name the renewing person's IIN (and no other)."""
+    for profile, csr_pem in csrs.items():
+        try:
+            named = iins_named_in(load_csr(csr_pem))
+        except IssuanceRefused as error:
+            raise InvalidInput(f"{profile.name} request refused: {error}", code=error.code) from None
+        if not named:
+            raise InvalidInput(
+                f"The {profile.name} request does not name an IIN: make it with SERIALNUMBER=IIN{iin}.",
+                code="csr_without_iin",
+            )
+        if any(other != iin for other in named):
+            raise InvalidInput(
+                f"The {profile.name} request names IIN {', '.join(named)}, but the AUTH certificate "
+                f"that signed the renewal is for IIN {iin}. A certificate renews only its own holder.",
+                code="iin_mismatch",
+            )
+
+
+def _issue_and_supersede(
+    ctx: FlowContext,
+    authority,
+    challenge_id: str,
+    person: VerifiedPerson,
+    old_auth: x509.Certificate,
+    csrs: dict[Profile, bytes],
+    client_address: str | None,
+) -> RenewedPair:
+    """One transaction: supersede the old pair (compare-and-set on ``valid``), issue the new, record it."""
+    with ctx.session() as session:
+        superseded = _supersede_old_pair(session, authority, old_auth)
+        issued = {}
+        try:
+            for profile in (Profile.AUTH, Profile.SIGN):
+                issued[profile] = authority.issue(
+                    csrs[profile],
+                    person,
+                    profile,
+                    enrolment_id=RENEWAL_ENROLMENT_PREFIX + challenge_id,
+                    session=session,
+                )
+        except IssuanceRefused as error:
+            session.rollback()
+            raise InvalidInput(f"{profile.name} request refused: {error}", code=error.code) from None
+        except CAError as error:
+            session.rollback()
+            raise ServiceUnavailable(f"{error} Nothing was issued.", code="ca_error") from None
+        auth_serial = issued[Profile.AUTH].record.serial
+        sign_serial = issued[Profile.SIGN].record.serial
+        session.execute(
+            update(RenewalChallenge)
+            .where(RenewalChallenge.id == challenge_id)
+            .values(
+                outcome="renewed",
+                old_auth_serial=superseded[0],
+                new_auth_serial=auth_serial,
+                new_sign_serial=sign_serial,
+            )
+        )
+        audit(
+            ctx,
+            session,
+            enrolment_id=None,
+            iin=person.iin,
+            action=AUDIT_ACTION,
+            outcome="ok",
+            reason="renewed",
+            client_address=client_address,
+        )
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            raise ChallengeRefused(
+                "This renewal challenge was already used. Ask for a new one and sign that.",
+                code="challenge_used",
+            ) from None
+    return RenewedPair(
+        auth_pem=issued[Profile.AUTH].pem(),
+        sign_pem=issued[Profile.SIGN].pem(),
+        chain_pem=authority.chain_pem(),
+        auth_serial=auth_serial,
+        sign_serial=sign_serial,
+        superseded_serials=superseded,
+    )
+
+
+def _supersede_old_pair(session: Session, authority, old_auth: x509.Certificate) -> tuple[str, ...]:
+    """Revoke (reason ``superseded``) the old AUTH certificate and the SIGN issued with it, if still valid.
+
+    The AUTH revocation is a compare-and-set: a second renewal racing with the same certificate
+    finds it no longer valid and is refused, so one certificate renews once.
+    """
+    serial = f"{old_auth.serial_number:040x}"
+    revoked_at = authority.clock().replace(microsecond=0)
+    revoke = dict(status="revoked", revoked_at=revoked_at, revocation_reason="superseded")
+    changed = session.execute(
+        update(CertificateRecord)
+        .where(CertificateRecord.serial == serial, CertificateRecord.status == "valid")
+        .values(**revoke)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:
+        session.rollback()
+        raise RenewalRefused(
+            "The AUTH certificate has been revoked or already renewed: renewal with it is refused.",
+            code="certificate_revoked",
+        )
+    superseded = [serial]
+    enrolment_id = session.scalar(
+        select(CertificateRecord.enrolment_id).where(CertificateRecord.serial == serial)
+    )
+    if enrolment_id is not None:
+        partners = session.scalars(
+            select(CertificateRecord.serial).where(
+                CertificateRecord.enrolment_id == enrolment_id,
+                CertificateRecord.profile == Profile.SIGN.value,
+                CertificateRecord.status == "valid",
+            )
+        ).all()
+        for partner in partners:
+            session.execute(
+                update(CertificateRecord)
+                .where(CertificateRecord.serial == partner, CertificateRecord.status == "valid")
+                .values(**revoke)
+                .execution_options(synchronize_session=False)
+            )
+            superseded.append(partner)
+    return tuple(superseded)
+
+
+def _record_refusal(
+    ctx: FlowContext, challenge_id: str, iin: str, error: FlowError, client_address: str | None
+) -> None:
+    """The refusal's code on the (already spent) challenge, and an audit event, in their own commit."""
+    with ctx.session() as session:
+        session.execute(
+            update(RenewalChallenge).where(RenewalChallenge.id == challenge_id).values(outcome=error.code)
+        )
+        audit(
+            ctx,
+            session,
+            enrolment_id=None,
+            iin=iin,
+            action=AUDIT_ACTION,
+            outcome="refused",
+            reason=error.code,
+            client_address=client_address,
+        )
+        session.commit()
