@@ -249,7 +249,84 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Бейне тексеру үшін JavaScript пен камера қажет. Оларды қолдана алмасаңыз, қызмет көрсету орталығына барыңыз.",  # noqa: E501
         "Для видеопроверки нужны JavaScript и камера. Если это невозможно, обратитесь в центр обслуживания.",
     ),
+    # texts the identification page script shows (identify.js reads them from a JSON island)
+    "Looking at the picture…": ("Сурет тексерілуде…", "Смотрим на снимок…"),
+    "Checking the selfie…": ("Селфи тексерілуде…", "Проверяем селфи…"),
+    "Checking the photo…": ("Фото тексерілуде…", "Проверяем фото…"),
+    "Checking the video…": ("Бейне тексерілуде…", "Проверяем видео…"),
+    "Comparing the faces…": ("Беттер салыстырылуда…", "Сравниваем лица…"),
+    "Done.": ("Дайын.", "Готово."),
+    "Try again": ("Қайталау", "Повторить"),
+    "The camera could not be started. Allow the camera in your browser, or send a photo below.": (
+        "Камера іске қосылмады. Браузерде камераға рұқсат беріңіз немесе төменде фото жіберіңіз.",
+        "Не удалось включить камеру. Разрешите доступ к камере в браузере или отправьте фото ниже.",
+    ),
+    "The camera could not be started. Allow the camera in your browser, or send a photo instead.": (
+        "Камера іске қосылмады. Браузерде камераға рұқсат беріңіз немесе оның орнына фото жіберіңіз.",
+        "Не удалось включить камеру. Разрешите доступ к камере в браузере или отправьте фото.",
+    ),
+    "The camera could not be started. Allow the camera in your browser and reload the page.": (
+        "Камера іске қосылмады. Браузерде камераға рұқсат беріп, бетті қайта жүктеңіз.",
+        "Не удалось включить камеру. Разрешите доступ к камере в браузере и обновите страницу.",
+    ),
+    "The server answered {status}. Please try again.": (
+        "Сервер {status} кодымен жауап берді. Қайталап көріңіз.",
+        "Сервер ответил кодом {status}. Попробуйте снова.",
+    ),
+    "The connection failed. Check your internet connection and try again.": (
+        "Байланыс үзілді. Интернет байланысын тексеріп, қайталап көріңіз.",
+        "Соединение не удалось. Проверьте подключение к интернету и попробуйте снова.",
+    ),
+    # eds agent's refusals on the certificates page, by the agent's error code
+    "Use at least 8 characters with Latin letters and digits; not a common word, a keyboard sequence or "
+    "your IIN.": (
+        "Кемінде 8 таңба, латын әріптері мен сандар болсын; кең тараған сөз, пернетақтадағы қатар немесе "
+        "ЖСН-іңіз болмасын.",
+        "Используйте не менее 8 символов, латинские буквы и цифры; не распространённое слово, не ряд "
+        "клавиш и не ваш ИИН.",
+    ),
+    "The keystore password is wrong.": (
+        "Кілттер қоймасының құпия сөзі қате.",
+        "Неверный пароль хранилища ключей.",
+    ),
+    "eds agent cannot write into this folder. Choose another folder and try again.": (
+        "eds agent бұл қалтаға жаза алмайды. Басқа қалтаны таңдап, қайталаңыз.",
+        "eds agent не может записать в эту папку. Выберите другую папку и повторите.",
+    ),
+    "The disk is full. Free some space or choose another folder, then try again.": (
+        "Диск толы. Орын босатыңыз немесе басқа қалтаны таңдап, қайталаңыз.",
+        "Диск заполнен. Освободите место или выберите другую папку и повторите.",
+    ),
+    "The certificates do not belong to the keys eds agent made for you. Reload the page and try again.": (
+        "Сертификаттар eds agent сізге жасаған кілттерге жатпайды. Бетті қайта жүктеп, қайталаңыз.",
+        "Сертификаты не подходят к ключам, которые eds agent создал для вас. Обновите страницу и повторите.",
+    ),
 }
+
+# What identify.js shows, by the key the script uses: rendered into the page in its language.
+IDENTIFY_SCRIPT_TEXTS: dict[str, str] = {
+    "lookingAtPicture": "Looking at the picture…",
+    "checkingSelfie": "Checking the selfie…",
+    "checkingPhoto": "Checking the photo…",
+    "checkingVideo": "Checking the video…",
+    "comparingFaces": "Comparing the faces…",
+    "done": "Done.",
+    "tryAgain": "Try again",
+    "cameraFailedSelfie": "The camera could not be started. "
+    "Allow the camera in your browser, or send a photo below.",
+    "cameraFailedIdPhoto": "The camera could not be started. "
+    "Allow the camera in your browser, or send a photo instead.",
+    "cameraFailedVideo": "The camera could not be started. "
+    "Allow the camera in your browser and reload the page.",
+    "serverAnswered": "The server answered {status}. Please try again.",
+    "connectionFailed": "The connection failed. Check your internet connection and try again.",
+}
+
+
+def identify_script_texts() -> dict[str, str]:
+    """The identification page script's texts in the page's language (the script fills ``{status}``)."""
+    return {key: translate(english) for key, english in IDENTIFY_SCRIPT_TEXTS.items()}
+
 
 # Refusal codes -> (en, kk, ru); {name} placeholders take the refusal's numbers.
 ERRORS: dict[str, tuple[str, str, str]] = {
@@ -367,6 +444,55 @@ ERRORS: dict[str, tuple[str, str, str]] = {
         "What you sent is too large.",
         "Жіберілген дерек тым үлкен.",
         "Отправленные данные слишком велики.",
+    ),
+    # identification uploads (the verdicts' own sentences are in verdict_text.py)
+    "image_missing": (
+        "No photo was sent: choose a JPEG, PNG or WebP photo.",
+        "Фото жіберілмеді: JPEG, PNG немесе WebP фотосын таңдаңыз.",
+        "Фото не отправлено: выберите фото в формате JPEG, PNG или WebP.",
+    ),
+    "bad_image": (
+        "The file could not be read as a photo. Send a JPEG, PNG or WebP picture.",
+        "Файлды фото ретінде оқу мүмкін болмады. JPEG, PNG немесе WebP суретін жіберіңіз.",
+        "Файл не удалось прочитать как фото. Отправьте снимок в формате JPEG, PNG или WebP.",
+    ),
+    "frames_missing": (
+        "No video frames were sent. Record the video again.",
+        "Бейне кадрлары келмеді. Бейнені қайта жазыңыз.",
+        "Кадры видео не получены. Запишите видео заново.",
+    ),
+    "too_many_frames": (
+        "Too many video frames were sent. Record the video again.",
+        "Бейне кадрлары тым көп жіберілді. Бейнені қайта жазыңыз.",
+        "Отправлено слишком много кадров видео. Запишите видео заново.",
+    ),
+    "frame_too_large": (
+        "A video frame is too large. Record the video again.",
+        "Бейне кадры тым үлкен. Бейнені қайта жазыңыз.",
+        "Кадр видео слишком большой. Запишите видео заново.",
+    ),
+    "bad_frame": (
+        "A video frame could not be read. Record the video again.",
+        "Бейне кадрын оқу мүмкін болмады. Бейнені қайта жазыңыз.",
+        "Не удалось прочитать кадр видео. Запишите видео заново.",
+    ),
+    "bad_frame_times": (
+        "The video frames arrived out of order. Record the video again.",
+        "Бейне кадрлары ретімен келмеді. Бейнені қайта жазыңыз.",
+        "Кадры видео пришли не по порядку. Запишите видео заново.",
+    ),
+    "too_many_tasks": (
+        "Too many video checks were started for this enrolment. Please start again or visit a service "
+        "centre.",
+        "Бұл өтінім бойынша бейне тексеру тым көп рет басталды. Қайта бастаңыз немесе қызмет көрсету "
+        "орталығына барыңыз.",
+        "Для этой заявки начато слишком много видеопроверок. Начните заново или обратитесь в центр "
+        "обслуживания.",
+    ),
+    "service_unavailable": (
+        "The service is unavailable for a moment. Please try again a little later.",
+        "Қызмет уақытша қолжетімсіз. Біраздан соң қайталап көріңіз.",
+        "Сервис временно недоступен. Повторите попытку чуть позже.",
     ),
 }
 

@@ -13,7 +13,8 @@ from eds_toolkit.flow.errors import FlowError
 from eds_toolkit.settings import Settings
 from eds_toolkit.web.context import client_address, flow_context
 from eds_toolkit.web.identify_uploads import identify_config, too_large, uploaded_frames, uploaded_image
-from eds_toolkit.web.problems import problem_from
+from eds_toolkit.web.problems import problem
+from eds_toolkit.web.verdict_text import hint_json, outcome_json, refusal_text, task_json
 
 
 class _Unauthenticated(FlowError):
@@ -37,6 +38,12 @@ def _json(body: dict, status: int = 200) -> Response:
     return response
 
 
+def _problem(error: FlowError) -> Response:
+    """Problem details whose ``detail`` is in the client's language (``?lang=``, else Accept-Language);
+    ``code`` and ``reasons`` stay the stable, untranslated codes."""
+    return problem(error.status, error.title, refusal_text(error), error.code, **error.extra)
+
+
 def make_identify_api_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
     """The identification endpoints (bearer-token authenticated, so exempt from CSRF like /api/v1)."""
     api = Blueprint("identify_api", __name__, url_prefix="/api/v1/enrolments/<enrolment_id>")
@@ -44,14 +51,14 @@ def make_identify_api_blueprint(limiter: Limiter, settings: Settings) -> Bluepri
 
     @api.errorhandler(FlowError)
     def _refused(error: FlowError) -> Response:
-        response = problem_from(error)
+        response = _problem(error)
         if error.status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
         return response
 
     @api.errorhandler(RequestEntityTooLarge)
     def _too_large(error: RequestEntityTooLarge) -> Response:
-        return problem_from(too_large())
+        return _problem(too_large())
 
     @api.post("/selfie")
     def selfie(enrolment_id: str) -> Response:
@@ -63,13 +70,13 @@ def make_identify_api_blueprint(limiter: Limiter, settings: Settings) -> Bluepri
             config=identify_config(),
             client_address=client_address(),
         )
-        return _json(outcome.as_json())
+        return _json(outcome_json(outcome))
 
     @api.post("/selfie/hint")
     def selfie_hint(enrolment_id: str) -> Response:
         _authorised(enrolment_id)
         verdict = steps.selfie_hint(flow_context(), enrolment_id, uploaded_image(), config=identify_config())
-        return _json({"ok": verdict.ok, "reasons": list(verdict.reasons), "message": verdict.message()})
+        return _json(hint_json(verdict))
 
     @api.post("/liveness")
     def liveness_task(enrolment_id: str) -> Response:
@@ -77,7 +84,7 @@ def make_identify_api_blueprint(limiter: Limiter, settings: Settings) -> Bluepri
         issued = steps.start_liveness(
             flow_context(), enrolment_id, config=identify_config(), client_address=client_address()
         )
-        return _json(issued.as_json(), 201)
+        return _json(task_json(issued), 201)
 
     @api.post("/liveness/frames")
     def liveness_frames(enrolment_id: str) -> Response:
@@ -90,7 +97,7 @@ def make_identify_api_blueprint(limiter: Limiter, settings: Settings) -> Bluepri
             config=identify_config(),
             client_address=client_address(),
         )
-        return _json(outcome.as_json())
+        return _json(outcome_json(outcome))
 
     @api.post("/id-photo")
     def id_photo(enrolment_id: str) -> Response:
@@ -102,7 +109,7 @@ def make_identify_api_blueprint(limiter: Limiter, settings: Settings) -> Bluepri
             config=identify_config(),
             client_address=client_address(),
         )
-        return _json(outcome.as_json())
+        return _json(outcome_json(outcome))
 
     return api
 

@@ -14,8 +14,9 @@ from eds_toolkit.flow.errors import FlowError, NotFound
 from eds_toolkit.flow.machine import State
 from eds_toolkit.settings import Settings
 from eds_toolkit.web.context import client_address, flow_context
-from eds_toolkit.web.i18n import error_message
+from eds_toolkit.web.i18n import identify_script_texts
 from eds_toolkit.web.identify_uploads import identify_config, too_large, uploaded_frames, uploaded_image
+from eds_toolkit.web.verdict_text import hint_json, outcome_json, refusal_text, service_centre, task_json
 
 PAGE_OF_STATE = {
     State.PHONE_CONFIRMED: "identify.selfie",
@@ -53,10 +54,15 @@ def _show(template: str, page_state: State, status: int = 200, **values):
     """Render a step page, or send the citizen to the page of the enrolment's actual state."""
     view = _view()
     if view is not None and view.state == State.FAILED:
-        return render_template("identify/failed.html", enrolment=view, message=steps.SERVICE_CENTRE), 200
+        return render_template("identify/failed.html", enrolment=view, message=service_centre()), 200
     if (view is None or view.state != page_state) and "result" not in values:
         return redirect(_next_url(view.state if view else None))
-    return render_template(template, enrolment=view, config=identify_config(), **values), status
+    return (
+        render_template(
+            template, enrolment=view, config=identify_config(), script_texts=identify_script_texts(), **values
+        ),
+        status,
+    )
 
 
 def _refusal_json(error: FlowError) -> Response:
@@ -65,7 +71,7 @@ def _refusal_json(error: FlowError) -> Response:
     body = {
         "ok": False,
         "code": error.code,
-        "message": error_message(error.code, error.message, **error.extra),
+        "message": refusal_text(error),
         "reasons": error.extra.get("reasons", []),
         "attempts_left": error.extra.get("attempts_left"),
         "state": state,
@@ -78,7 +84,7 @@ def _refusal_json(error: FlowError) -> Response:
 
 def _success(outcome: steps.StepOutcome, template: str, page_state: State):
     if _wants_json():
-        return jsonify({**outcome.as_json(), "next": _next_url(outcome.state)})
+        return jsonify({**outcome_json(outcome), "next": _next_url(outcome.state)})
     return redirect(_next_url(outcome.state))
 
 
@@ -99,7 +105,7 @@ def make_identify_pages_blueprint(limiter: Limiter, settings: Settings) -> Bluep
         except FlowError as error:
             if _wants_json():
                 return _refusal_json(error)
-            message = error_message(error.code, error.message, **error.extra)
+            message = refusal_text(error)
             return _show(template, page_state, error.status, result=message, result_ok=False)
         return _success(outcome, template, page_state)
 
@@ -108,7 +114,7 @@ def make_identify_pages_blueprint(limiter: Limiter, settings: Settings) -> Bluep
         refusal = too_large()
         if _wants_json():
             return _refusal_json(refusal)
-        return render_template("error.html", message=refusal.message), refusal.status
+        return render_template("error.html", message=refusal_text(refusal)), refusal.status
 
     @pages.get("/selfie")
     def selfie():
@@ -128,7 +134,7 @@ def make_identify_pages_blueprint(limiter: Limiter, settings: Settings) -> Bluep
             )
         except FlowError as error:
             return _refusal_json(error)
-        return jsonify({"ok": verdict.ok, "reasons": list(verdict.reasons), "message": verdict.message()})
+        return jsonify(hint_json(verdict))
 
     @pages.get("/video")
     def video():
@@ -143,7 +149,7 @@ def make_identify_pages_blueprint(limiter: Limiter, settings: Settings) -> Bluep
             )
         except FlowError as error:
             return _refusal_json(error)
-        response = jsonify(issued.as_json())
+        response = jsonify(task_json(issued))
         response.status_code = 201
         return response
 
@@ -161,7 +167,7 @@ def make_identify_pages_blueprint(limiter: Limiter, settings: Settings) -> Bluep
             )
         except FlowError as error:
             return _refusal_json(error)
-        return jsonify({**outcome.as_json(), "next": _next_url(outcome.state)})
+        return jsonify({**outcome_json(outcome), "next": _next_url(outcome.state)})
 
     @pages.get("/id-photo")
     def id_photo():

@@ -1,6 +1,7 @@
 /* Identification pages: live camera, selfie hints, liveness challenges, ID-photo camera shot.
    Served as a static file (the CSP allows no inline script); every POST carries the CSRF token.
-   Frames are sent as the camera captured them (not mirrored): only the preview is mirrored. */
+   Frames are sent as the camera captured them (not mirrored): only the preview is mirrored.
+   Every text it shows comes from the page (#identify-texts, JSON in the page's language). */
 (function () {
   'use strict';
   var root = document.getElementById('identify');
@@ -11,6 +12,15 @@
   var video = document.getElementById('camera');
   var box = document.getElementById('camera-box');
   var canvas = document.createElement('canvas');
+  var island = document.getElementById('identify-texts');
+  var texts = island ? JSON.parse(island.textContent) : {};
+
+  /* The page's text for `key`, with {name} placeholders filled from `values`. */
+  function say(key, values) {
+    var text = texts[key] || '';
+    Object.keys(values || {}).forEach(function (name) { text = text.split('{' + name + '}').join(values[name]); });
+    return text;
+  }
 
   function show(message, ok) {
     result.textContent = message;
@@ -37,7 +47,7 @@
       headers: { 'X-CSRFToken': csrf, 'Accept': 'application/json' }
     }).then(function (response) {
       return response.json().catch(function () {
-        return { ok: false, message: 'The server answered ' + response.status + '. Please try again.' };
+        return { ok: false, message: say('serverAnswered', { status: response.status }) };
       });
     }, function () {
       if (left > 0) {
@@ -45,7 +55,7 @@
           return post(url, form, left - 1);
         });
       }
-      return { ok: false, message: 'The connection failed. Check your internet connection and try again.' };
+      return { ok: false, message: say('connectionFailed') };
     });
   }
 
@@ -86,8 +96,8 @@
     return form;
   }
 
-  function cameraFailed(element) {
-    element.textContent = 'The camera could not be started. Allow the camera in your browser, or send a photo below.';
+  function cameraFailed(element, key) {
+    element.textContent = say(key);
     element.dataset.ok = 'false';
   }
 
@@ -99,7 +109,7 @@
       event.preventDefault();
       var button = document.getElementById('upload');
       button.disabled = true;
-      show('Checking the photo…', true);
+      show(say('checkingPhoto'), true);
       result.dataset.ok = '';
       post(form.action, new FormData(form)).then(finish).then(function (body) {
         button.disabled = !!body.ok;
@@ -140,15 +150,15 @@
 
     startCamera().then(function () {
       capture.disabled = false;
-      hint.textContent = 'Looking at the picture…';
+      hint.textContent = say('lookingAtPicture');
       askHint();
       timer = setInterval(askHint, 1000);
-    }, function () { cameraFailed(hint); });
+    }, function () { cameraFailed(hint, 'cameraFailedSelfie'); });
 
     capture.addEventListener('click', function () {
       capture.disabled = true;
       paused = true;
-      show('Checking the selfie…', true);
+      show(say('checkingSelfie'), true);
       result.dataset.ok = '';
       Promise.resolve(busy).then(function () { return grab(0.9); }).then(function (blob) {
         return post(root.dataset.submitUrl, imageForm(blob));
@@ -162,7 +172,7 @@
   }
 
   function videoPage() {
-    var say = document.getElementById('challenge');
+    var challengeLine = document.getElementById('challenge');
     var start = document.getElementById('start');
     var maxFrames = parseInt(root.dataset.maxFrames, 10) || 120;
 
@@ -189,16 +199,16 @@
       var chain = Promise.resolve();
       task.challenges.forEach(function (challenge, index) {
         chain = chain.then(function () {
-          say.textContent = (index + 1) + '/' + task.challenges.length + ': ' + challenge.text;
-          say.dataset.code = challenge.code;
+          challengeLine.textContent = (index + 1) + '/' + task.challenges.length + ': ' + challenge.text;
+          challengeLine.dataset.code = challenge.code;
           return record(task.seconds_per_challenge, t0, frames);
         });
       });
       return chain.then(function () {
         return Promise.all(frames.map(function (slot) { return slot.promise; }));
       }).then(function () {
-        say.textContent = 'Checking the video…';
-        say.dataset.code = '';
+        challengeLine.textContent = say('checkingVideo');
+        challengeLine.dataset.code = '';
         var form = new FormData();
         form.append('nonce', task.nonce);
         var kept = frames.filter(function (slot) { return slot.blob; });
@@ -210,7 +220,9 @@
       });
     }
 
-    startCamera().then(function () { start.disabled = false; }, function () { cameraFailed(say); });
+    startCamera().then(function () { start.disabled = false; }, function () {
+      cameraFailed(challengeLine, 'cameraFailedVideo');
+    });
 
     start.addEventListener('click', function () {
       start.disabled = true;
@@ -220,10 +232,10 @@
         if (!task.nonce) { return task; }
         return run(task);
       }).then(finish).then(function (body) {
-        say.textContent = body.ok ? 'Done.' : '';
+        challengeLine.textContent = body.ok ? say('done') : '';
         if (body.ok) { stopCamera(); return; }
         if (!body.next) {
-          start.textContent = 'Try again';
+          start.textContent = say('tryAgain');
           start.disabled = false;
         }
       });
@@ -238,11 +250,13 @@
       open.disabled = true;
       box.hidden = false;
       capture.hidden = false;
-      startCamera().then(function () { capture.disabled = false; }, function () { cameraFailed(result); });
+      startCamera().then(function () { capture.disabled = false; }, function () {
+        cameraFailed(result, 'cameraFailedIdPhoto');
+      });
     });
     capture.addEventListener('click', function () {
       capture.disabled = true;
-      show('Comparing the faces…', true);
+      show(say('comparingFaces'), true);
       result.dataset.ok = '';
       grab(0.92).then(function (blob) {
         return post(root.dataset.submitUrl, imageForm(blob));

@@ -109,7 +109,13 @@
     if (error.cancelled) { return text.cancelled; }
     switch (error.code) {
       case 'AGENT_CLOSED': case 'AGENT_UNREACHABLE': case 'NOT_CONNECTED': return text.lost;
-      case 'WEAK_PASSWORD': return text.weakPassword + ' ' + error.message;
+      // The agent explains in English; other languages get the page's own sentence for the code.
+      case 'WEAK_PASSWORD':
+        return text.weakPassword + ' ' + (document.documentElement.lang === 'en' ? error.message : text.weakPasswordRules);
+      case 'WRONG_PASSWORD': return text.wrongPassword;
+      case 'STORE_NOT_WRITABLE': return text.storeNotWritable;
+      case 'DISK_FULL': return text.diskFull;
+      case 'ENROLMENT_MISMATCH': return text.enrolmentMismatch;
       case 'NO_PENDING_REQUEST': return issued ? text.alreadyIssued : text.refused + ' ' + error.message;
       default: return text.refused + ' ' + error.message;
     }
