@@ -31,10 +31,10 @@ def serve(ctx, host: str, port: int) -> None:
         env.setdefault("EDS_SECURE_COOKIES", "0")  # plain HTTP on one machine: browsers drop Secure cookies
     try:
         settings = Settings.from_env(env, home=ctx.home)
+        app = create_app(settings)  # SettingsError too when the configured Redis does not answer
     except SettingsError as error:
         click.echo(f"eds serve: {error}", err=True)
         raise SystemExit(2) from None
-    app = create_app(settings)
     click.echo(f"eds serve: http://{host}:{port}/ (instance {settings.home})", err=True)
     app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
 

@@ -104,6 +104,33 @@ def test_redis_down_at_start_is_a_settings_error_naming_the_variable(home, clock
     assert time.monotonic() - began < 10
 
 
+def test_eds_serve_with_redis_down_exits_2_with_the_message_and_no_traceback(tmp_path, ca_template):
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copytree(ca_template, home / "ca")
+    env = {**os.environ, "EDS_HOME": str(home), "EDS_SMS_GATEWAY": "outbox"}
+    env["EDS_RATELIMIT_STORAGE_URL"] = f"redis://127.0.0.1:{free_port()}/0"
+    env.pop("EDS_RATELIMIT_ENABLED", None)
+    eds = Path(sys.executable).parent / "eds"
+    result = subprocess.run(
+        [str(eds), "serve", "--port", str(free_port())], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2, result.stderr
+    assert "eds serve: EDS_RATELIMIT_STORAGE_URL: the rate-limit store" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_gunicorn_with_redis_down_at_start_refuses_to_boot_with_the_message(tmp_path, ca_template):
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copytree(ca_template, home / "ca")
+    process = _gunicorn(home, free_port(), f"redis://127.0.0.1:{free_port()}/0", tmp_path / "access.log")
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert "EDS_RATELIMIT_STORAGE_URL: the rate-limit store" in output
+    assert "Worker failed to boot" in output
+
+
 def test_rate_limits_switched_off_never_touch_the_storage(home, clock):
     """EDS_RATELIMIT_ENABLED=0 with an unreachable Redis URL: the service starts and answers."""
     url = f"redis://127.0.0.1:{free_port()}/0"
