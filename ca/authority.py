@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 from sqlalchemy import select
@@ -28,6 +29,7 @@ from ca.files import CAFiles, encrypted_key_pem, load_cert, load_key
 from ca.iin import InvalidIIN, parse_iin
 from ca.person import Identification, VerifiedPerson
 from ca.profiles import Profile
+from ca.signers import FileKeySigner, Pkcs11Signer, Signer
 from ca.store import CertificateRecord, CertificateStore
 from ca.subject import common_name, subject_and_text
 
@@ -105,7 +107,7 @@ class CertificateAuthority:
         config: CAConfig,
         root_cert: x509.Certificate,
         issuing_cert: x509.Certificate,
-        issuing_key: rsa.RSAPrivateKey,
+        issuing_key: rsa.RSAPrivateKey | Signer,
         store: CertificateStore | None = None,
         *,
         clock: Clock = utc_now,
@@ -113,7 +115,8 @@ class CertificateAuthority:
         self.config = config
         self.root_cert = root_cert
         self.issuing_cert = issuing_cert
-        self._issuing_key = issuing_key
+        is_signer = isinstance(issuing_key, FileKeySigner | Pkcs11Signer)
+        self._signer = issuing_key if is_signer else FileKeySigner(issuing_key)
         self.store = store
         self.clock = clock
         self._issuer_name = issuing_cert.subject
@@ -141,27 +144,53 @@ class CertificateAuthority:
         *,
         store: CertificateStore | None = None,
         clock: Clock = utc_now,
+        pin: str | None = None,
     ) -> CertificateAuthority:
-        """Create a root CA and an issuing CA in ``ca_dir``; refuses if any CA file is already there."""
+        """Create a root CA and an issuing CA in ``ca_dir``; refuses if any CA file is already there.
+
+        When ``config`` names a PKCS#11 token, the issuing key is generated inside it (``pin`` logs in)
+        and no issuing.key.pem is written; the root key is a passphrase-encrypted file either way (it
+        signs only the issuing CA certificate, and belongs offline). If writing the files fails, the
+        key generated in the token is deleted again.
+        """
         files = CAFiles(Path(ca_dir))
         files.refuse_overwrite()
         if not passphrase:
             raise CAError("The CA passphrase is empty.")
+        if config.issuing_key_in_token and not pin:
+            raise CAError("The issuing key goes into a PKCS#11 token, but no token PIN was given.")
         now = clock().replace(microsecond=0)
         root_key = rsa.generate_private_key(public_exponent=65537, key_size=config.root_key_size)
-        issuing_key = rsa.generate_private_key(public_exponent=65537, key_size=config.issuing_key_size)
-        root_cert = _root_certificate(config, root_key, now)
-        issuing_cert = _issuing_certificate(config, root_cert, root_key, issuing_key, now)
         private = 0o600
-        files.write_all(
-            {
-                files.root_key: (encrypted_key_pem(root_key, passphrase), private),
-                files.issuing_key: (encrypted_key_pem(issuing_key, passphrase), private),
-                files.root_cert: (root_cert.public_bytes(serialization.Encoding.PEM), 0o644),
-                files.issuing_cert: (issuing_cert.public_bytes(serialization.Encoding.PEM), 0o644),
-                files.config: (config.to_json().encode("utf-8") + b"\n", 0o644),
-            }
-        )
+        contents = {files.root_key: (encrypted_key_pem(root_key, passphrase), private)}
+        if config.issuing_key_in_token:
+            from ca.pkcs11 import generate_token_key
+
+            issuing_key = generate_token_key(
+                config.pkcs11_module,
+                config.pkcs11_token_label,
+                config.pkcs11_key_label,
+                pin,
+                config.issuing_key_size,
+            )
+        else:
+            issuing_key = rsa.generate_private_key(public_exponent=65537, key_size=config.issuing_key_size)
+            contents[files.issuing_key] = (encrypted_key_pem(issuing_key, passphrase), private)
+        try:
+            root_cert = _root_certificate(config, root_key, now)
+            issuing_cert = _issuing_certificate(config, root_cert, root_key, issuing_key.public_key(), now)
+            files.write_all(
+                contents
+                | {
+                    files.root_cert: (root_cert.public_bytes(serialization.Encoding.PEM), 0o644),
+                    files.issuing_cert: (issuing_cert.public_bytes(serialization.Encoding.PEM), 0o644),
+                    files.config: (config.to_json().encode("utf-8") + b"\n", 0o644),
+                }
+            )
+        except BaseException:
+            if config.issuing_key_in_token:
+                issuing_key.destroy()
+            raise
         return cls(config, root_cert, issuing_cert, issuing_key, store, clock=clock)
 
     @classmethod
@@ -172,20 +201,33 @@ class CertificateAuthority:
         store: CertificateStore | None = None,
         *,
         clock: Clock = utc_now,
+        pin: str | None = None,
     ) -> CertificateAuthority:
-        """Load the CA once: the issuing key is decrypted here, not per issuance (the root key is not)."""
+        """Load the CA once: the issuing key is decrypted here, not per issuance (the root key is not).
+
+        A CA whose ca.json names a PKCS#11 token logs in to it instead, with ``pin`` or else
+        ``$EDS_CA_PIN``; the passphrase is not needed then.
+        """
         files = CAFiles(Path(ca_dir))
-        files.require()
+        files.require(issuing_key=False)
         config = CAConfig.from_file(files.config)
-        issuing_key = load_key(files.issuing_key, passphrase)  # the root key stays encrypted on disk
+        if config.issuing_key_in_token:
+            from ca.pkcs11 import load_pin
+
+            signer: Signer = Pkcs11Signer.for_config(config, pin or load_pin(None))
+            key_source = f"the key {config.pkcs11_key_label!r} in token {config.pkcs11_token_label!r}"
+        else:
+            files.require()
+            signer = FileKeySigner(load_key(files.issuing_key, passphrase))  # the root key stays on disk
+            key_source = files.issuing_key.name
         issuing_cert = load_cert(files.issuing_cert)
         root_cert = load_cert(files.root_cert)
-        if issuing_cert.public_key().public_numbers() != issuing_key.public_key().public_numbers():
+        if issuing_cert.public_key().public_numbers() != signer.public_key().public_numbers():
             raise CAError(
-                f"{files.issuing_key.name} does not belong to {files.issuing_cert.name}: "
-                "the CA directory is damaged."
+                f"{key_source} does not belong to {files.issuing_cert.name}: the CA directory is damaged "
+                "or points at the wrong token key."
             )
-        return cls(config, root_cert, issuing_cert, issuing_key, store, clock=clock)
+        return cls(config, root_cert, issuing_cert, signer, store, clock=clock)
 
     def replace(
         self, *, store: CertificateStore | None = None, clock: Clock | None = None
@@ -195,7 +237,7 @@ class CertificateAuthority:
             self.config,
             self.root_cert,
             self.issuing_cert,
-            self._issuing_key,
+            self._signer,
             store if store is not None else self.store,
             clock=clock or self.clock,
         )
@@ -206,7 +248,7 @@ class CertificateAuthority:
     def read_chain(ca_dir: Path) -> list[x509.Certificate]:
         """The public chain (issuing CA first, then root) without the passphrase."""
         files = CAFiles(Path(ca_dir))
-        files.require()
+        files.require(issuing_key=False)
         return [load_cert(files.issuing_cert), load_cert(files.root_cert)]
 
     @property
@@ -323,7 +365,9 @@ class CertificateAuthority:
             not_valid_after=request.not_after,
             extensions=[*static[:3], x509.Extension(key_identifier.oid, False, key_identifier), *static[3:]],
         )
-        certificate = builder.sign(self._issuing_key, SIGNATURE_HASH)
+        certificate = builder.sign(self._signer.key, SIGNATURE_HASH)
+        if self._signer.verify_signatures:
+            self._check_signature(certificate.signature, certificate.tbs_certificate_bytes)
         row = {
             "serial": f"{certificate.serial_number:040x}",
             "iin": request.person.iin,
@@ -396,14 +440,30 @@ class CertificateAuthority:
         builder = builder.issuer_name(self._issuer_name).add_extension(
             _authority_key_identifier(self.issuing_cert), False
         )
-        return builder.sign(self._issuing_key, SIGNATURE_HASH)
+        crl = builder.sign(self._signer.key, SIGNATURE_HASH)
+        if self._signer.verify_signatures:
+            self._check_signature(crl.signature, crl.tbs_certlist_bytes)
+        return crl
 
     def sign_ocsp(self, builder: ocsp.OCSPResponseBuilder) -> ocsp.OCSPResponse:
         """Sign an OCSP response with the issuing CA itself as responder (RFC 6960 section 4.2.2.2)."""
         builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, self.issuing_cert).certificates(
             [self.issuing_cert]  # so a client holding only the root can find the signer
         )
-        return builder.sign(self._issuing_key, SIGNATURE_HASH)
+        response = builder.sign(self._signer.key, SIGNATURE_HASH)
+        if self._signer.verify_signatures:
+            self._check_signature(response.signature, response.tbs_response_bytes)
+        return response
+
+    def _check_signature(self, signature: bytes, signed: bytes) -> None:
+        """Refuse a signature (from a token) that the issuing certificate's public key does not verify."""
+        try:
+            self.issuing_cert.public_key().verify(signature, signed, padding.PKCS1v15(), SIGNATURE_HASH)
+        except InvalidSignature:
+            raise CAError(
+                "The token returned a signature that does not verify with the issuing CA certificate; "
+                "nothing was issued or published. Check that the token key belongs to this CA."
+            ) from None
 
 
 _KEY_USAGE_NAMES = (
@@ -511,7 +571,7 @@ def _issuing_certificate(
     config: CAConfig,
     root_cert: x509.Certificate,
     root_key: rsa.RSAPrivateKey,
-    key: rsa.RSAPrivateKey,
+    public_key: rsa.RSAPublicKey,
     now: dt.datetime,
 ) -> x509.Certificate:
     name = x509.Name(
@@ -526,11 +586,11 @@ def _issuing_certificate(
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(root_cert.subject)
-        .public_key(key.public_key())
+        .public_key(public_key)
         .serial_number(random_serial())
         .not_valid_before(now)
         .not_valid_after(min(add_years(now, config.issuing_validity_years), root_cert.not_valid_after_utc))
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), False)
         .add_extension(_authority_key_identifier(root_cert), False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), True)
         .add_extension(_CA_KEY_USAGE, True)

@@ -25,6 +25,10 @@ class CAConfig:
     issuing_key_size: int = 2048
     root_validity_years: int = 20
     issuing_validity_years: int = 4
+    # The issuing key in a PKCS#11 token (all three set) instead of issuing.key.pem (all empty).
+    pkcs11_module: str = ""
+    pkcs11_token_label: str = ""
+    pkcs11_key_label: str = ""
 
     def __post_init__(self) -> None:
         for name in ("root_name", "issuing_name"):
@@ -35,6 +39,16 @@ class CAConfig:
             raise CAError(f"The base URL must start with http:// or https://, got {self.base_url!r}.")
         if self.root_key_size not in (3072, 4096) or self.issuing_key_size not in (2048, 3072, 4096):
             raise CAError("Key sizes: root 3072 or 4096 bits, issuing CA 2048, 3072 or 4096 bits.")
+        token = (self.pkcs11_module, self.pkcs11_token_label, self.pkcs11_key_label)
+        if any(token) and not all(value.strip() for value in token):
+            raise CAError(
+                "A token-held issuing key needs the PKCS#11 module path, the token label and the key label."
+            )
+
+    @property
+    def issuing_key_in_token(self) -> bool:
+        """True when the issuing CA's private key is in a PKCS#11 token, not in issuing.key.pem."""
+        return bool(self.pkcs11_module)
 
     @property
     def _base(self) -> str:
@@ -61,7 +75,12 @@ class CAConfig:
         return f"{self._base}/pki/cps"
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=2)
+        """The JSON of ``ca.json``; the PKCS#11 keys appear only for a token-held issuing key."""
+        data = asdict(self)
+        if not self.issuing_key_in_token:
+            for name in ("pkcs11_module", "pkcs11_token_label", "pkcs11_key_label"):
+                del data[name]
+        return json.dumps(data, ensure_ascii=False, indent=2)
 
     @classmethod
     def from_file(cls, path: Path) -> CAConfig:

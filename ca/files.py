@@ -53,8 +53,10 @@ class CAFiles:
                 "Use another --home, or move the directory away first."
             )
 
-    def require(self) -> None:
-        missing = [p.name for p in self.all() if not p.exists()]
+    def require(self, *, issuing_key: bool = True) -> None:
+        """Refuse an incomplete CA; ``issuing_key=False`` when that key may be in a token instead."""
+        needed = [p for p in self.all() if issuing_key or p != self.issuing_key]
+        missing = [p.name for p in needed if not p.exists()]
         if missing:
             raise CANotInitialised(
                 f"No complete CA in {self.directory} (missing {', '.join(missing)}): run `eds ca init` first."
