@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import (
@@ -75,6 +76,12 @@ def validate_path(
         return PathResult((), Reason.PATH_INVALID, "The signer certificate does not chain to a trusted root.")
     except (InvalidCertificateError, DisallowedAlgorithmError, PathValidationError, ValidationError) as error:
         return PathResult((), Reason.PATH_INVALID, f"The certification path is not valid: {error}.")
+    except UnsupportedAlgorithm as error:  # e.g. the national CA's GOST 34.310 keys
+        return PathResult(
+            (),
+            Reason.PATH_INVALID,
+            f"A certificate on the path uses an algorithm this verifier cannot check: {error}.",
+        )
     certificates = [
         x509.load_der_x509_certificate(cert.dump()) for cert in path.iter_certs(include_root=True)
     ]

@@ -159,3 +159,13 @@ def test_timestamp_imprint_matching_is_checked_against_the_stamped_bytes():
 def test_a_signature_is_not_a_timestamp_token(ocsp_der):
     with pytest.raises(SignatureInputError):
         read_timestamp_token(ocsp_der)
+
+
+def test_a_gost_certificate_is_read_but_its_path_cannot_be_checked():
+    """GOST 34.310 keys: neither OpenSSL nor cryptography verifies them; a clear verdict, no crash."""
+    gost_ca = load_pem_or_der(NCA / "nca_gost_test.crt")
+    ceo = load_pem_or_der(NCA / "ceo_valid_sign_2004_gost.cer")
+    verdict = verify_certificate(ceo, trust_roots=[gost_ca], at=AS_OF, revocation="none")
+    assert verdict.reasons == (Reason.PATH_INVALID,)
+    assert "algorithm this verifier cannot check" in verdict.messages[0]
+    assert verdict.holder.iin == "123456789011"
