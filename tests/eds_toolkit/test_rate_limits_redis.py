@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -181,6 +182,23 @@ def test_redis_going_down_is_a_503_with_nothing_done_and_service_resumes_when_it
     redis_server.start()
     assert client.post("/api/v1/enrolments", json={"iin": KNOWN_IIN}).status_code == 201
     assert _sms_count(outbox) == 1
+
+
+def test_a_hung_redis_is_a_503_within_the_timeout_not_a_hung_worker(home, clock, redis_server, outbox):
+    client = create_app(
+        make_settings(home, clock, ratelimit_enabled=True, ratelimit_storage_url=redis_server.url)
+    ).test_client()
+    assert client.get(OPENAPI).status_code == 200
+    os.kill(redis_server.process.pid, signal.SIGSTOP)  # accepts connections, never answers
+    try:
+        began = time.monotonic()
+        refused = client.post("/api/v1/enrolments", json={"iin": KNOWN_IIN})
+        waited = time.monotonic() - began
+    finally:
+        os.kill(redis_server.process.pid, signal.SIGCONT)
+    assert refused.status_code == 503 and refused.get_json()["code"] == "service_unavailable"
+    assert waited < 5, f"waited {waited:.1f} s for a hung Redis"
+    assert _sms_count(outbox) == 0
 
 
 def _gunicorn(home: Path, port: int, storage_url: str, access_log: Path) -> subprocess.Popen:
