@@ -192,11 +192,20 @@ def _revocation(
     if mode in ("ocsp", "auto"):
         attempts.append(lambda: check_with_ocsp(certificate, issuer, ocsp_responses, at))
         if fetch_ocsp is not None:
-            attempts.append(lambda: check_with_ocsp(certificate, issuer, fetch_ocsp(certificate, issuer), at))
+            attempts.append(
+                lambda: _fetched(
+                    "ocsp",
+                    lambda: check_with_ocsp(certificate, issuer, fetch_ocsp(certificate, issuer) or (), at),
+                )
+            )
     if mode in ("crl", "auto"):
         attempts.append(lambda: check_with_crls(certificate, issuer, crls, at))
         if fetch_crls is not None:
-            attempts.append(lambda: check_with_crls(certificate, issuer, fetch_crls(certificate), at))
+            attempts.append(
+                lambda: _fetched(
+                    "crl", lambda: check_with_crls(certificate, issuer, fetch_crls(certificate) or (), at)
+                )
+            )
     undecided = []
     for attempt in attempts:
         result = attempt()
@@ -205,3 +214,15 @@ def _revocation(
         undecided.append(result)
     details = " ".join(dict.fromkeys(result.detail for result in undecided))
     return RevocationCheck(mode if mode != "auto" else "none", "unknown", detail=details)
+
+
+def _fetched(source: str, check: Callable[[], RevocationCheck]) -> RevocationCheck:
+    """Run a check on fetched data; a fetcher that fails (network, server) leaves it undecided."""
+    try:
+        return check()
+    except SignatureInputError as error:
+        return RevocationCheck(
+            source, "unknown", detail=f"The fetched {source.upper()} data is unusable: {error}"
+        )
+    except Exception as error:  # noqa: BLE001 - the outside world: any failure means "could not fetch"
+        return RevocationCheck(source, "unknown", detail=f"Fetching {source.upper()} data failed: {error}")

@@ -269,3 +269,25 @@ def test_an_ec_key_signature_verifies(authority):
         revocation="none",
     )
     assert tampered.reasons == (Reason.CONTENT_MODIFIED,)
+
+
+def test_a_failing_fetcher_leaves_revocation_undecided_not_a_crash(citizen, authority):
+    def unreachable(certificate, issuer=None):
+        raise ConnectionError("ocsp.example: connection refused")
+
+    verdict = verify_cms(
+        citizen.sign_cms(APPLICATION),
+        trust_roots=[authority.root_cert],
+        revocation="auto",
+        fetch_ocsp=unreachable,
+        fetch_crls=unreachable,
+    )
+    assert verdict.reasons == (Reason.REVOCATION_UNAVAILABLE,)
+    assert "connection refused" in verdict.revocation.detail
+    garbage = verify_cms(
+        citizen.sign_cms(APPLICATION),
+        trust_roots=[authority.root_cert],
+        revocation="crl",
+        fetch_crls=lambda certificate: [b"<html>not a CRL</html>"],
+    )
+    assert garbage.reasons == (Reason.REVOCATION_UNAVAILABLE,) and "unusable" in garbage.revocation.detail
