@@ -1,0 +1,289 @@
+"""A Kazakh- or Russian-speaking citizen understands why a selfie, video or ID photo was refused: the
+verdict sentences, the refusals and the page scripts' texts are in the page's language, while the
+reason codes stay the stable English codes in the API and the audit log."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from flow_helpers import KNOWN_IIN, KNOWN_PHONE, api_start, code_for
+from sqlalchemy import select
+
+import eds_toolkit.web
+import webcam_flow
+from eds_toolkit.flow import identify_steps
+from eds_toolkit.flow.identify_steps import IssuedTask
+from eds_toolkit.flow.models import AuditEvent
+from eds_toolkit.web import verdict_text
+from eds_toolkit.web.i18n import IDENTIFY_SCRIPT_TEXTS, MESSAGES
+from webcam_flow.liveness import Challenge, new_task
+from webcam_flow.verdict import CHALLENGE_PHRASES, CHECKS
+from webcam_flow.verdict import MESSAGES as ENGLISH_REASONS
+
+WEB = Path(eds_toolkit.web.__file__).parent
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+KAZAKH_LETTERS = set("әғқңөұүһі")
+INDEX = {"kk": 0, "ru": 1}
+
+
+def _no_face_jpeg() -> bytes:
+    """A soft gradient: a valid picture without any face."""
+    x = np.linspace(40, 200, 640, dtype=np.float32)
+    y = np.linspace(0, 30, 480, dtype=np.float32)[:, None]
+    grey = (x[None, :] + y).astype(np.uint8)
+    ok, data = cv2.imencode(".jpg", np.dstack([grey, grey, np.flipud(grey)]))
+    assert ok
+    return data.tobytes()
+
+
+NO_FACE = _no_face_jpeg()
+
+
+def _token(client, path: str) -> str:
+    page = client.get(path)
+    assert page.status_code == 200, (path, page.status_code, page.headers.get("Location"))
+    return TOKEN.search(page.get_data(as_text=True)).group(1)
+
+
+def _phone_confirmed_on_pages(client, outbox, language: str) -> None:
+    client.get(f"/?lang={language}")  # remembered in the session, as the language links do
+    client.post("/start", data={"csrf_token": _token(client, "/"), "iin": KNOWN_IIN})
+    code = code_for(outbox, KNOWN_PHONE)
+    response = client.post("/code", data={"csrf_token": _token(client, "/code"), "code": code})
+    assert response.headers["Location"].endswith("/identification")
+
+
+def _send_selfie_form(client, headers: dict | None = None):
+    return client.post(
+        "/identification/selfie",
+        data={
+            "csrf_token": _token(client, "/identification/selfie"),
+            "image": (io.BytesIO(NO_FACE), "s.jpg"),
+        },
+        headers=headers or {},
+        content_type="multipart/form-data",
+    )
+
+
+def _audited_reasons(ctx, enrolment_id: str | None = None) -> list[str]:
+    with ctx.sessions() as session:
+        query = select(AuditEvent.reason).where(AuditEvent.action == "identify_selfie")
+        if enrolment_id:
+            query = query.where(AuditEvent.enrolment_id == enrolment_id)
+        return list(session.scalars(query.order_by(AuditEvent.id)))
+
+
+def _reason_codes_in_sources() -> set[str]:
+    """Every reason code the checks decide on, read from the sources of webcam_flow and the flow's steps."""
+    sources = [*Path(webcam_flow.__file__).parent.glob("*.py"), Path(identify_steps.__file__)]
+    found: set[str] = set()
+    for source in sources:
+        text = source.read_text()
+        found.update(re.findall(r'reasons\.append\(f?"([a-z_]+)', text))
+        found.update(re.findall(r'Verdict\.decide\(\s*"[a-z_]+",\s*\["([a-z_]+)"\]', text))
+    return found
+
+
+# --- the catalogue ---------------------------------------------------------------------------------
+
+
+def test_every_reason_code_of_webcam_flow_has_a_kazakh_and_a_russian_sentence():
+    codes_in_sources = _reason_codes_in_sources()
+    assert {
+        "no_face",
+        "blurred",
+        "static_frames",
+        "no_face_on_reference",
+        "challenge_missing",
+    } <= codes_in_sources
+    assert codes_in_sources <= set(ENGLISH_REASONS)
+    assert set(verdict_text.REASONS) == set(ENGLISH_REASONS)
+    for code in ENGLISH_REASONS:
+        kazakh = verdict_text.reason_sentence(f"{code}:blink", "kk")
+        russian = verdict_text.reason_sentence(f"{code}:blink", "ru")
+        for sentence in (kazakh, russian):
+            assert sentence.endswith(".") and "{" not in sentence and "_" not in sentence, (code, sentence)
+            assert sentence != verdict_text.reason_sentence(code, "en")
+        assert KAZAKH_LETTERS & set(kazakh.lower()), (code, kazakh)
+        assert not KAZAKH_LETTERS & set(russian.lower()), (code, russian)
+        assert re.search("[а-яё]", russian), (code, russian)
+
+
+def test_every_movement_has_an_instruction_and_a_missed_sentence_in_each_language():
+    assert set(CHALLENGE_PHRASES) == {challenge.value for challenge in Challenge}
+    for challenge in Challenge:
+        missed = {
+            lang: verdict_text.reason_sentence(f"challenge_missing:{challenge.value}", lang) for lang in INDEX
+        }
+        instruction = {lang: verdict_text.challenge_instruction(challenge.value, lang) for lang in INDEX}
+        assert verdict_text.CHALLENGE_NOT_SEEN[challenge.value][INDEX["ru"]] in missed["ru"]
+        assert verdict_text.CHALLENGE_NOT_SEEN[challenge.value][INDEX["kk"]] in missed["kk"]
+        assert instruction["ru"] != instruction["kk"] != CHALLENGE_PHRASES[challenge.value].capitalize()
+    assert verdict_text.challenge_instruction("turn_left", "en") == "Turn your head to your left"
+    assert verdict_text.reason_sentence("challenge_missing:turn_left", "ru") == (
+        "Мы не увидели, что вы повернули голову влево. Запишите видео заново и выполните каждое указание "
+        "на экране."
+    )
+
+
+def test_every_check_has_a_success_sentence_and_unknown_codes_still_say_what_to_do():
+    for check in CHECKS:
+        for language in INDEX:
+            assert (
+                verdict_text.verdict_sentences(check, [], language)[0]
+                == verdict_text.PASSED[check][INDEX[language]]
+            )
+    assert verdict_text.reason_sentence("something_new", "ru") == verdict_text.UNKNOWN_REASON[1]
+    assert (
+        verdict_text.reason_sentence("challenge_missing:wink", "kk") == verdict_text.CHALLENGE_NOT_SEEN_ANY[0]
+    )
+    assert verdict_text.reason_sentence("something_new", "en").startswith("The check did not pass.")
+
+
+def test_a_liveness_task_names_the_movements_in_the_page_language(app):
+    task = new_task(now=0.0, count=2)
+    issued = IssuedTask(task, 3.0, 2)
+    with app.test_request_context("/?lang=kk"):
+        body = verdict_text.task_json(issued)
+    assert [c["code"] for c in body["challenges"]] == [c.value for c in task.challenges]
+    assert [c["text"] for c in body["challenges"]] == [
+        verdict_text.CHALLENGE_INSTRUCTIONS[c.value][0] for c in task.challenges
+    ]
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert verdict_text.task_json(issued)["challenges"] == issued.as_json()["challenges"]
+
+
+# --- a refused selfie, end to end ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_a_refused_selfie_shows_the_translated_sentence_on_the_page(client, ctx, outbox, language):
+    _phone_confirmed_on_pages(client, outbox, language)
+    response = _send_selfie_form(client)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f'<html lang="{language}">' in page
+    sentence = verdict_text.REASONS["no_face"][INDEX[language]]
+    tries = verdict_text.TRIES_LEFT[INDEX[language]].format(left=2)
+    result = re.search(r'<p id="result"[^>]*data-ok="false">([^<]*)</p>', page)
+    assert result and result.group(1) == f"{sentence} {tries}"
+    assert "We could not see a face" not in page
+
+    body = _send_selfie_form(client, {"Accept": "application/json"}).get_json()
+    assert body["code"] == "identification_refused" and body["reasons"] == ["no_face"]
+    assert body["message"] == f"{sentence} {verdict_text.TRIES_LEFT[INDEX[language]].format(left=1)}"
+    assert _audited_reasons(ctx) == ["no_face", "no_face"]  # codes, never the translated text
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_a_refused_selfie_through_the_api_has_the_detail_in_the_asked_language(client, ctx, outbox, language):
+    enrolment = api_start(client)
+    assert enrolment.post("code", {"code": code_for(outbox, KNOWN_PHONE)}).status_code == 200
+
+    def send(headers: dict):
+        return client.post(
+            f"/api/v1/enrolments/{enrolment.id}/selfie",
+            data={"image": (io.BytesIO(NO_FACE), "s.jpg")},
+            headers={**enrolment.auth, **headers},
+            content_type="multipart/form-data",
+        )
+
+    refused = send({"Accept-Language": f"{language},en;q=0.5"})
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    body = refused.get_json()
+    assert body["code"] == "identification_refused" and body["reasons"] == ["no_face"]
+    assert body["detail"].startswith(verdict_text.REASONS["no_face"][INDEX[language]])
+    assert body["attempts_left"] == 2
+
+    english = send({"Accept-Language": "en"}).get_json()
+    assert (
+        english["detail"]
+        == "We could not see a face. Face the camera in good light and try again. (1 try left.)"
+    )
+
+    failed = send({"Accept-Language": language}).get_json()
+    assert failed["code"] == "identification_failed"
+    assert failed["detail"].endswith(verdict_text.SERVICE_CENTRE[INDEX[language]])
+    assert _audited_reasons(ctx, enrolment.id) == ["no_face"] * 3
+
+
+def test_after_the_last_attempt_the_failed_page_speaks_the_citizens_language(client, outbox):
+    _phone_confirmed_on_pages(client, outbox, "kk")
+    for _ in range(3):
+        _send_selfie_form(client, {"Accept": "application/json"})
+    page = client.get("/identification/selfie").get_data(as_text=True)
+    assert 'data-state="failed"' in page
+    assert verdict_text.SERVICE_CENTRE[0] in page and "service centre" not in page
+
+
+def test_a_selfie_hint_comes_in_the_page_language(client, outbox):
+    _phone_confirmed_on_pages(client, outbox, "ru")
+    page = client.get("/identification/selfie").get_data(as_text=True)
+    csrf = re.search(r'data-csrf="([^"]+)"', page).group(1)
+    hint = client.post(
+        "/identification/selfie/hint",
+        data={"image": (io.BytesIO(NO_FACE), "h.jpg")},
+        headers={"X-CSRFToken": csrf, "Accept": "application/json"},
+        content_type="multipart/form-data",
+    ).get_json()
+    assert hint == {"ok": False, "reasons": ["no_face"], "message": verdict_text.REASONS["no_face"][1]}
+
+
+# --- the page scripts' texts -----------------------------------------------------------------------
+
+
+def _script_texts(page: str) -> dict[str, str]:
+    island = re.search(r'<script type="application/json" id="identify-texts">(.*?)</script>', page, re.S)
+    assert island, "no JSON island with the script's texts"
+    return json.loads(island.group(1))
+
+
+@pytest.mark.parametrize("language", ["en", "kk", "ru"])
+def test_the_identification_script_gets_its_texts_in_the_page_language(client, outbox, language):
+    _phone_confirmed_on_pages(client, outbox, language)
+    page = client.get("/identification/selfie").get_data(as_text=True)
+    texts = _script_texts(page)
+    assert set(texts) == set(IDENTIFY_SCRIPT_TEXTS)
+    for key, english in IDENTIFY_SCRIPT_TEXTS.items():
+        expected = english if language == "en" else MESSAGES[english][INDEX[language]]
+        assert texts[key] == expected
+        assert "{status}" not in english or "{status}" in texts[key]
+    # the only inline <script> is data: the CSP (script-src 'self') runs nothing from the page
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", page)
+    assert inline == [' type="application/json" id="identify-texts"']
+
+
+def test_the_identification_script_shows_no_text_of_its_own():
+    script = (WEB / "static" / "identify.js").read_text()
+    used = set(re.findall(r"say\('([A-Za-z]+)'", script)) | set(
+        re.findall(r"cameraFailed\(\w+, '(\w+)'", script)
+    )
+    assert used == set(IDENTIFY_SCRIPT_TEXTS)
+    code = re.sub(r"/\*.*?\*/", "", script, flags=re.S)
+    english_literals = [s for s in re.findall(r"'([^']*)'", code) if re.search(r"[A-Z][a-z]+ [a-z]+", s)]
+    assert english_literals == []
+
+
+def test_every_agent_text_the_certificates_script_reads_is_on_the_page():
+    script = (WEB / "static" / "issuance.js").read_text()
+    template = (WEB / "templates" / "certificates.html").read_text()
+    block = re.search(r'<div id="agent-messages"(.*?)></div>', template, re.S).group(1)
+    on_page = {
+        re.sub(r"-([a-z])", lambda m: m.group(1).upper(), name)
+        for name in re.findall(r"data-([a-z-]+)=", block)
+    }
+    read = set(re.findall(r"\btext\.([A-Za-z]+)", script))
+    assert {"wrongPassword", "storeNotWritable", "diskFull", "enrolmentMismatch", "weakPasswordRules"} <= read
+    assert read <= on_page
+
+
+def test_long_keystore_names_wrap_on_the_certificates_page():
+    css = (WEB / "static" / "style.css").read_text()
+    rule = re.search(r"([^{}]*)\{[^}]*overflow-wrap:\s*anywhere", css)
+    assert rule and ".agent-file" in rule.group(1) and "#agent-folder-used" in rule.group(1)
