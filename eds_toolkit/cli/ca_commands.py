@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from ca.authority import CertificateAuthority
 from ca.config import CAConfig
 from ca.csr import MAX_CSR_BYTES
-from ca.errors import CAError, IssuanceRefused, PassphraseMissing, WrongCAPassphrase
+from ca.errors import CAError, CANotInitialised, IssuanceRefused, PassphraseMissing, WrongCAPassphrase
 from ca.passphrase import load_passphrase
 from ca.person import Identification, VerifiedPerson
 from ca.store import REVOCATION_REASONS, CertificateRecord, CertificateStore
@@ -32,6 +32,13 @@ PASSPHRASE_FILE = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="File whose first line is the CA passphrase (default: $EDS_CA_PASSPHRASE).",
 )
+PIN_FILE = click.option(
+    "--pin-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="For an issuing key in a PKCS#11 token: file whose first line is the token's user PIN "
+    "(default: $EDS_CA_PIN).",
+)
+DEFAULT_KEY_LABEL = "eds-issuing-ca"
 
 
 def _fail(message: str, status: int) -> None:
@@ -67,6 +74,20 @@ def _store(ctx: Context) -> CertificateStore:
 
 def _ca_dir(ctx: Context) -> Path:
     return ctx.home / "ca"
+
+
+def _load_authority(
+    ctx: Context, passphrase_file: Path | None, pin_file: Path | None
+) -> CertificateAuthority:
+    """Load the CA with the secret its ca.json asks for: the token PIN, or the passphrase."""
+    from ca.pkcs11 import load_pin
+
+    config_file = _ca_dir(ctx) / "ca.json"
+    if not config_file.exists():
+        raise CANotInitialised(f"No CA in {_ca_dir(ctx)}: run `eds ca init` first.")
+    if CAConfig.from_file(config_file).issuing_key_in_token:
+        return CertificateAuthority.load(_ca_dir(ctx), None, _store(ctx), pin=load_pin(pin_file))
+    return CertificateAuthority.load(_ca_dir(ctx), load_passphrase(passphrase_file), _store(ctx))
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -109,6 +130,21 @@ def ca_group() -> None:
 
 @ca_group.command("init")
 @PASSPHRASE_FILE
+@click.option(
+    "--pkcs11-module",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Generate the issuing CA key inside a PKCS#11 token through this module "
+    "(e.g. /usr/lib/softhsm/libsofthsm2.so); the root key stays a passphrase-encrypted file.",
+)
+@click.option("--token-label", default=None, help="Label of the token (with --pkcs11-module).")
+@click.option(
+    "--key-label",
+    default=DEFAULT_KEY_LABEL,
+    show_default=True,
+    help="Label of the key pair generated in the token (with --pkcs11-module).",
+)
+@PIN_FILE
 @click.option("--root-name", default=CAConfig.root_name, show_default=True, help="Root CA common name.")
 @click.option(
     "--issuing-name", default=CAConfig.issuing_name, show_default=True, help="Issuing CA common name."
@@ -122,14 +158,36 @@ def ca_group() -> None:
 @pass_context
 @_ca_errors_exit
 def init_command(
-    ctx: Context, passphrase_file: Path | None, root_name: str, issuing_name: str, base_url: str
+    ctx: Context,
+    passphrase_file: Path | None,
+    pkcs11_module: Path | None,
+    token_label: str | None,
+    key_label: str,
+    pin_file: Path | None,
+    root_name: str,
+    issuing_name: str,
+    base_url: str,
 ) -> None:
     """Create the root and issuing CA in <home>/ca (refuses to overwrite an existing CA)."""
+    from ca.pkcs11 import load_pin
+
+    if (pkcs11_module is None) != (token_label is None):
+        _fail("--pkcs11-module and --token-label go together.", 2)
     passphrase = load_passphrase(passphrase_file)
-    config = CAConfig(root_name=root_name, issuing_name=issuing_name, base_url=base_url)
-    authority = CertificateAuthority.initialise(_ca_dir(ctx), passphrase, config)
+    pin = load_pin(pin_file) if pkcs11_module is not None else None
+    token = {}
+    if pkcs11_module is not None:
+        token = {
+            "pkcs11_module": str(pkcs11_module.resolve()),
+            "pkcs11_token_label": token_label,
+            "pkcs11_key_label": key_label,
+        }
+    config = CAConfig(root_name=root_name, issuing_name=issuing_name, base_url=base_url, **token)
+    authority = CertificateAuthority.initialise(_ca_dir(ctx), passphrase, config, pin=pin)
     _store(ctx)
     click.echo(f"CA created in {_ca_dir(ctx)}")
+    if pkcs11_module is not None:
+        click.echo(f"  issuing key: {key_label!r} in token {token_label!r} ({pkcs11_module}), not exportable")
     for label, cert in (("issuing", authority.issuing_cert), ("root", authority.root_cert)):
         fingerprint = cert.fingerprint(hashes.SHA256()).hex()
         click.echo(f"  {label}: {cert.subject.rfc4514_string()}  SHA-256 {fingerprint}")
@@ -163,6 +221,7 @@ def chain_command(ctx: Context, out: Path) -> None:
 )
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Certificate PEM file to write.")
 @PASSPHRASE_FILE
+@PIN_FILE
 @pass_context
 @_ca_errors_exit
 def issue_command(
@@ -176,11 +235,11 @@ def issue_command(
     identification: str,
     out: Path,
     passphrase_file: Path | None,
+    pin_file: Path | None,
 ) -> None:
     """Issue an AUTH or SIGN certificate for a CSR; prints the serial number."""
     _check_writable(out)
-    passphrase = load_passphrase(passphrase_file)
-    authority = CertificateAuthority.load(_ca_dir(ctx), passphrase, _store(ctx))
+    authority = _load_authority(ctx, passphrase_file, pin_file)
     person = VerifiedPerson(
         iin=iin.strip(),
         surname=surname,
@@ -264,14 +323,17 @@ def revoke_command(ctx: Context, serial: str, reason: str) -> None:
     "--format", "output_format", type=click.Choice(["der", "pem"]), default="der", show_default=True
 )
 @PASSPHRASE_FILE
+@PIN_FILE
 @pass_context
 @_ca_errors_exit
-def crl_command(ctx: Context, out: Path, output_format: str, passphrase_file: Path | None) -> None:
+def crl_command(
+    ctx: Context, out: Path, output_format: str, passphrase_file: Path | None, pin_file: Path | None
+) -> None:
     """Publish a CRL signed by the issuing CA (valid 7 days)."""
     from ca.crl import build_crl
 
     _check_writable(out)
-    authority = CertificateAuthority.load(_ca_dir(ctx), load_passphrase(passphrase_file), _store(ctx))
+    authority = _load_authority(ctx, passphrase_file, pin_file)
     crl = build_crl(authority)
     encoding = serialization.Encoding.PEM if output_format == "pem" else serialization.Encoding.DER
     _write_atomically(out, crl.public_bytes(encoding))
