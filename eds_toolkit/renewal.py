@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,10 +32,12 @@ from eds_toolkit.flow.errors import FlowError, InvalidInput, NotFound, ServiceUn
 from eds_toolkit.flow.issuance import IssuedPair
 from eds_toolkit.flow.machine import FlowContext, audit
 from eds_toolkit.flow.renewal_models import RenewalChallenge
+from eds_toolkit.signatures.certificate_info import subject_iin
 from eds_toolkit.signatures.cms_reader import load_cms, read_signed_cms
 from eds_toolkit.signatures.errors import SignatureInputError
 
 CHALLENGE_SECONDS = 300
+STALE_AFTER = dt.timedelta(days=1)
 MAX_CMS_BYTES = 64 * 1024
 MAX_CSR_BYTES = 16 * 1024
 RENEWAL_ENROLMENT_PREFIX = "renewal-"  # the new pair's ca_certificates.enrolment_id links AUTH and SIGN
@@ -83,7 +85,7 @@ class RenewedPair(IssuedPair):
     superseded_serials: tuple[str, ...] = ()
 
 
-def start_renewal(ctx: FlowContext, *, client_address: str | None = None) -> Challenge:
+def start_renewal(ctx: FlowContext) -> Challenge:
     """A fresh random challenge, valid for five minutes and for one attempt."""
     challenge_id = secrets.token_urlsafe(32)
     now = ctx.now()
@@ -95,6 +97,12 @@ def start_renewal(ctx: FlowContext, *, client_address: str | None = None) -> Cha
         f"expires: {expires_at:%Y-%m-%dT%H:%M:%SZ}\n"
     )
     with ctx.session() as session:
+        # never-used challenges are of no record value once stale; used ones stay as the renewal's trail
+        session.execute(
+            delete(RenewalChallenge).where(
+                RenewalChallenge.used_at.is_(None), RenewalChallenge.expires_at < now - STALE_AFTER
+            )
+        )
         session.add(RenewalChallenge(id=challenge_id, challenge=text, issued_at=now, expires_at=expires_at))
         session.commit()
     return Challenge(challenge_id, text, expires_at)
@@ -115,13 +123,15 @@ def complete_renewal(
     """
     cms_der = _cms_bytes(signed_challenge_cms)
     csrs = {Profile.AUTH: _csr_bytes(auth_csr_pem, "AUTH"), Profile.SIGN: _csr_bytes(sign_csr_pem, "SIGN")}
+    authority = _authority(ctx)  # before spending the challenge: an outage does not cost the citizen one
     challenge = _spend_challenge(ctx, challenge_id)
-    iin = ""
+    iin = ""  # for the audit event: the IIN the signer certificate names, once it is read
     try:
-        authority = _authority(ctx)
-        person, old_auth = _verified_signer(ctx, authority, challenge.encode("utf-8"), cms_der)
-        iin = person.iin
+        signature = _challenge_signature(challenge.encode("utf-8"), cms_der)
+        iin = subject_iin(signature.signer_certificate) or ""
+        person = _verified_person(ctx, authority, signature)
         _require_csrs_name(csrs, person.iin)
+        old_auth = signature.signer_certificate
         pair = _issue_and_supersede(ctx, authority, challenge_id, person, old_auth, csrs, client_address)
     except FlowError as error:
         _record_refusal(ctx, challenge_id, iin, error, client_address)
@@ -194,18 +204,21 @@ def _authority(ctx: FlowContext):
         ) from error
 
 
-def _verified_signer(
-    ctx: FlowContext, authority, challenge: bytes, cms_der: bytes
-) -> tuple[VerifiedPerson, x509.Certificate]:
-    """The person a CMS over exactly ``challenge`` proves: signed with one of our valid AUTH certificates."""
+@dataclass(frozen=True)
+class _ChallengeSignature:
+    """A CMS over exactly the challenge: who signed, and what their key signed (RFC 5652 5.4)."""
+
+    signer_certificate: x509.Certificate
+    signed_data: bytes
+    signature: bytes
+
+
+def _challenge_signature(challenge: bytes, cms_der: bytes) -> _ChallengeSignature:
+    """Read the CMS and check it is over exactly ``challenge`` with SHA-256 and carries its signer."""
     try:
         signer_info, embedded = _signer_info_and_content(cms_der)
         if embedded is not None and embedded != challenge:
-            raise InvalidInput(
-                "The signature is over other data than this renewal challenge. Sign the challenge text "
-                "exactly as it was given.",
-                code="wrong_challenge",
-            )
+            raise _wrong_challenge()
         signed = read_signed_cms(cms_der, None if embedded is not None else challenge)
     except SignatureInputError as error:
         raise InvalidInput(f"The signed challenge cannot be read: {error}", code="malformed_cms") from None
@@ -215,11 +228,7 @@ def _verified_signer(
             code="unsupported_algorithm",
         )
     if not signed.digest_matches:
-        raise InvalidInput(
-            "The signature is over other data than this renewal challenge. Sign the challenge text "
-            "exactly as it was given.",
-            code="wrong_challenge",
-        )
+        raise _wrong_challenge()
     if signed.signer_certificate is None:
         raise InvalidInput(
             "The signed challenge does not include the signer's certificate: include the AUTH certificate.",
@@ -229,16 +238,29 @@ def _verified_signer(
     has_attributes = attributes.native is not None and len(attributes) > 0
     # RFC 5652 5.4: with signed attributes the signature covers their DER with the SET OF tag.
     signed_data = b"\x31" + attributes.dump()[1:] if has_attributes else challenge
+    return _ChallengeSignature(signed.signer_certificate, signed_data, signed.signature_value)
+
+
+def _wrong_challenge() -> InvalidInput:
+    return InvalidInput(
+        "The signature is over other data than this renewal challenge. Sign the challenge text "
+        "exactly as it was given.",
+        code="wrong_challenge",
+    )
+
+
+def _verified_person(ctx: FlowContext, authority, signature: _ChallengeSignature) -> VerifiedPerson:
+    """The renewal proof decides: our still-valid, unrevoked AUTH certificate, and its key's signature."""
     proof = RenewalProof(
-        auth_certificate_pem=signed.signer_certificate.public_bytes(serialization.Encoding.PEM),
-        signed_data=signed_data,
-        signature=signed.signature_value,
+        auth_certificate_pem=signature.signer_certificate.public_bytes(serialization.Encoding.PEM),
+        signed_data=signature.signed_data,
+        signature=signature.signature,
         issuing_cert=authority.issuing_cert,
         store=authority.store,
         clock=ctx.now,
     )
     try:
-        return proof.verified_person(), signed.signer_certificate
+        return proof.verified_person()
     except IdentityNotProven as error:
         raise RenewalRefused(str(error), code=error.code) from None
 

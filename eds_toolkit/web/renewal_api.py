@@ -36,7 +36,7 @@ def make_renewal_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
 
     @api.post("")
     def start() -> Response:
-        challenge = renewal.start_renewal(flow_context(), client_address=client_address())
+        challenge = renewal.start_renewal(flow_context())
         response = jsonify(
             {
                 "id": challenge.id,

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
-from flow_helpers import GOOD_PASSWORD, KNOWN_IIN
+from flow_helpers import GOOD_PASSWORD, KNOWN_IIN, race
 from renewal_helpers import certificate_count, key_for, new_csrs, status_of
 
 from ca.profiles import REMOTE_IDENTIFICATION, REMOTE_VIA_DIGITAL_ID
@@ -108,10 +107,8 @@ def test_the_challenge_text_is_random_and_expires_in_five_minutes(ctx, clock):
     assert one.expires_at == clock.now() + dt.timedelta(minutes=5)
 
 
-@pytest.mark.parametrize("racers", [4])
-def test_racing_renewals_with_one_certificate_renew_once(ctx, holder, racers):
-    from flow_helpers import race
-
+def test_racing_renewals_with_one_certificate_renew_once(ctx, holder):
+    racers = 4
     challenges = [start_renewal(ctx) for _ in range(racers)]
     signed = [(c.id, holder.cms(c.data)) for c in challenges]
     csrs = new_csrs()
@@ -125,3 +122,29 @@ def test_racing_renewals_with_one_certificate_renew_once(ctx, holder, racers):
     outcomes = race(racers, renew)
     assert sorted(outcomes) == sorted(["ok"] + ["certificate_revoked"] * (racers - 1)), outcomes
     assert certificate_count(ctx) == before + 2
+
+
+def test_the_crl_lists_the_superseded_pair(ctx, holder):
+    from ca.crl import build_crl
+
+    challenge = start_renewal(ctx)
+    pair = complete_renewal(ctx, challenge.id, holder.cms(challenge.data), *new_csrs())
+    crl = build_crl(ctx.ca())
+    for serial in (holder.auth_serial, holder.sign_serial):
+        entry = crl.get_revoked_certificate_by_serial_number(int(serial, 16))
+        assert (
+            entry.extensions.get_extension_for_class(x509.CRLReason).value.reason
+            == x509.ReasonFlags.superseded
+        )
+    assert crl.get_revoked_certificate_by_serial_number(int(pair.auth_serial, 16)) is None
+
+
+def test_unused_challenges_are_purged_a_day_after_expiry_and_used_ones_kept(ctx, holder, clock):
+    unused = start_renewal(ctx)
+    used = start_renewal(ctx)
+    complete_renewal(ctx, used.id, holder.cms(used.data), *new_csrs())
+    clock.advance(dt.timedelta(days=1, minutes=6).total_seconds())
+    start_renewal(ctx)
+    with ctx.session() as session:
+        assert session.get(RenewalChallenge, unused.id) is None
+        assert session.get(RenewalChallenge, used.id).outcome == "renewed"

@@ -9,10 +9,12 @@ from asn1crypto import cms as asn1_cms
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from flow_helpers import KNOWN_IIN
 from renewal_helpers import OTHER_IIN, certificate_count, key_for, new_csrs, status_of
 
+from ca.errors import CAError
 from eds_toolkit.agent.cms import sign_cms
-from eds_toolkit.flow.errors import FlowError, InvalidInput, NotFound
+from eds_toolkit.flow.errors import FlowError, InvalidInput, NotFound, ServiceUnavailable
 from eds_toolkit.flow.models import AuditEvent
 from eds_toolkit.flow.renewal_models import RenewalChallenge
 from eds_toolkit.renewal import ChallengeRefused, RenewalRefused, complete_renewal, start_renewal
@@ -198,3 +200,21 @@ def test_refusals_are_audited_by_code(ctx, holder):
     with ctx.session() as session:
         events = session.query(AuditEvent).filter_by(action="renewal").all()
     assert [(event.outcome, event.reason) for event in events] == [("refused", "not_auth_certificate")]
+    assert events[0].iin_hash == ctx.iin_hash(KNOWN_IIN)  # found by the signer's IIN, which is not stored
+
+
+def test_an_unavailable_ca_refuses_without_spending_the_challenge(ctx, holder):
+    challenge = start_renewal(ctx)
+    working = ctx.ca
+
+    def unavailable():
+        raise CAError("The CA passphrase is wrong.")
+
+    ctx.ca = unavailable
+    try:
+        with pytest.raises(ServiceUnavailable):
+            complete_renewal(ctx, challenge.id, holder.cms(challenge.data), *new_csrs())
+    finally:
+        ctx.ca = working
+    assert outcome_of(ctx, challenge.id) == (False, None)
+    complete_renewal(ctx, challenge.id, holder.cms(challenge.data), *new_csrs())
