@@ -104,18 +104,22 @@
     say(text.done, 'done');
   }
 
+  // eds agent explains in English (naming the folder or the password rule it applied); a page in
+  // another language shows its own sentence for the agent's error code instead.
+  function inPageLanguage(error, translated) {
+    return document.documentElement.lang === 'en' || !translated ? error.message : translated;
+  }
+
   function explain(error) {
     if (error.name === 'ServerRefusal') { return error.message; }
     if (error.cancelled) { return text.cancelled; }
     switch (error.code) {
       case 'AGENT_CLOSED': case 'AGENT_UNREACHABLE': case 'NOT_CONNECTED': return text.lost;
-      // The agent explains in English; other languages get the page's own sentence for the code.
-      case 'WEAK_PASSWORD':
-        return text.weakPassword + ' ' + (document.documentElement.lang === 'en' ? error.message : text.weakPasswordRules);
-      case 'WRONG_PASSWORD': return text.wrongPassword;
-      case 'STORE_NOT_WRITABLE': return text.storeNotWritable;
-      case 'DISK_FULL': return text.diskFull;
-      case 'ENROLMENT_MISMATCH': return text.enrolmentMismatch;
+      case 'WEAK_PASSWORD': return text.weakPassword + ' ' + inPageLanguage(error, text.weakPasswordRules);
+      case 'WRONG_PASSWORD': return text.refused + ' ' + inPageLanguage(error, text.wrongPassword);
+      case 'STORE_NOT_WRITABLE': return text.refused + ' ' + inPageLanguage(error, text.storeNotWritable);
+      case 'DISK_FULL': return text.refused + ' ' + inPageLanguage(error, text.diskFull);
+      case 'ENROLMENT_MISMATCH': return text.refused + ' ' + inPageLanguage(error, text.enrolmentMismatch);
       case 'NO_PENDING_REQUEST': return issued ? text.alreadyIssued : text.refused + ' ' + error.message;
       default: return text.refused + ' ' + error.message;
     }
