@@ -178,7 +178,7 @@ def init_command(
     token = {}
     if pkcs11_module is not None:
         token = {
-            "pkcs11_module": str(pkcs11_module.resolve()),
+            "pkcs11_module": str(pkcs11_module.absolute()),
             "pkcs11_token_label": token_label,
             "pkcs11_key_label": key_label,
         }
