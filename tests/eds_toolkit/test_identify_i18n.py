@@ -7,13 +7,19 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
+import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 from flow_helpers import KNOWN_IIN, KNOWN_PHONE, api_start, code_for
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
 import eds_toolkit.web
 import webcam_flow
@@ -287,3 +293,97 @@ def test_long_keystore_names_wrap_on_the_certificates_page():
     css = (WEB / "static" / "style.css").read_text()
     rule = re.search(r"([^{}]*)\{[^}]*overflow-wrap:\s*anywhere", css)
     assert rule and ".agent-file" in rule.group(1) and "#agent-folder-used" in rule.group(1)
+
+
+# --- in a real browser ----------------------------------------------------------------------------
+
+
+def _wait(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+TEXT_RECORDER = """
+window.shownTexts = [];
+new MutationObserver(function () {
+  ['hint', 'result'].forEach(function (id) {
+    var element = document.getElementById(id);
+    var text = element && element.textContent.trim();
+    if (text && window.shownTexts.indexOf(text) < 0) { window.shownTexts.push(text); }
+  });
+}).observe(document, { subtree: true, childList: true, characterData: true });
+"""
+
+
+@pytest.fixture
+def served(app):
+    """The app on a loopback port, in a thread of this process."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(10)
+
+
+@pytest.fixture
+def chromium(tmp_path):
+    """Headless Debian Chromium whose webcam is Chromium's synthetic test pattern (no face in it)."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(executable_path="/usr/bin/chromedriver"))
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+@pytest.mark.browser
+def test_the_selfie_page_script_speaks_kazakh_in_a_real_browser(served, chromium, outbox):
+    """identify.js reads its texts from the page and shows the server's Kazakh sentences: the live hint
+    for a camera picture without a face, then the refused selfie with the attempts left."""
+    chromium.get(f"{served}/?lang=kk")
+    chromium.find_element(By.ID, "iin").send_keys(KNOWN_IIN)
+    chromium.find_element(By.ID, "iin").submit()
+    _wait(lambda: chromium.current_url.endswith("/code"), 15, "the code page")
+    chromium.find_element(By.ID, "code").send_keys(code_for(outbox, KNOWN_PHONE))
+    chromium.find_element(By.ID, "code").submit()
+    _wait(lambda: chromium.current_url.endswith("/identification"), 15, "the identification page")
+    # Every text #hint and #result show, recorded from before the page's own script runs.
+    chromium.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": TEXT_RECORDER})
+    chromium.find_element(By.ID, "continue").click()
+    _wait(lambda: chromium.current_url.endswith("/identification/selfie"), 15, "the selfie page")
+
+    no_face = verdict_text.REASONS["no_face"][0]
+    hint = chromium.find_element(By.ID, "hint")
+    _wait(lambda: hint.text == no_face, 30, f"the Kazakh hint, got {hint.text!r}")
+    assert hint.get_attribute("data-ok") == "false"
+
+    capture = chromium.find_element(By.ID, "capture")
+    _wait(capture.is_enabled, 15, "the selfie button")
+    capture.click()
+    result = chromium.find_element(By.ID, "result")
+    _wait(lambda: result.get_attribute("data-ok") == "false", 30, "the decision")
+    assert result.text == f"{no_face} {verdict_text.TRIES_LEFT[0].format(left=2)}"
+    assert chromium.find_element(By.TAG_NAME, "html").get_attribute("lang") == "kk"
+    shown = chromium.execute_script("return window.shownTexts")
+    kazakh = {key: MESSAGES[english][0] for key, english in IDENTIFY_SCRIPT_TEXTS.items()}
+    assert kazakh["lookingAtPicture"] in shown and kazakh["checkingSelfie"] in shown, shown
+    assert not [text for text in shown if re.search(r"[A-Za-z]{4,} [a-z]{2,}", text)], shown
