@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from ca.authority import CertificateAuthority
 from ca.config import CAConfig
 from ca.csr import MAX_CSR_BYTES
-from ca.errors import CAError, CANotInitialised, IssuanceRefused, PassphraseMissing, WrongCAPassphrase
+from ca.errors import CAError, IssuanceRefused, PassphraseMissing, WrongCAPassphrase
 from ca.passphrase import load_passphrase
 from ca.person import Identification, VerifiedPerson
 from ca.store import REVOCATION_REASONS, CertificateRecord, CertificateStore
@@ -83,9 +83,7 @@ def _load_authority(
     from ca.pkcs11 import load_pin
 
     config_file = _ca_dir(ctx) / "ca.json"
-    if not config_file.exists():
-        raise CANotInitialised(f"No CA in {_ca_dir(ctx)}: run `eds ca init` first.")
-    if CAConfig.from_file(config_file).issuing_key_in_token:
+    if config_file.exists() and CAConfig.from_file(config_file).issuing_key_in_token:
         return CertificateAuthority.load(_ca_dir(ctx), None, _store(ctx), pin=load_pin(pin_file))
     return CertificateAuthority.load(_ca_dir(ctx), load_passphrase(passphrase_file), _store(ctx))
 
