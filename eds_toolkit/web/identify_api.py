@@ -146,6 +146,16 @@ _FRAMES_BODY = _multipart(
 )
 
 
+_LANGUAGE_HEADER = {
+    "name": "Accept-Language",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "example": "kk"},
+    "description": "en, kk or ru (or ?lang=): the language of `detail`, `message` and a task's challenge "
+    "`text`; `code` and `reasons` are stable codes in every language",
+}
+
+
 def openapi_paths() -> dict:
     """The identification endpoints for the OpenAPI document (merged by ``openapi_document``)."""
 
@@ -154,7 +164,7 @@ def openapi_paths() -> dict:
         described = {
             "summary": summary,
             "security": [{"enrolmentToken": []}],
-            "parameters": [{"$ref": "#/components/parameters/EnrolmentId"}],
+            "parameters": [{"$ref": "#/components/parameters/EnrolmentId"}, _LANGUAGE_HEADER],
             "responses": {
                 status: {
                     "description": "Done",
