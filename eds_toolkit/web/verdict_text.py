@@ -232,8 +232,10 @@ def refusal_text(error: FlowError, language: str | None = None) -> str:
     if language == "en":
         return error.message
     reasons = error.extra.get("reasons")
-    if error.code in ("identification_refused", "identification_failed") and reasons:
-        sentences = [reason_sentence(str(reason), language) for reason in reasons]  # type: ignore[union-attr]
+    if error.code in ("identification_refused", "identification_failed") and isinstance(
+        reasons, list | tuple
+    ):
+        sentences = [reason_sentence(str(reason), language) for reason in reasons]
         if error.code == "identification_failed":
             sentences.append(_pick(SERVICE_CENTRE, language))
         else:
