@@ -136,6 +136,7 @@ class _Login:
 
 
 _logins: dict[tuple[str, str], _Login] = {}
+_logins_lock = threading.Lock()
 
 
 def _login(module_path: str, token_label: str, pin: str) -> _Login:
@@ -144,15 +145,14 @@ def _login(module_path: str, token_label: str, pin: str) -> _Login:
     The token is logged in once: a second C_Login would fail with "already logged in" and check
     nothing, so a later caller's PIN is compared with the one the token accepted.
     """
-    with _libraries_lock:
+    with _logins_lock:  # held while logging in, so two threads never both call C_Login
         login = _logins.get((module_path, token_label))
-    if login is not None:
-        if not hmac.compare_digest(login.pin_digest, _pin_digest(pin)):
+        if login is None:
+            session = _open_session(module_path, token_label, pin)
+            login = _logins[(module_path, token_label)] = _Login(session, _pin_digest(pin))
+        elif not hmac.compare_digest(login.pin_digest, _pin_digest(pin)):
             raise WrongCAPin(f"The token {token_label!r} refused the PIN: check EDS_CA_PIN or the PIN file.")
         return login
-    session = _open_session(module_path, token_label, pin)
-    with _libraries_lock:
-        return _logins.setdefault((module_path, token_label), _Login(session, _pin_digest(pin)))
 
 
 class TokenRSAKey(rsa.RSAPrivateKey):

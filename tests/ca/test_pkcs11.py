@@ -223,6 +223,17 @@ def test_init_refuses_a_key_label_already_in_the_token_and_leaves_nothing(token_
     CertificateAuthority.load(token_ca_dir, None, pin=PIN)  # the existing key is untouched
 
 
+def test_a_failed_init_deletes_the_key_it_generated_in_the_token(softhsm, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    with pytest.raises(OSError):
+        CertificateAuthority.initialise(
+            blocker / "ca", PASSPHRASE, token_config(key_label="rolled-back"), pin=PIN
+        )
+    session = _login(MODULE, "eds-ca", PIN).session
+    assert list(session.get_objects({pkcs11.Attribute.LABEL: "rolled-back"})) == []
+
+
 def test_the_cli_creates_a_token_ca_issues_and_publishes_and_refuses_a_wrong_pin(softhsm, tmp_path):
     """End to end through `eds` in fresh processes, so the wrong PIN reaches the token's own C_Login."""
     home = tmp_path / "home"
