@@ -223,9 +223,10 @@ class CertificateAuthority:
         issuing_cert = load_cert(files.issuing_cert)
         root_cert = load_cert(files.root_cert)
         if issuing_cert.public_key().public_numbers() != signer.public_key().public_numbers():
+            wrong_key = " or ca.json names the wrong token key" if config.issuing_key_in_token else ""
             raise CAError(
-                f"{key_source} does not belong to {files.issuing_cert.name}: the CA directory is damaged "
-                "or points at the wrong token key."
+                f"{key_source} does not belong to {files.issuing_cert.name}: the CA directory is damaged"
+                f"{wrong_key}."
             )
         return cls(config, root_cert, issuing_cert, signer, store, clock=clock)
 

@@ -215,6 +215,18 @@ def test_a_signature_that_does_not_verify_is_never_handed_out(softhsm, loaded_to
         build_crl(authority)
 
 
+def test_loading_refuses_a_token_key_that_is_not_the_issuing_key(softhsm, token_ca_dir, tmp_path):
+    generate_token_key(MODULE, "eds-ca", "some-other-key", PIN, 2048)
+    copy = tmp_path / "ca"
+    shutil.copytree(token_ca_dir, copy)
+    config = json.loads((copy / "ca.json").read_text(encoding="utf-8"))
+    (copy / "ca.json").write_text(
+        json.dumps(config | {"pkcs11_key_label": "some-other-key"}), encoding="utf-8"
+    )
+    with pytest.raises(CAError, match="does not belong to issuing.cer.pem.*wrong token key"):
+        CertificateAuthority.load(copy, None, pin=PIN)
+
+
 def test_init_refuses_a_key_label_already_in_the_token_and_leaves_nothing(token_ca_dir, tmp_path):
     target = tmp_path / "second-ca"
     with pytest.raises(TokenError, match="already holds a key labelled"):
