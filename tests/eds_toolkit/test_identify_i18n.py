@@ -22,12 +22,12 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 import eds_toolkit.web
-import webcam_flow
 from eds_toolkit.flow import identify_steps
 from eds_toolkit.flow.identify_steps import IssuedTask
 from eds_toolkit.flow.models import AuditEvent
 from eds_toolkit.web import verdict_text
 from eds_toolkit.web.i18n import IDENTIFY_SCRIPT_TEXTS, MESSAGES
+from webcam_flow import verdict as verdict_module
 from webcam_flow.liveness import Challenge, new_task
 from webcam_flow.verdict import CHALLENGE_PHRASES, CHECKS
 from webcam_flow.verdict import MESSAGES as ENGLISH_REASONS
@@ -87,7 +87,10 @@ def _audited_reasons(ctx, enrolment_id: str | None = None) -> list[str]:
 
 def _reason_codes_in_sources() -> set[str]:
     """Every reason code the checks decide on, read from the sources of webcam_flow and the flow's steps."""
-    sources = [*Path(webcam_flow.__file__).parent.glob("*.py"), Path(identify_steps.__file__)]
+    # the folder of a module, not the package's __file__: with tests/ on sys.path, tests/webcam_flow/ makes
+    # webcam_flow a namespace package whose __file__ is None
+    library = Path(verdict_module.__file__).parent
+    sources = [*library.glob("*.py"), Path(identify_steps.__file__)]
     found: set[str] = set()
     for source in sources:
         text = source.read_text()
