@@ -59,9 +59,16 @@ def ensure_test_ca(home: Path, base_url: str) -> None:
 
 
 def ca_passphrase(settings: Settings) -> bytes:
-    """The CA passphrase: EDS_CA_PASSPHRASE, EDS_CA_PASSPHRASE_FILE, else the embedded test CA's file."""
+    """The CA passphrase: EDS_CA_PASSPHRASE, EDS_CA_PASSPHRASE_FILE, else the embedded test CA's file.
+
+    A CA whose issuing key lives in a PKCS#11 token needs none (it logs in with EDS_CA_PIN).
+    """
+    from ca.config import CAConfig
     from ca.passphrase import load_passphrase
 
+    config_file = ca_directory(settings.home) / "ca.json"
+    if config_file.exists() and CAConfig.from_file(config_file).issuing_key_in_token:
+        return b""
     if settings.ca_passphrase:
         return settings.ca_passphrase
     if settings.ca_passphrase_file:

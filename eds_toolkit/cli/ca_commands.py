@@ -66,10 +66,11 @@ def _ca_errors_exit(command: Callable) -> Callable:
 def _store(ctx: Context) -> CertificateStore:
     from eds_toolkit.db import make_engine
     from eds_toolkit.home import database_url
+    from eds_toolkit.migrations import upgrade
 
-    store = CertificateStore(make_engine(database_url(ctx.home)))
-    store.create_schema()
-    return store
+    engine = make_engine(database_url(ctx.home))
+    upgrade(engine)  # the same Alembic-managed schema `eds serve` uses, so either may come first
+    return CertificateStore(engine)
 
 
 def _ca_dir(ctx: Context) -> Path:
