@@ -57,9 +57,11 @@ def spki_sha256(certificate_pem: Path) -> str:
 
 
 def chromium_options(
-    camera: Path, user_data_dir: Path, trusted_spki: tuple[str, ...] = ()
+    camera: Path | None, user_data_dir: Path, trusted_spki: tuple[str, ...] = ()
 ) -> webdriver.ChromeOptions:
     """Options for a fresh profile whose webcam plays ``camera`` (a Y4M file) in a loop.
+
+    ``camera=None``: a page that needs no camera (Chromium's own fake device stands in).
 
     ``trusted_spki``: keys (see :func:`spki_sha256`) whose self-signed certificates this browser
     accepts, as a citizen who trusted `eds agent`'s certificate once; every other certificate
@@ -69,7 +71,8 @@ def chromium_options(
     options.binary_location = str(CHROMIUM)
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
-    options.add_argument(f"--use-file-for-fake-video-capture={camera}")
+    if camera is not None:
+        options.add_argument(f"--use-file-for-fake-video-capture={camera}")
     options.add_argument(f"--user-data-dir={user_data_dir}")
     if trusted_spki:
         options.add_argument(f"--ignore-certificate-errors-spki-list={','.join(trusted_spki)}")
@@ -79,15 +82,18 @@ def chromium_options(
 
 
 def start_chromium(
-    camera: Path, user_data_dir: Path, log_path: Path | None = None, trusted_spki: tuple[str, ...] = ()
+    camera: Path | None,
+    user_data_dir: Path,
+    log_path: Path | None = None,
+    trusted_spki: tuple[str, ...] = (),
 ) -> webdriver.Chrome:
-    """Start headless Chromium with ``camera`` as the webcam; the caller quits it."""
+    """Start headless Chromium with ``camera`` as the webcam (None: no camera file); the caller quits it."""
     for tool in (CHROMIUM, CHROMEDRIVER):
         if not os.access(tool, os.X_OK):
             raise BrowserMissing(
                 f"{tool} is missing: install Debian's chromium and chromium-driver (.ci/run does)"
             )
-    if not camera.is_file():
+    if camera is not None and not camera.is_file():
         raise FileNotFoundError(f"camera file {camera} does not exist")
     user_data_dir.mkdir(parents=True, exist_ok=True)
     service = Service(executable_path=str(CHROMEDRIVER), log_output=str(log_path) if log_path else None)

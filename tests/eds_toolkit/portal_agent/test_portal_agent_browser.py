@@ -8,21 +8,17 @@ folder that `openssl pkcs12` opens with the password.
 
 from __future__ import annotations
 
-import subprocess
+import functools
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from portal_agent_processes import (
-    Process,
-    free_port,
-    start_chromium,
-    start_eds_agent,
-    start_eds_serve,
-    wait_for,
-)
+from e2e.browser import SCREENSHOTS, Screenshots, start_chromium, wait_for
+from e2e.eds import openssl_pkcs12_subject, start_eds_agent, start_eds_serve
+from e2e.services import ServiceProcess, free_port, start_service
 from selenium.webdriver.common.by import By
 from sqlalchemy import func, select
 
@@ -31,13 +27,17 @@ pytestmark = pytest.mark.browser
 PIN = "385927"
 AGENT_PASSWORD = "Kilt-Tuz-Kala-2026"  # in the agent's --password-file
 PAGE_PASSWORD = "Tulpar-Kokpar-2026"  # typed in the page
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "screenshots" / "portal_agent"
+
+
+def _starter(home: Path) -> Callable[..., ServiceProcess]:
+    """The harness's ``start_service`` with its logs in <home>/logs (what e2e.eds's starters take)."""
+    return functools.partial(start_service, log_dir=home / "logs")
 
 
 @dataclass
 class Portal:
     home: Path
-    server: Process
+    server: ServiceProcess
     agent_port: int
 
     @property
@@ -58,14 +58,14 @@ def portal(tmp_path_factory) -> Iterator[Portal]:
     """One `eds serve` for the module; its page looks for the agent at ws://127.0.0.1:<agent_port>."""
     home = tmp_path_factory.mktemp("portal-home")
     agent_port = free_port()
-    server = start_eds_serve(home, free_port(), f"ws://127.0.0.1:{agent_port}")
+    server = start_eds_serve(_starter(home), home, {"EDS_AGENT_URL": f"ws://127.0.0.1:{agent_port}"})
     yield Portal(home, server, agent_port)
     server.stop()
 
 
 @pytest.fixture
-def agents(portal: Portal, tmp_path: Path) -> Iterator[list[Process]]:
-    started: list[Process] = []
+def agents(portal: Portal, tmp_path: Path) -> Iterator[list[ServiceProcess]]:
+    started: list[ServiceProcess] = []
     yield started
     for agent in started:
         agent.stop()
@@ -73,7 +73,7 @@ def agents(portal: Portal, tmp_path: Path) -> Iterator[list[Process]]:
 
 @pytest.fixture
 def browser(tmp_path: Path, request: pytest.FixtureRequest):
-    driver = start_chromium(tmp_path / "chromium-profile")
+    driver = start_chromium(None, tmp_path / "chromium-profile")
     yield driver
     driver.quit()
 
@@ -83,13 +83,11 @@ class CertificatesPage:
 
     def __init__(self, driver, portal: Portal, shots: str) -> None:
         self.driver, self.portal = driver, portal
-        self.shots = SCREENSHOTS / shots
-        self.shots.mkdir(parents=True, exist_ok=True)
-        self.taken = 0
+        self.screenshots = Screenshots(driver, SCREENSHOTS / "portal_agent" / shots)
+        self.screenshots.directory.mkdir(parents=True, exist_ok=True)
 
     def shot(self, step: str) -> None:
-        self.taken += 1
-        self.driver.save_screenshot(str(self.shots / f"{self.taken:02d}-{step}.png"))
+        self.screenshots.take(step)
 
     def element(self, element_id: str):
         return self.driver.find_element(By.ID, element_id)
@@ -98,7 +96,7 @@ class CertificatesPage:
         self.element(field).send_keys(value)
         old = self.driver.find_element(By.TAG_NAME, "html")
         self.element(field).find_element(By.XPATH, "./ancestor::form").submit()
-        wait_for(lambda: _stale(old), 20, "the next page")
+        wait_for(lambda: _stale(old), 20, message="the next page")
 
     def reach_certificates(self, iin: str, phone: str) -> str:
         """IIN and code through the pages, identification and PIN through the library; the enrolment id."""
@@ -108,7 +106,9 @@ class CertificatesPage:
 
         self.driver.get(f"{self.portal.url}/")
         self.submit("iin", iin)
-        code = wait_for(lambda: last_code_for(self.portal.home / "outbox.jsonl", phone), 10, "the SMS code")
+        code = wait_for(
+            lambda: last_code_for(self.portal.home / "outbox.jsonl", phone), 10, message="the SMS code"
+        )
         self.submit("code", code)
         ctx = self.portal.flow_context()
         with ctx.session() as session:
@@ -129,7 +129,10 @@ class CertificatesPage:
 
     def wait_for_status(self, *states: str, timeout: float = 15) -> str:
         wait_for(
-            lambda: self.status()[0] in states, timeout, f"agent status {states} (at {self.status()})", 0.2
+            lambda: self.status()[0] in states,
+            timeout,
+            interval=0.2,
+            message=f"agent status {states} (at {self.status()})",
         )
         return self.status()[1]
 
@@ -151,7 +154,7 @@ class CertificatesPage:
         attempt = self.attempt()
         self.element("agent-start").click()
         # This try's answer, not an earlier error still on the page.
-        wait_for(lambda: self.attempt() == attempt + 1, 5, "the click to start a new try")
+        wait_for(lambda: self.attempt() == attempt + 1, 5, message="the click to start a new try")
         self.wait_for_status("done", "error", timeout=timeout)
         print(f"agent button -> {self.status()[0]}: {time.monotonic() - started:.2f} s")
         return self.status()
@@ -178,41 +181,29 @@ def _stale(element) -> bool:
 
 
 def _start_agent(
-    portal: Portal, agents: list[Process], tmp_path: Path, store: Path, origin: str | None = None
+    portal: Portal, agents: list[ServiceProcess], tmp_path: Path, store: Path, origin: str | None = None
 ) -> None:
     password_file = tmp_path / "agent-password.txt"
     password_file.write_text(AGENT_PASSWORD + "\n")
+    agent_home = tmp_path / "agent-home"
     agents.append(
         start_eds_agent(
-            tmp_path / "agent-home",
-            portal.agent_port,
+            _starter(agent_home),
+            agent_home,
             origin=origin or portal.url,
             store=store,
             password_file=password_file,
+            port=portal.agent_port,
         )
     )
 
 
 def _openssl_subject(p12: Path, password: str) -> str:
-    """The certificate subject of a keystore opened by `openssl pkcs12` (the password via env, not argv)."""
-    opened = subprocess.run(
-        ["openssl", "pkcs12", "-in", str(p12), "-passin", "env:P12_PASSWORD", "-nokeys", "-clcerts"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"P12_PASSWORD": password, "PATH": "/usr/bin:/bin"},
-    )
-    if opened.returncode != 0:
-        raise AssertionError(f"openssl pkcs12 could not open {p12.name}: {opened.stderr}")
-    subject = subprocess.run(
-        ["openssl", "x509", "-noout", "-subject", "-nameopt", "RFC2253"],
-        input=opened.stdout,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    return subject.stdout
+    """The harness's `openssl pkcs12` subject of a keystore, ``password`` handed over in a file (not argv)."""
+    with tempfile.TemporaryDirectory() as folder:
+        password_file = Path(folder) / "password.txt"
+        password_file.write_text(password + "\n")
+        return openssl_pkcs12_subject(p12, password_file)
 
 
 def _certificate_rows(portal: Portal, enrolment_id: str) -> tuple[str, int]:
