@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from e2e.browser import SCREENSHOTS, Screenshots, start_chromium, wait_for
-from e2e.eds import openssl_pkcs12_subject, start_eds_agent, start_eds_serve
-from e2e.services import ServiceProcess, free_port, start_service
 from selenium.webdriver.common.by import By
 from sqlalchemy import func, select
+
+from tests.e2e.browser import SCREENSHOTS, Screenshots, start_chromium, wait_for
+from tests.e2e.eds import openssl_pkcs12_subject, start_eds_agent, start_eds_serve
+from tests.e2e.services import ServiceProcess, free_port, start_service
 
 pytestmark = pytest.mark.browser
 
