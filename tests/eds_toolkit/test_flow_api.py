@@ -463,29 +463,13 @@ def test_rate_limit_per_client_address_answers_429(home, clock):
 
 
 def test_tabs_submitting_the_right_code_at_once_on_sqlite_confirm_once(client, ctx, outbox):
-    import threading
+    from flow_helpers import race
 
     from eds_toolkit.flow import submit_code
-    from eds_toolkit.flow.errors import FlowError
 
     enrolment = api_start(client)
     code = code_for(outbox, KNOWN_PHONE)
-    barrier = threading.Barrier(4)
-    outcomes: list[str] = []
-
-    def tab() -> None:
-        barrier.wait()
-        try:
-            submit_code(ctx, enrolment.id, code)
-            outcomes.append("ok")
-        except FlowError as error:
-            outcomes.append(error.code)
-
-    threads = [threading.Thread(target=tab) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race(4, lambda: submit_code(ctx, enrolment.id, code))
     assert outcomes.count("ok") == 1, outcomes
     assert set(outcomes) - {"ok"} <= {"concurrent_change", "code_already_used", "step_out_of_order"}
     with ctx.sessions() as session:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from flow_helpers import GOOD_PIN, KNOWN_IIN, KNOWN_PHONE, api_start, code_for, make_csr_pem, make_settings
+from flow_helpers import (
+    GOOD_PIN,
+    KNOWN_IIN,
+    KNOWN_PHONE,
+    api_start,
+    code_for,
+    make_csr_pem,
+    make_settings,
+    race,
+)
 from pg_server import running_postgres
 from sqlalchemy import text
 
 from eds_toolkit.db import make_engine
 from eds_toolkit.flow import mark_identified, submit_code
-from eds_toolkit.flow.errors import FlowError
 from eds_toolkit.web import create_app
 
 pytestmark = pytest.mark.postgres
@@ -62,22 +68,7 @@ def test_two_tabs_submitting_the_right_code_at_once_on_postgresql(pg_app, outbox
     ctx = pg_app.extensions["eds_flow"]
     enrolment = api_start(client)
     code = code_for(outbox, KNOWN_PHONE)
-    barrier = threading.Barrier(4)
-    outcomes: list[str] = []
-
-    def tab() -> None:
-        barrier.wait()
-        try:
-            submit_code(ctx, enrolment.id, code)
-            outcomes.append("ok")
-        except FlowError as error:
-            outcomes.append(error.code)
-
-    threads = [threading.Thread(target=tab) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race(4, lambda: submit_code(ctx, enrolment.id, code))
     assert outcomes.count("ok") == 1, outcomes
     assert set(outcomes) - {"ok"} <= {"concurrent_change", "code_already_used", "step_out_of_order"}
     assert enrolment.state() == "phone_confirmed"
