@@ -8,15 +8,12 @@ import io
 import json
 import re
 import threading
-import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 from flow_helpers import KNOWN_IIN, KNOWN_PHONE, api_start, code_for
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from sqlalchemy import select
 from werkzeug.serving import make_server
@@ -27,6 +24,7 @@ from eds_toolkit.flow.identify_steps import IssuedTask
 from eds_toolkit.flow.models import AuditEvent
 from eds_toolkit.web import verdict_text
 from eds_toolkit.web.i18n import IDENTIFY_SCRIPT_TEXTS, MESSAGES
+from tests.e2e.browser import start_chromium, wait_for
 from webcam_flow import verdict as verdict_module
 from webcam_flow.liveness import Challenge, new_task
 from webcam_flow.verdict import CHALLENGE_PHRASES, CHECKS
@@ -301,16 +299,6 @@ def test_long_keystore_names_wrap_on_the_certificates_page():
 # --- in a real browser ----------------------------------------------------------------------------
 
 
-def _wait(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
 TEXT_RECORDER = """
 window.shownTexts = [];
 new MutationObserver(function () {
@@ -337,23 +325,7 @@ def served(app):
 @pytest.fixture
 def chromium(tmp_path):
     """Headless Debian Chromium whose webcam is Chromium's synthetic test pattern (no face in it)."""
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path="/usr/bin/chromedriver"))
-    driver.set_page_load_timeout(30)
+    driver = start_chromium(None, tmp_path / "chromium-profile")
     yield driver
     driver.quit()
 
@@ -365,25 +337,25 @@ def test_the_selfie_page_script_speaks_kazakh_in_a_real_browser(served, chromium
     chromium.get(f"{served}/?lang=kk")
     chromium.find_element(By.ID, "iin").send_keys(KNOWN_IIN)
     chromium.find_element(By.ID, "iin").submit()
-    _wait(lambda: chromium.current_url.endswith("/code"), 15, "the code page")
+    wait_for(lambda: chromium.current_url.endswith("/code"), 15, message="the code page")
     chromium.find_element(By.ID, "code").send_keys(code_for(outbox, KNOWN_PHONE))
     chromium.find_element(By.ID, "code").submit()
-    _wait(lambda: chromium.current_url.endswith("/identification"), 15, "the identification page")
+    wait_for(lambda: chromium.current_url.endswith("/identification"), 15, message="the identification page")
     # Every text #hint and #result show, recorded from before the page's own script runs.
     chromium.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": TEXT_RECORDER})
     chromium.find_element(By.ID, "continue").click()
-    _wait(lambda: chromium.current_url.endswith("/identification/selfie"), 15, "the selfie page")
+    wait_for(lambda: chromium.current_url.endswith("/identification/selfie"), 15, message="the selfie page")
 
     no_face = verdict_text.REASONS["no_face"][0]
     hint = chromium.find_element(By.ID, "hint")
-    _wait(lambda: hint.text == no_face, 30, f"the Kazakh hint, got {hint.text!r}")
+    wait_for(lambda: hint.text == no_face, 30, message=f"the Kazakh hint, got {hint.text!r}")
     assert hint.get_attribute("data-ok") == "false"
 
     capture = chromium.find_element(By.ID, "capture")
-    _wait(capture.is_enabled, 15, "the selfie button")
+    wait_for(capture.is_enabled, 15, message="the selfie button")
     capture.click()
     result = chromium.find_element(By.ID, "result")
-    _wait(lambda: result.get_attribute("data-ok") == "false", 30, "the decision")
+    wait_for(lambda: result.get_attribute("data-ok") == "false", 30, message="the decision")
     assert result.text == f"{no_face} {verdict_text.TRIES_LEFT[0].format(left=2)}"
     assert chromium.find_element(By.TAG_NAME, "html").get_attribute("lang") == "kk"
     shown = chromium.execute_script("return window.shownTexts")
