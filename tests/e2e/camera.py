@@ -14,19 +14,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-TESTDATA = Path(__file__).resolve().parents[2].parent / "shared" / "testdata"
-"""The shared test data beside the repository (CI clones the repo with ../shared beside it)."""
+from ..testdata import shared_file
 
 SIZE = 480
 FPS = 30
-
-
-def shared_file(relative: str) -> Path:
-    """A file of the shared test data; fails loudly when the data is not beside the repo."""
-    path = TESTDATA / relative
-    if not path.is_file():
-        raise FileNotFoundError(f"test data {path} is missing: clone ../shared beside the repository")
-    return path
 
 
 def fit_square(image_bgr: np.ndarray, size: int = SIZE) -> np.ndarray:

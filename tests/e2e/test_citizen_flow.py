@@ -14,8 +14,8 @@ import subprocess
 
 import pytest
 
+from ..testdata import shared_file
 from .browser import spki_sha256, wait_for
-from .camera import shared_file
 from .citizen_pages import CitizenPages
 from .eds import (
     agent_tls_certificate,

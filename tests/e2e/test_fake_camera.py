@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from ..testdata import shared_file
 from .browser import data_url_bytes, wait_for
-from .camera import bounced, read_y4m, shared_file, video_frames, write_y4m
+from .camera import bounced, read_y4m, video_frames, write_y4m
 
 SAME_PERSON = 0.6  # face_recognition's usual tolerance; MANIFEST: same person 0.08-0.52, others 0.70-0.95
 

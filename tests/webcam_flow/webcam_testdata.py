@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 
+from tests.testdata import shared_file
 from webcam_flow import faces
 from webcam_flow.images import decode_image
 from webcam_flow.video import Frame
 
-TESTDATA = Path(__file__).resolve().parents[2].parent / "shared" / "testdata"
 HAMILTON_FPS = 29.97
 LIVEPORTRAIT_FPS = 30.0
-
-
-def shared_file(relative: str) -> Path:
-    """A file of the shared test data; fails loudly when ../shared is not beside the repository."""
-    path = TESTDATA / relative
-    if not path.is_file():
-        raise FileNotFoundError(f"test data {path} is missing: clone ../shared beside the repository")
-    return path
 
 
 def load_face(name: str) -> np.ndarray:
