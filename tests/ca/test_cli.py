@@ -40,6 +40,25 @@ def issue(home, tmp_path, *, iin=IIN, csr_iin=IIN, profile="sign", name="cert.pe
     return eds(home, *args, "--patronymic", "Серікұлы", "--profile", profile, "--out", str(out), *extra), out
 
 
+def auth_issue_args(tmp_path) -> list[str]:
+    """`issue` of an AUTH certificate for IIN from a fresh CSR in ``tmp_path``; the caller adds ``--out``."""
+    csr = tmp_path / "r.csr"
+    csr.write_bytes(make_csr())
+    return [
+        "issue",
+        "--csr",
+        str(csr),
+        "--iin",
+        IIN,
+        "--surname",
+        "A",
+        "--given-name",
+        "B",
+        "--profile",
+        "auth",
+    ]
+
+
 def test_init_refuses_an_existing_ca_with_exit_1(home):
     result = eds(home, "init")
     assert result.exit_code == 1
@@ -118,21 +137,7 @@ def test_issue_with_a_bad_iin_exits_1(home, tmp_path):
 
 
 def test_issue_with_a_wrong_passphrase_is_bad_input(home, tmp_path):
-    csr = tmp_path / "r.csr"
-    csr.write_bytes(make_csr())
-    args = [
-        "issue",
-        "--csr",
-        str(csr),
-        "--iin",
-        IIN,
-        "--surname",
-        "A",
-        "--given-name",
-        "B",
-        "--profile",
-        "auth",
-    ]
+    args = auth_issue_args(tmp_path)
     result = eds(home, *args, "--out", str(tmp_path / "x.pem"), passphrase="a wrong passphrase!")
     assert result.exit_code == 2
     assert "does not decrypt" in result.stderr
@@ -148,21 +153,7 @@ def test_issue_with_an_unknown_profile_or_missing_csr_is_a_usage_error(home, tmp
 
 def test_issue_to_a_missing_directory_is_bad_input_and_issues_nothing(home, tmp_path):
     before = len(json.loads(eds(home, "list", "--format", "json").stdout))
-    csr = tmp_path / "r.csr"
-    csr.write_bytes(make_csr())
-    args = [
-        "issue",
-        "--csr",
-        str(csr),
-        "--iin",
-        IIN,
-        "--surname",
-        "A",
-        "--given-name",
-        "B",
-        "--profile",
-        "auth",
-    ]
+    args = auth_issue_args(tmp_path)
     result = eds(home, *args, "--out", str(tmp_path / "no" / "such" / "dir.pem"))
     assert result.exit_code == 2
     assert len(json.loads(eds(home, "list", "--format", "json").stdout)) == before
