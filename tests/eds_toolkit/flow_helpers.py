@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from eds_toolkit.clock import FrozenClock
 from eds_toolkit.settings import Settings
 from eds_toolkit.sms import OutboxGateway, last_code_for
+from tests.e2e.services import free_port as free_port  # the harness's; re-exported for these suites
 
 TESTDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "testdata"
 
@@ -94,14 +95,6 @@ def make_csr_pem(iin: str, surname: str = "Anybody", given_name: str = "Else") -
     key = generate_private_key("rsa2048")
     csr = build_csr(key, iin=iin, surname=surname, given_name=given_name)
     return csr.public_bytes(serialization.Encoding.PEM)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until_answers(url: str, process, timeout: float = 60.0) -> None:

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.e2e.services import free_port
+
 
 @dataclass
 class RedisServer:
@@ -50,12 +52,6 @@ class RedisServer:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"redis-server did not answer PING within {timeout} s")
             time.sleep(0.05)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _spawn(port: int, directory: Path) -> subprocess.Popen:
