@@ -109,19 +109,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Екі кілттер қоймаңыз мына жерде",
         "Два ваших хранилища ключей находятся в",
     ),
-    "eds agent is not running on this computer. It makes your keys here, so they never leave your computer:": (  # noqa: E501
-        "Осы компьютерде eds agent іске қосылмаған. Ол кілттерді осында жасайды, "
-        "сондықтан олар компьютеріңізден ешқашан шықпайды:",
-        "eds agent не запущен на этом компьютере. Он создаёт ключи здесь, "
-        "поэтому они никогда не покидают ваш компьютер:",
+    "We could not reach the signing agent: it is not running, or it does not trust this site yet.": (
+        "Қол қою агентіне қосыла алмадық: ол іске қосылмаған немесе бұл сайтқа әлі сенбейді.",
+        "Не удалось связаться с агентом подписи: он не запущен или ещё не доверяет этому сайту.",
+    ),
+    "eds agent makes your keys on this computer, so they never leave it:": (
+        "eds agent кілттерді осы компьютерде жасайды, сондықтан олар одан ешқашан шықпайды:",
+        "eds agent создаёт ключи на этом компьютере, поэтому они никогда его не покидают:",
+    ),
+    "Start the agent for this site (if it is already running, stop it and start it again with this command):": (  # noqa: E501
+        "Агентті осы сайт үшін іске қосыңыз (егер ол қосулы болса, тоқтатып, осы командамен қайта іске "
+        "қосыңыз):",
+        "Запустите агент для этого сайта (если он уже запущен, остановите его и запустите снова этой "
+        "командой):",
     ),
     "Install eds-toolkit on this computer: it gives the eds command.": (
         "Осы компьютерге eds-toolkit орнатыңыз: ол eds командасын береді.",
         "Установите eds-toolkit на этот компьютер: он даёт команду eds.",
-    ),
-    "Start the agent for this portal:": (
-        "Осы портал үшін агентті іске қосыңыз:",
-        "Запустите агент для этого портала:",
     ),
     "Trust its certificate once: open": (
         "Оның сертификатына бір рет сеніңіз: ашыңыз",
@@ -320,6 +324,8 @@ IDENTIFY_SCRIPT_TEXTS: dict[str, str] = {
     "Allow the camera in your browser and reload the page.",
     "serverAnswered": "The server answered {status}. Please try again.",
     "connectionFailed": "The connection failed. Check your internet connection and try again.",
+    "identificationFailed": "Identification failed",
+    "backToStart": "Back to the start",
 }
 
 

@@ -28,12 +28,53 @@
     result.className = ok ? 'notice' : 'error';
   }
 
+  /* "Checking…" while the server decides: plain text, neither the green of a pass nor the red of a refusal. */
+  function working(message) {
+    result.textContent = message;
+    result.dataset.ok = '';
+    result.className = 'working';
+  }
+
+  function hide(element) {
+    if (!element) { return; }
+    element.hidden = true;
+    if ('disabled' in element) { element.disabled = true; }
+  }
+
+  /* The end of this page's step. Passed: the camera goes off, its buttons go, only "Continue" stays.
+     No tries left (the enrolment is stopped): the page says the identification failed, the camera goes
+     off, nothing that looks pressable is left but "Back to the start". False while tries are left. */
+  function conclude(body) {
+    var over = !body.ok && !!body.next;
+    if (!body.ok && !over) { return false; }
+    stopCamera();
+    ['camera-box', 'hint', 'challenge', 'capture', 'start', 'open-camera', 'upload-form'].forEach(function (id) {
+      hide(document.getElementById(id));
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('.fallback, .step-intro'), function (element) {
+      if (over || element.classList.contains('fallback')) { hide(element); }
+    });
+    next.className = 'button';
+    root.dataset.outcome = over ? 'stopped' : 'passed';
+    if (over) {
+      next.textContent = say('backToStart');
+      result.setAttribute('role', 'alert');
+      if (body.state === 'failed') {
+        var heading = document.querySelector('main h1');
+        if (heading) { heading.textContent = say('identificationFailed'); }
+        document.title = say('identificationFailed');
+      }
+    }
+    return true;
+  }
+
   function finish(body) {
     show(body.message || '', !!body.ok);
     if (body.next) {
       next.href = body.next;
       next.hidden = false;
     }
+    conclude(body);
     return body;
   }
 
@@ -78,6 +119,7 @@
   function stopCamera() {
     if (video && video.srcObject) {
       video.srcObject.getTracks().forEach(function (track) { track.stop(); });
+      video.srcObject = null;
     }
   }
 
@@ -109,10 +151,9 @@
       event.preventDefault();
       var button = document.getElementById('upload');
       button.disabled = true;
-      show(say('checkingPhoto'), true);
-      result.dataset.ok = '';
+      working(say('checkingPhoto'));
       post(form.action, new FormData(form)).then(finish).then(function (body) {
-        button.disabled = !!body.ok;
+        button.disabled = !!body.ok || !!body.next;
         if (onDone) { onDone(body); }
       });
     });
@@ -139,12 +180,11 @@
       });
     }
 
+    /* Passed, or no tries left: no more hints (conclude() has turned the camera off). */
     function stop(body) {
-      if (body.ok) {
+      if (body.ok || body.next) {
         done = true;
         clearInterval(timer);
-        stopCamera();
-        capture.disabled = true;
       }
     }
 
@@ -158,8 +198,7 @@
     capture.addEventListener('click', function () {
       capture.disabled = true;
       paused = true;
-      show(say('checkingSelfie'), true);
-      result.dataset.ok = '';
+      working(say('checkingSelfie'));
       Promise.resolve(busy).then(function () { return grab(0.9); }).then(function (blob) {
         return post(root.dataset.submitUrl, imageForm(blob));
       }).then(finish).then(function (body) {
@@ -226,15 +265,13 @@
 
     start.addEventListener('click', function () {
       start.disabled = true;
-      result.textContent = '';
-      result.dataset.ok = '';
+      working('');
       post(root.dataset.taskUrl).then(function (task) {
         if (!task.nonce) { return task; }
         return run(task);
       }).then(finish).then(function (body) {
         challengeLine.textContent = body.ok ? say('done') : '';
-        if (body.ok) { stopCamera(); return; }
-        if (!body.next) {
+        if (!body.ok && !body.next) {
           start.textContent = say('tryAgain');
           start.disabled = false;
         }
@@ -248,6 +285,7 @@
     open.hidden = false;
     open.addEventListener('click', function () {
       open.disabled = true;
+      open.hidden = true;
       box.hidden = false;
       capture.hidden = false;
       startCamera().then(function () { capture.disabled = false; }, function () {
@@ -256,15 +294,14 @@
     });
     capture.addEventListener('click', function () {
       capture.disabled = true;
-      show(say('comparingFaces'), true);
-      result.dataset.ok = '';
+      working(say('comparingFaces'));
       grab(0.92).then(function (blob) {
         return post(root.dataset.submitUrl, imageForm(blob));
       }).then(finish).then(function (body) {
-        if (body.ok) { stopCamera(); } else if (!body.next) { capture.disabled = false; }
+        if (!body.ok && !body.next) { capture.disabled = false; }
       });
     });
-    enhanceUploadForm(function (body) { if (body.ok) { stopCamera(); } });
+    enhanceUploadForm();
   }
 
   if (root.dataset.page === 'selfie') { selfiePage(); }

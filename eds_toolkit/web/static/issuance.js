@@ -31,7 +31,9 @@
   function say(message, state) {
     status.textContent = message;
     status.dataset.state = state;
-    status.className = state === 'error' ? 'error' : 'notice';
+    // green only for good news; "not found" is something to fix, not a success (nor a failure)
+    status.className = { error: 'error', missing: 'warning', searching: 'working', working: 'working' }[state]
+      || 'notice';
     status.setAttribute('role', state === 'error' ? 'alert' : 'status');
   }
 
