@@ -8,14 +8,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 from flask_limiter import Limiter
 
-from eds_toolkit.flow.errors import FlowError, InvalidInput
+from eds_toolkit.flow.errors import InvalidInput
 from eds_toolkit.registration import service
 from eds_toolkit.settings import Settings
+from eds_toolkit.web.api_support import (
+    answer_refusals,
+    bearer_token,
+    json_body,
+    json_response,
+    language_of,
+    optional_text_field,
+    text_field,
+)
 from eds_toolkit.web.context import client_address, flow_context
-from eds_toolkit.web.problems import problem_from
 
 CODE_SENT = (
     "If a phone is registered for this IIN in the mobile-citizens base, a one-time code was sent to it "
@@ -23,44 +31,11 @@ CODE_SENT = (
 )
 
 
-class _Unauthenticated(FlowError):
-    status = 401
-    code = "unauthenticated"
-    title = "Token required"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Send the application's token: Authorization: Bearer <token from POST /api/v1/applications>."
-        )
-
-
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidInput("Send a JSON object (Content-Type: application/json).", code="json_expected")
-    return data
-
-
-def _text(data: dict, name: str, *, required: bool = True) -> str | None:
-    value = data.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"The field {name!r} is required (a string).", code="field_missing", field=name)
-    return value
-
-
 def _authorised(application_id: str) -> None:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise _Unauthenticated()
-    service.authenticate(flow_context(), application_id, token.strip())
-
-
-def _json(body: dict, status: int = 200) -> Response:
-    response = jsonify(body)
-    response.status_code = status
-    return response
+    token = bearer_token(
+        "Send the application's token: Authorization: Bearer <token from POST /api/v1/applications>."
+    )
+    service.authenticate(flow_context(), application_id, token)
 
 
 def make_registration_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
@@ -68,35 +43,30 @@ def make_registration_blueprint(limiter: Limiter, settings: Settings) -> Bluepri
     api = Blueprint("registration_api", __name__, url_prefix="/api/v1/applications")
     limiter.limit(settings.ratelimit_per_address)(api)
 
-    @api.errorhandler(FlowError)
-    def _refused(error: FlowError) -> Response:
-        response = problem_from(error)
-        if error.status == 401:
-            response.headers["WWW-Authenticate"] = "Bearer"
-        return response
+    answer_refusals(api)
 
     @api.post("")
     def file_application() -> Response:
-        data = _body()
+        data = json_body()
         filed = service.file_application(
             flow_context(),
-            applicant_iin=_text(data, "applicant_iin"),
-            address=_text(data, "address"),
-            owner_iin=_text(data, "owner_iin", required=False),
+            applicant_iin=text_field(data, "applicant_iin"),
+            address=text_field(data, "address"),
+            owner_iin=optional_text_field(data, "owner_iin"),
             client_address=client_address(),
         )
         document = service.application_document(flow_context(), filed.application.id)
-        return _json({**filed.application.as_json(), "token": filed.token, "document": document}, 201)
+        return json_response({**filed.application.as_json(), "token": filed.token, "document": document}, 201)
 
     @api.get("/<application_id>")
     def show(application_id: str) -> Response:
         _authorised(application_id)
-        return _json(service.describe(flow_context(), application_id).as_json())
+        return json_response(service.describe(flow_context(), application_id).as_json())
 
     @api.get("/<application_id>/document")
     def document(application_id: str) -> Response:
         _authorised(application_id)
-        return _json(
+        return json_response(
             {"document": service.application_document(flow_context(), application_id), "encoding": "utf-8"}
         )
 
@@ -104,57 +74,57 @@ def make_registration_blueprint(limiter: Limiter, settings: Settings) -> Bluepri
     def signing_code(application_id: str) -> Response:
         _authorised(application_id)
         service.send_signing_code(
-            flow_context(), application_id, language=_language(), client_address=client_address()
+            flow_context(),
+            application_id,
+            language=language_of(request.get_json(silent=True)),
+            client_address=client_address(),
         )
-        return _json({"message": CODE_SENT}, 202)
+        return json_response({"message": CODE_SENT}, 202)
 
     @api.post("/<application_id>/signature")
     def signature(application_id: str) -> Response:
         _authorised(application_id)
-        data = _body()
+        data = json_body()
         method = data.get("method")
         if method == "sms":
             view = service.sign_with_code(
-                flow_context(), application_id, _text(data, "code"), client_address=client_address()
+                flow_context(), application_id, text_field(data, "code"), client_address=client_address()
             )
         elif method == "eds":
-            cms = _text(data, "cms").encode("ascii", "replace")
+            cms = text_field(data, "cms").encode("ascii", "replace")
             view = service.sign_with_eds(flow_context(), application_id, cms, client_address=client_address())
         else:
             raise InvalidInput(
                 "The field 'method' is 'eds' (with 'cms') or 'sms' (with 'code').", code="field_missing"
             )
-        return _json(view.as_json())
+        return json_response(view.as_json())
 
     @api.post("/<application_id>/owner-code")
     def owner_code(application_id: str) -> Response:
         service.send_owner_code(
-            flow_context(), application_id, language=_language(), client_address=client_address()
+            flow_context(),
+            application_id,
+            language=language_of(request.get_json(silent=True)),
+            client_address=client_address(),
         )
-        return _json({"message": CODE_SENT.replace("this IIN", "the owner's IIN")}, 202)
+        return json_response({"message": CODE_SENT.replace("this IIN", "the owner's IIN")}, 202)
 
     @api.post("/<application_id>/owner-decision")
     def owner_decision(application_id: str) -> Response:
-        data = _body()
+        data = json_body()
         decision = data.get("decision", "confirm")
         if decision not in ("confirm", "decline"):
             raise InvalidInput("The field 'decision' is 'confirm' or 'decline'.", code="field_missing")
         view = service.owner_decides(
             flow_context(),
             application_id,
-            _text(data, "code"),
+            text_field(data, "code"),
             accept=decision == "confirm",
             client_address=client_address(),
         )
-        return _json({"id": view.id, "status": view.status})
+        return json_response({"id": view.id, "status": view.status})
 
     return api
-
-
-def _language() -> str:
-    data = request.get_json(silent=True)
-    value = data.get("language") if isinstance(data, dict) else None
-    return value if value in ("en", "kk", "ru") else "en"
 
 
 def openapi_paths() -> dict:

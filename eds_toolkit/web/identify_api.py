@@ -3,39 +3,18 @@ liveness (a task, then its frames) and the identity-card photo. Views only trans
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 from flask_limiter import Limiter
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from eds_toolkit import flow
 from eds_toolkit.flow import identify_steps as steps
 from eds_toolkit.flow.errors import FlowError
 from eds_toolkit.settings import Settings
+from eds_toolkit.web.api_support import answer_refusals, authorise_enrolment, json_response
 from eds_toolkit.web.context import client_address, flow_context
 from eds_toolkit.web.identify_uploads import identify_config, too_large, uploaded_frames, uploaded_image
 from eds_toolkit.web.problems import problem
 from eds_toolkit.web.verdict_text import hint_json, outcome_json, refusal_text, task_json
-
-
-class _Unauthenticated(FlowError):
-    status = 401
-    code = "unauthenticated"
-    title = "Token required"
-
-
-def _authorised(enrolment_id: str) -> None:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise _Unauthenticated(
-            "Send the enrolment's token: Authorization: Bearer <token from POST /api/v1/enrolments>."
-        )
-    flow.authenticate(flow_context(), enrolment_id, token.strip())
-
-
-def _json(body: dict, status: int = 200) -> Response:
-    response = jsonify(body)
-    response.status_code = status
-    return response
 
 
 def _problem(error: FlowError) -> Response:
@@ -49,12 +28,7 @@ def make_identify_api_blueprint(limiter: Limiter, settings: Settings) -> Bluepri
     api = Blueprint("identify_api", __name__, url_prefix="/api/v1/enrolments/<enrolment_id>")
     limiter.limit(settings.ratelimit_per_address)(api)
 
-    @api.errorhandler(FlowError)
-    def _refused(error: FlowError) -> Response:
-        response = _problem(error)
-        if error.status == 401:
-            response.headers["WWW-Authenticate"] = "Bearer"
-        return response
+    answer_refusals(api, _problem)
 
     @api.errorhandler(RequestEntityTooLarge)
     def _too_large(error: RequestEntityTooLarge) -> Response:
@@ -62,7 +36,7 @@ def make_identify_api_blueprint(limiter: Limiter, settings: Settings) -> Bluepri
 
     @api.post("/selfie")
     def selfie(enrolment_id: str) -> Response:
-        _authorised(enrolment_id)
+        authorise_enrolment(enrolment_id)
         outcome = steps.submit_selfie(
             flow_context(),
             enrolment_id,
@@ -70,25 +44,25 @@ def make_identify_api_blueprint(limiter: Limiter, settings: Settings) -> Bluepri
             config=identify_config(),
             client_address=client_address(),
         )
-        return _json(outcome_json(outcome))
+        return json_response(outcome_json(outcome))
 
     @api.post("/selfie/hint")
     def selfie_hint(enrolment_id: str) -> Response:
-        _authorised(enrolment_id)
+        authorise_enrolment(enrolment_id)
         verdict = steps.selfie_hint(flow_context(), enrolment_id, uploaded_image(), config=identify_config())
-        return _json(hint_json(verdict))
+        return json_response(hint_json(verdict))
 
     @api.post("/liveness")
     def liveness_task(enrolment_id: str) -> Response:
-        _authorised(enrolment_id)
+        authorise_enrolment(enrolment_id)
         issued = steps.start_liveness(
             flow_context(), enrolment_id, config=identify_config(), client_address=client_address()
         )
-        return _json(task_json(issued), 201)
+        return json_response(task_json(issued), 201)
 
     @api.post("/liveness/frames")
     def liveness_frames(enrolment_id: str) -> Response:
-        _authorised(enrolment_id)
+        authorise_enrolment(enrolment_id)
         outcome = steps.submit_liveness(
             flow_context(),
             enrolment_id,
@@ -97,11 +71,11 @@ def make_identify_api_blueprint(limiter: Limiter, settings: Settings) -> Bluepri
             config=identify_config(),
             client_address=client_address(),
         )
-        return _json(outcome_json(outcome))
+        return json_response(outcome_json(outcome))
 
     @api.post("/id-photo")
     def id_photo(enrolment_id: str) -> Response:
-        _authorised(enrolment_id)
+        authorise_enrolment(enrolment_id)
         outcome = steps.submit_id_photo(
             flow_context(),
             enrolment_id,
@@ -109,7 +83,7 @@ def make_identify_api_blueprint(limiter: Limiter, settings: Settings) -> Bluepri
             config=identify_config(),
             client_address=client_address(),
         )
-        return _json(outcome_json(outcome))
+        return json_response(outcome_json(outcome))
 
     return api
 

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, url_for
 from flask_limiter import Limiter
 
 from eds_toolkit import renewal
-from eds_toolkit.flow.errors import FlowError, InvalidInput
 from eds_toolkit.settings import Settings
+from eds_toolkit.web.api_support import (
+    answer_refusals,
+    certificate_pair_json,
+    json_body,
+    json_response,
+    text_field,
+)
 from eds_toolkit.web.context import client_address, flow_context
-from eds_toolkit.web.problems import problem_from
-
-
-def _field(data: dict, name: str) -> str:
-    value = data.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"The field {name!r} is required (a string).", code="field_missing", field=name)
-    return value
 
 
 def make_renewal_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
@@ -30,14 +28,12 @@ def make_renewal_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
     api = Blueprint("renewal_api", __name__, url_prefix="/api/v1/renewals")
     limiter.limit(settings.ratelimit_per_address)(api)
 
-    @api.errorhandler(FlowError)
-    def _refused(error: FlowError) -> Response:
-        return problem_from(error)
+    answer_refusals(api)
 
     @api.post("")
     def start() -> Response:
         challenge = renewal.start_renewal(flow_context())
-        response = jsonify(
+        response = json_response(
             {
                 "id": challenge.id,
                 "challenge": challenge.text,
@@ -47,37 +43,26 @@ def make_renewal_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
                     "Sign challenge_base64 with your AUTH key (createCAdESFromBase64, AUTHENTICATION) and "
                     "POST the CMS with two new CSRs to this renewal within five minutes."
                 ),
-            }
+            },
+            201,
         )
-        response.status_code = 201
         response.headers["Location"] = url_for("renewal_api.complete", challenge_id=challenge.id)
         return response
 
     @api.post("/<challenge_id>")
     def complete(challenge_id: str) -> Response:
-        data = request.get_json(silent=True)
-        if not isinstance(data, dict):
-            raise InvalidInput("Send a JSON object (Content-Type: application/json).", code="json_expected")
+        data = json_body()
         pair = renewal.complete_renewal(
             flow_context(),
             challenge_id,
-            _field(data, "signed_challenge"),
-            _field(data, "auth_csr"),
-            _field(data, "sign_csr"),
+            text_field(data, "signed_challenge"),
+            text_field(data, "auth_csr"),
+            text_field(data, "sign_csr"),
             client_address=client_address(),
         )
-        response = jsonify(
-            {
-                "auth_certificate": pair.auth_pem.decode(),
-                "sign_certificate": pair.sign_pem.decode(),
-                "chain": pair.chain_pem.decode(),
-                "auth_serial": pair.auth_serial,
-                "sign_serial": pair.sign_serial,
-                "superseded_serials": list(pair.superseded_serials),
-            }
+        return json_response(
+            {**certificate_pair_json(pair), "superseded_serials": list(pair.superseded_serials)}, 201
         )
-        response.status_code = 201
-        return response
 
     return api
 
