@@ -10,10 +10,13 @@ import base64
 import os
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -144,3 +147,25 @@ def data_url_bytes(data_url: str) -> bytes:
     if not header.startswith("data:") or not header.endswith(";base64"):
         raise ValueError(f"not a base64 data URL: {data_url[:40]!r}")
     return base64.b64decode(payload)
+
+
+@contextmanager
+def new_page(driver: webdriver.Remote, what: str, timeout: float = 20) -> Iterator[None]:
+    """Wait, after the block, until the browser shows a new, fully loaded document.
+
+    The old document gets a marker; a new document does not have it. (Polling an element of the old
+    page instead fails now and then: Chromium answers "Node ... does not belong to the document".)
+    """
+    marker = f"e2e-{time.monotonic_ns()}"
+    driver.execute_script("window.__e2ePage = arguments[0];", marker)
+    yield
+
+    def arrived() -> bool:
+        try:
+            return driver.execute_script(
+                "return window.__e2ePage !== arguments[0] && document.readyState === 'complete';", marker
+            )
+        except WebDriverException:  # the document is being replaced right now
+            return False
+
+    wait_for(arrived, timeout, 0.1, what)

@@ -10,18 +10,14 @@ identification.html: #continue; identify/selfie.html: #capture, #hint[data-ok]; 
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
-from .browser import Screenshots, wait_for
+from .browser import Screenshots, new_page, wait_for
 
 
 @dataclass
@@ -59,7 +55,7 @@ class CitizenPages:
     def submit_form_of(self, element_id: str) -> None:
         """Press the submit button of the form holding ``element_id`` and wait for the next page."""
         form = self.field(element_id).find_element(By.XPATH, "./ancestor::form")
-        with _new_page(self.driver, "the next page after submitting the form"):
+        with new_page(self.driver, "the next page after submitting the form"):
             form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
 
     def open_start(self) -> None:
@@ -93,12 +89,12 @@ class CitizenPages:
     def follow_next(self) -> None:
         """Press the page's "Continue" link (#next) that the decision revealed."""
         link = wait_for(lambda: _shown(self.driver, "next"), 10, message="the Continue link")
-        with _new_page(self.driver, "the page after Continue"):
+        with new_page(self.driver, "the page after Continue"):
             link.click()
 
     def open_identification(self) -> None:
         self.shots.take("identification")
-        with _new_page(self.driver, "the selfie page"):
+        with new_page(self.driver, "the selfie page"):
             self.field("continue").click()
 
     def take_selfie(self, hint_timeout: float = 30, blink_retries: int = 1) -> tuple[bool, str]:
@@ -198,25 +194,3 @@ class CitizenPages:
 def _shown(driver: WebDriver, element_id: str) -> WebElement | None:
     element = driver.find_element(By.ID, element_id)
     return element if element.is_displayed() else None
-
-
-@contextmanager
-def _new_page(driver: WebDriver, what: str, timeout: float = 20) -> Iterator[None]:
-    """Wait, after the block, until the browser shows a new, fully loaded document.
-
-    The old document gets a marker; a new document does not have it. (Polling an element of the old
-    page instead fails now and then: Chromium answers "Node ... does not belong to the document".)
-    """
-    marker = f"e2e-{time.monotonic_ns()}"
-    driver.execute_script("window.__e2ePage = arguments[0];", marker)
-    yield
-
-    def arrived() -> bool:
-        try:
-            return driver.execute_script(
-                "return window.__e2ePage !== arguments[0] && document.readyState === 'complete';", marker
-            )
-        except WebDriverException:  # the document is being replaced right now
-            return False
-
-    wait_for(arrived, timeout, 0.1, what)

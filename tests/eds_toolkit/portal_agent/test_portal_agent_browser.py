@@ -19,7 +19,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from sqlalchemy import func, select
 
-from tests.e2e.browser import SCREENSHOTS, Screenshots, start_chromium, wait_for
+from tests.e2e.browser import SCREENSHOTS, Screenshots, new_page, start_chromium, wait_for
 from tests.e2e.eds import openssl_pkcs12_subject, start_eds_agent, start_eds_serve
 from tests.e2e.services import ServiceProcess, free_port, start_service
 
@@ -95,9 +95,8 @@ class CertificatesPage:
 
     def submit(self, field: str, value: str) -> None:
         self.element(field).send_keys(value)
-        old = self.driver.find_element(By.TAG_NAME, "html")
-        self.element(field).find_element(By.XPATH, "./ancestor::form").submit()
-        wait_for(lambda: _stale(old), 20, message="the next page")
+        with new_page(self.driver, "the next page"):
+            self.element(field).find_element(By.XPATH, "./ancestor::form").submit()
 
     def reach_certificates(self, iin: str, phone: str) -> str:
         """IIN and code through the pages, identification and PIN through the library; the enrolment id."""
@@ -169,16 +168,6 @@ class CertificatesPage:
             for entry in self.driver.get_log("browser")
             if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]
         ]
-
-
-def _stale(element) -> bool:
-    from selenium.common.exceptions import StaleElementReferenceException
-
-    try:
-        element.is_enabled()
-        return False
-    except StaleElementReferenceException:
-        return True
 
 
 def _start_agent(
