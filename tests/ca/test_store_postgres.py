@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from ca_test_support import make_csr, person
@@ -14,20 +11,15 @@ from sqlalchemy import create_engine
 
 from ca.errors import IssuanceRefused
 from ca.store import CertificateStore
+from tests.eds_toolkit.pg_server import running_postgres
 
 pytestmark = pytest.mark.postgres
-
-# The throw-away server helper of the service's PostgreSQL tests, loaded by path (tests are no package).
-_PG_SERVER = Path(__file__).resolve().parents[1] / "eds_toolkit" / "pg_server.py"
 
 
 @pytest.fixture(scope="module")
 def postgres_url():
-    spec = importlib.util.spec_from_file_location("eds_pg_server", _PG_SERVER)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file executes
-    spec.loader.exec_module(module)
-    with module.running_postgres() as server:
+    """The throw-away server of the service's PostgreSQL tests (tests/eds_toolkit/pg_server.py)."""
+    with running_postgres() as server:
         yield server.url
 
 
