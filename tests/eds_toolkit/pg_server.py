@@ -85,3 +85,15 @@ def running_postgres() -> Iterator[PostgresServer]:
             capture_output=True,
         )
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def empty_database(url: str) -> None:
+    """Drop and re-create the public schema of ``url``: a clean database for the next test."""
+    from sqlalchemy import text
+
+    from eds_toolkit.db import make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()

@@ -13,10 +13,9 @@ from flow_helpers import (
     make_settings,
     race,
 )
-from pg_server import running_postgres
+from pg_server import empty_database, running_postgres
 from sqlalchemy import text
 
-from eds_toolkit.db import make_engine
 from eds_toolkit.flow import mark_identified, submit_code
 from eds_toolkit.web import create_app
 
@@ -32,10 +31,7 @@ def postgres():
 
 @pytest.fixture
 def pg_app(postgres, home, clock):
-    engine = make_engine(postgres.url)
-    with engine.begin() as connection:  # a clean database for each test
-        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
+    empty_database(postgres.url)  # a clean database for each test
     return create_app(make_settings(home, clock, database_url=postgres.url))
 
 

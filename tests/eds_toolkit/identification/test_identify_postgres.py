@@ -9,10 +9,8 @@ from dataclasses import replace
 import pytest
 from flow_helpers import make_settings
 from identify_helpers import new_task, phone_confirmed, send_frames, send_image
-from pg_server import running_postgres
-from sqlalchemy import text
+from pg_server import empty_database, running_postgres
 
-from eds_toolkit.db import make_engine
 from eds_toolkit.web import create_app
 
 pytestmark = pytest.mark.postgres
@@ -26,10 +24,7 @@ def postgres():
 
 @pytest.fixture
 def pg_app(postgres, home, clock, identify_config):
-    engine = make_engine(postgres.url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
+    empty_database(postgres.url)  # a clean database for each test
     application = create_app(make_settings(home, clock, database_url=postgres.url))
     application.extensions["eds_identify"] = identify_config
     return application
