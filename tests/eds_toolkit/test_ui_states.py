@@ -1,0 +1,113 @@
+"""What the pages hand the browser for their end states, in English, Kazakh and Russian (Flask client).
+
+The browser side (the page script acting on these texts) is tests/e2e/test_page_states.py.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import numpy as np
+import pytest
+from flow_helpers import KNOWN_IIN, KNOWN_PHONE, api_to_pin_set, code_for, make_settings
+from PIL import Image
+
+from eds_toolkit.flow.identify_steps import IdentifyConfig
+from eds_toolkit.web import create_app
+from eds_toolkit.web.i18n import IDENTIFY_SCRIPT_TEXTS, LANGUAGES, MESSAGES
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+ISLAND = re.compile(r'<script type="application/json" id="identify-texts">(.*?)</script>', re.S)
+UNREACHABLE = "We could not reach the signing agent: it is not running, or it does not trust this site yet."
+SERVICE_CENTRE_RU = "Обратитесь в центр обслуживания"
+
+
+def _in(language: str, english: str) -> str:
+    return english if language == "en" else MESSAGES[english][LANGUAGES.index(language) - 1]
+
+
+@pytest.fixture
+def app(home, clock):
+    application = create_app(make_settings(home, clock, agent_url="ws://127.0.0.1:7777"))
+    application.extensions["eds_identify"] = IdentifyConfig(selfie_attempts=1)  # one try: the last
+    return application
+
+
+def _token(client, path: str) -> str:
+    match = TOKEN.search(client.get(path).get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def _phone_confirmed_on_pages(client, outbox) -> None:
+    assert (
+        client.post("/start", data={"csrf_token": _token(client, "/"), "iin": KNOWN_IIN}).status_code == 302
+    )
+    code = code_for(outbox, KNOWN_PHONE)
+    response = client.post("/code", data={"csrf_token": _token(client, "/code"), "code": code})
+    assert response.headers["Location"].endswith("/identification")
+
+
+def _no_face_jpeg() -> bytes:
+    grey = np.tile(np.linspace(40, 200, 320, dtype=np.uint8), (240, 1))
+    out = io.BytesIO()
+    Image.fromarray(np.dstack([grey, grey, grey])).save(out, "JPEG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_certificates_page_says_the_agent_may_be_off_or_not_trust_this_site(
+    client, ctx, outbox, language
+):
+    enrolment = api_to_pin_set(client, ctx, outbox)
+    with client.session_transaction() as session:
+        session["enrolment_id"] = enrolment.id
+
+    page = client.get(f"/certificates?lang={language}").get_data(as_text=True)
+
+    assert f'<p id="agent-missing-why">{_in(language, UNREACHABLE)}</p>' in page
+    assert '<code id="agent-command">eds agent --origin http://localhost</code>' in page
+    assert "is not running on this computer" not in page
+    # the search in progress is neutral grey (the script turns "not found" into the amber warning)
+    assert '<p id="agent-status" class="working"' in page
+    assert f'data-missing="{_in(language, "Signing agent not found")}"' in page
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_identification_pages_give_their_script_the_failure_texts(client, outbox, language):
+    _phone_confirmed_on_pages(client, outbox)
+
+    page = client.get(f"/identification/selfie?lang={language}").get_data(as_text=True)
+    texts = json.loads(ISLAND.search(page).group(1))
+
+    assert set(texts) == set(IDENTIFY_SCRIPT_TEXTS)
+    assert texts["identificationFailed"] == _in(language, "Identification failed")
+    assert texts["backToStart"] == _in(language, "Back to the start")
+    assert 'class="step-intro"' in page  # what the script hides once the step is over
+
+
+def test_the_last_failed_try_answers_with_the_start_and_the_failed_page_says_it_once(client, outbox):
+    _phone_confirmed_on_pages(client, outbox)
+    client.get("/identification/selfie?lang=ru")
+
+    answer = client.post(
+        "/identification/selfie",
+        data={
+            "csrf_token": _token(client, "/identification/selfie"),
+            "image": (io.BytesIO(_no_face_jpeg()), "a.jpg"),
+        },
+        headers={"Accept": "application/json"},
+        content_type="multipart/form-data",
+    )
+    body = answer.get_json()
+
+    # what identify.js turns into "Identification failed" + "Back to the start"
+    assert (body["ok"], body["state"], body["next"]) == (False, "failed", "/")
+    assert SERVICE_CENTRE_RU in body["message"]
+
+    page = client.get("/identification/selfie").get_data(as_text=True)
+    assert f"<h1>{MESSAGES['Identification failed'][1]}</h1>" in page
+    assert page.count(SERVICE_CENTRE_RU) == 1, "the service-centre sentence is shown once, not twice"
+    assert f'class="button" href="/">{MESSAGES["Back to the start"][1]}</a>' in page
