@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from eds_toolkit import otp
 from eds_toolkit.flow.errors import CodeRefused, FlowError, InvalidInput, ServiceUnavailable, TooManyRequests
 from eds_toolkit.flow.machine import FlowContext
-from eds_toolkit.sms import SmsDeliveryError
+from eds_toolkit.sms import DEFAULT_SENDER, SmsDeliveryError
 
 NOWHERE = "+77000000000"  # the code of an IIN with no phone in the base is made but never sent
 
@@ -23,7 +25,28 @@ def check_code_format(code: str) -> str:
 def send_new_code(
     ctx: FlowContext, session: Session, *, enrolment_id: str, purpose: str, phone: str | None, language: str
 ) -> None:
-    """Issue a code and send it by SMS from 1414. With no phone the code is made but sent nowhere.
+    """Issue a code and send the flow's SMS text with it from 1414 (see :func:`send_code`)."""
+    send_code(
+        ctx,
+        session,
+        key=enrolment_id,
+        purpose=purpose,
+        phone=phone,
+        text=lambda code: otp.sms_text(code, language=language),
+    )
+
+
+def send_code(
+    ctx: FlowContext,
+    session: Session,
+    *,
+    key: str,
+    purpose: str,
+    phone: str | None,
+    text: Callable[[str], str],
+) -> None:
+    """Issue a code for ``key`` and send ``text(code)`` by SMS from 1414. With no phone the code is made
+    but sent nowhere.
 
     Making a code even when there is no phone keeps the answers (and throttling) the same whether
     or not the IIN is in the mobile-citizens base.
@@ -31,7 +54,7 @@ def send_new_code(
     try:
         _row, code = otp.issue_code(
             session,
-            enrolment_id=enrolment_id,
+            enrolment_id=key,
             purpose=purpose,
             phone=phone or NOWHERE,
             clock=ctx.clock,
@@ -41,7 +64,7 @@ def send_new_code(
         raise translate_otp_error(error) from None
     if phone:
         try:
-            ctx.sms.send(phone, otp.sms_text(code, language=language), sender="1414")
+            ctx.sms.send(phone, text(code), sender=DEFAULT_SENDER)
         except SmsDeliveryError:
             raise ServiceUnavailable(
                 "We could not send the SMS right now. Nothing was changed; please try again later.",
@@ -58,3 +81,15 @@ def translate_otp_error(error: Exception) -> FlowError:
     if isinstance(error, otp.CodeWrong):
         return CodeRefused(str(error), code=code, remaining=getattr(error, "remaining", None))
     return CodeRefused(str(error), code=code)
+
+
+def use_code(ctx: FlowContext, session: Session, *, key: str, purpose: str, code: str) -> None:
+    """Spend the code sent for ``key``; a refused code is a ``FlowError`` and its try still counts
+    (the session is committed before the refusal is raised)."""
+    try:
+        otp.verify_code(
+            session, enrolment_id=key, purpose=purpose, code=code, clock=ctx.clock, secret=ctx.otp_key
+        )
+    except otp.OtpError as error:
+        session.commit()  # the tries counter must persist even though the step is refused
+        raise translate_otp_error(error) from None

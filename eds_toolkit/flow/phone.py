@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from eds_toolkit import otp
 from eds_toolkit.citizens import InvalidPhone, normalise_phone
-from eds_toolkit.flow.codes import check_code_format, send_new_code, translate_otp_error
+from eds_toolkit.flow.codes import check_code_format, send_new_code, use_code
 from eds_toolkit.flow.errors import InvalidInput, StepOutOfOrder
 from eds_toolkit.flow.machine import FlowContext, State, load_for_step, refusals_audited, transition
 from eds_toolkit.flow.models import Enrolment
@@ -56,18 +55,7 @@ def confirm_phone(
         enrolment = load_for_step(ctx, session, enrolment_id, {State.STARTED})
         if not enrolment.pending_phone:
             raise StepOutOfOrder("Enter your new phone number first; we will send a code to it.")
-        try:
-            otp.verify_code(
-                session,
-                enrolment_id=enrolment.id,
-                purpose="phone",
-                code=code,
-                clock=ctx.clock,
-                secret=ctx.otp_key,
-            )
-        except otp.OtpError as error:
-            session.commit()  # keep the tries counter
-            raise translate_otp_error(error) from None
+        use_code(ctx, session, key=enrolment.id, purpose="phone", code=code)
         transition(
             ctx,
             session,

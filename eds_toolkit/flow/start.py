@@ -7,8 +7,7 @@ import secrets
 from dataclasses import dataclass
 
 from ca.iin import InvalidIIN, parse_iin
-from eds_toolkit import otp
-from eds_toolkit.flow.codes import check_code_format, send_new_code, translate_otp_error
+from eds_toolkit.flow.codes import check_code_format, send_new_code, use_code
 from eds_toolkit.flow.errors import InvalidInput, ServiceUnavailable
 from eds_toolkit.flow.machine import (
     FlowContext,
@@ -99,18 +98,7 @@ def submit_code(
                 "You asked to register a new phone number: enter the code sent to that number instead.",
                 code="code_for_new_phone_expected",
             )
-        try:
-            otp.verify_code(
-                session,
-                enrolment_id=enrolment.id,
-                purpose="login",
-                code=code,
-                clock=ctx.clock,
-                secret=ctx.otp_key,
-            )
-        except otp.OtpError as error:
-            session.commit()  # the tries counter must persist even though the step is refused
-            raise translate_otp_error(error) from None
+        use_code(ctx, session, key=enrolment.id, purpose="login", code=code)
         transition(
             ctx,
             session,

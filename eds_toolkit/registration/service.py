@@ -20,9 +20,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ca.iin import InvalidIIN, parse_iin
-from eds_toolkit import otp
 from eds_toolkit.citizens import CitizenRecord, CitizensRegistryError
-from eds_toolkit.flow.codes import NOWHERE, check_code_format, translate_otp_error
+from eds_toolkit.flow.codes import check_code_format, send_code, use_code
 from eds_toolkit.flow.errors import ConcurrentChange, FlowError, ServiceUnavailable
 from eds_toolkit.flow.machine import FlowContext, aware, token_hash
 from eds_toolkit.flow.models import AuditEvent
@@ -36,7 +35,7 @@ from eds_toolkit.registration.errors import (
 from eds_toolkit.registration.models import FINAL_STATUSES, ResidenceApplication, Status
 from eds_toolkit.registration.notices import applicant_code_text, owner_code_text
 from eds_toolkit.registration.verification import verify_application_signature
-from eds_toolkit.sms import DEFAULT_SENDER, SmsDeliveryError
+from eds_toolkit.sms import SmsDeliveryError
 
 log = logging.getLogger(__name__)
 
@@ -384,13 +383,7 @@ def _return_if_overdue(ctx: FlowContext, session: Session, application: Residenc
 
 
 def _use_code(ctx: FlowContext, session: Session, key: str, code: str) -> None:
-    try:
-        otp.verify_code(
-            session, enrolment_id=key, purpose=CODE_PURPOSE, code=code, clock=ctx.clock, secret=ctx.otp_key
-        )
-    except otp.OtpError as error:
-        session.commit()  # a wrong try must count
-        raise translate_otp_error(error) from None
+    use_code(ctx, session, key=key, purpose=CODE_PURPOSE, code=code)
 
 
 def _submit(
@@ -483,26 +476,9 @@ def _send_code(ctx: FlowContext, session: Session, key: str, iin: str, text: Cal
     """Issue a code and send ``text(code)`` from 1414 to the phone of ``iin``. With no phone the code is
     made but sent nowhere, so answers and throttling are the same whether or not a phone is known."""
     citizen = _citizen(ctx, iin)
-    phone = citizen.phone if citizen else None
-    try:
-        _row, code = otp.issue_code(
-            session,
-            enrolment_id=key,
-            purpose=CODE_PURPOSE,
-            phone=phone or NOWHERE,
-            clock=ctx.clock,
-            secret=ctx.otp_key,
-        )
-    except otp.OtpError as error:
-        raise translate_otp_error(error) from None
-    if phone:
-        try:
-            ctx.sms.send(phone, text(code), sender=DEFAULT_SENDER)
-        except SmsDeliveryError:
-            raise ServiceUnavailable(
-                "We could not send the SMS right now. Nothing was changed; please try again later.",
-                code="sms_failed",
-            ) from None
+    send_code(
+        ctx, session, key=key, purpose=CODE_PURPOSE, phone=citizen.phone if citizen else None, text=text
+    )
 
 
 def _citizen(ctx: FlowContext, iin: str) -> CitizenRecord | None:

@@ -12,6 +12,7 @@ from eds_toolkit.flow import EnrolmentView, IssuedPair
 from eds_toolkit.flow.errors import AlreadyIssued, FlowError
 from eds_toolkit.flow.machine import FlowContext, State
 from eds_toolkit.flow.models import Enrolment
+from eds_toolkit.web.api_support import pair_json
 from eds_toolkit.web.i18n import error_message
 from eds_toolkit.web.problems import problem
 from eds_toolkit.web.security import content_security_policy
@@ -53,17 +54,6 @@ def person_for_agent(ctx: FlowContext, enrolment_id: str) -> AgentPerson | None:
     if record is None:
         return None
     return AgentPerson(enrolment_id, record.iin, record.surname, record.given_name, record.patronymic or "")
-
-
-def pair_json(pair: IssuedPair) -> dict[str, str]:
-    """The issued pair as the JSON API answers it (PEM texts and serials)."""
-    return {
-        "auth_certificate": pair.auth_pem.decode(),
-        "sign_certificate": pair.sign_pem.decode(),
-        "chain": pair.chain_pem.decode(),
-        "auth_serial": pair.auth_serial,
-        "sign_serial": pair.sign_serial,
-    }
 
 
 def issued_json(ctx: FlowContext, certificates: list[dict]) -> dict[str, str] | None:

@@ -12,10 +12,10 @@ from eds_toolkit.settings import Settings
 from eds_toolkit.web.api_support import (
     answer_refusals,
     authorise_enrolment,
-    certificate_pair_json,
     json_body,
     json_response,
     language_of,
+    pair_json,
     text_field,
 )
 from eds_toolkit.web.context import client_address, flow_context
@@ -124,7 +124,7 @@ def make_api_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
             text_field(data, "sign_csr"),
             client_address=client_address(),
         )
-        return json_response(certificate_pair_json(pair), 201)
+        return json_response(pair_json(pair), 201)
 
     @api.app_errorhandler(404)
     def _not_found(error) -> Response:

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from eds_toolkit import flow
+from eds_toolkit.flow import IssuedPair
 from eds_toolkit.flow.errors import FlowError, InvalidInput
 from eds_toolkit.web.context import flow_context
 from eds_toolkit.web.problems import problem_from
@@ -77,8 +78,8 @@ def json_response(body: dict, status: int = 200) -> Response:
     return response
 
 
-def certificate_pair_json(pair: Any) -> dict:
-    """An issued AUTH+SIGN pair (``IssuedPair`` or a renewal's) as the API returns it."""
+def pair_json(pair: IssuedPair) -> dict[str, str]:
+    """An issued AUTH+SIGN pair as the JSON APIs answer it (PEM texts and serials)."""
     return {
         "auth_certificate": pair.auth_pem.decode(),
         "sign_certificate": pair.sign_pem.decode(),
