@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 import pytest
-from flow_helpers import KNOWN_IIN, KNOWN_PHONE, api_to_pin_set, code_for, make_settings
+from flow_helpers import GOOD_PIN, KNOWN_IIN, KNOWN_PHONE, api_to_pin_set, code_for, make_settings
 from PIL import Image
 
 from eds_toolkit.flow.identify_steps import IdentifyConfig
@@ -111,3 +111,16 @@ def test_the_last_failed_try_answers_with_the_start_and_the_failed_page_says_it_
     assert f"<h1>{MESSAGES['Identification failed'][1]}</h1>" in page
     assert page.count(SERVICE_CENTRE_RU) == 1, "the service-centre sentence is shown once, not twice"
     assert f'class="button" href="/">{MESSAGES["Back to the start"][1]}</a>' in page
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_cabinet_without_certificates_says_so_instead_of_an_empty_table(client, ctx, outbox, language):
+    api_to_pin_set(client, ctx, outbox)
+    form = {"csrf_token": _token(client, "/cabinet/login"), "iin": KNOWN_IIN, "pin": GOOD_PIN}
+    assert client.post("/cabinet/login", data=form).headers["Location"].endswith("/cabinet/")
+
+    page = client.get(f"/cabinet/?lang={language}").get_data(as_text=True)
+
+    empty = _in(language, "No certificates yet: they appear here once they are issued.")
+    assert f'<td colspan="5" id="no-certificates">{empty}</td>' in page
+    assert page.count('<div class="table-scroll">') == 2  # both tables scroll inside their box on a phone
