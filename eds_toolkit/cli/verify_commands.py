@@ -25,33 +25,25 @@ VALID, INVALID, BAD_INPUT = 0, 1, 2
 MAX_CONTENT_BYTES = 100 * 1024 * 1024
 
 
+def _files_option(flag: str, name: str, description: str):
+    """A repeatable option naming files."""
+    files = click.Path(dir_okay=False, path_type=Path)
+    return click.option(flag, name, multiple=True, type=files, help=description)
+
+
 def _options(command):
     """The options both commands share, named as everywhere else."""
     decorators = [
         click.option(
             "--at", "at", help="Check as of this time (ISO 8601, e.g. 2022-06-01T00:00:00Z). Default: now."
         ),
-        click.option(
+        _files_option(
             "--trust",
             "trust",
-            multiple=True,
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Trusted root certificate(s), PEM or DER; repeatable. Default: this instance's CA root.",
+            "Trusted root certificate(s), PEM or DER; repeatable. Default: this instance's CA root.",
         ),
-        click.option(
-            "--crl",
-            "crls",
-            multiple=True,
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="A CRL (DER or PEM); repeatable.",
-        ),
-        click.option(
-            "--ocsp",
-            "ocsps",
-            multiple=True,
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="An OCSP response (DER); repeatable.",
-        ),
+        _files_option("--crl", "crls", "A CRL (DER or PEM); repeatable."),
+        _files_option("--ocsp", "ocsps", "An OCSP response (DER); repeatable."),
         click.option(
             "--revocation",
             type=click.Choice(REVOCATION_MODES),

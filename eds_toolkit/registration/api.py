@@ -15,7 +15,7 @@ from eds_toolkit.flow.errors import InvalidInput
 from eds_toolkit.registration import service
 from eds_toolkit.settings import Settings
 from eds_toolkit.web.api_support import (
-    answer_refusals,
+    api_blueprint,
     bearer_token,
     json_body,
     json_response,
@@ -40,10 +40,7 @@ def _authorised(application_id: str) -> None:
 
 def make_registration_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
     """The /api/v1/applications blueprint, rate-limited per client address like /api/v1."""
-    api = Blueprint("registration_api", __name__, url_prefix="/api/v1/applications")
-    limiter.limit(settings.ratelimit_per_address)(api)
-
-    answer_refusals(api)
+    api = api_blueprint("registration_api", "/api/v1/applications", limiter, settings)
 
     @api.post("")
     def file_application() -> Response:

@@ -10,7 +10,7 @@ from eds_toolkit.flow.errors import InvalidInput
 from eds_toolkit.flow.start import START_MESSAGE
 from eds_toolkit.settings import Settings
 from eds_toolkit.web.api_support import (
-    answer_refusals,
+    api_blueprint,
     authorise_enrolment,
     json_body,
     json_response,
@@ -30,10 +30,7 @@ def _state(enrolment_id: str, status: int = 200) -> Response:
 
 def make_api_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
     """The /api/v1 blueprint, rate-limited per client address (and per IIN on creation)."""
-    api = Blueprint("api", __name__, url_prefix="/api/v1")
-    limiter.limit(settings.ratelimit_per_address)(api)
-
-    answer_refusals(api)
+    api = api_blueprint("api", "/api/v1", limiter, settings)
 
     @api.get("/openapi.json")
     def openapi() -> Response:

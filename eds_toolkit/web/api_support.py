@@ -7,10 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from flask_limiter import Limiter
 
 from eds_toolkit import flow
 from eds_toolkit.flow import IssuedPair
 from eds_toolkit.flow.errors import FlowError, InvalidInput
+from eds_toolkit.settings import Settings
 from eds_toolkit.web.context import flow_context
 from eds_toolkit.web.problems import problem_from
 
@@ -87,6 +89,20 @@ def pair_json(pair: IssuedPair) -> dict[str, str]:
         "auth_serial": pair.auth_serial,
         "sign_serial": pair.sign_serial,
     }
+
+
+def api_blueprint(
+    name: str,
+    url_prefix: str,
+    limiter: Limiter,
+    settings: Settings,
+    render: Callable[[FlowError], Response] = problem_from,
+) -> Blueprint:
+    """A JSON API blueprint: rate-limited per client address, refusals answered as problem details."""
+    api = Blueprint(name, __name__, url_prefix=url_prefix)
+    limiter.limit(settings.ratelimit_per_address)(api)
+    answer_refusals(api, render)
+    return api
 
 
 def answer_refusals(api: Blueprint, render: Callable[[FlowError], Response] = problem_from) -> None:

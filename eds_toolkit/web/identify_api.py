@@ -3,14 +3,17 @@ liveness (a task, then its frames) and the identity-card photo. Views only trans
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, request
 from flask_limiter import Limiter
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from eds_toolkit.flow import identify_steps as steps
 from eds_toolkit.flow.errors import FlowError
+from eds_toolkit.flow.identify_steps import StepOutcome
 from eds_toolkit.settings import Settings
-from eds_toolkit.web.api_support import answer_refusals, authorise_enrolment, json_response
+from eds_toolkit.web.api_support import api_blueprint, authorise_enrolment, json_response
 from eds_toolkit.web.context import client_address, flow_context
 from eds_toolkit.web.identify_uploads import identify_config, too_large, uploaded_frames, uploaded_image
 from eds_toolkit.web.problems import problem
@@ -23,12 +26,22 @@ def _problem(error: FlowError) -> Response:
     return problem(error.status, error.title, refusal_text(error), error.code, **error.extra)
 
 
+def _picture_check(submit: Callable[..., StepOutcome], enrolment_id: str) -> Response:
+    """Run a check of the uploaded picture (the selfie or the identity-card photo) and answer its outcome."""
+    authorise_enrolment(enrolment_id)
+    outcome = submit(
+        flow_context(),
+        enrolment_id,
+        uploaded_image(),
+        config=identify_config(),
+        client_address=client_address(),
+    )
+    return json_response(outcome_json(outcome))
+
+
 def make_identify_api_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
     """The identification endpoints (bearer-token authenticated, so exempt from CSRF like /api/v1)."""
-    api = Blueprint("identify_api", __name__, url_prefix="/api/v1/enrolments/<enrolment_id>")
-    limiter.limit(settings.ratelimit_per_address)(api)
-
-    answer_refusals(api, _problem)
+    api = api_blueprint("identify_api", "/api/v1/enrolments/<enrolment_id>", limiter, settings, _problem)
 
     @api.errorhandler(RequestEntityTooLarge)
     def _too_large(error: RequestEntityTooLarge) -> Response:
@@ -36,15 +49,7 @@ def make_identify_api_blueprint(limiter: Limiter, settings: Settings) -> Bluepri
 
     @api.post("/selfie")
     def selfie(enrolment_id: str) -> Response:
-        authorise_enrolment(enrolment_id)
-        outcome = steps.submit_selfie(
-            flow_context(),
-            enrolment_id,
-            uploaded_image(),
-            config=identify_config(),
-            client_address=client_address(),
-        )
-        return json_response(outcome_json(outcome))
+        return _picture_check(steps.submit_selfie, enrolment_id)
 
     @api.post("/selfie/hint")
     def selfie_hint(enrolment_id: str) -> Response:
@@ -75,15 +80,7 @@ def make_identify_api_blueprint(limiter: Limiter, settings: Settings) -> Bluepri
 
     @api.post("/id-photo")
     def id_photo(enrolment_id: str) -> Response:
-        authorise_enrolment(enrolment_id)
-        outcome = steps.submit_id_photo(
-            flow_context(),
-            enrolment_id,
-            uploaded_image(),
-            config=identify_config(),
-            client_address=client_address(),
-        )
-        return json_response(outcome_json(outcome))
+        return _picture_check(steps.submit_id_photo, enrolment_id)
 
     return api
 

@@ -14,7 +14,7 @@ from flask_limiter import Limiter
 from eds_toolkit import renewal
 from eds_toolkit.settings import Settings
 from eds_toolkit.web.api_support import (
-    answer_refusals,
+    api_blueprint,
     json_body,
     json_response,
     pair_json,
@@ -25,10 +25,7 @@ from eds_toolkit.web.context import client_address, flow_context
 
 def make_renewal_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
     """The renewal endpoints (no cookie, so exempt from CSRF like /api/v1), rate-limited per address."""
-    api = Blueprint("renewal_api", __name__, url_prefix="/api/v1/renewals")
-    limiter.limit(settings.ratelimit_per_address)(api)
-
-    answer_refusals(api)
+    api = api_blueprint("renewal_api", "/api/v1/renewals", limiter, settings)
 
     @api.post("")
     def start() -> Response:
