@@ -138,6 +138,12 @@ def test_pages_fit_a_phone_and_an_agent_refusing_the_portal_is_a_warning_with_th
 
     driver.get(f"{server.url}/?lang=kk")
     fits("start")
+    enabled, disabled = driver.execute_script(
+        "var b = document.createElement('button'); document.querySelector('main').appendChild(b);"
+        "var on = getComputedStyle(b).backgroundColor; b.disabled = true;"
+        "var off = getComputedStyle(b).backgroundColor; b.remove(); return [on, off];"
+    )
+    assert enabled != disabled, "a button that cannot be pressed must not look like one that can"
     citizen.enter_iin(CITIZEN_IIN)
     citizen.wait_for_path("/code")
     fits("code")
