@@ -24,6 +24,7 @@ from eds_toolkit.web.api_support import (
     text_field,
 )
 from eds_toolkit.web.context import client_address, flow_context
+from eds_toolkit.web.openapi import json_content, problems
 
 CODE_SENT = (
     "If a phone is registered for this IIN in the mobile-citizens base, a one-time code was sent to it "
@@ -126,8 +127,7 @@ def make_registration_blueprint(limiter: Limiter, settings: Settings) -> Bluepri
 
 def openapi_paths() -> dict:
     """The registration endpoints for the OpenAPI document (merged by ``openapi_document``)."""
-    problem = {"$ref": "#/components/responses/Problem"}
-    problems = {code: problem for code in ("401", "404", "409", "422", "429", "503")}
+    refusals = problems("401", "404", "409", "422", "429", "503")
     parameter = [{"$ref": "#/components/parameters/EnrolmentId"}]
 
     def operation(
@@ -138,13 +138,13 @@ def openapi_paths() -> dict:
             "tags": ["registration"],
             "parameters": parameter,
             "responses": {
-                status: {"description": "Done", "content": {"application/json": {"schema": schema}}},
-                **problems,
+                status: {"description": "Done", "content": json_content(schema)},
+                **refusals,
             },
         }
         described["security"] = [{"applicationToken": []}] if token else []
         if body:
-            described["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+            described["requestBody"] = {"required": True, "content": json_content(body)}
         return described
 
     application = {"$ref": "#/components/schemas/ResidenceApplication"}

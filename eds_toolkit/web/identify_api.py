@@ -16,6 +16,7 @@ from eds_toolkit.settings import Settings
 from eds_toolkit.web.api_support import api_blueprint, authorise_enrolment, json_response
 from eds_toolkit.web.context import client_address, flow_context
 from eds_toolkit.web.identify_uploads import identify_config, too_large, uploaded_frames, uploaded_image
+from eds_toolkit.web.openapi import json_content, problems, schema_ref
 from eds_toolkit.web.problems import problem
 from eds_toolkit.web.verdict_text import hint_json, outcome_json, refusal_text, task_json
 
@@ -131,17 +132,13 @@ def openapi_paths() -> dict:
     """The identification endpoints for the OpenAPI document (merged by ``openapi_document``)."""
 
     def operation(summary: str, body: dict | None, status: str, schema: str) -> dict:
-        problem = {"$ref": "#/components/responses/Problem"}
         described = {
             "summary": summary,
             "security": [{"enrolmentToken": []}],
             "parameters": [{"$ref": "#/components/parameters/EnrolmentId"}, _LANGUAGE_HEADER],
             "responses": {
-                status: {
-                    "description": "Done",
-                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
-                },
-                **{code: problem for code in ("400", "401", "404", "409", "413", "422", "429", "503")},
+                status: {"description": "Done", "content": json_content(schema_ref(schema))},
+                **problems("400", "401", "404", "409", "413", "422", "429", "503"),
             },
         }
         if body:

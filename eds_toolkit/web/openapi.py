@@ -5,6 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
+PAIR_PROPERTIES = {
+    name: {"type": "string"}
+    for name in ("auth_certificate", "sign_certificate", "chain", "auth_serial", "sign_serial")
+}
+"""The properties of an issued AUTH+SIGN pair (``api_support.pair_json``), shared by issuance and renewal."""
+
+
+def problems(*statuses: str) -> dict:
+    """The problem+json responses of an operation, one per status."""
+    return {status: _PROBLEM for status in statuses}
+
+
+def schema_ref(name: str) -> dict:
+    """A reference to a schema of the document's components."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_content(schema: dict) -> dict:
+    """An ``application/json`` body or response content with ``schema``."""
+    return {"application/json": {"schema": schema}}
 
 
 def _json_body(schema_ref: str) -> dict:
@@ -21,13 +41,7 @@ def _step(summary: str, body: str | None, ok_status: str = "200", extra: dict | 
                 "description": "The enrolment after the step",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Enrolment"}}},
             },
-            "401": _PROBLEM,
-            "404": _PROBLEM,
-            "409": _PROBLEM,
-            "413": _PROBLEM,
-            "422": _PROBLEM,
-            "429": _PROBLEM,
-            "503": _PROBLEM,
+            **problems("401", "404", "409", "413", "422", "429", "503"),
         },
     }
     if body:
@@ -81,11 +95,7 @@ def _core_document() -> dict:
                                 "application/json": {"schema": {"$ref": "#/components/schemas/Started"}}
                             },
                         },
-                        "400": _PROBLEM,
-                        "413": _PROBLEM,
-                        "422": _PROBLEM,
-                        "429": _PROBLEM,
-                        "503": _PROBLEM,
+                        **problems("400", "413", "422", "429", "503"),
                     },
                 }
             },
@@ -242,16 +252,7 @@ def _core_document() -> dict:
                         },
                     ]
                 },
-                "IssuedCertificates": {
-                    "type": "object",
-                    "properties": {
-                        "auth_certificate": string,
-                        "sign_certificate": string,
-                        "chain": string,
-                        "auth_serial": string,
-                        "sign_serial": string,
-                    },
-                },
+                "IssuedCertificates": {"type": "object", "properties": dict(PAIR_PROPERTIES)},
                 "Problem": {
                     "type": "object",
                     "required": ["type", "title", "status", "detail", "code"],

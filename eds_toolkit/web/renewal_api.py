@@ -21,6 +21,7 @@ from eds_toolkit.web.api_support import (
     text_field,
 )
 from eds_toolkit.web.context import client_address, flow_context
+from eds_toolkit.web.openapi import PAIR_PROPERTIES, json_content, problems, schema_ref
 
 
 def make_renewal_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
@@ -64,26 +65,19 @@ def make_renewal_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
 
 def openapi_paths() -> dict:
     """The renewal endpoints for the OpenAPI document (merged by ``openapi_document``)."""
-    problem = {"$ref": "#/components/responses/Problem"}
 
-    def operation(summary: str, schema: str, problems: tuple[str, ...], body: str | None = None) -> dict:
+    def operation(summary: str, schema: str, statuses: tuple[str, ...], body: str | None = None) -> dict:
         described: dict[str, Any] = {
             "summary": summary,
             "tags": ["renewal"],
             "security": [],
             "responses": {
-                "201": {
-                    "description": "Done",
-                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
-                },
-                **{code: problem for code in problems},
+                "201": {"description": "Done", "content": json_content(schema_ref(schema))},
+                **problems(*statuses),
             },
         }
         if body:
-            described["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}},
-            }
+            described["requestBody"] = {"required": True, "content": json_content(schema_ref(body))}
         return described
 
     complete = operation(
@@ -145,13 +139,6 @@ def openapi_schemas() -> dict:
         "RenewedPair": {
             "type": "object",
             "required": ["auth_certificate", "sign_certificate", "chain", "auth_serial", "sign_serial"],
-            "properties": {
-                "auth_certificate": string,
-                "sign_certificate": string,
-                "chain": string,
-                "auth_serial": string,
-                "sign_serial": string,
-                "superseded_serials": {"type": "array", "items": string},
-            },
+            "properties": {**PAIR_PROPERTIES, "superseded_serials": {"type": "array", "items": string}},
         },
     }
