@@ -107,8 +107,9 @@ def _moment(at: str | None) -> dt.datetime | None:
 
 
 def _common(
-    ctx: Context, at, trust, crls, ocsps, revocation, require_profile, enforce_iin_check_digit
+    ctx: Context, *, at, trust, crls, ocsps, revocation, require_profile, enforce_iin_check_digit
 ) -> dict:
+    """The verifier's keyword arguments from the options of ``_options`` (all but --format)."""
     return {
         "trust_roots": _trust_roots(ctx, trust),
         "at": _moment(at),
@@ -158,19 +159,13 @@ def verify_command(
     ctx: Context,
     cms_file: Path,
     content: Path | None,
-    at,
-    trust,
-    crls,
-    ocsps,
-    revocation,
-    require_profile,
-    enforce_iin_check_digit,
-    output_format,
+    output_format: str,
+    **shared,
 ) -> None:
     """Verify a CMS signature (DER, PEM or base64): exit 0 valid, 1 not valid, 2 bad input."""
     cms = _read(cms_file, "signature file", MAX_CMS_BYTES)
     signed = _read(content, "content file", MAX_CONTENT_BYTES) if content is not None else None
-    options = _common(ctx, at, trust, crls, ocsps, revocation, require_profile, enforce_iin_check_digit)
+    options = _common(ctx, **shared)
     try:
         verdict = verify_cms(cms, content=signed, **options)
     except SignatureInputError as error:
@@ -185,18 +180,12 @@ def verify_command(
 def verify_certificate_command(
     ctx: Context,
     certificate_file: Path,
-    at,
-    trust,
-    crls,
-    ocsps,
-    revocation,
-    require_profile,
-    enforce_iin_check_digit,
-    output_format,
+    output_format: str,
+    **shared,
 ) -> None:
     """Verify a certificate (PEM or DER) as of a time: exit 0 valid, 1 not valid, 2 bad input."""
     certificates = _certificates(certificate_file)
-    options = _common(ctx, at, trust, crls, ocsps, revocation, require_profile, enforce_iin_check_digit)
+    options = _common(ctx, **shared)
     try:
         verdict = verify_certificate(certificates[0], intermediates=certificates[1:], **options)
     except SignatureInputError as error:
