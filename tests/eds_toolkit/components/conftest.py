@@ -21,11 +21,11 @@ TABLES = [Citizen.__table__, otp.OneTimeCode.__table__]
 
 @pytest.fixture(scope="session")
 def postgres():
-    from components_postgres import PostgresServer
+    """The throw-away PostgreSQL 15 of the service's tests (pg_server), once for the session."""
+    from pg_server import running_postgres
 
-    server = PostgresServer()
-    yield server
-    server.stop()
+    with running_postgres() as server:
+        yield server
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
