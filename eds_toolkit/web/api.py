@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, jsonify, request, url_for
 from flask_limiter import Limiter
 
@@ -26,6 +28,15 @@ from eds_toolkit.web.problems import problem
 
 def _state(enrolment_id: str, status: int = 200) -> Response:
     return json_response(flow.describe(flow_context(), enrolment_id).as_json(), status)
+
+
+def _one_field_step(
+    step: Callable[..., object], enrolment_id: str, field: str, status: int = 200
+) -> Response:
+    """Run a step that takes one text field of the JSON body; answer the enrolment's state."""
+    authorise_enrolment(enrolment_id)
+    step(flow_context(), enrolment_id, text_field(json_body(), field), client_address=client_address())
+    return _state(enrolment_id, status)
 
 
 def make_api_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
@@ -57,11 +68,7 @@ def make_api_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
 
     @api.post("/enrolments/<enrolment_id>/code")
     def submit_code(enrolment_id: str) -> Response:
-        authorise_enrolment(enrolment_id)
-        flow.submit_code(
-            flow_context(), enrolment_id, text_field(json_body(), "code"), client_address=client_address()
-        )
-        return _state(enrolment_id)
+        return _one_field_step(flow.submit_code, enrolment_id, "code")
 
     @api.post("/enrolments/<enrolment_id>/code/resend")
     def resend_code(enrolment_id: str) -> Response:
@@ -71,19 +78,11 @@ def make_api_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
 
     @api.post("/enrolments/<enrolment_id>/phone")
     def register_phone(enrolment_id: str) -> Response:
-        authorise_enrolment(enrolment_id)
-        flow.register_phone(
-            flow_context(), enrolment_id, text_field(json_body(), "phone"), client_address=client_address()
-        )
-        return _state(enrolment_id, 202)
+        return _one_field_step(flow.register_phone, enrolment_id, "phone", 202)
 
     @api.post("/enrolments/<enrolment_id>/phone/confirm")
     def confirm_phone(enrolment_id: str) -> Response:
-        authorise_enrolment(enrolment_id)
-        flow.confirm_phone(
-            flow_context(), enrolment_id, text_field(json_body(), "code"), client_address=client_address()
-        )
-        return _state(enrolment_id)
+        return _one_field_step(flow.confirm_phone, enrolment_id, "code")
 
     @api.post("/enrolments/<enrolment_id>/pin")
     def set_pin(enrolment_id: str) -> Response:
