@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from eds_toolkit.flow.machine import FlowContext, State, load_for_step, transition
 from eds_toolkit.flow.models import Enrolment
 
@@ -35,14 +37,22 @@ def fail_identification(ctx: FlowContext, enrolment_id: str, reason: str) -> Enr
     """Stop the enrolment: identification failed (``reason`` is a code, never biometric data)."""
     with ctx.session() as session:
         enrolment = load_for_step(ctx, session, enrolment_id, set(IDENTIFICATION_ORDER))
-        transition(
-            ctx,
-            session,
-            enrolment,
-            State.FAILED,
-            action="identification_failed",
-            reason=reason,
-            failure_reason=reason,
-        )
+        mark_failed(ctx, session, enrolment, reason)
         session.commit()
         return enrolment
+
+
+def mark_failed(
+    ctx: FlowContext, session: Session, enrolment: Enrolment, reason: str, client_address: str | None = None
+) -> None:
+    """Move the loaded enrolment to ``failed`` (identification_failed, ``reason`` a code); no commit."""
+    transition(
+        ctx,
+        session,
+        enrolment,
+        State.FAILED,
+        action="identification_failed",
+        client_address=client_address,
+        reason=reason,
+        failure_reason=reason,
+    )

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from eds_toolkit.flow.errors import FlowError, NotFound, ServiceUnavailable, TooManyRequests
+from eds_toolkit.flow.identification import mark_failed
 from eds_toolkit.flow.identify_models import IdentificationRecord, LivenessTaskRecord
 from eds_toolkit.flow.machine import FlowContext, State, audit_refusal, load_for_step, transition
 from eds_toolkit.flow.models import AuditEvent, Enrolment
@@ -323,16 +324,7 @@ def _apply(
         left = max(0, limit - used)
         if left == 0:
             record.selfie_encoding = record.video_encodings = None
-            transition(
-                ctx,
-                session,
-                enrolment,
-                State.FAILED,
-                action="identification_failed",
-                client_address=client_address,
-                reason=f"{verdict.check}_attempts_exhausted",
-                failure_reason=f"{verdict.check}_attempts_exhausted",
-            )
+            mark_failed(ctx, session, enrolment, f"{verdict.check}_attempts_exhausted", client_address)
             session.commit()
             raise IdentificationFailed(
                 f"{verdict.message()} {SERVICE_CENTRE}",
