@@ -10,6 +10,7 @@ from eds_toolkit.flow.errors import FlowError
 from eds_toolkit.flow.status import certificate_json, history
 from eds_toolkit.settings import Settings
 from eds_toolkit.web.context import flow_context
+from eds_toolkit.web.history_text import history_lines
 from eds_toolkit.web.i18n import error_message
 from eds_toolkit.web.limits import iin_key
 
@@ -46,7 +47,7 @@ def make_cabinet_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
             return redirect(url_for("cabinet.login"))
         certificates = [certificate_json(row) for row in cabinet.certificates_of(flow_context(), iin)]
         return render_template(
-            "cabinet/home.html", certificates=certificates, events=history(flow_context(), iin)
+            "cabinet/home.html", certificates=certificates, events=history_lines(history(flow_context(), iin))
         )
 
     @pages.post("/logout")
