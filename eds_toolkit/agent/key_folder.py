@@ -128,9 +128,8 @@ class KeyFolder:
 
     def unlock(self, files: list[Path], password: str) -> tuple[list[UnlockedKey], int]:
         """Open each file with ``password``; return what opened and how many refused the password."""
-        from keystore.pkcs12 import open_keystore
-
         from keystore.errors import CorruptKeystore, WrongPassword
+        from keystore.pkcs12 import open_keystore
 
         opened: list[UnlockedKey] = []
         refused = 0
