@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Mapping
@@ -82,12 +83,22 @@ def ratelimit_storage_url(raw: str | None) -> str:
 
 
 def stored_secret_key(home: Path) -> str:
-    """The secret key kept in ``<home>/secret_key`` (0600), generated on first use."""
+    """The secret key kept in ``<home>/secret_key`` (0600), generated on first use.
+
+    Workers starting together race for it: each writes a private temporary file and links it into
+    place, so the file is never seen half-written and the losers read the winner's key.
+    """
     path = home / "secret_key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(48))
+        temporary = home / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(48))
+            with contextlib.suppress(FileExistsError):  # another worker won the race: use its key
+                os.link(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
     return path.read_text().strip()
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import stat
 
 import pytest
 
 from eds_toolkit.citizens import HttpCitizensRegistry, TableCitizensBase
 from eds_toolkit.services import build_flow_context
-from eds_toolkit.settings import Settings, SettingsError
+from eds_toolkit.settings import Settings, SettingsError, stored_secret_key
 
 
 def test_defaults_put_everything_in_the_instance_directory(tmp_path):
@@ -20,6 +21,32 @@ def test_defaults_put_everything_in_the_instance_directory(tmp_path):
     assert settings.secret_key == key_file.read_text().strip()
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert Settings.from_env({}, home=tmp_path).secret_key == settings.secret_key  # generated once
+
+
+def _key_after_barrier(home, barrier, results):
+    barrier.wait()
+    results.put(stored_secret_key(home))
+
+
+def test_workers_starting_together_all_read_the_same_complete_secret_key(tmp_path):
+    """gunicorn workers boot at once: none may fail on the file or see it half-written."""
+    context = multiprocessing.get_context("fork")
+    for round_number in range(5):
+        home = tmp_path / str(round_number)
+        home.mkdir()
+        barrier, results = context.Barrier(6), context.Queue()
+        workers = [
+            context.Process(target=_key_after_barrier, args=(home, barrier, results)) for _ in range(6)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(30)
+        assert [worker.exitcode for worker in workers] == [0] * 6
+        keys = {results.get(timeout=5) for _ in workers}
+        assert len(keys) == 1 and len(keys.pop()) >= 64
+        assert [p.name for p in home.iterdir()] == ["secret_key"]  # no temporary file left behind
+        assert stat.S_IMODE((home / "secret_key").stat().st_mode) == 0o600
 
 
 def test_environment_overrides(tmp_path):
