@@ -81,10 +81,14 @@ def ca_passphrase(settings: Settings) -> bytes:
 
 def prepare_instance(settings: Settings, engine: Engine, sessions) -> None:
     """Migrate the schema; with the embedded defaults also create the test CA and load demo citizens."""
-    from eds_toolkit.migrations import upgrade
+    from eds_toolkit.migrations import current, upgrade
 
     with instance_lock(settings.home):
+        before = current(engine)
         upgrade(engine)
+        after = current(engine)
+        if after != before:
+            log.info("Database schema upgraded from %s to revision %s.", before or "empty", after)
         if settings.create_test_ca:
             ensure_test_ca(settings.home, settings.base_url)
         if settings.load_demo_citizens:

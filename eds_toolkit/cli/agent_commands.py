@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from pathlib import Path
 
@@ -58,8 +57,9 @@ def agent(
     from eds_toolkit.agent.agent import AgentConfig, build_server
     from eds_toolkit.agent.confirmation import ScriptedConfirmer, TerminalConfirmer
     from eds_toolkit.agent.tls import trust_instructions
+    from eds_toolkit.logs import configure_logging
 
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
+    configure_logging()
     if password_file and not yes:
         raise click.UsageError("--password-file is for scripts: use it together with --yes.")
     if yes:

@@ -12,14 +12,19 @@ from eds_toolkit.cli import pass_context
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Requests served at once."
+)
 @pass_context
-def serve(ctx, host: str, port: int) -> None:
+def serve(ctx, host: str, port: int, threads: int) -> None:
     """Run the citizen web service on the embedded defaults.
 
     SQLite in the instance directory, a TEST CA created on first start, the console SMS gateway
-    (EDS_SMS_GATEWAY to change it) and the demo citizens. For production use gunicorn with
-    `eds_toolkit.wsgi:app`.
+    (EDS_SMS_GATEWAY to change it) and the demo citizens, served by waitress in one process.
+    For several processes behind a proxy use gunicorn with `eds_toolkit.wsgi:app`.
     """
+    import waitress
+
     from eds_toolkit.settings import Settings, SettingsError
     from eds_toolkit.web import create_app
 
@@ -36,7 +41,7 @@ def serve(ctx, host: str, port: int) -> None:
         click.echo(f"eds serve: {error}", err=True)
         raise SystemExit(2) from None
     click.echo(f"eds serve: http://{host}:{port}/ (instance {settings.home})", err=True)
-    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="eds-toolkit")
 
 
 @click.group("db")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask, Response, render_template, request
 from flask_babel import Babel
 from flask_limiter.errors import RateLimitExceeded
@@ -12,6 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from eds_toolkit.bootstrap import prepare_instance
 from eds_toolkit.db import make_engine
+from eds_toolkit.logs import configure_logging
 from eds_toolkit.services import build_flow_context
 from eds_toolkit.settings import Settings
 from eds_toolkit.web import i18n
@@ -22,7 +21,7 @@ from eds_toolkit.web.security import install_security_headers
 def create_app(config: Settings | None = None) -> Flask:
     """Build the citizen web service. Without ``config``, settings come from ``EDS_*`` variables."""
     settings = config or Settings.from_env()
-    logging.basicConfig(level=logging.INFO)
+    configure_logging()
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,

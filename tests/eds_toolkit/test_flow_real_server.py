@@ -179,3 +179,29 @@ def test_gunicorn_with_two_workers_starts_a_fresh_instance_once(tmp_path):
         output, _ = process.communicate(timeout=20)
     assert output.count("Created a TEST CA") == 1, output
     assert "Traceback" not in output
+
+
+def test_serve_on_a_fresh_home_runs_a_production_server_and_logs_only_what_an_operator_needs(tmp_path):
+    """`eds serve` is the README's first command: no development-server warning, no library chatter."""
+    home = tmp_path / "fresh"
+    port = free_port()
+    env = {**os.environ, "EDS_HOME": str(home)}
+    env.pop("EDS_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [str(EDS), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_until_answers(f"http://127.0.0.1:{port}/", process)
+        assert requests.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    assert "Database schema upgraded from empty to revision" in output
+    assert "Created a TEST CA" in output and "Loaded 6 demo citizens" in output
+    assert f"Serving on http://127.0.0.1:{port}" in output
+    assert "development server" not in output
+    assert "alembic" not in output
