@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ca.errors import CAAlreadyExists, CAError, CANotInitialised, WrongCAPassphrase
+from ca.key_encryption import encrypted_pkcs8_pem
 
 
 @dataclass(frozen=True)
@@ -86,12 +87,11 @@ class CAFiles:
 
 
 def encrypted_key_pem(key: rsa.RSAPrivateKey, passphrase: bytes) -> bytes:
-    """PKCS#8 PEM, encrypted with the passphrase (PBES2, AES-256-CBC, as cryptography's best available)."""
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(passphrase),
-    )
+    """PKCS#8 PEM encrypted with the passphrase: PBES2, AES-256-CBC, PBKDF2-HMAC-SHA256 at ITERATIONS.
+
+    Keys written before (cryptography's 2,048 iterations) still load: ``load_key`` reads any PBES2 key.
+    """
+    return encrypted_pkcs8_pem(key, passphrase)
 
 
 def load_key(path: Path, passphrase: bytes) -> rsa.RSAPrivateKey:

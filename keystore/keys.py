@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
+from ca.key_encryption import encrypted_pkcs8_pem
 from keystore.errors import CorruptKeystore, UnsupportedKey, WrongPassword
-from keystore.protection import pbes2_encrypt
 
 ALGORITHMS = ("rsa2048", "p256")
 MIN_RSA_BITS = 2048
@@ -47,14 +47,7 @@ def encrypt_private_key(key: PrivateKeyTypes, password: str) -> bytes:
     Same protection as the keystores; ``cryptography``'s own PKCS#8 encryption uses a lower count.
     """
     check_supported_key(key)
-    plain = key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    algorithm, ciphertext = pbes2_encrypt(plain, password)
-    encrypted = asn1_keys.EncryptedPrivateKeyInfo(
-        {"encryption_algorithm": algorithm, "encrypted_data": ciphertext}
-    )
-    return asn1_pem.armor("ENCRYPTED PRIVATE KEY", encrypted.dump())
+    return encrypted_pkcs8_pem(key, password)
 
 
 def load_private_key(pem: bytes, password: str) -> SupportedPrivateKey:

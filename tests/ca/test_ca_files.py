@@ -6,6 +6,8 @@ import stat
 import subprocess
 
 import pytest
+from asn1crypto import keys as asn1_keys
+from asn1crypto import pem as asn1_pem
 from ca_test_support import PASSPHRASE
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -13,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from ca.authority import CertificateAuthority
 from ca.config import CAConfig
 from ca.errors import CAAlreadyExists, CAError, CANotInitialised, PassphraseMissing, WrongCAPassphrase
+from ca.key_encryption import ITERATIONS
 from ca.passphrase import load_passphrase
 
 
@@ -35,11 +38,50 @@ def test_openssl_opens_the_key_with_the_passphrase_and_sees_pbes2_aes256(ca_dir,
     )
     assert opened.returncode == 0, opened.stderr
     der = subprocess.run(["openssl", "asn1parse", "-in", str(key)], capture_output=True, text=True).stdout
-    assert "PBES2" in der and "aes-256-cbc" in der and "PBKDF2" in der
+    assert "PBES2" in der and "aes-256-cbc" in der and "PBKDF2" in der and "hmacWithSHA256" in der
     wrong = subprocess.run(
         ["openssl", "pkey", "-in", str(key), "-passin", "pass:wrong", "-noout"], capture_output=True
     )
     assert wrong.returncode != 0
+
+
+def test_both_ca_keys_use_pbkdf2_sha256_at_the_keystore_iteration_count(ca_dir):
+    for name in ("root.key.pem", "issuing.key.pem"):
+        _kind, _headers, der = asn1_pem.unarmor((ca_dir / name).read_bytes())
+        algorithm = asn1_keys.EncryptedPrivateKeyInfo.load(der)["encryption_algorithm"]
+        assert algorithm["algorithm"].native == "pbes2"
+        assert algorithm.encryption_cipher == "aes" and algorithm.key_length == 32
+        kdf = algorithm["parameters"]["key_derivation_func"]["parameters"]
+        assert kdf["prf"]["algorithm"].native == "sha256"
+        assert kdf["iteration_count"].native == ITERATIONS >= 600_000, name
+
+
+def test_openssl_asn1parse_shows_the_iteration_count(ca_dir):
+    parsed = subprocess.run(
+        ["openssl", "asn1parse", "-in", str(ca_dir / "root.key.pem")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    integers = [int(line.rsplit(":", 1)[1], 16) for line in parsed.splitlines() if "INTEGER" in line]
+    assert ITERATIONS in integers
+
+
+def test_a_ca_key_written_with_cryptographys_2048_iterations_still_loads(tmp_path):
+    directory = tmp_path / "ca"
+    CertificateAuthority.initialise(directory, PASSPHRASE)
+    issuing = CertificateAuthority.load(directory, PASSPHRASE)
+    key = serialization.load_pem_private_key((directory / "issuing.key.pem").read_bytes(), PASSPHRASE)
+    old_style = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(PASSPHRASE),
+    )
+    (directory / "issuing.key.pem").write_bytes(old_style)
+    reloaded = CertificateAuthority.load(directory, PASSPHRASE)
+    assert reloaded.issuing_cert == issuing.issuing_cert
+    with pytest.raises(WrongCAPassphrase):
+        CertificateAuthority.load(directory, b"not the passphrase at all")
 
 
 def test_init_refuses_to_overwrite_an_existing_ca(ca_dir):

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 MODULES = [
-    "ca.authority", "ca.config", "ca.crl", "ca.csr", "ca.errors", "ca.files", "ca.iin", "ca.ocsp",
-    "ca.passphrase", "ca.person", "ca.pkcs11", "ca.profiles", "ca.signers", "ca.store", "ca.subject",
-    "ca.proofs", "ca.proofs.remote_enrolment", "ca.proofs.renewal", "ca.proofs.service_centre",
+    "ca.authority", "ca.config", "ca.crl", "ca.csr", "ca.errors", "ca.files", "ca.iin", "ca.key_encryption",
+    "ca.ocsp", "ca.passphrase", "ca.person", "ca.pkcs11", "ca.profiles", "ca.signers", "ca.store",
+    "ca.subject", "ca.proofs", "ca.proofs.remote_enrolment", "ca.proofs.renewal", "ca.proofs.service_centre",
 ]  # fmt: skip
 
 
@@ -38,3 +38,22 @@ def test_only_the_authority_signs():
     signing = sorted(p.name for p in package.rglob("*.py") if ".sign(" in p.read_text(encoding="utf-8"))
     assert signing == ["authority.py", "pkcs11.py"]
     assert (package / "pkcs11.py").read_text(encoding="utf-8").count(".sign(") == 1
+
+
+def test_pbes2_encryption_has_one_implementation_shared_by_ca_and_keystore():
+    """The CA's keys and the citizens' keystores are protected by the same code (``ca.key_encryption``)."""
+    root = Path(__file__).parents[2]
+    deriving = sorted(
+        str(p.relative_to(root))
+        for package in ("ca", "keystore")
+        for p in (root / package).rglob("*.py")
+        if "PBKDF2HMAC(" in p.read_text(encoding="utf-8") or "BestAvailableEncryption" in p.read_text("utf-8")
+    )
+    assert deriving == ["ca/key_encryption.py"]
+    code = (
+        "import keystore.protection as p, ca.key_encryption as c; print(p.pbes2_encrypt is c.pbes2_encrypt)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True
+    )
+    assert result.stdout.strip() == "True"
