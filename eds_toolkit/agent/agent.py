@@ -29,7 +29,12 @@ class AgentConfig:
 
     @property
     def agent_dir(self) -> Path:
+        """The agent's own folder: its TLS certificate and the records of waiting key requests."""
         return self.home / "agent"
+
+    @property
+    def pending_dir(self) -> Path:
+        return self.agent_dir / "pending"
 
 
 def build_dispatcher(issuance: Issuance, confirmer: Confirmer) -> Dispatcher:
@@ -52,7 +57,13 @@ def build_server(
     config: AgentConfig, confirmer: Confirmer, *, writer: KeystoreWriter | None = None
 ) -> tuple[AgentServer, Path | None, bool]:
     """The server, the TLS certificate path (None with ``tls=False``) and whether it was just made."""
-    issuance = Issuance(confirmer, store=config.store, key_algorithm=config.key_algorithm, writer=writer)
+    issuance = Issuance(
+        confirmer,
+        store=config.store,
+        key_algorithm=config.key_algorithm,
+        writer=writer,
+        state_dir=config.pending_dir,
+    )
     dispatcher = build_dispatcher(issuance, confirmer)
     cert_path, created, context = None, False, None
     if config.tls:

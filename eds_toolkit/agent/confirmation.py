@@ -8,9 +8,18 @@ answers (:class:`ScriptedConfirmer`, ``--yes --password-file``) and a terminal r
 from __future__ import annotations
 
 import getpass
+import os
+import select
 import sys
 import threading
+import time
 from typing import Protocol, TextIO
+
+if os.name == "posix":
+    import termios
+
+DEFAULT_ANSWER_TIMEOUT = 120.0
+"""Seconds a terminal question waits for the citizen before it counts as cancelled."""
 
 
 class Confirmer(Protocol):
@@ -56,48 +65,102 @@ class ScriptedConfirmer:
 
 
 class TerminalConfirmer:
-    """Asks on the terminal the agent runs in; one question at a time; hidden password input."""
+    """Asks on the terminal the agent runs in; one question at a time; hidden password input.
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    A question not answered within ``timeout`` seconds is cancelled (NCALayer's ``action.canceled``),
+    so a forgotten prompt never holds the agent. Typing done before a question is shown is dropped.
+    (On systems without ``select`` on the console, i.e. Windows, questions wait without a limit.)
+    """
+
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        timeout: float = DEFAULT_ANSWER_TIMEOUT,
+        input_fd: int | None = None,
+    ) -> None:
         self._out = stream or sys.stderr
+        self._input_fd = input_fd
+        self.timeout = timeout
         self._lock = threading.Lock()
 
-    def _ask(self, text: str) -> str:
-        self._out.write(text)
-        self._out.flush()
-        line = sys.stdin.readline()
-        return line.strip()
+    def _ask(self, text: str, *, hidden: bool = False) -> str | None:
+        """The line typed within the timeout (without its line end); None when none came."""
+        if os.name != "posix":
+            return _ask_without_limit(text, self._out, hidden=hidden)
+        self._in = self._input_fd if self._input_fd is not None else sys.stdin.fileno()
+        terminal = os.isatty(self._in)
+        saved = termios.tcgetattr(self._in) if terminal else None
+        try:
+            if terminal:
+                termios.tcflush(self._in, termios.TCIFLUSH)
+                if hidden:
+                    quiet = termios.tcgetattr(self._in)
+                    quiet[3] &= ~termios.ECHO
+                    termios.tcsetattr(self._in, termios.TCSANOW, quiet)
+            self._out.write(text)
+            self._out.flush()
+            line = self._read_line()
+        finally:
+            if saved is not None:
+                termios.tcsetattr(self._in, termios.TCSANOW, saved)
+        if hidden:
+            self._out.write("\n")
+        if line is None:
+            self._out.write(f"No answer in {self.timeout:g} s: cancelled.\n")
+            self._out.flush()
+        return line
+
+    def _read_line(self) -> str | None:
+        deadline = time.monotonic() + self.timeout
+        data = b""
+        while b"\n" not in data:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self._in], [], [], remaining)[0]:
+                return None
+            chunk = os.read(self._in, 4096)
+            if not chunk:  # input closed: nobody will answer
+                return data.decode("utf-8", "replace") if data else ""
+            data += chunk
+        return data.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
 
     def confirm(self, question: str) -> bool:
         with self._lock:
-            return self._ask(f"\n{question} [y/N] ").lower() in {"y", "yes", "д", "да", "и", "иә"}
+            answer = self._ask(f"\n{question} [y/N] ") or ""
+            return answer.strip().lower() in {"y", "yes", "д", "да", "и", "иә"}
 
     def choose(self, question: str, options: list[str]) -> int | None:
         with self._lock:
-            self._out.write(f"\n{question}\n")
-            for number, option in enumerate(options, start=1):
-                self._out.write(f"  {number}. {option}\n")
-            answer = self._ask("Number (empty to cancel): ")
+            lines = "".join(f"  {number}. {option}\n" for number, option in enumerate(options, start=1))
+            answer = (self._ask(f"\n{question}\n{lines}Number (empty to cancel): ") or "").strip()
             if answer.isdigit() and 1 <= int(answer) <= len(options):
                 return int(answer) - 1
             return None
 
     def password(self, question: str) -> str | None:
         with self._lock:
-            try:
-                value = getpass.getpass(f"\n{question}: ", stream=self._out)
-            except (EOFError, KeyboardInterrupt):
-                return None
-            return value or None
+            return self._ask(f"\n{question}: ", hidden=True) or None
 
     def new_password(self, question: str) -> str | None:
         with self._lock:
-            try:
-                first = getpass.getpass(f"\n{question}: ", stream=self._out)
-                second = getpass.getpass("Repeat the password: ", stream=self._out)
-            except (EOFError, KeyboardInterrupt):
+            first = self._ask(f"\n{question}: ", hidden=True)
+            if not first:
                 return None
-            if not first or first != second:
+            second = self._ask("Repeat the password: ", hidden=True)
+            if second is None:
+                return None
+            if first != second:
                 self._out.write("The two passwords differ; nothing was saved.\n")
                 return None
             return first
+
+
+def _ask_without_limit(text: str, out: TextIO, *, hidden: bool) -> str | None:
+    try:
+        if hidden:
+            return getpass.getpass(text, stream=out)
+        out.write(text)
+        out.flush()
+        return sys.stdin.readline().rstrip("\r\n")
+    except (EOFError, KeyboardInterrupt):
+        return None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from eds_toolkit.agent import protocol
@@ -13,6 +15,15 @@ from eds_toolkit.agent.modules import AgentModule
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Call:
+    """A routed request: ``run()`` answers it. ``asks_citizen`` is False for read-only methods and for
+    requests answered with an error at once, which need not wait while the citizen answers another."""
+
+    run: Callable[[], dict[str, Any]]
+    asks_citizen: bool
+
+
 class Dispatcher:
     """Routes ``{module, method, args}`` to a module method and wraps the answer or the error."""
 
@@ -20,34 +31,50 @@ class Dispatcher:
         self.modules = {module.name: module for module in modules}
 
     def handle(self, text: str, origin: str | None) -> dict[str, Any]:
+        """Route and answer in one go."""
+        return self.route(text, origin).run()
+
+    def route(self, text: str, origin: str | None) -> Call:
+        """Parse ``text`` and find the method; the returned :class:`Call` runs it."""
         try:
             request = json.loads(text)
         except (ValueError, RecursionError) as error:
-            return protocol.malformed_request(type(error).__name__)
+            return _answer(protocol.malformed_request(type(error).__name__))
         if not isinstance(request, dict) or not isinstance(request.get("module"), str):
-            return protocol.malformed_request("no module")
+            return _answer(protocol.malformed_request("no module"))
         module = self.modules.get(request["module"])
         if module is None:
-            return protocol.module_not_found(request["module"])
+            return _answer(protocol.module_not_found(request["module"]))
         method_name = request.get("method")
+        method = module.methods.get(method_name) if isinstance(method_name, str) else None
+        if method is None:
+            error = UnknownMethod(f"Method {method_name!r} is not available in module {module.name}.")
+            return _answer(self._error(module, error))
         asker = origin or "A program on this computer"
-        # Only names are logged: args may hold documents and passwords.
-        log.info("request %s.%s from %s", module.name, method_name, asker)
-        try:
-            method = module.methods.get(method_name) if isinstance(method_name, str) else None
-            if method is None:
-                raise UnknownMethod(f"Method {method_name!r} is not available in module {module.name}.")
-            result = method(request.get("args"), asker)
-        except AgentError as error:
-            log.info("refused %s.%s: %s", module.name, method_name, error.code)
-            return self._error(module, error)
-        except Exception:  # a bug must not kill the connection; the citizen sees a plain message
-            log.exception("failed %s.%s", module.name, method_name)
-            return self._error(module, AgentError("eds agent failed unexpectedly; its log has the details."))
-        if module.style == "basics":
-            return protocol.basics_ok(result)
-        return protocol.common_ok(result)
+
+        def run() -> dict[str, Any]:
+            # Only names are logged: args may hold documents and passwords.
+            log.info("request %s.%s from %s", module.name, method_name, asker)
+            try:
+                result = method(request.get("args"), asker)
+            except AgentError as error:
+                log.info("refused %s.%s: %s", module.name, method_name, error.code)
+                return self._error(module, error)
+            except Exception:  # a bug must not kill the connection; the citizen sees a plain message
+                log.exception("failed %s.%s", module.name, method_name)
+                return self._error(
+                    module, AgentError("eds agent failed unexpectedly; its log has the details.")
+                )
+            if module.style == "basics":
+                return protocol.basics_ok(result)
+            return protocol.common_ok(result)
+
+        return Call(run, asks_citizen=method_name not in module.read_only)
 
     @staticmethod
     def _error(module: AgentModule, error: AgentError) -> dict[str, Any]:
         return protocol.basics_error(error) if module.style == "basics" else protocol.common_error(error)
+
+
+def _answer(reply: dict[str, Any]) -> Call:
+    return Call(lambda: reply, asks_citizen=False)

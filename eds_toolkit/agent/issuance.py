@@ -2,26 +2,23 @@
 
 1. :meth:`Issuance.choose_store` - the folder for the key store (default ``~/eds-keys``).
 2. :meth:`Issuance.make_requests` - AUTH and SIGN key pairs and their CSRs. The keys wait in
-   ``<store>/.pending/<enrolment>/`` encrypted under a random secret that exists only in this
-   agent's memory; the portal gets the two CSR PEMs.
+   ``<store>/.pending/<enrolment>/`` encrypted under a random secret kept apart from them
+   (``pending.py``: a 0600 record in the agent's own folder), so a restart loses nothing; the
+   portal gets the two CSR PEMs. Asked again for the same enrolment, it hands back the same CSRs.
 3. :meth:`Issuance.install_certificates` - the issued certificates + chain and the password the
    citizen invents become two ``.p12`` files (named by ``keystore.keystore_filename``); all or
-   nothing; the pending keys are then removed.
+   nothing; the pending keys and their record are then removed.
 
 Private keys never leave this module unencrypted except inside the password-protected keystores.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import json
-import os
+import logging
 import re
 import secrets
-import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +41,18 @@ from eds_toolkit.agent.errors import (
     WeakKeystorePassword,
 )
 from eds_toolkit.agent.key_folder import AUTH_FILE_PREFIX, KeyType, certificate_iin, key_type_of
+from eds_toolkit.agent.pending import (
+    PENDING_DIR,
+    ROLES,
+    PendingRecords,
+    PendingRequest,
+    remove_key_files,
+    write_key_files,
+)
 
-PENDING_DIR = ".pending"
+__all__ = ["PENDING_DIR", "Issuance", "KeystoreWriter", "PendingRequest", "default_store", "storage_error"]
+
+log = logging.getLogger(__name__)
 # the portal's enrolment ids are URL-safe base64: they may start with "-" or "_"
 _ENROLMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
@@ -82,16 +89,6 @@ def storage_error(error: OSError, directory: Path) -> StoreNotWritable | DiskFul
     )
 
 
-@dataclass
-class PendingRequest:
-    """Keys made for one enrolment, waiting for their certificates. ``secret`` is memory-only."""
-
-    enrolment_id: str
-    iin: str
-    directory: Path
-    secret: str
-
-
 def _public_der(key: Any) -> bytes:
     return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
@@ -117,13 +114,16 @@ class Issuance:
         store: Path | None = None,
         key_algorithm: str = "rsa2048",
         writer: KeystoreWriter | None = None,
+        state_dir: Path | None = None,
     ) -> None:
+        """``state_dir`` keeps the waiting requests' records (``<home>/agent/pending``); None keeps
+        them in memory only (a restart then forgets them)."""
         self._confirmer = confirmer
         self.preset_store = Path(store).expanduser() if store else None
         self.store: Path | None = None
         self._key_algorithm = key_algorithm
         self._writer = writer or _default_writer
-        self._pending: dict[str, PendingRequest] = {}
+        self._pending = PendingRecords(state_dir)
 
     # -- step 1 ---------------------------------------------------------------------------------
     def choose_store(self, path: str | Path | None = None, *, origin: str = "this computer") -> Path:
@@ -172,6 +172,21 @@ class Issuance:
                 raise BadRequest(f"The {label} is missing.")
         if patronymic is not None and not isinstance(patronymic, str):
             raise BadRequest("The patronymic must be text.")
+        waiting = self._pending.get(enrolment_id)
+        if waiting is not None:
+            if waiting.iin != iin:
+                raise EnrolmentMismatch(
+                    f"eds agent already holds keys for enrolment {enrolment_id} of another person. "
+                    "Reload the page and try again."
+                )
+            same = self._waiting_requests(waiting)
+            if same is not None:
+                # Another tab, a reload or a restarted agent: the same keys, so one issued pair fits.
+                log.info("makeRequests again for a waiting enrolment: the same requests are returned")
+                return same
+            log.warning("the keys waiting for an enrolment are gone or damaged: new ones are made")
+            remove_key_files(waiting)
+            self._pending.remove(enrolment_id)
         directory = self._store_or_default(origin)
         if not self._confirmer.confirm(
             f"{origin} asks to make your AUTH and SIGN keys (IIN {iin}) in {directory}. Continue?"
@@ -185,36 +200,35 @@ class Issuance:
             csrs = {role: csr_pem(build_csr(key, **names)) for role, key in keys.items()}
         except InvalidPersonData as error:
             raise BadRequest(str(error)) from None
-        self._write_pending(
-            directory, enrolment_id, iin, {r: encrypt_private_key(k, secret) for r, k in keys.items()}
-        )
-        self._pending[enrolment_id] = PendingRequest(enrolment_id, iin, directory, secret)
-        return {
-            "enrolmentId": enrolment_id,
-            "authCsr": csrs["auth"].decode(),
-            "signCsr": csrs["sign"].decode(),
-        }
-
-    def _write_pending(
-        self, directory: Path, enrolment_id: str, iin: str, encrypted: dict[str, bytes]
-    ) -> None:
-        pending_root = directory / PENDING_DIR
-        final = pending_root / enrolment_id
-        staging = pending_root / f".staging-{enrolment_id}-{secrets.token_hex(4)}"
+        request = PendingRequest(enrolment_id, iin, directory, secret)
         try:
-            pending_root.mkdir(mode=0o700, exist_ok=True)
-            staging.mkdir(mode=0o700)
-            for role, pem in encrypted.items():
-                _write_private(staging / f"{role}.key.pem", pem)
-            _write_private(
-                staging / "request.json", json.dumps({"enrolment_id": enrolment_id, "iin": iin}).encode()
-            )
-            if final.exists():
-                shutil.rmtree(final)
-            staging.rename(final)
+            write_key_files(request, {r: encrypt_private_key(k, secret) for r, k in keys.items()}, csrs)
         except OSError as error:
-            shutil.rmtree(staging, ignore_errors=True)
             raise storage_error(error, directory) from None
+        try:
+            self._pending.put(request)
+        except OSError as error:
+            remove_key_files(request)
+            raise storage_error(error, self._pending.state_dir or directory) from None
+        return _requests_answer(request, {role: csrs[role].decode() for role in ROLES})
+
+    @staticmethod
+    def _waiting_requests(waiting: PendingRequest) -> dict[str, str] | None:
+        """The CSRs of keys still waiting intact (each key opens and matches its CSR), else None."""
+        from keystore.errors import KeystoreError
+        from keystore.keys import load_private_key
+
+        csrs: dict[str, str] = {}
+        try:
+            for role in ROLES:
+                pem = (waiting.key_dir / f"{role}.csr.pem").read_bytes()
+                key = load_private_key((waiting.key_dir / f"{role}.key.pem").read_bytes(), waiting.secret)
+                if _public_der(x509.load_pem_x509_csr(pem).public_key()) != _public_der(key.public_key()):
+                    return None
+                csrs[role] = pem.decode("ascii")
+        except (OSError, ValueError, KeystoreError):
+            return None
+        return _requests_answer(waiting, csrs)
 
     # -- step 3 ---------------------------------------------------------------------------------
     def install_certificates(
@@ -244,7 +258,7 @@ class Issuance:
             "auth": _load_certificates(auth_certificate, "AUTH certificate")[0],
             "sign": _load_certificates(sign_certificate, "SIGN certificate")[0],
         }
-        key_dir = pending.directory / PENDING_DIR / enrolment_id
+        key_dir = pending.key_dir
         try:
             keys = {
                 role: load_private_key((key_dir / f"{role}.key.pem").read_bytes(), pending.secret)
@@ -285,10 +299,8 @@ class Issuance:
             if isinstance(error, OSError):
                 raise storage_error(error, pending.directory) from None
             raise KeystoreRefused(f"{error} Nothing was saved.") from None
-        shutil.rmtree(key_dir, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            key_dir.parent.rmdir()  # only when no other request is waiting
-        del self._pending[enrolment_id]
+        self._pending.remove(enrolment_id)  # first: without it, leftover key files open for no one
+        remove_key_files(pending)
         return {"folder": str(pending.directory), "files": [str(p) for p in written]}
 
     @staticmethod
@@ -327,7 +339,7 @@ class Issuance:
                 {"file": p.name, "type": "AUTH" if p.name.startswith(AUTH_FILE_PREFIX) else "SIGN"}
                 for p in files
             ],
-            "pending": sorted(self._pending),
+            "pending": self._pending.ids(),
         }
 
     @staticmethod
@@ -337,9 +349,11 @@ class Issuance:
         return enrolment_id
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+def _requests_answer(request: PendingRequest, csrs: dict[str, str]) -> dict[str, str]:
+    """``makeRequests``' result: the two CSRs and the folder where their keys wait."""
+    return {
+        "enrolmentId": request.enrolment_id,
+        "authCsr": csrs["auth"],
+        "signCsr": csrs["sign"],
+        "folder": str(request.directory),
+    }

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import ssl
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from eds_toolkit.agent import protocol
 from eds_toolkit.agent.dispatcher import Dispatcher
+
+log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # documents to sign arrive Base64-encoded in one message
@@ -24,8 +28,11 @@ def normalise_origin(origin: str) -> str:
 
 
 class AgentServer:
-    """Serves one :class:`Dispatcher`; requests run one at a time (the citizen answers one question
-    at a time) in a worker thread so the event loop keeps answering heartbeats."""
+    """Serves one :class:`Dispatcher` in worker threads, so the event loop keeps answering heartbeats.
+
+    Requests that may ask the citizen run one at a time (the citizen answers one question at a
+    time); read-only ones (``version``, ``listKeys``...) are answered at once, even meanwhile.
+    """
 
     def __init__(
         self,
@@ -44,6 +51,7 @@ class AgentServer:
     def _check_handshake(self, connection: ServerConnection, request: Request) -> Response | None:
         origin = request.headers.get("Origin")
         if origin is not None and normalise_origin(origin) not in self.origins:
+            log.info("refused a page from %s (not an --origin): HTTP 403", origin)
             response = connection.respond(
                 HTTPStatus.FORBIDDEN, json.dumps(protocol.origin_refused(origin)) + "\n"
             )
@@ -56,15 +64,26 @@ class AgentServer:
 
     async def _session(self, connection: ServerConnection) -> None:
         origin = connection.request.headers.get("Origin") if connection.request else None
-        await connection.send(json.dumps(protocol.greeting()))
-        async for message in connection:
-            text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
-            if text == protocol.HEARTBEAT:
-                await connection.send(protocol.HEARTBEAT)
-                continue
-            async with self._lock:
-                reply = await asyncio.to_thread(self.dispatcher.handle, text, origin)
-            await connection.send(json.dumps(reply, ensure_ascii=False))
+        try:
+            await connection.send(json.dumps(protocol.greeting()))
+            async for message in connection:
+                text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
+                if text == protocol.HEARTBEAT:
+                    await connection.send(protocol.HEARTBEAT)
+                    continue
+                reply = await self._answer(text, origin)
+                await connection.send(json.dumps(reply, ensure_ascii=False))
+        except ConnectionClosed as closed:
+            # A closed tab or a crashed browser: nothing to fix, one line (no traceback).
+            if closed.rcvd is None:
+                log.info("%s left without closing the connection", origin or "a local program")
+
+    async def _answer(self, text: str, origin: str | None) -> dict[str, Any]:
+        call = await asyncio.to_thread(self.dispatcher.route, text, origin)
+        if not call.asks_citizen:
+            return await asyncio.to_thread(call.run)
+        async with self._lock:
+            return await asyncio.to_thread(call.run)
 
     async def run(self, on_ready: Callable[[int], Any] | None = None) -> None:
         """Listen on 127.0.0.1 until cancelled; ``on_ready(port)`` once bound (port 0 picks a free one)."""

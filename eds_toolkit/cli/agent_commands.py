@@ -3,17 +3,75 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import logging
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
 from eds_toolkit.cli import Context, pass_context
 
+NCALAYER_PORT = 13579
+
 
 def _read_password_file(path: Path) -> str:
     text = path.read_text(encoding="utf-8")
     return text.splitlines()[0] if text else ""
+
+
+def check_origin(value: str) -> str:
+    """A browser's Origin: ``http(s)://host[:port]``; anything else could never match one.
+
+    Raises ValueError saying what is wrong.
+    """
+    example = "https://portal.example.kz or http://127.0.0.1:5000"
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a web address; give the portal's origin, e.g. {example}."
+        ) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"{value!r} is not an origin: it needs http:// or https:// and a host, e.g. {example}."
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(
+            f"{value!r} is not an origin: give only scheme://host[:port], "
+            f"without a path, e.g. {parts.scheme}://{parts.netloc}."
+        )
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+
+
+def _origins(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    checked = []
+    for value in values:
+        try:
+            checked.append(check_origin(value))
+        except ValueError as error:
+            raise click.BadParameter(str(error), ctx=ctx, param=param) from None
+    return tuple(checked)
+
+
+def listen_failure(port: int, error: OSError) -> str:
+    """Why the agent cannot listen, and what to do when another program holds the port."""
+    message = f"eds agent cannot listen on 127.0.0.1:{port}: {error.strerror or error}."
+    if error.errno == errno.EADDRINUSE:
+        holder = (
+            "probably NCALayer, the national signing application, which listens on 13579"
+            if port == NCALAYER_PORT
+            else "another eds agent, or NCALayer if it was set to this port"
+        )
+        message += (
+            f" Another program already uses this port ({holder}). Close it, or start eds agent on"
+            " another port with --port N; the portal must then look for the agent there"
+            " (its EDS_AGENT_URL setting, e.g. wss://127.0.0.1:N)."
+        )
+    return message
 
 
 @click.command("agent")
@@ -29,7 +87,9 @@ def _read_password_file(path: Path) -> str:
     "origins",
     multiple=True,
     metavar="URL",
-    help="A portal origin allowed to connect, e.g. https://portal.example.kz (repeatable).",
+    callback=_origins,
+    help="A portal origin allowed to connect, scheme://host[:port], e.g. https://portal.example.kz "
+    "(repeatable).",
 )
 @click.option("--no-tls", is_flag=True, help="Plain ws:// instead of wss:// (tests only).")
 @click.option("--yes", is_flag=True, help="Answer yes to every confirmation (tests and scripts).")
@@ -37,6 +97,14 @@ def _read_password_file(path: Path) -> str:
     "--store",
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder of the keystores. Default: ~/eds-keys.",
+)
+@click.option(
+    "--answer-timeout",
+    type=click.FloatRange(min=1),
+    default=120,
+    show_default=True,
+    metavar="SECONDS",
+    help="A question in the terminal not answered in time counts as cancelled.",
 )
 @click.option(
     "--password-file",
@@ -51,6 +119,7 @@ def agent(
     no_tls: bool,
     yes: bool,
     store: Path | None,
+    answer_timeout: float,
     password_file: Path | None,
 ) -> None:
     """Run the local signing agent that portals reach at wss://127.0.0.1:PORT."""
@@ -60,13 +129,16 @@ def agent(
     from eds_toolkit.logs import configure_logging
 
     configure_logging()
+    # websockets' per-connection INFO lines would interleave with the citizen's questions;
+    # the agent logs what matters itself (refused origins, dropped connections).
+    logging.getLogger("websockets").setLevel(logging.WARNING)
     if password_file and not yes:
         raise click.UsageError("--password-file is for scripts: use it together with --yes.")
     if yes:
         password = _read_password_file(password_file) if password_file else None
         confirmer = ScriptedConfirmer(yes=True, password=password)
     else:
-        confirmer = TerminalConfirmer()
+        confirmer = TerminalConfirmer(timeout=answer_timeout)
         if not sys.stdin.isatty():
             click.echo(
                 "warning: not run in a terminal; every confirmation will be declined "
@@ -91,7 +163,7 @@ def agent(
     except KeyboardInterrupt:
         click.echo("eds agent stopped.", err=True)
     except OSError as error:
-        click.echo(f"eds agent cannot listen on 127.0.0.1:{port}: {error.strerror or error}", err=True)
+        click.echo(listen_failure(port, error), err=True)
         sys.exit(1)
 
 

@@ -16,11 +16,16 @@ Method = Callable[[Any, str], Any]
 
 @dataclass(frozen=True)
 class AgentModule:
-    """A module name, its reply style (``basics`` or ``common``) and its methods."""
+    """A module name, its reply style (``basics`` or ``common``) and its methods.
+
+    ``read_only`` names the methods that never ask the citizen and change nothing: they are answered
+    at once, even while another request waits for the citizen's answer.
+    """
 
     name: str
     style: Literal["basics", "common"]
     methods: dict[str, Method]
+    read_only: frozenset[str] = frozenset()
 
 
 def flag(value: Any) -> bool:

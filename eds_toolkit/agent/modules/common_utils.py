@@ -126,4 +126,5 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
             "createCAdESFromBase64": create_cades_from_base64,
             "changeLocale": change_locale,
         },
+        read_only=frozenset({"getActiveTokens", "changeLocale"}),
     )

@@ -84,4 +84,5 @@ def make_module(issuance: Issuance, module_names: list[str]) -> AgentModule:
             "installCertificates": install_certificates,
             "listKeys": list_keys,
         },
+        read_only=frozenset({"version", "listKeys"}),
     )
