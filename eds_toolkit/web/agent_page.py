@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Response, current_app, jsonify, make_response, render_template, request, send_file
 
@@ -19,6 +20,34 @@ from eds_toolkit.web.security import content_security_policy
 
 AGENT_CLIENT_JS = Path(__file__).resolve().parents[1] / "agent" / "js" / "eds-agent-client.js"
 """The one copy of the browser helper (``eds_toolkit/agent/js``); the web app serves it as is."""
+
+
+AGENT_DEFAULT_PORT = 13579
+"""`eds agent`'s port when started without ``--port`` (NCALayer's)."""
+
+AGENT_INSTALL_COMMAND = "pipx install eds-toolkit"
+"""What the page tells a citizen without the agent to run: pipx installs a Python command-line
+program with its own environment and puts ``eds`` on the PATH (Linux, macOS and Windows alike)."""
+
+AGENT_GUIDE = "docs/agent.md"
+"""The agent's guide in the eds-toolkit sources, named on the page."""
+
+
+def agent_start_command(agent_url: str, portal_origin: str) -> str:
+    """The exact ``eds agent`` command that makes an agent this page finds at ``agent_url``.
+
+    ``--port`` when the URL's port is not the default, ``--no-tls`` for a ``ws://`` URL, and this
+    portal's origin (``scheme://host[:port]``) as the one ``--origin``.
+    """
+    parts = urlsplit(agent_url)
+    words = ["eds", "agent"]
+    port = parts.port or AGENT_DEFAULT_PORT
+    if port != AGENT_DEFAULT_PORT:
+        words += ["--port", str(port)]
+    if parts.scheme == "ws":
+        words.append("--no-tls")
+    words += ["--origin", portal_origin.rstrip("/")]
+    return " ".join(words)
 
 
 def agent_client_js() -> Response:
@@ -93,6 +122,9 @@ def render_certificates_page(view: EnrolmentView | None, status: int = 200, **va
         "certificates.html",
         enrolment=view,
         agent_url=settings.agent_url,
+        agent_command=agent_start_command(settings.agent_url, request.host_url),
+        agent_install_command=AGENT_INSTALL_COMMAND,
+        agent_guide=AGENT_GUIDE,
         agent_person=person_for_agent(ctx, view.id) if view is not None else None,
         agent_issued=issued,
         rate_limited_message=error_message(

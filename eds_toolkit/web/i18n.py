@@ -129,9 +129,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Запустите агент для этого сайта (если он уже запущен, остановите его и запустите снова этой "
         "командой):",
     ),
-    "Install eds-toolkit on this computer: it gives the eds command.": (
-        "Осы компьютерге eds-toolkit орнатыңыз: ол eds командасын береді.",
-        "Установите eds-toolkit на этот компьютер: он даёт команду eds.",
+    "Install eds-toolkit on this computer (it needs Python 3.11 or newer); this command gives you the eds command:": (  # noqa: E501
+        "Осы компьютерге eds-toolkit орнатыңыз (Python 3.11 немесе жаңарағы қажет); бұл команда сізге eds "
+        "командасын береді:",
+        "Установите eds-toolkit на этот компьютер (нужен Python 3.11 или новее); эта команда даст вам "
+        "команду eds:",
     ),
     "Trust its certificate once: open": (
         "Оның сертификатына бір рет сеніңіз: ашыңыз",
@@ -142,6 +144,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "и примите сертификат, который eds agent создал для 127.0.0.1.",
     ),
     "Then reload this page.": ("Содан кейін осы бетті қайта жүктеңіз.", "Затем обновите эту страницу."),
+    "Step by step, with what to do when it does not work: run eds agent --help, or read the eds agent guide": (  # noqa: E501
+        "Қадам бойынша және жұмыс істемесе не істеу керегі: eds agent --help іске қосыңыз немесе eds agent "
+        "нұсқаулығын оқыңыз",
+        "Пошагово и что делать, если не получается: запустите eds agent --help или прочитайте руководство "
+        "по eds agent",
+    ),
+    "in eds-toolkit": ("eds-toolkit ішінде", "в eds-toolkit"),
+    "Another signing program answers instead of eds agent": (
+        "eds agent орнына басқа қол қою бағдарламасы жауап береді",
+        "Вместо eds agent отвечает другая программа подписи",
+    ),
+    "Another signing program, probably NCALayer, answers where this site looks for eds agent, but it cannot make keys for this site. Close it while you get your certificates, start eds agent with the command below, then reload this page.": (  # noqa: E501
+        "Бұл сайт eds agent-ті іздейтін жерде басқа қол қою бағдарламасы (мүмкін NCALayer) жауап береді, "
+        "бірақ ол бұл сайт үшін кілттер жасай алмайды. Сертификаттарды алғанша оны жабыңыз, eds agent-ті "
+        "төмендегі командамен іске қосыңыз, содан кейін осы бетті қайта жүктеңіз.",
+        "Там, где этот сайт ищет eds agent, отвечает другая программа подписи, вероятно NCALayer, но она "
+        "не может создать ключи для этого сайта. Закройте её, пока получаете сертификаты, запустите "
+        "eds agent командой ниже и обновите эту страницу.",
+    ),
     "Or use one of the ways below: upload requests made with eds keystore new, or let the server make the keys.": (  # noqa: E501
         "Немесе төмендегі тәсілдердің бірін қолданыңыз: eds keystore new арқылы жасалған сұраныстарды жүктеңіз "  # noqa: E501
         "немесе кілттерді серверге жасатыңыз.",
