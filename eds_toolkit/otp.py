@@ -39,6 +39,10 @@ CODE_TTL = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 RESEND_INTERVAL = dt.timedelta(seconds=60)
 MAX_CODES_PER_HOUR = 5
+# Per destination number, across every enrolment: one phone cannot be flooded by starting many enrolments.
+PHONE_RESEND_INTERVAL = dt.timedelta(seconds=60)
+MAX_CODES_PER_PHONE_PER_HOUR = 5
+UNSENT_PHONE = "+77000000000"  # where the code of an IIN without a phone "goes": never sent, never throttled
 PURPOSES = ("login", "phone")
 
 _secret: bytes | None = None
@@ -48,7 +52,10 @@ class OneTimeCode(Base):
     """An issued code: only its keyed hash is kept."""
 
     __tablename__ = "one_time_codes"
-    __table_args__ = (Index("ix_one_time_codes_enrolment_purpose", "enrolment_id", "purpose", "id"),)
+    __table_args__ = (
+        Index("ix_one_time_codes_enrolment_purpose", "enrolment_id", "purpose", "id"),
+        Index("ix_one_time_codes_phone_created", "phone", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     enrolment_id: Mapped[str] = mapped_column(String(64))
@@ -136,6 +143,14 @@ class TooManyResends(OtpError):
         self.retry_after = retry_after
 
 
+class PhoneResendTooSoon(ResendTooSoon):
+    """The destination number got a code (for any enrolment) less than a minute ago."""
+
+
+class TooManyCodesToPhone(TooManyResends):
+    """The destination number got the hourly maximum of codes, counted over every enrolment."""
+
+
 class OtpNotConfigured(RuntimeError):
     """No server secret for hashing codes was configured."""
 
@@ -158,29 +173,17 @@ def issue_code(
     """A new code for ``enrolment_id`` + ``purpose`` sent to ``phone``: the row (flushed) and the code.
 
     Raises ResendTooSoon within 60 s of the previous code, TooManyResends after 5 codes in an hour,
-    InvalidPhone for a number that is not a Kazakh mobile. Earlier codes stop working. Commits nothing
-    (see the module docstring).
+    PhoneResendTooSoon / TooManyCodesToPhone (subclasses, same codes) when ``phone`` itself got a code
+    within a minute or 5 in an hour for any enrolment, InvalidPhone for a number that is not a Kazakh
+    mobile. Earlier codes stop working. Commits nothing (see the module docstring).
     """
     key = _key(secret)
     _check_purpose(purpose)
     number = normalise_phone(phone)
     now = clock.now()
-    recent = session.scalars(
-        select(OneTimeCode.created_at)
-        .where(
-            OneTimeCode.enrolment_id == enrolment_id,
-            OneTimeCode.purpose == purpose,
-            OneTimeCode.created_at > now - dt.timedelta(hours=1),
-        )
-        .order_by(OneTimeCode.created_at)
-    ).all()
-    if recent:
-        since_last = now - recent[-1]
-        if since_last < RESEND_INTERVAL:
-            raise ResendTooSoon(math.ceil((RESEND_INTERVAL - since_last).total_seconds()))
-        if len(recent) >= MAX_CODES_PER_HOUR:
-            window_frees = recent[-MAX_CODES_PER_HOUR] + dt.timedelta(hours=1)
-            raise TooManyResends(math.ceil((window_frees - now).total_seconds()))
+    _check_enrolment_throttle(session, enrolment_id, purpose, now)
+    if number != UNSENT_PHONE:
+        check_phone_throttle(session, number, now)
     session.execute(
         update(OneTimeCode)
         .where(
@@ -205,6 +208,55 @@ def issue_code(
     session.add(row)
     session.flush()
     return row, code
+
+
+def _check_enrolment_throttle(session: Session, enrolment_id: str, purpose: str, now: dt.datetime) -> None:
+    recent = session.scalars(
+        select(OneTimeCode.created_at)
+        .where(
+            OneTimeCode.enrolment_id == enrolment_id,
+            OneTimeCode.purpose == purpose,
+            OneTimeCode.created_at > now - dt.timedelta(hours=1),
+        )
+        .order_by(OneTimeCode.created_at)
+    ).all()
+    _raise_if_throttled(recent, now, RESEND_INTERVAL, MAX_CODES_PER_HOUR, ResendTooSoon, TooManyResends)
+
+
+def check_phone_throttle(session: Session, phone: str, now: dt.datetime) -> None:
+    """Raise PhoneResendTooSoon or TooManyCodesToPhone when ``phone`` (normalised) may not get a code now."""
+    recent = session.scalars(
+        select(OneTimeCode.created_at)
+        .where(OneTimeCode.phone == phone, OneTimeCode.created_at > now - dt.timedelta(hours=1))
+        .order_by(OneTimeCode.created_at)
+    ).all()
+    _raise_if_throttled(
+        recent,
+        now,
+        PHONE_RESEND_INTERVAL,
+        MAX_CODES_PER_PHONE_PER_HOUR,
+        PhoneResendTooSoon,
+        TooManyCodesToPhone,
+    )
+
+
+def _raise_if_throttled(
+    recent: list[dt.datetime],
+    now: dt.datetime,
+    interval: dt.timedelta,
+    per_hour: int,
+    too_soon: type[ResendTooSoon],
+    too_many: type[TooManyResends],
+) -> None:
+    """``recent``: creation times of the codes of the last hour, oldest first."""
+    if not recent:
+        return
+    since_last = now - recent[-1]
+    if since_last < interval:
+        raise too_soon(math.ceil((interval - since_last).total_seconds()))
+    if len(recent) >= per_hour:
+        window_frees = recent[-per_hour] + dt.timedelta(hours=1)
+        raise too_many(math.ceil((window_frees - now).total_seconds()))
 
 
 def verify_code(

@@ -11,7 +11,7 @@ from eds_toolkit.flow.errors import CodeRefused, FlowError, InvalidInput, Servic
 from eds_toolkit.flow.machine import FlowContext
 from eds_toolkit.sms import DEFAULT_SENDER, SmsDeliveryError
 
-NOWHERE = "+77000000000"  # the code of an IIN with no phone in the base is made but never sent
+NOWHERE = otp.UNSENT_PHONE  # the code of an IIN with no phone in the base is made but never sent
 
 
 def check_code_format(code: str) -> str:
@@ -23,7 +23,14 @@ def check_code_format(code: str) -> str:
 
 
 def send_new_code(
-    ctx: FlowContext, session: Session, *, enrolment_id: str, purpose: str, phone: str | None, language: str
+    ctx: FlowContext,
+    session: Session,
+    *,
+    enrolment_id: str,
+    purpose: str,
+    phone: str | None,
+    language: str,
+    quiet_when_phone_throttled: bool = False,
 ) -> None:
     """Issue a code and send the flow's SMS text with it from 1414 (see :func:`send_code`)."""
     send_code(
@@ -33,6 +40,7 @@ def send_new_code(
         purpose=purpose,
         phone=phone,
         text=lambda code: otp.sms_text(code, language=language),
+        quiet_when_phone_throttled=quiet_when_phone_throttled,
     )
 
 
@@ -44,22 +52,30 @@ def send_code(
     purpose: str,
     phone: str | None,
     text: Callable[[str], str],
+    quiet_when_phone_throttled: bool = False,
 ) -> None:
     """Issue a code for ``key`` and send ``text(code)`` by SMS from 1414. With no phone the code is made
     but sent nowhere.
 
     Making a code even when there is no phone keeps the answers (and throttling) the same whether
-    or not the IIN is in the mobile-citizens base.
+    or not the IIN is in the mobile-citizens base. The destination number is throttled across every
+    enrolment (``otp.check_phone_throttle``): a refusal, or, with ``quiet_when_phone_throttled`` (the
+    start step, whose answer must not tell whether the IIN has a phone), a code made but sent nowhere.
     """
-    try:
+
+    def issue(number: str) -> str:
         _row, code = otp.issue_code(
-            session,
-            enrolment_id=key,
-            purpose=purpose,
-            phone=phone or NOWHERE,
-            clock=ctx.clock,
-            secret=ctx.otp_key,
+            session, enrolment_id=key, purpose=purpose, phone=number, clock=ctx.clock, secret=ctx.otp_key
         )
+        return code
+
+    try:
+        try:
+            code = issue(phone or NOWHERE)
+        except (otp.PhoneResendTooSoon, otp.TooManyCodesToPhone):
+            if not quiet_when_phone_throttled:
+                raise
+            code, phone = issue(NOWHERE), None
     except otp.OtpError as error:
         raise translate_otp_error(error) from None
     if phone:

@@ -79,7 +79,13 @@ def start(ctx: FlowContext, iin: str, *, client_address: str | None = None, lang
             client_address=client_address,
         )
         send_new_code(
-            ctx, session, enrolment_id=enrolment.id, purpose="login", phone=phone, language=language
+            ctx,
+            session,
+            enrolment_id=enrolment.id,
+            purpose="login",
+            phone=phone,
+            language=language,
+            quiet_when_phone_throttled=True,
         )
         session.commit()
     return Started(enrolment=enrolment, api_token=token)

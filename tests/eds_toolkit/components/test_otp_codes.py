@@ -147,9 +147,30 @@ def test_at_most_five_codes_an_hour(session, clock):
 
 
 def test_throttle_is_per_enrolment_and_purpose(session, clock):
-    issue(session, clock, enrolment="a", purpose="login")
-    issue(session, clock, enrolment="a", purpose="phone")
-    issue(session, clock, enrolment="b", purpose="login")
+    issue(session, clock, enrolment="a", purpose="login", phone="+77011110001")
+    issue(session, clock, enrolment="a", purpose="phone", phone="+77011110002")
+    issue(session, clock, enrolment="b", purpose="login", phone="+77011110003")
+
+
+def test_one_phone_is_throttled_across_enrolments(session, clock):
+    issue(session, clock, enrolment="a")
+    with pytest.raises(ResendTooSoon) as too_soon:
+        issue(session, clock, enrolment="b", phone="8 701 123 45 67")  # the same number, spelled otherwise
+    assert too_soon.value.code == "resend_too_soon" and too_soon.value.retry_after == 60
+    for enrolment in "bcde":
+        clock.advance(61)
+        issue(session, clock, enrolment=enrolment)
+    clock.advance(61)
+    with pytest.raises(TooManyResends) as too_many:
+        issue(session, clock, enrolment="f")
+    assert too_many.value.code == "too_many_resends"
+    clock.advance(too_many.value.retry_after)
+    issue(session, clock, enrolment="f")
+
+
+def test_codes_that_are_never_sent_are_not_throttled_per_phone(session, clock):
+    for enrolment in "abcdefg":
+        issue(session, clock, enrolment=enrolment, phone=otp.UNSENT_PHONE)
 
 
 def test_a_new_code_replaces_the_previous_one(session, clock):
@@ -166,8 +187,8 @@ def test_a_new_code_replaces_the_previous_one(session, clock):
 
 def test_code_is_bound_to_enrolment_and_purpose(session, clock):
     _, code = issue(session, clock, enrolment="a", purpose="phone")
-    issue(session, clock, enrolment="b", purpose="phone")
-    issue(session, clock, enrolment="a", purpose="login")
+    issue(session, clock, enrolment="b", purpose="phone", phone="+77011110002")
+    issue(session, clock, enrolment="a", purpose="login", phone="+77011110003")
     with pytest.raises(CodeWrong):
         verify(session, clock, code, enrolment="b", purpose="phone")
     with pytest.raises(CodeWrong):
@@ -178,7 +199,7 @@ def test_code_is_bound_to_enrolment_and_purpose(session, clock):
 def test_codes_are_stored_only_as_keyed_hashes(engine, session, clock):
     codes = []
     for n in range(5):
-        _, code = issue(session, clock, enrolment=f"enr-{n}")
+        _, code = issue(session, clock, enrolment=f"enr-{n}", phone=f"+7701111000{n}")
         codes.append(code)
     with engine.connect() as raw:
         rows = raw.execute(text("SELECT * FROM one_time_codes")).all()
