@@ -36,7 +36,7 @@ from webcam_flow.liveness import Challenge, LivenessTask, check_task, new_task, 
 from webcam_flow.match import DEFAULT_THRESHOLD, face_encoding, match, video_probes, video_template
 from webcam_flow.selfie import check_selfie
 from webcam_flow.verdict import Verdict
-from webcam_flow.video import Frame
+from webcam_flow.video import Frame, fit_width
 
 log = logging.getLogger("eds_toolkit.identify")
 
@@ -46,6 +46,7 @@ SERVICE_CENTRE = (
 )
 ENCODING_SIZE = 128
 VIDEO_PROBES = 4  # encodings kept from the liveness video for the face match
+FRAME_WIDTH = 640  # video frames are shrunk to this width right after decoding (the checks' size)
 PROBE_FRAMES = 4  # frames of the video they come from, evenly spaced (the liveness check already
 # compared the video's face with the selfie; these few stand for the video in the match)
 
@@ -67,8 +68,12 @@ class IdentifyConfig:
     keep_images: bool = False  # keep the selfie and ID photo bytes (operators' review); off by default
     match_threshold: float = DEFAULT_THRESHOLD
     max_image_bytes: int = 6_000_000
+    max_image_pixels: int = 12_000_000  # a phone camera's 4000x3000 photo; decoded once per upload
     max_frames: int = 120
     max_frame_bytes: int = 200_000  # a 640x480 JPEG from the page is 30-80 KB
+    # Video frames and selfie hints are camera grabs of at most 640 px wide; a header announcing more
+    # than full HD is refused before decoding (a 6000x6000 PNG of one colour is only ~100 KB).
+    max_frame_pixels: int = 1920 * 1080
     max_tasks: int = 10  # liveness tasks one enrolment may ask for
 
     @property
@@ -211,11 +216,13 @@ def unpack_encodings(data: bytes | None) -> list[np.ndarray]:
     return list(np.frombuffer(data, dtype="<f8").reshape(-1, ENCODING_SIZE))
 
 
-def _decode(data: bytes, config: IdentifyConfig, what: str) -> np.ndarray:
+def _decode(data: bytes, config: IdentifyConfig, what: str, *, max_pixels: int | None = None) -> np.ndarray:
     if not isinstance(data, bytes | bytearray) or not data:
         raise BadUpload(f"No {what} was sent: choose a JPEG, PNG or WebP photo.", code="image_missing")
     try:
-        return decode_image(bytes(data), max_bytes=config.max_image_bytes)
+        return decode_image(
+            bytes(data), max_bytes=config.max_image_bytes, max_pixels=max_pixels or config.max_image_pixels
+        )
     except BadInput as error:
         raise BadUpload(f"The {what} could not be used: {error}.", code="bad_image") from None
 
@@ -390,7 +397,7 @@ def selfie_hint(
     """The selfie quality check alone, for the live hints under the camera: no attempt, no state change."""
     with ctx.session() as session:
         load_for_step(ctx, session, enrolment_id, {State.PHONE_CONFIRMED})
-    return check_selfie(_decode(image_bytes, config, "picture"))
+    return check_selfie(_decode(image_bytes, config, "picture", max_pixels=config.max_frame_pixels))
 
 
 @_refusals_audited("identify_selfie")
@@ -507,7 +514,8 @@ class _DatabaseNonces:
 
 
 def _frames(frames: Sequence[Frame | tuple[float, bytes]], config: IdentifyConfig) -> list[Frame]:
-    """Decode the uploaded frames (bounded in number and size) in capture order."""
+    """Decode the uploaded frames (bounded in number, bytes and pixels) in capture order, each shrunk
+    to :data:`FRAME_WIDTH` as soon as it is decoded so that a request never holds large pictures."""
     if not frames:
         raise BadUpload("No video frames were sent. Record the video again.", code="frames_missing")
     if len(frames) > config.max_frames:
@@ -528,8 +536,10 @@ def _frames(frames: Sequence[Frame | tuple[float, bytes]], config: IdentifyConfi
                 code="frame_too_large",
             )
         try:
-            image = ensure_rgb(decode_image(bytes(data), max_bytes=config.max_frame_bytes))
-            decoded.append(Frame(float(t), image))
+            image = decode_image(
+                bytes(data), max_bytes=config.max_frame_bytes, max_pixels=config.max_frame_pixels
+            )
+            decoded.append(Frame(float(t), ensure_rgb(fit_width(image, FRAME_WIDTH))))
         except BadInput as error:
             raise BadUpload(f"Frame {index + 1} could not be read: {error}.", code="bad_frame") from None
     times = [f.t for f in decoded]

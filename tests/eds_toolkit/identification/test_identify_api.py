@@ -142,6 +142,7 @@ def test_a_nonce_from_another_enrolment_or_an_expired_one_is_refused(
     client, ctx, clock, outbox, selfie_jpeg, d18_frames
 ):
     first = to_selfie_ok(client, outbox, selfie_jpeg)
+    clock.advance(61)  # SMS codes to one number are throttled to one a minute
     second = to_selfie_ok(client, outbox, selfie_jpeg)
     others_nonce = new_task(first)["nonce"]
     assert problem(send_frames(second, others_nonce, d18_frames[:20]))["reasons"] == ["nonce_mismatch"]
@@ -301,3 +302,42 @@ def test_encodings_of_an_enrolment_past_its_lifetime_are_forgotten(client, ctx, 
     to_selfie_ok(client, outbox, selfie_jpeg)  # any later selfie sweeps
     assert record(ctx, abandoned.id).selfie_encoding is None
     assert abandoned.state() == "expired"
+
+
+def _huge_png(side: int) -> bytes:
+    """A one-colour PNG of side x side pixels: few bytes on the wire, many in memory once decoded."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (side, side)).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def test_a_frame_with_too_many_pixels_is_refused_before_decoding_and_costs_nothing(
+    client, ctx, outbox, selfie_jpeg, d18_frames
+):
+    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    nonce = new_task(enrolment)["nonce"]
+    bomb = _huge_png(6000)
+    assert len(bomb) < 200_000  # under the per-frame byte limit: only the pixel cap stops it
+    frames = [*d18_frames[:10], (d18_frames[10][0], bomb), *d18_frames[11:]]
+    body = problem(send_frames(enrolment, nonce, frames))
+    assert body["status"] == 400 and body["code"] == "bad_frame"
+    assert "Frame 11" in body["detail"] and "6000x6000" in body["detail"] and "2,073,600" in body["detail"]
+    assert record(ctx, enrolment.id).liveness_attempts == 0
+    assert enrolment.state() == "selfie_ok"
+    # The nonce was not spent either: the real frames pass with it.
+    response = send_frames(enrolment, nonce, d18_frames)
+    assert response.status_code == 200, response.get_json()
+
+
+def test_selfie_hints_take_camera_sized_pictures_and_photos_at_most_a_phone_cameras(
+    client, ctx, outbox, selfie_jpeg
+):
+    enrolment = phone_confirmed(client, outbox)
+    body = problem(send_image(enrolment, "selfie/hint", _huge_png(2000), "big.png"))
+    assert body["status"] == 400 and "2000x2000" in body["detail"] and "2,073,600" in body["detail"]
+    body = problem(send_image(enrolment, "selfie", _huge_png(4000), "big.png"))
+    assert body["status"] == 400 and "4000x4000" in body["detail"] and "12,000,000" in body["detail"]
+    assert record(ctx, enrolment.id).selfie_attempts == 0
+    assert enrolment.state() == "phone_confirmed"
