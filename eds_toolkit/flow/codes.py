@@ -1,9 +1,12 @@
-"""Glue between the flow and the OTP/SMS components: send a code, translate OTP refusals."""
+"""Glue between the flow and the OTP/SMS components: issue a code, send it after the commit, translate
+OTP refusals."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from eds_toolkit import otp
@@ -22,7 +25,19 @@ def check_code_format(code: str) -> str:
     return code
 
 
-def send_new_code(
+@dataclass(frozen=True)
+class PendingSms:
+    """A code whose row is in the session, and the SMS still to send once that session has committed.
+
+    The text carries the code: never log it (it is left out of ``repr``).
+    """
+
+    code_row_id: int
+    phone: str
+    text: str = field(repr=False)
+
+
+def prepare_new_code(
     ctx: FlowContext,
     session: Session,
     *,
@@ -31,9 +46,9 @@ def send_new_code(
     phone: str | None,
     language: str,
     quiet_when_phone_throttled: bool = False,
-) -> None:
-    """Issue a code and send the flow's SMS text with it from 1414 (see :func:`send_code`)."""
-    send_code(
+) -> PendingSms | None:
+    """Issue a code with the flow's SMS text in ``language`` (see :func:`prepare_code`)."""
+    return prepare_code(
         ctx,
         session,
         key=enrolment_id,
@@ -44,7 +59,7 @@ def send_new_code(
     )
 
 
-def send_code(
+def prepare_code(
     ctx: FlowContext,
     session: Session,
     *,
@@ -53,39 +68,81 @@ def send_code(
     phone: str | None,
     text: Callable[[str], str],
     quiet_when_phone_throttled: bool = False,
-) -> None:
-    """Issue a code for ``key`` and send ``text(code)`` by SMS from 1414. With no phone the code is made
-    but sent nowhere.
+) -> PendingSms | None:
+    """Issue a code for ``key`` into ``session``; the SMS to send after the commit, or None (no phone).
 
     Making a code even when there is no phone keeps the answers (and throttling) the same whether
     or not the IIN is in the mobile-citizens base. The destination number is throttled across every
     enrolment (``otp.check_phone_throttle``): a refusal, or, with ``quiet_when_phone_throttled`` (the
     start step, whose answer must not tell whether the IIN has a phone), a code made but sent nowhere.
+    The caller commits, then calls :func:`deliver` outside any transaction.
     """
 
-    def issue(number: str) -> str:
-        _row, code = otp.issue_code(
+    def issue(number: str) -> tuple[otp.OneTimeCode, str]:
+        return otp.issue_code(
             session, enrolment_id=key, purpose=purpose, phone=number, clock=ctx.clock, secret=ctx.otp_key
         )
-        return code
 
     try:
         try:
-            code = issue(phone or NOWHERE)
+            row, code = issue(phone or NOWHERE)
         except (otp.PhoneResendTooSoon, otp.TooManyCodesToPhone):
             if not quiet_when_phone_throttled:
                 raise
-            code, phone = issue(NOWHERE), None
+            row, code = issue(NOWHERE)
     except otp.OtpError as error:
         raise translate_otp_error(error) from None
-    if phone:
-        try:
-            ctx.sms.send(phone, text(code), sender=DEFAULT_SENDER)
-        except SmsDeliveryError:
-            raise ServiceUnavailable(
-                "We could not send the SMS right now. Nothing was changed; please try again later.",
-                code="sms_failed",
-            ) from None
+    if row.phone == NOWHERE:
+        return None
+    return PendingSms(code_row_id=row.id, phone=row.phone, text=text(code))
+
+
+def deliver(
+    ctx: FlowContext, pending: PendingSms | None, *, undo: Callable[[Session], None] | None = None
+) -> None:
+    """Send a committed code's SMS; call with no transaction open (a provider may take seconds).
+
+    When the provider fails, the code row is deleted and ``undo(session)`` reverts the step's other
+    writes, in a transaction of their own; then ``ServiceUnavailable`` (sms_failed) is raised.
+    """
+    if pending is None:
+        return
+    try:
+        ctx.sms.send(pending.phone, pending.text, sender=DEFAULT_SENDER)
+    except SmsDeliveryError:
+        with ctx.session() as session:
+            session.execute(delete(otp.OneTimeCode).where(otp.OneTimeCode.id == pending.code_row_id))
+            if undo is not None:
+                undo(session)
+            session.commit()
+        raise ServiceUnavailable(
+            "We could not send the SMS right now. Nothing was changed; please try again later.",
+            code="sms_failed",
+        ) from None
+
+
+def send_code(
+    ctx: FlowContext,
+    session: Session,
+    *,
+    key: str,
+    purpose: str,
+    phone: str | None,
+    text: Callable[[str], str],
+) -> None:
+    """Issue a code and send it at once, inside the caller's open transaction (a failed send raises
+    ``ServiceUnavailable`` and the caller rolls back). Prefer :func:`prepare_code` + :func:`deliver`,
+    which keep the provider's latency out of the write transaction."""
+    pending = prepare_code(ctx, session, key=key, purpose=purpose, phone=phone, text=text)
+    if pending is None:
+        return
+    try:
+        ctx.sms.send(pending.phone, pending.text, sender=DEFAULT_SENDER)
+    except SmsDeliveryError:
+        raise ServiceUnavailable(
+            "We could not send the SMS right now. Nothing was changed; please try again later.",
+            code="sms_failed",
+        ) from None
 
 
 def translate_otp_error(error: Exception) -> FlowError:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
 from eds_toolkit.citizens import InvalidPhone, normalise_phone
-from eds_toolkit.flow.codes import check_code_format, send_new_code, use_code
+from eds_toolkit.flow.codes import check_code_format, deliver, prepare_new_code, use_code
 from eds_toolkit.flow.errors import InvalidInput, StepOutOfOrder
 from eds_toolkit.flow.machine import FlowContext, State, load_for_step, refusals_audited, transition
 from eds_toolkit.flow.models import Enrolment
+from eds_toolkit.flow.start import drop_latest_audit
 
 
 @refusals_audited("register_phone")
@@ -25,6 +29,7 @@ def register_phone(
         raise InvalidInput(str(error), code="invalid_phone") from None
     with ctx.session() as session:
         enrolment = load_for_step(ctx, session, enrolment_id, {State.STARTED})
+        previous = enrolment.pending_phone
         transition(
             ctx,
             session,
@@ -34,11 +39,22 @@ def register_phone(
             client_address=client_address,
             pending_phone=phone,
         )
-        send_new_code(
+        pending = prepare_new_code(
             ctx, session, enrolment_id=enrolment.id, purpose="phone", phone=phone, language=language
         )
         session.commit()
-        return enrolment
+
+    def undo(session: Session) -> None:
+        """The number was not reached: it is not pending any more (an earlier one's code stays expired)."""
+        session.execute(
+            update(Enrolment)
+            .where(Enrolment.id == enrolment.id, Enrolment.pending_phone == phone)
+            .values(pending_phone=previous, version=Enrolment.version + 1)
+        )
+        drop_latest_audit(session, enrolment.id, "register_phone")
+
+    deliver(ctx, pending, undo=undo)
+    return enrolment
 
 
 @refusals_audited("confirm_phone")

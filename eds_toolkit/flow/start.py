@@ -6,8 +6,11 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
 from ca.iin import InvalidIIN, parse_iin
-from eds_toolkit.flow.codes import check_code_format, send_new_code, use_code
+from eds_toolkit.flow.codes import check_code_format, deliver, prepare_new_code, use_code
 from eds_toolkit.flow.errors import InvalidInput, ServiceUnavailable
 from eds_toolkit.flow.machine import (
     FlowContext,
@@ -18,7 +21,8 @@ from eds_toolkit.flow.machine import (
     token_hash,
     transition,
 )
-from eds_toolkit.flow.models import Enrolment
+from eds_toolkit.flow.models import AuditEvent, Enrolment
+from eds_toolkit.otp import OneTimeCode
 
 START_MESSAGE = (
     "If this IIN has a phone number in the mobile-citizens base, we sent a code from 1414 to it. "
@@ -78,7 +82,7 @@ def start(ctx: FlowContext, iin: str, *, client_address: str | None = None, lang
             to_state=str(State.STARTED),
             client_address=client_address,
         )
-        send_new_code(
+        pending = prepare_new_code(
             ctx,
             session,
             enrolment_id=enrolment.id,
@@ -88,7 +92,28 @@ def start(ctx: FlowContext, iin: str, *, client_address: str | None = None, lang
             quiet_when_phone_throttled=True,
         )
         session.commit()
+    # after the commit: a slow SMS provider must not hold the database's write lock
+    deliver(ctx, pending, undo=lambda session: forget_enrolment(session, enrolment.id))
     return Started(enrolment=enrolment, api_token=token)
+
+
+def forget_enrolment(session: Session, enrolment_id: str) -> None:
+    """Delete an enrolment whose first SMS could not be sent, with its audit events and codes."""
+    session.execute(delete(AuditEvent).where(AuditEvent.enrolment_id == enrolment_id))
+    session.execute(delete(OneTimeCode).where(OneTimeCode.enrolment_id == enrolment_id))
+    session.execute(delete(Enrolment).where(Enrolment.id == enrolment_id))
+
+
+def drop_latest_audit(session: Session, enrolment_id: str, action: str) -> None:
+    """Delete the latest ``action`` audit event of an enrolment (its step was undone)."""
+    latest = session.scalar(
+        select(AuditEvent.id)
+        .where(AuditEvent.enrolment_id == enrolment_id, AuditEvent.action == action)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    if latest is not None:
+        session.execute(delete(AuditEvent).where(AuditEvent.id == latest))
 
 
 @refusals_audited("submit_code")
@@ -128,7 +153,7 @@ def resend_code(
             purpose, phone = "phone", enrolment.pending_phone
         else:
             purpose, phone = "login", enrolment.phone
-        send_new_code(
+        pending = prepare_new_code(
             ctx, session, enrolment_id=enrolment.id, purpose=purpose, phone=phone, language=language
         )
         audit(
@@ -143,4 +168,5 @@ def resend_code(
             client_address=client_address,
         )
         session.commit()
-        return enrolment
+    deliver(ctx, pending, undo=lambda session: drop_latest_audit(session, enrolment.id, "resend_code"))
+    return enrolment
