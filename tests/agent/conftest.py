@@ -127,6 +127,7 @@ class RunningAgent:
 
     def __init__(self, home: Path, args: list[str]) -> None:
         self.home = home
+        self._stderr: str | None = None
         self.process = subprocess.Popen(
             [str(EDS), "--home", str(home), "agent", "--port", "0", *args],
             stdout=subprocess.PIPE,
@@ -157,18 +158,22 @@ class RunningAgent:
         return self.home / "agent" / "agent-tls.crt"
 
     def stop(self) -> str:
-        self.process.terminate()
-        try:
-            _, stderr = self.process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            _, stderr = self.process.communicate()
-        return stderr
+        """Stop the agent (SIGTERM: it exits at once, as a crash would); its stderr. Again: the same."""
+        if self._stderr is None:
+            self.process.terminate()
+            try:
+                _, stderr = self.process.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                _, stderr = self.process.communicate()
+            self._stderr = stderr
+        return self._stderr
 
 
 @pytest.fixture
 def start_agent(tmp_path):
-    """start_agent(store=..., password=..., tls=False, yes=True, origins=[PORTAL]) -> RunningAgent."""
+    """start_agent(store=..., password=..., tls=False, yes=True, origins=[PORTAL], home=None, extra=[])
+    -> RunningAgent. ``home`` given twice is the same agent started again (a restart)."""
     started: list[RunningAgent] = []
 
     def start(
@@ -178,6 +183,8 @@ def start_agent(tmp_path):
         tls: bool = False,
         yes: bool = True,
         origins: tuple[str, ...] = (PORTAL,),
+        home: Path | None = None,
+        extra: tuple[str, ...] = (),
     ) -> RunningAgent:
         args: list[str] = []
         for origin in origins:
@@ -192,7 +199,7 @@ def start_agent(tmp_path):
             password_file = tmp_path / f"password-{len(started)}.txt"
             password_file.write_text(password + "\n")
             args += ["--password-file", str(password_file)]
-        agent = RunningAgent(tmp_path / f"home-{len(started)}", args)
+        agent = RunningAgent(home or tmp_path / f"home-{len(started)}", [*args, *extra])
         started.append(agent)
         return agent
 

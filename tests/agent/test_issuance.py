@@ -22,6 +22,7 @@ from eds_toolkit.agent.errors import (
     WeakKeystorePassword,
 )
 from eds_toolkit.agent.issuance import PENDING_DIR, Issuance
+from eds_toolkit.agent.pending import PendingRecords
 from keystore.pkcs12 import write_keystore
 
 from .conftest import AIGERIM, ERLAN, PASSWORD, Citizen, openssl
@@ -160,7 +161,10 @@ def test_full_disk_on_the_second_keystore_leaves_no_keystore_and_the_request_can
         calls.append(written)
         return written
 
-    issuance = Issuance(ScriptedConfirmer(yes=True), store=store, writer=writer_that_fills_the_disk)
+    state = store.parent / "agent-home" / "agent" / "pending"
+    issuance = Issuance(
+        ScriptedConfirmer(yes=True), store=store, writer=writer_that_fills_the_disk, state_dir=state
+    )
     issuance.choose_store()
     certificates = test_ca.issue_pair(_request(issuance, "enrol-full"), AIGERIM)
 
@@ -169,8 +173,9 @@ def test_full_disk_on_the_second_keystore_leaves_no_keystore_and_the_request_can
 
     assert calls and not calls[0].exists(), "the first keystore must be removed again"
     assert [p for p in store.iterdir() if not p.name.startswith(".")] == []
-    retry = Issuance(ScriptedConfirmer(yes=True), store=store)
-    retry._pending = issuance._pending  # the same running agent, its writer fixed
+    retry = Issuance(
+        ScriptedConfirmer(yes=True), store=store, state_dir=state
+    )  # space freed, agent restarted
     assert len(_install(retry, "enrol-full", certificates)["files"]) == 2
 
 
@@ -237,3 +242,86 @@ def test_an_unexpected_failure_is_answered_not_fatal():
     assert dispatcher.handle('{"module": "m", "method": "x"}', None)["code"] == "500"
     reply = dispatcher.handle('{"module": "b", "method": "x"}', None)
     assert reply["status"] is False and "unexpectedly" in reply["message"]
+
+
+def _restartable(store: Path, state: Path, confirmer: ScriptedConfirmer | None = None) -> Issuance:
+    """An agent's issuance as ``eds agent`` builds it: the waiting requests' records under ``state``."""
+    return Issuance(confirmer or ScriptedConfirmer(yes=True), store=store, state_dir=state)
+
+
+def test_the_waiting_keys_survive_a_restart_and_their_secret_is_kept_apart_in_a_private_file(
+    store, tmp_path, test_ca
+):
+    state = tmp_path / "agent-home" / "agent" / "pending"
+    before = _restartable(store, state)
+    before.choose_store()
+    certificates = test_ca.issue_pair(_request(before, "enrol-restart"), AIGERIM)
+    del before  # the agent stops; nothing of it stays in memory
+
+    record = state / "enrol-restart.json"
+    assert stat.S_IMODE(record.stat().st_mode) == 0o600
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    secret = PendingRecords(state).get("enrol-restart").secret
+    waiting = store / PENDING_DIR / "enrol-restart"
+    assert all(secret.encode() not in path.read_bytes() for path in waiting.iterdir()), (
+        "the secret must not lie beside the keys it opens"
+    )
+
+    after = _restartable(store, state)  # started again; no folder chosen in this run
+    assert after.list_keys()["pending"] == ["enrol-restart"]
+    result = _install(after, "enrol-restart", certificates)
+
+    assert len(result["files"]) == 2 and result["folder"] == str(store)
+    for path in result["files"]:
+        assert openssl("pkcs12", "-in", path, "-passin", f"pass:{PASSWORD}", "-noout").returncode == 0
+    assert not record.exists() and not waiting.exists()
+    assert after.list_keys()["pending"] == []
+
+
+def test_requests_again_for_a_waiting_enrolment_return_the_same_csrs_and_make_no_new_keys(
+    store, tmp_path, test_ca
+):
+    state = tmp_path / "state"
+    first_tab = _restartable(store, state)
+    first_tab.choose_store()
+    first = _request(first_tab, "enrol-twice")
+    keys = {p.name: p.read_bytes() for p in (store / PENDING_DIR / "enrol-twice").iterdir()}
+    asked = ScriptedConfirmer(yes=True)
+
+    again = _request(_restartable(store, state, asked), "enrol-twice")  # a second tab, or after a restart
+
+    assert (again["authCsr"], again["signCsr"]) == (first["authCsr"], first["signCsr"])
+    assert again["folder"] == first["folder"] == str(store)
+    assert {p.name: p.read_bytes() for p in (store / PENDING_DIR / "enrol-twice").iterdir()} == keys
+    assert asked.questions == [], "nothing new is made, so nothing is asked"
+    # the one pair the server issues for those CSRs installs, whichever tab finishes
+    certificates = test_ca.issue_pair(again, AIGERIM)
+    assert len(_install(first_tab, "enrol-twice", certificates)["files"]) == 2
+
+
+def test_requests_for_a_waiting_enrolment_naming_another_person_are_refused(store, tmp_path):
+    state = tmp_path / "state"
+    issuance = _restartable(store, state)
+    issuance.choose_store()
+    mine = _request(issuance, "enrol-who")
+
+    with pytest.raises(EnrolmentMismatch, match="another person"):
+        _request(issuance, "enrol-who", ERLAN)
+
+    assert _request(issuance, "enrol-who")["authCsr"] == mine["authCsr"], "the waiting keys are kept"
+
+
+def test_waiting_keys_that_are_gone_are_made_anew_and_the_new_ones_install(store, tmp_path, test_ca):
+    import shutil
+
+    state = tmp_path / "state"
+    issuance = _restartable(store, state)
+    issuance.choose_store()
+    lost = _request(issuance, "enrol-lost")
+    shutil.rmtree(store / PENDING_DIR / "enrol-lost")  # the citizen deleted the hidden folder
+
+    fresh = _request(_restartable(store, state), "enrol-lost")
+
+    assert fresh["authCsr"] != lost["authCsr"]
+    certificates = test_ca.issue_pair(fresh, AIGERIM)
+    assert len(_install(_restartable(store, state), "enrol-lost", certificates)["files"]) == 2
