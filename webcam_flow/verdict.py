@@ -34,6 +34,8 @@ MESSAGES: dict[str, str] = {
     "nonce_expired": "The time for this video ran out. Start the video step again.",
     "nonce_reused": "This video was already sent once. Start the video step again.",
     "nonce_mismatch": "This video does not belong to the current session. Start the video step again.",
+    "nonce_superseded": "A newer video check was started after this one, so this video no longer counts. "
+    "Record the newest video check.",
     "no_match": "The face does not match the photo on your identity card. If this is wrong, visit a service "
     "centre.",
     "no_face_on_reference": "We could not find a face on the identity-card photo. Upload a sharp photo "

@@ -444,7 +444,7 @@ def start_liveness(
     client_address: str | None = None,
 ) -> IssuedTask:
     """Hand out a liveness task: 2-3 random challenges (or the configured ones), a one-time nonce
-    stored only as its hash, and a deadline."""
+    stored only as its hash, and a deadline. The enrolment's older unused tasks are closed."""
     record = _require(ctx, enrolment_id, State.SELFIE_OK)
     now = ctx.now()
     task = new_task(rng=rng, now=now.timestamp(), ttl=config.liveness_ttl)
@@ -463,6 +463,13 @@ def start_liveness(
                 "or visit a service centre.",
                 code="too_many_tasks",
             )
+        # Only the newest task counts: the older unused ones are closed, so a client cannot collect
+        # several tasks and answer the one whose challenges suit a recording.
+        session.execute(
+            update(LivenessTaskRecord)
+            .where(LivenessTaskRecord.enrolment_id == enrolment_id, LivenessTaskRecord.used_at.is_(None))
+            .values(used_at=now)
+        )
         session.add(
             LivenessTaskRecord(
                 enrolment_id=enrolment_id,
@@ -573,8 +580,15 @@ def submit_liveness(
                 LivenessTaskRecord.enrolment_id == enrolment_id,
             )
         )
+        newer = row is not None and session.scalar(
+            select(func.count())
+            .select_from(LivenessTaskRecord)
+            .where(LivenessTaskRecord.enrolment_id == enrolment_id, LivenessTaskRecord.id > row.id)
+        )
     if row is None:
         verdict = Verdict.decide("liveness", ["nonce_mismatch"], {})
+    elif newer:
+        verdict = Verdict.decide("liveness", ["nonce_superseded"], {})
     else:
         task = LivenessTask(
             nonce=nonce,

@@ -341,3 +341,19 @@ def test_selfie_hints_take_camera_sized_pictures_and_photos_at_most_a_phone_came
     assert body["status"] == 400 and "4000x4000" in body["detail"] and "12,000,000" in body["detail"]
     assert record(ctx, enrolment.id).selfie_attempts == 0
     assert enrolment.state() == "phone_confirmed"
+
+
+def test_a_new_task_closes_the_older_one_and_its_nonce_is_refused(
+    client, ctx, outbox, selfie_jpeg, d18_frames
+):
+    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    first = new_task(enrolment)["nonce"]
+    second = new_task(enrolment)["nonce"]
+    body = problem(send_frames(enrolment, first, d18_frames))
+    assert body["reasons"] == ["nonce_superseded"] and body["code"] == "identification_refused"
+    assert "newer video check" in body["detail"]
+    assert enrolment.state() == "selfie_ok"
+    # The newest task still works, once.
+    response = send_frames(enrolment, second, d18_frames)
+    assert response.status_code == 200, response.get_json()
+    assert enrolment.state() == "liveness_ok"
