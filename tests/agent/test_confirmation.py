@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import pty
 import re
@@ -11,14 +12,17 @@ import signal
 import threading
 import time
 
+import pytest
 from websockets.sync.client import connect
 
 from keystore.pkcs12 import open_keystore
 
-from .conftest import AIGERIM, EDS, PASSWORD, call, certificate_files, verify_cms
+from .conftest import AIGERIM, EDS, PASSWORD, PORTAL, call, certificate_files, verify_cms
 
 BASICS = "kz.gov.pki.knca.basics"
 COMMON = "kz.gov.pki.knca.commonUtils"
+ISSUANCE = "kz.eds.toolkit.issuance"
+PERSON = {"iin": AIGERIM.iin, "surname": AIGERIM.surname, "givenName": AIGERIM.given_name}
 DOCUMENT = b"I agree."
 SIGN_ARGS = {
     "allowedStorages": None,
@@ -125,3 +129,58 @@ def test_without_a_terminal_and_without_yes_everything_is_declined(start_agent, 
     assert basics == {"status": True, "body": {}}
     assert common == {"code": "500", "message": "action.canceled"}
     assert made == {"status": True, "body": {}}
+
+
+def test_an_unanswered_question_is_cancelled_and_meanwhile_version_and_list_keys_answer(tmp_path):
+    store = tmp_path / "eds-keys"
+    terminal = Terminal(
+        [str(EDS), "--home", str(tmp_path / "home"), "agent", "--port", "0", "--no-tls"]
+        + ["--store", str(store), "--answer-timeout", "8", "--origin", PORTAL]
+    )
+    try:
+        port = terminal.wait_for(r"ws://127\.0\.0\.1:(\d+)/").group(1)
+        replies: list[tuple[dict, float]] = []
+
+        def first_tab() -> None:
+            with connect(f"ws://127.0.0.1:{port}", origin=PORTAL) as ws:
+                ws.recv(timeout=10)
+                asked = time.monotonic()
+                reply = call(ws, ISSUANCE, "makeRequests", {"enrolmentId": "e-1", **PERSON})
+                replies.append((reply, time.monotonic() - asked))
+
+        page = threading.Thread(target=first_tab)
+        page.start()
+        terminal.wait_for(r"asks to keep your EDS keys in .*\[y/N\] ")
+        # The question waits for the citizen; a reloaded page still finds the agent at once.
+        with connect(f"ws://127.0.0.1:{port}", origin=PORTAL) as ws:
+            ws.recv(timeout=3)
+            version = json.loads(_call_within(ws, "version", 3))
+            listed = json.loads(_call_within(ws, "listKeys", 3))
+        assert version["status"] is True and listed["body"]["result"]["pending"] == []
+        assert not replies, "the question is still open"
+
+        page.join(timeout=30)
+        terminal.wait_for(r"No answer in 8 s: cancelled\.")
+        assert replies and replies[0][0] == {"status": True, "body": {}}  # NCALayer's "cancelled"
+        assert 7 <= replies[0][1] < 20
+        assert not (store / ".pending").exists(), "nothing was made"
+
+        # Typing late does not answer the next question: only what is typed after it is shown counts.
+        terminal.type("y\n")
+        time.sleep(0.5)
+        with connect(f"ws://127.0.0.1:{port}", origin=PORTAL) as ws:
+            ws.recv(timeout=10)
+            ws.send(json.dumps({"module": ISSUANCE, "method": "chooseStore", "args": {}}))
+            terminal.wait_for(r"asks to keep your EDS keys in .*\[y/N\] $", timeout=10)
+            with pytest.raises(TimeoutError):
+                ws.recv(timeout=1.5)  # the stale "y" was dropped: the question still waits
+            terminal.type("y\n")
+            chosen = json.loads(ws.recv(timeout=10))
+        assert chosen == {"status": True, "body": {"result": {"folder": str(store)}}}
+    finally:
+        terminal.close()
+
+
+def _call_within(ws, method: str, seconds: float) -> str:
+    ws.send(json.dumps({"module": ISSUANCE, "method": method, "args": {}}))
+    return ws.recv(timeout=seconds)
