@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, url_for
 from flask_limiter import Limiter
 
 from eds_toolkit import flow
@@ -23,7 +23,6 @@ from eds_toolkit.web.api_support import (
 from eds_toolkit.web.context import client_address, flow_context
 from eds_toolkit.web.limits import iin_key
 from eds_toolkit.web.openapi import openapi_document
-from eds_toolkit.web.problems import problem
 
 
 def _state(enrolment_id: str, status: int = 200) -> Response:
@@ -121,20 +120,5 @@ def make_api_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
             client_address=client_address(),
         )
         return json_response(pair_json(pair), 201)
-
-    @api.app_errorhandler(404)
-    def _not_found(error) -> Response:
-        if request.path.startswith("/api/"):
-            return problem(404, "Not found", "There is no such API resource.", "not_found")
-        return error
-
-    @api.app_errorhandler(405)
-    def _wrong_method(error) -> Response:
-        if request.path.startswith("/api/"):
-            allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or []))
-            response = problem(405, "Method not allowed", f"Use {allowed} here.", "method_not_allowed")
-            response.headers["Allow"] = allowed
-            return response
-        return error
 
     return api

@@ -6,7 +6,7 @@ from flask import Flask, Response, render_template, request
 from flask_babel import Babel
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
 
 from eds_toolkit.bootstrap import prepare_instance
 from eds_toolkit.db import make_engine
@@ -89,6 +89,9 @@ def create_app(config: Settings | None = None) -> Flask:
     renewal_api = make_renewal_blueprint(limiter, settings)
     csrf.exempt(renewal_api)  # no cookie: the AUTH signature authenticates
     app.register_blueprint(renewal_api)
+    from eds_toolkit.web.language import language, switch_url
+
+    app.register_blueprint(language)
 
     @app.context_processor
     def _template_helpers() -> dict:
@@ -96,6 +99,7 @@ def create_app(config: Settings | None = None) -> Flask:
             "_": i18n.translate,
             "language": i18n.current_language(),
             "languages": i18n.LANGUAGE_NAMES,
+            "language_switch_url": switch_url,
         }
 
     def _refusal(status: int, code: str, english: str, **extra: object) -> Response | tuple:
@@ -103,6 +107,28 @@ def create_app(config: Settings | None = None) -> Flask:
             return problem(status, "Request refused", english, code, **extra)
         message = i18n.error_message(code, english)
         return render_template("error.html", message=message), status
+
+    @app.errorhandler(NotFound)
+    def _not_found(error: NotFound):
+        if request.path.startswith("/api/"):
+            return problem(404, "Not found", "There is no such API resource.", "not_found")
+        return _refusal(404, "page_not_found", "There is no such page. Start again from the first page.")
+
+    @app.errorhandler(MethodNotAllowed)
+    def _wrong_method(error: MethodNotAllowed):
+        allowed = ", ".join(sorted(error.valid_methods or []))
+        if request.path.startswith("/api/"):
+            response = problem(405, "Method not allowed", f"Use {allowed} here.", "method_not_allowed")
+        else:
+            response = app.make_response(
+                _refusal(
+                    405,
+                    "method_not_allowed",
+                    "This address cannot be opened directly: go back and use the buttons on the page.",
+                )
+            )
+        response.headers["Allow"] = allowed
+        return response
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):

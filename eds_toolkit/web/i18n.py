@@ -641,6 +641,16 @@ ERRORS: dict[str, tuple[str, str, str]] = {
         "Для этой заявки начато слишком много видеопроверок. Начните заново или обратитесь в центр "
         "обслуживания.",
     ),
+    "page_not_found": (
+        "There is no such page. Start again from the first page.",
+        "Мұндай бет жоқ. Бірінші беттен қайта бастаңыз.",
+        "Такой страницы нет. Начните заново с первой страницы.",
+    ),
+    "method_not_allowed": (
+        "This address cannot be opened directly: go back and use the buttons on the page.",
+        "Бұл мекенжайды тікелей ашуға болмайды: артқа оралып, беттегі түймелерді пайдаланыңыз.",
+        "Этот адрес нельзя открыть напрямую: вернитесь назад и воспользуйтесь кнопками на странице.",
+    ),
     "service_unavailable": (
         "The service is unavailable for a moment. Please try again a little later.",
         "Қызмет уақытша қолжетімсіз. Біраздан соң қайталап көріңіз.",

@@ -79,6 +79,11 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
     def start_page():
         return _page("start.html")
 
+    @pages.get("/continue")
+    def resume():
+        """The page of the current step (the start page when there is no enrolment)."""
+        return _go_on()
+
     @pages.post("/start")
     @per_address
     @per_iin
