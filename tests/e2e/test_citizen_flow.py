@@ -92,7 +92,7 @@ def test_citizen_gets_two_keystores_from_the_agent_through_the_pages(
     # The agent that trusts another portal refuses this page: the page says how to run one for it.
     assert citizen.wait_for_agent_state(("missing", "found")) == "missing"
     citizen.shots.take("agent-not-found")
-    assert f"eds agent --origin {server.url}" in citizen.field("agent-command").text
+    assert citizen.field("agent-command").text == f"eds agent --port {agent_port} --origin {server.url}"
     assert citizen.field("agent-trust-link").get_attribute("href") == f"https://127.0.0.1:{agent_port}/"
     assert citizen.field("server-keys").is_displayed(), "the server-side keys stay offered as the fallback"
     wait_for(

@@ -19,8 +19,8 @@
   var passwordAgain = document.getElementById('agent_password_confirmation');
   var CONNECT_TIMEOUT_MS = 2500;
   var DETECT_TIMEOUT_MS = 6000;
-  // The agent names its waiting keys after this id and accepts only ids that start with a letter or
-  // digit; enrolment ids are URL-safe random text that may start with '-' or '_', hence the prefix.
+  // The agent names its waiting keys after this id (letters, digits, '-' and '_', as enrolment ids
+  // are); the prefix tells this portal's requests apart in the agent's listKeys.
   var agentRequestId = data.enrolmentId ? 'enrolment-' + data.enrolmentId : '';
 
   var agent = null;
@@ -32,8 +32,9 @@
     status.textContent = message;
     status.dataset.state = state;
     // green only for good news; "not found" is something to fix, not a success (nor a failure)
-    status.className = { error: 'error', missing: 'warning', searching: 'working', working: 'working' }[state]
-      || 'notice';
+    status.className = {
+      error: 'error', missing: 'warning', 'other-app': 'warning', searching: 'working', working: 'working'
+    }[state] || 'notice';
     status.setAttribute('role', state === 'error' ? 'alert' : 'status');
   }
 
@@ -191,7 +192,9 @@
   }
 
   section.hidden = false;
+  var greeted = false;  // something on the agent's address answered NCALayer's greeting
   within(DETECT_TIMEOUT_MS, connect().then(function () {
+    greeted = true;
     return agent.listKeys();
   })).then(function (keys) {
     folderInput.value = keys.folder;
@@ -211,9 +214,16 @@
     }
     found.hidden = false;
     button.addEventListener('click', run);
-  }, function () {
+  }, function (error) {
     if (agent) { agent.close(); }
-    say(text.missing, 'missing');
     missing.hidden = false;
+    // Nothing answers (or the agent refuses this site) vs. a program that greets like NCALayer but
+    // has no kz.eds.toolkit.issuance (MODULE_NOT_FOUND): most likely the real NCALayer on its port.
+    if (greeted || (error && error.code === 'NOT_AN_AGENT')) {
+      document.getElementById('agent-missing-why').textContent = text.otherAppWhy;
+      say(text.otherApp, 'other-app');
+    } else {
+      say(text.missing, 'missing');
+    }
   });
 })();

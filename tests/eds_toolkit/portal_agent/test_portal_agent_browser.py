@@ -8,8 +8,11 @@ folder that `openssl pkcs12` opens with the password.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 from sqlalchemy import func, select
+from websockets.sync.server import serve
 
 from tests.e2e.browser import SCREENSHOTS, Screenshots, new_page, start_chromium, wait_for
 from tests.e2e.eds import openssl_pkcs12_subject, start_eds_agent, start_eds_serve
@@ -170,6 +174,27 @@ class CertificatesPage:
         ]
 
 
+@contextlib.contextmanager
+def fake_ncalayer(port: int) -> Iterator[None]:
+    """A stand-in for NCALayer (which cannot run here) on ``port``: its greeting, then its
+    MODULE_NOT_FOUND for any module it lacks, as NCALayer answers a module it has no bundle for."""
+
+    def session(connection) -> None:
+        connection.send(json.dumps({"result": {"version": "1.4"}}))
+        for message in connection:
+            module = json.loads(message).get("module")
+            connection.send(json.dumps({"success": False, "errorCode": "MODULE_NOT_FOUND", "module": module}))
+
+    with serve(session, "127.0.0.1", port) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+
+
 def _start_agent(
     portal: Portal, agents: list[ServiceProcess], tmp_path: Path, store: Path, origin: str | None = None
 ) -> None:
@@ -220,9 +245,21 @@ def test_without_the_agent_the_page_explains_it_then_with_it_makes_two_keystores
 
     assert "not found" in page.wait_for_status("missing")
     assert page.element("agent-missing").is_displayed()
-    assert f"eds agent --origin {portal.url}" in page.element("agent-command").text
+    assert (
+        page.element("agent-command").text
+        == f"eds agent --port {portal.agent_port} --no-tls --origin {portal.url}"
+    )
+    assert page.element("agent-install").text == "pipx install eds-toolkit"
+    assert "docs/agent.md" in page.element("agent-guide").text
     assert page.element("server-keys").is_displayed() and page.element("csr-upload").is_displayed()
     page.shot("agent-missing")
+
+    with fake_ncalayer(portal.agent_port):  # the national signing app on the agent's port
+        page.open()
+        assert "Another signing program" in page.wait_for_status("other-app")
+        assert "NCALayer" in page.element("agent-missing-why").text
+        assert page.element("agent-command").is_displayed()
+        page.shot("another-signing-program")
 
     _start_agent(portal, agents, tmp_path, store, origin="https://another-portal.example")
     page.open()  # an agent that does not trust this portal refuses the page: the same help

@@ -9,7 +9,7 @@ from flow_helpers import KNOWN_IIN, KNOWN_PHONE, api_start, code_for, make_csr_p
 from portal_agent_helpers import AGENT_URL, csrf_of, parse_page
 
 from eds_toolkit.settings import DEFAULT_AGENT_URL, Settings, SettingsError
-from eds_toolkit.web.agent_page import AGENT_CLIENT_JS
+from eds_toolkit.web.agent_page import AGENT_CLIENT_JS, AGENT_INSTALL_COMMAND
 from eds_toolkit.web.security import CONTENT_SECURITY_POLICY
 
 
@@ -130,3 +130,70 @@ def test_agent_url_that_is_not_a_loopback_websocket_is_refused(tmp_path, clock, 
         Settings.from_env({"EDS_HOME": str(tmp_path), "EDS_AGENT_URL": url})
     with pytest.raises(SettingsError, match="EDS_AGENT_URL"):
         make_settings(tmp_path, clock, agent_url=url)
+
+
+def _certificates_page(home, clock, agent_url: str, language: str = "en"):
+    from eds_toolkit.web import create_app
+
+    app = create_app(make_settings(home, clock, agent_url=agent_url))
+    return parse_page(app.test_client().get(f"/certificates?lang={language}").get_data(as_text=True))
+
+
+@pytest.mark.parametrize(
+    ("agent_url", "command"),
+    [
+        ("ws://127.0.0.1:14001", "eds agent --port 14001 --no-tls --origin http://localhost"),
+        ("wss://127.0.0.1:14001", "eds agent --port 14001 --origin http://localhost"),
+        ("ws://127.0.0.1:13579", "eds agent --no-tls --origin http://localhost"),
+        ("wss://127.0.0.1:13579", "eds agent --origin http://localhost"),
+    ],
+)
+def test_the_help_shows_the_exact_command_that_starts_the_agent_this_page_looks_for(
+    home, clock, agent_url, command
+):
+    configured = Settings.from_env({"EDS_HOME": str(home), "EDS_AGENT_URL": agent_url}).agent_url
+
+    page = _certificates_page(home, clock, configured)
+
+    assert page.by_id["agent"]["data-agent-url"] == agent_url
+    assert page.text("agent-command") == command
+
+
+@pytest.mark.parametrize(
+    ("language", "install_sentence", "guide_sentence"),
+    [
+        ("en", "Install eds-toolkit on this computer", "read the eds agent guide"),
+        ("kk", "Осы компьютерге eds-toolkit орнатыңыз", "eds agent нұсқаулығын оқыңыз"),
+        ("ru", "Установите eds-toolkit на этот компьютер", "прочитайте руководство по eds agent"),
+    ],
+)
+def test_the_help_gives_an_install_command_and_points_to_the_agent_guide(
+    home, clock, language, install_sentence, guide_sentence
+):
+    page = _certificates_page(home, clock, AGENT_URL, language)
+
+    assert page.text("agent-install") == AGENT_INSTALL_COMMAND == "pipx install eds-toolkit"
+    steps = page.text("agent-missing")
+    assert f"{install_sentence}" in steps and "Python 3.11" in steps
+    assert (
+        steps.index(install_sentence) < steps.index("pipx install eds-toolkit") < steps.index("eds agent --")
+    )
+    guide = page.text("agent-guide")
+    assert guide_sentence in guide and "eds agent --help" in guide and "docs/agent.md" in guide
+
+
+@pytest.mark.parametrize("language", ["en", "kk", "ru"])
+def test_the_script_has_words_for_another_signing_program_on_the_agents_port(home, clock, language):
+    messages = _certificates_page(home, clock, AGENT_URL, language).by_id["agent-messages"]
+
+    assert "NCALayer" in messages["data-other-app-why"]
+    assert messages["data-other-app"] and messages["data-other-app"] != messages["data-missing"]
+    english = MESSAGES_EN_OTHER_APP
+    assert (messages["data-other-app-why"] == english) == (language == "en")
+
+
+MESSAGES_EN_OTHER_APP = (
+    "Another signing program, probably NCALayer, answers where this site looks for eds agent, but it "
+    "cannot make keys for this site. Close it while you get your certificates, start eds agent with the "
+    "command below, then reload this page."
+)
