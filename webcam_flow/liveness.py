@@ -43,6 +43,20 @@ TURN_MIN_YAW = 0.25
 # Open mouth: inner-lip gap of 0.3 mouth widths or more (Hamilton sings 0.32-0.42, d18 0.5-0.7;
 # talking and rest stay below 0.27).
 OPEN_MOUTH_MIN = 0.3
+# The schedule (when the page says how long each challenge is shown): challenge k is on the screen
+# from k * seconds_per_challenge after the first frame. Its movement must start no earlier than
+# SLOT_EARLY_S before that (the prompt and the frame clock differ by a timer tick or two, and a head
+# already moving at the prompt; the Hamilton clip's left turn starts 0.6 s before a 3 s boundary) and
+# be seen no later than SLOT_LATE_S after the slot ends (a movement begun at the end of its slot).
+SLOT_EARLY_S = 0.75
+SLOT_LATE_S = 1.0
+# The page records the slots back to back; its timers fire up to ~0.1 s late per slot. A recording
+# longer than the slots plus this is not the page's recording of this task.
+SPAN_SLACK_S = 1.5
+# Blinks are involuntary: a blink before its slot is normal, so a blink only has to happen inside its
+# slot. The deliberate movements must not happen before their slot (a replayed recording that shows
+# every movement would otherwise answer any order).
+INVOLUNTARY = frozenset({"blink"})
 
 
 class Challenge(StrEnum):
@@ -138,16 +152,36 @@ def _conditions(observations: Sequence[Observation]) -> dict[Challenge, Callable
 
 
 def challenge_reasons(
-    observations: Sequence[Observation], challenges: Sequence[Challenge]
+    observations: Sequence[Observation],
+    challenges: Sequence[Challenge],
+    *,
+    seconds_per_challenge: float | None = None,
 ) -> tuple[list[str], dict[str, float]]:
-    """Each challenge must first happen after the previous one did (first frame showing it)."""
+    """Each challenge must first happen after the previous one did (first frame showing it).
+
+    With ``seconds_per_challenge`` the page's schedule is checked too: challenge k must happen in its
+    own slot (see :data:`SLOT_EARLY_S`), a deliberate movement not before it, and the frames may span
+    no more than the slots (``wrong_order`` / ``video_too_long``).
+    """
     conditions = _conditions(observations)
     reasons: list[str] = []
     scores: dict[str, float] = {}
+    start = observations[0].t if observations else 0.0
     after = 0
-    for challenge in challenges:
+    for k, challenge in enumerate(challenges):
         hits = [i for i, o in enumerate(observations) if o.face is not None and conditions[challenge](o)]
         later = [i for i in hits if i >= after]
+        if seconds_per_challenge is not None and later:
+            opens = start + k * seconds_per_challenge - SLOT_EARLY_S
+            closes = start + (k + 1) * seconds_per_challenge + SLOT_LATE_S
+            scores[f"{challenge.value}_slot_s"] = k * seconds_per_challenge
+            if challenge.value in INVOLUNTARY:
+                later = [i for i in later if observations[i].t >= opens]
+            if later and not opens <= observations[later[0]].t <= closes:
+                scores[f"{challenge.value}_at_s"] = observations[later[0]].t
+                reasons.append("wrong_order")
+                after = later[0] + 1
+                continue
         if later:
             scores[f"{challenge.value}_at_s"] = observations[later[0]].t
             after = later[0] + 1
@@ -155,7 +189,12 @@ def challenge_reasons(
             reasons.append("wrong_order")
         else:
             reasons.append(f"challenge_missing:{challenge.value}")
-    return reasons, scores
+    if seconds_per_challenge is not None and observations:
+        span = observations[-1].t - start
+        scores["span_s"] = span
+        if span > len(challenges) * seconds_per_challenge + SPAN_SLACK_S:
+            reasons.append("video_too_long")
+    return list(dict.fromkeys(reasons)), scores
 
 
 def _validated_images(frames: Sequence[Frame]) -> tuple[list[np.ndarray], list[float]]:
@@ -178,10 +217,18 @@ def check_liveness(
     *,
     reference_encoding: np.ndarray | None = None,
     naive: bool = False,
+    seconds_per_challenge: float | None = None,
 ) -> Verdict:
     """Did one live face make the asked movements in order? ``reference_encoding`` (e.g. the
-    selfie's) must then be the same face. ``naive=True`` is the slow reference path."""
-    return liveness_and_probes(frames, challenges, reference_encoding=reference_encoding, naive=naive)[0]
+    selfie's) must then be the same face. ``seconds_per_challenge``: the page's schedule, checked when
+    given (see :func:`challenge_reasons`). ``naive=True`` is the slow reference path."""
+    return liveness_and_probes(
+        frames,
+        challenges,
+        reference_encoding=reference_encoding,
+        naive=naive,
+        seconds_per_challenge=seconds_per_challenge,
+    )[0]
 
 
 def liveness_and_probes(
@@ -190,6 +237,7 @@ def liveness_and_probes(
     *,
     reference_encoding: np.ndarray | None = None,
     naive: bool = False,
+    seconds_per_challenge: float | None = None,
 ) -> tuple[Verdict, list[np.ndarray]]:
     """:func:`check_liveness` plus the encodings of the roughly frontal frames it computed, so
     the face match can use the video without encoding its frames again."""
@@ -207,7 +255,7 @@ def liveness_and_probes(
     missing_share = 1 - len(with_face) / len(observations)
     if missing_share > MAX_MISSING_SHARE:
         reasons.append("face_lost")
-    found, timing = challenge_reasons(observations, asked)
+    found, timing = challenge_reasons(observations, asked, seconds_per_challenge=seconds_per_challenge)
     passive, passive_scores = passive_reasons(observations, reference_encoding)
     reasons += passive + found
     scores.update(
@@ -234,8 +282,10 @@ def check_task(
     now: float,
     registry: NonceRegistry,
     reference_encoding: np.ndarray | None = None,
+    seconds_per_challenge: float | None = None,
 ) -> Verdict:
-    """The nonce must be this task's, unused and inside the deadline; then :func:`check_liveness`.
+    """The nonce must be this task's, unused and inside the deadline; then :func:`check_liveness`
+    (on the page's schedule when ``seconds_per_challenge`` is given).
 
     The nonce is consumed on the first attempt whatever the outcome, so a refused attempt
     cannot be replayed either.
@@ -250,5 +300,10 @@ def check_task(
         reasons.append("nonce_expired")
     if reasons:
         return Verdict.decide("liveness", reasons, scores)
-    verdict = check_liveness(frames, task.challenges, reference_encoding=reference_encoding)
+    verdict = check_liveness(
+        frames,
+        task.challenges,
+        reference_encoding=reference_encoding,
+        seconds_per_challenge=seconds_per_challenge,
+    )
     return Verdict.decide("liveness", list(verdict.reasons), {**scores, **verdict.scores})

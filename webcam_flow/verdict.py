@@ -26,6 +26,8 @@ MESSAGES: dict[str, str] = {
     "on the screen.",
     "wrong_order": "The movements were not done in the order shown. Record again and follow the instructions "
     "one after another.",
+    "video_too_long": "The video is longer than the instructions shown. Record it again on this page, "
+    "following the instructions as they appear.",
     "static_frames": "The video shows no movement. A live person must be in front of the camera.",
     "rigid_plane_motion": "The video looks like a photo or a screen held in front of the camera. "
     "A live person must be in front of the camera.",

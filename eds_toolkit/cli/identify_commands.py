@@ -92,17 +92,30 @@ def selfie_command(image: Path) -> None:
 )
 @click.option("--start-frame", type=click.IntRange(min=0), default=0, help="First video frame to use.")
 @click.option("--stop-frame", type=click.IntRange(min=1), default=None, help="Video frame to stop before.")
+@click.option(
+    "--seconds-per-challenge",
+    type=click.FloatRange(min=0.5, max=30),
+    default=None,
+    help="Check the page's schedule too, as the service does: challenge k shown from k times this many "
+    "seconds after the first frame used (the service's default is 3). Without it only the order is checked.",
+)
 @_bad_input_exits_2("liveness")
 def liveness_command(
-    video: Path, challenges: str, fps: float, start_frame: int, stop_frame: int | None
+    video: Path,
+    challenges: str,
+    fps: float,
+    start_frame: int,
+    stop_frame: int | None,
+    seconds_per_challenge: float | None,
 ) -> None:
-    """Check that the video shows the challenges, in order, by one live face (no deadline)."""
+    """Check that the video shows the challenges, in order, by one live face (no deadline; time slots
+    only with --seconds-per-challenge)."""
     from webcam_flow.liveness import check_liveness, parse_challenges
     from webcam_flow.video import frames_from_video
 
     asked = parse_challenges([c for c in challenges.split(",") if c.strip()] or [""])
     frames = frames_from_video(video, fps=fps, start=start_frame, stop=stop_frame)
-    _emit(check_liveness(frames, asked))
+    _emit(check_liveness(frames, asked, seconds_per_challenge=seconds_per_challenge))
 
 
 @identify.command("match")

@@ -568,8 +568,9 @@ def submit_liveness(
     config: IdentifyConfig = IdentifyConfig(),
     client_address: str | None = None,
 ) -> StepOutcome:
-    """Check the task's frames: the nonce (this enrolment's, unused, in time), the challenges in order,
-    one live face, the selfie's face. Positive -> ``liveness_ok`` with a few video encodings kept."""
+    """Check the task's frames: the nonce (this enrolment's newest task, unused, in time), each challenge
+    in its time slot (``seconds_per_challenge`` each, as the page showed them), one live face, the
+    selfie's face. Positive -> ``liveness_ok`` with a few video encodings kept."""
     record = _require(ctx, enrolment_id, State.SELFIE_OK)
     decoded = _frames(frames, config)
     selfie = unpack_encodings(record.selfie_encoding)
@@ -604,6 +605,7 @@ def submit_liveness(
                 now=ctx.now().timestamp(),
                 registry=_DatabaseNonces(ctx, enrolment_id),
                 reference_encoding=selfie[0] if selfie else None,
+                seconds_per_challenge=config.seconds_per_challenge,
             )
         except BadInput as error:
             raise BadUpload(f"The video frames could not be used: {error}.", code="bad_frame") from None

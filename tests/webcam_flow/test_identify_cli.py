@@ -113,6 +113,17 @@ def test_liveness_on_the_hamilton_clip(frames, expected_code):
         assert "scene_cut" in verdict["reasons"]
 
 
+def test_liveness_checks_the_time_slots_only_when_asked():
+    clip = (path(VIDEO + "short_hamilton_clip.mp4"), "--start-frame", "82", "--stop-frame", "210")
+    code, verdict = run("liveness", *clip, "--challenges", "turn_left,turn_right")
+    assert code == 0, verdict  # the clip shows a left turn, later a right turn
+    scheduled = ("--seconds-per-challenge", "3")
+    code, verdict = run("liveness", *clip, "--challenges", "turn_left,turn_right", *scheduled)
+    assert (code, verdict["reasons"]) == (1, ["wrong_order"])  # the right turn came in the left turn's slot
+    code, verdict = run("liveness", *clip, "--challenges", "turn_right,turn_left", *scheduled)
+    assert code == 0, verdict
+
+
 def test_a_file_that_is_not_a_video_is_bad_input():
     code, verdict = run("liveness", path("MANIFEST.md"), "--challenges", "blink")
     assert (code, verdict["reasons"]) == (2, ["bad_input"])

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
+
 import cv2
 import numpy as np
 import pytest
 from webcam_testdata import HAMILTON_FPS, LIVEPORTRAIT_FPS, load_face, segment
 
 from webcam_flow.errors import BadInput
-from webcam_flow.liveness import Challenge, check_liveness
+from webcam_flow.liveness import Challenge, challenge_reasons, check_liveness
 from webcam_flow.match import face_encoding
 from webcam_flow.passive import RIGID_MAX_RESIDUAL
+from webcam_flow.tracking import track
 from webcam_flow.video import Frame
 
 # Hamilton, source frames 82-210: Lin-Manuel Miranda turns to HIS right (nose to the image's
@@ -36,6 +39,51 @@ def test_turn_mouth_turn_passes_on_the_hamilton_segment(hamilton):
 def test_the_wrong_order_fails(hamilton):
     verdict = check_liveness(segment(hamilton, 95, 180, HAMILTON_FPS), ["turn_left", "turn_right"])
     assert verdict.reasons == ("wrong_order",)
+
+
+# --- the page's schedule: challenge k is shown from k * seconds_per_challenge after the first frame ---
+
+
+def test_on_the_pages_schedule_the_hamilton_clip_answers_only_the_orders_it_shows(hamilton):
+    # Frames 82-210 show (seconds from the first frame): a left turn ending at 0.1, a right turn
+    # 0.6-1.9, the mouth open at 1.0 and 1.6, a left turn 2.4-2.7, a right turn from 3.5, the mouth
+    # at 3.7. Without a schedule every ordering of these movements passes.
+    frames = segment(hamilton, 82, 210, HAMILTON_FPS)
+    assert check_liveness(frames, ["turn_left", "turn_right"]).ok
+    wrong = check_liveness(frames, ["turn_left", "turn_right"], seconds_per_challenge=3)
+    assert wrong.reasons == ("wrong_order",)
+    assert wrong.scores["turn_right_at_s"] - frames[0].t < 2  # the right turn came in the first slot
+    right = check_liveness(frames, ["turn_right", "turn_left"], seconds_per_challenge=3)
+    assert right.ok, right.to_dict()
+
+    observations = track([f.image for f in frames], [f.t for f in frames])
+    moves = [Challenge.TURN_LEFT, Challenge.TURN_RIGHT, Challenge.OPEN_MOUTH]
+    orders = [order for n in (2, 3) for order in itertools.permutations(moves, n)]
+    assert len(orders) == 12
+    unscheduled = {order for order in orders if not challenge_reasons(observations, order)[0]}
+    assert len(unscheduled) == 12
+    passed = {
+        order for order in orders if not challenge_reasons(observations, order, seconds_per_challenge=3)[0]
+    }
+    # Only the movements that happen in these 3 s slots in this order: right turn then left turn,
+    # mouth (1.0) then left turn (2.4). No three-challenge task fits the 4 s clip.
+    assert passed == {
+        (Challenge.TURN_RIGHT, Challenge.TURN_LEFT),
+        (Challenge.OPEN_MOUTH, Challenge.TURN_LEFT),
+    }
+    reasons, scores = challenge_reasons(observations, [Challenge.TURN_RIGHT], seconds_per_challenge=2)
+    assert reasons == ["video_too_long"] and scores["span_s"] > 2 + 1.5
+
+
+def test_a_blink_before_its_slot_is_natural_and_a_blink_inside_it_counts(d18):
+    # d18 (seconds): mouth open 2.2-3.2 and 3.9-5.1, blinks at 3.2 and 6.2. With 4.5 s slots the first
+    # blink falls in the mouth's slot; the second is in the blink's own slot.
+    verdict = check_liveness(d18, ["open_mouth", "blink"], seconds_per_challenge=4.5)
+    assert verdict.ok, verdict.to_dict()
+    assert verdict.scores["blink_at_s"] > 4.5
+    # A blink that never happens inside its slot is out of order; a too-short schedule is refused.
+    late = check_liveness(d18, ["blink", "open_mouth"], seconds_per_challenge=1.5)
+    assert set(late.reasons) == {"wrong_order", "video_too_long"}
 
 
 def test_real_blink_and_open_mouth_pass(d18_talk):

@@ -357,3 +357,22 @@ def test_a_new_task_closes_the_older_one_and_its_nonce_is_refused(
     response = send_frames(enrolment, second, d18_frames)
     assert response.status_code == 200, response.get_json()
     assert enrolment.state() == "liveness_ok"
+
+
+def test_the_service_checks_each_challenge_in_the_time_slot_the_page_showed_it(
+    client, app, ctx, outbox, selfie_jpeg, d18_frames
+):
+    from dataclasses import replace
+
+    # d18 blinks at 3.2 s and opens the mouth from 3.9 s over 7.1 s of frames: it fits 3 s slots
+    # (blink, then open mouth), not 1 s slots.
+    assert app.extensions["eds_identify"].seconds_per_challenge == 3.0
+    app.extensions["eds_identify"] = replace(app.extensions["eds_identify"], seconds_per_challenge=1.0)
+    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    task = new_task(enrolment)
+    assert task["seconds_per_challenge"] == 1.0
+    body = problem(send_frames(enrolment, task["nonce"], d18_frames))
+    assert body["reasons"] == ["wrong_order", "video_too_long"]
+    assert enrolment.state() == "selfie_ok"
+    scores = decisions(ctx, enrolment.id)[-1]["scores"]
+    assert scores["blink_at_s"] > 3 and scores["span_s"] > 7
