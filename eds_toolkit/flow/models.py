@@ -25,6 +25,7 @@ class Enrolment(Base):
     phone_source: Mapped[str | None] = mapped_column(String(12), nullable=True)  # "base" | "registered"
     api_token_hash: Mapped[str] = mapped_column(String(64))
     failure_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(5), nullable=True)  # en | kk | ru, for later SMS
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

@@ -20,9 +20,12 @@ def register_phone(
     phone: str,
     *,
     client_address: str | None = None,
-    language: str = "en",
+    language: str | None = None,
 ) -> Enrolment:
-    """Send a confirmation code to ``phone``; the number is kept as pending until confirmed."""
+    """Send a confirmation code to ``phone``; the number is kept as pending until confirmed.
+
+    The SMS is in ``language``, else in the language the enrolment was started in.
+    """
     try:
         phone = normalise_phone(phone)
     except InvalidPhone as error:
@@ -40,7 +43,12 @@ def register_phone(
             pending_phone=phone,
         )
         pending = prepare_new_code(
-            ctx, session, enrolment_id=enrolment.id, purpose="phone", phone=phone, language=language
+            ctx,
+            session,
+            enrolment_id=enrolment.id,
+            purpose="phone",
+            phone=phone,
+            language=language or enrolment.language or "en",
         )
         session.commit()
 

@@ -55,6 +55,7 @@ def start(ctx: FlowContext, iin: str, *, client_address: str | None = None, lang
             code="registry_unavailable",
         ) from error
     phone = record.phone if record is not None and record.phone else None
+    language = (language or "en").split("-")[0].split("_")[0].lower()[:5]
     now = ctx.now()
     token = secrets.token_urlsafe(32)
     with ctx.session() as session:
@@ -65,6 +66,7 @@ def start(ctx: FlowContext, iin: str, *, client_address: str | None = None, lang
             version=1,
             phone=phone,
             phone_source="base" if phone else None,
+            language=language,
             api_token_hash=token_hash(token),
             created_at=now,
             updated_at=now,
@@ -144,9 +146,12 @@ def submit_code(
 
 @refusals_audited("resend_code")
 def resend_code(
-    ctx: FlowContext, enrolment_id: str, *, client_address: str | None = None, language: str = "en"
+    ctx: FlowContext, enrolment_id: str, *, client_address: str | None = None, language: str | None = None
 ) -> Enrolment:
-    """A new code (the previous one stops working); throttled: not within a minute, a few an hour."""
+    """A new code (the previous one stops working); throttled: not within a minute, a few an hour.
+
+    The SMS is in ``language``, else in the language the enrolment was started in.
+    """
     with ctx.session() as session:
         enrolment = load_for_step(ctx, session, enrolment_id, {State.STARTED})
         if enrolment.pending_phone:
@@ -154,7 +159,12 @@ def resend_code(
         else:
             purpose, phone = "login", enrolment.phone
         pending = prepare_new_code(
-            ctx, session, enrolment_id=enrolment.id, purpose=purpose, phone=phone, language=language
+            ctx,
+            session,
+            enrolment_id=enrolment.id,
+            purpose=purpose,
+            phone=phone,
+            language=language or enrolment.language or "en",
         )
         audit(
             ctx,

@@ -11,16 +11,17 @@ from eds_toolkit import flow
 from eds_toolkit.flow.errors import InvalidInput
 from eds_toolkit.flow.start import START_MESSAGE
 from eds_toolkit.settings import Settings
+from eds_toolkit.web.api_language import requested_language
 from eds_toolkit.web.api_support import (
     api_blueprint,
     authorise_enrolment,
     json_body,
     json_response,
-    language_of,
     pair_json,
     text_field,
 )
 from eds_toolkit.web.context import client_address, flow_context
+from eds_toolkit.web.i18n import translate_to
 from eds_toolkit.web.limits import iin_key
 from eds_toolkit.web.openapi import openapi_document
 
@@ -53,9 +54,10 @@ def make_api_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
         iin = data.get("iin")
         if not isinstance(iin, str):
             raise InvalidInput("The field 'iin' is required: the 12 digits of your IIN.", code="invalid_iin")
-        started = flow.start(flow_context(), iin, client_address=client_address(), language=language_of(data))
+        language = requested_language() or "en"
+        started = flow.start(flow_context(), iin, client_address=client_address(), language=language)
         view = flow.describe(flow_context(), started.enrolment.id).as_json()
-        view.update(token=started.api_token, message=START_MESSAGE)
+        view.update(token=started.api_token, message=translate_to(language, START_MESSAGE))
         response = json_response(view, 201)
         response.headers["Location"] = url_for("api.get_enrolment", enrolment_id=started.enrolment.id)
         return response
@@ -72,12 +74,22 @@ def make_api_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
     @api.post("/enrolments/<enrolment_id>/code/resend")
     def resend_code(enrolment_id: str) -> Response:
         authorise_enrolment(enrolment_id)
-        flow.resend_code(flow_context(), enrolment_id, client_address=client_address())
+        flow.resend_code(
+            flow_context(), enrolment_id, client_address=client_address(), language=requested_language()
+        )
         return _state(enrolment_id, 202)
 
     @api.post("/enrolments/<enrolment_id>/phone")
     def register_phone(enrolment_id: str) -> Response:
-        return _one_field_step(flow.register_phone, enrolment_id, "phone", 202)
+        authorise_enrolment(enrolment_id)
+        flow.register_phone(
+            flow_context(),
+            enrolment_id,
+            text_field(json_body(), "phone"),
+            client_address=client_address(),
+            language=requested_language(),
+        )
+        return _state(enrolment_id, 202)
 
     @api.post("/enrolments/<enrolment_id>/phone/confirm")
     def confirm_phone(enrolment_id: str) -> Response:

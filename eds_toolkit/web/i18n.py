@@ -96,6 +96,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Это тестовый сервис: сертификаты выпускает ТЕСТОВЫЙ УЦ.",
     ),
     "Request refused": ("Сұраныс қабылданбады", "Запрос отклонён"),
+    # POST /api/v1/enrolments answers this (eds_toolkit.flow.start.START_MESSAGE)
+    "If this IIN has a phone number in the mobile-citizens base, we sent a code from 1414 to it. "
+    "No code? Register your phone number instead.": (
+        "Егер бұл ЖСН мобильді азаматтар базасында телефонмен тіркелген болса, 1414 нөмірінен код жіберілді. "
+        "Код келмеді ме? Телефон нөміріңізді тіркеңіз.",
+        "Если к этому ИИН в базе мобильных граждан привязан номер, мы отправили на него код от 1414. "
+        "Код не пришёл? Зарегистрируйте номер телефона.",
+    ),
     # the certificates page driving eds agent
     "Make your keys on this computer with eds agent": (
         "Кілттеріңізді осы компьютерде eds agent арқылы жасаңыз",
@@ -641,6 +649,96 @@ ERRORS: dict[str, tuple[str, str, str]] = {
         "Для этой заявки начато слишком много видеопроверок. Начните заново или обратитесь в центр "
         "обслуживания.",
     ),
+    # the enrolment API's own refusals (problem+json ``detail`` in the client's language)
+    "sms_failed": (
+        "We could not send the SMS right now. Nothing was changed; please try again later.",
+        "Қазір SMS жіберу мүмкін болмады. Ештеңе өзгертілген жоқ; кейінірек қайталап көріңіз.",
+        "Сейчас не удалось отправить SMS. Ничего не изменено; повторите попытку позже.",
+    ),
+    "registry_unavailable": (
+        "The citizens register is not answering right now. Please try again in a few minutes.",
+        "Азаматтар тізілімі қазір жауап бермей тұр. Бірнеше минуттан кейін қайталап көріңіз.",
+        "Реестр граждан сейчас не отвечает. Повторите попытку через несколько минут.",
+    ),
+    "not_in_register": (
+        "Your records are not in the citizens register, so an EDS cannot be issued remotely. "
+        "Please visit a public service centre with your identity card.",
+        "Сіздің деректеріңіз азаматтар тізілімінде жоқ, сондықтан ЭЦҚ қашықтан берілмейді. "
+        "Жеке куәлігіңізбен халыққа қызмет көрсету орталығына барыңыз.",
+        "Ваших данных нет в реестре граждан, поэтому ЭЦП нельзя выпустить удалённо. "
+        "Обратитесь в центр обслуживания населения с удостоверением личности.",
+    ),
+    "invalid_phone": (
+        "The phone number is not valid: a Kazakh mobile number looks like +7 701 234 56 78.",
+        "Телефон нөмірі қате: қазақстандық ұялы нөмір +7 701 234 56 78 сияқты болады.",
+        "Неверный номер телефона: казахстанский мобильный номер выглядит как +7 701 234 56 78.",
+    ),
+    "code_for_new_phone_expected": (
+        "You asked to register a new phone number: enter the code sent to that number instead.",
+        "Сіз жаңа телефон нөмірін тіркеуді сұрадыңыз: сол нөмірге жіберілген кодты енгізіңіз.",
+        "Вы запросили регистрацию нового номера: введите код, отправленный на этот номер.",
+    ),
+    "no_active_code": (
+        "No code was sent yet: ask for a code.",
+        "Код әлі жіберілген жоқ: код сұраңыз.",
+        "Код ещё не отправлен: запросите код.",
+    ),
+    "code_malformed": (
+        "The code is 6 digits.",
+        "Код 6 саннан тұрады.",
+        "Код состоит из 6 цифр.",
+    ),
+    "enrolment_failed": (
+        "This enrolment was stopped and cannot continue. Please start again or visit a service centre.",
+        "Бұл өтінім тоқтатылды және жалғаспайды. Қайта бастаңыз немесе қызмет көрсету орталығына барыңыз.",
+        "Эта заявка остановлена и не может быть продолжена. Начните заново или обратитесь в центр "
+        "обслуживания.",
+    ),
+    "not_found": (
+        "No such enrolment for this token. Please start again with your IIN.",
+        "Бұл токен бойынша мұндай өтінім жоқ. ЖСН-мен қайта бастаңыз.",
+        "Заявки с таким токеном нет. Начните заново с ИИН.",
+    ),
+    "unauthenticated": (
+        "Send the enrolment's token: Authorization: Bearer <token>.",
+        "Өтінім токенін жіберіңіз: Authorization: Bearer <token>.",
+        "Отправьте токен заявки: Authorization: Bearer <token>.",
+    ),
+    "json_expected": (
+        "Send a JSON object (Content-Type: application/json).",
+        "JSON нысанын жіберіңіз (Content-Type: application/json).",
+        "Отправьте объект JSON (Content-Type: application/json).",
+    ),
+    "field_missing": (
+        "The field {field} is required.",
+        "{field} өрісі міндетті.",
+        "Поле {field} обязательно.",
+    ),
+    "csr_missing": (
+        "A certificate request (CSR) is missing.",
+        "Сертификатқа сұраныс (CSR) жоқ.",
+        "Отсутствует запрос на сертификат (CSR).",
+    ),
+    "csr_too_large": (
+        "A certificate request (CSR) is too large.",
+        "Сертификатқа сұраныс (CSR) тым үлкен.",
+        "Запрос на сертификат (CSR) слишком велик.",
+    ),
+    "weak_password": (
+        "The keystore password is too weak: {detail}",
+        "Кілттер қоймасының құпия сөзі тым әлсіз: ұзынырақ, болжау қиын құпия сөз таңдаңыз.",
+        "Пароль хранилища ключей слишком слабый: выберите более длинный и трудный для угадывания пароль.",
+    ),
+    "ca_unavailable": (
+        "The certification authority is not available. Nothing was issued; please try again later.",
+        "Куәландырушы орталық қолжетімсіз. Ештеңе шығарылған жоқ; кейінірек қайталап көріңіз.",
+        "Удостоверяющий центр недоступен. Ничего не выпущено; повторите попытку позже.",
+    ),
+    "signin_locked": (
+        "Too many wrong PINs. Try again in {minutes} minutes.",
+        "Қате PIN-код тым көп рет енгізілді. {minutes} минуттан кейін қайталаңыз.",
+        "Слишком много неверных PIN-кодов. Повторите через {minutes} мин.",
+    ),
     "page_not_found": (
         "There is no such page. Start again from the first page.",
         "Мұндай бет жоқ. Бірінші беттен қайта бастаңыз.",
@@ -677,8 +775,12 @@ def current_language() -> str:
 
 def translate(message: str, **params: object) -> str:
     """``message`` (English) in the page's language."""
-    language = current_language()
-    if language != "en" and message in MESSAGES:
+    return translate_to(current_language(), message, **params)
+
+
+def translate_to(language: str, message: str, **params: object) -> str:
+    """``message`` (English) in ``language`` (en, kk, ru; English when there is no translation)."""
+    if language in LANGUAGES[1:] and message in MESSAGES:
         message = MESSAGES[message][LANGUAGES.index(language) - 1]
     return message.format(**params) if params else message
 
@@ -689,8 +791,12 @@ def error_message(code: str, fallback: str, **params: object) -> str:
     English keeps the step's own (most specific) message; Kazakh and Russian use the catalogue,
     most specific entry first (``weak_pin.birth_date`` before ``weak_pin``).
     """
-    language = current_language()
-    if language == "en":
+    return error_message_in(current_language(), code, fallback, **params)
+
+
+def error_message_in(language: str, code: str, fallback: str, **params: object) -> str:
+    """A refusal's message in ``language`` (see :func:`error_message`)."""
+    if language not in LANGUAGES[1:]:
         return fallback
     rule = params.get("rule")
     texts = ERRORS.get(f"{code}.{rule}") if rule else None

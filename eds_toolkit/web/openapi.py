@@ -51,6 +51,11 @@ def _step(summary: str, body: str | None, ok_status: str = "200", extra: dict | 
     return operation
 
 
+def _optional_body(operation: dict) -> dict:
+    operation["requestBody"]["required"] = False
+    return operation
+
+
 def openapi_document() -> dict:
     """The document served at /api/v1/openapi.json."""
     document = _core_document()
@@ -79,7 +84,9 @@ def _core_document() -> dict:
             "version": "1.0.0",
             "description": (
                 "Get an EDS remotely: IIN, SMS code (or phone registration), identification, PIN, "
-                "certificates. Errors are application/problem+json (RFC 9457) with a stable `code`."
+                "certificates. Errors are application/problem+json (RFC 9457) with a stable `code`. "
+                "Language (en, kk, ru) of `detail`, `message` and the SMS: the body's `language`, else "
+                "Accept-Language, else the language the enrolment was started in."
             ),
         },
         "servers": [{"url": "/api/v1"}],
@@ -103,7 +110,15 @@ def _core_document() -> dict:
             "/enrolments/{id}/code": {
                 "post": _step("Submit the SMS code sent by 1414", "#/components/schemas/CodeRequest")
             },
-            "/enrolments/{id}/code/resend": {"post": _step("Send a new code (throttled)", None, "202")},
+            "/enrolments/{id}/code/resend": {
+                "post": _optional_body(
+                    _step(
+                        "Send a new code (throttled per enrolment and per phone number)",
+                        "#/components/schemas/LanguageRequest",
+                        "202",
+                    )
+                )
+            },
             "/enrolments/{id}/phone": {
                 "post": _step(
                     "Register a phone number: a code is sent to it",
@@ -177,7 +192,14 @@ def _core_document() -> dict:
                 "PhoneRequest": {
                     "type": "object",
                     "required": ["phone"],
-                    "properties": {"phone": {"type": "string", "examples": ["+77011234567"]}},
+                    "properties": {
+                        "phone": {"type": "string", "examples": ["+77011234567"]},
+                        "language": {"type": "string", "enum": ["en", "kk", "ru"]},
+                    },
+                },
+                "LanguageRequest": {
+                    "type": "object",
+                    "properties": {"language": {"type": "string", "enum": ["en", "kk", "ru"]}},
                 },
                 "PinRequest": {
                     "type": "object",

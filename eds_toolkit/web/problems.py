@@ -22,5 +22,9 @@ def problem(status: int, title: str, detail: str, code: str, **extra: object) ->
 
 
 def problem_from(error: FlowError) -> Response:
-    """A flow refusal as problem details (its message is what a page would show)."""
-    return problem(error.status, error.title, error.message, error.code, **error.extra)
+    """A flow refusal as problem details; ``detail`` is in the client's language (see ``api_language``)."""
+    from eds_toolkit.web.api_language import answer_language
+    from eds_toolkit.web.i18n import error_message_in
+
+    detail = error_message_in(answer_language(), error.code, error.message, **error.extra)
+    return problem(error.status, error.title, detail, error.code, **error.extra)
