@@ -77,6 +77,14 @@ class AlreadyIssued(FlowError):
     title = "Already issued"
 
 
+class NotInRegister(FlowError):
+    """The citizen is not in the citizens register: no remote issuance, a service centre can help."""
+
+    status = 409
+    code = "not_in_register"
+    title = "Not in the citizens register"
+
+
 class TooManyRequests(FlowError):
     """Throttled: resend too soon, too many resends, sign-in locked."""
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ca.errors import CAError, IssuanceRefused
 from ca.person import Identification, VerifiedPerson
 from ca.profiles import Profile
-from eds_toolkit.flow.errors import AlreadyIssued, InvalidInput, ServiceUnavailable
+from eds_toolkit.flow.errors import AlreadyIssued, InvalidInput, NotInRegister, ServiceUnavailable
 from eds_toolkit.flow.machine import FlowContext, State, load_for_step, refusals_audited, transition
 from keystore.csr import build_csr
 from keystore.errors import WeakPassword
@@ -55,9 +55,9 @@ class ServerKeystores:
 def _person(ctx: FlowContext, iin: str) -> VerifiedPerson:
     record = ctx.citizens.lookup(iin)
     if record is None:
-        raise ServiceUnavailable(
-            "Your records were not found in the citizens register. Please visit a service centre.",
-            code="not_in_register",
+        raise NotInRegister(
+            "Your records are not in the citizens register, so an EDS cannot be issued remotely. "
+            "Please visit a public service centre with your identity card."
         )
     return VerifiedPerson(
         iin=record.iin,

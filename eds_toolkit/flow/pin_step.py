@@ -5,9 +5,15 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from eds_toolkit import pin as pin_policy
-from eds_toolkit.flow.errors import InvalidInput, ServiceUnavailable
+from eds_toolkit.citizens import UnknownCitizen
+from eds_toolkit.flow.errors import InvalidInput, NotInRegister, ServiceUnavailable
 from eds_toolkit.flow.machine import FlowContext, State, load_for_step, refusals_audited, transition
 from eds_toolkit.flow.models import DigitalIdAccount, Enrolment
+
+NOT_IN_REGISTER = (
+    "Your records are not in the citizens register, so an EDS cannot be issued remotely. "
+    "Please visit a public service centre with your identity card."
+)
 
 
 def _save_account(ctx: FlowContext, session: Session, iin: str, pin_hash: str) -> None:
@@ -28,7 +34,11 @@ def _save_account(ctx: FlowContext, session: Session, iin: str, pin_hash: str) -
 def set_pin(
     ctx: FlowContext, enrolment_id: str, pin: str, pin_confirmation: str, *, client_address: str | None = None
 ) -> Enrolment:
-    """Set the PIN once identification is done; a newly registered phone goes into the base now."""
+    """Set the PIN once identification is done; a newly registered phone goes into the base now.
+
+    A citizen the register does not know is refused for good (``NotInRegister``, the enrolment is
+    failed): remote issuance needs a record; an outage of the register stays a 503 to retry.
+    """
     with ctx.session() as session:
         enrolment = load_for_step(ctx, session, enrolment_id, {State.FACE_MATCHED})
         iin = enrolment.iin
@@ -46,6 +56,19 @@ def set_pin(
             # before this transaction writes: the built-in base commits in a session of its own
             try:
                 ctx.citizens.register_phone(enrolment.iin, enrolment.phone)
+            except UnknownCitizen:
+                transition(
+                    ctx,
+                    session,
+                    enrolment,
+                    State.FAILED,
+                    action="not_in_register",
+                    client_address=client_address,
+                    reason="not_in_register",
+                    failure_reason="not_in_register",
+                )
+                session.commit()
+                raise NotInRegister(NOT_IN_REGISTER) from None
             except Exception as error:
                 raise ServiceUnavailable(
                     "The citizens register did not accept the phone number right now. Please try again.",

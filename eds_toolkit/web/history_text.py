@@ -35,6 +35,10 @@ SENTENCES: dict[str, tuple[str, str]] = {
         "Face did not match the identity-card photo",
     ),
     "identification_failed": ("Identification failed: the enrolment was stopped", "Identification failed"),
+    "not_in_register": (
+        "Not found in the citizens register: the enrolment was stopped",
+        "Not found in the citizens register",
+    ),
     "set_pin": ("PIN set", "PIN not accepted"),
     "issue_with_csrs": ("Certificates issued for your own keys", "Certificates not issued"),
     "issue_on_server": ("Certificates issued", "Certificates not issued"),
