@@ -75,6 +75,10 @@ class IdentifyConfig:
     # than full HD is refused before decoding (a 6000x6000 PNG of one colour is only ~100 KB).
     max_frame_pixels: int = 1920 * 1080
     max_tasks: int = 10  # liveness tasks one enrolment may ask for
+    # Failed identifications counted per IIN across enrolments: after this many within the window, the
+    # IIN's next enrolments are sent to a service centre instead of getting fresh attempts.
+    failures_per_iin: int = 2
+    failure_window: float = 24 * 3600.0  # seconds
 
     @property
     def max_upload_bytes(self) -> int:
@@ -227,10 +231,41 @@ def _decode(data: bytes, config: IdentifyConfig, what: str, *, max_pixels: int |
         raise BadUpload(f"The {what} could not be used: {error}.", code="bad_image") from None
 
 
-def _require(ctx: FlowContext, enrolment_id: str, state: State) -> IdentificationRecord:
-    """Check the enrolment is at ``state`` and return (creating it once) its identification record."""
+BLOCKED_REASON = "iin_failed_recently"  # the audit reason of an enrolment stopped by the per-IIN count
+
+
+def recent_failures(ctx: FlowContext, session: Session, iin: str, config: IdentifyConfig) -> int:
+    """How many enrolments of this IIN failed identification (attempts used up) within the window."""
+    since = ctx.now() - dt.timedelta(seconds=config.failure_window)
+    return session.scalar(
+        select(func.count(func.distinct(AuditEvent.enrolment_id))).where(
+            AuditEvent.iin_hash == ctx.iin_hash(iin),
+            AuditEvent.action == "identification_failed",
+            AuditEvent.reason != BLOCKED_REASON,
+            AuditEvent.at >= since,
+        )
+    )
+
+
+def _require(
+    ctx: FlowContext, enrolment_id: str, state: State, config: IdentifyConfig, client_address: str | None
+) -> IdentificationRecord:
+    """Check the enrolment is at ``state`` and its IIN has not failed identification too often
+    (else the enrolment fails: service centre), and return (creating it once) its identification record."""
     with ctx.session() as session:
-        load_for_step(ctx, session, enrolment_id, {state})
+        enrolment = load_for_step(ctx, session, enrolment_id, {state})
+        if recent_failures(ctx, session, enrolment.iin, config) >= config.failures_per_iin:
+            mark_failed(ctx, session, enrolment, BLOCKED_REASON, client_address)
+            session.commit()
+            forget_stale_encodings(ctx)
+            raise IdentificationFailed(
+                "Remote identification for this IIN failed several times recently, so it is not "
+                "available now. Please visit a service centre with your identity card to be "
+                "identified in person.",
+                reasons=[BLOCKED_REASON],
+                attempts_left=0,
+                state=str(State.FAILED),
+            )
         record = session.get(IdentificationRecord, enrolment_id)
         if record is not None:
             return record
@@ -411,7 +446,7 @@ def submit_selfie(
 ) -> StepOutcome:
     """Check the selfie's quality; a good one moves the enrolment to ``selfie_ok`` and its face encoding
     is kept for the later checks."""
-    _require(ctx, enrolment_id, State.PHONE_CONFIRMED)
+    _require(ctx, enrolment_id, State.PHONE_CONFIRMED, config, client_address)
     forget_stale_encodings(ctx)
     image = _decode(image_bytes, config, "selfie")
     verdict = check_selfie(image)
@@ -445,7 +480,7 @@ def start_liveness(
 ) -> IssuedTask:
     """Hand out a liveness task: 2-3 random challenges (or the configured ones), a one-time nonce
     stored only as its hash, and a deadline. The enrolment's older unused tasks are closed."""
-    record = _require(ctx, enrolment_id, State.SELFIE_OK)
+    record = _require(ctx, enrolment_id, State.SELFIE_OK, config, client_address)
     now = ctx.now()
     task = new_task(rng=rng, now=now.timestamp(), ttl=config.liveness_ttl)
     if config.fixed_challenges:
@@ -571,7 +606,7 @@ def submit_liveness(
     """Check the task's frames: the nonce (this enrolment's newest task, unused, in time), each challenge
     in its time slot (``seconds_per_challenge`` each, as the page showed them), one live face, the
     selfie's face. Positive -> ``liveness_ok`` with a few video encodings kept."""
-    record = _require(ctx, enrolment_id, State.SELFIE_OK)
+    record = _require(ctx, enrolment_id, State.SELFIE_OK, config, client_address)
     decoded = _frames(frames, config)
     selfie = unpack_encodings(record.selfie_encoding)
     with ctx.session() as session:
@@ -674,7 +709,7 @@ def submit_id_photo(
 ) -> StepOutcome:
     """Match the identity-card photo against the selfie and the video (and the photo on record);
     positive -> ``face_matched``, and the kept encodings are deleted."""
-    record = _require(ctx, enrolment_id, State.LIVENESS_OK)
+    record = _require(ctx, enrolment_id, State.LIVENESS_OK, config, client_address)
     image = _decode(image_bytes, config, "identity-card photo")
     probes = unpack_encodings(record.selfie_encoding) + unpack_encodings(record.video_encodings)
     with ctx.session() as session:

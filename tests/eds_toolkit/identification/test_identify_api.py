@@ -376,3 +376,67 @@ def test_the_service_checks_each_challenge_in_the_time_slot_the_page_showed_it(
     assert enrolment.state() == "selfie_ok"
     scores = decisions(ctx, enrolment.id)[-1]["scores"]
     assert scores["blink_at_s"] > 3 and scores["span_s"] > 7
+
+
+def _fail_selfies(enrolment, no_face_jpeg) -> None:
+    for _ in range(3):
+        send_image(enrolment, "selfie", no_face_jpeg)
+    assert enrolment.state() == "failed"
+
+
+def test_failed_identifications_are_counted_per_iin_across_enrolments(
+    client, ctx, clock, outbox, no_face_jpeg, selfie_jpeg
+):
+    _fail_selfies(phone_confirmed(client, outbox), no_face_jpeg)
+    clock.advance(61)  # SMS codes to one number: one a minute
+    # One failed enrolment: the next one still gets its own attempts.
+    second = phone_confirmed(client, outbox)
+    assert problem(send_image(second, "selfie", no_face_jpeg))["attempts_left"] == 2
+    send_image(second, "selfie", no_face_jpeg), send_image(second, "selfie", no_face_jpeg)
+    assert second.state() == "failed"
+
+    clock.advance(3600)
+    third = phone_confirmed(client, outbox)
+    body = problem(send_image(third, "selfie", selfie_jpeg))  # even a good selfie
+    assert body["code"] == "identification_failed" and body["status"] == 422
+    assert body["reasons"] == ["iin_failed_recently"] and body["attempts_left"] == 0
+    assert "visit a service centre" in body["detail"]
+    assert third.state() == "failed"
+    assert record(ctx, third.id) is None  # no attempt was made, nothing was kept
+
+    # The count is per IIN and for 24 hours: the day after, a new enrolment is identified again.
+    clock.advance(24 * 3600)
+    fourth = phone_confirmed(client, outbox)
+    response = send_image(fourth, "selfie", selfie_jpeg)
+    assert response.status_code == 200, response.get_json()
+
+
+def test_three_failed_videos_end_the_enrolment(client, ctx, outbox, selfie_jpeg, still_frames):
+    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    for left in (2, 1):
+        body = problem(send_frames(enrolment, new_task(enrolment)["nonce"], still_frames))
+        assert body["code"] == "identification_refused" and body["attempts_left"] == left
+    body = problem(send_frames(enrolment, new_task(enrolment)["nonce"], still_frames))
+    assert body["code"] == "identification_failed" and body["attempts_left"] == 0
+    assert "static_frames" in body["reasons"] and "visit a service centre" in body["detail"]
+    assert enrolment.state() == "failed"
+    kept = record(ctx, enrolment.id)
+    assert kept.liveness_attempts == 3 and kept.selfie_encoding is None
+    assert [d["outcome"] for d in decisions(ctx, enrolment.id) if d.get("check") == "liveness"] == [
+        "refused"
+    ] * 3
+
+
+def test_three_id_photos_of_someone_else_end_the_enrolment(
+    client, ctx, outbox, selfie_jpeg, d18_frames, obama_jpeg, id_photo_jpeg
+):
+    enrolment = to_liveness_ok(client, outbox, selfie_jpeg, d18_frames)
+    for left in (2, 1):
+        assert problem(send_image(enrolment, "id-photo", obama_jpeg))["attempts_left"] == left
+    body = problem(send_image(enrolment, "id-photo", obama_jpeg))
+    assert body["code"] == "identification_failed" and body["reasons"] == ["no_match"]
+    assert "visit a service centre" in body["detail"]
+    assert enrolment.state() == "failed"
+    assert record(ctx, enrolment.id).video_encodings is None
+    # The right photo now comes too late.
+    assert problem(send_image(enrolment, "id-photo", id_photo_jpeg))["code"] == "enrolment_failed"
