@@ -64,7 +64,7 @@ def describe(ctx: FlowContext, enrolment_id: str) -> EnrolmentView:
                 .where(CertificateRecord.enrolment_id == enrolment.id)
                 .order_by(CertificateRecord.profile)
             )
-            certificates = [certificate_json(row) for row in rows]
+            certificates = [certificate_json(row, now=ctx.now()) for row in rows]
         return EnrolmentView(
             id=enrolment.id,
             state=str(state),
@@ -75,14 +75,23 @@ def describe(ctx: FlowContext, enrolment_id: str) -> EnrolmentView:
         )
 
 
-def certificate_json(row) -> dict:
-    """A certificate record as the API and the cabinet show it."""
+def certificate_status(row, now: dt.datetime) -> str:
+    """``revoked`` (by the CA), ``expired`` (``now`` is past not_after) or ``valid``."""
+    if row.status == "revoked":
+        return "revoked"
+    if now > aware(row.not_after):
+        return "expired"
+    return "valid"
+
+
+def certificate_json(row, now: dt.datetime | None = None) -> dict:
+    """A certificate record as the API and the cabinet show it (status as of ``now``, else as stored)."""
     return {
         "profile": row.profile,
         "serial": row.serial,
         "not_before": aware(row.not_before).isoformat(),
         "not_after": aware(row.not_after).isoformat(),
-        "status": row.status,
+        "status": certificate_status(row, now) if now is not None else row.status,
         "pem": row.pem if isinstance(row.pem, str) else row.pem.decode(),
     }
 

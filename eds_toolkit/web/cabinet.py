@@ -14,6 +14,9 @@ from eds_toolkit.web.history_text import history_lines
 from eds_toolkit.web.i18n import error_message
 from eds_toolkit.web.limits import iin_key
 
+# a certificate's status (eds_toolkit.flow.status.certificate_status) -> the English key of its word
+STATUS_WORDS = {"valid": "Valid", "expired": "Expired", "revoked": "Revoked"}
+
 
 def make_cabinet_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
     """/cabinet: sign-in is limited per IIN and per address, and locks after repeated wrong PINs."""
@@ -36,8 +39,11 @@ def make_cabinet_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
         except FlowError as error:
             message = error_message(error.code, error.message, **error.extra)
             return render_template("cabinet/login.html", error=message), error.status
-        session.clear()
+        language = session.get("lang")
+        session.clear()  # a fresh session for the signed-in citizen; only the chosen language stays
         session["cabinet_iin"] = iin
+        if language:
+            session["lang"] = language
         return redirect(url_for("cabinet.home"))
 
     @pages.get("/")
@@ -45,9 +51,15 @@ def make_cabinet_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
         iin = session.get("cabinet_iin")
         if not iin:
             return redirect(url_for("cabinet.login"))
-        certificates = [certificate_json(row) for row in cabinet.certificates_of(flow_context(), iin)]
+        now = flow_context().now()
+        certificates = [
+            certificate_json(row, now=now) for row in cabinet.certificates_of(flow_context(), iin)
+        ]
         return render_template(
-            "cabinet/home.html", certificates=certificates, events=history_lines(history(flow_context(), iin))
+            "cabinet/home.html",
+            certificates=certificates,
+            status_words=STATUS_WORDS,
+            events=history_lines(history(flow_context(), iin)),
         )
 
     @pages.post("/logout")
