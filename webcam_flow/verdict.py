@@ -38,6 +38,8 @@ MESSAGES: dict[str, str] = {
     "nonce_mismatch": "This video does not belong to the current session. Start the video step again.",
     "nonce_superseded": "A newer video check was started after this one, so this video no longer counts. "
     "Record the newest video check.",
+    "iin_failed_recently": "Remote identification for this IIN failed several times recently, so it is not "
+    "available now.",
     "no_match": "The face does not match the photo on your identity card. If this is wrong, visit a service "
     "centre.",
     "no_face_on_reference": "We could not find a face on the identity-card photo. Upload a sharp photo "

@@ -526,7 +526,11 @@ def start_liveness(
                 client_address=client_address,
                 at=now,
                 detail=json.dumps(
-                    {"challenges": [c.value for c in task.challenges], "ttl_s": config.liveness_ttl}
+                    {
+                        "challenges": [c.value for c in task.challenges],
+                        "ttl_s": config.liveness_ttl,
+                        "fixed": bool(config.fixed_challenges),
+                    }
                 ),
             )
         )

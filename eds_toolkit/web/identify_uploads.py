@@ -3,6 +3,7 @@ larger body limit these endpoints need and the identification settings of the ap
 
 from __future__ import annotations
 
+import logging
 import math
 
 from flask import Flask, current_app, request
@@ -12,6 +13,8 @@ from eds_toolkit.flow.identify_steps import BadUpload, IdentifyConfig
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
 UPLOAD_BLUEPRINTS = frozenset({"identify", "identify_api"})
+
+log = logging.getLogger("eds_toolkit.identify")
 
 
 def identify_config() -> IdentifyConfig:
@@ -24,7 +27,13 @@ def install_identification_settings(app: Flask, config: IdentifyConfig | None = 
 
     Must run before CSRFProtect is set up: its check reads the form, which applies the limit.
     """
-    app.extensions["eds_identify"] = config or IdentifyConfig.from_env()
+    app.extensions["eds_identify"] = config = config or IdentifyConfig.from_env()
+    if config.fixed_challenges:
+        log.warning(
+            "EDS_LIVENESS_CHALLENGES is set: every liveness task asks %s. Randomisation is OFF, so a "
+            "recorded video can answer every task; this is a test hook, unset it in production.",
+            ",".join(c.value for c in config.fixed_challenges),
+        )
 
     @app.before_request
     def _identification_upload_limit() -> None:

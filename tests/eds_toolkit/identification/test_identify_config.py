@@ -89,3 +89,38 @@ def test_configured_to_keep_images_the_selfie_is_stored(app, client, ctx, outbox
     enrolment = phone_confirmed(client, outbox)
     assert send_image(enrolment, "selfie", selfie_jpeg).status_code == 200
     assert record(ctx, enrolment.id).selfie_image == selfie_jpeg
+
+
+def test_fixed_challenges_are_announced_at_start_and_in_the_audit(
+    monkeypatch, caplog, home, clock, ctx, outbox, selfie_jpeg
+):
+    import logging
+
+    from flow_helpers import make_settings
+    from identify_helpers import decisions
+
+    from eds_toolkit.web import create_app
+
+    monkeypatch.delenv("EDS_LIVENESS_CHALLENGES", raising=False)
+    with caplog.at_level(logging.WARNING, logger="eds_toolkit.identify"):
+        create_app(make_settings(home, clock))
+    assert not [r for r in caplog.records if "EDS_LIVENESS_CHALLENGES" in r.getMessage()]
+
+    monkeypatch.setenv("EDS_LIVENESS_CHALLENGES", "blink,open_mouth")
+    with caplog.at_level(logging.WARNING, logger="eds_toolkit.identify"):
+        app = create_app(make_settings(home, clock))
+    warned = [r for r in caplog.records if "EDS_LIVENESS_CHALLENGES" in r.getMessage()]
+    assert len(warned) == 1 and warned[0].levelno == logging.WARNING
+    assert "Randomisation is OFF" in warned[0].getMessage() and "blink,open_mouth" in warned[0].getMessage()
+
+    client = app.test_client()
+    enrolment = phone_confirmed(client, outbox)
+    assert send_image(enrolment, "selfie", selfie_jpeg).status_code == 200
+    assert (
+        client.post(f"/api/v1/enrolments/{enrolment.id}/liveness", headers=enrolment.auth).status_code == 201
+    )
+    task_event = [d for d in decisions(ctx, enrolment.id) if d["action"] == "identify_liveness_task"][-1]
+    assert task_event["fixed"] is True and task_event["challenges"] == ["blink", "open_mouth"]
+    start_liveness(ctx, enrolment.id, config=IdentifyConfig())
+    task_event = [d for d in decisions(ctx, enrolment.id) if d["action"] == "identify_liveness_task"][-1]
+    assert task_event["fixed"] is False
