@@ -6,7 +6,11 @@ Alembic history (``eds_toolkit/migrations``).
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, event
+import contextlib
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 
@@ -15,8 +19,13 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str) -> Engine:
-    """An engine; SQLite gets WAL, foreign keys and a busy timeout so concurrent writers wait."""
+    """An engine; SQLite gets WAL, foreign keys and a busy timeout so concurrent writers wait.
+
+    A new SQLite database file is created readable by its owner only (0600); SQLite gives its WAL and
+    shared-memory files the same mode.
+    """
     if url.startswith("sqlite"):
+        create_private_file(make_url(url).database)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -28,6 +37,17 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def create_private_file(database: str | None) -> None:
+    """Create the SQLite file ``database`` with mode 0600 unless it exists (or is in memory)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.exists() or not path.parent.is_dir():
+        return
+    with contextlib.suppress(FileExistsError):  # another worker created it first
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

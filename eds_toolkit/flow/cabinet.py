@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from ca.iin import InvalidIIN, parse_iin
 from eds_toolkit import pin as pin_policy
@@ -30,11 +31,13 @@ def sign_in(
             )  # same work as a real check: no timing hint that the IIN has no account
             raise InvalidInput(WRONG, code="wrong_credentials")
         if account.locked_until is not None and aware(account.locked_until) > now:
-            seconds = int((aware(account.locked_until) - now).total_seconds()) + 1
+            seconds = math.ceil((aware(account.locked_until) - now).total_seconds())
+            minutes = max(1, math.ceil(seconds / 60))
             raise TooManyRequests(
-                f"Too many wrong PINs. Try again in {seconds // 60 + 1} minutes.",
+                f"Too many wrong PINs. Try again in {minutes} minutes.",
                 code="signin_locked",
                 retry_after=seconds,
+                minutes=minutes,
             )
         if pin_policy.verify_pin(pin or "", account.pin_hash):
             account.failed_attempts = 0

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_limiter import Limiter
 
-from eds_toolkit.flow import cabinet
+from eds_toolkit.flow import cabinet, certificate_files
 from eds_toolkit.flow.errors import FlowError
 from eds_toolkit.flow.status import certificate_json, history
 from eds_toolkit.settings import Settings
-from eds_toolkit.web.context import flow_context
+from eds_toolkit.web.context import flow_context, pem_download
 from eds_toolkit.web.history_text import history_lines
 from eds_toolkit.web.i18n import error_message
 from eds_toolkit.web.limits import iin_key
@@ -61,6 +61,24 @@ def make_cabinet_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
             status_words=STATUS_WORDS,
             events=history_lines(history(flow_context(), iin)),
         )
+
+    @pages.get("/certificates/<serial>.pem")
+    def certificate_file(serial: str):
+        iin = session.get("cabinet_iin")
+        if not iin:
+            return redirect(url_for("cabinet.login"))
+        try:
+            found = certificate_files.citizen_certificate_file(flow_context(), iin, serial)
+        except FlowError as error:
+            message = error_message(error.code, error.message, **error.extra)
+            return render_template("error.html", message=message), error.status
+        return pem_download(found)
+
+    @pages.get("/chain.pem")
+    def chain_file():
+        if not session.get("cabinet_iin"):
+            return redirect(url_for("cabinet.login"))
+        return pem_download(certificate_files.chain_file(flow_context()))
 
     @pages.post("/logout")
     def logout():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import Response, current_app, request
 
 from eds_toolkit.flow.machine import FlowContext
 
@@ -13,3 +13,12 @@ def flow_context() -> FlowContext:
 
 def client_address() -> str | None:
     return request.remote_addr
+
+
+def pem_download(found) -> Response:
+    """A ``PemFile`` (eds_toolkit.flow.certificate_files) as a download."""
+    return Response(
+        found.pem,
+        mimetype="application/x-pem-file",
+        headers={"Content-Disposition": f'attachment; filename="{found.filename}"'},
+    )

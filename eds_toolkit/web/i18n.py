@@ -69,6 +69,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "Download my keystores": ("Кілттер қоймаларын жүктеу", "Скачать хранилища ключей"),
     "Your certificates are issued": ("Сертификаттарыңыз шығарылды", "Ваши сертификаты выпущены"),
     "Certificate chain": ("Сертификаттар тізбегі", "Цепочка сертификатов"),
+    "Download the files": ("Файлдарды жүктеу", "Скачать файлы"),
+    "You can download them again later in your personal cabinet.": (
+        "Оларды кейін жеке кабинеттен қайта жүктей аласыз.",
+        "Позже их можно снова скачать в личном кабинете.",
+    ),
+    "File": ("Файл", "Файл"),
     "Keep your two keystore files and their password safe: anyone who has both can sign in your name.": (
         "Екі кілттер қоймасы файлын және олардың құпия сөзін сақтаңыз: екеуіне де ие адам сіздің атыңыздан "
         "қол қоя алады.",

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, redirect, render_template, request, sessi
 from flask_limiter import Limiter
 
 from eds_toolkit import flow
+from eds_toolkit.flow import certificate_files
 from eds_toolkit.flow.errors import FlowError, NotFound
 from eds_toolkit.flow.machine import State
 from eds_toolkit.settings import Settings
@@ -16,7 +17,7 @@ from eds_toolkit.web.agent_page import (
     render_certificates_page,
     wants_json,
 )
-from eds_toolkit.web.context import client_address, flow_context
+from eds_toolkit.web.context import client_address, flow_context, pem_download
 from eds_toolkit.web.i18n import current_language, error_message, translate
 from eds_toolkit.web.limits import iin_key
 
@@ -237,6 +238,15 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
             mimetype="application/zip",
             headers={"Content-Disposition": 'attachment; filename="eds-keystores.zip"'},
         )
+
+    @pages.get("/certificates/<kind>.pem")
+    def certificate_file(kind: str):
+        """The issued AUTH / SIGN certificate or the chain, for this browser's enrolment only."""
+        try:
+            found = certificate_files.enrolment_certificate_file(flow_context(), _enrolment_id(), kind)
+        except FlowError as error:
+            return _page("error.html", error.status, message=_message(error))
+        return pem_download(found)
 
     @pages.get("/done")
     def done():

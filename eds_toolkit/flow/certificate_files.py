@@ -1,0 +1,67 @@
+"""The issued certificates as PEM files: for the browser that made the enrolment, and for the signed-in
+citizen's cabinet. Certificates are public, but each is handed only to its owner's session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from eds_toolkit.flow.errors import NotFound
+from eds_toolkit.flow.machine import FlowContext, State
+from eds_toolkit.flow.models import Enrolment
+
+FILE_KINDS = ("auth", "sign", "chain")
+
+
+@dataclass(frozen=True)
+class PemFile:
+    """A file to download: its name and PEM text."""
+
+    filename: str
+    pem: bytes
+
+
+def enrolment_certificate_file(ctx: FlowContext, enrolment_id: str, kind: str) -> PemFile:
+    """The AUTH or SIGN certificate, or the CA chain, of an issued enrolment; else NotFound."""
+    from ca.store import CertificateRecord
+
+    if kind not in FILE_KINDS:
+        raise NotFound("There is no such certificate file.")
+    with ctx.session() as session:
+        enrolment = session.get(Enrolment, enrolment_id) if enrolment_id else None
+        if enrolment is None or enrolment.state != str(State.ISSUED):
+            raise NotFound("Your certificates are not issued yet.")
+        if kind == "chain":
+            return chain_file(ctx)
+        row = session.scalars(
+            select(CertificateRecord).where(
+                CertificateRecord.enrolment_id == enrolment.id, CertificateRecord.profile == kind
+            )
+        ).first()
+    if row is None:
+        raise NotFound("There is no such certificate file.")
+    return _record_file(row)
+
+
+def citizen_certificate_file(ctx: FlowContext, iin: str, serial: str) -> PemFile:
+    """One of this citizen's certificates by serial (hex, any case); NotFound for anybody else's."""
+    from ca.store import CertificateRecord
+
+    wanted = serial.strip().lower()
+    with ctx.session() as session:
+        rows = session.scalars(select(CertificateRecord).where(CertificateRecord.iin == iin)).all()
+    for row in rows:
+        if row.serial.lower() == wanted:
+            return _record_file(row)
+    raise NotFound("There is no such certificate among yours.")
+
+
+def chain_file(ctx: FlowContext) -> PemFile:
+    """The CA chain (issuing CA, then root) that ``eds keystore build --chain`` takes."""
+    return PemFile("chain.pem", ctx.ca().chain_pem())
+
+
+def _record_file(row) -> PemFile:
+    pem = row.pem if isinstance(row.pem, bytes) else row.pem.encode()
+    return PemFile(f"{row.profile.upper()}_{row.serial}.pem", pem)
