@@ -27,9 +27,9 @@ MIN_FACE_PX = 40.0
 
 
 def face_encoding(image: np.ndarray, *, allow_rotation: bool = False) -> np.ndarray:
-    """The 128-d encoding of the largest face in ``image`` (the portrait on an identity card
-    is the largest face on it). With ``allow_rotation`` a photo taken sideways or upside down
-    is tried at 90, 270 and 180 degrees too, and the most confident detection is used.
+    """The 128-d encoding of the most confident face detection in ``image`` (on an identity card,
+    the portrait). With ``allow_rotation`` a photo taken sideways or upside down is tried at 90,
+    270 and 180 degrees too, and the most confident detection over all of them is used.
     Raises :class:`NoFaceFound`."""
     image = ensure_rgb(image)
     height, width = image.shape[:2]

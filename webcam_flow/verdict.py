@@ -40,6 +40,10 @@ MESSAGES: dict[str, str] = {
     "Record the newest video check.",
     "iin_failed_recently": "Remote identification for this IIN failed several times recently, so it is not "
     "available now.",
+    "no_frontal_face": "The video never showed your face looking straight at the camera. Record again and "
+    "look into the camera between the movements.",
+    "no_video_face": "There is no picture of your face from the video to compare with the card. Please "
+    "start again or visit a service centre.",
     "no_match": "The face does not match the photo on your identity card. If this is wrong, visit a service "
     "centre.",
     "no_face_on_reference": "We could not find a face on the identity-card photo. Upload a sharp photo "

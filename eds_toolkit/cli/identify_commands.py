@@ -19,12 +19,21 @@ from webcam_flow.errors import BadInput, NoFaceFound
 from webcam_flow.images import MAX_BYTES, BadImage, decode_image, sniff_format
 from webcam_flow.verdict import Verdict
 
-EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+# Existence is checked by the commands (_existing), so that a missing file is a JSON verdict with exit 2
+# like any other bad input, not a click usage error.
+FILE = click.Path(path_type=Path)
 
 
-def _emit(verdict: Verdict, message: str | None = None) -> None:
-    """Print the verdict as one JSON line and exit 0 (positive) or 1 (negative)."""
-    click.echo(json.dumps({**verdict.to_dict(), "message": message or verdict.message()}, ensure_ascii=False))
+def _existing(*paths: Path) -> None:
+    for path in paths:
+        if not path.is_file():
+            raise BadInput(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+
+
+def _emit(verdict: Verdict, message: str | None = None, **extra: object) -> None:
+    """Print the verdict (and ``extra`` keys) as one JSON line and exit 0 (positive) or 1 (negative)."""
+    body = {**verdict.to_dict(), "message": message or verdict.message(), **extra}
+    click.echo(json.dumps(body, ensure_ascii=False))
     raise click.exceptions.Exit(0 if verdict.ok else 1)
 
 
@@ -66,17 +75,18 @@ def identify() -> None:
 
 
 @identify.command("selfie")
-@click.argument("image", type=EXISTING_FILE)
+@click.argument("image", type=FILE)
 @_bad_input_exits_2("selfie")
 def selfie_command(image: Path) -> None:
     """Check a selfie's quality (one face, in the centred circle, sharp, lit, frontal, eyes open)."""
     from webcam_flow.selfie import check_selfie
 
+    _existing(image)
     _emit(check_selfie(_read_image(image)))
 
 
 @identify.command("liveness")
-@click.argument("video", type=EXISTING_FILE)
+@click.argument("video", type=FILE)
 @click.option(
     "--challenges",
     required=True,
@@ -113,14 +123,15 @@ def liveness_command(
     from webcam_flow.liveness import check_liveness, parse_challenges
     from webcam_flow.video import frames_from_video
 
+    _existing(video)
     asked = parse_challenges([c for c in challenges.split(",") if c.strip()] or [""])
     frames = frames_from_video(video, fps=fps, start=start_frame, stop=stop_frame)
     _emit(check_liveness(frames, asked, seconds_per_challenge=seconds_per_challenge))
 
 
 @identify.command("match")
-@click.argument("id_photo", type=EXISTING_FILE)
-@click.argument("probes", nargs=-1, required=True, type=EXISTING_FILE)
+@click.argument("id_photo", type=FILE)
+@click.argument("probes", nargs=-1, required=True, type=FILE)
 @click.option(
     "--threshold",
     type=click.FloatRange(min=0.05, max=1.5),
@@ -130,39 +141,46 @@ def liveness_command(
 @_bad_input_exits_2("face_match")
 def match_command(id_photo: Path, probes: tuple[Path, ...], threshold: float | None) -> None:
     """Match the face on an identity-card photo (any rotation) against photos or videos of the citizen
-    (a video counts as one probe: the mean encoding of its frontal frames)."""
+    (a video counts as one probe: the mean encoding of its frontal frames). The output's ``distances``
+    gives each probe's distance, so a refusal shows which probe failed."""
+    from webcam_flow.faces import distance
     from webcam_flow.match import DEFAULT_THRESHOLD, face_encoding, match, video_probes, video_template
     from webcam_flow.video import frames_from_video
 
+    _existing(id_photo, *probes)
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     reference_image = _read_image(id_photo)
-    encodings = []
+    encodings: list[tuple[str, np.ndarray]] = []
     faceless: list[str] = []
     for probe in probes:
         with probe.open("rb") as handle:
             is_image = sniff_format(handle.read(16)) is not None
         if is_image:
             try:
-                encodings.append(face_encoding(_read_image(probe)))
+                encodings.append((probe.name, face_encoding(_read_image(probe))))
             except NoFaceFound:
                 faceless.append(probe.name)
         else:
             found = video_probes(frames_from_video(probe))
             if found:
-                encodings.append(video_template(found))
+                encodings.append((probe.name, video_template(found)))
             else:
                 faceless.append(probe.name)
     try:
         reference = face_encoding(reference_image, allow_rotation=True)
     except NoFaceFound:
         _emit(Verdict.decide("face_match", ["no_face_on_reference"], {"threshold": threshold}))
-    verdict = match(reference, encodings, threshold=threshold)
+    verdict = match(reference, [encoding for _, encoding in encodings], threshold=threshold)
+    per_probe = [
+        {"probe": name, "distance": round(distance(reference, encoding), 4)} for name, encoding in encodings
+    ]
+    per_probe += [{"probe": name, "distance": None} for name in faceless]
     if faceless:
         reasons = ["no_face", *verdict.reasons]
         verdict = Verdict.decide(
             "face_match", reasons, {**verdict.scores, "probes_without_face": len(faceless)}
         )
-    _emit(verdict)
+    _emit(verdict, distances=per_probe)
 
 
 COMMANDS: list[click.Command] = [identify]

@@ -651,11 +651,16 @@ def submit_liveness(
     store: dict[str, Any] = {}
     if verdict.ok:
         step = max(1, len(decoded) // PROBE_FRAMES)
-        probes = video_probes(decoded[::step], count=VIDEO_PROBES)
+        # a few evenly spaced frames; when none of them shows the face from the front, all frames
+        probes = video_probes(decoded[::step], count=VIDEO_PROBES) or video_probes(
+            decoded, count=VIDEO_PROBES
+        )
         if probes:
             # one template per video (the mean of its frontal frames): single frames of a genuine
             # video reach 0.53 from the ID photo, the template stays near 0.2-0.33 (docs/identify.md)
             store["video_encodings"] = pack_encodings([video_template(probes)])
+        else:  # nothing from the video could stand in the face match: the selfie alone is not enough
+            verdict = Verdict.decide("liveness", ["no_frontal_face"], verdict.scores)
     return _apply(
         ctx,
         enrolment_id,
@@ -715,17 +720,20 @@ def submit_id_photo(
     positive -> ``face_matched``, and the kept encodings are deleted."""
     record = _require(ctx, enrolment_id, State.LIVENESS_OK, config, client_address)
     image = _decode(image_bytes, config, "identity-card photo")
-    probes = unpack_encodings(record.selfie_encoding) + unpack_encodings(record.video_encodings)
+    selfie, video = unpack_encodings(record.selfie_encoding), unpack_encodings(record.video_encodings)
     with ctx.session() as session:
         iin = session.get(Enrolment, enrolment_id).iin
-    try:
-        id_encoding = face_encoding(image, allow_rotation=True)
-    except NoFaceFound:
-        verdict = Verdict.decide("face_match", ["no_face_on_reference"], {})
+    if not selfie or not video:  # never match on the selfie (or the video) alone
+        verdict = Verdict.decide("face_match", ["no_video_face" if selfie else "no_probes"], {})
     else:
-        verdict = _face_match_verdict(
-            id_encoding, probes, _record_photo_encoding(ctx, iin), config.match_threshold
-        )
+        try:
+            id_encoding = face_encoding(image, allow_rotation=True)
+        except NoFaceFound:
+            verdict = Verdict.decide("face_match", ["no_face_on_reference"], {})
+        else:
+            verdict = _face_match_verdict(
+                id_encoding, selfie + video, _record_photo_encoding(ctx, iin), config.match_threshold
+            )
     store: dict[str, Any] = {"selfie_encoding": None, "video_encodings": None}
     if config.keep_images:
         store["id_photo_image"] = bytes(image_bytes)

@@ -127,3 +127,37 @@ def test_liveness_checks_the_time_slots_only_when_asked():
 def test_a_file_that_is_not_a_video_is_bad_input():
     code, verdict = run("liveness", path("MANIFEST.md"), "--challenges", "blink")
     assert (code, verdict["reasons"]) == (2, ["bad_input"])
+
+
+def test_match_reports_the_distance_of_each_probe(tmp_path):
+    code, verdict = run(
+        "match", path(FACES + "obama.jpg"), path(FACES + "obama2.jpg"), path(FACES + "lin-manuel-miranda.png")
+    )
+    assert (code, verdict["reasons"]) == (1, ["no_match"])
+    by_probe = {d["probe"]: d["distance"] for d in verdict["distances"]}
+    assert set(by_probe) == {"obama2.jpg", "lin-manuel-miranda.png"}
+    # The operator sees which probe failed: Obama's other photo is close, Miranda's is not.
+    assert by_probe["obama2.jpg"] <= verdict["scores"]["threshold"] < by_probe["lin-manuel-miranda.png"]
+    assert by_probe["lin-manuel-miranda.png"] == pytest.approx(verdict["scores"]["distance_max"], abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("selfie", "{missing}"),
+        ("liveness", "{missing}", "--challenges", "blink"),
+        ("match", "{missing}", FACES + "obama.jpg"),
+        ("match", FACES + "obama.jpg", "{missing}"),
+        ("match", FACES + "obama.jpg", "{folder}"),
+    ],
+    ids=["selfie", "liveness", "match-id-photo", "match-probe", "match-folder"],
+)
+def test_a_missing_file_is_bad_input_with_a_json_verdict(tmp_path, args):
+    missing, folder = tmp_path / "nowhere.jpg", tmp_path
+    filled = [
+        a.format(missing=missing, folder=folder) if "{" in a else (path(a) if a.startswith(FACES) else a)
+        for a in args
+    ]
+    code, verdict = run(*filled)
+    assert code == 2 and verdict["ok"] is False and verdict["reasons"] in (["bad_input"], ["bad_image"])
+    assert ("no such file" in verdict["message"]) or ("not a file" in verdict["message"])

@@ -100,12 +100,23 @@
     });
   }
 
-  function startCamera() {
+  /* The camera facing `facing`: 'user' (selfie, video) or 'environment' (the rear camera of a phone,
+     for the identity card). A device that has no such camera, or refuses the wish, gets any camera. */
+  function startCamera(facing) {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       return Promise.reject(new Error('no camera API'));
     }
-    return navigator.mediaDevices.getUserMedia({
-      video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' }, audio: false
+    function open(wanted) {
+      var constraints = { width: { ideal: 640 }, height: { ideal: 480 } };
+      if (wanted) { constraints.facingMode = { ideal: wanted }; }
+      return navigator.mediaDevices.getUserMedia({ video: constraints, audio: false });
+    }
+    return open(facing || 'user').catch(function (error) {
+      var name = error && error.name;
+      if (name === 'OverconstrainedError' || name === 'NotFoundError' || name === 'NotReadableError') {
+        return open(null);
+      }
+      throw error;
     }).then(function (stream) {
       video.srcObject = stream;
       return video.play();
@@ -288,7 +299,7 @@
       open.hidden = true;
       box.hidden = false;
       capture.hidden = false;
-      startCamera().then(function () { capture.disabled = false; }, function () {
+      startCamera('environment').then(function () { capture.disabled = false; }, function () {
         cameraFailed(result, 'cameraFailedIdPhoto');
       });
     });

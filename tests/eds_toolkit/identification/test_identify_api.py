@@ -440,3 +440,22 @@ def test_three_id_photos_of_someone_else_end_the_enrolment(
     assert record(ctx, enrolment.id).video_encodings is None
     # The right photo now comes too late.
     assert problem(send_image(enrolment, "id-photo", id_photo_jpeg))["code"] == "enrolment_failed"
+
+
+def test_without_a_face_from_the_video_the_match_is_refused_not_made_on_the_selfie_alone(
+    client, ctx, outbox, selfie_jpeg, d18_frames, id_photo_jpeg
+):
+    from eds_toolkit.flow.identify_models import IdentificationRecord
+
+    enrolment = to_liveness_ok(client, outbox, selfie_jpeg, d18_frames)
+    with ctx.sessions() as session:  # as if no sampled frame of the video had been usable
+        session.execute(
+            update(IdentificationRecord)
+            .where(IdentificationRecord.enrolment_id == enrolment.id)
+            .values(video_encodings=None)
+        )
+        session.commit()
+    body = problem(send_image(enrolment, "id-photo", id_photo_jpeg))  # the right person's photo
+    assert body["code"] == "identification_refused" and body["reasons"] == ["no_video_face"]
+    assert "picture of your face from the video" in body["detail"]
+    assert enrolment.state() == "liveness_ok"

@@ -4,7 +4,11 @@ forms, the fetch() calls with the CSRF header, and the redirects between the ste
 from __future__ import annotations
 
 import io
+import json
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 from flow_helpers import KNOWN_IIN, KNOWN_PHONE, code_for
 
@@ -225,3 +229,38 @@ def test_an_upload_over_the_limit_is_refused_with_the_real_limit(app, client, ou
     assert "at most 0 MiB" not in response.get_json()["message"]
     assert "10 video frames of at most 9 KiB each" in response.get_json()["message"]
     assert 'data-state="phone_confirmed"' in client.get("/identification").get_data(as_text=True)
+
+
+def _id_photo_camera(device: str) -> dict:
+    node = shutil.which("node")
+    assert node, "Node.js is required (Debian package nodejs)"
+    here = Path(__file__).resolve().parent
+    script = here.parents[2] / "eds_toolkit" / "web" / "static" / "identify.js"
+    result = subprocess.run(
+        [node, str(here / "js" / "id_photo_camera.js"), str(script), device],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_the_id_photo_camera_asks_for_the_rear_camera_and_falls_back_to_any():
+    assert _id_photo_camera("rear") == {
+        "asked": [{"ideal": "environment"}],
+        "captureEnabled": True,
+        "failed": False,
+    }
+    # A laptop with only its front webcam: the wish cannot be met, any camera is used.
+    assert _id_photo_camera("none") == {
+        "asked": [{"ideal": "environment"}, None],
+        "captureEnabled": True,
+        "failed": False,
+    }
+    # A refused camera is not asked again; the page says so (the file upload stays).
+    assert _id_photo_camera("denied") == {
+        "asked": [{"ideal": "environment"}],
+        "captureEnabled": False,
+        "failed": True,
+    }
