@@ -99,3 +99,14 @@ def test_a_video_matches_the_photo_of_its_person_and_not_the_next_one(hamilton, 
 def test_a_video_without_faces_has_no_template():
     with pytest.raises(NoFaceFound):
         video_template([])
+
+
+def test_the_guide_gives_the_thresholds_reasons_its_margin_and_the_need_to_recalibrate():
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "identify.md").read_text()
+    section = guide[guide.index("## The face-match threshold") :]
+    assert f"({DEFAULT_THRESHOLD})" in section.splitlines()[0]
+    assert "**0.532**" in section and "**0.572**" in section
+    assert 0.532 < DEFAULT_THRESHOLD < 0.572
+    assert "recalibrate" in section and "EDS_FACE_MATCH_THRESHOLD" in section and "FMR" in section
