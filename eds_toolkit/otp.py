@@ -26,7 +26,7 @@ import hmac
 import math
 import secrets
 
-from sqlalchemy import Index, Integer, String, func, select, update
+from sqlalchemy import Index, Integer, String, func, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from eds_toolkit.citizens.phone import normalise_phone
@@ -181,6 +181,8 @@ def issue_code(
     _check_purpose(purpose)
     number = normalise_phone(phone)
     now = clock.now()
+    if number != UNSENT_PHONE:
+        _serialise_per_phone(session, number)
     _check_enrolment_throttle(session, enrolment_id, purpose, now)
     if number != UNSENT_PHONE:
         check_phone_throttle(session, number, now)
@@ -221,6 +223,20 @@ def _check_enrolment_throttle(session: Session, enrolment_id: str, purpose: str,
         .order_by(OneTimeCode.created_at)
     ).all()
     _raise_if_throttled(recent, now, RESEND_INTERVAL, MAX_CODES_PER_HOUR, ResendTooSoon, TooManyResends)
+
+
+def _serialise_per_phone(session: Session, phone: str) -> None:
+    """Make concurrent codes to one number take turns until commit, so the throttle counts them all.
+
+    PostgreSQL: a transaction-scoped advisory lock keyed on the number. SQLite: an empty UPDATE, which
+    takes the database's write lock before the throttle reads (writers are serialised there anyway).
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        key = int.from_bytes(hashlib.sha256(b"otp-phone:" + phone.encode()).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    elif dialect == "sqlite":
+        session.execute(text("UPDATE one_time_codes SET attempts = attempts WHERE id = -1"))
 
 
 def check_phone_throttle(session: Session, phone: str, now: dt.datetime) -> None:

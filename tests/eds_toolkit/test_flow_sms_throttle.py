@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flow_helpers import KNOWN_IIN, KNOWN_PHONE, NEW_PHONE, UNKNOWN_IIN, ApiEnrolment, api_start
+import pytest
+from flow_helpers import (
+    KNOWN_IIN,
+    KNOWN_PHONE,
+    NEW_PHONE,
+    UNKNOWN_IIN,
+    ApiEnrolment,
+    api_start,
+    make_settings,
+    race,
+)
+from pg_server import empty_database, running_postgres
 
 from ca.iin import make_iin
+from eds_toolkit import flow
 from eds_toolkit.sms import read_outbox
+from eds_toolkit.web import create_app
 
 
 def other_iins(count: int) -> list[str]:
@@ -68,3 +81,23 @@ def test_start_of_a_known_iin_whose_phone_is_throttled_answers_as_any_iin_and_se
     enrolment = ApiEnrolment(client, body["id"], body["token"])
     assert enrolment.post("code/resend").status_code == 202
     assert [message["phone"] for message in read_outbox(outbox)] == [KNOWN_PHONE, KNOWN_PHONE]
+
+
+def race_to_one_number(client, ctx, outbox) -> None:
+    enrolments = [api_start(client, iin) for iin in other_iins(6)]
+    turn = iter(enrolments)
+    outcomes = race(6, lambda: flow.register_phone(ctx, next(turn).id, NEW_PHONE))
+    assert sorted(outcomes) == ["ok"] + ["resend_too_soon"] * 5
+    assert [message["phone"] for message in read_outbox(outbox)] == [NEW_PHONE]
+
+
+def test_enrolments_racing_to_one_number_send_it_one_sms(client, ctx, outbox):
+    race_to_one_number(client, ctx, outbox)
+
+
+@pytest.mark.postgres
+def test_enrolments_racing_to_one_number_send_it_one_sms_on_postgresql(home, clock, outbox):
+    with running_postgres() as server:
+        empty_database(server.url)
+        app = create_app(make_settings(home, clock, database_url=server.url))
+        race_to_one_number(app.test_client(), app.extensions["eds_flow"], outbox)
