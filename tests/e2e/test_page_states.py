@@ -5,7 +5,7 @@
   looks pressable.
 - The certificates page with an `eds agent` that refuses this portal's origin (HTTP 403 at the
   handshake): a warning, not a success notice, that covers "not running" and "does not trust this
-  site yet", with the exact `eds agent --origin <portal>` command.
+  site yet", with the exact `eds agent --port N --no-tls --origin <portal>` command.
 - The main pages at a phone's width (390 x 844) in Kazakh, the longest of the three languages: nothing
   is wider than the screen. Screenshots of each go to artifacts/screenshots/<test>/.
 """
@@ -175,7 +175,8 @@ def test_pages_fit_a_phone_and_an_agent_refusing_the_portal_is_a_warning_with_th
         "We could not reach the signing agent: it is not running, or it does not trust this site yet."
     ]
     assert citizen.field("agent-missing-why").text == why[KK]
-    assert citizen.field("agent-command").text == f"eds agent --origin {server.url}"
+    expected = f"eds agent --port {agent_port} --no-tls --origin {server.url}"  # from EDS_AGENT_URL
+    assert citizen.field("agent-command").text == expected
     assert citizen.field("agent-missing").is_displayed()
     fits("certificates-agent-not-reachable")
     driver.execute_script("window.scrollTo(0, document.body.scrollHeight);")
