@@ -74,7 +74,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Оларды кейін жеке кабинеттен қайта жүктей аласыз.",
         "Позже их можно снова скачать в личном кабинете.",
     ),
-    "File": ("Файл", "Файл"),
     "Keep your two keystore files and their password safe: anyone who has both can sign in your name.": (
         "Екі кілттер қоймасы файлын және олардың құпия сөзін сақтаңыз: екеуіне де ие адам сіздің атыңыздан "
         "қол қоя алады.",
