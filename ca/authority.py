@@ -6,9 +6,10 @@ This is the one module that signs (certificates, CRLs, OCSP responses).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cryptography import x509
@@ -17,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,6 +37,7 @@ from ca.subject import common_name, subject_and_text
 Clock = Callable[[], dt.datetime]
 SIGNATURE_HASH = hashes.SHA256()
 EC_KEY = ec.EllipticCurvePublicKey
+SERIAL_ATTEMPTS = 5  # fresh serials tried when one is already taken (159 random bits: ~never needed)
 
 
 def utc_now() -> dt.datetime:
@@ -48,6 +50,12 @@ def add_years(moment: dt.datetime, years: int) -> dt.datetime:
         return moment.replace(year=moment.year + years)
     except ValueError:
         return moment.replace(year=moment.year + years, day=28)
+
+
+def spki_sha256(public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey) -> str:
+    """Hex SHA-256 of the DER SubjectPublicKeyInfo: the key's identity in the certificate store."""
+    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(der).hexdigest()
 
 
 def random_serial() -> int:
@@ -64,10 +72,14 @@ class _CheckedRequest:
     profile: Profile
     person: VerifiedPerson
     public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+    key_id: str  # spki_sha256 of public_key
     subject: x509.Name
     subject_text: str
     not_before: dt.datetime
     not_after: dt.datetime
+
+
+_Pending = tuple[_CheckedRequest, x509.Certificate, dict]  # checked, signed, its store row
 
 
 class IssuedCertificate:
@@ -305,31 +317,66 @@ class CertificateAuthority:
         if batch_size < 1:
             raise CAError(f"batch_size must be 1 or more, not {batch_size}.")
         table = CertificateRecord.__table__
-        pending: list[tuple[x509.Certificate, dict]] = []
+        pending: list[_Pending] = []
+        keys_in_batch: dict[str, tuple[str, str]] = {}
 
-        def commit() -> list[IssuedCertificate]:
+        def commit() -> tuple[list[IssuedCertificate], IssuanceRefused | None]:
+            """Store the batch (up to a request whose key is already certified elsewhere) in one statement."""
             with self.store.engine.begin() as connection:
-                connection.execute(table.insert(), [row for _, row in pending])
-            done = [IssuedCertificate(certificate, row=row) for certificate, row in pending]
+                reused_at, refusal = _first_reused_key(connection, [request for request, _, _ in pending])
+                del pending[reused_at:]
+                self._give_fresh_serials(connection, pending)
+                if pending:
+                    connection.execute(table.insert(), [row for _, _, row in pending])
+            done = [IssuedCertificate(certificate, row=row) for _, certificate, row in pending]
             pending.clear()
-            return done
+            keys_in_batch.clear()
+            return done, refusal
+
+        def flush() -> Iterator[IssuedCertificate]:
+            done, refusal = commit()
+            yield from done
+            if refusal is not None:
+                raise refusal
 
         try:
             for csr_pem, person, profile in requests:
-                pending.append(self._sign(self._checked(csr_pem, person, profile), None))
+                request = self._checked(csr_pem, person, profile)
+                holder = keys_in_batch.setdefault(request.key_id, (request.person.iin, request.profile.value))
+                if holder != (request.person.iin, request.profile.value):
+                    raise _key_reused()
+                pending.append((request, *self._sign(request, None)))
                 if len(pending) >= batch_size:
-                    yield from commit()
+                    yield from flush()
         except IssuanceRefused:
             if pending:
-                yield from commit()
+                yield from flush()
             raise
         if pending:
-            yield from commit()
+            yield from flush()
+
+    def _give_fresh_serials(self, connection: Connection, pending: list[_Pending]) -> None:
+        """Re-sign with a fresh serial each certificate whose serial is taken (in the store or the batch)."""
+        for _attempt in range(SERIAL_ATTEMPTS):
+            serials = [row["serial"] for _, _, row in pending]
+            taken = _taken_serials(connection, serials)
+            seen: set[str] = set()
+            clashing = []
+            for index, serial in enumerate(serials):
+                if serial in taken or serial in seen:
+                    clashing.append(index)
+                seen.add(serial)
+            if not clashing:
+                return
+            for index in clashing:
+                request = pending[index][0]
+                pending[index] = (request, *self._sign(request, None))
+        raise _serial_collision()
 
     def _checked(self, csr_pem: bytes, person: VerifiedPerson, profile: Profile | str) -> _CheckedRequest:
         """Every check before signing: profile, IIN, CSR (form, possession, key), IIN in the CSR, names."""
         chosen = _profile(profile)
-        _check_iin(person.iin)
+        person = replace(person, iin=_canonical_iin(person.iin, self.clock().date()))
         csr = load_csr(csr_pem)
         public_key = checked_public_key(csr)
         for named in iins_named_in(csr):
@@ -347,7 +394,9 @@ class CertificateAuthority:
                 f"The issuing CA expires on {self._issuing_not_after:%Y-%m-%d}, before a one-year "
                 "certificate would: the operator must renew the issuing CA.",
             )
-        return _CheckedRequest(chosen, person, public_key, subject, text, not_before, not_after)
+        return _CheckedRequest(
+            chosen, person, public_key, spki_sha256(public_key), subject, text, not_before, not_after
+        )
 
     def _sign(self, request: _CheckedRequest, enrolment_id: str | None) -> tuple[x509.Certificate, dict]:
         """Sign the certificate; return it with the values of its store record."""
@@ -379,6 +428,7 @@ class CertificateAuthority:
             "not_after": request.not_after,
             "status": "valid",
             "fingerprint_sha256": certificate.fingerprint(hashes.SHA256()).hex(),
+            "spki_sha256": request.key_id,
             "pem": certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
             "enrolment_id": enrolment_id,
             "created_at": request.not_before,
@@ -390,7 +440,13 @@ class CertificateAuthority:
     ) -> IssuedCertificate:
         if enrolment_id is not None:
             _refuse_if_issued(session, enrolment_id, request.profile)
-        certificate, row = self._sign(request, enrolment_id)
+        _refuse_if_key_reused(session, request)
+        for _attempt in range(SERIAL_ATTEMPTS):
+            certificate, row = self._sign(request, enrolment_id)
+            if not _taken_serials(session, [row["serial"]]):
+                break
+        else:
+            raise _serial_collision()
         record = CertificateRecord(**row)
         session.add(record)
         try:
@@ -398,9 +454,7 @@ class CertificateAuthority:
         except IntegrityError:
             if enrolment_id is not None:
                 raise _already_issued(enrolment_id, request.profile) from None
-            raise CAError(
-                "The certificate could not be stored (serial collision); nothing was issued, try again."
-            ) from None
+            raise _serial_collision() from None
         return IssuedCertificate(certificate=certificate, record=record)
 
     def _profile_extensions(
@@ -487,9 +541,10 @@ def _profile(profile: Profile | str) -> Profile:
         ) from None
 
 
-def _check_iin(iin: str) -> None:
+def _canonical_iin(iin: str, today: dt.date) -> str:
+    """The IIN as 12 digits (surrounding spaces removed), or an ``invalid_iin`` refusal."""
     try:
-        parse_iin(iin)
+        return parse_iin(iin, today=today).value
     except InvalidIIN as exc:
         raise IssuanceRefused("invalid_iin", f"IIN {iin!r} is not valid: {exc}") from None
 
@@ -508,6 +563,60 @@ def _refuse_if_issued(session: Session, enrolment_id: str, profile: Profile) -> 
     ).first()
     if existing is not None:
         raise _already_issued(enrolment_id, profile)
+
+
+def _key_reused() -> IssuanceRefused:
+    return IssuanceRefused(
+        "key_reused",
+        "This public key is already certified for another person or for the other certificate type "
+        "(AUTH and SIGN each need their own key pair). Create a new key pair and request, and send that.",
+    )
+
+
+def _refuse_if_key_reused(session: Session, request: _CheckedRequest) -> None:
+    """Refuse a key certified before for another IIN or profile; the same key, IIN and profile may renew."""
+    reused_at, refusal = _first_reused_key(session, [request])
+    if refusal is not None:
+        raise refusal
+
+
+def _first_reused_key(
+    connection: Session | Connection, requests: list[_CheckedRequest]
+) -> tuple[int, IssuanceRefused | None]:
+    """The index of the first request whose key the store holds for another IIN or profile (and the refusal),
+    or ``(len(requests), None)``."""
+    holders: dict[str, set[tuple[str, str]]] = {}
+    key_ids = sorted({request.key_id for request in requests})
+    columns = CertificateRecord.__table__.c
+    for start in range(0, len(key_ids), _IN_CHUNK):
+        statement = select(columns.spki_sha256, columns.iin, columns.profile).where(
+            columns.spki_sha256.in_(key_ids[start : start + _IN_CHUNK])
+        )
+        for key_id, iin, profile in connection.execute(statement):
+            holders.setdefault(key_id, set()).add((iin, profile))
+    for index, request in enumerate(requests):
+        if holders.get(request.key_id, set()) - {(request.person.iin, request.profile.value)}:
+            return index, _key_reused()
+    return len(requests), None
+
+
+def _taken_serials(connection: Session | Connection, serials: list[str]) -> set[str]:
+    column = CertificateRecord.__table__.c.serial
+    taken: set[str] = set()
+    for start in range(0, len(serials), _IN_CHUNK):
+        chunk = serials[start : start + _IN_CHUNK]
+        taken.update(connection.execute(select(column).where(column.in_(chunk))).scalars())
+    return taken
+
+
+def _serial_collision() -> CAError:
+    return CAError(
+        f"No free serial number was found in {SERIAL_ATTEMPTS} tries (is the random source broken?); "
+        "nothing was issued."
+    )
+
+
+_IN_CHUNK = 500  # values per IN (...) query, well under every database's parameter limit
 
 
 def _authority_key_identifier(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:

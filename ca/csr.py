@@ -13,6 +13,7 @@ from ca.errors import IssuanceRefused
 MAX_CSR_BYTES = 64 * 1024
 MIN_RSA_BITS = 2048
 MAX_RSA_BITS = 8192
+RSA_EXPONENT = 65537  # CA/B Baseline Requirements 6.1.6 ask for an odd e >= 65537; every tool uses F4
 ACCEPTED_CURVES = (ec.SECP256R1, ec.SECP384R1)
 WEAK_HASHES = (hashes.MD5, hashes.SHA1)
 
@@ -53,6 +54,13 @@ def checked_public_key(csr: x509.CertificateSigningRequest) -> AcceptedPublicKey
         if public_key.key_size > MAX_RSA_BITS:
             raise IssuanceRefused(
                 "unsupported_key", f"RSA keys larger than {MAX_RSA_BITS} bits are not accepted."
+            )
+        exponent = public_key.public_numbers().e
+        if exponent != RSA_EXPONENT:
+            raise IssuanceRefused(
+                "weak_key",
+                f"RSA keys must use the public exponent {RSA_EXPONENT}; this one uses {exponent}. "
+                "Create a new key pair (every standard tool uses 65537 by default).",
             )
     elif isinstance(public_key, ec.EllipticCurvePublicKey):
         if not isinstance(public_key.curve, ACCEPTED_CURVES):

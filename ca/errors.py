@@ -12,12 +12,15 @@ class IssuanceRefused(CAError):
 
     Codes: ``malformed_csr``, ``bad_signature``, ``weak_signature``, ``weak_key``, ``unsupported_key``,
     ``invalid_iin``, ``iin_mismatch``, ``invalid_name``, ``unknown_profile``, ``already_issued``,
-    ``ca_expiring``.
+    ``key_reused``, ``ca_expiring``.
     """
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+    def __reduce__(self):  # picklable, so a refusal crosses process boundaries (multiprocessing pools)
+        return type(self), (self.code, str(self))
 
 
 class CAAlreadyExists(CAError):

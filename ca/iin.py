@@ -36,13 +36,17 @@ def check_digit(first_eleven: str) -> int | None:
     return None
 
 
-def parse_iin(value: str, *, enforce_check_digit: bool = True) -> IIN:
+def parse_iin(value: str, *, enforce_check_digit: bool = True, today: dt.date | None = None) -> IIN:
     """Parse and validate an IIN; raise InvalidIIN with a reason a person can act on.
 
-    Verifiers of foreign certificates pass ``enforce_check_digit=False``: the national
-    CA's own test IIN 123456789011 fails the check digit.
+    Spaces and line breaks around the digits are removed (``IIN.value`` is the canonical form).
+    A birth date after ``today`` (default: the UTC date now) is invalid. Verifiers of foreign
+    certificates pass ``enforce_check_digit=False``: the national CA's own test IIN 123456789011
+    fails the check digit.
     """
-    value = (value or "").strip()
+    if not isinstance(value, str):
+        raise InvalidIIN("An IIN is exactly 12 digits.")
+    value = value.strip()
     if len(value) != 12 or not value.isascii() or not value.isdigit():
         raise InvalidIIN("An IIN is exactly 12 digits.")
     century = _CENTURY.get(value[6])
@@ -54,6 +58,8 @@ def parse_iin(value: str, *, enforce_check_digit: bool = True) -> IIN:
         if enforce_check_digit:
             raise InvalidIIN("The first six digits of an IIN must be a birth date (YYMMDD).") from None
         birth_date = dt.date(1900, 1, 1)
+    if enforce_check_digit and birth_date > (today or dt.datetime.now(dt.UTC).date()):
+        raise InvalidIIN("The first six digits of an IIN are a birth date, and this one is in the future.")
     if enforce_check_digit and check_digit(value[:11]) != int(value[11]):
         raise InvalidIIN("The IIN check digit is wrong: please check the number.")
     sex = "M" if value[6] in "135" else "F"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from ca.errors import CAError, CertificateNotFound
 
+STATUSES = ("valid", "expired", "revoked")  # the stored column holds valid/revoked; expired is derived
 REVOCATION_REASONS = (
     "unspecified",
     "key_compromise",
@@ -51,6 +52,7 @@ class CertificateRecord(CABase):
         UniqueConstraint("enrolment_id", "profile", name="uq_ca_certificates_enrolment_profile"),
         Index("ix_ca_certificates_iin", "iin"),
         Index("ix_ca_certificates_status_not_after", "status", "not_after"),
+        Index("ix_ca_certificates_spki_sha256", "spki_sha256"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,9 +67,16 @@ class CertificateRecord(CABase):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     revocation_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     fingerprint_sha256: Mapped[str] = mapped_column(String(64))
+    spki_sha256: Mapped[str] = mapped_column(String(64))  # SHA-256 of the subject's public key (DER SPKI)
     pem: Mapped[str] = mapped_column(Text)
     enrolment_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    def status_at(self, now: dt.datetime | None = None) -> str:
+        """``revoked``, ``expired`` (not_after passed, derived: never stored) or ``valid``."""
+        if self.status == "revoked":
+            return "revoked"
+        return "expired" if self.not_after <= (now or dt.datetime.now(dt.UTC)) else "valid"
 
     def __repr__(self) -> str:
         return f"<CertificateRecord {self.serial} {self.profile} IIN{self.iin} {self.status}>"
@@ -109,18 +118,27 @@ class CertificateStore:
         expiring_within_days: int | None = None,
         now: dt.datetime | None = None,
     ) -> Iterator[CertificateRecord]:
-        """Records in issue order, streamed. ``expiring_within_days``: valid, not_after within N days."""
+        """Records in issue order, streamed. ``status``: one of STATUSES (expired = valid but past
+        not_after at ``now``). ``expiring_within_days``: valid, not_after within N days."""
+        moment = now or dt.datetime.now(dt.UTC)
         statement = select(CertificateRecord).order_by(CertificateRecord.id)
         if iin is not None:
             statement = statement.where(CertificateRecord.iin == iin)
-        if status is not None:
-            if status not in ("valid", "revoked"):
-                raise CAError(f"Status is 'valid' or 'revoked', not {status!r}.")
-            statement = statement.where(CertificateRecord.status == status)
+        if status == "revoked":
+            statement = statement.where(CertificateRecord.status == "revoked")
+        elif status == "valid":
+            statement = statement.where(
+                CertificateRecord.status == "valid", CertificateRecord.not_after > moment
+            )
+        elif status == "expired":
+            statement = statement.where(
+                CertificateRecord.status == "valid", CertificateRecord.not_after <= moment
+            )
+        elif status is not None:
+            raise CAError(f"Status is one of {', '.join(STATUSES)}, not {status!r}.")
         if expiring_within_days is not None:
             if expiring_within_days < 0:
                 raise CAError("--expiring-within takes a number of days, 0 or more.")
-            moment = now or dt.datetime.now(dt.UTC)
             statement = statement.where(
                 CertificateRecord.status == "valid",
                 CertificateRecord.not_after > moment,

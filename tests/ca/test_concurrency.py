@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from ca_test_support import PASSPHRASE, make_csr, person
+from ca_test_support import PASSPHRASE, make_csr, person, rsa_key
 from cryptography import x509
 
 from ca.authority import CertificateAuthority
@@ -18,14 +18,15 @@ from eds_toolkit.db import make_engine
 PER_WORKER = 12
 
 
-def _issue_in_process(ca_dir: str, database_url: str, csr: bytes, worker: int) -> list[str]:
+def _issue_in_process(ca_dir: str, database_url: str, csrs: dict[str, bytes], worker: int) -> list[str]:
     authority = CertificateAuthority.load(
         Path(ca_dir), PASSPHRASE, CertificateStore(make_engine(database_url))
     )
     serials = []
     for n in range(PER_WORKER):
         profile = "auth" if n % 2 else "sign"
-        serials.append(authority.issue(csr, person(), profile, enrolment_id=f"p{worker}-{n}").record.serial)
+        issued = authority.issue(csrs[profile], person(), profile, enrolment_id=f"p{worker}-{n}")
+        serials.append(issued.record.serial)
     return serials
 
 
@@ -53,10 +54,10 @@ def test_threads_issuing_at_once_get_unique_serials_and_lose_none(authority, sto
 
 def test_processes_issuing_at_once_get_unique_serials_and_lose_none(ca_dir, store, tmp_path):
     database_url = str(store.engine.url)
-    csr = make_csr()
+    csrs = {"auth": make_csr(rsa_key(index=1)), "sign": make_csr()}  # one key per profile
     context = multiprocessing.get_context("spawn")
     with context.Pool(4) as pool:
-        results = pool.starmap(_issue_in_process, [(str(ca_dir), database_url, csr, w) for w in range(4)])
+        results = pool.starmap(_issue_in_process, [(str(ca_dir), database_url, csrs, w) for w in range(4)])
     returned = [s for serials in results for s in serials]
     assert len(returned) == len(set(returned)) == 4 * PER_WORKER
     assert sorted(_stored(store)) == sorted(returned)

@@ -6,7 +6,7 @@ import datetime as dt
 import subprocess
 
 import pytest
-from ca_test_support import make_csr, person
+from ca_test_support import make_csr, person, rsa_key
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import ocsp as x509_ocsp
@@ -32,7 +32,7 @@ def test_crl_lists_revoked_certificates_and_openssl_verifies_its_signature(
     authority, store, ca_files, tmp_path
 ):
     revoked = authority.issue(make_csr(), person(), "sign")
-    kept = authority.issue(make_csr(), person(), "auth")
+    kept = authority.issue(make_csr(rsa_key(index=1)), person(), "auth")
     store.revoke(revoked.record.serial, "key_compromise")
     crl = build_crl(authority)
     path = tmp_path / "ca.crl"

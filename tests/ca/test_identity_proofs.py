@@ -118,8 +118,9 @@ def refusal(proof: RenewalProof) -> str:
 def test_renewal_refusals(authority, store, ca_dir, tmp_path_factory):
     key = rsa_key()
     auth = authority.issue(make_csr(key), person(), "auth")
-    sign = authority.issue(make_csr(key), person(), "sign")
-    assert refusal(renewal(authority, store, sign.pem(), key)) == "not_auth_certificate"
+    sign_key = rsa_key(index=2)  # AUTH and SIGN never share a key
+    sign = authority.issue(make_csr(sign_key), person(), "sign")
+    assert refusal(renewal(authority, store, sign.pem(), sign_key)) == "not_auth_certificate"
     assert refusal(renewal(authority, store, auth.pem(), key, signature=b"\x00" * 256)) == "bad_signature"
     assert refusal(renewal(authority, store, auth.pem(), rsa_key(2048, 3))) == "bad_signature"
     later = auth.certificate.not_valid_after_utc + dt.timedelta(seconds=1)

@@ -49,3 +49,28 @@ def test_second_weights_are_used_when_the_first_give_ten():
 def test_national_ca_test_iin_fails_check_digit_but_parses_when_not_enforced():
     assert not is_valid_iin("123456789011")
     assert parse_iin("123456789011", enforce_check_digit=False).value == "123456789011"
+
+
+def test_a_birth_date_in_the_future_is_invalid():
+    born_2099 = make_iin(dt.date(2099, 12, 31), "M", 1)
+    with pytest.raises(InvalidIIN, match="in the future"):
+        parse_iin(born_2099)
+    assert not is_valid_iin(born_2099)
+    assert parse_iin(born_2099, today=dt.date(2100, 1, 1)).birth_date == dt.date(2099, 12, 31)
+    born_today = make_iin(dt.date(2026, 11, 25), "F", 3)
+    assert parse_iin(born_today, today=dt.date(2026, 11, 25)).sex == "F"
+    with pytest.raises(InvalidIIN, match="in the future"):
+        parse_iin(born_today, today=dt.date(2026, 11, 24))
+
+
+@pytest.mark.parametrize("value", [None, 900517300019, b"900517300019"])
+def test_a_non_text_iin_is_an_invalid_iin_not_a_crash(value):
+    with pytest.raises(InvalidIIN, match="12 digits"):
+        parse_iin(value)
+
+
+def test_spaces_and_line_breaks_around_an_iin_are_removed():
+    iin = make_iin(dt.date(1990, 5, 17), "M", 1)
+    assert parse_iin(f" {iin}\n").value == iin
+    with pytest.raises(InvalidIIN):
+        parse_iin(f"{iin[:6]} {iin[6:]}")

@@ -137,13 +137,13 @@ def test_serial_lookup_accepts_openssl_colon_notation(authority, store):
 def test_in_a_callers_session_nothing_is_stored_until_the_caller_commits(authority, store):
     with store.session() as session:
         authority.issue(make_csr(), person(), "auth", enrolment_id="enr-2", session=session)
-        authority.issue(make_csr(), person(), "sign", enrolment_id="enr-2", session=session)
+        authority.issue(make_csr(rsa_key(index=1)), person(), "sign", enrolment_id="enr-2", session=session)
         assert count_records(store) == 0
         session.rollback()
     assert count_records(store) == 0
     with store.session() as session:
         authority.issue(make_csr(), person(), "auth", enrolment_id="enr-2", session=session)
-        authority.issue(make_csr(), person(), "sign", enrolment_id="enr-2", session=session)
+        authority.issue(make_csr(rsa_key(index=1)), person(), "sign", enrolment_id="enr-2", session=session)
         session.commit()
     assert sorted(r.profile for r in store.list()) == ["auth", "sign"]
 
@@ -183,7 +183,7 @@ def test_serial_lookup_finds_serials_whose_hex_starts_with_zero(authority, store
 
 
 def test_bulk_issuance_stores_every_certificate_it_yields(authority, store):
-    requests = [(make_csr(), person(), "sign" if n % 2 else "auth") for n in range(25)]
+    requests = [(make_csr(rsa_key(index=n % 2)), person(), "sign" if n % 2 else "auth") for n in range(25)]
     issued = list(authority.issue_many(requests, batch_size=10))
     assert len(issued) == 25
     assert sorted(r.serial for r in store.list()) == sorted(i.record.serial for i in issued)

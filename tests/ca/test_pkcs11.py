@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pkcs11
 import pytest
-from ca_test_support import PASSPHRASE, count_records, make_csr, person
+from ca_test_support import PASSPHRASE, count_records, make_csr, person, rsa_key
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from test_crl_ocsp import ocsp_status
@@ -139,7 +139,7 @@ def test_certificates_signed_in_the_token_pass_openssl_verify_and_pkilint(
 
 def test_a_crl_signed_in_the_token_verifies_with_openssl(token_ca, store, token_chain, tmp_path):
     revoked = token_ca.issue(make_csr(), person(), "sign")
-    kept = token_ca.issue(make_csr(), person(), "auth")
+    kept = token_ca.issue(make_csr(rsa_key(index=1)), person(), "auth")
     store.revoke(revoked.record.serial, "key_compromise")
     crl_path = tmp_path / "ca.crl"
     crl_path.write_bytes(build_crl(token_ca).public_bytes(serialization.Encoding.PEM))

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 
 from ca.errors import IssuanceRefused
+from ca.iin import make_iin
 
 
 def refused(authority, store, csr: bytes, who=None, profile="sign") -> IssuanceRefused:
@@ -85,6 +86,12 @@ def test_rsa_1024_key_is_refused_as_weak(authority, store):
     error = refused(authority, store, make_csr(rsa.generate_private_key(65537, 1024)))
     assert error.code == "weak_key"
     assert "at least 2048 bits" in str(error) and "1024" in str(error)
+
+
+def test_rsa_key_with_exponent_3_is_refused_as_weak(authority, store):
+    small_exponent = rsa.generate_private_key(public_exponent=3, key_size=2048)
+    refusal = refused(authority, store, make_csr(small_exponent))
+    assert refusal.code == "weak_key" and "65537" in str(refusal)
 
 
 def test_ec_key_on_another_curve_is_refused(authority, store):
@@ -181,3 +188,28 @@ def test_issuing_past_the_issuing_cas_own_expiry_is_refused(authority, store):
     error = refused(authority.replace(clock=lambda: late), store, make_csr())
     assert error.code == "ca_expiring"
     assert "renew the issuing CA" in str(error)
+
+
+def test_the_library_stores_and_certifies_the_canonical_iin(authority, store):
+    """Direct library callers get the same normalisation as the CLI: surrounding spaces and newlines go."""
+    for n, raw in enumerate((f" {IIN}", f"{IIN}\n", f"\t{IIN} \r\n")):
+        issued = authority.issue(make_csr(rsa_key(index=60 + n)), person(iin=raw), "sign")
+        assert issued.record.iin == IIN
+        serial_number = issued.certificate.subject.get_attributes_for_oid(x509.NameOID.SERIAL_NUMBER)
+        assert [a.value for a in serial_number] == [f"IIN{IIN}"]
+    assert len(list(store.list(iin=IIN))) == 3
+
+
+@pytest.mark.parametrize("raw", [f"{IIN[:6]} {IIN[6:]}", f"{IIN}\x00", "", "9" * 13])
+def test_an_iin_with_characters_inside_is_refused_as_invalid_not_a_crash(authority, store, raw):
+    assert refused(authority, store, make_csr(iin=None), person(iin=raw)).code == "invalid_iin"
+
+
+def test_an_iin_born_after_the_cas_clock_is_refused(authority, store):
+    born = dt.date(2026, 6, 1)
+    future_person = person(iin=make_iin(born, "F", 5))
+    before_birth = authority.replace(clock=lambda: dt.datetime(2026, 5, 31, tzinfo=dt.UTC))
+    refusal = refused(before_birth, store, make_csr(iin=None), future_person)
+    assert refusal.code == "invalid_iin" and "future" in str(refusal)
+    after_birth = authority.replace(clock=lambda: dt.datetime(2026, 6, 2, tzinfo=dt.UTC))
+    assert after_birth.issue(make_csr(iin=None), future_person, "sign").record.iin == future_person.iin

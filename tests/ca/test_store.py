@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from ca_test_support import IIN, OTHER_IIN, make_csr, person
+from ca_test_support import IIN, OTHER_IIN, make_csr, person, rsa_key
 
 from ca.errors import CAError, CertificateNotFound
 
@@ -21,7 +21,8 @@ def populated(loaded_ca, store):
         ("other", dt.datetime(2026, 6, 1, tzinfo=dt.UTC), OTHER_IIN),
     ):
         authority = loaded_ca.replace(store=store, clock=lambda m=moment: m)
-        issued[label] = authority.issue(make_csr(iin=None), person(iin=iin), "sign").record.serial
+        csr = make_csr(rsa_key(index=30 + (iin == OTHER_IIN)), iin=None)
+        issued[label] = authority.issue(csr, person(iin=iin), "sign").record.serial
     return issued
 
 
@@ -73,7 +74,19 @@ def test_revoking_an_unknown_serial_or_with_an_unknown_reason_is_refused(store, 
 
 
 def test_bad_filters_are_refused(store):
-    with pytest.raises(CAError, match="'valid' or 'revoked'"):
-        list(store.list(status="expired"))
+    with pytest.raises(CAError, match="valid, expired, revoked"):
+        list(store.list(status="lost"))
     with pytest.raises(CAError, match="0 or more"):
         list(store.list(expiring_within_days=-1))
+
+
+def test_expired_is_derived_from_not_after_and_the_stored_status_stays_valid(store, populated):
+    now = dt.datetime(2027, 3, 1, tzinfo=dt.UTC)  # "old" ended 2027-01-10; the others end from June
+    assert serials(store.list(status="expired", now=now)) == {populated["old"]}
+    running = {populated["mid"], populated["new"], populated["other"]}
+    assert serials(store.list(status="valid", now=now)) == running
+    old = store.get(populated["old"])
+    assert (old.status, old.status_at(now)) == ("valid", "expired")
+    store.revoke(populated["old"], "superseded")
+    assert serials(store.list(status="expired", now=now)) == set()
+    assert store.get(populated["old"]).status_at(now) == "revoked"

@@ -6,7 +6,7 @@ import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from ca_test_support import make_csr, person
+from ca_test_support import make_csr, person, rsa_key
 from sqlalchemy import create_engine
 
 from ca.errors import IssuanceRefused
@@ -35,15 +35,18 @@ def pg_store(postgres_url):
     engine.dispose()
 
 
+AUTH_KEY = rsa_key(index=1)  # AUTH and SIGN certificates never share a key
+
+
 def test_issue_in_a_callers_transaction_commits_both_or_neither(loaded_ca, pg_store):
     authority = loaded_ca.replace(store=pg_store)
     with pg_store.session() as session:
-        authority.issue(make_csr(), person(), "auth", enrolment_id="e1", session=session)
+        authority.issue(make_csr(AUTH_KEY), person(), "auth", enrolment_id="e1", session=session)
         authority.issue(make_csr(), person(), "sign", enrolment_id="e1", session=session)
         session.rollback()
     assert list(pg_store.list()) == []
     with pg_store.session() as session:
-        authority.issue(make_csr(), person(), "auth", enrolment_id="e1", session=session)
+        authority.issue(make_csr(AUTH_KEY), person(), "auth", enrolment_id="e1", session=session)
         authority.issue(make_csr(), person(), "sign", enrolment_id="e1", session=session)
         session.commit()
     records = list(pg_store.list())
@@ -53,7 +56,7 @@ def test_issue_in_a_callers_transaction_commits_both_or_neither(loaded_ca, pg_st
 
 def test_threads_get_unique_serials_and_one_certificate_per_enrolment(loaded_ca, pg_store):
     authority = loaded_ca.replace(store=pg_store)
-    csr = make_csr()
+    csr, auth_csr = make_csr(), make_csr(AUTH_KEY)
 
     def work(worker: int) -> list[str]:
         return [
@@ -68,7 +71,7 @@ def test_threads_get_unique_serials_and_one_certificate_per_enrolment(loaded_ca,
 
     def race(_: int) -> str:
         try:
-            return authority.issue(csr, person(), "auth", enrolment_id="contested").record.serial
+            return authority.issue(auth_csr, person(), "auth", enrolment_id="contested").record.serial
         except IssuanceRefused as refused:
             return refused.code
 
@@ -86,3 +89,22 @@ def test_revoke_and_expiry_filters(loaded_ca, pg_store):
     pg_store.revoke(issued.record.serial, "superseded")
     assert list(pg_store.list(expiring_within_days=30, now=now)) == []
     assert pg_store.get(issued.record.serial).status == "revoked"
+
+
+def test_the_key_hash_migration_fills_existing_certificates_on_postgresql(authority, postgres_url):
+    """The certificates come from a current (SQLite) store; their rows go into a PostgreSQL at 0005."""
+    from test_key_hash_migration import check_backfill
+
+    from eds_toolkit.db import make_engine
+
+    engine = make_engine(postgres_url)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        connection.commit()
+    try:
+        check_backfill(engine, authority)
+    finally:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            connection.commit()
+        engine.dispose()

@@ -33,10 +33,12 @@ class Holder:
     sign: x509.Certificate
     auth: x509.Certificate
     issuing: x509.Certificate
+    auth_key: rsa.RSAPrivateKey  # AUTH and SIGN certificates never share a key (the CA refuses it)
 
     def cms(self, data: bytes, *, profile: str = "sign", attached: bool = False) -> str:
         certificate = self.sign if profile == "sign" else self.auth
-        der = sign_cms(data, self.key, certificate, [self.issuing], attached=attached)
+        key = self.key if profile == "sign" else self.auth_key
+        der = sign_cms(data, key, certificate, [self.issuing], attached=attached)
         return base64.b64encode(der).decode("ascii")
 
 
@@ -45,12 +47,14 @@ def certificates_for(ctx, iin: str) -> Holder:
     authority = ctx.ca()
     key = key_of(iin)
     name = x509.Name([x509.NameAttribute(NameOID.SERIAL_NUMBER, f"IIN{iin}")])
-    csr = x509.CertificateSigningRequestBuilder().subject_name(name).sign(key, hashes.SHA256())
-    csr_pem = csr.public_bytes(serialization.Encoding.PEM)
+    auth_key = key_of(f"{iin}/auth")  # cached per argument: a second key for the AUTH certificate
     person = VerifiedPerson(iin, "Тестова", "Айгерим", None, Identification.SERVICE_CENTRE)
-    sign = authority.issue(csr_pem, person, "sign").certificate
-    auth = authority.issue(csr_pem, person, "auth").certificate
-    return Holder(iin, key, sign, auth, authority.issuing_cert)
+    issued = {}
+    for profile, profile_key in (("sign", key), ("auth", auth_key)):
+        csr = x509.CertificateSigningRequestBuilder().subject_name(name).sign(profile_key, hashes.SHA256())
+        csr_pem = csr.public_bytes(serialization.Encoding.PEM)
+        issued[profile] = authority.issue(csr_pem, person, profile).certificate
+    return Holder(iin, key, issued["sign"], issued["auth"], authority.issuing_cert, auth_key)
 
 
 @dataclass

@@ -43,18 +43,21 @@ class IssuedPair:
     sign: x509.Certificate
     auth: x509.Certificate
     chain: list[x509.Certificate]
+    auth_key: rsa.RSAPrivateKey  # AUTH and SIGN certificates never share a key (the CA refuses it)
 
     def sign_cms(self, data: bytes, *, profile: str = "sign", attached: bool = True) -> bytes:
         certificate = self.sign if profile == "sign" else self.auth
-        return sign_cms(data, self.key, certificate, self.chain[:1], attached=attached)
+        key = self.key if profile == "sign" else self.auth_key
+        return sign_cms(data, key, certificate, self.chain[:1], attached=attached)
 
 
 def issue_pair(authority: CertificateAuthority, iin: str = APPLICANT_IIN, key_index: int = 0) -> IssuedPair:
     key = citizen_key(key_index)
     person = VerifiedPerson(iin, "Сейткали", "Айгерим", "Нурлановна", Identification.REMOTE_DIGITAL_ID)
     sign = authority.issue(csr_for(key, iin), person, "sign").certificate
-    auth = authority.issue(csr_for(key, iin), person, "auth").certificate
-    return IssuedPair(iin, key, sign, auth, authority.chain)
+    auth_key = citizen_key(key_index + 1000)
+    auth = authority.issue(csr_for(auth_key, iin), person, "auth").certificate
+    return IssuedPair(iin, key, sign, auth, authority.chain, auth_key)
 
 
 def ocsp_request_for(certificate: x509.Certificate, issuer: x509.Certificate) -> bytes:
