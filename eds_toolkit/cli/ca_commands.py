@@ -1,12 +1,14 @@
 """`eds ca` commands: create the CA, issue, list, show, revoke, publish the chain and CRL.
 
-Exit status: 0 done, 1 refused by the CA (issuance refused, CA exists or missing, unknown serial),
-2 bad input (missing or wrong passphrase, unusable file or option).
+Exit status: 0 done, 1 refused by the CA (issuance refused, CA exists or missing, unknown serial,
+--out file exists, database unusable), 2 bad input (malformed CSR, invalid IIN or name, missing or
+wrong passphrase, unusable file or option).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
 import io
 import json
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import click
 from cryptography.hazmat.primitives import hashes, serialization
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ca.authority import CertificateAuthority
 from ca.config import CAConfig
@@ -24,8 +27,10 @@ from ca.csr import MAX_CSR_BYTES
 from ca.errors import CAError, IssuanceRefused, PassphraseMissing, WrongCAPassphrase
 from ca.passphrase import load_passphrase
 from ca.person import Identification, VerifiedPerson
-from ca.store import REVOCATION_REASONS, CertificateRecord, CertificateStore
+from ca.store import REVOCATION_REASONS, STATUSES, CertificateRecord, CertificateStore
 from eds_toolkit.cli import Context, pass_context
+from keystore.errors import KeystoreExists
+from keystore.files import write_new_file
 
 PASSPHRASE_FILE = click.option(
     "--passphrase-file",
@@ -39,6 +44,9 @@ PIN_FILE = click.option(
     "(default: $EDS_CA_PIN).",
 )
 DEFAULT_KEY_LABEL = "eds-issuing-ca"
+# Refusals caused by what the operator typed or the file they gave (exit 2, as `eds keystore new`);
+# every other refusal is the CA's policy (exit 1).
+BAD_INPUT_CODES = frozenset({"malformed_csr", "invalid_iin", "invalid_name", "unknown_profile"})
 
 
 def _fail(message: str, status: int) -> None:
@@ -47,20 +55,49 @@ def _fail(message: str, status: int) -> None:
 
 
 def _ca_errors_exit(command: Callable) -> Callable:
-    """Turn CA errors into a message on stderr and exit 1 (refused) or 2 (bad input)."""
+    """Turn CA and database errors into one line on stderr and exit 1 (refused) or 2 (bad input)."""
 
     @functools.wraps(command)
-    def wrapper(*args, **kwargs):
+    def wrapper(ctx: Context, *args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            return command(ctx, *args, **kwargs)
         except IssuanceRefused as exc:
-            _fail(f"issuance refused ({exc.code}): {exc}", 1)
+            _fail(f"issuance refused ({exc.code}): {exc}", 2 if exc.code in BAD_INPUT_CODES else 1)
         except (PassphraseMissing, WrongCAPassphrase) as exc:
             _fail(str(exc), 2)
         except CAError as exc:
             _fail(str(exc), 1)
+        except SQLAlchemyError as exc:
+            _fail(_database_problem(ctx, exc), 1)
 
     return wrapper
+
+
+def _database_problem(ctx: Context, error: SQLAlchemyError) -> str:
+    """One line naming the database (password hidden) and the driver's first line, never a traceback."""
+    from sqlalchemy.engine import make_url
+
+    from eds_toolkit.home import database_url
+
+    url = database_url(ctx.home)
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return (
+            "The database URL ($EDS_DATABASE_URL) cannot be parsed: "
+            "expected e.g. postgresql+psycopg://user@host/db."
+        )
+    if isinstance(error, ArgumentError):  # unknown scheme or driver
+        return (
+            f"The database URL {shown} names no database driver this toolkit has: "
+            "use sqlite:/// or postgresql+psycopg://."
+        )
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+    first = reason[0] if reason else type(error).__name__
+    password = make_url(url).password
+    if password:
+        first = first.replace(str(password), "***")
+    return f"The database {shown} cannot be used: {first}"
 
 
 def _store(ctx: Context) -> CertificateStore:
@@ -105,12 +142,13 @@ def _check_writable(path: Path) -> None:
         _fail(f"{path} is a directory; --out takes a file name.", 2)
 
 
-def _record_dict(record: CertificateRecord) -> dict[str, str | None]:
+def _record_dict(record: CertificateRecord, now: dt.datetime | None = None) -> dict[str, str | None]:
+    """The record for output; ``status`` is derived (valid, expired or revoked) at ``now``."""
     return {
         "serial": record.serial,
         "iin": record.iin,
         "profile": record.profile,
-        "status": record.status,
+        "status": record.status_at(now),
         "not_before": record.not_before.isoformat(),
         "not_after": record.not_after.isoformat(),
         "subject": record.subject,
@@ -236,8 +274,10 @@ def issue_command(
     passphrase_file: Path | None,
     pin_file: Path | None,
 ) -> None:
-    """Issue an AUTH or SIGN certificate for a CSR; prints the serial number."""
+    """Issue an AUTH or SIGN certificate for a CSR; prints the serial number. Never overwrites --out."""
     _check_writable(out)
+    if out.exists():
+        _fail(f"{out} already exists; it was left untouched and nothing was issued. Choose another name.", 1)
     authority = _load_authority(ctx, passphrase_file, pin_file)
     person = VerifiedPerson(
         iin=iin.strip(),
@@ -249,13 +289,25 @@ def issue_command(
     with csr.open("rb") as handle:  # a request is a few kB: never read more than the CA would accept
         csr_data = handle.read(MAX_CSR_BYTES + 1)
     issued = authority.issue(csr_data, person, profile)
-    _write_atomically(out, issued.pem())
+    try:
+        write_new_file(out, issued.pem(), 0o644)
+    except KeystoreExists:
+        _fail(
+            f"{out} appeared while the certificate was issued and was left untouched; certificate "
+            f"{issued.record.serial} is stored: write it out with `eds ca show {issued.record.serial}`.",
+            1,
+        )
     click.echo(issued.record.serial)
 
 
 @ca_group.command("list")
 @click.option("--iin", default=None)
-@click.option("--status", type=click.Choice(["valid", "revoked"]), default=None)
+@click.option(
+    "--status",
+    type=click.Choice(STATUSES),
+    default=None,
+    help="valid, expired (past its end date, not revoked) or revoked.",
+)
 @click.option("--expiring-within", type=click.IntRange(min=0), default=None, metavar="DAYS")
 @click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]), default="table")
 @pass_context
@@ -264,23 +316,24 @@ def list_command(
     ctx: Context, iin: str | None, status: str | None, expiring_within: int | None, output_format: str
 ) -> None:
     """List issued certificates (filters combine)."""
-    records = _store(ctx).list(iin=iin, status=status, expiring_within_days=expiring_within)
+    now = dt.datetime.now(dt.UTC)
+    records = _store(ctx).list(iin=iin, status=status, expiring_within_days=expiring_within, now=now)
     columns = ("serial", "iin", "profile", "status", "not_before", "not_after", "subject")
     if output_format == "json":
-        click.echo(json.dumps([_record_dict(r) for r in records], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([_record_dict(r, now) for r in records], ensure_ascii=False, indent=2))
     elif output_format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         for record in records:
-            row = _record_dict(record)
+            row = _record_dict(record, now)
             writer.writerow([row[c] for c in columns])
         sys.stdout.write(buffer.getvalue())
     else:
         click.echo(f"{'SERIAL':40}  {'IIN':12}  {'PROFILE':7}  {'STATUS':7}  {'NOT AFTER':19}  SUBJECT")
         for record in records:
             click.echo(
-                f"{record.serial:40}  {record.iin:12}  {record.profile:7}  {record.status:7}  "
+                f"{record.serial:40}  {record.iin:12}  {record.profile:7}  {record.status_at(now):7}  "
                 f"{record.not_after:%Y-%m-%d %H:%M:%S}  {record.subject}"
             )
 

@@ -8,7 +8,7 @@ import json
 import subprocess
 
 import pytest
-from ca_test_support import IIN, OTHER_IIN, make_csr
+from ca_test_support import IIN, OTHER_IIN, make_csr, rsa_key
 from click.testing import CliRunner
 from cryptography import x509
 
@@ -32,9 +32,17 @@ def eds(home, *args: str, passphrase: str | None = PASSPHRASE):
     return CliRunner().invoke(main, ["--home", str(home), "ca", *args], env=env)
 
 
+def key_for(iin: str, profile: str):
+    """One key per IIN and profile, as the CA requires (the same key again is a renewal)."""
+    return rsa_key(index=KEYS.setdefault((iin, profile), len(KEYS) + 100))
+
+
+KEYS: dict[tuple[str, str], int] = {}
+
+
 def issue(home, tmp_path, *, iin=IIN, csr_iin=IIN, profile="sign", name="cert.pem", extra=()):
     csr = tmp_path / f"{name}.csr"
-    csr.write_bytes(make_csr(iin=csr_iin))
+    csr.write_bytes(make_csr(key_for(iin, profile), iin=csr_iin))
     out = tmp_path / name
     args = ["issue", "--csr", str(csr), "--iin", iin, "--surname", "Сейтқали", "--given-name", "Арман"]
     return eds(home, *args, "--patronymic", "Серікұлы", "--profile", profile, "--out", str(out), *extra), out
@@ -130,10 +138,48 @@ def test_issue_refusal_exits_1_with_the_reason_and_writes_nothing(home, tmp_path
     assert not out.exists()
 
 
-def test_issue_with_a_bad_iin_exits_1(home, tmp_path):
-    result, _ = issue(home, tmp_path, iin="123456789011", csr_iin=None, name="bad-iin.pem")
+def test_issue_with_a_bad_iin_or_a_malformed_csr_is_bad_input_exit_2_like_keystore_new(home, tmp_path):
+    before = len(json.loads(eds(home, "list", "--format", "json").stdout))
+    result, out = issue(home, tmp_path, iin="123456789011", csr_iin=None, name="bad-iin.pem")
+    assert result.exit_code == 2
+    assert "invalid_iin" in result.stderr and not out.exists()
+    for name, content in (("garbage.csr", b"not a request"), ("empty.csr", b"")):
+        (tmp_path / name).write_bytes(content)
+        args = ["issue", "--csr", str(tmp_path / name), "--iin", IIN, "--surname", "A", "--given-name", "B"]
+        result = eds(home, *args, "--profile", "sign", "--out", str(tmp_path / f"{name}.pem"))
+        assert result.exit_code == 2 and "malformed_csr" in result.stderr, result.output
+    assert len(json.loads(eds(home, "list", "--format", "json").stdout)) == before
+
+
+def test_issue_never_overwrites_its_out_file_and_issues_nothing_then(home, tmp_path):
+    before = len(json.loads(eds(home, "list", "--format", "json").stdout))
+    out = tmp_path / "taken.pem"
+    out.write_text("someone's file")
+    result = eds(home, *auth_issue_args(tmp_path), "--out", str(out))
     assert result.exit_code == 1
-    assert "invalid_iin" in result.stderr
+    assert "already exists" in result.stderr and out.read_text() == "someone's file"
+    assert len(json.loads(eds(home, "list", "--format", "json").stdout)) == before
+
+
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        (
+            "postgresql+psycopg://operator:s3cret-pw@127.0.0.1:1/eds",
+            "postgresql+psycopg://operator:***@127.0.0.1:1/eds",
+        ),
+        ("mongodb://operator:s3cret-pw@db/eds", "no database driver"),
+        ("not a URL with s3cret-pw", "cannot be parsed"),
+    ],
+)
+@pytest.mark.parametrize("command", [("list",), ("show", "ab" * 20), ("revoke", "ab" * 20)])
+def test_an_unusable_database_is_one_error_line_without_its_password(tmp_path, url, shown, command):
+    result = CliRunner().invoke(
+        main, ["--home", str(tmp_path), "ca", *command], env={"EDS_DATABASE_URL": url}
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and len(result.stderr.strip().splitlines()) == 1
+    assert shown in result.stderr and "s3cret-pw" not in result.output and "Traceback" not in result.output
 
 
 def test_issue_with_a_wrong_passphrase_is_bad_input(home, tmp_path):
@@ -174,7 +220,7 @@ def test_list_formats_and_filters(home, tmp_path):
     soon = json.loads(eds(home, "list", "--expiring-within", "400", "--format", "json").stdout)
     assert serial in {row["serial"] for row in soon}
     assert json.loads(eds(home, "list", "--expiring-within", "30", "--format", "json").stdout) == []
-    assert eds(home, "list", "--status", "expired").exit_code == 2
+    assert eds(home, "list", "--status", "lost").exit_code == 2
     assert eds(home, "list", "--expiring-within", "-3").exit_code == 2
 
 
@@ -222,3 +268,39 @@ def test_the_installed_eds_script_exits_with_the_same_codes(home, tmp_path):
     refused = subprocess.run([str(script), "--home", str(home), "ca", "init"], capture_output=True, env=env)
     assert (done.returncode, refused.returncode) == (0, 1)
     assert b"already exists" in refused.stderr
+
+
+def test_an_expired_certificate_is_listed_and_shown_as_expired(home, tmp_path):
+    """The stored status stays valid; expired is derived from not_after and the time of the command."""
+    import datetime as dt
+
+    from ca_test_support import person
+
+    from ca.authority import CertificateAuthority
+    from ca.store import CertificateStore
+    from eds_toolkit.db import make_engine
+
+    store = CertificateStore(make_engine(f"sqlite:///{home / 'eds.sqlite3'}"))
+    past = CertificateAuthority.load(home / "ca", PASSPHRASE.encode(), store)
+    two_years_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=800)
+    past = past.replace(clock=lambda: two_years_ago)
+    old = past.issue(make_csr(key_for(OTHER_IIN, "sign"), iin=None), person(OTHER_IIN), "sign").record
+    current, _ = issue(home, tmp_path, name="current.pem")
+    assert current.exit_code == 0, current.output
+    assert store.get(old.serial).status == "valid"  # the stored column: valid or revoked only
+
+    expired = json.loads(eds(home, "list", "--status", "expired", "--format", "json").stdout)
+    assert [row["serial"] for row in expired] == [old.serial] and expired[0]["status"] == "expired"
+    valid = {
+        row["serial"] for row in json.loads(eds(home, "list", "--status", "valid", "--format", "json").stdout)
+    }
+    assert current.stdout.strip() in valid and old.serial not in valid
+    rows = {r["serial"]: r for r in csv.DictReader(io.StringIO(eds(home, "list", "--format", "csv").stdout))}
+    assert rows[old.serial]["status"] == "expired" and rows[current.stdout.strip()]["status"] == "valid"
+    table = [line for line in eds(home, "list", "--iin", OTHER_IIN).stdout.splitlines() if old.serial in line]
+    assert table and " expired " in table[0]
+    assert json.loads(eds(home, "show", old.serial, "--format", "json").stdout)["status"] == "expired"
+    assert any(
+        line.split() == ["status", "expired"] for line in eds(home, "show", old.serial).stdout.splitlines()
+    )
+    assert old.serial not in eds(home, "list", "--expiring-within", "400").stdout
