@@ -100,6 +100,22 @@ def _check_chain(certificate: x509.Certificate, chain: list[x509.Certificate]) -
                 "(issuing CA first, then the root)."
             ) from error
         issued = issuer
+    if not _is_self_signed(issued):
+        raise KeyCertificateMismatch(
+            f"The chain ends at '{display_name(issued.subject)}', which is not a root CA (a root signs its "
+            "own certificate), so programs cannot check the keystore's certificate up to a trusted root. "
+            "Use the chain file from 'eds ca chain' (issuing CA first, then the root)."
+        )
+
+
+def _is_self_signed(certificate: x509.Certificate) -> bool:
+    if certificate.subject != certificate.issuer:
+        return False
+    try:
+        certificate.verify_directly_issued_by(certificate)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 def keystore_filename(certificate: x509.Certificate) -> str:
@@ -117,7 +133,8 @@ def build_keystore(
     """The PKCS#12 bytes for ``key`` + ``certificate`` + ``chain`` (issuer first) under ``password``.
 
     Refuses (nothing is produced) a password the policy rejects, a key the profile does not allow, a
-    certificate for another key, and a chain that does not certify the certificate.
+    certificate for another key, and a chain that does not certify the certificate up to a self-signed
+    root.
     """
     check_password(password, iin=iin_of(certificate))
     checked_key = check_supported_key(key)

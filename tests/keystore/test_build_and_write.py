@@ -62,6 +62,13 @@ def test_a_chain_in_the_wrong_order_is_refused(rsa_key, auth_cert, mini_ca):
         build_keystore(rsa_key, auth_cert, [mini_ca.root_cert, mini_ca.issuing_cert], PASSWORD)
 
 
+def test_a_chain_without_its_root_or_an_empty_chain_is_refused(tmp_path, rsa_key, auth_cert, mini_ca):
+    for chain in ([mini_ca.issuing_cert], []):
+        with pytest.raises(KeyCertificateMismatch, match="not a root CA"):
+            write_keystore(tmp_path, rsa_key, auth_cert, chain, PASSWORD)
+    assert os.listdir(tmp_path) == []
+
+
 @pytest.mark.parametrize(
     ("password", "reason"),
     [("Qwerty12", "too easy to guess"), (f"Key{IIN}", "IIN"), ("short1A", "at least 8")],

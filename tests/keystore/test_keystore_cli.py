@@ -187,3 +187,11 @@ def test_inspect_reads_the_national_cas_legacy_keystore(tmp_path):
     assert "pbeWithSHA1And3-KeyTripleDES-CBC, 1,024 iterations" in result.stdout
     assert "EXPIRED" in result.stdout
     assert "123456789011" in result.stdout
+
+
+def test_build_with_a_chain_that_stops_before_the_root_is_refused(tmp_path, made, mini_ca, password_file):
+    (tmp_path / "chain.pem").write_bytes(mini_ca.issuing_cert.public_bytes(PEM))  # no root
+    result = _build(tmp_path, made, password_file, tmp_path / "x.p12")
+    assert result.exit_code == 1
+    assert "not a root CA" in result.stderr and "eds ca chain" in result.stderr
+    assert not (tmp_path / "x.p12").exists()
