@@ -322,12 +322,19 @@ class CertificateAuthority:
 
         def commit() -> tuple[list[IssuedCertificate], IssuanceRefused | None]:
             """Store the batch (up to a request whose key is already certified elsewhere) in one statement."""
-            with self.store.engine.begin() as connection:
-                reused_at, refusal = _first_reused_key(connection, [request for request, _, _ in pending])
-                del pending[reused_at:]
-                self._give_fresh_serials(connection, pending)
-                if pending:
-                    connection.execute(table.insert(), [row for _, _, row in pending])
+            try:
+                with self.store.engine.begin() as connection:
+                    reused_at, refusal = _first_reused_key(connection, [request for request, _, _ in pending])
+                    del pending[reused_at:]
+                    self._give_fresh_serials(connection, pending)
+                    if pending:
+                        connection.execute(table.insert(), [row for _, _, row in pending])
+            except IntegrityError:  # another process stored one of these serials a moment ago
+                pending.clear()
+                raise CAError(
+                    "A serial number was taken by another issuer at the same moment; nothing of this batch "
+                    "was stored (the batches before it were). Issue the remaining requests again."
+                ) from None
             done = [IssuedCertificate(certificate, row=row) for _, certificate, row in pending]
             pending.clear()
             keys_in_batch.clear()

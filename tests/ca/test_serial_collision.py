@@ -55,3 +55,13 @@ def test_bulk_issuance_refuses_cleanly_when_no_free_serial_is_found(authority, s
     with pytest.raises(CAError, match=f"{SERIAL_ATTEMPTS} tries"):
         list(authority.issue_many(requests, batch_size=2))
     assert count_records(store) == 1
+
+
+def test_bulk_issuance_losing_a_race_for_a_serial_refuses_the_batch_cleanly(authority, store, monkeypatch):
+    """Another process stores the serial between the check and the insert (simulated: the check sees none)."""
+    serials_from(monkeypatch, itertools.repeat(TAKEN))
+    authority.issue(make_csr(), person(), "sign")
+    monkeypatch.setattr(ca.authority, "_taken_serials", lambda connection, serials: set())
+    with pytest.raises(CAError, match="nothing of this batch was stored"):
+        list(authority.issue_many([(make_csr(), person(), "sign")]))
+    assert count_records(store) == 1
