@@ -19,6 +19,12 @@ class BadRequest(AgentError):
     code = "INVALID_SIGNING_PARAMS"
 
 
+class TimestampNotSupported(BadRequest):
+    """The page asked for a signature time-stamp (``tsaProfile``); this agent cannot add one."""
+
+    code = "TSA_NOT_SUPPORTED"
+
+
 class UnknownModule(AgentError):
     code = "MODULE_NOT_FOUND"
 

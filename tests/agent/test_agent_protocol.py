@@ -90,6 +90,12 @@ def test_bad_requests_get_errors_in_ncalayers_shapes(agent):
         bad_params = call(ws, BASICS, "sign", dict(_sign_args(attached=True), signingParams=555))
         assert bad_params["status"] is False and bad_params["code"] == "INVALID_SIGNING_PARAMS"
 
+        for profile in ({}, {"url": "http://tsp.pki.gov.kz:80"}):
+            params = dict(_sign_args(attached=True)["signingParams"], tsaProfile=profile)
+            no_tsa = call(ws, BASICS, "sign", dict(_sign_args(attached=True), signingParams=params))
+            assert no_tsa["status"] is False and no_tsa["code"] == "TSA_NOT_SUPPORTED"
+            assert "not supported by eds agent" in no_tsa["message"] and "tsaProfile" in no_tsa["message"]
+
         # the connection survives every error
         assert call(ws, COMMON, "getActiveTokens")["code"] == "200"
 

@@ -119,6 +119,20 @@ def test_basics_sign_cms_with_the_libraries_signer_presets(client_results, signi
     assert not verify_cms(detached, test_ca.root_path, tmp_path / "t", content=b"other", any_purpose=True).ok
 
 
+def test_the_librarys_time_stamp_presets_are_refused_not_answered_without_a_time_stamp(client_results):
+    refused = client_results["basicsTimestampPreset"]
+    assert refused["name"] == "NCALayerError"
+    assert refused["message"].startswith("TSA_NOT_SUPPORTED:")
+    assert "not supported by eds agent" in refused["message"]
+
+
+def test_one_document_is_answered_with_a_string_a_list_of_one_with_a_list(client_results):
+    # NCALayer's recorded answers (ncalayer-js-client test data) give a string for one document.
+    assert isinstance(client_results["basicsAttachedSignPerson"], str)
+    listed = client_results["basicsListOfOne"]
+    assert isinstance(listed, list) and len(listed) == 1 and listed[0].startswith("-----BEGIN CMS-----")
+
+
 def test_refusals_reach_the_library_as_ncalayer_errors(client_results):
     other_iin = client_results["basicsOtherIin"]
     assert other_iin["name"] == "NCALayerError" and other_iin["message"].startswith("NO_SUITABLE_KEY:")

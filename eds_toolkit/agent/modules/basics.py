@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import serialization
 
 from eds_toolkit.agent.cms import cms_pem, sign_cms
 from eds_toolkit.agent.confirmation import Confirmer
-from eds_toolkit.agent.errors import BadRequest, NoSuitableKey
+from eds_toolkit.agent.errors import BadRequest, NoSuitableKey, TimestampNotSupported
 from eds_toolkit.agent.key_folder import KeyFolder, SignerFilter
 from eds_toolkit.agent.modules import AgentModule, decode_base64, flag
 
@@ -41,6 +41,17 @@ def signer_filter(signer_params: Any) -> SignerFilter:
     return SignerFilter(ext_key_usage_oids=tuple(oids), iin=iin, serial_number=serial)
 
 
+def refuse_timestamp(signing_params: dict[str, Any]) -> None:
+    """NCALayer adds a TSA time-stamp whenever ``tsaProfile`` is given (even ``{}``, as the
+    ncalayer-js-client presets send it); this agent has no TSA, so it refuses instead of
+    silently returning a CMS without one."""
+    if signing_params.get("tsaProfile") is not None:
+        raise TimestampNotSupported(
+            "Time-stamped signatures (signingParams.tsaProfile) are not supported by eds agent: "
+            "it signs without a time-stamp (CAdES-BES). Leave tsaProfile out to sign without one."
+        )
+
+
 def describe_request(origin: str, payloads: list[bytes]) -> str:
     """What the citizen is asked to approve: who asks, how many documents, their SHA-256 prefixes."""
     digests = ", ".join(hashlib.sha256(payload).hexdigest()[:16] for payload in payloads[:5])
@@ -67,6 +78,7 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
             raise BadRequest("signingParams must be a JSON object.")
         if flag(signing_params.get("digested")):
             raise BadRequest("Signing a precomputed hash (digested: true) is not supported by eds agent.")
+        refuse_timestamp(signing_params)
         data = args.get("data")
         documents = data if isinstance(data, list) else [data]
         if not documents or not all(isinstance(item, str) for item in documents):

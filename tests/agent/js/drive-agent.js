@@ -23,28 +23,46 @@ async function main() {
   out.keyInfo = await client.getKeyInfo(NCALayerClient.fileStorageType);
   out.cadesSignature = await client.createCAdESFromBase64('PKCS12', documentB64, 'SIGNATURE', true);
   out.cadesAuthentication = await client.createCAdESFromBase64('PKCS12', documentB64, 'AUTHENTICATION', false);
+  // The library's Attached/Detached presets ask for a TSA time-stamp (tsaProfile: {}): eds agent refuses them.
+  const attachedNoTsp = { ...NCALayerClient.basicsCMSParamsAttached };
+  delete attachedNoTsp.tsaProfile;
   out.basicsAttachedSignPerson = await client.basicsSignCMS(
     NCALayerClient.basicsStorageAll,
     documentB64,
-    NCALayerClient.basicsCMSParamsAttached,
+    attachedNoTsp,
     NCALayerClient.basicsSignerSignPerson,
   );
   out.basicsDetachedAuthPerson = await client.basicsSignCMS(
     NCALayerClient.basicsStorageAll,
     documentB64,
-    NCALayerClient.basicsCMSParamsDetached,
+    NCALayerClient.basicsCMSParamsDetachedNoTSP,
     NCALayerClient.basicsSignerAuthPerson,
+  );
+  out.basicsTimestampPreset = await failure(client.basicsSignCMS(
+    NCALayerClient.basicsStorageAll,
+    documentB64,
+    NCALayerClient.basicsCMSParamsDetached,
+    NCALayerClient.basicsSignerAny,
+  ));
+  // A list of one document: the raw answer is a list (as NCALayer answers a list).
+  out.basicsListOfOne = await client.basicsSign(
+    NCALayerClient.basicsStorageAll,
+    'cms',
+    [documentB64],
+    NCALayerClient.basicsCMSParamsDetachedNoTSP,
+    NCALayerClient.basicsSignerAuthPerson,
+    'ru',
   );
   out.basicsOtherIin = await failure(client.basicsSignCMS(
     NCALayerClient.basicsStorageAll,
     documentB64,
-    NCALayerClient.basicsCMSParamsDetached,
+    NCALayerClient.basicsCMSParamsDetachedNoTSP,
     { extKeyUsageOids: [], iin: otherIin },
   ));
   out.basicsHardwareOnly = await failure(client.basicsSignCMS(
     NCALayerClient.basicsStorageHardware,
     documentB64,
-    NCALayerClient.basicsCMSParamsDetached,
+    NCALayerClient.basicsCMSParamsDetachedNoTSP,
     NCALayerClient.basicsSignerAny,
   ));
   out.keyInfoOnToken = await failure(client.getKeyInfo('AKKaztokenStore'));
