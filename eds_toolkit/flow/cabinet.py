@@ -1,55 +1,124 @@
-"""The personal cabinet: sign in with IIN + PIN (attempt-limited), then certificates and history."""
+"""The personal cabinet: sign in with IIN + PIN (attempt-limited), server-side sessions, certificates.
+
+Every failed sign-in answers the same way whether or not the IIN has an account: the wrong-PIN counter and
+the lock are kept per IIN (``SigninThrottle``) for any IIN tried, and each attempt does one argon2 check.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
+import secrets
 
 from ca.iin import InvalidIIN, parse_iin
 from eds_toolkit import pin as pin_policy
-from eds_toolkit.flow.errors import InvalidInput, TooManyRequests
+from eds_toolkit.flow.cabinet_models import CabinetSession, SigninThrottle
+from eds_toolkit.flow.errors import InvalidInput
 from eds_toolkit.flow.machine import FlowContext, aware
 from eds_toolkit.flow.models import DigitalIdAccount
 
 WRONG = "The IIN or PIN is wrong."
+# a real argon2id hash of a PIN nobody can sign in with: checked when the IIN has no account or is paused
+_DECOY_HASH = pin_policy.hash_pin("decoy-not-a-pin")
+
+
+def minutes_text(minutes: int) -> str:
+    """'1 minute', '15 minutes' (English)."""
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def paused_message(minutes: int) -> str:
+    """The English refusal while sign-in for an IIN is paused."""
+    return (
+        "The IIN or PIN is wrong, or sign-in is paused after too many wrong PINs: "
+        f"try again in {minutes_text(minutes)}."
+    )
 
 
 def sign_in(
     ctx: FlowContext, iin: str, pin: str, *, max_attempts: int = 5, lockout_seconds: int = 900
 ) -> str:
-    """Return the IIN when the PIN matches; count failures and lock the account for a while after too many."""
+    """Return the IIN when the PIN matches; count failures per IIN, pause sign-in for a while after too many.
+
+    Refusals are all ``InvalidInput`` with code ``wrong_credentials`` (status 422); while paused the message
+    also gives the minutes left (``extra``: ``minutes``, ``retry_after``). Neither depends on the account.
+    """
     try:
         iin = parse_iin(iin).value
     except InvalidIIN as error:
         raise InvalidInput(str(error), code="invalid_iin") from None
     now = ctx.now()
+    key = ctx.iin_hash(iin)
     with ctx.session() as session:
-        account = session.get(DigitalIdAccount, iin)
-        if account is None:
-            pin_policy.hash_pin(
-                "000000"
-            )  # same work as a real check: no timing hint that the IIN has no account
-            raise InvalidInput(WRONG, code="wrong_credentials")
-        if account.locked_until is not None and aware(account.locked_until) > now:
-            seconds = math.ceil((aware(account.locked_until) - now).total_seconds())
+        throttle = session.get(SigninThrottle, key)
+        if throttle is not None and throttle.locked_until is not None and aware(throttle.locked_until) > now:
+            pin_policy.verify_pin(pin or "", _DECOY_HASH)  # the same work as any other attempt
+            seconds = math.ceil((aware(throttle.locked_until) - now).total_seconds())
             minutes = max(1, math.ceil(seconds / 60))
-            raise TooManyRequests(
-                f"Too many wrong PINs. Try again in {minutes} minutes.",
-                code="signin_locked",
+            raise InvalidInput(
+                paused_message(minutes),
+                code="wrong_credentials",
+                rule="paused",
                 retry_after=seconds,
                 minutes=minutes,
             )
-        if pin_policy.verify_pin(pin or "", account.pin_hash):
-            account.failed_attempts = 0
-            account.locked_until = None
+        account = session.get(DigitalIdAccount, iin)
+        matches = pin_policy.verify_pin(pin or "", account.pin_hash if account else _DECOY_HASH)
+        if account is not None and matches:
+            if throttle is not None:
+                session.delete(throttle)
             session.commit()
             return iin
-        account.failed_attempts += 1
-        if account.failed_attempts >= max_attempts:
-            account.failed_attempts = 0
-            account.locked_until = now + dt.timedelta(seconds=lockout_seconds)
+        if throttle is None:
+            throttle = SigninThrottle(iin_hash=key, failed_attempts=0, updated_at=now)
+            session.add(throttle)
+        throttle.failed_attempts += 1
+        throttle.updated_at = now
+        throttle.locked_until = None
+        if throttle.failed_attempts >= max_attempts:
+            throttle.failed_attempts = 0
+            throttle.locked_until = now + dt.timedelta(seconds=lockout_seconds)
         session.commit()
         raise InvalidInput(WRONG, code="wrong_credentials")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(ctx: FlowContext, iin: str, *, lifetime: dt.timedelta) -> str:
+    """Start a server-side cabinet session for ``iin``; return its token (the browser keeps it)."""
+    token = secrets.token_urlsafe(32)
+    now = ctx.now()
+    with ctx.session() as session:
+        session.add(
+            CabinetSession(token_hash=_token_hash(token), iin=iin, created_at=now, expires_at=now + lifetime)
+        )
+        session.commit()
+    return token
+
+
+def session_owner(ctx: FlowContext, token: str | None) -> str | None:
+    """The IIN of a live session (not ended, not expired), else None."""
+    if not token or not isinstance(token, str):
+        return None
+    with ctx.session() as session:
+        row = session.get(CabinetSession, _token_hash(token))
+        if row is None or row.ended_at is not None or aware(row.expires_at) <= ctx.now():
+            return None
+        return row.iin
+
+
+def close_session(ctx: FlowContext, token: str | None) -> None:
+    """End a session for good (sign-out): its token, wherever copied, no longer signs anyone in."""
+    if not token or not isinstance(token, str):
+        return
+    with ctx.session() as session:
+        row = session.get(CabinetSession, _token_hash(token))
+        if row is not None and row.ended_at is None:
+            row.ended_at = ctx.now()
+            session.commit()
 
 
 def certificates_of(ctx: FlowContext, iin: str) -> list:

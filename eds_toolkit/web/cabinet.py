@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from pathlib import Path
+
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_limiter import Limiter
 
@@ -39,16 +43,22 @@ def make_cabinet_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
         except FlowError as error:
             message = error_message(error.code, error.message, **error.extra)
             return render_template("cabinet/login.html", error=message), error.status
+        token = cabinet.open_session(
+            flow_context(), iin, lifetime=dt.timedelta(seconds=settings.enrolment_ttl)
+        )
         language = session.get("lang")
         session.clear()  # a fresh session for the signed-in citizen; only the chosen language stays
-        session["cabinet_iin"] = iin
+        session["cabinet_session"] = token  # the server-side session's token: sign-out ends it for good
         if language:
             session["lang"] = language
         return redirect(url_for("cabinet.home"))
 
+    def signed_in_iin() -> str | None:
+        return cabinet.session_owner(flow_context(), session.get("cabinet_session"))
+
     @pages.get("/")
     def home():
-        iin = session.get("cabinet_iin")
+        iin = signed_in_iin()
         if not iin:
             return redirect(url_for("cabinet.login"))
         now = flow_context().now()
@@ -64,7 +74,7 @@ def make_cabinet_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
 
     @pages.get("/certificates/<serial>.pem")
     def certificate_file(serial: str):
-        iin = session.get("cabinet_iin")
+        iin = signed_in_iin()
         if not iin:
             return redirect(url_for("cabinet.login"))
         try:
@@ -76,13 +86,50 @@ def make_cabinet_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
 
     @pages.get("/chain.pem")
     def chain_file():
-        if not session.get("cabinet_iin"):
+        if not signed_in_iin():
             return redirect(url_for("cabinet.login"))
         return pem_download(certificate_files.chain_file(flow_context()))
 
     @pages.post("/logout")
     def logout():
+        cabinet.close_session(flow_context(), session.get("cabinet_session"))
         session.clear()
         return redirect(url_for("cabinet.login"))
 
+    @pages.app_context_processor
+    def _issuer() -> dict:
+        return {"test_ca": issuer_is_test_ca(settings), "ca_name": issuer_name(settings)}
+
     return pages
+
+
+def _ca_names(settings: Settings) -> tuple[str, str] | None:
+    """(root name, issuing name) from the instance's ``ca/ca.json``; None when it is missing or unreadable."""
+    from eds_toolkit.bootstrap import ca_directory
+
+    config_file = Path(ca_directory(settings.home)) / "ca.json"
+    try:
+        data = json.loads(config_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    from ca.config import CAConfig
+
+    defaults = CAConfig()
+    return str(data.get("root_name", defaults.root_name)), str(
+        data.get("issuing_name", defaults.issuing_name)
+    )
+
+
+def issuer_is_test_ca(settings: Settings) -> bool:
+    """True when certificates come from a test CA: the embedded one (EDS_CREATE_TEST_CA), or a CA whose
+    names carry the word TEST, as test CAs are named in the national style (no ca.json: the embedded one)."""
+    names = _ca_names(settings)
+    if names is None:
+        return settings.create_test_ca
+    return any("TEST" in name.upper().split() for name in names)
+
+
+def issuer_name(settings: Settings) -> str:
+    """The issuing CA's name for the footer ('' when the instance has no CA yet)."""
+    names = _ca_names(settings)
+    return names[1] if names else ""

@@ -103,6 +103,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Бұл сынақ қызметі: сертификаттарды СЫНАҚ КО шығарады.",
         "Это тестовый сервис: сертификаты выпускает ТЕСТОВЫЙ УЦ.",
     ),
+    "Certificates are issued by {name}.": (
+        "Сертификаттарды {name} шығарады.",
+        "Сертификаты выпускает {name}.",
+    ),
+    "Certificates are issued by the certification authority.": (
+        "Сертификаттарды куәландырушы орталық шығарады.",
+        "Сертификаты выпускает удостоверяющий центр.",
+    ),
     "Request refused": ("Сұраныс қабылданбады", "Запрос отклонён"),
     # POST /api/v1/enrolments answers this (eds_toolkit.flow.start.START_MESSAGE)
     "If this IIN has a phone number in the mobile-citizens base, we sent a code from 1414 to it. "
@@ -746,6 +754,14 @@ ERRORS: dict[str, tuple[str, str, str]] = {
         "The certification authority is not available. Nothing was issued; please try again later.",
         "Куәландырушы орталық қолжетімсіз. Ештеңе шығарылған жоқ; кейінірек қайталап көріңіз.",
         "Удостоверяющий центр недоступен. Ничего не выпущено; повторите попытку позже.",
+    ),
+    "wrong_credentials.paused": (
+        "The IIN or PIN is wrong, or sign-in is paused after too many wrong PINs: try again in {minutes} "
+        "minutes.",
+        "ЖСН немесе PIN-код қате, не қате PIN-код тым көп енгізілгендіктен кіру тоқтатылды: {minutes} "
+        "минуттан кейін қайталаңыз.",
+        "Неверный ИИН или PIN-код, либо вход приостановлен из-за слишком многих неверных PIN-кодов: "
+        "повторите через {minutes} мин.",
     ),
     "signin_locked": (
         "Too many wrong PINs. Try again in {minutes} minutes.",
