@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -16,38 +20,110 @@ COMMON_PINS = frozenset(
     }
 )  # fmt: skip
 
+# the IIN's 7th digit (century and sex) -> the century of the birth year
+_CENTURY = {"1": 1800, "2": 1800, "3": 1900, "4": 1900, "5": 2000, "6": 2000}
+
 _HASHER = PasswordHasher()  # argon2id, RFC 9106 "low memory" parameters (64 MiB, t=3, p=4)
 
 
 class WeakPin(ValueError):
-    """The PIN breaks a rule; ``.rule`` names it (length, same_digits, straight_run, birth_date, common)."""
+    """The PIN breaks a rule; ``.rule`` names it (one of ``RULES``)."""
 
     def __init__(self, rule: str, message: str) -> None:
         super().__init__(message)
         self.rule = rule
 
 
-def check_pin_policy(pin: str, *, iin: str) -> None:
-    """Raise WeakPin unless ``pin`` is 6 digits that are not trivial or the birth date in ``iin``."""
-    if len(pin) != PIN_LENGTH or not pin.isascii() or not pin.isdigit():
-        raise WeakPin("length", f"The PIN must be exactly {PIN_LENGTH} digits.")
-    if len(set(pin)) == 1:
-        raise WeakPin("same_digits", "The PIN must not be one digit repeated.")
+@dataclass(frozen=True)
+class PinRule:
+    """One rule of the policy: its name, the one message a citizen sees, and the test a PIN must pass."""
+
+    name: str
+    message: str
+    breaks: Callable[[str, BirthDate | None], bool]
+
+
+@dataclass(frozen=True)
+class BirthDate:
+    """The birth date read from the IIN, as the digit groups people type: YYYY, YY, MM, DD."""
+
+    yy: str
+    mm: str
+    dd: str
+    yyyy: str | None  # None when the IIN's century digit is unknown
+
+    def day_forms(self) -> set[str]:
+        """The full date with a two-digit year, in the orders people write it."""
+        return {self.yy + self.mm + self.dd, self.dd + self.mm + self.yy, self.mm + self.dd + self.yy}
+
+    def year_forms(self) -> set[str]:
+        """A four-digit year beside the month or the day: 198503, 031985, 141985."""
+        if self.yyyy is None:
+            return set()
+        return {self.yyyy + self.mm, self.mm + self.yyyy, self.dd + self.yyyy, self.yyyy + self.dd}
+
+
+def _straight_run(pin: str) -> bool:
     steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:], strict=False)}
-    if steps in ({1}, {9}):
-        raise WeakPin("straight_run", "The PIN must not be a run of digits like 123456 or 654321.")
-    if pin in _birth_date_forms(iin):
-        raise WeakPin("birth_date", "The PIN must not be your birth date.")
-    if pin in COMMON_PINS or pin[:2] * 3 == pin or pin[:3] * 2 == pin:
-        raise WeakPin("common", "This PIN is too common: choose one that is harder to guess.")
+    return steps in ({1}, {9})
 
 
-def _birth_date_forms(iin: str) -> set[str]:
-    yymmdd = (iin or "")[:6]
-    if len(yymmdd) != 6 or not yymmdd.isdigit():
-        return set()
-    yy, mm, dd = yymmdd[:2], yymmdd[2:4], yymmdd[4:6]
-    return {yy + mm + dd, dd + mm + yy, mm + dd + yy}
+# Checked in this order; the first rule a PIN breaks is the one reported.
+RULES: tuple[PinRule, ...] = (
+    PinRule(
+        "length",
+        f"The PIN must be exactly {PIN_LENGTH} digits.",
+        lambda pin, born: len(pin) != PIN_LENGTH or not pin.isascii() or not pin.isdigit(),
+    ),
+    PinRule("same_digits", "The PIN must not be one digit repeated.", lambda pin, born: len(set(pin)) == 1),
+    PinRule(
+        "straight_run",
+        "The PIN must not be a run of digits like 123456 or 654321.",
+        lambda pin, born: _straight_run(pin),
+    ),
+    PinRule(
+        "birth_date",
+        "The PIN must not be your birth date.",
+        lambda pin, born: born is not None and pin in born.day_forms(),
+    ),
+    PinRule(
+        "birth_year",
+        "The PIN must not contain your birth year with the month or day of your birth.",
+        lambda pin, born: born is not None and pin in born.year_forms(),
+    ),
+    PinRule(
+        "common",
+        "This PIN is too common: choose one that is harder to guess.",
+        lambda pin, born: pin in COMMON_PINS or pin[:2] * 3 == pin or pin[:3] * 2 == pin,
+    ),
+)
+
+
+def check_pin_policy(pin: str, *, iin: str) -> None:
+    """Raise WeakPin for the first rule in ``RULES`` that ``pin`` breaks (birth date read from ``iin``)."""
+    born = birth_date_of(iin)
+    for rule in RULES:
+        if rule.breaks(pin, born):
+            raise WeakPin(rule.name, rule.message)
+
+
+def birth_date_of(iin: str) -> BirthDate | None:
+    """The birth date in the IIN's first six digits (YYMMDD), the century from its 7th digit.
+
+    None when the IIN is not 12 digits. Without a known century (7th digit not 1-6) or a real calendar
+    date, only the two-digit-year forms are checked.
+    """
+    digits = (iin or "").strip()
+    if len(digits) != 12 or not digits.isascii() or not digits.isdigit():
+        return None
+    yy, mm, dd = digits[0:2], digits[2:4], digits[4:6]
+    century = _CENTURY.get(digits[6])
+    if century is not None:
+        try:
+            dt.date(century + int(yy), int(mm), int(dd))
+        except ValueError:
+            century = None
+    return BirthDate(yy=yy, mm=mm, dd=dd, yyyy=f"{century + int(yy)}" if century is not None else None)
 
 
 def hash_pin(pin: str) -> str:

@@ -24,6 +24,10 @@ IIN = "850314312017"  # born 1985-03-14
         ("850314", "birth_date", "birth date"),
         ("140385", "birth_date", "birth date"),
         ("031485", "birth_date", "birth date"),
+        ("198503", "birth_year", "birth year"),  # YYYYMM
+        ("031985", "birth_year", "birth year"),  # MMYYYY
+        ("141985", "birth_year", "birth year"),  # DDYYYY
+        ("198514", "birth_year", "birth year"),  # YYYYDD
         ("112233", "common", "too common"),
         ("121212", "common", "too common"),
         ("123123", "common", "too common"),
@@ -38,7 +42,7 @@ def test_weak_pins_are_refused_with_a_message(pin, rule, message):
     assert refused.value.rule == rule
 
 
-@pytest.mark.parametrize("pin", ["583029", "907164", "246813", "130585", "850315"])
+@pytest.mark.parametrize("pin", ["583029", "907164", "246813", "130585", "850315", "198504", "198603"])
 def test_ordinary_pins_are_accepted(pin):
     check_pin_policy(pin, iin=IIN)
 
@@ -47,6 +51,28 @@ def test_birth_date_rule_follows_the_iin():
     check_pin_policy("850314", iin="920721433024")
     with pytest.raises(WeakPin, match="birth date"):
         check_pin_policy("920721", iin="920721433024")
+
+
+def test_the_four_digit_year_takes_its_century_from_the_iin():
+    born_2003 = "030521500017"  # 7th digit 5: born in the 2000s
+    for pin in ("200305", "052003", "212003"):
+        with pytest.raises(WeakPin, match="birth year") as refused:
+            check_pin_policy(pin, iin=born_2003)
+        assert refused.value.rule == "birth_year"
+    check_pin_policy("190305", iin=born_2003)  # the wrong century is just a number
+    check_pin_policy("198503", iin="850314012017")  # 7th digit 0: no known century, no year forms
+    with pytest.raises(WeakPin, match="birth date"):
+        check_pin_policy("140385", iin="850314012017")  # the two-digit forms still apply
+
+
+def test_every_rule_has_one_message_and_a_kazakh_and_russian_text():
+    from eds_toolkit.pin import RULES
+    from eds_toolkit.web.i18n import ERRORS
+
+    assert len({rule.name for rule in RULES}) == len(RULES)
+    for rule in RULES:
+        _english, kk, ru = ERRORS[f"weak_pin.{rule.name}"]
+        assert kk and ru, rule.name
 
 
 def test_weak_pin_is_a_value_error():
