@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -79,6 +80,8 @@ class IdentifyConfig:
     # IIN's next enrolments are sent to a service centre instead of getting fresh attempts.
     failures_per_iin: int = 2
     failure_window: float = 24 * 3600.0  # seconds
+    # A resend of frames whose first request is still being decided waits this long for its verdict.
+    replay_wait: float = 20.0  # seconds
 
     @property
     def max_upload_bytes(self) -> int:
@@ -203,6 +206,7 @@ class _Decision:
 
     verdict: Verdict
     store: dict[str, Any] = field(default_factory=dict)
+    submission: str | None = None  # digest of what was sent (liveness: nonce + frames), kept in the audit
 
 
 def _nonce_hash(nonce: str) -> str:
@@ -303,8 +307,12 @@ def _audit_decision(
     verdict: Verdict,
     client_address: str | None,
     attempt: int,
+    submission: str | None = None,
 ) -> None:
     """The decision with its verdict as JSON (reasons and scores; never an image)."""
+    detail: dict[str, Any] = {**verdict.to_dict(), "attempt": attempt}
+    if submission:
+        detail["submission"] = submission
     session.add(
         AuditEvent(
             enrolment_id=enrolment.id,
@@ -315,7 +323,7 @@ def _audit_decision(
             to_state=enrolment.state,
             reason=(",".join(verdict.reasons) or "passed")[:64],
             client_address=client_address,
-            detail=json.dumps({**verdict.to_dict(), "attempt": attempt}, sort_keys=True),
+            detail=json.dumps(detail, sort_keys=True),
             at=ctx.now(),
         )
     )
@@ -342,7 +350,7 @@ def _apply(
         assert record is not None
         used = getattr(record, column.key)
         if verdict.ok:
-            _audit_decision(ctx, session, enrolment, verdict, client_address, used + 1)
+            _audit_decision(ctx, session, enrolment, verdict, client_address, used + 1, decision.submission)
             for name, value in decision.store.items():
                 setattr(record, name, value)
             record.updated_at = ctx.now()
@@ -362,7 +370,7 @@ def _apply(
             .values({column.key: column + 1, "updated_at": ctx.now()})
         )
         used = session.scalar(select(column).where(IdentificationRecord.enrolment_id == enrolment_id))
-        _audit_decision(ctx, session, enrolment, verdict, client_address, used)
+        _audit_decision(ctx, session, enrolment, verdict, client_address, used, decision.submission)
         left = max(0, limit - used)
         if left == 0:
             record.selfie_encoding = record.video_encodings = None
@@ -597,6 +605,83 @@ def _frames(frames: Sequence[Frame | tuple[float, bytes]], config: IdentifyConfi
     return decoded
 
 
+def submission_digest(nonce: str, frames: Sequence[Frame | tuple[float, bytes]]) -> str:
+    """SHA-256 over the nonce's hash and each frame's time and bytes: equal exactly for a resent request."""
+    digest = hashlib.sha256(_nonce_hash(nonce or "").encode())
+    for frame in frames:
+        t, data = (
+            (frame.t, np.ascontiguousarray(frame.image).tobytes()) if isinstance(frame, Frame) else frame
+        )
+        digest.update(repr(float(t)).encode() + hashlib.sha256(bytes(data)).digest())
+    return digest.hexdigest()
+
+
+def _first_answer(
+    ctx: FlowContext, enrolment_id: str, submission: str, config: IdentifyConfig
+) -> StepOutcome | None:
+    """The verdict already decided for exactly this submission (a resend after a lost answer), answered
+    again as it was (no attempt counted, the nonce stays spent); None when it was never decided."""
+    with ctx.session() as session:
+        events = session.scalars(
+            select(AuditEvent.detail)
+            .where(AuditEvent.enrolment_id == enrolment_id, AuditEvent.action == _ACTIONS["liveness"])
+            .order_by(AuditEvent.id.desc())
+        ).all()
+        first = next(
+            (d for d in map(json.loads, filter(None, events)) if d.get("submission") == submission), None
+        )
+        if first is None:
+            return None
+        state = session.get(Enrolment, enrolment_id).state
+        record = session.get(IdentificationRecord, enrolment_id)
+        used = record.liveness_attempts if record else 0
+    verdict = Verdict("liveness", first["ok"], tuple(first["reasons"]), dict(first["scores"]))
+    log.info("Identical liveness frames sent again for one enrolment: answered with the first verdict.")
+    left = max(0, config.liveness_attempts - used)
+    if verdict.ok:
+        return StepOutcome(verdict, str(state), left)
+    if state == str(State.FAILED):
+        raise IdentificationFailed(
+            f"{verdict.message()} {SERVICE_CENTRE}",
+            reasons=list(verdict.reasons),
+            attempts_left=0,
+            state=str(State.FAILED),
+        )
+    tries = "try" if left == 1 else "tries"
+    raise IdentificationRefused(
+        f"{verdict.message()} ({left} {tries} left.)",
+        reasons=list(verdict.reasons),
+        attempts_left=left,
+        state=str(state),
+    )
+
+
+def _await_first_answer(
+    ctx: FlowContext, enrolment_id: str, submission: str, spent_at: dt.datetime, config: IdentifyConfig
+) -> StepOutcome | None:
+    """A resend that found its nonce spent while the first request is still being decided: wait (at most
+    ``replay_wait`` seconds) for that verdict. Returns None at once when a decision made since the nonce
+    was spent belongs to other frames."""
+    give_up = time.monotonic() + config.replay_wait
+    while True:
+        answer = _first_answer(ctx, enrolment_id, submission, config)
+        if answer is not None:
+            return answer
+        with ctx.session() as session:
+            decided = session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(
+                    AuditEvent.enrolment_id == enrolment_id,
+                    AuditEvent.action == _ACTIONS["liveness"],
+                    AuditEvent.at >= spent_at,
+                )
+            )
+        if decided or time.monotonic() >= give_up:
+            return None
+        time.sleep(0.1)
+
+
 @_refusals_audited("identify_liveness")
 def submit_liveness(
     ctx: FlowContext,
@@ -609,7 +694,14 @@ def submit_liveness(
 ) -> StepOutcome:
     """Check the task's frames: the nonce (this enrolment's newest task, unused, in time), each challenge
     in its time slot (``seconds_per_challenge`` each, as the page showed them), one live face, the
-    selfie's face. Positive -> ``liveness_ok`` with a few video encodings kept."""
+    selfie's face. Positive -> ``liveness_ok`` with a few video encodings kept.
+
+    The same nonce and frames sent again (the page resends once when the connection dropped) get the
+    first request's verdict again: the resend costs no attempt and is not refused as a reused nonce."""
+    submission = submission_digest(nonce, frames)
+    answered = _first_answer(ctx, enrolment_id, submission, config)
+    if answered is not None:
+        return answered
     record = _require(ctx, enrolment_id, State.SELFIE_OK, config, client_address)
     decoded = _frames(frames, config)
     selfie = unpack_encodings(record.selfie_encoding)
@@ -648,6 +740,12 @@ def submit_liveness(
             )
         except BadInput as error:
             raise BadUpload(f"The video frames could not be used: {error}.", code="bad_frame") from None
+        if "nonce_reused" in verdict.reasons:  # maybe a resend racing its first request: wait for that
+            with ctx.session() as session:
+                spent_at = session.get(LivenessTaskRecord, row.id).used_at
+            answered = _await_first_answer(ctx, enrolment_id, submission, spent_at or ctx.now(), config)
+            if answered is not None:
+                return answered
     store: dict[str, Any] = {}
     if verdict.ok:
         step = max(1, len(decoded) // PROBE_FRAMES)
@@ -664,7 +762,7 @@ def submit_liveness(
     return _apply(
         ctx,
         enrolment_id,
-        _Decision(verdict, store),
+        _Decision(verdict, store, submission),
         from_state=State.SELFIE_OK,
         to_state=State.LIVENESS_OK,
         config=config,

@@ -79,8 +79,9 @@
   }
 
   /* POST with the CSRF header; the JSON answer, or a refusal-shaped object when there is none.
-     A request that got no answer at all (the connection dropped) is sent once more: the server's
-     state machine makes a repeated step harmless. */
+     A request that got no answer at all (the connection dropped) is sent once more, unchanged: for the
+     video frames the server answers an identical resend (same nonce, same frames) with the first
+     request's verdict, so the resend costs no attempt and does not spend the nonce twice. */
   function post(url, form, retries) {
     var left = retries === undefined ? 1 : retries;
     return fetch(url, {

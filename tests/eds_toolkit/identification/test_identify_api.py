@@ -68,7 +68,17 @@ def test_whole_identification_reaches_face_matched_then_pin_and_issuance_work(
     assert liveness_scores["blink_at_s"] < liveness_scores["open_mouth_at_s"]
     assert verdicts[2]["scores"]["id_distance_max"] <= verdicts[2]["scores"]["id_threshold"]
     for verdict in verdicts:  # reasons and scores only: no picture, no encoding
-        assert set(verdict) <= {"action", "outcome", "reason", "check", "ok", "reasons", "scores", "attempt"}
+        assert set(verdict) <= {
+            "action",
+            "outcome",
+            "reason",
+            "check",
+            "ok",
+            "reasons",
+            "scores",
+            "attempt",
+            "submission",
+        }
         assert all(isinstance(v, float | int) for v in verdict["scores"].values())
 
     assert enrolment.post("pin", {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}).status_code == 200
@@ -459,3 +469,58 @@ def test_without_a_face_from_the_video_the_match_is_refused_not_made_on_the_self
     assert body["code"] == "identification_refused" and body["reasons"] == ["no_video_face"]
     assert "picture of your face from the video" in body["detail"]
     assert enrolment.state() == "liveness_ok"
+
+
+def test_identical_frames_sent_again_get_the_first_verdict_and_cost_no_attempt(
+    client, ctx, outbox, selfie_jpeg, still_frames, d18_frames
+):
+    """identify.js resends once after a network error: the resend must not burn the nonce or an attempt."""
+    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    nonce = new_task(enrolment)["nonce"]
+    first = problem(send_frames(enrolment, nonce, still_frames))
+    assert first["code"] == "identification_refused" and first["attempts_left"] == 2
+    again = problem(send_frames(enrolment, nonce, still_frames))
+    assert again["code"] == "identification_refused"
+    assert again["reasons"] == first["reasons"] and "nonce_reused" not in again["reasons"]
+    assert again["attempts_left"] == 2
+    # other frames with that nonce are still a reuse, and count
+    other = problem(send_frames(enrolment, nonce, d18_frames))
+    assert other["reasons"] == ["nonce_reused"] and other["attempts_left"] == 1
+
+    nonce = new_task(enrolment)["nonce"]
+    passed = send_frames(enrolment, nonce, d18_frames)
+    assert passed.status_code == 200, passed.get_json()
+    resent = send_frames(enrolment, nonce, d18_frames)
+    assert resent.status_code == 200, resent.get_json()
+    assert resent.get_json() == passed.get_json()
+    assert enrolment.state() == "liveness_ok"
+    liveness = [d for d in decisions(ctx, enrolment.id) if d["action"] == "identify_liveness"]
+    assert [d["outcome"] for d in liveness] == ["refused", "refused", "ok"]
+    assert all(len(d["submission"]) == 64 for d in liveness)
+
+
+def test_a_resend_racing_its_first_request_waits_for_that_verdict(
+    ctx, client, outbox, selfie_jpeg, d18_frames
+):
+    """Both requests in flight at once (the answer to the first is still being decided): one decision."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from eds_toolkit.flow import identify_steps as steps
+    from webcam_flow.liveness import Challenge
+
+    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    nonce = new_task(enrolment)["nonce"]
+    config = steps.IdentifyConfig(fixed_challenges=(Challenge.BLINK, Challenge.OPEN_MOUTH))
+
+    def submit():
+        try:
+            return steps.submit_liveness(ctx, enrolment.id, nonce, d18_frames, config=config).as_json()
+        except steps.IdentificationRefused as error:
+            return {"refused": error.extra}
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: submit(), range(2)))
+    assert answers[0] == answers[1] and answers[0]["ok"] is True, answers
+    assert enrolment.state() == "liveness_ok"
+    liveness = [d for d in decisions(ctx, enrolment.id) if d["action"] == "identify_liveness"]
+    assert [d["outcome"] for d in liveness] == ["ok"]
