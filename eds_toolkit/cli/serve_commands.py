@@ -1,4 +1,4 @@
-"""`eds serve` (the web service on one machine) and `eds db upgrade` (schema migrations)."""
+"""`eds serve` (the web service on one machine), `eds db upgrade` (schema migrations) and `eds db purge`."""
 
 from __future__ import annotations
 
@@ -61,6 +61,43 @@ def upgrade(ctx) -> None:
     engine = make_engine(database_url(ctx.home))
     run_upgrade(engine)
     click.echo(f"database at revision {current(engine)}")
+
+
+@db.command("purge")
+@click.option(
+    "--older-than",
+    "days",
+    default=30,
+    show_default=True,
+    type=click.IntRange(min=0),
+    metavar="DAYS",
+    help="Keep everything newer than this many days.",
+)
+@pass_context
+def purge(ctx, days: int) -> None:
+    """Delete expired data: SMS code rows and transient data of failed/expired enrolments, finished
+    liveness tasks, ended cabinet sessions. Audit events and issued certificates are kept."""
+    import datetime as dt
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from eds_toolkit.db import make_engine
+    from eds_toolkit.home import database_url
+    from eds_toolkit.retention import purge as run_purge
+
+    engine = make_engine(database_url(ctx.home))
+    try:
+        counts = run_purge(engine, older_than=dt.timedelta(days=days))
+    except SQLAlchemyError as error:
+        click.echo(
+            f"Error: the database could not be purged ({type(error).__name__}); nothing was deleted. "
+            "If the tables are missing, run `eds db upgrade` first.",
+            err=True,
+        )
+        raise SystemExit(1) from None
+    click.echo(f"purged data older than {days} days:")
+    for line in counts.lines():
+        click.echo(f"  {line}")
 
 
 COMMANDS: list[click.Command] = [serve, db]
