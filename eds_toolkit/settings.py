@@ -129,6 +129,8 @@ class Settings:
     agent_url: str = DEFAULT_AGENT_URL  # the citizen's `eds agent`, driven by the certificates page
     pin_max_attempts: int = 5
     pin_lockout_seconds: int = 900
+    identify_keep_images: bool = False  # keep identification inputs for operators' review (files)
+    identify_keep_days: int = 30  # ...deleted after this many days
     clock: Any = field(default=None, repr=False)  # eds_toolkit.clock.Clock; tests pass a FrozenClock
     sms: Any = field(default=None, repr=False)  # an SmsGateway instance overriding sms_gateway
 
@@ -170,4 +172,6 @@ class Settings:
             secure_cookies=_flag(env.get("EDS_SECURE_COOKIES"), True),
             trusted_proxies=_int(env, "EDS_TRUSTED_PROXIES", 0),
             agent_url=env.get("EDS_AGENT_URL") or DEFAULT_AGENT_URL,
+            identify_keep_images=_flag(env.get("EDS_IDENTIFY_KEEP_IMAGES"), False),
+            identify_keep_days=_int(env, "EDS_IDENTIFY_KEEP_DAYS", 30),
         )
