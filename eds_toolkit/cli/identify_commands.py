@@ -1,8 +1,10 @@
-"""`eds identify` commands: re-check a selfie, a liveness video or a face match from files.
+"""`eds identify` commands: re-check a selfie, a liveness video or a face match from files; export
+and purge the material kept for that (``EDS_IDENTIFY_KEEP_IMAGES=1``).
 
-Each command prints one JSON verdict (check, ok, reasons, scores, message) on stdout.
+Each check prints one JSON verdict (check, ok, reasons, scores, message) on stdout.
 Exit status: 0 positive verdict, 1 negative verdict, 2 bad input (unreadable or unsupported
-file, unknown challenge).
+file, unknown challenge). A "video" may also be a folder of frames exported by ``eds identify export``
+(``frames.json`` with each frame's time), checked with the times the page recorded.
 """
 
 from __future__ import annotations
@@ -15,6 +17,13 @@ from pathlib import Path
 import click
 import numpy as np
 
+from eds_toolkit.identify_archive import (
+    DEFAULT_KEEP_DAYS,
+    FRAME_INDEX,
+    ArchiveError,
+    IdentifyArchive,
+    archive_root,
+)
 from webcam_flow.errors import BadInput, NoFaceFound
 from webcam_flow.images import MAX_BYTES, BadImage, decode_image, sniff_format
 from webcam_flow.verdict import Verdict
@@ -26,6 +35,8 @@ FILE = click.Path(path_type=Path)
 
 def _existing(*paths: Path) -> None:
     for path in paths:
+        if path.is_dir() and (path / FRAME_INDEX).is_file():
+            continue
         if not path.is_file():
             raise BadInput(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
 
@@ -67,6 +78,23 @@ def _read_image(path: Path) -> np.ndarray:
         return decode_image(data)
     except BadImage as exc:
         raise BadImage(f"{path}: {exc}") from exc
+
+
+def _frames(path: Path, **sampling: object) -> list:
+    """The frames of a video file (sampled), or of an exported frames folder (all, with their times)."""
+    from webcam_flow.images import ensure_rgb
+    from webcam_flow.video import Frame, fit_width, frames_from_video
+
+    if not path.is_dir():
+        return frames_from_video(path, **sampling)
+    try:
+        index = json.loads((path / FRAME_INDEX).read_text())
+        entries = [(float(item["t"]), path / Path(str(item["file"])).name) for item in index]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BadInput(
+            f"{path / FRAME_INDEX}: not a frame list written by eds identify export ({exc})"
+        ) from None
+    return [Frame(t, ensure_rgb(fit_width(_read_image(file), 640))) for t, file in entries]
 
 
 @click.group("identify")
@@ -121,11 +149,10 @@ def liveness_command(
     """Check that the video shows the challenges, in order, by one live face (no deadline; time slots
     only with --seconds-per-challenge)."""
     from webcam_flow.liveness import check_liveness, parse_challenges
-    from webcam_flow.video import frames_from_video
 
     _existing(video)
     asked = parse_challenges([c for c in challenges.split(",") if c.strip()] or [""])
-    frames = frames_from_video(video, fps=fps, start=start_frame, stop=stop_frame)
+    frames = _frames(video, fps=fps, start=start_frame, stop=stop_frame)
     _emit(check_liveness(frames, asked, seconds_per_challenge=seconds_per_challenge))
 
 
@@ -145,7 +172,6 @@ def match_command(id_photo: Path, probes: tuple[Path, ...], threshold: float | N
     gives each probe's distance, so a refusal shows which probe failed."""
     from webcam_flow.faces import distance
     from webcam_flow.match import DEFAULT_THRESHOLD, face_encoding, match, video_probes, video_template
-    from webcam_flow.video import frames_from_video
 
     _existing(id_photo, *probes)
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
@@ -153,15 +179,17 @@ def match_command(id_photo: Path, probes: tuple[Path, ...], threshold: float | N
     encodings: list[tuple[str, np.ndarray]] = []
     faceless: list[str] = []
     for probe in probes:
-        with probe.open("rb") as handle:
-            is_image = sniff_format(handle.read(16)) is not None
+        is_image = False
+        if probe.is_file():
+            with probe.open("rb") as handle:
+                is_image = sniff_format(handle.read(16)) is not None
         if is_image:
             try:
                 encodings.append((probe.name, face_encoding(_read_image(probe))))
             except NoFaceFound:
                 faceless.append(probe.name)
         else:
-            found = video_probes(frames_from_video(probe))
+            found = video_probes(_frames(probe))
             if found:
                 encodings.append((probe.name, video_template(found)))
             else:
@@ -181,6 +209,59 @@ def match_command(id_photo: Path, probes: tuple[Path, ...], threshold: float | N
             "face_match", reasons, {**verdict.scores, "probes_without_face": len(faceless)}
         )
     _emit(verdict, distances=per_probe)
+
+
+def _archive(obj: object, days: int | None) -> IdentifyArchive:
+    """The instance's archive (``--home``), kept ``days`` (else ``EDS_IDENTIFY_KEEP_DAYS``, else 30)."""
+    import os
+
+    if days is None:
+        raw = os.environ.get("EDS_IDENTIFY_KEEP_DAYS") or str(DEFAULT_KEEP_DAYS)
+        if not raw.isdigit() or int(raw) < 1:
+            raise click.UsageError(f"EDS_IDENTIFY_KEEP_DAYS must be a whole number of days, got {raw!r}")
+        days = int(raw)
+    return IdentifyArchive(archive_root(obj.home), days)  # type: ignore[attr-defined]
+
+
+@identify.command("export")
+@click.argument("enrolment_id")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="A new (or empty) folder to write to; made 0700, files 0600.",
+)
+@click.pass_obj
+def export_command(obj: object, enrolment_id: str, out: Path) -> None:
+    """Write the images an enrolment's decisions used (selfie, liveness frames, ID photo; passed or
+    refused) and their verdicts (verdicts.json, with the eds identify command that re-checks each)."""
+    try:
+        listing = _archive(obj, None).export(enrolment_id, out)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from None
+    for entry in listing:
+        outcome = "ok" if entry.get("ok") else "refused: " + ",".join(entry.get("reasons", []))
+        click.echo(f"{entry['folder']}  {entry['check']} attempt {entry.get('attempt')}  {outcome}")
+    click.echo(f"{len(listing)} decisions written to {out} (verdicts.json)")
+
+
+@identify.command("purge")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep this many days (default EDS_IDENTIFY_KEEP_DAYS, else 30).",
+)
+@click.pass_obj
+def purge_command(obj: object, days: int | None) -> None:
+    """Delete kept identification images of enrolments whose last decision is older than the retention
+    (the service also does this at start; run it daily, e.g. from cron)."""
+    import datetime as dt
+
+    archive = _archive(obj, days)
+    removed = archive.purge(dt.datetime.now(dt.UTC))
+    click.echo(json.dumps({"deleted_enrolments": removed, "keep_days": archive.keep_days}))
 
 
 COMMANDS: list[click.Command] = [identify]

@@ -18,6 +18,7 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ from eds_toolkit.flow.identification import mark_failed
 from eds_toolkit.flow.identify_models import IdentificationRecord, LivenessTaskRecord
 from eds_toolkit.flow.machine import FlowContext, State, audit_refusal, load_for_step, transition
 from eds_toolkit.flow.models import AuditEvent, Enrolment
+from eds_toolkit.identify_archive import DEFAULT_KEEP_DAYS, IdentifyArchive
 from eds_toolkit.settings import SettingsError
 from webcam_flow.errors import BadInput, NoFaceFound
 from webcam_flow.images import decode_image, ensure_rgb
@@ -66,7 +68,11 @@ class IdentifyConfig:
     liveness_ttl: float = 90.0  # seconds from handing out a task to receiving its frames
     seconds_per_challenge: float = 3.0  # how long the page records for each challenge
     fixed_challenges: tuple[Challenge, ...] | None = None  # test hook: the sequence every task asks
-    keep_images: bool = False  # keep the selfie and ID photo bytes (operators' review); off by default
+    # Keep every decision's input (selfie, video frames, ID photo) and verdict as files under archive_dir
+    # for operators re-checking a disputed decision, for keep_days; off by default (nothing is kept).
+    keep_images: bool = False
+    keep_days: int = DEFAULT_KEEP_DAYS
+    archive_dir: Path | None = None  # <home>/identify-archive, filled in by the app factory
     match_threshold: float = DEFAULT_THRESHOLD
     max_image_bytes: int = 6_000_000
     max_image_pixels: int = 12_000_000  # a phone camera's 4000x3000 photo; decoded once per upload
@@ -91,7 +97,8 @@ class IdentifyConfig:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> IdentifyConfig:
         """``EDS_LIVENESS_CHALLENGES=blink,open_mouth`` fixes the challenge sequence (tests only);
-        ``EDS_IDENTIFY_KEEP_IMAGES=1`` keeps uploaded photos; ``EDS_IDENTIFY_ATTEMPTS``,
+        ``EDS_IDENTIFY_KEEP_IMAGES=1`` keeps every decision's input (``EDS_IDENTIFY_KEEP_DAYS``, default 30);
+        ``EDS_IDENTIFY_ATTEMPTS``,
         ``EDS_LIVENESS_TTL``, ``EDS_LIVENESS_SECONDS_PER_CHALLENGE``, ``EDS_FACE_MATCH_THRESHOLD``."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
@@ -113,6 +120,13 @@ class IdentifyConfig:
                     values[attribute] = kind(env[name])
                 except ValueError:
                     raise SettingsError(f"{name} must be a number, got {env[name]!r}") from None
+        if env.get("EDS_IDENTIFY_KEEP_DAYS"):
+            try:
+                values["keep_days"] = int(env["EDS_IDENTIFY_KEEP_DAYS"])
+            except ValueError:
+                raise SettingsError("EDS_IDENTIFY_KEEP_DAYS must be a whole number of days") from None
+            if values["keep_days"] < 1:
+                raise SettingsError("EDS_IDENTIFY_KEEP_DAYS must be at least 1")
         if env.get("EDS_IDENTIFY_ATTEMPTS"):
             try:
                 attempts = int(env["EDS_IDENTIFY_ATTEMPTS"])
@@ -125,6 +139,13 @@ class IdentifyConfig:
         if not 0 < config.match_threshold < 2:
             raise SettingsError("EDS_FACE_MATCH_THRESHOLD must be between 0 and 2")
         return config
+
+    @property
+    def archive(self) -> IdentifyArchive | None:
+        """Where decisions' inputs are kept, or None when nothing is to be kept."""
+        if not self.keep_images or self.archive_dir is None:
+            return None
+        return IdentifyArchive(self.archive_dir, self.keep_days)
 
     def attempts_for(self, check: str) -> int:
         return {
@@ -207,6 +228,7 @@ class _Decision:
     verdict: Verdict
     store: dict[str, Any] = field(default_factory=dict)
     submission: str | None = None  # digest of what was sent (liveness: nonce + frames), kept in the audit
+    kept: dict[str, Any] = field(default_factory=dict)  # IdentifyArchive.keep's image / frames / context
 
 
 def _nonce_hash(nonce: str) -> str:
@@ -329,6 +351,20 @@ def _audit_decision(
     )
 
 
+def _keep(
+    ctx: FlowContext, enrolment_id: str, decision: _Decision, attempt: int, config: IdentifyConfig
+) -> None:
+    """With ``keep_images``: the decision's input and verdict go to the archive. The decision is already
+    committed: a failure to keep is logged (without the pictures) and does not undo it."""
+    archive = config.archive
+    if archive is None:
+        return
+    try:
+        archive.keep(enrolment_id, decision.verdict.to_dict(), attempt=attempt, at=ctx.now(), **decision.kept)
+    except (OSError, ValueError) as error:
+        log.error("Could not keep the %s decision's images for review: %s", decision.verdict.check, error)
+
+
 def _apply(
     ctx: FlowContext,
     enrolment_id: str,
@@ -363,6 +399,7 @@ def _apply(
                 client_address=client_address,
             )
             session.commit()
+            _keep(ctx, enrolment_id, decision, used + 1, config)
             return StepOutcome(verdict, str(to_state), limit - used)
         session.execute(
             update(IdentificationRecord)
@@ -376,6 +413,7 @@ def _apply(
             record.selfie_encoding = record.video_encodings = None
             mark_failed(ctx, session, enrolment, f"{verdict.check}_attempts_exhausted", client_address)
             session.commit()
+            _keep(ctx, enrolment_id, decision, used, config)
             raise IdentificationFailed(
                 f"{verdict.message()} {SERVICE_CENTRE}",
                 reasons=list(verdict.reasons),
@@ -383,6 +421,7 @@ def _apply(
                 state=str(State.FAILED),
             )
         session.commit()
+    _keep(ctx, enrolment_id, decision, used, config)
     tries = "try" if left == 1 else "tries"
     raise IdentificationRefused(
         f"{verdict.message()} ({left} {tries} left.)",
@@ -464,12 +503,10 @@ def submit_selfie(
             store["selfie_encoding"] = pack_encodings([face_encoding(image)])
         except NoFaceFound:
             verdict = Verdict.decide("selfie", ["no_face"], verdict.scores)
-        if config.keep_images:
-            store["selfie_image"] = bytes(image_bytes)
     return _apply(
         ctx,
         enrolment_id,
-        _Decision(verdict, store),
+        _Decision(verdict, store, kept={"image": ("selfie", image_bytes)}),
         from_state=State.PHONE_CONFIRMED,
         to_state=State.SELFIE_OK,
         config=config,
@@ -682,6 +719,21 @@ def _await_first_answer(
         time.sleep(0.1)
 
 
+def _kept_frames(
+    frames: Sequence[Frame | tuple[float, bytes]], row: LivenessTaskRecord | None, config: IdentifyConfig
+) -> dict[str, Any]:
+    """What the archive keeps of a liveness decision: the frames as sent and the task they answered."""
+    if config.archive is None:
+        return {}
+    return {
+        "frames": [(f.t, f.image) if isinstance(f, Frame) else (f[0], f[1]) for f in frames],
+        "context": {
+            "challenges": row.challenges.split(",") if row is not None else [],
+            "seconds_per_challenge": config.seconds_per_challenge,
+        },
+    }
+
+
 @_refusals_audited("identify_liveness")
 def submit_liveness(
     ctx: FlowContext,
@@ -762,7 +814,7 @@ def submit_liveness(
     return _apply(
         ctx,
         enrolment_id,
-        _Decision(verdict, store, submission),
+        _Decision(verdict, store, submission, kept=_kept_frames(frames, row, config)),
         from_state=State.SELFIE_OK,
         to_state=State.LIVENESS_OK,
         config=config,
@@ -833,12 +885,11 @@ def submit_id_photo(
                 id_encoding, selfie + video, _record_photo_encoding(ctx, iin), config.match_threshold
             )
     store: dict[str, Any] = {"selfie_encoding": None, "video_encodings": None}
-    if config.keep_images:
-        store["id_photo_image"] = bytes(image_bytes)
+    kept = {"image": ("id-photo", image_bytes), "context": {"threshold": config.match_threshold}}
     return _apply(
         ctx,
         enrolment_id,
-        _Decision(verdict, store),
+        _Decision(verdict, store, kept=kept),
         from_state=State.LIVENESS_OK,
         to_state=State.FACE_MATCHED,
         config=config,

@@ -3,13 +3,17 @@ larger body limit these endpoints need and the identification settings of the ap
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
+from dataclasses import replace
 
 from flask import Flask, current_app, request
 
 from eds_toolkit.flow.errors import FlowError
 from eds_toolkit.flow.identify_steps import BadUpload, IdentifyConfig
+from eds_toolkit.identify_archive import IdentifyArchive, archive_root
+from eds_toolkit.settings import Settings, SettingsError
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
 UPLOAD_BLUEPRINTS = frozenset({"identify", "identify_api"})
@@ -22,12 +26,32 @@ def identify_config() -> IdentifyConfig:
     return current_app.extensions["eds_identify"]
 
 
+def _with_archive(config: IdentifyConfig, settings: Settings) -> IdentifyConfig:
+    """Kept material lives under the instance home; what is past its days is deleted now, at start
+    (also when keeping has been switched off since)."""
+    keep = config.keep_images or settings.identify_keep_images
+    days = settings.identify_keep_days
+    if days < 1:
+        raise SettingsError("EDS_IDENTIFY_KEEP_DAYS must be at least 1")
+    config = replace(config, keep_images=keep, keep_days=days, archive_dir=archive_root(settings.home))
+    clock = settings.clock
+    now = clock.now() if clock is not None else dt.datetime.now(dt.UTC)
+    removed = IdentifyArchive(config.archive_dir, days).purge(now)
+    if removed:
+        log.info("Deleted the kept identification images of %d enrolments older than %d days.", removed, days)
+    return config
+
+
 def install_identification_settings(app: Flask, config: IdentifyConfig | None = None) -> None:
     """Keep the settings on the app and raise the body limit for the identification endpoints only.
 
     Must run before CSRFProtect is set up: its check reads the form, which applies the limit.
     """
-    app.extensions["eds_identify"] = config = config or IdentifyConfig.from_env()
+    config = config or IdentifyConfig.from_env()
+    settings = app.extensions.get("eds_settings")
+    if settings is not None:
+        config = _with_archive(config, settings)
+    app.extensions["eds_identify"] = config
     if config.fixed_challenges:
         log.warning(
             "EDS_LIVENESS_CHALLENGES is set: every liveness task asks %s. Randomisation is OFF, so a "

@@ -80,15 +80,31 @@ def test_the_number_of_tasks_per_enrolment_is_bounded(client, ctx, outbox, selfi
     assert response.status_code == 429 and response.get_json()["code"] == "too_many_tasks"
 
 
-def test_configured_to_keep_images_the_selfie_is_stored(app, client, ctx, outbox, selfie_jpeg):
+def test_configured_to_keep_images_the_selfie_is_kept_as_a_file_not_in_the_database(
+    app, client, ctx, home, outbox, selfie_jpeg
+):
     from dataclasses import replace
 
     from identify_helpers import record
 
-    app.extensions["eds_identify"] = replace(app.extensions["eds_identify"], keep_images=True)
+    from eds_toolkit.identify_archive import archive_root
+
+    app.extensions["eds_identify"] = replace(
+        app.extensions["eds_identify"], keep_images=True, archive_dir=archive_root(home)
+    )
     enrolment = phone_confirmed(client, outbox)
     assert send_image(enrolment, "selfie", selfie_jpeg).status_code == 200
-    assert record(ctx, enrolment.id).selfie_image == selfie_jpeg
+    assert record(ctx, enrolment.id).selfie_image is None
+    (kept,) = (archive_root(home) / enrolment.id).glob("*/selfie.jpg")
+    assert kept.read_bytes() == selfie_jpeg
+
+
+def test_the_retention_of_kept_images_comes_from_the_environment():
+    assert IdentifyConfig.from_env({}).keep_days == 30
+    assert IdentifyConfig.from_env({"EDS_IDENTIFY_KEEP_DAYS": "7"}).keep_days == 7
+    for bad in ("0", "a week"):
+        with pytest.raises(SettingsError, match="EDS_IDENTIFY_KEEP_DAYS"):
+            IdentifyConfig.from_env({"EDS_IDENTIFY_KEEP_DAYS": bad})
 
 
 def test_fixed_challenges_are_announced_at_start_and_in_the_audit(
