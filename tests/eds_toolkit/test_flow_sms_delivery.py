@@ -14,7 +14,7 @@ from eds_toolkit.otp import OneTimeCode
 from eds_toolkit.sms import OutboxGateway, SmsDeliveryError, read_outbox
 from eds_toolkit.web import create_app
 
-PROVIDER_DELAY = 2.0  # seconds the slow provider takes to accept an SMS
+PROVIDER_DELAY = 4.0  # seconds the slow provider takes to accept an SMS
 
 
 class SlowGateway:
