@@ -31,7 +31,7 @@ from ca.iin import InvalidIIN, parse_iin
 from ca.person import Identification, VerifiedPerson
 from ca.profiles import Profile
 from ca.signers import FileKeySigner, Pkcs11Signer, Signer
-from ca.store import CertificateRecord, CertificateStore
+from ca.store import CertificateRecord, CertificateStore, bind_keys, key_holders
 from ca.subject import common_name, subject_and_text
 
 Clock = Callable[[], dt.datetime]
@@ -321,14 +321,27 @@ class CertificateAuthority:
         keys_in_batch: dict[str, tuple[str, str]] = {}
 
         def commit() -> tuple[list[IssuedCertificate], IssuanceRefused | None]:
-            """Store the batch (up to a request whose key is already certified elsewhere) in one statement."""
+            """Store the batch (up to a request whose key is already certified elsewhere) in one statement.
+
+            The batch's keys are bound first; when one turns out bound to someone else, the transaction
+            is rolled back and the batch, cut before that request, is stored again."""
+            refusal = None
             try:
-                with self.store.engine.begin() as connection:
-                    reused_at, refusal = _first_reused_key(connection, [request for request, _, _ in pending])
-                    del pending[reused_at:]
-                    self._give_fresh_serials(connection, pending)
-                    if pending:
-                        connection.execute(table.insert(), [row for _, _, row in pending])
+                with self.store.engine.connect() as connection:
+                    while True:
+                        transaction = connection.begin()
+                        bind_keys(connection, _bindings(request for request, _, _ in pending))
+                        reused_at = _first_reused_key(connection, [request for request, _, _ in pending])
+                        if reused_at < len(pending):
+                            transaction.rollback()
+                            refusal = _key_reused()
+                            del pending[reused_at:]
+                            continue
+                        self._give_fresh_serials(connection, pending)
+                        if pending:
+                            connection.execute(table.insert(), [row for _, _, row in pending])
+                        transaction.commit()
+                        break
             except IntegrityError:  # another process stored one of these serials a moment ago
                 pending.clear()
                 raise CAError(
@@ -447,7 +460,9 @@ class CertificateAuthority:
     ) -> IssuedCertificate:
         if enrolment_id is not None:
             _refuse_if_issued(session, enrolment_id, request.profile)
-        _refuse_if_key_reused(session, request)
+        bind_keys(session, _bindings([request]))
+        if _first_reused_key(session, [request]) == 0:
+            raise _key_reused()
         for _attempt in range(SERIAL_ATTEMPTS):
             certificate, row = self._sign(request, enrolment_id)
             if not _taken_serials(session, [row["serial"]]):
@@ -580,31 +595,24 @@ def _key_reused() -> IssuanceRefused:
     )
 
 
-def _refuse_if_key_reused(session: Session, request: _CheckedRequest) -> None:
-    """Refuse a key certified before for another IIN or profile; the same key, IIN and profile may renew."""
-    reused_at, refusal = _first_reused_key(session, [request])
-    if refusal is not None:
-        raise refusal
+def _bindings(requests: Iterable[_CheckedRequest]) -> dict[str, tuple[str, str]]:
+    """``{key: (iin, profile)}`` for ``bind_keys`` (a key twice in ``requests``: its first holder)."""
+    bindings: dict[str, tuple[str, str]] = {}
+    for request in requests:
+        bindings.setdefault(request.key_id, (request.person.iin, request.profile.value))
+    return bindings
 
 
-def _first_reused_key(
-    connection: Session | Connection, requests: list[_CheckedRequest]
-) -> tuple[int, IssuanceRefused | None]:
-    """The index of the first request whose key the store holds for another IIN or profile (and the refusal),
-    or ``(len(requests), None)``."""
-    holders: dict[str, set[tuple[str, str]]] = {}
-    key_ids = sorted({request.key_id for request in requests})
-    columns = CertificateRecord.__table__.c
-    for start in range(0, len(key_ids), _IN_CHUNK):
-        statement = select(columns.spki_sha256, columns.iin, columns.profile).where(
-            columns.spki_sha256.in_(key_ids[start : start + _IN_CHUNK])
-        )
-        for key_id, iin, profile in connection.execute(statement):
-            holders.setdefault(key_id, set()).add((iin, profile))
+def _first_reused_key(connection: Session | Connection, requests: list[_CheckedRequest]) -> int:
+    """The index of the first request whose key is bound to another IIN or profile, or ``len(requests)``.
+
+    The same key, IIN and profile is a renewal and passes."""
+    holders = key_holders(connection, [request.key_id for request in requests])
     for index, request in enumerate(requests):
-        if holders.get(request.key_id, set()) - {(request.person.iin, request.profile.value)}:
-            return index, _key_reused()
-    return len(requests), None
+        holder = holders.get(request.key_id)
+        if holder is not None and holder != (request.person.iin, request.profile.value):
+            return index
+    return len(requests)
 
 
 def _taken_serials(connection: Session | Connection, serials: list[str]) -> set[str]:

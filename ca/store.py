@@ -5,7 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from sqlalchemy import DateTime, Engine, Index, String, Text, TypeDecorator, UniqueConstraint, select
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    Index,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    insert,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from ca.errors import CAError, CertificateNotFound
@@ -80,6 +92,65 @@ class CertificateRecord(CABase):
 
     def __repr__(self) -> str:
         return f"<CertificateRecord {self.serial} {self.profile} IIN{self.iin} {self.status}>"
+
+
+class KeyBinding(CABase):
+    """The one person and profile a public key is certified for: the database refuses a second binding.
+
+    Written in the transaction that stores the certificate, so two issuers racing to certify one key for
+    two people cannot both succeed: the primary key lets only one binding exist.
+    """
+
+    __tablename__ = "ca_key_bindings"
+
+    spki_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    iin: Mapped[str] = mapped_column(String(12))
+    profile: Mapped[str] = mapped_column(String(8))
+
+    def __repr__(self) -> str:
+        return f"<KeyBinding {self.spki_sha256[:16]}... {self.profile} IIN{self.iin}>"
+
+
+def bind_keys(connection: Connection | Session, bindings: dict[str, tuple[str, str]]) -> None:
+    """Store ``{spki_sha256: (iin, profile)}`` bindings not yet stored; an existing binding is kept as is.
+
+    Rows go in key order (concurrent batches then wait for each other instead of deadlocking). On
+    PostgreSQL a binding another transaction is writing makes this wait for it to commit or roll back.
+    Read the result with ``key_holders``: a key bound to someone else keeps its first holder.
+    """
+    if not bindings:
+        return
+    rows = [
+        {"spki_sha256": key_id, "iin": iin, "profile": profile}
+        for key_id, (iin, profile) in sorted(bindings.items())
+    ]
+    dialect = (
+        connection.get_bind().dialect.name if isinstance(connection, Session) else connection.dialect.name
+    )
+    if dialect in ("postgresql", "sqlite"):
+        statement = (postgresql if dialect == "postgresql" else sqlite).insert(KeyBinding)
+        connection.execute(statement.on_conflict_do_nothing(index_elements=["spki_sha256"]), rows)
+        return
+    stored = key_holders(connection, list(bindings))  # elsewhere a racing insert raises IntegrityError
+    missing = [row for row in rows if row["spki_sha256"] not in stored]
+    if missing:
+        connection.execute(insert(KeyBinding), missing)
+
+
+def key_holders(connection: Connection | Session, key_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """``{spki_sha256: (iin, profile)}`` of the stored bindings among ``key_ids``."""
+    columns = KeyBinding.__table__.c
+    holders: dict[str, tuple[str, str]] = {}
+    unique = sorted(set(key_ids))
+    for start in range(0, len(unique), _IN_CHUNK):
+        statement = select(columns.spki_sha256, columns.iin, columns.profile).where(
+            columns.spki_sha256.in_(unique[start : start + _IN_CHUNK])
+        )
+        holders.update((key_id, (iin, profile)) for key_id, iin, profile in connection.execute(statement))
+    return holders
+
+
+_IN_CHUNK = 500  # values per IN (...) query, well under every database's parameter limit
 
 
 def normalise_serial(serial: str) -> str:
