@@ -3,10 +3,11 @@ OTP refusals."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from eds_toolkit import otp
@@ -29,12 +30,18 @@ def check_code_format(code: str) -> str:
 class PendingSms:
     """A code whose row is in the session, and the SMS still to send once that session has committed.
 
-    The text carries the code: never log it (it is left out of ``repr``).
+    The text carries the code: never log it (it is left out of ``repr``). ``superseded`` holds the
+    earlier live codes of the same key and purpose with their expiry, which issuing ended at
+    ``issued_at``; a failed send gives them back (see :func:`deliver`).
     """
 
     code_row_id: int
     phone: str
     text: str = field(repr=False)
+    key: str = ""
+    purpose: str = ""
+    issued_at: dt.datetime | None = None
+    superseded: tuple[tuple[int, dt.datetime], ...] = ()
 
 
 def prepare_new_code(
@@ -83,6 +90,18 @@ def prepare_code(
             session, enrolment_id=key, purpose=purpose, phone=number, clock=ctx.clock, secret=ctx.otp_key
         )
 
+    now = ctx.clock.now()
+    superseded = tuple(
+        (row_id, expires_at)
+        for row_id, expires_at in session.execute(
+            select(otp.OneTimeCode.id, otp.OneTimeCode.expires_at).where(
+                otp.OneTimeCode.enrolment_id == key,
+                otp.OneTimeCode.purpose == purpose,
+                otp.OneTimeCode.used_at.is_(None),
+                otp.OneTimeCode.expires_at > now,
+            )
+        )
+    )
     try:
         try:
             row, code = issue(phone or NOWHERE)
@@ -94,7 +113,15 @@ def prepare_code(
         raise translate_otp_error(error) from None
     if row.phone == NOWHERE:
         return None
-    return PendingSms(code_row_id=row.id, phone=row.phone, text=text(code))
+    return PendingSms(
+        code_row_id=row.id,
+        phone=row.phone,
+        text=text(code),
+        key=key,
+        purpose=purpose,
+        issued_at=row.created_at,
+        superseded=superseded,
+    )
 
 
 def deliver(
@@ -102,8 +129,9 @@ def deliver(
 ) -> None:
     """Send a committed code's SMS; call with no transaction open (a provider may take seconds).
 
-    When the provider fails, the code row is deleted and ``undo(session)`` reverts the step's other
-    writes, in a transaction of their own; then ``ServiceUnavailable`` (sms_failed) is raised.
+    When the provider fails, the code row is deleted, the earlier codes it ended work again (unless a
+    newer code was issued meanwhile) and ``undo(session)`` reverts the step's other writes, all in one
+    transaction of their own; then ``ServiceUnavailable`` (sms_failed) is raised: nothing is kept.
     """
     if pending is None:
         return
@@ -112,6 +140,7 @@ def deliver(
     except SmsDeliveryError:
         with ctx.session() as session:
             session.execute(delete(otp.OneTimeCode).where(otp.OneTimeCode.id == pending.code_row_id))
+            _revive_superseded(session, pending)
             if undo is not None:
                 undo(session)
             session.commit()
@@ -121,28 +150,32 @@ def deliver(
         ) from None
 
 
-def send_code(
-    ctx: FlowContext,
-    session: Session,
-    *,
-    key: str,
-    purpose: str,
-    phone: str | None,
-    text: Callable[[str], str],
-) -> None:
-    """Issue a code and send it at once, inside the caller's open transaction (a failed send raises
-    ``ServiceUnavailable`` and the caller rolls back). Prefer :func:`prepare_code` + :func:`deliver`,
-    which keep the provider's latency out of the write transaction."""
-    pending = prepare_code(ctx, session, key=key, purpose=purpose, phone=phone, text=text)
-    if pending is None:
+def _revive_superseded(session: Session, pending: PendingSms) -> None:
+    """Give the codes a failed send's code ended their expiry back, unless a newer code replaced it."""
+    if not pending.superseded or pending.issued_at is None:
         return
-    try:
-        ctx.sms.send(pending.phone, pending.text, sender=DEFAULT_SENDER)
-    except SmsDeliveryError:
-        raise ServiceUnavailable(
-            "We could not send the SMS right now. Nothing was changed; please try again later.",
-            code="sms_failed",
-        ) from None
+    newer = session.scalar(
+        select(
+            exists().where(
+                otp.OneTimeCode.enrolment_id == pending.key,
+                otp.OneTimeCode.purpose == pending.purpose,
+                otp.OneTimeCode.id > pending.code_row_id,
+            )
+        )
+    )
+    if newer:
+        return
+    for row_id, expires_at in pending.superseded:
+        session.execute(
+            update(otp.OneTimeCode)
+            .where(
+                otp.OneTimeCode.id == row_id,
+                otp.OneTimeCode.used_at.is_(None),
+                otp.OneTimeCode.expires_at == pending.issued_at,
+            )
+            .values(expires_at=expires_at)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def translate_otp_error(error: Exception) -> FlowError:

@@ -16,12 +16,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ca.iin import InvalidIIN, parse_iin
 from eds_toolkit.citizens import CitizenRecord, CitizensRegistryError
-from eds_toolkit.flow.codes import check_code_format, send_code, use_code
+from eds_toolkit.flow.codes import PendingSms, check_code_format, deliver, prepare_code, use_code
 from eds_toolkit.flow.errors import ConcurrentChange, FlowError, ServiceUnavailable
 from eds_toolkit.flow.machine import FlowContext, aware, token_hash
 from eds_toolkit.flow.models import AuditEvent
@@ -35,7 +35,6 @@ from eds_toolkit.registration.errors import (
 from eds_toolkit.registration.models import FINAL_STATUSES, ResidenceApplication, Status
 from eds_toolkit.registration.notices import applicant_code_text, owner_code_text
 from eds_toolkit.registration.verification import verify_application_signature
-from eds_toolkit.sms import SmsDeliveryError
 
 log = logging.getLogger(__name__)
 
@@ -165,29 +164,35 @@ def send_signing_code(
     ctx: FlowContext, application_id: str, *, language: str = "en", client_address: str | None = None
 ) -> None:
     """Send a one-time code to the applicant's phone in the mobile-citizens base (answer is the same
-    when there is no phone: no enumeration; the applicant then signs with the EDS)."""
-    with _refusals_audited(ctx, application_id, "signing_code", client_address), ctx.session() as session:
-        application = _load(ctx, session, application_id, allowed={Status.DRAFT})
-        _send_code(
-            ctx,
-            session,
-            applicant_code_key(application.id),
-            application.applicant_iin,
-            lambda code: applicant_code_text(code, application.id, language=language),
-        )
-        _audit(
-            ctx,
-            session,
-            application,
-            application.applicant_iin,
-            "signing_code",
-            "ok",
-            None,
-            None,
-            None,
-            client_address,
-        )
-        session.commit()
+    when there is no phone: no enumeration; the applicant then signs with the EDS).
+
+    The code is committed first and the SMS sent after, outside any transaction; a failed send
+    deletes the code and the step's audit event again (``sms_failed``, audited as refused)."""
+    with _refusals_audited(ctx, application_id, "signing_code", client_address):
+        with ctx.session() as session:
+            application = _load(ctx, session, application_id, allowed={Status.DRAFT})
+            pending = _prepare_code(
+                ctx,
+                session,
+                applicant_code_key(application.id),
+                application.applicant_iin,
+                lambda code: applicant_code_text(code, application.id, language=language),
+            )
+            event = _audit(
+                ctx,
+                session,
+                application,
+                application.applicant_iin,
+                "signing_code",
+                "ok",
+                None,
+                None,
+                None,
+                client_address,
+            )
+            session.commit()
+            event_id = event.id
+        deliver(ctx, pending, undo=_forget_audit_event(event_id))
 
 
 def sign_with_code(
@@ -236,23 +241,27 @@ def sign_with_eds(
 def send_owner_code(
     ctx: FlowContext, application_id: str, *, language: str = "en", client_address: str | None = None
 ) -> None:
-    """(Re)send the confirmation code to the owner's phone while the application awaits the owner."""
-    with _refusals_audited(ctx, application_id, "owner_code", client_address), ctx.session() as session:
-        application = _load(ctx, session, application_id, allowed={Status.AWAITING_OWNER})
-        _send_owner_code(ctx, session, application, language)
-        _audit(
-            ctx,
-            session,
-            application,
-            application.owner_iin,
-            "owner_code",
-            "ok",
-            None,
-            None,
-            None,
-            client_address,
-        )
-        session.commit()
+    """(Re)send the confirmation code to the owner's phone while the application awaits the owner
+    (committed first, sent after; a failed send keeps neither the code nor the audit event)."""
+    with _refusals_audited(ctx, application_id, "owner_code", client_address):
+        with ctx.session() as session:
+            application = _load(ctx, session, application_id, allowed={Status.AWAITING_OWNER})
+            pending = _prepare_owner_code(ctx, session, application, language)
+            event = _audit(
+                ctx,
+                session,
+                application,
+                application.owner_iin,
+                "owner_code",
+                "ok",
+                None,
+                None,
+                None,
+                client_address,
+            )
+            session.commit()
+            event_id = event.id
+        deliver(ctx, pending, undo=_forget_audit_event(event_id))
 
 
 def owner_decides(
@@ -441,27 +450,27 @@ def _submit(
 
 def _notify_owner(ctx: FlowContext, application_id: str) -> None:
     """After submission, the owner's first code; a failed SMS leaves the application waiting (the
-    owner, or the applicant on their behalf, can ask for the code again)."""
-    with ctx.session() as session:
-        application = session.get(ResidenceApplication, application_id)
-        if application is None or application.status != Status.AWAITING_OWNER:
-            return
-        try:
-            _send_owner_code(ctx, session, application, "en")
+    owner, or the applicant on their behalf, can ask for the code again; the failed code is deleted)."""
+    try:
+        with ctx.session() as session:
+            application = session.get(ResidenceApplication, application_id)
+            if application is None or application.status != Status.AWAITING_OWNER:
+                return
+            pending = _prepare_owner_code(ctx, session, application, "en")
             session.commit()
-        except (FlowError, SmsDeliveryError) as error:
-            session.rollback()
-            log.warning(
-                "application %s: the owner's code was not sent (%s)", application_id, type(error).__name__
-            )
+        deliver(ctx, pending)
+    except FlowError as error:
+        log.warning(
+            "application %s: the owner's code was not sent (%s)", application_id, type(error).__name__
+        )
 
 
-def _send_owner_code(
+def _prepare_owner_code(
     ctx: FlowContext, session: Session, application: ResidenceApplication, language: str
-) -> None:
+) -> PendingSms | None:
     applicant = _citizen(ctx, application.applicant_iin)
     who = f"{applicant.surname} {applicant.given_name}" if applicant else f"IIN {application.applicant_iin}"
-    _send_code(
+    return _prepare_code(
         ctx,
         session,
         owner_code_key(application.id),
@@ -472,13 +481,25 @@ def _send_owner_code(
     )
 
 
-def _send_code(ctx: FlowContext, session: Session, key: str, iin: str, text: Callable[[str], str]) -> None:
-    """Issue a code and send ``text(code)`` from 1414 to the phone of ``iin``. With no phone the code is
-    made but sent nowhere, so answers and throttling are the same whether or not a phone is known."""
+def _prepare_code(
+    ctx: FlowContext, session: Session, key: str, iin: str, text: Callable[[str], str]
+) -> PendingSms | None:
+    """Issue a code into ``session`` for the phone of ``iin``; the SMS ``text(code)`` to ``deliver`` after
+    the commit. With no phone the code is made but sent nowhere (None), so answers and throttling are the
+    same whether or not a phone is known."""
     citizen = _citizen(ctx, iin)
-    send_code(
+    return prepare_code(
         ctx, session, key=key, purpose=CODE_PURPOSE, phone=citizen.phone if citizen else None, text=text
     )
+
+
+def _forget_audit_event(event_id: int) -> Callable[[Session], None]:
+    """The undo of a code-sending step whose SMS failed: its ``ok`` audit event goes again."""
+
+    def undo(session: Session) -> None:
+        session.execute(delete(AuditEvent).where(AuditEvent.id == event_id))
+
+    return undo
 
 
 def _citizen(ctx: FlowContext, iin: str) -> CitizenRecord | None:
@@ -547,22 +568,22 @@ def _audit(
     reason: str | None,
     client_address: str | None,
     detail: dict | None = None,
-) -> None:
-    """One audit event (IIN as a keyed hash; never a code or a signature's bytes)."""
-    session.add(
-        AuditEvent(
-            enrolment_id=None,
-            iin_hash=ctx.iin_hash(actor_iin or application.applicant_iin),
-            action=f"application.{action}",
-            outcome=outcome,
-            from_state=str(from_status) if from_status else None,
-            to_state=str(to_status) if to_status else None,
-            reason=reason,
-            client_address=client_address,
-            detail=json.dumps({"application": application.id, **(detail or {})}, ensure_ascii=False),
-            at=ctx.now(),
-        )
+) -> AuditEvent:
+    """One audit event (IIN as a keyed hash; never a code or a signature's bytes), added to ``session``."""
+    event = AuditEvent(
+        enrolment_id=None,
+        iin_hash=ctx.iin_hash(actor_iin or application.applicant_iin),
+        action=f"application.{action}",
+        outcome=outcome,
+        from_state=str(from_status) if from_status else None,
+        to_state=str(to_status) if to_status else None,
+        reason=reason,
+        client_address=client_address,
+        detail=json.dumps({"application": application.id, **(detail or {})}, ensure_ascii=False),
+        at=ctx.now(),
     )
+    session.add(event)
+    return event
 
 
 @contextmanager
@@ -595,8 +616,6 @@ def _refusals_audited(
                 )
                 session.commit()
         raise
-    except SmsDeliveryError:
-        raise ServiceUnavailable("We could not send the SMS right now; please try again later.") from None
 
 
 __all__ = [
