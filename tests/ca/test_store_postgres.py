@@ -108,3 +108,33 @@ def test_the_key_hash_migration_fills_existing_certificates_on_postgresql(author
             connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
             connection.commit()
         engine.dispose()
+
+
+def test_threads_racing_to_certify_one_key_for_different_people_let_one_win(loaded_ca, pg_store):
+    from test_key_reuse_race import check_single_issuance_race
+
+    check_single_issuance_race(loaded_ca.replace(store=pg_store), pg_store)
+
+
+def test_bulk_issuers_racing_for_one_key_let_one_win_on_postgresql(loaded_ca, pg_store):
+    from test_key_reuse_race import check_bulk_issuance_race
+
+    check_bulk_issuance_race(loaded_ca.replace(store=pg_store), pg_store)
+
+
+def test_migration_0008_binds_each_stored_key_to_its_first_holder_on_postgresql(authority, postgres_url):
+    from test_key_reuse_race import check_binding_backfill
+
+    from eds_toolkit.db import make_engine
+
+    engine = make_engine(postgres_url)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        connection.commit()
+    try:
+        check_binding_backfill(engine, authority)
+    finally:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            connection.commit()
+        engine.dispose()

@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("profile", sa.String(length=8), nullable=False),
         sa.PrimaryKeyConstraint("spki_sha256"),
     )
-    first = sa.select(sa.func.min(_certificates.c.id)).group_by(_certificates.c.spki_sha256).scalar_subquery()
+    first = sa.select(sa.func.min(_certificates.c.id)).group_by(_certificates.c.spki_sha256)
     op.execute(
         bindings.insert().from_select(
             ["spki_sha256", "iin", "profile"],
