@@ -345,8 +345,15 @@ def test_failed_sms_is_a_503_and_the_code_never_existed(client, ctx, outbox, mon
     monkeypatch.setattr(ctx, "sms", _BrokenSms())
     response = application.post("signing-code")
     assert response.status_code == 503 and response.get_json()["code"] == "sms_failed"
+    assert response.get_json()["detail"] == (
+        "We could not send the SMS right now. Nothing was changed; please try again later."
+    )
     with ctx.session() as session:
         assert session.scalars(select(OneTimeCode)).all() == []
+    steps = [(event.action, event.outcome, event.reason) for event in audit_events(ctx, application.id)]
+    assert ("application.signing_code", "ok", None) not in steps
+    assert ("application.signing_code", "refused", "sms_failed") in steps
+    assert application.status() == "draft"
     monkeypatch.undo()
     assert application.post("signing-code").status_code == 202  # no "resend too soon": nothing was sent
 
@@ -354,12 +361,19 @@ def test_failed_sms_is_a_503_and_the_code_never_existed(client, ctx, outbox, mon
 def test_owner_sms_failure_leaves_the_application_waiting_and_the_owner_can_ask_again(
     client, ctx, outbox, monkeypatch
 ):
+    from eds_toolkit.otp import OneTimeCode
+
     application = file(client, owner=OWNER_IIN)
     application.post("signing-code")
     code = code_for(outbox, APPLICANT_PHONE)
     monkeypatch.setattr(ctx, "sms", _BrokenSms())
     response = application.post("signature", {"method": "sms", "code": code})
     assert response.get_json()["status"] == "awaiting_owner"
+    with ctx.session() as session:
+        owner_codes = session.scalars(
+            select(OneTimeCode).where(OneTimeCode.enrolment_id == f"app:{application.id}:owner")
+        ).all()
+    assert owner_codes == []  # the code that could not be sent was not kept
     monkeypatch.undo()
     assert application.post("owner-code", token=False).status_code == 202
     response = application.post("owner-decision", {"code": code_for(outbox, OWNER_PHONE)}, token=False)
