@@ -14,8 +14,9 @@ commits in both the success and the failure case, because a wrong try must still
     ...move the enrolment forward...
     session.commit()
 
-For ``issue_code``: issue, send the SMS, then commit; if sending raises, roll back (the code never
-existed, so the citizen may ask again at once). ``send_code`` does the first two.
+For ``issue_code``: issue and commit, then send the SMS outside any transaction (a provider may take
+seconds); if sending fails, delete the code again. ``eds_toolkit.flow.codes.prepare_code`` + ``deliver``
+do exactly that for the enrolment flow and the registration service.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from eds_toolkit.citizens.phone import normalise_phone
 from eds_toolkit.clock import Clock, UtcDateTime
 from eds_toolkit.db import Base
-from eds_toolkit.sms.gateway import DEFAULT_SENDER, SmsGateway
 
 CODE_DIGITS = 6
 CODE_TTL = dt.timedelta(minutes=5)
@@ -335,29 +335,6 @@ def verify_code(
     if remaining <= 0:
         raise TooManyAttempts()
     raise CodeWrong(remaining)
-
-
-def send_code(
-    session: Session,
-    gateway: SmsGateway,
-    *,
-    enrolment_id: str,
-    purpose: str,
-    phone: str,
-    clock: Clock,
-    language: str = "en",
-    secret: str | bytes | None = None,
-) -> OneTimeCode:
-    """Issue a code (``issue_code``) and send it by SMS from 1414 in ``language``; return the row.
-
-    Raises what ``issue_code`` raises, or SmsDeliveryError: then roll the session back so the code
-    never existed. Commits nothing. The code itself goes only into the SMS.
-    """
-    row, code = issue_code(
-        session, enrolment_id=enrolment_id, purpose=purpose, phone=phone, clock=clock, secret=secret
-    )
-    gateway.send(row.phone, sms_text(code, language=language), sender=DEFAULT_SENDER)
-    return row
 
 
 def codes_sent_since(session: Session, *, enrolment_id: str, purpose: str, since: dt.datetime) -> int:

@@ -1,4 +1,3 @@
-import io
 import threading
 
 import pytest
@@ -17,11 +16,10 @@ from eds_toolkit.otp import (
     TooManyAttempts,
     TooManyResends,
     issue_code,
-    send_code,
     sms_text,
     verify_code,
 )
-from eds_toolkit.sms import ConsoleGateway, OutboxGateway, SmsDeliveryError, last_code_for, read_outbox
+from eds_toolkit.sms import SmsDeliveryError
 
 PHONE = "+77011234567"
 
@@ -296,36 +294,6 @@ def test_sms_text_needs_a_code():
 class BrokenGateway:
     def send(self, phone, text, *, sender="1414"):
         raise SmsDeliveryError("the SMS provider failed (HTTP 502); gave up after 3 attempts")
-
-
-def test_send_code_sends_the_code_from_1414_in_the_citizens_language(session, clock, tmp_path):
-    outbox = tmp_path / "outbox.jsonl"
-    gateway = OutboxGateway(outbox, clock=clock)
-    row = send_code(
-        session,
-        gateway,
-        enrolment_id="e",
-        purpose="phone",
-        phone="8 705 000 11 22",
-        clock=clock,
-        language="kk",
-    )
-    session.commit()
-    (message,) = read_outbox(outbox)
-    assert (message["sender"], message["phone"], row.phone) == ("1414", "+77050001122", "+77050001122")
-    assert message["text"].startswith("Бір реттік код")
-    code = last_code_for(outbox, "+77050001122")
-    verify(session, clock, code, enrolment="e", purpose="phone")
-
-
-def test_a_failed_send_leaves_no_code_and_no_throttle_after_rollback(session, clock):
-    with pytest.raises(SmsDeliveryError):
-        send_code(session, BrokenGateway(), enrolment_id="e", purpose="login", phone=PHONE, clock=clock)
-    session.rollback()
-    assert session.query(OneTimeCode).count() == 0
-    send_code(
-        session, ConsoleGateway(io.StringIO()), enrolment_id="e", purpose="login", phone=PHONE, clock=clock
-    )
 
 
 def test_issue_and_verify_commit_nothing_themselves(sessions, session, clock):
