@@ -92,10 +92,17 @@ def prepare_instance(settings: Settings, engine: Engine, sessions) -> None:
         if settings.create_test_ca:
             ensure_test_ca(settings.home, settings.base_url)
         if settings.load_demo_citizens:
-            from eds_toolkit.citizens import load_demo_citizens
+            from eds_toolkit.citizens.importing import DEMO_PHOTOS_DIR, load_demo_citizens
 
+            photos = settings.demo_photos_dir or DEMO_PHOTOS_DIR
+            if not photos.is_dir():
+                log.warning(
+                    "No demo reference photos in %s (EDS_DEMO_PHOTOS_DIR): the demo citizens have no photo "
+                    "on record, so remote issuance sends them to a service centre.",
+                    photos,
+                )
             with sessions() as session:
-                added = load_demo_citizens(session)
+                added = load_demo_citizens(session, photos_dir=photos)
                 session.commit()
             if added:
                 log.info("Loaded %d demo citizens.", added)

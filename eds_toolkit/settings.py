@@ -121,6 +121,7 @@ class Settings:
     ca_passphrase_file: Path | None = None
     create_test_ca: bool = False  # embedded default for `eds serve`: a TEST CA on first start
     load_demo_citizens: bool = False
+    demo_photos_dir: Path | None = None  # the demo citizens' reference photos (None: the shared test faces)
     base_url: str = "http://127.0.0.1:5000"
     enrolment_ttl: int = 3600  # seconds
     max_content_length: int = 64 * 1024
@@ -166,6 +167,7 @@ class Settings:
             ca_passphrase_file=Path(passphrase_file) if passphrase_file else None,
             create_test_ca=_flag(env.get("EDS_CREATE_TEST_CA"), False),
             load_demo_citizens=_flag(env.get("EDS_LOAD_DEMO_CITIZENS"), False),
+            demo_photos_dir=Path(env["EDS_DEMO_PHOTOS_DIR"]) if env.get("EDS_DEMO_PHOTOS_DIR") else None,
             base_url=(env.get("EDS_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
             enrolment_ttl=_int(env, "EDS_ENROLMENT_TTL", 3600),
             max_content_length=_int(env, "EDS_MAX_CONTENT_LENGTH", 64 * 1024),

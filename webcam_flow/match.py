@@ -31,13 +31,7 @@ def face_encoding(image: np.ndarray, *, allow_rotation: bool = False) -> np.ndar
     the portrait). With ``allow_rotation`` a photo taken sideways or upside down is tried at 90,
     270 and 180 degrees too, and the most confident detection over all of them is used.
     Raises :class:`NoFaceFound`."""
-    image = ensure_rgb(image)
-    height, width = image.shape[:2]
-    factor = min(1.0, WORK_MAX_SIDE / max(height, width))
-    if factor < 1.0:
-        image = cv2.resize(
-            image, (round(width * factor), round(height * factor)), interpolation=cv2.INTER_AREA
-        )
+    image = _work_copy(ensure_rgb(image))
     turns = (0, 1, 3, 2) if allow_rotation else (0,)
     rotations = [np.ascontiguousarray(np.rot90(image, k)) if k else image for k in turns]
     # A quick look for a big face first, then down to MIN_FACE_PX; among the orientations the
@@ -53,6 +47,29 @@ def face_encoding(image: np.ndarray, *, allow_rotation: bool = False) -> np.ndar
             return faces.encoding(rotated, face)
     hint = " in any orientation" if allow_rotation else ""
     raise NoFaceFound(f"no face found on the picture{hint}")
+
+
+def portrait_encoding(image: np.ndarray) -> np.ndarray:
+    """The encoding of the one face on a portrait (the photo a register holds for a person).
+
+    Raises :class:`NoFaceFound` without a face and :class:`BadInput` with more than one: a reference
+    photo must say unambiguously whose face it is."""
+    image = _work_copy(ensure_rgb(image))
+    found = faces.detect_faces(image, min_face=MIN_FACE_PX)
+    if not found:
+        raise NoFaceFound("no face found on the photo")
+    if len(found) > 1:
+        raise BadInput(f"{len(found)} faces on the photo: a reference photo shows one person only")
+    return faces.encoding(image, found[0])
+
+
+def _work_copy(image: np.ndarray) -> np.ndarray:
+    """``image`` shrunk (aspect kept) so that its longer side is at most WORK_MAX_SIDE."""
+    height, width = image.shape[:2]
+    factor = min(1.0, WORK_MAX_SIDE / max(height, width))
+    if factor == 1.0:
+        return image
+    return cv2.resize(image, (round(width * factor), round(height * factor)), interpolation=cv2.INTER_AREA)
 
 
 def video_probes(frames: Sequence[Frame], *, count: int = ENCODED_FRAMES) -> list[np.ndarray]:

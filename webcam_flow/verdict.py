@@ -46,6 +46,8 @@ MESSAGES: dict[str, str] = {
     "start again or visit a service centre.",
     "no_match": "The face does not match the photo on your identity card. If this is wrong, visit a service "
     "centre.",
+    "no_match_record": "The face does not match the photo the state holds for this IIN. If this is wrong, "
+    "visit a service centre.",
     "no_face_on_reference": "We could not find a face on the identity-card photo. Upload a sharp photo "
     "of the card where the photo on it is clearly visible.",
     "no_probes": "There was no picture of your face to compare. Take the selfie and the video first.",

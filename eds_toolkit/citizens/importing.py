@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -13,11 +13,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from eds_toolkit.citizens.model import Citizen, CitizenRecord
+from eds_toolkit.citizens.photo import read_reference_photo
 from eds_toolkit.citizens.records import InvalidCitizen, make_record
 from eds_toolkit.clock import Clock, SystemClock
 
 CSV_COLUMNS = ("iin", "surname", "given_name", "patronymic", "birth_date", "phone")
+PHOTO_COLUMN = "photo"  # optional: a photo file, relative to the CSV's folder
 MAX_CSV_BYTES = 50 * 1024 * 1024
+# The demo citizens' reference photos are the shared test faces beside the repository (not shipped in
+# the package); EDS_DEMO_PHOTOS_DIR points elsewhere. Without them the demo citizens have no photo and
+# remote issuance sends them to a service centre.
+DEMO_PHOTOS_DIR = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "faces"
 
 
 @dataclass(frozen=True)
@@ -56,11 +62,13 @@ class CitizensImportRefused(ValueError):
 
 
 def import_csv(session: Session, path: Path, *, clock: Clock | None = None) -> ImportReport:
-    """Import citizens from a UTF-8 CSV with columns iin,surname,given_name,patronymic,birth_date,phone.
+    """Import citizens from a UTF-8 CSV with columns iin,surname,given_name,patronymic,birth_date,phone
+    and optionally photo (a JPEG/PNG file showing one face, relative to the CSV's folder).
 
-    Every row is checked first; any bad row raises CitizensImportRefused naming the lines and nothing
-    changes. Otherwise new IINs are added, known IINs get the file's names and phone (their photo is
-    kept), and the session is committed.
+    Every row is checked first (a photo must show exactly one face: it is the reference remote
+    identification matches against); any bad row raises CitizensImportRefused naming the lines and
+    nothing changes. Otherwise new IINs are added, known IINs get the file's names and phone (and its
+    photo where the row names one; else their photo is kept), and the session is committed.
     """
     path = Path(path)
     report = ImportReport(path=str(path))
@@ -78,6 +86,8 @@ def import_csv(session: Session, path: Path, *, clock: Clock | None = None) -> I
             else:
                 for name in ("surname", "given_name", "patronymic", "birth_date", "phone"):
                     setattr(existing, name, getattr(record, name))
+                if record.photo:
+                    existing.photo = record.photo
                 existing.updated_at = now
                 report.updated += 1
         session.commit()
@@ -129,6 +139,9 @@ def _read_rows(path: Path, report: ImportReport) -> dict[str, CitizenRecord]:
             continue  # a blank line
         try:
             record = make_record(**{c: row.get(c) or "" for c in CSV_COLUMNS})
+            photo = (row.get(PHOTO_COLUMN) or "").strip()
+            if photo:
+                record = replace(record, photo=read_reference_photo(path.parent / photo))
         except InvalidCitizen as exc:
             report.errors.append(RowError(line, str(exc)))
             continue
@@ -173,23 +186,37 @@ def add_citizen(session: Session, record: CitizenRecord, *, clock: Clock | None 
         raise CitizenExists(f"IIN {record.iin} is already in the base") from None
 
 
-def demo_records() -> list[CitizenRecord]:
-    """The demo citizens shipped with the package (``demo_citizens.csv``), validated."""
+def demo_records(photos_dir: Path | None = DEMO_PHOTOS_DIR) -> list[CitizenRecord]:
+    """The demo citizens shipped with the package (``demo_citizens.csv``), validated, with their reference
+    photos read from ``photos_dir`` where it has them (the shared test faces; not checked for a face
+    here, the flow checks at use)."""
     text = resources.files("eds_toolkit.citizens").joinpath("demo_citizens.csv").read_text(encoding="utf-8")
-    return [
-        make_record(**{c: row.get(c) or "" for c in CSV_COLUMNS}) for row in csv.DictReader(io.StringIO(text))
-    ]
+    records = []
+    for row in csv.DictReader(io.StringIO(text)):
+        record = make_record(**{c: row.get(c) or "" for c in CSV_COLUMNS})
+        photo = Path(photos_dir) / row["demo_photo"] if photos_dir and row.get("demo_photo") else None
+        if photo is not None and photo.is_file():
+            record = replace(record, photo=photo.read_bytes())
+        records.append(record)
+    return records
 
 
-def load_demo_citizens(session: Session, *, clock: Clock | None = None) -> int:
-    """Add the demo citizens that are not in the base yet (idempotent); commit; return how many were added.
+def load_demo_citizens(
+    session: Session, *, clock: Clock | None = None, photos_dir: Path | None = DEMO_PHOTOS_DIR
+) -> int:
+    """Add the demo citizens that are not in the base yet (idempotent) and give those without a photo
+    theirs; commit; return how many were added.
 
     Safe when several workers start at once: losing the race to another worker's insert counts as done.
     """
     now = (clock or SystemClock()).now()
-    records = demo_records()
+    records = demo_records(photos_dir)
     known = _known_citizens(session, [r.iin for r in records])
     missing = [r for r in records if r.iin not in known]
+    for record in records:
+        existing = known.get(record.iin)
+        if existing is not None and record.photo and not existing.photo:
+            existing.photo = record.photo
     session.add_all(_new_citizen(record, now) for record in missing)
     try:
         session.commit()

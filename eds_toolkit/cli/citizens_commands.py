@@ -5,7 +5,6 @@ Exit status: 0 done, 1 refused (unknown IIN, IIN already in the base), 2 bad inp
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
@@ -23,9 +22,8 @@ from eds_toolkit.citizens import (
     import_csv,
     make_record,
 )
+from eds_toolkit.citizens.photo import UnusablePhoto, read_reference_photo
 from eds_toolkit.cli import Context, pass_context
-
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
 
 def _engine(ctx: Context) -> Engine:
@@ -45,20 +43,11 @@ def _fail(message: str, status: int) -> None:
 
 
 def _read_photo(path: Path) -> bytes:
-    """The photo's bytes if it is a JPEG or PNG that decodes, at most 5 MB; else exit 2."""
-    from PIL import Image, UnidentifiedImageError
-
-    data = path.read_bytes()
-    if len(data) > MAX_PHOTO_BYTES:
-        _fail(f"{path}: the photo is larger than {MAX_PHOTO_BYTES // 2**20} MB", 2)
+    """The photo's bytes if it can be a reference photo (a picture of at most 5 MB, one face); else exit 2."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format not in ("JPEG", "PNG"):
-                _fail(f"{path}: the photo must be JPEG or PNG, not {image.format}", 2)
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError):
-        _fail(f"{path}: not a readable image", 2)
-    return data
+        return read_reference_photo(path)
+    except UnusablePhoto as error:
+        _fail(f"{path}: {error}", 2)
 
 
 def _as_dict(citizen: Citizen) -> dict:
@@ -93,9 +82,11 @@ def citizens() -> None:
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @pass_context
 def import_command(ctx: Context, csv_file: Path) -> None:
-    """Import FILE.csv (columns iin,surname,given_name,patronymic,birth_date,phone).
+    """Import FILE.csv (columns iin,surname,given_name,patronymic,birth_date,phone[,photo]).
 
-    Every row is checked first; one bad row and nothing is imported. Known IINs are updated.
+    photo names a JPEG/PNG file (relative to the CSV's folder) showing the person's face alone: the
+    state photo remote identification matches against. Every row is checked first; one bad row and
+    nothing is imported. Known IINs are updated (their photo only where the row names one).
     """
     with Session(_engine(ctx)) as session:
         try:
@@ -116,7 +107,11 @@ def import_command(ctx: Context, csv_file: Path) -> None:
 @click.option("--patronymic")
 @click.option("--birth-date", required=True, help="YYYY-MM-DD; must match the IIN.")
 @click.option("--phone", help="Kazakh mobile number, e.g. +7 701 234 56 78.")
-@click.option("--photo", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="JPEG or PNG.")
+@click.option(
+    "--photo",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The state photo (JPEG or PNG, the face alone): without one, remote issuance is refused.",
+)
 @pass_context
 def add_command(
     ctx: Context,

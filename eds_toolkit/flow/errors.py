@@ -85,6 +85,15 @@ class NotInRegister(FlowError):
     title = "Not in the citizens register"
 
 
+class ServiceCentreRequired(FlowError):
+    """Remote identification cannot bind a face to this IIN (no usable photo on record, or the citizen
+    is not in the register): the enrolment is stopped and the citizen is sent to a service centre."""
+
+    status = 409
+    code = "service_centre_required"
+    title = "Visit a service centre"
+
+
 class TooManyRequests(FlowError):
     """Throttled: resend too soon, too many resends, sign-in locked."""
 

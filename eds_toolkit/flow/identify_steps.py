@@ -26,11 +26,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from eds_toolkit.flow.errors import FlowError, NotFound, ServiceUnavailable, TooManyRequests
+from eds_toolkit.flow.errors import FlowError, NotFound, TooManyRequests
 from eds_toolkit.flow.identification import mark_failed
 from eds_toolkit.flow.identify_models import IdentificationRecord, LivenessTaskRecord
 from eds_toolkit.flow.machine import FlowContext, State, audit_refusal, load_for_step, transition
 from eds_toolkit.flow.models import AuditEvent, Enrolment
+from eds_toolkit.flow.reference import NO_REFERENCE, require_state_photo
 from eds_toolkit.identify_archive import DEFAULT_KEEP_DAYS, IdentifyArchive
 from eds_toolkit.settings import SettingsError
 from webcam_flow.errors import BadInput, NoFaceFound
@@ -267,7 +268,7 @@ def recent_failures(ctx: FlowContext, session: Session, iin: str, config: Identi
         select(func.count(func.distinct(AuditEvent.enrolment_id))).where(
             AuditEvent.iin_hash == ctx.iin_hash(iin),
             AuditEvent.action == "identification_failed",
-            AuditEvent.reason != BLOCKED_REASON,
+            AuditEvent.reason.not_in([BLOCKED_REASON, NO_REFERENCE]),
             AuditEvent.at >= since,
         )
     )
@@ -822,38 +823,18 @@ def submit_liveness(
     )
 
 
-def _record_photo_encoding(ctx: FlowContext, iin: str) -> np.ndarray | None:
-    """The face on the citizen's photo in the mobile-citizens base, when there is a usable one."""
-    from eds_toolkit.citizens import CitizensRegistryError
-
-    try:
-        citizen = ctx.citizens.lookup(iin)
-    except CitizensRegistryError:
-        raise ServiceUnavailable(
-            "The citizens base cannot be reached right now. Nothing was changed: "
-            "please try again in a few minutes."
-        ) from None
-    if citizen is None or not citizen.photo:
-        return None
-    try:
-        return face_encoding(decode_image(citizen.photo), allow_rotation=True)
-    except (BadInput, NoFaceFound) as error:
-        log.warning("The photo on record for an enrolment is unusable (%s); matched without it.", error)
-        return None
-
-
 def _face_match_verdict(
-    id_encoding: np.ndarray, probes: list[np.ndarray], on_record: np.ndarray | None, threshold: float
+    state_photo: np.ndarray, live: list[np.ndarray], id_encoding: np.ndarray, threshold: float
 ) -> Verdict:
-    """ID photo vs selfie + video; where the base has a photo, that photo vs ID photo, selfie and video."""
-    against_id = match(id_encoding, probes, threshold=threshold)
-    reasons = list(against_id.reasons)
-    scores = {f"id_{key}": value for key, value in against_id.scores.items()}
-    scores["record_photo"] = 0.0 if on_record is None else 1.0
-    if on_record is not None:
-        against_record = match(on_record, [id_encoding, *probes], threshold=threshold)
-        reasons += list(against_record.reasons)
-        scores.update({f"record_{key}": value for key, value in against_record.scores.items()})
+    """The live face (selfie and video) against the state's photo decides (``record_*`` scores); the
+    identity-card photo must match the live face too (``id_*``), an additional check only."""
+    against_record = match(state_photo, live, threshold=threshold)
+    against_id = match(id_encoding, live, threshold=threshold)
+    reasons = ["no_match_record" if r == "no_match" else r for r in against_record.reasons]
+    reasons += [r for r in against_id.reasons if r not in reasons]
+    scores = {f"record_{key}": value for key, value in against_record.scores.items()}
+    scores.update({f"id_{key}": value for key, value in against_id.scores.items()})
+    scores["record_photo"] = 1.0
     return Verdict.decide("face_match", reasons, scores)
 
 
@@ -866,13 +847,15 @@ def submit_id_photo(
     config: IdentifyConfig = IdentifyConfig(),
     client_address: str | None = None,
 ) -> StepOutcome:
-    """Match the identity-card photo against the selfie and the video (and the photo on record);
-    positive -> ``face_matched``, and the kept encodings are deleted."""
+    """Match the live face (selfie and video) against the state's photo of the IIN's owner, and the
+    identity-card photo against the live face; positive -> ``face_matched``, and the kept encodings
+    are deleted. Without a usable state photo the enrolment stops (ServiceCentreRequired)."""
     record = _require(ctx, enrolment_id, State.LIVENESS_OK, config, client_address)
     image = _decode(image_bytes, config, "identity-card photo")
     selfie, video = unpack_encodings(record.selfie_encoding), unpack_encodings(record.video_encodings)
     with ctx.session() as session:
         iin = session.get(Enrolment, enrolment_id).iin
+    state_photo = require_state_photo(ctx, enrolment_id, iin, client_address)
     if not selfie or not video:  # never match on the selfie (or the video) alone
         verdict = Verdict.decide("face_match", ["no_video_face" if selfie else "no_probes"], {})
     else:
@@ -881,9 +864,7 @@ def submit_id_photo(
         except NoFaceFound:
             verdict = Verdict.decide("face_match", ["no_face_on_reference"], {})
         else:
-            verdict = _face_match_verdict(
-                id_encoding, selfie + video, _record_photo_encoding(ctx, iin), config.match_threshold
-            )
+            verdict = _face_match_verdict(state_photo, selfie + video, id_encoding, config.match_threshold)
     store: dict[str, Any] = {"selfie_encoding": None, "video_encodings": None}
     kept = {"image": ("id-photo", image_bytes), "context": {"threshold": config.match_threshold}}
     return _apply(

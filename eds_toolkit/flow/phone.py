@@ -10,6 +10,7 @@ from eds_toolkit.flow.codes import check_code_format, deliver, prepare_new_code,
 from eds_toolkit.flow.errors import InvalidInput, StepOutOfOrder
 from eds_toolkit.flow.machine import FlowContext, State, load_for_step, refusals_audited, transition
 from eds_toolkit.flow.models import Enrolment
+from eds_toolkit.flow.reference import require_state_photo
 from eds_toolkit.flow.start import drop_latest_audit
 
 
@@ -92,4 +93,5 @@ def confirm_phone(
             pending_phone=None,
         )
         session.commit()
-        return enrolment
+    require_state_photo(ctx, enrolment.id, enrolment.iin, client_address)
+    return enrolment

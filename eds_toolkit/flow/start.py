@@ -22,6 +22,7 @@ from eds_toolkit.flow.machine import (
     transition,
 )
 from eds_toolkit.flow.models import AuditEvent, Enrolment
+from eds_toolkit.flow.reference import require_state_photo
 from eds_toolkit.otp import OneTimeCode
 
 START_MESSAGE = (
@@ -122,7 +123,10 @@ def drop_latest_audit(session: Session, enrolment_id: str, action: str) -> None:
 def submit_code(
     ctx: FlowContext, enrolment_id: str, code: str, *, client_address: str | None = None
 ) -> Enrolment:
-    """Check the SMS code (single use, 5 tries, 5 minutes): the phone in the base is confirmed."""
+    """Check the SMS code (single use, 5 tries, 5 minutes): the phone in the base is confirmed.
+
+    Then the state's photo of the IIN's owner must be usable, else the enrolment stops here
+    (ServiceCentreRequired): remote identification has nothing to match the live face against."""
     code = check_code_format(code)
     with ctx.session() as session:
         enrolment = load_for_step(ctx, session, enrolment_id, {State.STARTED})
@@ -141,7 +145,8 @@ def submit_code(
             client_address=client_address,
         )
         session.commit()
-        return enrolment
+    require_state_photo(ctx, enrolment.id, enrolment.iin, client_address)
+    return enrolment
 
 
 @refusals_audited("resend_code")

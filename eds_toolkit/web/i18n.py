@@ -112,6 +112,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Сертификаты выпускает удостоверяющий центр.",
     ),
     "Request refused": ("Сұраныс қабылданбады", "Запрос отклонён"),
+    "Visit a service centre": ("ХҚКО-ға жүгініңіз", "Обратитесь в ЦОН"),
+    "At the service centre an officer compares you with the photo the state holds and issues your EDS. "
+    "Bring your identity card.": (
+        "ХҚКО-да қызметкер сізді мемлекетте сақталған фотомен салыстырып, ЭЦҚ береді. Жеке куәлігіңізді "
+        "ала келіңіз.",
+        "В ЦОН сотрудник сверит вас с фотографией, которая хранится у государства, и выпустит ЭЦП. Возьмите "
+        "с собой удостоверение личности.",
+    ),
     # POST /api/v1/enrolments answers this (eds_toolkit.flow.start.START_MESSAGE)
     "If this IIN has a phone number in the mobile-citizens base, we sent a code from 1414 to it. "
     "No code? Register your phone number instead.": (
@@ -693,6 +701,16 @@ ERRORS: dict[str, tuple[str, str, str]] = {
         "Жеке куәлігіңізбен халыққа қызмет көрсету орталығына барыңыз.",
         "Ваших данных нет в реестре граждан, поэтому ЭЦП нельзя выпустить удалённо. "
         "Обратитесь в центр обслуживания населения с удостоверением личности.",
+    ),
+    "service_centre_required": (
+        "Remote issuance needs the photo the state holds for your IIN, and it cannot be used for you. "
+        "Please visit a public service centre with your identity card to get an EDS.",
+        "ЭЦҚ-ны қашықтан алу үшін мемлекетте сіздің ЖСН бойынша сақталған фото қажет, ал оны пайдалану "
+        "мүмкін емес. ЭЦҚ алу үшін жеке куәлігіңізбен ХҚКО-ға (халыққа қызмет көрсету орталығына) "
+        "жүгініңіз.",
+        "Для удалённого выпуска ЭЦП нужна фотография, которая хранится у государства для вашего ИИН, а её "
+        "нельзя использовать. Чтобы получить ЭЦП, обратитесь в ЦОН (центр обслуживания населения) с "
+        "удостоверением личности.",
     ),
     "invalid_phone": (
         "The phone number is not valid: a Kazakh mobile number looks like +7 701 234 56 78.",

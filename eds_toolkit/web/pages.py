@@ -7,7 +7,7 @@ from flask_limiter import Limiter
 
 from eds_toolkit import flow
 from eds_toolkit.flow import certificate_files
-from eds_toolkit.flow.errors import FlowError, NotFound
+from eds_toolkit.flow.errors import FlowError, NotFound, ServiceCentreRequired
 from eds_toolkit.flow.machine import State
 from eds_toolkit.settings import Settings
 from eds_toolkit.web.agent_page import (
@@ -52,6 +52,8 @@ def _page(template: str, status: int = 200, **values) -> tuple[str, int]:
 
 
 def _refused(template: str, error: FlowError, **values) -> tuple[str, int]:
+    if isinstance(error, ServiceCentreRequired):  # the enrolment is stopped: a page of its own
+        return _page("service_centre.html", error.status, message=_message(error))
     return _page(template, error.status, error=_message(error), **values)
 
 

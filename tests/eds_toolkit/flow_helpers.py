@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,6 +87,23 @@ def api_to_pin_set(client, ctx, outbox: Path, iin: str = KNOWN_IIN) -> ApiEnrolm
     mark_identified(ctx, enrolment.id)
     assert enrolment.post("pin", {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}).status_code == 200
     return enrolment
+
+
+CSRF_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf(client, path: str) -> str:
+    """The CSRF token of the form on page ``path``."""
+    page = client.get(path)
+    assert page.status_code == 200
+    match = CSRF_TOKEN.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def submit(client, page: str, action: str, **fields):
+    """Post the form of ``page`` to ``action`` as a browser does (with its CSRF token)."""
+    return client.post(action, data={"csrf_token": csrf(client, page), **fields})
 
 
 def make_csr_pem(iin: str, surname: str = "Anybody", given_name: str = "Else") -> bytes:

@@ -1,12 +1,13 @@
-"""A citizen the register does not know gets a clear refusal at the PIN step (visit a service centre) and
-the enrolment stops; an outage of the register stays a 503 to retry."""
+"""A citizen the register no longer knows by the PIN step (removed while they were being identified; an IIN
+it never knew stops right after the SMS step, see identification/test_state_photo.py) gets a clear
+refusal (visit a service centre) and the enrolment stops; an outage of the register stays a 503 to retry."""
 
 from __future__ import annotations
 
-from flow_helpers import GOOD_PIN, NEW_PHONE, UNKNOWN_IIN, api_start, code_for
-from sqlalchemy import select
+from flow_helpers import GOOD_PIN, NEW_PHONE, NO_PHONE_IIN, api_start, code_for
+from sqlalchemy import delete, select
 
-from eds_toolkit.citizens import CitizensRegistryError
+from eds_toolkit.citizens import Citizen, CitizensRegistryError
 from eds_toolkit.flow import mark_identified
 from eds_toolkit.flow.models import AuditEvent
 
@@ -21,8 +22,17 @@ def identified_with_a_new_phone(client, ctx, outbox, iin: str):
     return enrolment
 
 
-def test_unknown_citizen_is_refused_at_the_pin_step_and_the_enrolment_stops(client, ctx, outbox):
-    enrolment = identified_with_a_new_phone(client, ctx, outbox, UNKNOWN_IIN)
+def removed_from_the_register(ctx, iin: str) -> None:
+    with ctx.sessions() as session:
+        session.execute(delete(Citizen).where(Citizen.iin == iin))
+        session.commit()
+
+
+def test_a_citizen_removed_from_the_register_is_refused_at_the_pin_step_and_the_enrolment_stops(
+    client, ctx, outbox
+):
+    enrolment = identified_with_a_new_phone(client, ctx, outbox, NO_PHONE_IIN)
+    removed_from_the_register(ctx, NO_PHONE_IIN)
     response = enrolment.post("pin", PIN)
     assert response.status_code == 409
     body = response.get_json()
@@ -31,7 +41,7 @@ def test_unknown_citizen_is_refused_at_the_pin_step_and_the_enrolment_stops(clie
     assert enrolment.state() == "failed"
     again = enrolment.post("pin", PIN)
     assert again.status_code == 409 and again.get_json()["code"] == "enrolment_failed"
-    assert ctx.citizens.lookup(UNKNOWN_IIN) is None  # nothing was written into the base
+    assert ctx.citizens.lookup(NO_PHONE_IIN) is None  # nothing was written into the base
     with ctx.sessions() as session:
         stopped = session.scalars(
             select(AuditEvent).where(AuditEvent.enrolment_id == enrolment.id, AuditEvent.to_state == "failed")
@@ -40,7 +50,8 @@ def test_unknown_citizen_is_refused_at_the_pin_step_and_the_enrolment_stops(clie
 
 
 def test_the_refusal_is_given_in_russian(client, ctx, outbox):
-    enrolment = identified_with_a_new_phone(client, ctx, outbox, UNKNOWN_IIN)
+    enrolment = identified_with_a_new_phone(client, ctx, outbox, NO_PHONE_IIN)
+    removed_from_the_register(ctx, NO_PHONE_IIN)
     response = client.post(
         f"/api/v1/enrolments/{enrolment.id}/pin",
         json=PIN,
@@ -64,7 +75,7 @@ class RegisterDown:
 
 
 def test_an_outage_of_the_register_is_a_503_and_the_citizen_may_retry(client, ctx, outbox):
-    enrolment = identified_with_a_new_phone(client, ctx, outbox, "010130555049")  # in the base, no phone
+    enrolment = identified_with_a_new_phone(client, ctx, outbox, NO_PHONE_IIN)  # in the base, no phone
     working = ctx.citizens
     ctx.citizens = RegisterDown(working)
     try:
@@ -74,4 +85,4 @@ def test_an_outage_of_the_register_is_a_503_and_the_citizen_may_retry(client, ct
     assert response.status_code == 503 and response.get_json()["code"] == "registry_unavailable"
     assert enrolment.state() == "face_matched"
     assert enrolment.post("pin", PIN).status_code == 200
-    assert ctx.citizens.lookup("010130555049").phone == NEW_PHONE
+    assert ctx.citizens.lookup(NO_PHONE_IIN).phone == NEW_PHONE

@@ -8,31 +8,20 @@ import zipfile
 
 from cryptography import x509
 from flow_helpers import (
+    CSRF_TOKEN,
     GOOD_PASSWORD,
     GOOD_PIN,
     KNOWN_IIN,
     KNOWN_PHONE,
     code_for,
+    csrf,
     make_csr_pem,
     make_settings,
+    submit,
 )
 
 from eds_toolkit.flow import describe, mark_identified
 from eds_toolkit.web import create_app
-
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf(client, path: str) -> str:
-    page = client.get(path)
-    assert page.status_code == 200
-    match = TOKEN.search(page.get_data(as_text=True))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def submit(client, page: str, action: str, **fields):
-    return client.post(action, data={"csrf_token": csrf(client, page), **fields})
 
 
 def enrolment_id(client) -> str:
@@ -184,7 +173,7 @@ def test_forms_work_over_https_with_the_strict_referrer_check(home, clock, outbo
     client = create_app(make_settings(home, clock, secure_cookies=True)).test_client()
     https = "https://localhost"
     page = client.get("/", base_url=https).get_data(as_text=True)
-    token = TOKEN.search(page).group(1)
+    token = CSRF_TOKEN.search(page).group(1)
     foreign = client.post(
         "/start",
         data={"csrf_token": token, "iin": KNOWN_IIN},

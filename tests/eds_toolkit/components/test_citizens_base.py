@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from components_http import Reply
+from flow_helpers import TESTDATA
 from sqlalchemy import select
 
 from ca.iin import parse_iin
@@ -81,7 +82,7 @@ def test_table_base_looks_up_a_person(sessions, session):
         patronymic="Серікұлы",
         birth_date=dt.date(1985, 3, 14),
         phone="+77011234567",
-        photo=None,
+        photo=(TESTDATA / "faces" / "liveportrait_person_d18.jpg").read_bytes(),  # the state photo
     )
     assert base.lookup(NO_PHONE).phone is None
     assert base.lookup("920721433025") is None

@@ -3,6 +3,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from flow_helpers import TESTDATA
 from PIL import Image
 
 from eds_toolkit.cli import main
@@ -59,18 +60,28 @@ def test_import_of_a_bad_file_exits_2_naming_the_lines(eds, tmp_path):
 
 
 def test_add_a_person_with_a_photo(eds, tmp_path):
-    photo = tmp_path / "face.png"
-    buffer = io.BytesIO()
-    Image.new("RGB", (60, 80), (200, 150, 120)).save(buffer, format="PNG")
-    photo.write_bytes(buffer.getvalue())
+    photo = TESTDATA / "faces" / "lin-manuel-miranda.png"
     added = eds(
         "add", "--iin", "010130555049", "--surname", "Iskakov", "--given-name", "Daniyar",
         "--birth-date", "2001-01-30", "--phone", "8 701 555 44 33", "--photo", str(photo),
     )  # fmt: skip
     assert added.exit_code == 0, added.output
     shown = json.loads(eds("show", "010130555049", "--format", "json").stdout)
-    assert shown["phone"] == "+77015554433" and shown["photo_bytes"] == len(buffer.getvalue())
+    assert shown["phone"] == "+77015554433" and shown["photo_bytes"] == photo.stat().st_size
     assert shown["patronymic"] is None
+
+
+def test_a_photo_without_a_face_cannot_be_the_state_photo(eds, tmp_path):
+    photo = tmp_path / "face.png"
+    buffer = io.BytesIO()
+    Image.new("RGB", (600, 800), (200, 150, 120)).save(buffer, format="PNG")
+    photo.write_bytes(buffer.getvalue())
+    result = eds(
+        "add", "--iin", "010130555049", "--surname", "Iskakov", "--given-name", "Daniyar",
+        "--birth-date", "2001-01-30", "--photo", str(photo),
+    )  # fmt: skip
+    assert result.exit_code == 2 and "no face found" in result.stderr
+    assert eds("list").stdout.strip() == "0 citizen(s)"
 
 
 def test_adding_a_known_iin_is_refused_with_exit_1(eds):
@@ -107,7 +118,7 @@ def test_a_photo_that_is_not_an_image_is_refused(eds, tmp_path):
         "add", "--iin", "010130555049", "--surname", "Iskakov", "--given-name", "Daniyar",
         "--birth-date", "2001-01-30", "--photo", str(fake),
     )  # fmt: skip
-    assert result.exit_code == 2 and "not a readable image" in result.stderr
+    assert result.exit_code == 2 and "not a JPEG, PNG or WebP picture" in result.stderr
 
 
 def test_show_unknown_exits_1_and_invalid_exits_2(eds):

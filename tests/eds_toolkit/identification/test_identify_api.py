@@ -198,7 +198,8 @@ def test_a_photo_on_record_of_someone_else_blocks_the_match(
         session.commit()
     enrolment = to_liveness_ok(client, outbox, selfie_jpeg, d18_frames)
     body = problem(send_image(enrolment, "id-photo", id_photo_jpeg))
-    assert body["reasons"] == ["no_match"]
+    assert body["reasons"] == ["no_match_record"]
+    assert "photo the state holds" in body["detail"]
     scores = decisions(ctx, enrolment.id)[-1]["scores"]
     assert scores["record_photo"] == 1.0
     assert scores["id_distance_max"] <= scores["id_threshold"] < scores["record_distance_min"]
