@@ -16,6 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     insert,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -151,6 +152,37 @@ def key_holders(connection: Connection | Session, key_ids: list[str]) -> dict[st
 
 
 _IN_CHUNK = 500  # values per IN (...) query, well under every database's parameter limit
+
+
+def valid_certificates_of(session: Session, iin: str, now: dt.datetime) -> list[CertificateRecord]:
+    """The certificates of ``iin`` that are valid at ``now`` (not revoked, not expired), oldest first."""
+    return list(
+        session.scalars(
+            select(CertificateRecord)
+            .where(
+                CertificateRecord.iin == iin,
+                CertificateRecord.status == "valid",
+                CertificateRecord.not_after > now,
+            )
+            .order_by(CertificateRecord.id)
+        )
+    )
+
+
+def supersede_certificates(session: Session, serials: list[str], now: dt.datetime) -> list[str]:
+    """Revoke the still-valid ones of ``serials`` with reason ``superseded`` (a new pair replaces them),
+    in the caller's transaction; returns the serials actually revoked. No commit."""
+    revoked = []
+    for serial in serials:
+        changed = session.execute(
+            update(CertificateRecord)
+            .where(CertificateRecord.serial == serial, CertificateRecord.status == "valid")
+            .values(status="revoked", revoked_at=now.replace(microsecond=0), revocation_reason="superseded")
+            .execution_options(synchronize_session=False)
+        )
+        if changed.rowcount == 1:
+            revoked.append(serial)
+    return revoked
 
 
 def normalise_serial(serial: str) -> str:

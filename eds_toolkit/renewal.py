@@ -80,9 +80,7 @@ class Challenge:
 
 @dataclass(frozen=True)
 class RenewedPair(IssuedPair):
-    """The new pair, and the serials of the old certificates it superseded (now revoked)."""
-
-    superseded_serials: tuple[str, ...] = ()
+    """The new pair; ``superseded_serials`` are the old certificates it replaced (now revoked)."""
 
 
 def start_renewal(ctx: FlowContext) -> Challenge:

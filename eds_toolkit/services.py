@@ -66,4 +66,6 @@ def build_flow_context(settings: Settings, engine: Engine | None = None) -> Flow
         audit_key=derived_key(settings.secret_key, "audit"),
         otp_key=derived_key(settings.secret_key, "otp"),
         enrolment_ttl=settings.enrolment_ttl,
+        phone_change_hold=settings.phone_change_hold_hours * 3600,
+        base_url=settings.base_url,
     )

@@ -124,6 +124,9 @@ class Settings:
     demo_photos_dir: Path | None = None  # the demo citizens' reference photos (None: the shared test faces)
     base_url: str = "http://127.0.0.1:5000"
     enrolment_ttl: int = 3600  # seconds
+    # a new phone number for an IIN whose base had one waits this long before certificates are issued to
+    # it, unless the old number confirms (the owner is told by SMS and can stop it meanwhile)
+    phone_change_hold_hours: int = 72
     max_content_length: int = 64 * 1024
     secure_cookies: bool = True
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are believed
@@ -138,6 +141,8 @@ class Settings:
     def __post_init__(self) -> None:
         self.agent_url = agent_url(self.agent_url)
         self.ratelimit_storage_url = ratelimit_storage_url(self.ratelimit_storage_url)
+        if self.phone_change_hold_hours < 0:
+            raise SettingsError("EDS_PHONE_CHANGE_HOLD_HOURS must be 0 or more hours.")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, home: Path | None = None) -> Settings:
@@ -170,6 +175,7 @@ class Settings:
             demo_photos_dir=Path(env["EDS_DEMO_PHOTOS_DIR"]) if env.get("EDS_DEMO_PHOTOS_DIR") else None,
             base_url=(env.get("EDS_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
             enrolment_ttl=_int(env, "EDS_ENROLMENT_TTL", 3600),
+            phone_change_hold_hours=_int(env, "EDS_PHONE_CHANGE_HOLD_HOURS", 72),
             max_content_length=_int(env, "EDS_MAX_CONTENT_LENGTH", 64 * 1024),
             secure_cookies=_flag(env.get("EDS_SECURE_COOKIES"), True),
             trusted_proxies=_int(env, "EDS_TRUSTED_PROXIES", 0),

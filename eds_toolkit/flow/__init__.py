@@ -5,6 +5,7 @@ from eds_toolkit.flow.identification import advance_identification, fail_identif
 from eds_toolkit.flow.issuance import IssuedPair, ServerKeystores, issue_on_server, issue_with_csrs
 from eds_toolkit.flow.machine import FlowContext, State
 from eds_toolkit.flow.phone import confirm_phone, register_phone
+from eds_toolkit.flow.phone_change import confirm_with_owner_code, stop_with_owner_code
 from eds_toolkit.flow.pin_step import set_pin
 from eds_toolkit.flow.start import Started, resend_code, start, submit_code
 from eds_toolkit.flow.status import EnrolmentView, authenticate, describe
@@ -20,6 +21,7 @@ __all__ = [
     "advance_identification",
     "authenticate",
     "confirm_phone",
+    "confirm_with_owner_code",
     "describe",
     "fail_identification",
     "issue_on_server",
@@ -29,5 +31,6 @@ __all__ = [
     "resend_code",
     "set_pin",
     "start",
+    "stop_with_owner_code",
     "submit_code",
 ]

@@ -2,7 +2,9 @@
 
 Both certificates are issued in the same transaction that moves the enrolment to ``issued``
 (with a compare-and-set), and the CA store's UNIQUE(enrolment_id, profile) backs it: a retry
-after a failure, or a second tab, never gets a second pair.
+after a failure, or a second tab, never gets a second pair. The IIN's earlier valid certificates
+are revoked (``superseded``) in that transaction, as renewal does, and the number on record is
+told. An enrolment whose phone change is still held gets nothing (PhoneChangePending).
 """
 
 from __future__ import annotations
@@ -18,8 +20,12 @@ from sqlalchemy.exc import IntegrityError
 from ca.errors import CAError, IssuanceRefused
 from ca.person import Identification, VerifiedPerson
 from ca.profiles import Profile
+from ca.store import supersede_certificates, valid_certificates_of
 from eds_toolkit.flow.errors import AlreadyIssued, InvalidInput, NotInRegister, ServiceUnavailable
 from eds_toolkit.flow.machine import FlowContext, State, load_for_step, refusals_audited, transition
+from eds_toolkit.flow.owner_notices import notify_owner
+from eds_toolkit.flow.phone_change import mark_applied, require_release
+from eds_toolkit.flow.pin_step import register_new_phone, save_pin
 from keystore.csr import build_csr
 from keystore.errors import WeakPassword
 from keystore.keys import generate_private_key
@@ -41,6 +47,7 @@ class IssuedPair:
     chain_pem: bytes
     auth_serial: str
     sign_serial: str
+    superseded_serials: tuple[str, ...] = ()  # the IIN's earlier valid certificates, now revoked
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,7 @@ def _issue_pair(
 ) -> IssuedPair:
     with ctx.session() as session:
         enrolment = load_for_step(ctx, session, enrolment_id, {State.PIN_SET})
+        change = require_release(ctx, session, enrolment)
         person = _person(ctx, enrolment.iin)
         try:
             authority = ctx.ca()
@@ -86,6 +94,14 @@ def _issue_pair(
                 "The certification authority is not available. Nothing was issued; please try again later.",
                 code="ca_unavailable",
             ) from error
+        pin_replaced = False
+        if change is not None and change.applied_at is None:  # released after the PIN step: in effect now
+            register_new_phone(ctx, session, enrolment, client_address)
+            mark_applied(ctx, session, change)
+            if enrolment.pending_pin_hash:
+                pin_replaced = save_pin(ctx, session, enrolment.iin, enrolment.pending_pin_hash)
+        now = ctx.now()
+        earlier = [row.serial for row in valid_certificates_of(session, enrolment.iin, now)]
         transition(
             ctx,
             session,
@@ -93,7 +109,8 @@ def _issue_pair(
             State.ISSUED,
             action=action,
             client_address=client_address,
-            issued_at=ctx.now(),
+            issued_at=now,
+            pending_pin_hash=None,
         )
         issued = {}
         try:
@@ -106,18 +123,39 @@ def _issue_pair(
             if error.code == "already_issued":
                 raise AlreadyIssued(ALREADY_ISSUED) from None
             raise InvalidInput(f"{profile.name} request refused: {error}", code=error.code) from None
+        superseded = supersede_certificates(session, earlier, now)
         try:
             session.commit()
         except IntegrityError:  # UNIQUE(enrolment_id, profile): another process issued first
             session.rollback()
             raise AlreadyIssued(ALREADY_ISSUED) from None
-        return IssuedPair(
-            auth_pem=issued[Profile.AUTH].pem(),
-            sign_pem=issued[Profile.SIGN].pem(),
-            chain_pem=authority.chain_pem(),
-            auth_serial=issued[Profile.AUTH].record.serial,
-            sign_serial=issued[Profile.SIGN].record.serial,
+    on_record = change.old_phone if change is not None else enrolment.phone
+    language = enrolment.language
+    if pin_replaced:
+        notify_owner(
+            ctx,
+            phone=on_record,
+            kind="pin_reset",
+            iin=person.iin,
+            enrolment_id=enrolment_id,
+            language=language,
         )
+    notify_owner(
+        ctx,
+        phone=on_record,
+        kind="certificates_issued",
+        iin=person.iin,
+        enrolment_id=enrolment_id,
+        language=language,
+        superseded=bool(superseded),
+    )
+    return IssuedPair(
+        auth_pem=issued[Profile.AUTH].pem(),
+        sign_pem=issued[Profile.SIGN].pem(),
+        chain_pem=authority.chain_pem(),
+        auth_serial=issued[Profile.AUTH].record.serial,
+        sign_serial=issued[Profile.SIGN].record.serial,
+    )
 
 
 def _csr_bytes(value: str | bytes | None, profile: Profile) -> bytes:
@@ -156,6 +194,7 @@ def issue_on_server(
     """
     with ctx.session() as session:
         enrolment = load_for_step(ctx, session, enrolment_id, {State.PIN_SET})
+        require_release(ctx, session, enrolment)  # before making keys that could not be used
         iin = enrolment.iin
     try:
         check_password(password or "", iin=iin)

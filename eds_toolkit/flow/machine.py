@@ -72,6 +72,8 @@ class FlowContext:
     audit_key: bytes
     otp_key: bytes
     enrolment_ttl: int = 3600
+    phone_change_hold: int = 72 * 3600  # seconds a new number waits unless the old number confirms
+    base_url: str = "http://127.0.0.1:5000"  # the service's public address, for links in SMS
 
     def now(self) -> dt.datetime:
         return self.clock.now()

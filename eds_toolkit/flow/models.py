@@ -23,6 +23,10 @@ class Enrolment(Base):
     phone: Mapped[str | None] = mapped_column(String(20), nullable=True)  # the confirmed (or base) phone
     pending_phone: Mapped[str | None] = mapped_column(String(20), nullable=True)  # awaiting confirmation
     phone_source: Mapped[str | None] = mapped_column(String(12), nullable=True)  # "base" | "registered"
+    # a new number for an IIN whose base had another one: the held change (phone_changes.id)
+    phone_change_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # the PIN chosen while a phone change is held (argon2id hash), given to the account when it takes effect
+    pending_pin_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     api_token_hash: Mapped[str] = mapped_column(String(64))
     failure_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
     language: Mapped[str | None] = mapped_column(String(5), nullable=True)  # en | kk | ru, for later SMS

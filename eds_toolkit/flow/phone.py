@@ -7,9 +7,11 @@ from sqlalchemy.orm import Session
 
 from eds_toolkit.citizens import InvalidPhone, normalise_phone
 from eds_toolkit.flow.codes import check_code_format, deliver, prepare_new_code, use_code
-from eds_toolkit.flow.errors import InvalidInput, StepOutOfOrder
+from eds_toolkit.flow.errors import InvalidInput, ServiceUnavailable, StepOutOfOrder
 from eds_toolkit.flow.machine import FlowContext, State, load_for_step, refusals_audited, transition
 from eds_toolkit.flow.models import Enrolment
+from eds_toolkit.flow.owner_notices import notify_owner
+from eds_toolkit.flow.phone_change import notice_params, open_change
 from eds_toolkit.flow.reference import require_state_photo
 from eds_toolkit.flow.start import drop_latest_audit
 
@@ -66,21 +68,46 @@ def register_phone(
     return enrolment
 
 
+def _phone_on_record(ctx: FlowContext, enrolment_id: str) -> str | None:
+    """The number the base holds for the enrolment's IIN (looked up before any transaction opens)."""
+    with ctx.session() as session:
+        enrolment = session.get(Enrolment, enrolment_id) if enrolment_id else None
+        iin = enrolment.iin if enrolment is not None else None
+    if iin is None:
+        return None
+    try:
+        record = ctx.citizens.lookup(iin)
+    except Exception as error:  # an external registry that fails: nothing is changed, try again
+        raise ServiceUnavailable(
+            "The citizens register is not answering right now. Please try again in a few minutes.",
+            code="registry_unavailable",
+        ) from error
+    return record.phone if record is not None else None
+
+
 @refusals_audited("confirm_phone")
 def confirm_phone(
     ctx: FlowContext, enrolment_id: str, code: str, *, client_address: str | None = None
 ) -> Enrolment:
     """Check the code sent to the new number: the phone is confirmed for this enrolment.
 
-    The number is written into the mobile-citizens base only once the citizen is identified
-    (at the PIN step), so a phone alone can never re-register someone else's IIN.
+    The number is written into the mobile-citizens base only once the citizen is identified against
+    the state photo (at the PIN step), so a phone alone can never re-register someone else's IIN. When
+    the base holds another number for the IIN, this is a phone change (:mod:`eds_toolkit.flow.phone_change`):
+    the old number is told by SMS, and nothing is issued to this enrolment until the change is released.
     """
     code = check_code_format(code)
+    on_record = _phone_on_record(ctx, enrolment_id)
+    owner_code = None
     with ctx.session() as session:
         enrolment = load_for_step(ctx, session, enrolment_id, {State.STARTED})
         if not enrolment.pending_phone:
             raise StepOutOfOrder("Enter your new phone number first; we will send a code to it.")
         use_code(ctx, session, key=enrolment.id, purpose="phone", code=code)
+        new_phone = enrolment.pending_phone
+        change = None
+        if on_record and on_record != new_phone:
+            change, owner_code = open_change(ctx, session, enrolment, on_record, new_phone)
         transition(
             ctx,
             session,
@@ -88,10 +115,22 @@ def confirm_phone(
             State.PHONE_CONFIRMED,
             action="confirm_phone",
             client_address=client_address,
-            phone=enrolment.pending_phone,
+            reason="phone_change_held" if change is not None else None,
+            phone=new_phone,
             phone_source="registered",
             pending_phone=None,
+            phone_change_id=change.id if change is not None else None,
         )
         session.commit()
+    if owner_code is not None:  # before the state-photo check: the owner hears of every attempt
+        notify_owner(
+            ctx,
+            phone=on_record,
+            kind="phone_change",
+            iin=enrolment.iin,
+            enrolment_id=enrolment.id,
+            language=enrolment.language,
+            **notice_params(ctx, change, owner_code),
+        )
     require_state_photo(ctx, enrolment.id, enrolment.iin, client_address)
     return enrolment

@@ -1,33 +1,97 @@
-"""Step 5: the PIN of the Digital ID account (6 digits, not trivial, typed twice, argon2id only)."""
+"""Step 5: the PIN of the Digital ID account (6 digits, not trivial, typed twice, argon2id only).
+
+An existing account is never changed silently: the new PIN replaces the old one only after the
+identification against the state photo that precedes this step, and the number on record is told.
+While the enrolment's phone change is held, the PIN waits with it (``pending_pin_hash``) and the
+account keeps its old PIN until the change takes effect at issuance.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from sqlalchemy.orm import Session
 
 from eds_toolkit import pin as pin_policy
 from eds_toolkit.citizens import UnknownCitizen
 from eds_toolkit.flow.errors import InvalidInput, NotInRegister, ServiceUnavailable
-from eds_toolkit.flow.machine import FlowContext, State, load_for_step, refusals_audited, transition
+from eds_toolkit.flow.machine import FlowContext, State, aware, load_for_step, refusals_audited, transition
 from eds_toolkit.flow.models import DigitalIdAccount, Enrolment
+from eds_toolkit.flow.owner_notices import notify_owner
+from eds_toolkit.flow.phone_change import STOPPED_REASON, is_released, mark_applied
+from eds_toolkit.flow.phone_change_models import PhoneChange
 
 NOT_IN_REGISTER = (
     "Your records are not in the citizens register, so an EDS cannot be issued remotely. "
     "Please visit a public service centre with your identity card."
 )
+HELD_ENROLMENT_GRACE = dt.timedelta(days=1)  # a held enrolment stays usable this long after its release
 
 
-def _save_account(ctx: FlowContext, session: Session, iin: str, pin_hash: str) -> None:
+def save_pin(ctx: FlowContext, session: Session, iin: str, pin_hash: str) -> bool:
+    """Give the account of ``iin`` this PIN (creating it); True when it replaced a PIN. No commit."""
     now = ctx.now()
     account = session.get(DigitalIdAccount, iin)
     if account is None:
         session.add(
             DigitalIdAccount(iin=iin, pin_hash=pin_hash, failed_attempts=0, created_at=now, updated_at=now)
         )
-    else:
-        account.pin_hash = pin_hash
-        account.failed_attempts = 0
-        account.locked_until = None
-        account.updated_at = now
+        return False
+    account.pin_hash = pin_hash
+    account.failed_attempts = 0
+    account.locked_until = None
+    account.updated_at = now
+    return True
+
+
+def register_new_phone(
+    ctx: FlowContext, session: Session, enrolment: Enrolment, client_address: str | None
+) -> None:
+    """Write the enrolment's newly registered number into the base (its own commit, before this
+    session writes). Not in the register: the enrolment fails (NotInRegister); an outage is a 503."""
+    try:
+        ctx.citizens.register_phone(enrolment.iin, enrolment.phone)
+    except UnknownCitizen:
+        transition(
+            ctx,
+            session,
+            enrolment,
+            State.FAILED,
+            action="not_in_register",
+            client_address=client_address,
+            reason="not_in_register",
+            failure_reason="not_in_register",
+        )
+        session.commit()
+        raise NotInRegister(NOT_IN_REGISTER) from None
+    except Exception as error:
+        raise ServiceUnavailable(
+            "The citizens register did not accept the phone number right now. Please try again.",
+            code="registry_unavailable",
+        ) from error
+
+
+def _stop_if_change_stopped(
+    ctx: FlowContext,
+    session: Session,
+    enrolment: Enrolment,
+    change: PhoneChange | None,
+    client_address: str | None,
+) -> None:
+    if change is None or change.stopped_at is None:
+        return
+    transition(
+        ctx,
+        session,
+        enrolment,
+        State.FAILED,
+        action="phone_change_stopped",
+        client_address=client_address,
+        reason=STOPPED_REASON,
+        failure_reason=STOPPED_REASON,
+    )
+    session.commit()
+    raise InvalidInput("The owner of the previous number stopped this phone change.", code=STOPPED_REASON)
 
 
 @refusals_audited("set_pin")
@@ -37,7 +101,8 @@ def set_pin(
     """Set the PIN once identification is done; a newly registered phone goes into the base now.
 
     A citizen the register does not know is refused for good (``NotInRegister``, the enrolment is
-    failed): remote issuance needs a record; an outage of the register stays a 503 to retry.
+    failed): remote issuance needs a record; an outage of the register stays a 503 to retry. With a
+    held phone change the PIN is kept on the enrolment until the change takes effect.
     """
     with ctx.session() as session:
         enrolment = load_for_step(ctx, session, enrolment_id, {State.FACE_MATCHED})
@@ -52,29 +117,37 @@ def set_pin(
     pin_hash = pin_policy.hash_pin(pin)  # slow on purpose: done before the transaction opens
     with ctx.session() as session:
         enrolment = load_for_step(ctx, session, enrolment_id, {State.FACE_MATCHED})
+        change = session.get(PhoneChange, enrolment.phone_change_id) if enrolment.phone_change_id else None
+        _stop_if_change_stopped(ctx, session, enrolment, change, client_address)
+        if change is not None and not is_released(change, ctx.now()):
+            keep_until = max(aware(enrolment.expires_at), aware(change.release_at) + HELD_ENROLMENT_GRACE)
+            transition(
+                ctx,
+                session,
+                enrolment,
+                State.PIN_SET,
+                action="set_pin",
+                client_address=client_address,
+                reason="phone_change_held",
+                pending_pin_hash=pin_hash,
+                expires_at=keep_until,
+            )
+            session.commit()
+            return enrolment
         if enrolment.phone_source == "registered" and enrolment.phone:
-            # before this transaction writes: the built-in base commits in a session of its own
-            try:
-                ctx.citizens.register_phone(enrolment.iin, enrolment.phone)
-            except UnknownCitizen:
-                transition(
-                    ctx,
-                    session,
-                    enrolment,
-                    State.FAILED,
-                    action="not_in_register",
-                    client_address=client_address,
-                    reason="not_in_register",
-                    failure_reason="not_in_register",
-                )
-                session.commit()
-                raise NotInRegister(NOT_IN_REGISTER) from None
-            except Exception as error:
-                raise ServiceUnavailable(
-                    "The citizens register did not accept the phone number right now. Please try again.",
-                    code="registry_unavailable",
-                ) from error
+            register_new_phone(ctx, session, enrolment, client_address)
+        if change is not None:
+            mark_applied(ctx, session, change)
         transition(ctx, session, enrolment, State.PIN_SET, action="set_pin", client_address=client_address)
-        _save_account(ctx, session, enrolment.iin, pin_hash)
+        replaced = save_pin(ctx, session, enrolment.iin, pin_hash)
         session.commit()
-        return enrolment
+    if replaced:
+        notify_owner(
+            ctx,
+            phone=change.old_phone if change is not None else enrolment.phone,
+            kind="pin_reset",
+            iin=enrolment.iin,
+            enrolment_id=enrolment.id,
+            language=enrolment.language,
+        )
+    return enrolment

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from eds_toolkit.flow.errors import NotFound
 from eds_toolkit.flow.machine import NEXT_STEP, FlowContext, State, aware, token_hash
 from eds_toolkit.flow.models import AuditEvent, Enrolment
+from eds_toolkit.flow.phone_change import is_released
+from eds_toolkit.flow.phone_change_models import PhoneChange
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,10 @@ class EnrolmentView:
     expires_at: dt.datetime
     code_sent_to_new_phone: bool
     certificates: list[dict] = field(default_factory=list)
+    # a phone change not in effect yet: nothing is issued before this time unless the old number confirms
+    phone_change_release_at: dt.datetime | None = None
+    # the IIN's valid certificates that issuance will revoke (superseded), shown before issuing
+    replaces: list[dict] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
@@ -32,6 +38,12 @@ class EnrolmentView:
             "expires_at": self.expires_at.isoformat(),
             "code_sent_to_new_phone": self.code_sent_to_new_phone,
             "certificates": self.certificates,
+            "phone_change_release_at": (
+                self.phone_change_release_at.isoformat() if self.phone_change_release_at else None
+            ),
+            "replaces": [
+                {key: row[key] for key in ("profile", "serial", "not_after")} for row in self.replaces
+            ],
         }
 
 
@@ -46,7 +58,7 @@ def authenticate(ctx: FlowContext, enrolment_id: str, token: str) -> None:
 
 def describe(ctx: FlowContext, enrolment_id: str) -> EnrolmentView:
     """The enrolment's state, next step and (once issued) its certificates."""
-    from ca.store import CertificateRecord
+    from ca.store import CertificateRecord, valid_certificates_of
 
     with ctx.session() as session:
         enrolment = session.get(Enrolment, enrolment_id)
@@ -65,6 +77,17 @@ def describe(ctx: FlowContext, enrolment_id: str) -> EnrolmentView:
                 .order_by(CertificateRecord.profile)
             )
             certificates = [certificate_json(row, now=ctx.now()) for row in rows]
+        release_at, replaces = None, []
+        if state in (State.FACE_MATCHED, State.PIN_SET):
+            change = (
+                session.get(PhoneChange, enrolment.phone_change_id) if enrolment.phone_change_id else None
+            )
+            if change is not None and not is_released(change, ctx.now()) and change.stopped_at is None:
+                release_at = aware(change.release_at)
+            replaces = [
+                certificate_json(row, now=ctx.now())
+                for row in valid_certificates_of(session, enrolment.iin, ctx.now())
+            ]
         return EnrolmentView(
             id=enrolment.id,
             state=str(state),
@@ -72,6 +95,8 @@ def describe(ctx: FlowContext, enrolment_id: str) -> EnrolmentView:
             expires_at=aware(enrolment.expires_at),
             code_sent_to_new_phone=bool(enrolment.pending_phone),
             certificates=certificates,
+            phone_change_release_at=release_at,
+            replaces=replaces,
         )
 
 

@@ -95,6 +95,10 @@ def make_api_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
     def confirm_phone(enrolment_id: str) -> Response:
         return _one_field_step(flow.confirm_phone, enrolment_id, "code")
 
+    @api.post("/enrolments/<enrolment_id>/phone-change/confirm")
+    def confirm_phone_change(enrolment_id: str) -> Response:
+        return _one_field_step(flow.confirm_with_owner_code, enrolment_id, "code")
+
     @api.post("/enrolments/<enrolment_id>/pin")
     def set_pin(enrolment_id: str) -> Response:
         authorise_enrolment(enrolment_id)

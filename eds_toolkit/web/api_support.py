@@ -80,14 +80,15 @@ def json_response(body: dict, status: int = 200) -> Response:
     return response
 
 
-def pair_json(pair: IssuedPair) -> dict[str, str]:
-    """An issued AUTH+SIGN pair as the JSON APIs answer it (PEM texts and serials)."""
+def pair_json(pair: IssuedPair) -> dict[str, str | list[str]]:
+    """An issued AUTH+SIGN pair as the JSON APIs answer it (PEM texts, serials, the serials it superseded)."""
     return {
         "auth_certificate": pair.auth_pem.decode(),
         "sign_certificate": pair.sign_pem.decode(),
         "chain": pair.chain_pem.decode(),
         "auth_serial": pair.auth_serial,
         "sign_serial": pair.sign_serial,
+        "superseded_serials": list(pair.superseded_serials),
     }
 
 

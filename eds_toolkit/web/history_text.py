@@ -40,6 +40,15 @@ SENTENCES: dict[str, tuple[str, str]] = {
         "Not found in the citizens register",
     ),
     "set_pin": ("PIN set", "PIN not accepted"),
+    "phone_change_confirm": (
+        "Phone change confirmed with the code sent to the previous number",
+        "Wrong code for the previous number",
+    ),
+    "phone_change_stopped": (
+        "Phone change stopped by the owner of the previous number: the enrolment was stopped",
+        "Phone change stopped",
+    ),
+    "owner_notice": ("The phone number on record was told by SMS", "The SMS to the number on record failed"),
     "issue_with_csrs": ("Certificates issued for your own keys", "Certificates not issued"),
     "issue_on_server": ("Certificates issued", "Certificates not issued"),
     "expire": ("Enrolment expired: it was not finished in time", "Enrolment expired"),

@@ -112,6 +112,84 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Сертификаты выпускает удостоверяющий центр.",
     ),
     "Request refused": ("Сұраныс қабылданбады", "Запрос отклонён"),
+    "Your new phone number is not in effect yet": (
+        "Жаңа телефон нөміріңіз әлі күшіне енген жоқ",
+        "Ваш новый номер телефона ещё не вступил в силу",
+    ),
+    "For your protection, a new phone number takes effect only after a waiting time, and we told your "
+    "previous number about the change. Your certificates and your PIN wait with it.": (
+        "Қауіпсіздігіңіз үшін жаңа телефон нөмірі күту уақыты өткен соң ғана күшіне енеді, ал бұрынғы "
+        "нөміріңізге ауыстыру туралы хабарладық. Сертификаттарыңыз бен PIN-кодыңыз да соны күтеді.",
+        "Для вашей защиты новый номер телефона вступает в силу только после срока ожидания, а на прежний "
+        "номер мы сообщили о смене. Сертификаты и PIN-код ждут вместе с ним.",
+    ),
+    "You can get your certificates from": (
+        "Сертификаттарыңызды мына уақыттан бастап ала аласыз:",
+        "Получить сертификаты можно с",
+    ),
+    "Come back to this page then, or start again with your IIN and the new number.": (
+        "Сол кезде осы бетке оралыңыз немесе ЖСН мен жаңа нөмір арқылы қайта бастаңыз.",
+        "Вернитесь тогда на эту страницу или начните заново с ИИН и новым номером.",
+    ),
+    "Do you still have your previous number?": (
+        "Бұрынғы нөміріңіз әлі сізде ме?",
+        "Прежний номер ещё у вас?",
+    ),
+    "The 8-digit code from the SMS sent to your previous number": (
+        "Бұрынғы нөміріңізге келген SMS-тағы 8 санды код",
+        "8-значный код из SMS на ваш прежний номер",
+    ),
+    "Continue now": ("Қазір жалғастыру", "Продолжить сейчас"),
+    "Stop a change of your phone number": (
+        "Телефон нөміріңізді ауыстыруды тоқтату",
+        "Остановить смену вашего номера телефона",
+    ),
+    "The change is stopped: your phone number stays as it was and no certificates are issued to the new "
+    "number.": (
+        "Ауыстыру тоқтатылды: телефон нөміріңіз бұрынғыдай қалады, жаңа нөмірге сертификаттар берілмейді.",
+        "Смена остановлена: ваш номер телефона остаётся прежним, и на новый номер сертификаты не "
+        "выпускаются.",
+    ),
+    "If you did not ask for it, someone may know your IIN: call 1414 or visit a service centre.": (
+        "Егер оны сіз сұрамасаңыз, біреу сіздің ЖСН-іңізді білуі мүмкін: 1414-ке қоңырау шалыңыз немесе "
+        "ХҚКО-ға барыңыз.",
+        "Если вы этого не просили, ваш ИИН может быть кому-то известен: позвоните 1414 или обратитесь в ЦОН.",
+    ),
+    "We sent an SMS to your phone number because someone asked to change it. If it was not you, stop it "
+    "here with the code from that SMS.": (
+        "Біреу телефон нөміріңізді ауыстыруды сұрағандықтан, сізге SMS жібердік. Егер бұл сіз болмасаңыз, "
+        "сол SMS-тағы кодпен осы жерде тоқтатыңыз.",
+        "Мы отправили SMS на ваш номер, потому что кто-то попросил его сменить. Если это были не вы, "
+        "остановите смену здесь кодом из этого SMS.",
+    ),
+    "The 8-digit code from the SMS": ("SMS-тағы 8 санды код", "8-значный код из SMS"),
+    "Stop the change": ("Ауыстыруды тоқтату", "Остановить смену"),
+    "Issuing new certificates revokes the ones you hold now (reason: superseded):": (
+        "Жаңа сертификаттарды беру қазіргі сертификаттарыңызды кері қайтарады (себебі: ауыстырылды):",
+        "Выпуск новых сертификатов отзывает те, что у вас сейчас (причина: заменены):",
+    ),
+    "valid until": ("жарамдылық мерзімі:", "действует до"),
+    "Phone change confirmed with the code sent to the previous number": (
+        "Телефонды ауыстыру бұрынғы нөмірге жіберілген кодпен расталды",
+        "Смена номера подтверждена кодом, отправленным на прежний номер",
+    ),
+    "Wrong code for the previous number": (
+        "Бұрынғы нөмірге арналған код қате",
+        "Неверный код для прежнего номера",
+    ),
+    "Phone change stopped by the owner of the previous number: the enrolment was stopped": (
+        "Телефонды ауыстыруды бұрынғы нөмірдің иесі тоқтатты: өтінім тоқтатылды",
+        "Смену номера остановил владелец прежнего номера: заявка остановлена",
+    ),
+    "Phone change stopped": ("Телефонды ауыстыру тоқтатылды", "Смена номера остановлена"),
+    "The phone number on record was told by SMS": (
+        "Тіркелген телефон нөміріне SMS арқылы хабарланды",
+        "На номер из базы отправлено SMS-уведомление",
+    ),
+    "The SMS to the number on record failed": (
+        "Тіркелген нөмірге SMS жіберілмеді",
+        "SMS на номер из базы не отправлено",
+    ),
     "Visit a service centre": ("ХҚКО-ға жүгініңіз", "Обратитесь в ЦОН"),
     "At the service centre an officer compares you with the photo the state holds and issues your EDS. "
     "Bring your identity card.": (
@@ -711,6 +789,39 @@ ERRORS: dict[str, tuple[str, str, str]] = {
         "Для удалённого выпуска ЭЦП нужна фотография, которая хранится у государства для вашего ИИН, а её "
         "нельзя использовать. Чтобы получить ЭЦП, обратитесь в ЦОН (центр обслуживания населения) с "
         "удостоверением личности.",
+    ),
+    "phone_change_pending": (
+        "Your phone number was changed, so for your protection the certificates can be issued from "
+        "{release}, or now if you type the code we sent to your previous number.",
+        "Телефон нөміріңіз ауыстырылды, сондықтан қауіпсіздігіңіз үшін сертификаттар {release} бастап "
+        "беріледі немесе бұрынғы нөміріңізге жіберілген кодты енгізсеңіз, қазір беріледі.",
+        "Номер телефона изменён, поэтому для вашей защиты сертификаты можно выпустить с {release} или "
+        "сейчас, если ввести код, отправленный на прежний номер.",
+    ),
+    "phone_change_stopped": (
+        "The owner of the previous number stopped this phone change.",
+        "Бұрынғы нөмірдің иесі телефон нөмірін ауыстыруды тоқтатты.",
+        "Владелец прежнего номера остановил смену номера телефона.",
+    ),
+    "owner_code_format": (
+        "The code sent to the previous number is 8 digits.",
+        "Бұрынғы нөмірге жіберілген код 8 саннан тұрады.",
+        "Код, отправленный на прежний номер, состоит из 8 цифр.",
+    ),
+    "owner_code_wrong": (
+        "This code does not stop any change. Check the IIN and the code in the SMS.",
+        "Бұл код ешбір ауыстыруды тоқтатпайды. ЖСН мен SMS-тағы кодты тексеріңіз.",
+        "Этот код не останавливает ни одной смены. Проверьте ИИН и код из SMS.",
+    ),
+    "owner_code_locked": (
+        "Too many wrong codes: the new number takes effect when the waiting time ends.",
+        "Қате код тым көп енгізілді: жаңа нөмір күту уақыты біткенде күшіне енеді.",
+        "Слишком много неверных кодов: новый номер вступит в силу по окончании срока ожидания.",
+    ),
+    "no_phone_change": (
+        "This enrolment is not waiting for a phone change.",
+        "Бұл өтінім телефон нөмірін ауыстыруды күтіп тұрған жоқ.",
+        "Эта заявка не ожидает смены номера телефона.",
     ),
     "invalid_phone": (
         "The phone number is not valid: a Kazakh mobile number looks like +7 701 234 56 78.",

@@ -131,6 +131,12 @@ def _core_document() -> dict:
                     "Confirm the new phone number with its code", "#/components/schemas/CodeRequest"
                 )
             },
+            "/enrolments/{id}/phone-change/confirm": {
+                "post": _step(
+                    "Release a held phone change with the 8-digit code sent to the previous number",
+                    "#/components/schemas/CodeRequest",
+                )
+            },
             "/enrolments/{id}/pin": {
                 "post": _step("Set the Digital ID PIN", "#/components/schemas/PinRequest")
             },
@@ -262,6 +268,21 @@ def _core_document() -> dict:
                             "type": "array",
                             "items": {"$ref": "#/components/schemas/Certificate"},
                         },
+                        "phone_change_release_at": {
+                            "type": ["string", "null"],
+                            "format": "date-time",
+                            "description": "A new number for an IIN whose base had another is held: "
+                            "no PIN, no certificates before this time, unless the code sent to the "
+                            "previous number goes to phone-change/confirm",
+                        },
+                        "replaces": {
+                            "type": "array",
+                            "description": "The IIN's valid certificates that issuance revokes (superseded)",
+                            "items": {
+                                "type": "object",
+                                "properties": {"profile": string, "serial": string, "not_after": string},
+                            },
+                        },
                     },
                 },
                 "Started": {
@@ -274,7 +295,17 @@ def _core_document() -> dict:
                         },
                     ]
                 },
-                "IssuedCertificates": {"type": "object", "properties": dict(PAIR_PROPERTIES)},
+                "IssuedCertificates": {
+                    "type": "object",
+                    "properties": {
+                        **PAIR_PROPERTIES,
+                        "superseded_serials": {
+                            "type": "array",
+                            "items": string,
+                            "description": "The IIN's earlier valid certificates, revoked (superseded)",
+                        },
+                    },
+                },
                 "Problem": {
                     "type": "object",
                     "required": ["type", "title", "status", "detail", "code"],

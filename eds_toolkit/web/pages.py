@@ -190,7 +190,38 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
 
     @pages.get("/certificates")
     def certificates():
-        return render_certificates_page(_current())
+        view = _current()
+        if view is not None and view.phone_change_release_at is not None:
+            return _page("phone_change_held.html")
+        return render_certificates_page(view)
+
+    @pages.post("/certificates/owner-code")
+    @per_address
+    def confirm_phone_change():
+        """The code sent to the previous number, typed by the citizen who still has it: released now."""
+        try:
+            flow.confirm_with_owner_code(
+                flow_context(), _enrolment_id(), request.form.get("code", ""), client_address=client_address()
+            )
+        except FlowError as error:
+            return _refused("phone_change_held.html", error)
+        return _go_on()
+
+    @pages.route("/phone-change/stop", methods=["GET", "POST"])
+    @per_address
+    @per_iin
+    def stop_phone_change():
+        """The owner of the number on record stops a change with the code their SMS carried."""
+        if request.method == "GET":
+            return _page("phone_change_stop.html", stopped=None)
+        iin = request.form.get("iin", "").strip()
+        try:
+            stopped = flow.stop_with_owner_code(
+                flow_context(), iin, request.form.get("code", ""), client_address=client_address()
+            )
+        except FlowError as error:
+            return _page("phone_change_stop.html", error.status, error=_message(error), iin=iin, stopped=None)
+        return _page("phone_change_stop.html", stopped=stopped)
 
     pages.add_url_rule("/agent/eds-agent-client.js", view_func=agent_client_js)
 

@@ -58,7 +58,7 @@ def make_renewal_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
             text_field(data, "sign_csr"),
             client_address=client_address(),
         )
-        return json_response({**pair_json(pair), "superseded_serials": list(pair.superseded_serials)}, 201)
+        return json_response(pair_json(pair), 201)
 
     return api
 

@@ -409,6 +409,7 @@ def test_audit_events_record_transitions_without_secrets(client, ctx, outbox):
         ("identification_face_matched", "face_matched"),
         ("set_pin", "pin_set"),
         ("issue_on_server", "issued"),
+        ("owner_notice", None),  # the number on record is told of the issuance
     ]
     assert all(e.client_address for e in events if e.action in ("start", "submit_code", "set_pin"))
     dump = " ".join(str(vars(e)) for e in events)

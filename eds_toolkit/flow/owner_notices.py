@@ -1,0 +1,100 @@
+"""SMS notices to the number on record: the owner of an IIN hears of every phone change, PIN reset and
+issuance in their name, whoever did it.
+
+A notice is sent after the step's transaction has committed. It is best effort: a provider failure is
+logged and audited (``owner_notice`` refused, ``sms_failed``), never undoes the step. The audit event
+names the kind of notice and the masked number, never the text (a phone-change notice carries a code).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+
+from eds_toolkit.flow.machine import FlowContext
+from eds_toolkit.flow.models import AuditEvent
+from eds_toolkit.sms import DEFAULT_SENDER, SmsDeliveryError, mask_phone
+
+log = logging.getLogger("eds_toolkit.flow")
+
+_TEXTS: dict[str, dict[str, str]] = {
+    "phone_change": {
+        "en": "eds: someone is changing the phone number of IIN ...{tail} to {new} to get an EDS. "
+        "If it is you, code {code} confirms it now. If not, stop it at {url} with this code: nothing "
+        "takes effect before {release}.",
+        "kk": "eds: ЖСН ...{tail} телефон нөмірін ЭЦҚ алу үшін {new} нөміріне ауыстыру сұралды. Бұл сіз "
+        "болсаңыз, {code} коды оны қазір растайды. Сіз болмасаңыз, осы кодпен {url} бетінде тоқтатыңыз: "
+        "{release} дейін ештеңе күшіне енбейді.",
+        "ru": "eds: номер телефона ИИН ...{tail} меняют на {new}, чтобы получить ЭЦП. Если это вы, код "
+        "{code} подтверждает смену сейчас. Если не вы, остановите её на {url} этим кодом: до {release} "
+        "ничего не вступит в силу.",
+    },
+    "pin_reset": {
+        "en": "eds: the Digital ID PIN of IIN ...{tail} was changed after remote identification. Not you? "
+        "Call 1414 or visit a service centre.",
+        "kk": "eds: ЖСН ...{tail} Digital ID PIN-коды қашықтан сәйкестендіруден кейін өзгертілді. Сіз "
+        "емессіз бе? 1414-ке қоңырау шалыңыз немесе ХҚКО-ға барыңыз.",
+        "ru": "eds: PIN-код Digital ID для ИИН ...{tail} изменён после удалённой идентификации. Это не вы? "
+        "Позвоните 1414 или обратитесь в ЦОН.",
+    },
+    "certificates_issued": {
+        "en": "eds: EDS certificates (AUTH and SIGN) were issued for IIN ...{tail}{superseded}. Not you? "
+        "Call 1414 or visit a service centre to revoke them.",
+        "kk": "eds: ЖСН ...{tail} үшін ЭЦҚ сертификаттары (AUTH және SIGN) берілді{superseded}. Сіз "
+        "емессіз бе? Оларды кері қайтару үшін 1414-ке қоңырау шалыңыз немесе ХҚКО-ға барыңыз.",
+        "ru": "eds: для ИИН ...{tail} выпущены сертификаты ЭЦП (AUTH и SIGN){superseded}. Это не вы? "
+        "Позвоните 1414 или обратитесь в ЦОН, чтобы их отозвать.",
+    },
+}
+_SUPERSEDED = {
+    "en": "; your earlier certificates were revoked",
+    "kk": "; бұрынғы сертификаттарыңыз кері қайтарылды",
+    "ru": "; прежние сертификаты отозваны",
+}
+
+
+def notice_text(kind: str, language: str, *, iin: str, **params: object) -> str:
+    """The notice ``kind`` in ``language`` (en, kk, ru; others English). It may hold a code: never log it."""
+    language = language if language in ("en", "kk", "ru") else "en"
+    superseded = _SUPERSEDED[language] if params.pop("superseded", False) else ""
+    release = params.pop("release", None)
+    if isinstance(release, dt.datetime):
+        params["release"] = release.astimezone(dt.UTC).strftime("%d.%m.%Y %H:%M UTC")
+    return _TEXTS[kind][language].format(tail=iin[-4:], superseded=superseded, **params)
+
+
+def notify_owner(
+    ctx: FlowContext,
+    *,
+    phone: str | None,
+    kind: str,
+    iin: str,
+    enrolment_id: str | None,
+    language: str | None,
+    **params: object,
+) -> bool:
+    """Send the notice ``kind`` to ``phone`` (the number on record) and audit it; True when sent."""
+    if not phone:
+        return False
+    text = notice_text(kind, language or "en", iin=iin, **params)
+    try:
+        ctx.sms.send(phone, text, sender=DEFAULT_SENDER)
+        sent = True
+    except SmsDeliveryError:
+        log.error("The %s notice to the number on record could not be sent.", kind)
+        sent = False
+    with ctx.session() as session:
+        session.add(
+            AuditEvent(
+                enrolment_id=enrolment_id,
+                iin_hash=ctx.iin_hash(iin),
+                action="owner_notice",
+                outcome="ok" if sent else "refused",
+                reason=kind if sent else "sms_failed",
+                detail=json.dumps({"kind": kind, "to": mask_phone(phone)}),
+                at=ctx.now(),
+            )
+        )
+        session.commit()
+    return sent
