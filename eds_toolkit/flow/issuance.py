@@ -155,6 +155,7 @@ def _issue_pair(
         chain_pem=authority.chain_pem(),
         auth_serial=issued[Profile.AUTH].record.serial,
         sign_serial=issued[Profile.SIGN].record.serial,
+        superseded_serials=tuple(superseded),
     )
 
 
