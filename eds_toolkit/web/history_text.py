@@ -27,12 +27,12 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "identify_liveness": ("Video checked", "Video check not passed"),
     "identification_liveness_ok": ("Video check passed", "Video check not passed"),
     "identify_face_match": (
-        "Face compared with the identity-card photo",
-        "Face did not match the identity-card photo",
+        "Face compared with the state photo and the identity-card photo",
+        "Face did not match the state photo or the identity-card photo",
     ),
     "identification_face_matched": (
-        "Face matched the identity-card photo",
-        "Face did not match the identity-card photo",
+        "Face matched the state photo and the identity-card photo",
+        "Face did not match the state photo or the identity-card photo",
     ),
     "identification_failed": ("Identification failed: the enrolment was stopped", "Identification failed"),
     "not_in_register": (

@@ -481,17 +481,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "Video checked": ("Бейне тексерілді", "Видео проверено"),
     "Video check passed": ("Бейне тексеруден өтті", "Видеопроверка пройдена"),
     "Video check not passed": ("Бейне тексеруден өтпеді", "Видеопроверка не пройдена"),
-    "Face compared with the identity-card photo": (
-        "Бет жеке куәліктегі фотомен салыстырылды",
-        "Лицо сверено с фото удостоверения личности",
+    "Face compared with the state photo and the identity-card photo": (
+        "Бет мемлекеттегі фотомен және жеке куәліктегі фотомен салыстырылды",
+        "Лицо сверено с фото из госбазы и с фото удостоверения личности",
     ),
-    "Face matched the identity-card photo": (
-        "Бет жеке куәліктегі фотоға сәйкес келді",
-        "Лицо совпало с фото удостоверения личности",
+    "Face matched the state photo and the identity-card photo": (
+        "Бет мемлекеттегі фотоға және жеке куәліктегі фотоға сәйкес келді",
+        "Лицо совпало с фото из госбазы и с фото удостоверения личности",
     ),
-    "Face did not match the identity-card photo": (
-        "Бет жеке куәліктегі фотоға сәйкес келмеді",
-        "Лицо не совпало с фото удостоверения личности",
+    "Face did not match the state photo or the identity-card photo": (
+        "Бет мемлекеттегі фотоға немесе жеке куәліктегі фотоға сәйкес келмеді",
+        "Лицо не совпало с фото из госбазы или с фото удостоверения личности",
     ),
     "Not found in the citizens register: the enrolment was stopped": (
         "Азаматтар тізілімінде табылмады: өтінім тоқтатылды",

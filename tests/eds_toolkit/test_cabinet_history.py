@@ -198,7 +198,7 @@ EXPECTED = (
     "Phone confirmed with the SMS code",
     "Selfie accepted",
     "Video check passed",
-    "Face matched the identity-card photo",
+    "Face matched the state photo and the identity-card photo",
     "PIN not accepted",
     "PIN set",
     "Certificates issued for your own keys",
