@@ -7,7 +7,8 @@ enrolments and the enrolment rows themselves (audit events point at them). Delet
 - finished liveness tasks (used, or past their deadline) of any enrolment;
 - the transient data of failed or expired enrolments: the identification record (face encodings,
   selfie and identity-card images, attempt counters) and the phone numbers on the enrolment row;
-- ended or expired cabinet sessions, and sign-in throttles that are no longer pausing anyone.
+- ended or expired cabinet sessions, and sign-in throttles that are no longer pausing anyone;
+- phone changes (both numbers) stopped, applied or released before the window.
 
 An enrolment counts as expired once its ``expires_at`` has passed, even if nobody opened it since.
 """
@@ -24,6 +25,8 @@ from eds_toolkit.flow.cabinet_models import CabinetSession, SigninThrottle
 from eds_toolkit.flow.identify_models import IdentificationRecord, LivenessTaskRecord
 from eds_toolkit.flow.machine import FINAL_STATES, State
 from eds_toolkit.flow.models import Enrolment
+from eds_toolkit.flow.phone_change import USABLE_AFTER_RELEASE
+from eds_toolkit.flow.phone_change_models import PhoneChange
 from eds_toolkit.otp import OneTimeCode
 
 DEFAULT_OLDER_THAN_DAYS = 30
@@ -39,6 +42,7 @@ class PurgeCounts:
     enrolments_cleared: int = 0
     cabinet_sessions: int = 0
     signin_throttles: int = 0
+    phone_changes: int = 0
 
     def lines(self) -> list[str]:
         """One line per part, for the operator."""
@@ -49,6 +53,7 @@ class PurgeCounts:
             f"enrolments cleared of phone numbers: {self.enrolments_cleared}",
             f"cabinet sessions deleted: {self.cabinet_sessions}",
             f"sign-in throttles deleted: {self.signin_throttles}",
+            f"phone changes deleted: {self.phone_changes}",
         ]
 
 
@@ -99,7 +104,18 @@ def purge(engine: Engine, *, older_than: dt.timedelta, now: dt.datetime | None =
             ),
             execution_options=_BULK,
         ).rowcount
+        phone_changes = session.execute(
+            delete(PhoneChange).where(
+                or_(
+                    PhoneChange.stopped_at < cutoff,
+                    PhoneChange.applied_at < cutoff,
+                    PhoneChange.release_at < cutoff - USABLE_AFTER_RELEASE,
+                )
+            ),
+            execution_options=_BULK,
+        ).rowcount
     return PurgeCounts(
+        phone_changes=phone_changes,
         sms_codes=sms_codes,
         liveness_tasks=liveness_tasks,
         identification_records=identification_records,

@@ -35,6 +35,9 @@ from eds_toolkit.sms import mask_phone
 OWNER_CODE_DIGITS = 8  # lives for the whole hold, so longer than a 6-digit login code
 MAX_OWNER_CODE_TRIES = 5  # counted apart for the enrolment (confirm) and the stop page
 STOPPED_REASON = "phone_change_stopped"
+# A released change not yet used by an enrolment stays usable this long; later, the same new number
+# opens a new change (a new SMS to the old number, a new hold).
+USABLE_AFTER_RELEASE = dt.timedelta(days=7)
 
 
 class PhoneChangePending(FlowError):
@@ -58,8 +61,8 @@ def is_released(change: PhoneChange, now: dt.datetime) -> bool:
     return change.confirmed_at is not None or now >= aware(change.release_at)
 
 
-def live_change(session: Session, iin: str, new_phone: str) -> PhoneChange | None:
-    """The change of ``iin`` to ``new_phone`` that is neither stopped nor applied, if any."""
+def live_change(session: Session, iin: str, new_phone: str, now: dt.datetime) -> PhoneChange | None:
+    """The change of ``iin`` to ``new_phone`` that is neither stopped nor applied nor stale, if any."""
     return session.scalars(
         select(PhoneChange)
         .where(
@@ -67,6 +70,7 @@ def live_change(session: Session, iin: str, new_phone: str) -> PhoneChange | Non
             PhoneChange.new_phone == new_phone,
             PhoneChange.stopped_at.is_(None),
             PhoneChange.applied_at.is_(None),
+            PhoneChange.release_at > now - USABLE_AFTER_RELEASE,
         )
         .order_by(PhoneChange.id.desc())
         .limit(1)
@@ -78,7 +82,7 @@ def open_change(
 ) -> tuple[PhoneChange, str | None]:
     """The held change this enrolment uses (the live one for the same numbers, else a new one) and, for
     a new one, the owner code to send to ``old_phone`` after the commit (else None). No commit."""
-    existing = live_change(session, enrolment.iin, new_phone)
+    existing = live_change(session, enrolment.iin, new_phone, ctx.now())
     if existing is not None and existing.old_phone == old_phone:
         return existing, None
     now = ctx.now()

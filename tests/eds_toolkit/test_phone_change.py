@@ -235,3 +235,14 @@ def test_a_hold_of_zero_hours_releases_at_once(home, clock, hold_hours):
     client, ctx = app.test_client(), app.extensions["eds_flow"]
     enrolment = changed_phone_enrolment(client, ctx, home / "outbox.jsonl")
     assert enrolment.post("certificates", csrs()).status_code == 201
+
+
+def test_a_change_left_unused_a_week_after_its_release_is_not_continued(client, ctx, outbox, clock):
+    first = changed_phone_enrolment(client, ctx, outbox)
+    released = client.get(f"/api/v1/enrolments/{first.id}", headers=first.auth).get_json()
+    clock.advance(HOLD + 8 * 24 * 3600)
+    later = changed_phone_enrolment(client, ctx, outbox)
+    view = client.get(f"/api/v1/enrolments/{later.id}", headers=later.auth).get_json()
+    assert view["phone_change_release_at"] > released["phone_change_release_at"]  # a new hold
+    assert len([t for t in texts_to(outbox, KNOWN_PHONE) if "changing the phone number" in t]) == 2
+    assert later.post("certificates", csrs()).get_json()["code"] == "phone_change_pending"

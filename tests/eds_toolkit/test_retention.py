@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from click.testing import CliRunner
-from flow_helpers import KNOWN_IIN, api_start, api_to_pin_set, make_csr_pem
+from flow_helpers import KNOWN_IIN, api_start, api_to_pin_set, code_for, make_csr_pem
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -147,3 +147,19 @@ def test_the_cli_on_an_empty_database_says_to_upgrade_first(tmp_path, monkeypatc
     result = CliRunner().invoke(main, ["--home", str(tmp_path), "db", "purge"])
     assert result.exit_code == 1
     assert "eds db upgrade" in result.output and "nothing was deleted" in result.output
+
+
+def test_phone_changes_are_deleted_once_stopped_applied_or_stale(client, ctx, outbox, clock, app):
+    from flow_helpers import NEW_PHONE
+
+    from eds_toolkit.flow.phone_change_models import PhoneChange
+
+    enrolment = api_start(client)
+    assert enrolment.post("phone", {"phone": NEW_PHONE}).status_code == 202
+    assert enrolment.post("phone/confirm", {"code": code_for(outbox, NEW_PHONE)}).status_code == 200
+    engine = app.extensions["eds_engine"]
+    assert count(engine, PhoneChange) == 1
+    # never used after its 72-hour hold: usable for a week more, then stale
+    assert purge(engine, older_than=30 * DAY, now=clock.now() + 33 * DAY).phone_changes == 0
+    assert purge(engine, older_than=30 * DAY, now=clock.now() + 41 * DAY).phone_changes == 1
+    assert count(engine, PhoneChange) == 0
