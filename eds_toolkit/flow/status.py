@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from eds_toolkit.flow.errors import NotFound
 from eds_toolkit.flow.machine import NEXT_STEP, FlowContext, State, aware, token_hash
-from eds_toolkit.flow.models import AuditEvent, Enrolment
+from eds_toolkit.flow.models import AuditEvent, DigitalIdAccount, Enrolment
 from eds_toolkit.flow.phone_change import is_released
 from eds_toolkit.flow.phone_change_models import PhoneChange
 
@@ -29,6 +29,8 @@ class EnrolmentView:
     phone_change_release_at: dt.datetime | None = None
     # the IIN's valid certificates that issuance will revoke (superseded), shown before issuing
     replaces: list[dict] = field(default_factory=list)
+    # the IIN has a Digital ID account: the PIN step replaces its PIN (shown before the citizen types one)
+    replaces_pin: bool = False
 
     def as_json(self) -> dict:
         return {
@@ -41,6 +43,7 @@ class EnrolmentView:
             "phone_change_release_at": (
                 self.phone_change_release_at.isoformat() if self.phone_change_release_at else None
             ),
+            "replaces_pin": self.replaces_pin,
             "replaces": [
                 {key: row[key] for key in ("profile", "serial", "not_after")} for row in self.replaces
             ],
@@ -77,13 +80,14 @@ def describe(ctx: FlowContext, enrolment_id: str) -> EnrolmentView:
                 .order_by(CertificateRecord.profile)
             )
             certificates = [certificate_json(row, now=ctx.now()) for row in rows]
-        release_at, replaces = None, []
+        release_at, replaces, replaces_pin = None, [], False
         if state in (State.FACE_MATCHED, State.PIN_SET):
             change = (
                 session.get(PhoneChange, enrolment.phone_change_id) if enrolment.phone_change_id else None
             )
             if change is not None and not is_released(change, ctx.now()) and change.stopped_at is None:
                 release_at = aware(change.release_at)
+            replaces_pin = session.get(DigitalIdAccount, enrolment.iin) is not None
             replaces = [
                 certificate_json(row, now=ctx.now())
                 for row in valid_certificates_of(session, enrolment.iin, ctx.now())
@@ -97,6 +101,7 @@ def describe(ctx: FlowContext, enrolment_id: str) -> EnrolmentView:
             certificates=certificates,
             phone_change_release_at=release_at,
             replaces=replaces,
+            replaces_pin=replaces_pin,
         )
 
 

@@ -190,6 +190,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Тіркелген нөмірге SMS жіберілмеді",
         "SMS на номер из базы не отправлено",
     ),
+    "You already have a Digital ID account: the new PIN replaces its PIN, and we tell the phone number on "
+    "record by SMS.": (
+        "Сізде Digital ID аккаунты бар: жаңа PIN-код оның PIN-кодын ауыстырады, ал тіркелген телефон "
+        "нөміріне SMS арқылы хабарлаймыз.",
+        "У вас уже есть аккаунт Digital ID: новый PIN-код заменит его PIN-код, и мы сообщим об этом SMS на "
+        "номер из базы.",
+    ),
     "Visit a service centre": ("ХҚКО-ға жүгініңіз", "Обратитесь в ЦОН"),
     "At the service centre an officer compares you with the photo the state holds and issues your EDS. "
     "Bring your identity card.": (

@@ -275,6 +275,10 @@ def _core_document() -> dict:
                             "no PIN, no certificates before this time, unless the code sent to the "
                             "previous number goes to phone-change/confirm",
                         },
+                        "replaces_pin": {
+                            "type": "boolean",
+                            "description": "The IIN has a Digital ID account: the PIN step replaces its PIN",
+                        },
                         "replaces": {
                             "type": "array",
                             "description": "The IIN's valid certificates that issuance revokes (superseded)",

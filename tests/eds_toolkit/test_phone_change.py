@@ -194,6 +194,8 @@ def test_a_pin_reset_by_the_owner_through_the_number_on_record_is_told_to_that_n
     enrolment = api_start(client, KNOWN_IIN)
     assert enrolment.post("code", {"code": code_for(outbox, KNOWN_PHONE)}).status_code == 200
     mark_identified(ctx, enrolment.id)
+    view = client.get(f"/api/v1/enrolments/{enrolment.id}", headers=enrolment.auth).get_json()
+    assert view["replaces_pin"] is True  # said before the citizen types a PIN
     assert enrolment.post("pin", NEW_PIN).status_code == 200
     assert pin_hash(ctx) != before
     assert "PIN of IIN ...2017 was changed" in texts_to(outbox, KNOWN_PHONE)[-1]
@@ -205,6 +207,7 @@ def test_the_certificates_page_says_which_certificates_a_new_pair_revokes(client
     submit(client, "/code", "/code", code=code_for(outbox, KNOWN_PHONE))
     with client.session_transaction() as session:
         mark_identified(ctx, session["enrolment_id"])
+    assert "replaces its PIN" in client.get("/pin").get_data(as_text=True)
     submit(client, "/pin", "/pin", **PIN)
     page = client.get("/certificates").get_data(as_text=True)
     assert "revokes the ones you hold now" in page
