@@ -15,9 +15,9 @@ from eds_toolkit.web.api_language import requested_language
 from eds_toolkit.web.api_support import (
     api_blueprint,
     authorise_enrolment,
+    issued_pair_json,
     json_body,
     json_response,
-    pair_json,
     text_field,
 )
 from eds_toolkit.web.context import client_address, flow_context
@@ -135,6 +135,6 @@ def make_api_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
             text_field(data, "sign_csr"),
             client_address=client_address(),
         )
-        return json_response(pair_json(pair), 201)
+        return json_response(issued_pair_json(pair), 201)
 
     return api

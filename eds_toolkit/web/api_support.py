@@ -80,16 +80,20 @@ def json_response(body: dict, status: int = 200) -> Response:
     return response
 
 
-def pair_json(pair: IssuedPair) -> dict[str, str | list[str]]:
-    """An issued AUTH+SIGN pair as the JSON APIs answer it (PEM texts, serials, the serials it superseded)."""
+def pair_json(pair: IssuedPair) -> dict[str, str]:
+    """An issued AUTH+SIGN pair as the JSON APIs answer it (PEM texts and serials)."""
     return {
         "auth_certificate": pair.auth_pem.decode(),
         "sign_certificate": pair.sign_pem.decode(),
         "chain": pair.chain_pem.decode(),
         "auth_serial": pair.auth_serial,
         "sign_serial": pair.sign_serial,
-        "superseded_serials": list(pair.superseded_serials),
     }
+
+
+def issued_pair_json(pair: IssuedPair) -> dict[str, str | list[str]]:
+    """:func:`pair_json` with the serials of the earlier certificates the pair superseded (revoked)."""
+    return {**pair_json(pair), "superseded_serials": list(pair.superseded_serials)}
 
 
 def api_blueprint(
