@@ -3,11 +3,22 @@ purposes and new enrolments; a code that was never sent confirms nothing."""
 
 from __future__ import annotations
 
-from flow_helpers import KNOWN_PHONE, NEW_PHONE, NO_PHONE_IIN, ApiEnrolment, api_start, code_for
+import pytest
+from flow_helpers import (
+    KNOWN_PHONE,
+    NEW_PHONE,
+    NO_PHONE_IIN,
+    ApiEnrolment,
+    api_start,
+    code_for,
+    make_settings,
+)
+from pg_server import empty_database, running_postgres
 from sqlalchemy import select
 
 from eds_toolkit import otp
 from eds_toolkit.flow.models import AuditEvent
+from eds_toolkit.web import create_app
 
 OTHER_IIN = "920721433024"  # demo citizen with a phone of her own
 OTHER_PHONE = "+77051234568"
@@ -131,3 +142,37 @@ def test_wrong_codes_count_per_iin_across_enrolments_and_lock_new_ones_until_the
     fourth = api_start(client)
     assert fourth.post("code", {"code": code_for(outbox, KNOWN_PHONE)}).status_code == 200
     assert fourth.state() == "phone_confirmed"
+
+
+def race_the_last_tries(client, ctx, clock) -> None:
+    """Eight wrong codes, then five wrong codes at once on a fresh code: exactly two more count."""
+    from flow_helpers import race
+    from sqlalchemy import func
+
+    from eds_toolkit import flow
+
+    enrolment = api_start(client)
+    for _ in range(2):
+        assert enter_wrong_codes(enrolment, "code", 4) == [422] * 4
+        clock.advance(61)
+        assert enrolment.post("code/resend").status_code == 202
+    outcomes = race(5, lambda: flow.submit_code(ctx, enrolment.id, "000000"))
+    with ctx.sessions() as session:
+        counted = session.scalar(
+            select(func.sum(otp.OneTimeCode.attempts)).where(otp.OneTimeCode.enrolment_id == enrolment.id)
+        )
+    assert counted == otp.MAX_WRONG_CODES_PER_ENROLMENT, outcomes
+    assert outcomes.count("code_wrong") == 1 and "too_many_wrong_codes" in outcomes, outcomes
+    assert enrolment.state() == "failed"
+
+
+def test_wrong_codes_racing_past_the_limit_on_sqlite_are_counted_one_by_one(client, ctx, clock):
+    race_the_last_tries(client, ctx, clock)
+
+
+@pytest.mark.postgres
+def test_wrong_codes_racing_past_the_limit_on_postgresql_are_counted_one_by_one(home, clock):
+    with running_postgres() as server:
+        empty_database(server.url)
+        app = create_app(make_settings(home, clock, database_url=server.url))
+        race_the_last_tries(app.test_client(), app.extensions["eds_flow"], clock)
