@@ -4,6 +4,7 @@ OTP refusals."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,9 @@ from eds_toolkit import otp
 from eds_toolkit.flow.errors import CodeRefused, FlowError, InvalidInput, ServiceUnavailable, TooManyRequests
 from eds_toolkit.flow.machine import FlowContext, State, aware, transition
 from eds_toolkit.flow.models import Enrolment
-from eds_toolkit.sms import DEFAULT_SENDER, SmsDeliveryError
+from eds_toolkit.sms import DEFAULT_SENDER, SmsDeliveryError, mask_phone
+
+log = logging.getLogger(__name__)
 
 NOWHERE = otp.UNSENT_PHONE  # the code of an IIN with no phone in the base is made but never sent
 
@@ -150,6 +153,30 @@ def deliver(
             "We could not send the SMS right now. Nothing was changed; please try again later.",
             code="sms_failed",
         ) from None
+
+
+def deliver_later(
+    ctx: FlowContext, pending: PendingSms | None, *, undo: Callable[[Session], None] | None = None
+) -> None:
+    """Hand a committed code's SMS to ``ctx.deliveries`` and return at once (after the commit).
+
+    The answer then never waits for the provider, so it takes as long whether or not the IIN has a
+    phone. A failed send is undone as by :func:`deliver` (code deleted, superseded codes revived,
+    ``undo``); the citizen learns it only by the code not arriving, the log by a warning.
+    """
+    if pending is None:
+        return
+
+    def send() -> None:
+        try:
+            deliver(ctx, pending, undo=undo)
+        except ServiceUnavailable:
+            log.warning(
+                "the SMS with a code to %s could not be sent: the code was withdrawn",
+                mask_phone(pending.phone),
+            )
+
+    ctx.deliveries.submit(pending.phone, send)
 
 
 def _revive_superseded(session: Session, pending: PendingSms) -> None:

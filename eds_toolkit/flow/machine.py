@@ -7,7 +7,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -23,6 +23,7 @@ from eds_toolkit.flow.errors import (
     StepOutOfOrder,
 )
 from eds_toolkit.flow.models import AuditEvent, Enrolment
+from eds_toolkit.sms.dispatcher import SmsDispatcher
 
 
 class State(StrEnum):
@@ -72,6 +73,7 @@ class FlowContext:
     audit_key: bytes
     otp_key: bytes
     enrolment_ttl: int = 3600
+    deliveries: SmsDispatcher = field(default_factory=SmsDispatcher)  # SMS sent after the answer
 
     def now(self) -> dt.datetime:
         return self.clock.now()

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ca.iin import InvalidIIN, parse_iin
-from eds_toolkit.flow.codes import check_code_format, deliver, prepare_new_code, use_code
+from eds_toolkit.flow.codes import check_code_format, deliver_later, prepare_new_code, use_code
 from eds_toolkit.flow.errors import InvalidInput, ServiceUnavailable
 from eds_toolkit.flow.machine import (
     FlowContext,
@@ -94,8 +94,8 @@ def start(ctx: FlowContext, iin: str, *, client_address: str | None = None, lang
             quiet_when_phone_throttled=True,
         )
         session.commit()
-    # after the commit: a slow SMS provider must not hold the database's write lock
-    deliver(ctx, pending, undo=lambda session: forget_enrolment(session, enrolment.id))
+    # after the commit and the answer: a slow SMS provider holds neither the write lock nor the answer
+    deliver_later(ctx, pending, undo=lambda session: forget_enrolment(session, enrolment.id))
     return Started(enrolment=enrolment, api_token=token)
 
 
@@ -178,5 +178,21 @@ def resend_code(
             client_address=client_address,
         )
         session.commit()
-    deliver(ctx, pending, undo=lambda session: drop_latest_audit(session, enrolment.id, "resend_code"))
+    deliver_later(ctx, pending, undo=lambda session: resend_not_sent(ctx, session, enrolment))
     return enrolment
+
+
+def resend_not_sent(ctx: FlowContext, session: Session, enrolment: Enrolment) -> None:
+    """The resent code's SMS failed: its audit event becomes a refusal (sms_failed)."""
+    drop_latest_audit(session, enrolment.id, "resend_code")
+    audit(
+        ctx,
+        session,
+        enrolment_id=enrolment.id,
+        iin=enrolment.iin,
+        action="resend_code",
+        outcome="refused",
+        from_state=enrolment.state,
+        to_state=enrolment.state,
+        reason="sms_failed",
+    )
