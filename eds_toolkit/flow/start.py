@@ -150,7 +150,9 @@ def resend_code(
 ) -> Enrolment:
     """A new code (the previous one stops working); throttled: not within a minute, a few an hour.
 
-    The SMS is in ``language``, else in the language the enrolment was started in.
+    The SMS is in ``language``, else in the language the enrolment was started in. When the phone in
+    the base is throttled (codes of other enrolments), the code is made and sent nowhere, as at the
+    start: the answer is the same whether or not the IIN has a phone.
     """
     with ctx.session() as session:
         enrolment = load_for_step(ctx, session, enrolment_id, {State.STARTED})
@@ -165,6 +167,7 @@ def resend_code(
             purpose=purpose,
             phone=phone,
             language=language or enrolment.language or "en",
+            quiet_when_phone_throttled=purpose == "login",
         )
         audit(
             ctx,
