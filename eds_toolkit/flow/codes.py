@@ -238,9 +238,13 @@ def use_code(ctx: FlowContext, session: Session, *, key: str, purpose: str, code
         session.commit()  # the tries counter must persist even though the step is refused
         refusal = translate_otp_error(error)
         if enrolment is not None and isinstance(error, otp.CodeWrong | otp.TooManyAttempts):
-            refuse_when_out_of_tries(ctx, session, enrolment)
-            if isinstance(error, otp.CodeWrong):
-                remaining = min(error.remaining, *tries_left(ctx, session, enrolment))
+            counted = refuse_when_out_of_tries(ctx, session, enrolment)
+            if isinstance(error, otp.CodeWrong):  # the tries left of the smallest budget
+                remaining = min(
+                    error.remaining,
+                    otp.MAX_WRONG_CODES_PER_ENROLMENT - counted.enrolment,
+                    otp.MAX_WRONG_CODES_PER_IIN - counted.iin,
+                )
                 refusal = CodeRefused(
                     f"The code is wrong: {remaining} tries left.", code=error.code, remaining=remaining
                 )
@@ -276,17 +280,9 @@ def count_wrong_codes(ctx: FlowContext, session: Session, enrolment: Enrolment) 
     return WrongCodes(enrolment=own, iin=total, iin_frees_at=frees_at)
 
 
-def tries_left(ctx: FlowContext, session: Session, enrolment: Enrolment) -> tuple[int, int]:
-    """How many wrong codes the enrolment, and its IIN, may still take."""
-    counted = count_wrong_codes(ctx, session, enrolment)
-    return (
-        otp.MAX_WRONG_CODES_PER_ENROLMENT - counted.enrolment,
-        otp.MAX_WRONG_CODES_PER_IIN - counted.iin,
-    )
-
-
-def refuse_when_out_of_tries(ctx: FlowContext, session: Session, enrolment: Enrolment) -> None:
-    """Past the IIN's or the enrolment's limit of wrong codes: fail the enrolment (committed), refuse."""
+def refuse_when_out_of_tries(ctx: FlowContext, session: Session, enrolment: Enrolment) -> WrongCodes:
+    """Past the IIN's or the enrolment's limit of wrong codes: fail the enrolment (committed) and
+    refuse; else the counts."""
     counted = count_wrong_codes(ctx, session, enrolment)
     if counted.iin >= otp.MAX_WRONG_CODES_PER_IIN:
         reason = "too_many_wrong_codes_for_iin"
@@ -294,7 +290,7 @@ def refuse_when_out_of_tries(ctx: FlowContext, session: Session, enrolment: Enro
         hours = max(1, math.ceil(retry_after / 3600))
         refusal = TooManyRequests(
             "Too many wrong SMS codes were entered for this IIN recently, so this enrolment was stopped "
-            f"and codes cannot be entered for it now. Please start again in {hours} hours or visit a "
+            f"and codes cannot be entered for it now. Please start again in {hours} h or visit a "
             "service centre.",
             code=reason,
             retry_after=retry_after,
@@ -307,7 +303,7 @@ def refuse_when_out_of_tries(ctx: FlowContext, session: Session, enrolment: Enro
             code=reason,
         )
     else:
-        return
+        return counted
     transition(ctx, session, enrolment, State.FAILED, action=reason, reason=reason, failure_reason=reason)
     session.commit()
     raise refusal
