@@ -22,7 +22,7 @@ from eds_toolkit.web.api_support import (
 )
 from eds_toolkit.web.context import client_address, flow_context
 from eds_toolkit.web.i18n import translate_to
-from eds_toolkit.web.limits import iin_key
+from eds_toolkit.web.limits import iin_start_limit
 from eds_toolkit.web.openapi import openapi_document
 
 
@@ -48,7 +48,7 @@ def make_api_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
         return jsonify(openapi_document())
 
     @api.post("/enrolments")
-    @limiter.limit(settings.ratelimit_per_iin, key_func=iin_key, methods=["POST"], override_defaults=False)
+    @iin_start_limit(limiter, settings)
     def create_enrolment() -> Response:
         data = json_body()
         iin = data.get("iin")

@@ -1,4 +1,5 @@
-"""Starts and resends answer alike whether or not the IIN has a phone in the base (no enumeration)."""
+"""Starts and resends answer alike whether or not the IIN has a phone in the base (no enumeration), and
+the per-IIN start limit is one budget for the pages and the JSON API together."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 
+import pytest
 from flow_helpers import KNOWN_IIN, NO_PHONE_IIN, ApiEnrolment, frozen_clock, make_settings, read_outbox
 
 from eds_toolkit.web import create_app
@@ -138,3 +140,14 @@ def test_every_sequence_of_starts_and_resends_answers_alike_with_and_without_a_p
     assert {("api resend", 429), ("page resend", 429), ("api resend", 202), ("page resend", 200)} <= statuses
     sent = read_outbox(with_phone.app.extensions["eds_settings"].home / "outbox.jsonl")
     assert sent and read_outbox(without_phone.app.extensions["eds_settings"].home / "outbox.jsonl") == []
+
+
+@pytest.mark.parametrize("eleventh", ["api", "html"])
+def test_the_per_iin_start_limit_is_one_budget_for_the_pages_and_the_api(home, clock, eleventh):
+    app = create_app(make_settings(home, clock, ratelimit_enabled=True, ratelimit_per_iin="10/hour"))
+    citizen = Citizen(app, clock, KNOWN_IIN)
+    statuses = [citizen.step("start", "api" if turn % 2 else "html")[1] for turn in range(10)]
+    assert statuses == [302, 201] * 5
+    assert citizen.step("start", eleventh)[1] == 429
+    # another IIN still starts, on either
+    assert Citizen(app, clock, NO_PHONE_IIN).step("start", eleventh)[1] in (201, 302)
