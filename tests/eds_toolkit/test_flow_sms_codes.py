@@ -176,3 +176,26 @@ def test_wrong_codes_racing_past_the_limit_on_postgresql_are_counted_one_by_one(
         empty_database(server.url)
         app = create_app(make_settings(home, clock, database_url=server.url))
         race_the_last_tries(app.test_client(), app.extensions["eds_flow"], clock)
+
+
+def test_the_lock_outs_speak_the_language_the_enrolment_was_started_in(client, clock):
+    def start_in(language: str) -> ApiEnrolment:
+        body = client.post("/api/v1/enrolments", json={"iin": NO_PHONE_IIN, "language": language}).get_json()
+        return ApiEnrolment(client, body["id"], body["token"])
+
+    russian = start_in("ru")
+    enter_wrong_codes(russian, "code", 5)
+    clock.advance(61)
+    russian.post("code/resend")
+    enter_wrong_codes(russian, "code", 4)
+    body = russian.post("code", {"code": "000000"}).get_json()
+    assert body["code"] == "too_many_wrong_codes" and "ЦОН" in body["detail"]
+
+    clock.advance(61)
+    kazakh = start_in("kk")
+    enter_wrong_codes(kazakh, "code", 5)
+    clock.advance(61)
+    kazakh.post("code/resend")
+    enter_wrong_codes(kazakh, "code", 4)
+    body = kazakh.post("code", {"code": "000000"}).get_json()
+    assert body["code"] == "too_many_wrong_codes_for_iin" and "ХҚКО" in body["detail"]
