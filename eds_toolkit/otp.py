@@ -1,7 +1,9 @@
 """One-time SMS codes: 6 digits, valid 5 minutes, single use, 5 wrong tries, resends throttled.
 
 Codes are stored only as HMAC-SHA256 under a server secret (``configure(secret)`` once at start-up, or
-``secret=`` per call) and compared in constant time. A newer code replaces the older ones.
+``secret=`` per call) and compared in constant time. A newer code replaces the older ones. A code made
+for ``UNSENT_PHONE`` never verifies. Wrong tries beyond one code (per enrolment, per IIN) are counted
+from the rows' ``attempts`` by ``eds_toolkit.flow.codes.use_code`` (``wrong_tries``, the limits below).
 
 Transactions: ``issue_code`` and ``verify_code`` change the session but never commit. The caller
 commits in both the success and the failure case, because a wrong try must still count::
@@ -16,7 +18,8 @@ commits in both the success and the failure case, because a wrong try must still
 
 For ``issue_code``: issue and commit, then send the SMS outside any transaction (a provider may take
 seconds); if sending fails, delete the code again. ``eds_toolkit.flow.codes.prepare_code`` + ``deliver``
-do exactly that for the enrolment flow and the registration service.
+do exactly that for the enrolment flow and the registration service (``deliver_later`` sends after the
+answer, for the start and the resend).
 """
 
 from __future__ import annotations
