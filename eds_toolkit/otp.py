@@ -1,7 +1,9 @@
 """One-time SMS codes: 6 digits, valid 5 minutes, single use, 5 wrong tries, resends throttled.
 
 Codes are stored only as HMAC-SHA256 under a server secret (``configure(secret)`` once at start-up, or
-``secret=`` per call) and compared in constant time. A newer code replaces the older ones.
+``secret=`` per call) and compared in constant time. A newer code replaces the older ones. A code made
+for ``UNSENT_PHONE`` never verifies. Wrong tries beyond one code (per enrolment, per IIN) are counted
+from the rows' ``attempts`` by ``eds_toolkit.flow.codes.use_code`` (``wrong_tries``, the limits below).
 
 Transactions: ``issue_code`` and ``verify_code`` change the session but never commit. The caller
 commits in both the success and the failure case, because a wrong try must still count::
@@ -16,7 +18,8 @@ commits in both the success and the failure case, because a wrong try must still
 
 For ``issue_code``: issue and commit, then send the SMS outside any transaction (a provider may take
 seconds); if sending fails, delete the code again. ``eds_toolkit.flow.codes.prepare_code`` + ``deliver``
-do exactly that for the enrolment flow and the registration service.
+do exactly that for the enrolment flow and the registration service (``deliver_later`` sends after the
+answer, for the start and the resend).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import hmac
 import math
 import secrets
 
-from sqlalchemy import Index, Integer, String, func, select, text, update
+from sqlalchemy import Index, Integer, Select, String, func, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from eds_toolkit.citizens.phone import normalise_phone
@@ -42,7 +45,14 @@ MAX_CODES_PER_HOUR = 5
 # Per destination number, across every enrolment: one phone cannot be flooded by starting many enrolments.
 PHONE_RESEND_INTERVAL = dt.timedelta(seconds=60)
 MAX_CODES_PER_PHONE_PER_HOUR = 5
-UNSENT_PHONE = "+77000000000"  # where the code of an IIN without a phone "goes": never sent, never throttled
+# Wrong codes counted beyond one code (NIST SP 800-63B 5.2.2: a resend or a new enrolment never brings
+# fresh tries). Applied by eds_toolkit.flow.codes.use_code, counted from the rows' ``attempts``.
+MAX_WRONG_CODES_PER_ENROLMENT = 10  # over all its codes and purposes; then the enrolment fails
+MAX_WRONG_CODES_PER_IIN = 20  # over the IIN's enrolments whose codes were made within the window
+WRONG_CODES_WINDOW = dt.timedelta(hours=24)  # then code entry for the IIN is refused until it frees
+# where the code of an IIN without a phone (or of a throttled start) "goes": never sent, never throttled per
+# phone, and never accepted (its own digits are a wrong try, so the answer is a wrong code's)
+UNSENT_PHONE = "+77000000000"
 PURPOSES = ("login", "phone")
 
 _secret: bytes | None = None
@@ -226,14 +236,19 @@ def _check_enrolment_throttle(session: Session, enrolment_id: str, purpose: str,
 
 
 def _serialise_per_phone(session: Session, phone: str) -> None:
-    """Make concurrent codes to one number take turns until commit, so the throttle counts them all.
+    """Make concurrent codes to one number take turns until commit, so the throttle counts them all."""
+    take_turns(session, f"otp-phone:{phone}")
 
-    PostgreSQL: a transaction-scoped advisory lock keyed on the number. SQLite: an empty UPDATE, which
-    takes the database's write lock before the throttle reads (writers are serialised there anyway).
+
+def take_turns(session: Session, name: str) -> None:
+    """Make transactions that call this with the same ``name`` take turns until they commit.
+
+    PostgreSQL: a transaction-scoped advisory lock keyed on ``name``. SQLite: an empty UPDATE, which
+    takes the database's write lock before the caller reads (writers are serialised there anyway).
     """
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        key = int.from_bytes(hashlib.sha256(b"otp-phone:" + phone.encode()).digest()[:8], "big", signed=True)
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
     elif dialect == "sqlite":
         session.execute(text("UPDATE one_time_codes SET attempts = attempts WHERE id = -1"))
@@ -287,7 +302,8 @@ def verify_code(
     """Check ``code`` against the latest code of ``enrolment_id`` + ``purpose`` and mark it used.
 
     Raises CodeMalformed, NoActiveCode, CodeAlreadyUsed, TooManyAttempts, CodeExpired or
-    CodeWrong(remaining); the 5th wrong try raises TooManyAttempts. Commits nothing: the caller
+    CodeWrong(remaining); the 5th wrong try raises TooManyAttempts. A code issued to ``UNSENT_PHONE``
+    never verifies: any entry, its own digits too, is a counted wrong try. Commits nothing: the caller
     commits even on failure so the attempts counter persists (see the module docstring).
     """
     key = _key(secret)
@@ -307,7 +323,9 @@ def verify_code(
     now = clock.now()
     _raise_if_unusable(row, now)
     expected = _hash(key, enrolment_id, purpose, row.phone, entered)
-    if hmac.compare_digest(expected.encode(), row.code_hash.encode()):
+    matches = hmac.compare_digest(expected.encode(), row.code_hash.encode())
+    # A code sent nowhere (no phone, or a throttled number) proves nothing: even its digits are wrong.
+    if matches and row.phone != UNSENT_PHONE:
         # Conditional update: of two requests racing with the right code, only one wins.
         won = session.execute(
             update(OneTimeCode)
@@ -335,6 +353,21 @@ def verify_code(
     if remaining <= 0:
         raise TooManyAttempts()
     raise CodeWrong(remaining)
+
+
+def wrong_tries(
+    session: Session, keys: Select | list[str], *, since: dt.datetime | None = None
+) -> list[tuple[dt.datetime, int]]:
+    """Wrong tries per code of ``keys`` (enrolment ids, or a select of them), oldest code first:
+    ``(created_at, attempts)`` for each code with at least one, made after ``since`` if given."""
+    query = (
+        select(OneTimeCode.created_at, OneTimeCode.attempts)
+        .where(OneTimeCode.enrolment_id.in_(keys), OneTimeCode.attempts > 0)
+        .order_by(OneTimeCode.created_at, OneTimeCode.id)
+    )
+    if since is not None:
+        query = query.where(OneTimeCode.created_at > since)
+    return [(created_at, attempts) for created_at, attempts in session.execute(query)]
 
 
 def codes_sent_since(session: Session, *, enrolment_id: str, purpose: str, since: dt.datetime) -> int:

@@ -4,6 +4,8 @@ OTP refusals."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -12,8 +14,11 @@ from sqlalchemy.orm import Session
 
 from eds_toolkit import otp
 from eds_toolkit.flow.errors import CodeRefused, FlowError, InvalidInput, ServiceUnavailable, TooManyRequests
-from eds_toolkit.flow.machine import FlowContext
-from eds_toolkit.sms import DEFAULT_SENDER, SmsDeliveryError
+from eds_toolkit.flow.machine import FlowContext, State, aware, transition
+from eds_toolkit.flow.models import Enrolment
+from eds_toolkit.sms import DEFAULT_SENDER, SmsDeliveryError, mask_phone
+
+log = logging.getLogger(__name__)
 
 NOWHERE = otp.UNSENT_PHONE  # the code of an IIN with no phone in the base is made but never sent
 
@@ -150,6 +155,30 @@ def deliver(
         ) from None
 
 
+def deliver_later(
+    ctx: FlowContext, pending: PendingSms | None, *, undo: Callable[[Session], None] | None = None
+) -> None:
+    """Hand a committed code's SMS to ``ctx.deliveries`` and return at once (after the commit).
+
+    The answer then never waits for the provider, so it takes as long whether or not the IIN has a
+    phone. A failed send is undone as by :func:`deliver` (code deleted, superseded codes revived,
+    ``undo``); the citizen learns it only by the code not arriving, the log by a warning.
+    """
+    if pending is None:
+        return
+
+    def send() -> None:
+        try:
+            deliver(ctx, pending, undo=undo)
+        except ServiceUnavailable:
+            log.warning(
+                "the SMS with a code to %s could not be sent: the code was withdrawn",
+                mask_phone(pending.phone),
+            )
+
+    ctx.deliveries.submit(pending.phone, send)
+
+
 def _revive_superseded(session: Session, pending: PendingSms) -> None:
     """Give the codes a failed send's code ended their expiry back, unless a newer code replaced it."""
     if not pending.superseded or pending.issued_at is None:
@@ -191,11 +220,90 @@ def translate_otp_error(error: Exception) -> FlowError:
 
 def use_code(ctx: FlowContext, session: Session, *, key: str, purpose: str, code: str) -> None:
     """Spend the code sent for ``key``; a refused code is a ``FlowError`` and its try still counts
-    (the session is committed before the refusal is raised)."""
+    (the session is committed before the refusal is raised).
+
+    When ``key`` is an enrolment, wrong codes also count over all its codes (``otp.MAX_WRONG_CODES_PER_
+    ENROLMENT``) and over all its IIN's enrolments (``otp.MAX_WRONG_CODES_PER_IIN`` within
+    ``otp.WRONG_CODES_WINDOW``): past either, the enrolment fails and no code is checked any more.
+    """
+    enrolment = session.get(Enrolment, key)
+    if enrolment is not None:
+        otp.take_turns(session, f"otp-iin:{enrolment.iin}")  # concurrent tries are counted one by one
+        refuse_when_out_of_tries(ctx, session, enrolment)
     try:
         otp.verify_code(
             session, enrolment_id=key, purpose=purpose, code=code, clock=ctx.clock, secret=ctx.otp_key
         )
     except otp.OtpError as error:
         session.commit()  # the tries counter must persist even though the step is refused
-        raise translate_otp_error(error) from None
+        refusal = translate_otp_error(error)
+        if enrolment is not None and isinstance(error, otp.CodeWrong | otp.TooManyAttempts):
+            counted = refuse_when_out_of_tries(ctx, session, enrolment)
+            if isinstance(error, otp.CodeWrong):  # the tries left of the smallest budget
+                remaining = min(
+                    error.remaining,
+                    otp.MAX_WRONG_CODES_PER_ENROLMENT - counted.enrolment,
+                    otp.MAX_WRONG_CODES_PER_IIN - counted.iin,
+                )
+                refusal = CodeRefused(
+                    f"The code is wrong: {remaining} tries left.", code=error.code, remaining=remaining
+                )
+        raise refusal from None
+
+
+@dataclass(frozen=True)
+class WrongCodes:
+    """The wrong codes counted against an enrolment: its own, its IIN's within the window, and when
+    the IIN's count next drops below the limit (None while it is below)."""
+
+    enrolment: int
+    iin: int
+    iin_frees_at: dt.datetime | None
+
+
+def count_wrong_codes(ctx: FlowContext, session: Session, enrolment: Enrolment) -> WrongCodes:
+    """Count the wrong codes of ``enrolment`` and of every enrolment of its IIN (see :func:`use_code`)."""
+    own = sum(attempts for _, attempts in otp.wrong_tries(session, [enrolment.id]))
+    per_code = otp.wrong_tries(
+        session,
+        select(Enrolment.id).where(Enrolment.iin == enrolment.iin),
+        since=ctx.now() - otp.WRONG_CODES_WINDOW,
+    )
+    total = sum(attempts for _, attempts in per_code)
+    frees_at = None
+    excess = total - otp.MAX_WRONG_CODES_PER_IIN + 1
+    for created_at, attempts in per_code:  # oldest first: they leave the window in this order
+        if excess <= 0:
+            break
+        excess -= attempts
+        frees_at = aware(created_at) + otp.WRONG_CODES_WINDOW
+    return WrongCodes(enrolment=own, iin=total, iin_frees_at=frees_at)
+
+
+def refuse_when_out_of_tries(ctx: FlowContext, session: Session, enrolment: Enrolment) -> WrongCodes:
+    """Past the IIN's or the enrolment's limit of wrong codes: fail the enrolment (committed) and
+    refuse; else the counts."""
+    counted = count_wrong_codes(ctx, session, enrolment)
+    if counted.iin >= otp.MAX_WRONG_CODES_PER_IIN:
+        reason = "too_many_wrong_codes_for_iin"
+        retry_after = max(1, math.ceil((counted.iin_frees_at - ctx.now()).total_seconds()))
+        hours = max(1, math.ceil(retry_after / 3600))
+        refusal = TooManyRequests(
+            "Too many wrong SMS codes were entered for this IIN recently, so this enrolment was stopped "
+            f"and codes cannot be entered for it now. Please start again in {hours} h or visit a "
+            "service centre.",
+            code=reason,
+            retry_after=retry_after,
+        )
+    elif counted.enrolment >= otp.MAX_WRONG_CODES_PER_ENROLMENT:
+        reason = "too_many_wrong_codes"
+        refusal = TooManyRequests(
+            f"{otp.MAX_WRONG_CODES_PER_ENROLMENT} wrong SMS codes were entered, so this enrolment was "
+            "stopped. Please start again later or visit a service centre.",
+            code=reason,
+        )
+    else:
+        return counted
+    transition(ctx, session, enrolment, State.FAILED, action=reason, reason=reason, failure_reason=reason)
+    session.commit()
+    raise refusal

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -23,6 +23,7 @@ from eds_toolkit.flow.errors import (
     StepOutOfOrder,
 )
 from eds_toolkit.flow.models import AuditEvent, Enrolment
+from eds_toolkit.sms.dispatcher import SmsDispatcher
 
 
 class State(StrEnum):
@@ -74,6 +75,7 @@ class FlowContext:
     enrolment_ttl: int = 3600
     phone_change_hold: int = 72 * 3600  # seconds a new number waits unless the old number confirms
     base_url: str = "http://127.0.0.1:5000"  # the service's public address, for links in SMS
+    deliveries: SmsDispatcher = field(default_factory=SmsDispatcher)  # SMS sent after the answer
 
     def now(self) -> dt.datetime:
         return self.clock.now()

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ca.iin import InvalidIIN, parse_iin
-from eds_toolkit.flow.codes import check_code_format, deliver, prepare_new_code, use_code
+from eds_toolkit.flow.codes import check_code_format, deliver_later, prepare_new_code, use_code
 from eds_toolkit.flow.errors import InvalidInput, ServiceUnavailable
 from eds_toolkit.flow.machine import (
     FlowContext,
@@ -95,8 +95,8 @@ def start(ctx: FlowContext, iin: str, *, client_address: str | None = None, lang
             quiet_when_phone_throttled=True,
         )
         session.commit()
-    # after the commit: a slow SMS provider must not hold the database's write lock
-    deliver(ctx, pending, undo=lambda session: forget_enrolment(session, enrolment.id))
+    # after the commit and the answer: a slow SMS provider holds neither the write lock nor the answer
+    deliver_later(ctx, pending, undo=lambda session: forget_enrolment(session, enrolment.id))
     return Started(enrolment=enrolment, api_token=token)
 
 
@@ -155,7 +155,9 @@ def resend_code(
 ) -> Enrolment:
     """A new code (the previous one stops working); throttled: not within a minute, a few an hour.
 
-    The SMS is in ``language``, else in the language the enrolment was started in.
+    The SMS is in ``language``, else in the language the enrolment was started in. When the phone in
+    the base is throttled (codes of other enrolments), the code is made and sent nowhere, as at the
+    start: the answer is the same whether or not the IIN has a phone.
     """
     with ctx.session() as session:
         enrolment = load_for_step(ctx, session, enrolment_id, {State.STARTED})
@@ -170,6 +172,7 @@ def resend_code(
             purpose=purpose,
             phone=phone,
             language=language or enrolment.language or "en",
+            quiet_when_phone_throttled=purpose == "login",
         )
         audit(
             ctx,
@@ -183,5 +186,21 @@ def resend_code(
             client_address=client_address,
         )
         session.commit()
-    deliver(ctx, pending, undo=lambda session: drop_latest_audit(session, enrolment.id, "resend_code"))
+    deliver_later(ctx, pending, undo=lambda session: resend_not_sent(ctx, session, enrolment))
     return enrolment
+
+
+def resend_not_sent(ctx: FlowContext, session: Session, enrolment: Enrolment) -> None:
+    """The resent code's SMS failed: its audit event becomes a refusal (sms_failed)."""
+    drop_latest_audit(session, enrolment.id, "resend_code")
+    audit(
+        ctx,
+        session,
+        enrolment_id=enrolment.id,
+        iin=enrolment.iin,
+        action="resend_code",
+        outcome="refused",
+        from_state=enrolment.state,
+        to_state=enrolment.state,
+        reason="sms_failed",
+    )

@@ -32,6 +32,18 @@ class EnrolmentView:
     # the IIN has a Digital ID account: the PIN step replaces its PIN (shown before the citizen types one)
     replaces_pin: bool = False
 
+    @classmethod
+    def of_new(cls, enrolment: Enrolment) -> EnrolmentView:
+        """The view of an enrolment just started, from its row as created (not read back: its first
+        SMS is sent after the answer, and a failed send may already have removed it)."""
+        return cls(
+            id=enrolment.id,
+            state=str(State.STARTED),
+            next_step=NEXT_STEP[State.STARTED],
+            expires_at=aware(enrolment.expires_at),
+            code_sent_to_new_phone=False,
+        )
+
     def as_json(self) -> dict:
         return {
             "id": self.id,

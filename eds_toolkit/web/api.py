@@ -22,7 +22,7 @@ from eds_toolkit.web.api_support import (
 )
 from eds_toolkit.web.context import client_address, flow_context
 from eds_toolkit.web.i18n import translate_to
-from eds_toolkit.web.limits import iin_key
+from eds_toolkit.web.limits import iin_start_limit
 from eds_toolkit.web.openapi import openapi_document
 
 
@@ -48,7 +48,7 @@ def make_api_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
         return jsonify(openapi_document())
 
     @api.post("/enrolments")
-    @limiter.limit(settings.ratelimit_per_iin, key_func=iin_key, methods=["POST"], override_defaults=False)
+    @iin_start_limit(limiter, settings)
     def create_enrolment() -> Response:
         data = json_body()
         iin = data.get("iin")
@@ -56,7 +56,7 @@ def make_api_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
             raise InvalidInput("The field 'iin' is required: the 12 digits of your IIN.", code="invalid_iin")
         language = requested_language() or "en"
         started = flow.start(flow_context(), iin, client_address=client_address(), language=language)
-        view = flow.describe(flow_context(), started.enrolment.id).as_json()
+        view = flow.EnrolmentView.of_new(started.enrolment).as_json()
         view.update(token=started.api_token, message=translate_to(language, START_MESSAGE))
         response = json_response(view, 201)
         response.headers["Location"] = url_for("api.get_enrolment", enrolment_id=started.enrolment.id)

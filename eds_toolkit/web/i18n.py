@@ -634,6 +634,25 @@ ERRORS: dict[str, tuple[str, str, str]] = {
         "5 қате әрекет: бұл код енді жарамсыз, жаңасын сұраңыз.",
         "5 неверных попыток: код больше не действует, запросите новый.",
     ),
+    "too_many_wrong_codes": (
+        "Too many wrong SMS codes were entered, so this enrolment was stopped. Please start again later "
+        "or visit a service centre.",
+        "Тым көп қате SMS-код енгізілді, сондықтан бұл өтінім тоқтатылды. Кейінірек қайта бастаңыз немесе "
+        "халыққа қызмет көрсету орталығына (ХҚКО) барыңыз.",
+        "Введено слишком много неверных SMS-кодов, поэтому заявка остановлена. Начните заново позже или "
+        "обратитесь в центр обслуживания населения (ЦОН).",
+    ),
+    "too_many_wrong_codes_for_iin": (
+        "Too many wrong SMS codes were entered for this IIN recently, so this enrolment was stopped and "
+        "codes cannot be entered for it now (for at most 24 hours). Please start again later or visit a "
+        "service centre.",
+        "Соңғы уақытта бұл ЖСН үшін тым көп қате SMS-код енгізілді, сондықтан өтінім тоқтатылды және "
+        "қазір код енгізу мүмкін емес (ең көбі 24 сағат). Кейінірек қайта бастаңыз немесе халыққа қызмет "
+        "көрсету орталығына (ХҚКО) барыңыз.",
+        "Для этого ИИН недавно введено слишком много неверных SMS-кодов, поэтому заявка остановлена и "
+        "вводить коды сейчас нельзя (не более 24 часов). Начните заново позже или обратитесь в центр "
+        "обслуживания населения (ЦОН).",
+    ),
     "resend_too_soon": (
         "A new code can be sent in {retry_after} seconds.",
         "Жаңа кодты {retry_after} секундтан кейін жіберуге болады.",

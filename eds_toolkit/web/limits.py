@@ -9,6 +9,7 @@ fallback (either would multiply the SMS and per-IIN budgets without anyone notic
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response, render_template, request
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 REDIS_TIMEOUT_SECONDS = 2.0
 STORAGE_DOWN_RETRY_AFTER = 30  # seconds, sent as Retry-After with the 503
 STORAGE_DOWN_MESSAGE = "The service is temporarily unavailable: please try again in a minute."
+IIN_START_SCOPE = "iin-start"  # the bucket the page's and the API's starts share per IIN
 
 
 def iin_key() -> str:
@@ -33,6 +35,18 @@ def iin_key() -> str:
     value = (data or {}).get("iin") if hasattr(data, "get") else None
     digits = "".join(ch for ch in str(value or "") if ch.isdigit())
     return f"iin:{digits}" if digits else f"addr:{get_remote_address()}"
+
+
+def iin_start_limit(limiter: Limiter, settings: Settings) -> Callable:
+    """``settings.ratelimit_per_iin`` on starting an enrolment: one budget per IIN for the page
+    (``POST /start``) and the API (``POST /api/v1/enrolments``) together, not one each."""
+    return limiter.shared_limit(
+        settings.ratelimit_per_iin,
+        scope=IIN_START_SCOPE,
+        key_func=iin_key,
+        methods=["POST"],
+        override_defaults=False,
+    )
 
 
 def redacted_url(url: str) -> str:

@@ -113,7 +113,7 @@ def _core_document() -> dict:
             "/enrolments/{id}/code/resend": {
                 "post": _optional_body(
                     _step(
-                        "Send a new code (throttled per enrolment and per phone number)",
+                        "Send a new code (throttled per enrolment; the SMS is sent after the answer)",
                         "#/components/schemas/LanguageRequest",
                         "202",
                     )

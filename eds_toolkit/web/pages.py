@@ -19,7 +19,7 @@ from eds_toolkit.web.agent_page import (
 )
 from eds_toolkit.web.context import client_address, flow_context, pem_download
 from eds_toolkit.web.i18n import current_language, error_message, translate
-from eds_toolkit.web.limits import iin_key
+from eds_toolkit.web.limits import iin_start_limit
 
 PAGE_OF_STATE = {
     State.STARTED: "flow.code",
@@ -71,9 +71,7 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
     """The citizen's pages."""
     pages = Blueprint("flow", __name__)
     per_address = limiter.limit(settings.ratelimit_per_address, methods=["POST"])
-    per_iin = limiter.limit(
-        settings.ratelimit_per_iin, key_func=iin_key, methods=["POST"], override_defaults=False
-    )
+    per_iin = iin_start_limit(limiter, settings)
 
     def _enrolment_id() -> str:
         return session.get("enrolment_id", "")

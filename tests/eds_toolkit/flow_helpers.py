@@ -12,6 +12,8 @@ from cryptography.hazmat.primitives import serialization
 from eds_toolkit.clock import FrozenClock
 from eds_toolkit.settings import Settings
 from eds_toolkit.sms import OutboxGateway, last_code_for
+from eds_toolkit.sms import read_outbox as sms_outbox
+from eds_toolkit.sms.dispatcher import wait_for_all_deliveries
 from tests.e2e.services import free_port as free_port  # the harness's; re-exported for these suites
 
 TESTDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "testdata"
@@ -46,7 +48,20 @@ def make_settings(home: Path, clock: FrozenClock, **overrides) -> Settings:
     return Settings(**values)
 
 
+def wait_for_sms() -> None:
+    """Wait until every SMS the steps so far handed to a delivery worker has been sent (or undone)."""
+    assert wait_for_all_deliveries(), "SMS deliveries still running after 60 s"
+
+
+def read_outbox(outbox: Path) -> list[dict]:
+    """The outbox once every queued SMS was delivered (starts and resends send after their answer)."""
+    wait_for_sms()
+    return sms_outbox(outbox)
+
+
 def code_for(outbox: Path, phone: str) -> str:
+    """The latest code sent to ``phone``, once the SMS queued by the steps so far were delivered."""
+    wait_for_sms()
     code = last_code_for(outbox, phone)
     assert code is not None, f"no SMS to {phone} in the outbox"
     return code

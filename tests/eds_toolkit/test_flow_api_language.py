@@ -3,9 +3,7 @@ language the enrolment was started in; problem ``detail`` texts and every SMS fo
 
 from __future__ import annotations
 
-from flow_helpers import KNOWN_IIN, KNOWN_PHONE, NEW_PHONE, ApiEnrolment, code_for
-
-from eds_toolkit.sms import read_outbox
+from flow_helpers import KNOWN_IIN, KNOWN_PHONE, NEW_PHONE, ApiEnrolment, code_for, read_outbox
 
 RUSSIAN_SMS = "Одноразовый код"
 KAZAKH_SMS = "Бір реттік код"

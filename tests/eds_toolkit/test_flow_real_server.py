@@ -28,6 +28,7 @@ from flow_helpers import (
 from eds_toolkit.flow import mark_identified
 from eds_toolkit.services import build_flow_context
 from eds_toolkit.settings import Settings
+from tests.e2e.eds import wait_for_code  # the server sends the start's SMS after answering
 
 EDS = Path(sys.executable).parent / "eds"
 
@@ -66,7 +67,7 @@ def test_whole_enrolment_over_http_ends_in_keystores_openssl_opens(server, tmp_p
     url = f"{base}/api/v1/enrolments/{enrolment}"
 
     response = http.post(
-        f"{url}/code", json={"code": code_for(home / "outbox.jsonl", KNOWN_PHONE)}, headers=auth
+        f"{url}/code", json={"code": wait_for_code(home / "outbox.jsonl", KNOWN_PHONE)}, headers=auth
     )
     assert response.status_code == 200, response.text
     ctx = build_flow_context(Settings.from_env(env, home=home))

@@ -14,12 +14,12 @@ from flow_helpers import (
     api_start,
     make_settings,
     race,
+    read_outbox,
 )
 from pg_server import empty_database, running_postgres
 
 from ca.iin import make_iin
 from eds_toolkit import flow
-from eds_toolkit.sms import read_outbox
 from eds_toolkit.web import create_app
 
 

@@ -15,7 +15,6 @@ from flow_helpers import (
     GOOD_PIN,
     KNOWN_IIN,
     KNOWN_PHONE,
-    code_for,
     free_port,
     make_csr_pem,
     wait_until_answers,
@@ -24,6 +23,7 @@ from flow_helpers import (
 from eds_toolkit.flow import mark_identified
 from eds_toolkit.services import build_flow_context
 from eds_toolkit.settings import Settings
+from tests.e2e.eds import wait_for_code
 
 EDS = Path(sys.executable).parent / "eds"
 MODULE = "/usr/lib/softhsm/libsofthsm2.so"
@@ -67,7 +67,7 @@ def test_a_token_ca_issues_through_the_service_without_a_passphrase(tmp_path):
         started = requests.post(f"{base}/api/v1/enrolments", json={"iin": KNOWN_IIN}, timeout=10).json()
         auth = {"Authorization": f"Bearer {started['token']}"}
         url = f"{base}/api/v1/enrolments/{started['id']}"
-        code = code_for(home / "outbox.jsonl", KNOWN_PHONE)
+        code = wait_for_code(home / "outbox.jsonl", KNOWN_PHONE)  # sent after the answer
         assert requests.post(f"{url}/code", json={"code": code}, headers=auth, timeout=10).ok
         mark_identified(build_flow_context(Settings.from_env(env, home=home)), started["id"])
         pin = {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}

@@ -305,3 +305,13 @@ def test_issue_and_verify_commit_nothing_themselves(sessions, session, clock):
     session.rollback()  # the step failed later: the code is not spent
     with sessions() as other:
         verify(other, clock, code, enrolment="e")
+
+
+def test_a_code_never_sent_refuses_even_its_right_digits_and_the_try_counts(sessions, session, clock):
+    _, code = issue(session, clock, phone=otp.UNSENT_PHONE)
+    with sessions() as attempt, pytest.raises(CodeWrong) as refused:
+        verify(attempt, clock, code)
+    assert refused.value.remaining == otp.MAX_ATTEMPTS - 1  # exactly what a wrong code gets
+    with sessions() as fresh:
+        row = fresh.scalars(select(OneTimeCode)).one()
+    assert row.attempts == 1 and row.used_at is None
