@@ -1,9 +1,11 @@
 """SMS notices to the number on record: the owner of an IIN hears of every phone change, PIN reset and
 issuance in their name, whoever did it.
 
-A notice is sent after the step's transaction has committed. It is best effort: a provider failure is
-logged and audited (``owner_notice`` refused, ``sms_failed``), never undoes the step. The audit event
-names the kind of notice and the masked number, never the text (a phone-change notice carries a code).
+A notice is handed to the delivery worker (``ctx.deliveries``) after the step's transaction has
+committed and sent after the answer, so the answer takes as long whether or not the IIN has a number
+on record. It is best effort: a provider failure is logged and audited (``owner_notice`` refused,
+``sms_failed``), never undoes the step. The audit event names the kind of notice and the masked
+number, never the text (a phone-change notice carries a code).
 """
 
 from __future__ import annotations
@@ -73,28 +75,31 @@ def notify_owner(
     enrolment_id: str | None,
     language: str | None,
     **params: object,
-) -> bool:
-    """Send the notice ``kind`` to ``phone`` (the number on record) and audit it; True when sent."""
+) -> None:
+    """Queue the notice ``kind`` to ``phone`` (the number on record); sent and audited after the answer."""
     if not phone:
-        return False
+        return
     text = notice_text(kind, language or "en", iin=iin, **params)
-    try:
-        ctx.sms.send(phone, text, sender=DEFAULT_SENDER)
-        sent = True
-    except SmsDeliveryError:
-        log.error("The %s notice to the number on record could not be sent.", kind)
-        sent = False
-    with ctx.session() as session:
-        session.add(
-            AuditEvent(
-                enrolment_id=enrolment_id,
-                iin_hash=ctx.iin_hash(iin),
-                action="owner_notice",
-                outcome="ok" if sent else "refused",
-                reason=kind if sent else "sms_failed",
-                detail=json.dumps({"kind": kind, "to": mask_phone(phone)}),
-                at=ctx.now(),
+
+    def send() -> None:
+        try:
+            ctx.sms.send(phone, text, sender=DEFAULT_SENDER)
+            sent = True
+        except SmsDeliveryError:
+            log.error("The %s notice to the number on record could not be sent.", kind)
+            sent = False
+        with ctx.session() as session:
+            session.add(
+                AuditEvent(
+                    enrolment_id=enrolment_id,
+                    iin_hash=ctx.iin_hash(iin),
+                    action="owner_notice",
+                    outcome="ok" if sent else "refused",
+                    reason=kind if sent else "sms_failed",
+                    detail=json.dumps({"kind": kind, "to": mask_phone(phone)}),
+                    at=ctx.now(),
+                )
             )
-        )
-        session.commit()
-    return sent
+            session.commit()
+
+    ctx.deliveries.submit(phone, send)

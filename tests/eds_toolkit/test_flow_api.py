@@ -20,6 +20,7 @@ from flow_helpers import (
     code_for,
     make_csr_pem,
     read_outbox,
+    wait_for_sms,
 )
 from sqlalchemy import func, select
 
@@ -397,6 +398,7 @@ def test_audit_events_record_transitions_without_secrets(client, ctx, outbox):
     enrolment = api_to_pin_set(client, ctx, outbox)
     code = code_for(outbox, KNOWN_PHONE)
     enrolment.post("certificates", {"key_generation": "server", "password": GOOD_PASSWORD})
+    wait_for_sms()  # the owner's notice is sent (and audited) after the answer
     with ctx.sessions() as session:
         events = session.scalars(
             select(AuditEvent).where(AuditEvent.enrolment_id == enrolment.id).order_by(AuditEvent.id)

@@ -15,6 +15,7 @@ from flow_helpers import (
     api_start,
     code_for,
     make_csr_pem,
+    read_outbox,
     submit,
 )
 from sqlalchemy import select
@@ -22,7 +23,6 @@ from sqlalchemy import select
 from ca.store import CertificateRecord
 from eds_toolkit.flow import mark_identified
 from eds_toolkit.flow.models import DigitalIdAccount
-from eds_toolkit.sms import read_outbox
 
 PIN = {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}
 NEW_PIN = {"pin": "739184", "pin_confirmation": "739184"}
@@ -249,3 +249,42 @@ def test_a_change_left_unused_a_week_after_its_release_is_not_continued(client, 
     assert view["phone_change_release_at"] > released["phone_change_release_at"]  # a new hold
     assert len([t for t in texts_to(outbox, KNOWN_PHONE) if "changing the phone number" in t]) == 2
     assert later.post("certificates", csrs()).get_json()["code"] == "phone_change_pending"
+
+
+class SlowToTheNumberOnRecord:
+    """The outbox gateway, taking 4 s for every SMS to the number on record."""
+
+    def __init__(self, outbox) -> None:
+        from eds_toolkit.sms import OutboxGateway
+
+        self.outbox = OutboxGateway(outbox)
+
+    def send(self, phone: str, text: str, *, sender: str = "1414") -> None:
+        import time
+
+        if phone == KNOWN_PHONE:
+            time.sleep(4.0)
+        self.outbox.send(phone, text, sender=sender)
+
+
+def test_the_owners_notice_is_sent_after_the_answer_so_a_slow_provider_tells_nothing(home, clock, outbox):
+    """Confirming a new number for an IIN with a number on record (a notice goes there) answers as fast
+    as for one without (no notice): the answer does not tell whether the base had a number."""
+    import time
+
+    from flow_helpers import NO_PHONE_IIN, make_settings
+
+    from eds_toolkit.web import create_app
+
+    app = create_app(make_settings(home, clock, sms=SlowToTheNumberOnRecord(outbox)))
+    client = app.test_client()
+    took = []
+    for iin, phone in ((KNOWN_IIN, NEW_PHONE), (NO_PHONE_IIN, "+77019998866")):
+        enrolment = api_start(client, iin)
+        assert enrolment.post("phone", {"phone": phone}).status_code == 202
+        code = code_for(outbox, phone)
+        began = time.perf_counter()
+        assert enrolment.post("phone/confirm", {"code": code}).status_code == 200
+        took.append(time.perf_counter() - began)
+    assert took[0] < 2.0, f"the answer waited {took[0]:.2f} s for the notice to the number on record"
+    assert "changing the phone number" in texts_to(outbox, KNOWN_PHONE)[-1]  # sent, after the answer

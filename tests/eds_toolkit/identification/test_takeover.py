@@ -11,7 +11,16 @@ is told on the number on record.
 from __future__ import annotations
 
 import pytest
-from flow_helpers import GOOD_PIN, KNOWN_IIN, KNOWN_PHONE, api_start, code_for, make_csr_pem, make_settings
+from flow_helpers import (
+    GOOD_PIN,
+    KNOWN_IIN,
+    KNOWN_PHONE,
+    api_start,
+    code_for,
+    make_csr_pem,
+    make_settings,
+    read_outbox,
+)
 from identify_helpers import new_task, problem, send_frames, send_image
 from pg_server import empty_database, running_postgres
 from sqlalchemy import select, update
@@ -19,7 +28,6 @@ from sqlalchemy import select, update
 from eds_toolkit.citizens import Citizen
 from eds_toolkit.flow import mark_identified
 from eds_toolkit.flow.models import DigitalIdAccount
-from eds_toolkit.sms import read_outbox
 from eds_toolkit.web import create_app
 
 ATTACKER_PHONE = "+77075550101"
