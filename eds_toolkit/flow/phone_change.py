@@ -208,6 +208,13 @@ def stop_with_owner_code(ctx: FlowContext, iin: str, code: str, *, client_addres
         return stopped
 
 
+def refuse_if_stopped(change: PhoneChange | None) -> None:
+    """Refuse a step of an enrolment whose change the owner stopped (stopping fails its enrolments, so
+    this guards a step already past its state check)."""
+    if change is not None and change.stopped_at is not None:
+        raise InvalidInput("The owner of the previous number stopped this phone change.", code=STOPPED_REASON)
+
+
 def require_release(ctx: FlowContext, session: Session, enrolment: Enrolment) -> PhoneChange | None:
     """The enrolment's change, checked to be released (else PhoneChangePending, or the enrolment's stop
     refused as failed); None when the enrolment changes no phone."""
@@ -216,8 +223,7 @@ def require_release(ctx: FlowContext, session: Session, enrolment: Enrolment) ->
     change = session.get(PhoneChange, enrolment.phone_change_id)
     if change is None:
         return None
-    if change.stopped_at is not None:
-        raise InvalidInput("The owner of the previous number stopped this phone change.", code=STOPPED_REASON)
+    refuse_if_stopped(change)
     if not is_released(change, ctx.now()):
         release_at = aware(change.release_at)
         release = f"{release_at:%d.%m.%Y %H:%M} UTC"

@@ -18,7 +18,7 @@ from eds_toolkit.flow.errors import InvalidInput, NotInRegister, ServiceUnavaila
 from eds_toolkit.flow.machine import FlowContext, State, aware, load_for_step, refusals_audited, transition
 from eds_toolkit.flow.models import DigitalIdAccount, Enrolment
 from eds_toolkit.flow.owner_notices import notify_owner
-from eds_toolkit.flow.phone_change import STOPPED_REASON, is_released, mark_applied
+from eds_toolkit.flow.phone_change import is_released, mark_applied, refuse_if_stopped
 from eds_toolkit.flow.phone_change_models import PhoneChange
 
 NOT_IN_REGISTER = (
@@ -71,29 +71,6 @@ def register_new_phone(
         ) from error
 
 
-def _stop_if_change_stopped(
-    ctx: FlowContext,
-    session: Session,
-    enrolment: Enrolment,
-    change: PhoneChange | None,
-    client_address: str | None,
-) -> None:
-    if change is None or change.stopped_at is None:
-        return
-    transition(
-        ctx,
-        session,
-        enrolment,
-        State.FAILED,
-        action="phone_change_stopped",
-        client_address=client_address,
-        reason=STOPPED_REASON,
-        failure_reason=STOPPED_REASON,
-    )
-    session.commit()
-    raise InvalidInput("The owner of the previous number stopped this phone change.", code=STOPPED_REASON)
-
-
 @refusals_audited("set_pin")
 def set_pin(
     ctx: FlowContext, enrolment_id: str, pin: str, pin_confirmation: str, *, client_address: str | None = None
@@ -118,7 +95,7 @@ def set_pin(
     with ctx.session() as session:
         enrolment = load_for_step(ctx, session, enrolment_id, {State.FACE_MATCHED})
         change = session.get(PhoneChange, enrolment.phone_change_id) if enrolment.phone_change_id else None
-        _stop_if_change_stopped(ctx, session, enrolment, change, client_address)
+        refuse_if_stopped(change)
         if change is not None and not is_released(change, ctx.now()):
             keep_until = max(aware(enrolment.expires_at), aware(change.release_at) + HELD_ENROLMENT_GRACE)
             transition(

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from click.testing import CliRunner
-from flow_helpers import KNOWN_IIN, api_start, api_to_pin_set, code_for, make_csr_pem
+from flow_helpers import KNOWN_IIN, api_start, api_to_pin_set, code_for, make_csr_pem, wait_for_sms
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -64,6 +64,7 @@ def world(client, ctx, outbox, clock, app):
     assert issued.post("certificates", pair).status_code == 201
     add_identification(ctx, issued.id, task_used=True)
     cabinet.close_session(ctx, cabinet.open_session(ctx, KNOWN_IIN, lifetime=dt.timedelta(hours=1)))
+    wait_for_sms()  # the owner's notice of the issuance is audited after the answer
     return app.extensions["eds_engine"], abandoned.id, issued.id
 
 
