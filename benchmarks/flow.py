@@ -1,9 +1,10 @@
 """Load benchmark of the citizen flow: N simulated citizens through the whole enrolment against gunicorn
 (2 workers) on loopback, with SQLite and with PostgreSQL.
 
-Each citizen: POST /enrolments -> code read from the SMS outbox -> POST /code -> identification put in
-place through the library (`mark_identified`, as the webcam steps will) -> POST /pin -> POST /certificates
-with two CSRs made beforehand (client-side keys are the citizen's CPU, not the server's).
+Each citizen: POST /enrolments -> code read from the SMS outbox -> POST /code -> identification
+marked without pictures (`tests.evidence_free.mark_identified`: this benchmark measures the rest)
+-> POST /pin -> POST /certificates with two CSRs made beforehand (client-side keys are the citizen's
+CPU, not the server's).
 Reports completed enrolments per minute and p50/p95/p99 latency per step.
 
     .venv/bin/python benchmarks/flow.py --citizens 200 --concurrency 8 --database both
@@ -28,6 +29,7 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tests.evidence_free: identification marked without pictures
 sys.path.insert(0, str(ROOT / "tests" / "eds_toolkit"))  # pg_server: the tests' throw-away PostgreSQL
 
 STEPS = ("start", "code", "identify (library)", "pin", "certificates")
@@ -94,10 +96,10 @@ def percentile(values: list[float], q: float) -> float:
 def run(database: str, count: int, concurrency: int, csrs: list[tuple[str, str]]) -> dict:
     from pg_server import running_postgres
 
-    from eds_toolkit.flow import mark_identified
     from eds_toolkit.services import build_flow_context
     from eds_toolkit.settings import Settings
     from eds_toolkit.sms import last_code_for
+    from tests.evidence_free import mark_identified  # the evidence-free shortcut, kept in tests/
 
     people = citizens(count)
     home = Path(tempfile.mkdtemp(prefix=f"eds-bench-{database}-"))

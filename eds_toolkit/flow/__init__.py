@@ -1,7 +1,6 @@
 """The citizen flow: one function per step, shared by the HTML pages and the JSON API."""
 
 from eds_toolkit.flow.errors import FlowError
-from eds_toolkit.flow.identification import advance_identification, fail_identification, mark_identified
 from eds_toolkit.flow.issuance import IssuedPair, ServerKeystores, issue_on_server, issue_with_csrs
 from eds_toolkit.flow.machine import FlowContext, State
 from eds_toolkit.flow.phone import confirm_phone, register_phone
@@ -18,15 +17,12 @@ __all__ = [
     "ServerKeystores",
     "Started",
     "State",
-    "advance_identification",
     "authenticate",
     "confirm_phone",
     "confirm_with_owner_code",
     "describe",
-    "fail_identification",
     "issue_on_server",
     "issue_with_csrs",
-    "mark_identified",
     "register_phone",
     "resend_code",
     "set_pin",

@@ -154,7 +154,7 @@ def test_pages_fit_a_phone_and_an_agent_refusing_the_portal_is_a_warning_with_th
     wait_for(citizen.field("capture").is_enabled, 15, message="the camera to start (the selfie button)")
     fits("selfie")
 
-    from eds_toolkit.flow import mark_identified
+    from tests.evidence_free import mark_identified
 
     mark_identified(_flow_context(home), _newest_enrolment(home))
     driver.get(f"{server.url}/pin")

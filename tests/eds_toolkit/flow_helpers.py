@@ -95,7 +95,7 @@ def api_start(client, iin: str = KNOWN_IIN) -> ApiEnrolment:
 
 def api_to_pin_set(client, ctx, outbox: Path, iin: str = KNOWN_IIN) -> ApiEnrolment:
     """Start, confirm the code, identify through the library, set the PIN."""
-    from eds_toolkit.flow import mark_identified
+    from tests.evidence_free import mark_identified
 
     enrolment = api_start(client, iin)
     assert enrolment.post("code", {"code": code_for(outbox, KNOWN_PHONE)}).status_code == 200

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from flow_helpers import GOOD_PIN, KNOWN_IIN, KNOWN_PHONE, code_for, make_csr_pem
 
-from eds_toolkit.flow import issue_with_csrs, mark_identified, set_pin, start, submit_code
+from eds_toolkit.flow import issue_with_csrs, set_pin, start, submit_code
 from eds_toolkit.flow.errors import FlowError
-from eds_toolkit.flow.identification import IDENTIFICATION_ORDER
 from eds_toolkit.flow.machine import State
 from eds_toolkit.flow.models import AuditEvent
 from eds_toolkit.web.history_text import (
@@ -23,6 +22,7 @@ from eds_toolkit.web.history_text import (
     sentence_for,
 )
 from eds_toolkit.web.i18n import MESSAGES
+from tests.evidence_free import IDENTIFICATION_ORDER, mark_identified
 
 PACKAGE = Path(__file__).resolve().parents[2] / "eds_toolkit"
 ADDRESS = "203.0.113.77"

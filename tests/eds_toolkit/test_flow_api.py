@@ -25,8 +25,9 @@ from flow_helpers import (
 from sqlalchemy import func, select
 
 from ca.store import CertificateRecord
-from eds_toolkit.flow import State, mark_identified
+from eds_toolkit.flow import State
 from eds_toolkit.flow.models import AuditEvent, DigitalIdAccount
+from tests.evidence_free import mark_identified
 
 
 def problem(response) -> dict:
@@ -291,7 +292,7 @@ def test_refused_csr_issues_nothing_and_a_retry_then_succeeds(client, ctx, outbo
 
 
 def test_weak_pins_are_refused_with_the_rule_and_nothing_is_stored(client, ctx, outbox):
-    from eds_toolkit.flow import mark_identified
+    from tests.evidence_free import mark_identified
 
     enrolment = api_start(client)
     enrolment.post("code", {"code": code_for(outbox, KNOWN_PHONE)})

@@ -20,8 +20,9 @@ from flow_helpers import (
     submit,
 )
 
-from eds_toolkit.flow import describe, mark_identified
+from eds_toolkit.flow import describe
 from eds_toolkit.web import create_app
+from tests.evidence_free import mark_identified
 
 
 def enrolment_id(client) -> str:

@@ -25,10 +25,10 @@ from flow_helpers import (
     wait_until_answers,
 )
 
-from eds_toolkit.flow import mark_identified
 from eds_toolkit.services import build_flow_context
 from eds_toolkit.settings import Settings
 from tests.e2e.eds import wait_for_code  # the server sends the start's SMS after answering
+from tests.evidence_free import mark_identified
 
 EDS = Path(sys.executable).parent / "eds"
 

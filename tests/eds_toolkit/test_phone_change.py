@@ -21,8 +21,8 @@ from flow_helpers import (
 from sqlalchemy import select
 
 from ca.store import CertificateRecord
-from eds_toolkit.flow import mark_identified
 from eds_toolkit.flow.models import DigitalIdAccount
+from tests.evidence_free import mark_identified
 
 PIN = {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}
 NEW_PIN = {"pin": "739184", "pin_confirmation": "739184"}

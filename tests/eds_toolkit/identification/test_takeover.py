@@ -26,9 +26,9 @@ from pg_server import empty_database, running_postgres
 from sqlalchemy import select, update
 
 from eds_toolkit.citizens import Citizen
-from eds_toolkit.flow import mark_identified
 from eds_toolkit.flow.models import DigitalIdAccount
 from eds_toolkit.web import create_app
+from tests.evidence_free import mark_identified
 
 ATTACKER_PHONE = "+77075550101"
 

@@ -1,7 +1,8 @@
 """The real run: headless Chromium on the certificates page of a real `eds serve` drives a real `eds agent`.
 
 IIN and SMS code go through the pages; identification and PIN through the library on the server's
-database (``flow.mark_identified`` + ``flow.set_pin``). Then the page finds the agent (or explains how
+database (``tests.evidence_free.mark_identified`` + ``flow.set_pin``). Then the page finds the agent
+(or explains how
 to run it), the agent makes the keys, the server issues, and two .p12 files appear in the agent's
 folder that `openssl pkcs12` opens with the password.
 """
@@ -104,9 +105,10 @@ class CertificatesPage:
 
     def reach_certificates(self, iin: str, phone: str) -> str:
         """IIN and code through the pages, identification and PIN through the library; the enrolment id."""
-        from eds_toolkit.flow import mark_identified, set_pin
+        from eds_toolkit.flow import set_pin
         from eds_toolkit.flow.models import Enrolment
         from eds_toolkit.sms.outbox import last_code_for
+        from tests.evidence_free import mark_identified
 
         self.driver.get(f"{self.portal.url}/")
         self.submit("iin", iin)

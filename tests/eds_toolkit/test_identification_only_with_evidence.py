@@ -1,0 +1,43 @@
+"""Only the webcam steps, with the evidence they checked, move an enrolment into an identification state;
+the evidence-free shortcut the tests use lives in tests/evidence_free.py and nowhere in the service."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import eds_toolkit.flow
+
+ROOT = Path(__file__).resolve().parents[2]
+IDENTIFIED_STATES = {"SELFIE_OK", "LIVENESS_OK", "FACE_MATCHED"}
+LIBRARIES = ("eds_toolkit", "ca", "keystore", "webcam_flow")
+
+
+def moves_into_identification(call: ast.Call) -> bool:
+    """A call passing State.SELFIE_OK / LIVENESS_OK / FACE_MATCHED as the state to move to."""
+    targets = [k.value for k in call.keywords if k.arg == "to_state"] + call.args[3:4]
+    return any(
+        isinstance(t, ast.Attribute) and t.attr in IDENTIFIED_STATES and getattr(t.value, "id", "") == "State"
+        for t in targets
+    )
+
+
+def test_the_flow_package_exports_no_evidence_free_shortcut():
+    for name in ("mark_identified", "advance_identification", "fail_identification"):
+        assert not hasattr(eds_toolkit.flow, name), name
+
+
+def test_only_the_webcam_steps_move_an_enrolment_into_an_identification_state():
+    offenders = []
+    for package in LIBRARIES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call) and moves_into_identification(node):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tests"):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {node.module}")
+    assert all(
+        o.startswith("eds_toolkit/flow/identify_steps.py:") and "imports" not in o for o in offenders
+    ), offenders
+    assert offenders, "the scan found not even the webcam steps: it is looking in the wrong place"
