@@ -16,8 +16,9 @@ from flow_helpers import (
 from pg_server import empty_database, running_postgres
 from sqlalchemy import text
 
+from eds_toolkit.flow import submit_code
 from eds_toolkit.web import create_app
-from tests.evidence_free import mark_identified, submit_code
+from tests.evidence_free import mark_identified
 
 pytestmark = pytest.mark.postgres
 
