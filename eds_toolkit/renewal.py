@@ -27,9 +27,9 @@ from ca.person import VerifiedPerson
 from ca.profiles import Profile
 from ca.proofs import IdentityNotProven
 from ca.proofs.renewal import RenewalProof
-from ca.store import CertificateRecord
+from ca.store import CertificateRecord, supersede_certificates
 from eds_toolkit.flow.errors import FlowError, InvalidInput, NotFound, ServiceUnavailable
-from eds_toolkit.flow.issuance import IssuedPair
+from eds_toolkit.flow.issuance import IssuedPair, csr_field
 from eds_toolkit.flow.machine import FlowContext, audit
 from eds_toolkit.flow.renewal_models import RenewalChallenge
 from eds_toolkit.signatures.certificate_info import subject_iin
@@ -39,7 +39,6 @@ from eds_toolkit.signatures.errors import SignatureInputError
 CHALLENGE_SECONDS = 300
 STALE_AFTER = dt.timedelta(days=1)
 MAX_CMS_BYTES = 64 * 1024
-MAX_CSR_BYTES = 16 * 1024
 RENEWAL_ENROLMENT_PREFIX = "renewal-"  # the new pair's ca_certificates.enrolment_id links AUTH and SIGN
 AUDIT_ACTION = "renewal"
 
@@ -120,7 +119,7 @@ def complete_renewal(
     ``signed_challenge_cms``: a CMS (DER, PEM or base64), attached or detached, over the challenge text.
     """
     cms_der = _cms_bytes(signed_challenge_cms)
-    csrs = {Profile.AUTH: _csr_bytes(auth_csr_pem, "AUTH"), Profile.SIGN: _csr_bytes(sign_csr_pem, "SIGN")}
+    csrs = {Profile.AUTH: csr_field(auth_csr_pem, "AUTH"), Profile.SIGN: csr_field(sign_csr_pem, "SIGN")}
     authority = _authority(ctx)  # before spending the challenge: an outage does not cost the citizen one
     challenge = _spend_challenge(ctx, challenge_id)
     iin = ""  # for the audit event: the IIN the signer certificate names, once it is read
@@ -143,15 +142,6 @@ def _cms_bytes(value: str | bytes | None) -> bytes:
         raise InvalidInput("The signed challenge (CMS) is missing.", code="cms_missing")
     if len(data) > MAX_CMS_BYTES:
         raise InvalidInput("The signed challenge is too large to be a CMS signature.", code="cms_too_large")
-    return data
-
-
-def _csr_bytes(value: str | bytes | None, label: str) -> bytes:
-    data = value.encode() if isinstance(value, str) else (value or b"")
-    if not data.strip():
-        raise InvalidInput(f"The {label} certificate request (CSR) is missing.", code="csr_missing")
-    if len(data) > MAX_CSR_BYTES:
-        raise InvalidInput(f"The {label} certificate request is too large.", code="csr_too_large")
     return data
 
 
@@ -365,24 +355,17 @@ def _supersede_old_pair(session: Session, authority, old_auth: x509.Certificate)
     finds it no longer valid and is refused, so one certificate renews once.
     """
     serial = f"{old_auth.serial_number:040x}"
-    revoked_at = authority.clock().replace(microsecond=0)
-    revoke = dict(status="revoked", revoked_at=revoked_at, revocation_reason="superseded")
-    changed = session.execute(
-        update(CertificateRecord)
-        .where(CertificateRecord.serial == serial, CertificateRecord.status == "valid")
-        .values(**revoke)
-        .execution_options(synchronize_session=False)
-    )
-    if changed.rowcount != 1:
+    now = authority.clock()
+    if supersede_certificates(session, [serial], now) != [serial]:
         session.rollback()
         raise RenewalRefused(
             "The AUTH certificate has been revoked or already renewed: renewal with it is refused.",
             code="certificate_revoked",
         )
-    superseded = [serial]
     enrolment_id = session.scalar(
         select(CertificateRecord.enrolment_id).where(CertificateRecord.serial == serial)
     )
+    partners = []
     if enrolment_id is not None:
         partners = session.scalars(
             select(CertificateRecord.serial).where(
@@ -391,15 +374,7 @@ def _supersede_old_pair(session: Session, authority, old_auth: x509.Certificate)
                 CertificateRecord.status == "valid",
             )
         ).all()
-        for partner in partners:
-            session.execute(
-                update(CertificateRecord)
-                .where(CertificateRecord.serial == partner, CertificateRecord.status == "valid")
-                .values(**revoke)
-                .execution_options(synchronize_session=False)
-            )
-            superseded.append(partner)
-    return tuple(superseded)
+    return (serial, *supersede_certificates(session, list(partners), now))
 
 
 def _record_refusal(

@@ -17,6 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy.exc import IntegrityError
 
+from ca.csr import MAX_CSR_BYTES
 from ca.errors import CAError, IssuanceRefused
 from ca.person import Identification, VerifiedPerson
 from ca.profiles import Profile
@@ -32,7 +33,6 @@ from keystore.keys import generate_private_key
 from keystore.password_policy import check_password
 from keystore.pkcs12 import build_keystore, keystore_filename
 
-MAX_CSR_BYTES = 16 * 1024
 ALREADY_ISSUED = (
     "The certificates for this enrolment were already issued. Sign in to your cabinet to see them."
 )
@@ -159,12 +159,14 @@ def _issue_pair(
     )
 
 
-def _csr_bytes(value: str | bytes | None, profile: Profile) -> bytes:
+def csr_field(value: str | bytes | None, label: str) -> bytes:
+    """A CSR as sent in a form or JSON field (``label``: AUTH or SIGN), or a clear refusal: missing, or
+    larger than the CA accepts (``ca.csr.MAX_CSR_BYTES``)."""
     data = value.encode() if isinstance(value, str) else (value or b"")
     if not data.strip():
-        raise InvalidInput(f"The {profile.name} certificate request (CSR) is missing.", code="csr_missing")
+        raise InvalidInput(f"The {label} certificate request (CSR) is missing.", code="csr_missing")
     if len(data) > MAX_CSR_BYTES:
-        raise InvalidInput(f"The {profile.name} certificate request is too large.", code="csr_too_large")
+        raise InvalidInput(f"The {label} certificate request is too large.", code="csr_too_large")
     return data
 
 
@@ -179,8 +181,8 @@ def issue_with_csrs(
 ) -> IssuedPair:
     """Issue from the two CSRs made on the citizen's side (``eds keystore new``); subject from the base."""
     csrs = {
-        Profile.AUTH: _csr_bytes(auth_csr_pem, Profile.AUTH),
-        Profile.SIGN: _csr_bytes(sign_csr_pem, Profile.SIGN),
+        Profile.AUTH: csr_field(auth_csr_pem, Profile.AUTH.name),
+        Profile.SIGN: csr_field(sign_csr_pem, Profile.SIGN.name),
     }
     return _issue_pair(ctx, enrolment_id, csrs, action="issue_with_csrs", client_address=client_address)
 
