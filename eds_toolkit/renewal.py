@@ -29,7 +29,7 @@ from ca.proofs import IdentityNotProven
 from ca.proofs.renewal import RenewalProof
 from ca.store import CertificateRecord, supersede_certificates
 from eds_toolkit.flow.errors import FlowError, InvalidInput, NotFound, ServiceUnavailable
-from eds_toolkit.flow.issuance import IssuedPair, csr_field
+from eds_toolkit.flow.issuance import IssuedPair, csr_field, loaded_authority, request_refused
 from eds_toolkit.flow.machine import FlowContext, audit
 from eds_toolkit.flow.renewal_models import RenewalChallenge
 from eds_toolkit.signatures.certificate_info import subject_iin
@@ -120,7 +120,9 @@ def complete_renewal(
     """
     cms_der = _cms_bytes(signed_challenge_cms)
     csrs = {Profile.AUTH: csr_field(auth_csr_pem, "AUTH"), Profile.SIGN: csr_field(sign_csr_pem, "SIGN")}
-    authority = _authority(ctx)  # before spending the challenge: an outage does not cost the citizen one
+    authority = loaded_authority(
+        ctx
+    )  # before spending the challenge: an outage does not cost the citizen one
     challenge = _spend_challenge(ctx, challenge_id)
     iin = ""  # for the audit event: the IIN the signer certificate names, once it is read
     try:
@@ -180,16 +182,6 @@ def _spend_challenge(ctx: FlowContext, challenge_id: str) -> str:
                 code="challenge_expired",
             )
         return row.challenge
-
-
-def _authority(ctx: FlowContext):
-    try:
-        return ctx.ca()
-    except CAError as error:
-        raise ServiceUnavailable(
-            "The certification authority is not available. Nothing was issued; please try again later.",
-            code="ca_unavailable",
-        ) from error
 
 
 @dataclass(frozen=True)
@@ -266,7 +258,7 @@ def _require_csrs_name(csrs: dict[Profile, bytes], iin: str) -> None:
         try:
             named = iins_named_in(load_csr(csr_pem))
         except IssuanceRefused as error:
-            raise InvalidInput(f"{profile.name} request refused: {error}", code=error.code) from None
+            raise request_refused(profile, error) from None
         if not named:
             raise InvalidInput(
                 f"The {profile.name} request does not name an IIN: make it with SERIALNUMBER=IIN{iin}.",
@@ -304,7 +296,7 @@ def _issue_and_supersede(
                 )
         except IssuanceRefused as error:
             session.rollback()
-            raise InvalidInput(f"{profile.name} request refused: {error}", code=error.code) from None
+            raise request_refused(profile, error) from None
         except CAError as error:
             session.rollback()
             raise ServiceUnavailable(f"{error} Nothing was issued.", code="ca_error") from None

@@ -17,6 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy.exc import IntegrityError
 
+from ca.authority import CertificateAuthority
 from ca.csr import MAX_CSR_BYTES
 from ca.errors import CAError, IssuanceRefused
 from ca.person import Identification, VerifiedPerson
@@ -75,6 +76,22 @@ def _person(ctx: FlowContext, iin: str) -> VerifiedPerson:
     )
 
 
+def loaded_authority(ctx: FlowContext) -> CertificateAuthority:
+    """The process's CA, or ServiceUnavailable (``ca_unavailable``) when it cannot be loaded."""
+    try:
+        return ctx.ca()
+    except CAError as error:
+        raise ServiceUnavailable(
+            "The certification authority is not available. Nothing was issued; please try again later.",
+            code="ca_unavailable",
+        ) from error
+
+
+def request_refused(profile: Profile, error: IssuanceRefused) -> InvalidInput:
+    """The CA's refusal of the ``profile`` request as the citizen's refusal, with the CA's code."""
+    return InvalidInput(f"{profile.name} request refused: {error}", code=error.code)
+
+
 def _issue_pair(
     ctx: FlowContext,
     enrolment_id: str,
@@ -87,13 +104,7 @@ def _issue_pair(
         enrolment = load_for_step(ctx, session, enrolment_id, {State.PIN_SET})
         change = require_release(ctx, session, enrolment)
         person = _person(ctx, enrolment.iin)
-        try:
-            authority = ctx.ca()
-        except CAError as error:
-            raise ServiceUnavailable(
-                "The certification authority is not available. Nothing was issued; please try again later.",
-                code="ca_unavailable",
-            ) from error
+        authority = loaded_authority(ctx)
         pin_replaced = False
         if change is not None and change.applied_at is None:  # released after the PIN step: in effect now
             register_new_phone(ctx, session, enrolment, client_address)
@@ -122,7 +133,7 @@ def _issue_pair(
             session.rollback()
             if error.code == "already_issued":
                 raise AlreadyIssued(ALREADY_ISSUED) from None
-            raise InvalidInput(f"{profile.name} request refused: {error}", code=error.code) from None
+            raise request_refused(profile, error) from None
         superseded = supersede_certificates(session, earlier, now)
         try:
             session.commit()
