@@ -19,40 +19,13 @@ from flow_helpers import (
     make_settings,
     read_outbox,
 )
+from sms_gateways import PROVIDER_DELAY, SlowGateway, SwitchableGateway
 from sqlalchemy import func, select
 
 from eds_toolkit.flow.models import AuditEvent
 from eds_toolkit.otp import OneTimeCode
-from eds_toolkit.sms import OutboxGateway, SmsDeliveryError
+from eds_toolkit.sms import OutboxGateway
 from eds_toolkit.web import create_app
-
-PROVIDER_DELAY = 4.0  # seconds the slow provider takes to accept an SMS
-
-
-class SlowGateway:
-    """A provider that takes PROVIDER_DELAY seconds to accept each SMS."""
-
-    def __init__(self) -> None:
-        self.sending = threading.Event()
-        self.sent: list[str] = []
-
-    def send(self, phone: str, text: str, *, sender: str = "1414") -> None:
-        self.sending.set()
-        time.sleep(PROVIDER_DELAY)
-        self.sent.append(phone)
-
-
-class SwitchableGateway:
-    """The outbox gateway, failing while ``broken`` is set."""
-
-    def __init__(self, outbox: OutboxGateway) -> None:
-        self.outbox = outbox
-        self.broken = False
-
-    def send(self, phone: str, text: str, *, sender: str = "1414") -> None:
-        if self.broken:
-            raise SmsDeliveryError("provider answered 500")
-        self.outbox.send(phone, text, sender=sender)
 
 
 def test_a_slow_sms_provider_does_not_hold_up_another_enrolment_on_sqlite(home, clock):

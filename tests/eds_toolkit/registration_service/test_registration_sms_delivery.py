@@ -8,39 +8,12 @@ import time
 
 from flow_helpers import code_for
 from registration_helpers import APPLICANT_PHONE, OWNER_IIN, OWNER_PHONE, file
+from sms_gateways import PROVIDER_DELAY, SlowGateway, SwitchableGateway
 from sqlalchemy import select
 
 from eds_toolkit.flow.models import AuditEvent
 from eds_toolkit.otp import OneTimeCode
-from eds_toolkit.sms import OutboxGateway, SmsDeliveryError, read_outbox
-
-PROVIDER_DELAY = 4.0  # seconds the slow provider takes to accept an SMS
-
-
-class SlowGateway:
-    """A provider that takes PROVIDER_DELAY seconds to accept each SMS."""
-
-    def __init__(self) -> None:
-        self.sending = threading.Event()
-        self.sent: list[str] = []
-
-    def send(self, phone: str, text: str, *, sender: str = "1414") -> None:
-        self.sending.set()
-        time.sleep(PROVIDER_DELAY)
-        self.sent.append(phone)
-
-
-class SwitchableGateway:
-    """The outbox gateway, failing while ``broken`` is set."""
-
-    def __init__(self, outbox: OutboxGateway) -> None:
-        self.outbox = outbox
-        self.broken = False
-
-    def send(self, phone: str, text: str, *, sender: str = "1414") -> None:
-        if self.broken:
-            raise SmsDeliveryError("provider answered 500")
-        self.outbox.send(phone, text, sender=sender)
+from eds_toolkit.sms import OutboxGateway, read_outbox
 
 
 def test_a_slow_sms_provider_does_not_hold_the_write_lock_for_the_signing_code(app, ctx, monkeypatch):
