@@ -8,10 +8,13 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from eds_toolkit.home import ensure_home
+
+if TYPE_CHECKING:
+    from eds_toolkit.flow.identify_steps import IdentifyConfig
 
 DEFAULT_AGENT_URL = "wss://127.0.0.1:13579"
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -133,8 +136,9 @@ class Settings:
     agent_url: str = DEFAULT_AGENT_URL  # the citizen's `eds agent`, driven by the certificates page
     pin_max_attempts: int = 5
     pin_lockout_seconds: int = 900
-    identify_keep_images: bool = False  # keep identification inputs for operators' review (files)
-    identify_keep_days: int = 30  # ...deleted after this many days
+    # identification limits and switches (EDS_IDENTIFY_*, EDS_LIVENESS_*, EDS_FACE_MATCH_THRESHOLD); None:
+    # the defaults. The app never reads these variables itself when it is given a Settings.
+    identify: IdentifyConfig | None = None
     clock: Any = field(default=None, repr=False)  # eds_toolkit.clock.Clock; tests pass a FrozenClock
     sms: Any = field(default=None, repr=False)  # an SmsGateway instance overriding sms_gateway
 
@@ -147,6 +151,8 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, home: Path | None = None) -> Settings:
         """Read ``EDS_*`` variables; the instance directory is created if missing."""
+        from eds_toolkit.flow.identify_steps import IdentifyConfig
+
         env = os.environ if environ is None else environ
         home_path = ensure_home(home or env.get("EDS_HOME") or None)
         gateway = env.get("EDS_SMS_GATEWAY", "console")
@@ -180,6 +186,5 @@ class Settings:
             secure_cookies=_flag(env.get("EDS_SECURE_COOKIES"), True),
             trusted_proxies=_int(env, "EDS_TRUSTED_PROXIES", 0),
             agent_url=env.get("EDS_AGENT_URL") or DEFAULT_AGENT_URL,
-            identify_keep_images=_flag(env.get("EDS_IDENTIFY_KEEP_IMAGES"), False),
-            identify_keep_days=_int(env, "EDS_IDENTIFY_KEEP_DAYS", 30),
+            identify=IdentifyConfig.from_env(env),
         )

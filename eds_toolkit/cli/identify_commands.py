@@ -18,7 +18,6 @@ import click
 import numpy as np
 
 from eds_toolkit.identify_archive import (
-    DEFAULT_KEEP_DAYS,
     FRAME_INDEX,
     ArchiveError,
     IdentifyArchive,
@@ -215,11 +214,14 @@ def _archive(obj: object, days: int | None) -> IdentifyArchive:
     """The instance's archive (``--home``), kept ``days`` (else ``EDS_IDENTIFY_KEEP_DAYS``, else 30)."""
     import os
 
+    from eds_toolkit.flow.identify_steps import IdentifyConfig
+    from eds_toolkit.settings import SettingsError
+
     if days is None:
-        raw = os.environ.get("EDS_IDENTIFY_KEEP_DAYS") or str(DEFAULT_KEEP_DAYS)
-        if not raw.isdigit() or int(raw) < 1:
-            raise click.UsageError(f"EDS_IDENTIFY_KEEP_DAYS must be a whole number of days, got {raw!r}")
-        days = int(raw)
+        try:
+            days = IdentifyConfig.from_env(os.environ).keep_days
+        except SettingsError as error:
+            raise click.UsageError(str(error)) from None
     return IdentifyArchive(archive_root(obj.home), days)  # type: ignore[attr-defined]
 
 

@@ -126,20 +126,22 @@ class IdentifyConfig:
                 values["keep_days"] = int(env["EDS_IDENTIFY_KEEP_DAYS"])
             except ValueError:
                 raise SettingsError("EDS_IDENTIFY_KEEP_DAYS must be a whole number of days") from None
-            if values["keep_days"] < 1:
-                raise SettingsError("EDS_IDENTIFY_KEEP_DAYS must be at least 1")
         if env.get("EDS_IDENTIFY_ATTEMPTS"):
             try:
                 attempts = int(env["EDS_IDENTIFY_ATTEMPTS"])
             except ValueError:
                 raise SettingsError("EDS_IDENTIFY_ATTEMPTS must be a whole number") from None
             values.update(selfie_attempts=attempts, liveness_attempts=attempts, id_photo_attempts=attempts)
-        config = cls(**values)
-        if min(config.selfie_attempts, config.liveness_attempts, config.id_photo_attempts) < 1:
+        return cls(**values)
+
+    def __post_init__(self) -> None:
+        """The same checks however the config is made (environment, Settings, tests), naming the variable."""
+        if min(self.selfie_attempts, self.liveness_attempts, self.id_photo_attempts) < 1:
             raise SettingsError("EDS_IDENTIFY_ATTEMPTS must be at least 1")
-        if not 0 < config.match_threshold < 2:
+        if not 0 < self.match_threshold < 2:
             raise SettingsError("EDS_FACE_MATCH_THRESHOLD must be between 0 and 2")
-        return config
+        if self.keep_days < 1:
+            raise SettingsError("EDS_IDENTIFY_KEEP_DAYS must be at least 1")
 
     @property
     def archive(self) -> IdentifyArchive | None:

@@ -53,7 +53,7 @@ def create_app(config: Settings | None = None) -> Flask:
     Babel(app, locale_selector=i18n.select_locale)
     from eds_toolkit.web.identify_uploads import install_identification_settings
 
-    install_identification_settings(app)  # before CSRFProtect: sets the upload limit it reads under
+    install_identification_settings(app, settings)  # before CSRFProtect: sets the upload limit it reads under
     csrf = CSRFProtect(app)
     install_security_headers(app, hsts=settings.secure_cookies)
 

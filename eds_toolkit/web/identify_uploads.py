@@ -13,7 +13,7 @@ from flask import Flask, current_app, request
 from eds_toolkit.flow.errors import FlowError
 from eds_toolkit.flow.identify_steps import BadUpload, IdentifyConfig
 from eds_toolkit.identify_archive import IdentifyArchive, archive_root
-from eds_toolkit.settings import Settings, SettingsError
+from eds_toolkit.settings import Settings
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
 UPLOAD_BLUEPRINTS = frozenset({"identify", "identify_api"})
@@ -29,11 +29,8 @@ def identify_config() -> IdentifyConfig:
 def _with_archive(config: IdentifyConfig, settings: Settings) -> IdentifyConfig:
     """Kept material lives under the instance home; what is past its days is deleted now, at start
     (also when keeping has been switched off since)."""
-    keep = config.keep_images or settings.identify_keep_images
-    days = settings.identify_keep_days
-    if days < 1:
-        raise SettingsError("EDS_IDENTIFY_KEEP_DAYS must be at least 1")
-    config = replace(config, keep_images=keep, keep_days=days, archive_dir=archive_root(settings.home))
+    days = config.keep_days
+    config = replace(config, archive_dir=archive_root(settings.home))
     clock = settings.clock
     now = clock.now() if clock is not None else dt.datetime.now(dt.UTC)
     removed = IdentifyArchive(config.archive_dir, days).purge(now)
@@ -42,15 +39,13 @@ def _with_archive(config: IdentifyConfig, settings: Settings) -> IdentifyConfig:
     return config
 
 
-def install_identification_settings(app: Flask, config: IdentifyConfig | None = None) -> None:
-    """Keep the settings on the app and raise the body limit for the identification endpoints only.
+def install_identification_settings(app: Flask, settings: Settings) -> None:
+    """Keep the identification settings (``settings.identify``, else the defaults) on the app and raise
+    the body limit for the identification endpoints only.
 
     Must run before CSRFProtect is set up: its check reads the form, which applies the limit.
     """
-    config = config or IdentifyConfig.from_env()
-    settings = app.extensions.get("eds_settings")
-    if settings is not None:
-        config = _with_archive(config, settings)
+    config = _with_archive(settings.identify or IdentifyConfig(), settings)
     app.extensions["eds_identify"] = config
     if config.fixed_challenges:
         log.warning(

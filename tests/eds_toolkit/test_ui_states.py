@@ -30,9 +30,8 @@ def _in(language: str, english: str) -> str:
 
 @pytest.fixture
 def app(home, clock):
-    application = create_app(make_settings(home, clock, agent_url="ws://127.0.0.1:7777"))
-    application.extensions["eds_identify"] = IdentifyConfig(selfie_attempts=1)  # one try: the last
-    return application
+    one_try = IdentifyConfig(selfie_attempts=1)  # one try: the last
+    return create_app(make_settings(home, clock, agent_url="ws://127.0.0.1:7777", identify=one_try))
 
 
 def _token(client, path: str) -> str:

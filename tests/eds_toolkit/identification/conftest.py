@@ -72,6 +72,4 @@ def identify_config() -> IdentifyConfig:
 
 @pytest.fixture
 def app(home, clock, identify_config):
-    application = create_app(make_settings(home, clock))
-    application.extensions["eds_identify"] = identify_config
-    return application
+    return create_app(make_settings(home, clock, identify=identify_config))

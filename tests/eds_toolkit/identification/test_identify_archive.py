@@ -16,6 +16,7 @@ from flow_helpers import make_settings
 from identify_helpers import decisions, new_task, phone_confirmed, record, send_frames, send_image
 
 from eds_toolkit.cli import main
+from eds_toolkit.flow.identify_steps import IdentifyConfig
 from eds_toolkit.identify_archive import IdentifyArchive, archive_root
 from eds_toolkit.web import create_app
 
@@ -68,11 +69,7 @@ def test_without_the_setting_nothing_is_kept(
 
 @pytest.fixture
 def keeping_app(home, clock, identify_config):
-    application = create_app(make_settings(home, clock, identify_keep_images=True))
-    application.extensions["eds_identify"] = replace(
-        identify_config, keep_images=True, archive_dir=archive_root(home)
-    )
-    return application
+    return create_app(make_settings(home, clock, identify=replace(identify_config, keep_images=True)))
 
 
 def test_every_decision_keeps_its_images_and_the_export_rechecks_them(
@@ -139,7 +136,7 @@ def test_kept_images_are_deleted_after_the_retention_at_start_and_by_purge(
     assert archive.purge(clock.now() + dt.timedelta(days=29)) == 0 and folder.is_dir()
 
     clock.advance(31 * 24 * 3600)  # the service starting a month later deletes them
-    create_app(make_settings(home, clock, identify_keep_images=True))
+    create_app(make_settings(home, clock, identify=IdentifyConfig(keep_images=True)))
     assert not folder.exists()
 
     # `eds identify purge` (real time; the frozen clock is in 2026-03): kept then, gone now

@@ -9,7 +9,7 @@ import pytest
 from identify_helpers import phone_confirmed, send_image
 
 from eds_toolkit.flow.identify_steps import IdentifyConfig, start_liveness
-from eds_toolkit.settings import SettingsError
+from eds_toolkit.settings import Settings, SettingsError
 from webcam_flow.liveness import Challenge
 
 
@@ -117,14 +117,14 @@ def test_fixed_challenges_are_announced_at_start_and_in_the_audit(
 
     from eds_toolkit.web import create_app
 
-    monkeypatch.delenv("EDS_LIVENESS_CHALLENGES", raising=False)
+    monkeypatch.setenv("EDS_LIVENESS_CHALLENGES", "blink")  # given a Settings, the app reads no variable
     with caplog.at_level(logging.WARNING, logger="eds_toolkit.identify"):
         create_app(make_settings(home, clock))
     assert not [r for r in caplog.records if "EDS_LIVENESS_CHALLENGES" in r.getMessage()]
 
-    monkeypatch.setenv("EDS_LIVENESS_CHALLENGES", "blink,open_mouth")
+    settings = Settings.from_env({"EDS_LIVENESS_CHALLENGES": "blink,open_mouth"}, home=home)
     with caplog.at_level(logging.WARNING, logger="eds_toolkit.identify"):
-        app = create_app(make_settings(home, clock))
+        app = create_app(make_settings(home, clock, identify=settings.identify))
     warned = [r for r in caplog.records if "EDS_LIVENESS_CHALLENGES" in r.getMessage()]
     assert len(warned) == 1 and warned[0].levelno == logging.WARNING
     assert "Randomisation is OFF" in warned[0].getMessage() and "blink,open_mouth" in warned[0].getMessage()
@@ -140,3 +140,15 @@ def test_fixed_challenges_are_announced_at_start_and_in_the_audit(
     start_liveness(ctx, enrolment.id, config=IdentifyConfig())
     task_event = [d for d in decisions(ctx, enrolment.id) if d["action"] == "identify_liveness_task"][-1]
     assert task_event["fixed"] is False
+
+
+def test_a_config_made_in_code_is_checked_as_one_from_the_environment():
+    for bad in ({"keep_days": 0}, {"liveness_attempts": 0}, {"match_threshold": 2.5}):
+        with pytest.raises(SettingsError):
+            IdentifyConfig(**bad)
+
+
+def test_settings_carry_the_identification_config_read_from_their_own_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("EDS_IDENTIFY_ATTEMPTS", "9")  # the process environment is not the one given
+    settings = Settings.from_env({"EDS_IDENTIFY_ATTEMPTS": "4", "EDS_IDENTIFY_KEEP_DAYS": "7"}, home=tmp_path)
+    assert settings.identify.liveness_attempts == 4 and settings.identify.keep_days == 7

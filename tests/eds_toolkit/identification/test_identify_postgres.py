@@ -25,9 +25,7 @@ def postgres():
 @pytest.fixture
 def pg_app(postgres, home, clock, identify_config):
     empty_database(postgres.url)  # a clean database for each test
-    application = create_app(make_settings(home, clock, database_url=postgres.url))
-    application.extensions["eds_identify"] = identify_config
-    return application
+    return create_app(make_settings(home, clock, database_url=postgres.url, identify=identify_config))
 
 
 def test_identification_on_postgresql_and_a_nonce_raced_by_two_requests_is_used_once(

@@ -46,9 +46,7 @@ def app(request, home, clock, identify_config):
         server = request.getfixturevalue("postgres")
         empty_database(server.url)
         overrides["database_url"] = server.url
-    application = create_app(make_settings(home, clock, **overrides))
-    application.extensions["eds_identify"] = identify_config
-    return application
+    return create_app(make_settings(home, clock, identify=identify_config, **overrides))
 
 
 def victim_with_pin_and_certificates(client, ctx, outbox, clock, state_photo: bytes) -> dict:
