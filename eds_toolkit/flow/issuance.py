@@ -141,25 +141,16 @@ def _issue_pair(
             session.rollback()
             raise AlreadyIssued(ALREADY_ISSUED) from None
     on_record = change.old_phone if change is not None else enrolment.phone
-    language = enrolment.language
-    if pin_replaced:
+    for kind in (["pin_reset"] if pin_replaced else []) + ["certificates_issued"]:
         notify_owner(
             ctx,
             phone=on_record,
-            kind="pin_reset",
+            kind=kind,
             iin=person.iin,
             enrolment_id=enrolment_id,
-            language=language,
+            language=enrolment.language,
+            superseded=bool(superseded),
         )
-    notify_owner(
-        ctx,
-        phone=on_record,
-        kind="certificates_issued",
-        iin=person.iin,
-        enrolment_id=enrolment_id,
-        language=language,
-        superseded=bool(superseded),
-    )
     return IssuedPair(
         auth_pem=issued[Profile.AUTH].pem(),
         sign_pem=issued[Profile.SIGN].pem(),
