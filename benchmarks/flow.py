@@ -96,7 +96,7 @@ def percentile(values: list[float], q: float) -> float:
 def run(database: str, count: int, concurrency: int, csrs: list[tuple[str, str]]) -> dict:
     from pg_server import running_postgres
 
-    from eds_toolkit.services import build_flow_context
+    from eds_toolkit.services import build_service_context
     from eds_toolkit.settings import Settings
     from eds_toolkit.sms import last_code_for
     from tests.evidence_free import mark_identified  # the evidence-free shortcut, kept in tests/
@@ -146,7 +146,7 @@ def run(database: str, count: int, concurrency: int, csrs: list[tuple[str, str]]
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn did not start: {server.stderr.read()}") from None
                 time.sleep(0.2)
-        ctx = build_flow_context(Settings.from_env(env, home=home))
+        ctx = build_service_context(Settings.from_env(env, home=home))
         outbox = home / "outbox.jsonl"
         timings: dict[str, list[float]] = {step: [] for step in STEPS}
         failures: list[str] = []

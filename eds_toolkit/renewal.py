@@ -28,9 +28,10 @@ from ca.profiles import Profile
 from ca.proofs import IdentityNotProven
 from ca.proofs.renewal import RenewalProof
 from ca.store import CertificateRecord, supersede_certificates
-from eds_toolkit.flow.errors import FlowError, InvalidInput, NotFound, ServiceUnavailable
+from eds_toolkit.core import audit
+from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.core.refusals import InvalidInput, NotFound, Refusal, ServiceUnavailable
 from eds_toolkit.flow.issuance import IssuedPair, csr_field, loaded_authority, request_refused
-from eds_toolkit.flow.machine import FlowContext, audit
 from eds_toolkit.flow.renewal_models import RenewalChallenge
 from eds_toolkit.signatures.certificate_info import subject_iin
 from eds_toolkit.signatures.cms_reader import load_cms, read_signed_cms
@@ -43,7 +44,7 @@ RENEWAL_ENROLMENT_PREFIX = "renewal-"  # the new pair's ca_certificates.enrolmen
 AUDIT_ACTION = "renewal"
 
 
-class RenewalRefused(FlowError):
+class RenewalRefused(Refusal):
     """The signed challenge does not prove the person may renew (certificate or signature refused)."""
 
     status = 403
@@ -51,7 +52,7 @@ class RenewalRefused(FlowError):
     title = "Renewal refused"
 
 
-class ChallengeRefused(FlowError):
+class ChallengeRefused(Refusal):
     """The challenge was already used or has expired: ask for a new one."""
 
     status = 409
@@ -82,7 +83,7 @@ class RenewedPair(IssuedPair):
     """The new pair; ``superseded_serials`` are the old certificates it replaced (now revoked)."""
 
 
-def start_renewal(ctx: FlowContext) -> Challenge:
+def start_renewal(ctx: ServiceContext) -> Challenge:
     """A fresh random challenge, valid for five minutes and for one attempt."""
     challenge_id = secrets.token_urlsafe(32)
     now = ctx.now()
@@ -106,7 +107,7 @@ def start_renewal(ctx: FlowContext) -> Challenge:
 
 
 def complete_renewal(
-    ctx: FlowContext,
+    ctx: ServiceContext,
     challenge_id: str,
     signed_challenge_cms: str | bytes,
     auth_csr_pem: str | bytes,
@@ -132,7 +133,7 @@ def complete_renewal(
         _require_csrs_name(csrs, person.iin)
         old_auth = signature.signer_certificate
         pair = _issue_and_supersede(ctx, authority, challenge_id, person, old_auth, csrs, client_address)
-    except FlowError as error:
+    except Refusal as error:
         _record_refusal(ctx, challenge_id, iin, error, client_address)
         raise
     return pair
@@ -147,7 +148,7 @@ def _cms_bytes(value: str | bytes | None) -> bytes:
     return data
 
 
-def _spend_challenge(ctx: FlowContext, challenge_id: str) -> str:
+def _spend_challenge(ctx: ServiceContext, challenge_id: str) -> str:
     """Mark the challenge used (compare-and-set, own commit) and return its text; refuse a spent one."""
     with ctx.session() as session:
         row = session.get(RenewalChallenge, challenge_id) if challenge_id else None
@@ -229,7 +230,7 @@ def _wrong_challenge() -> InvalidInput:
     )
 
 
-def _verified_person(ctx: FlowContext, authority, signature: _ChallengeSignature) -> VerifiedPerson:
+def _verified_person(ctx: ServiceContext, authority, signature: _ChallengeSignature) -> VerifiedPerson:
     """The renewal proof decides: our still-valid, unrevoked AUTH certificate, and its key's signature."""
     proof = RenewalProof(
         auth_certificate_pem=signature.signer_certificate.public_bytes(serialization.Encoding.PEM),
@@ -273,7 +274,7 @@ def _require_csrs_name(csrs: dict[Profile, bytes], iin: str) -> None:
 
 
 def _issue_and_supersede(
-    ctx: FlowContext,
+    ctx: ServiceContext,
     authority,
     challenge_id: str,
     person: VerifiedPerson,
@@ -312,7 +313,7 @@ def _issue_and_supersede(
                 new_sign_serial=sign_serial,
             )
         )
-        audit(
+        audit.record(
             ctx,
             session,
             enrolment_id=None,
@@ -370,14 +371,14 @@ def _supersede_old_pair(session: Session, authority, old_auth: x509.Certificate)
 
 
 def _record_refusal(
-    ctx: FlowContext, challenge_id: str, iin: str, error: FlowError, client_address: str | None
+    ctx: ServiceContext, challenge_id: str, iin: str, error: Refusal, client_address: str | None
 ) -> None:
     """The refusal's code on the (already spent) challenge, and an audit event, in their own commit."""
     with ctx.session() as session:
         session.execute(
             update(RenewalChallenge).where(RenewalChallenge.id == challenge_id).values(outcome=error.code)
         )
-        audit(
+        audit.record(
             ctx,
             session,
             enrolment_id=None,

@@ -1,4 +1,4 @@
-"""Wiring: from Settings to the FlowContext the steps run in (database, clock, SMS, citizens, CA)."""
+"""Wiring: from Settings to the ServiceContext the steps run in (database, clock, SMS, citizens, CA)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 from eds_toolkit.bootstrap import ca_directory, ca_passphrase
 from eds_toolkit.citizens import HttpCitizensRegistry, TableCitizensBase
 from eds_toolkit.clock import SystemClock
+from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.db import make_engine, make_sessionmaker
-from eds_toolkit.flow.machine import FlowContext
 from eds_toolkit.settings import Settings
 from eds_toolkit.sms import make_gateway
 
@@ -45,15 +45,15 @@ def derived_key(secret_key: str, purpose: str) -> bytes:
     return hashlib.sha256(f"eds-toolkit/{purpose}/{secret_key}".encode()).digest()
 
 
-def build_flow_context(settings: Settings, engine: Engine | None = None) -> FlowContext:
-    """The FlowContext for ``settings``."""
+def build_service_context(settings: Settings, engine: Engine | None = None) -> ServiceContext:
+    """The ServiceContext for ``settings``."""
     engine = engine or make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     clock = settings.clock or SystemClock()
     sms = settings.sms or make_gateway(
         settings.sms_gateway, home=settings.home, url=settings.sms_url, token=settings.sms_token
     )
-    return FlowContext(
+    return ServiceContext(
         sessions=sessions,
         clock=clock,
         sms=sms,

@@ -4,13 +4,14 @@ a person identified without the webcam steps' evidence."""
 
 from __future__ import annotations
 
-from eds_toolkit.flow.machine import FlowContext, State, load_for_step, transition
+from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.flow.machine import State, load_for_step, transition
 from eds_toolkit.flow.models import Enrolment
 
 IDENTIFICATION_ORDER = (State.PHONE_CONFIRMED, State.SELFIE_OK, State.LIVENESS_OK, State.FACE_MATCHED)
 
 
-def advance_identification(ctx: FlowContext, enrolment_id: str, to_state: State) -> Enrolment:
+def advance_identification(ctx: ServiceContext, enrolment_id: str, to_state: State) -> Enrolment:
     """Move one identification state forward (selfie_ok, liveness_ok, face_matched), in order."""
     if to_state not in IDENTIFICATION_ORDER[1:]:
         raise ValueError(f"{to_state} is not an identification state")
@@ -24,7 +25,7 @@ def advance_identification(ctx: FlowContext, enrolment_id: str, to_state: State)
         return enrolment
 
 
-def mark_identified(ctx: FlowContext, enrolment_id: str) -> Enrolment:
+def mark_identified(ctx: ServiceContext, enrolment_id: str) -> Enrolment:
     """Put an enrolment whose phone is confirmed through every identification state."""
     enrolment = None
     for state in IDENTIFICATION_ORDER[1:]:

@@ -1,8 +1,7 @@
 """The citizen flow: one function per step, shared by the HTML pages and the JSON API."""
 
-from eds_toolkit.flow.errors import FlowError
 from eds_toolkit.flow.issuance import IssuedPair, ServerKeystores, issue_on_server, issue_with_csrs
-from eds_toolkit.flow.machine import FlowContext, State
+from eds_toolkit.flow.machine import State
 from eds_toolkit.flow.phone import confirm_phone, register_phone
 from eds_toolkit.flow.phone_change import confirm_with_owner_code, stop_with_owner_code
 from eds_toolkit.flow.pin_step import set_pin
@@ -11,8 +10,6 @@ from eds_toolkit.flow.status import EnrolmentView, authenticate, describe
 
 __all__ = [
     "EnrolmentView",
-    "FlowContext",
-    "FlowError",
     "IssuedPair",
     "ServerKeystores",
     "Started",

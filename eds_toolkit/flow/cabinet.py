@@ -13,9 +13,10 @@ import secrets
 
 from ca.iin import InvalidIIN, parse_iin
 from eds_toolkit import pin as pin_policy
+from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.core.refusals import InvalidInput
 from eds_toolkit.flow.cabinet_models import CabinetSession, SigninThrottle
-from eds_toolkit.flow.errors import InvalidInput
-from eds_toolkit.flow.machine import FlowContext, aware
+from eds_toolkit.flow.machine import aware
 from eds_toolkit.flow.models import DigitalIdAccount
 
 WRONG = "The IIN or PIN is wrong."
@@ -37,7 +38,7 @@ def paused_message(minutes: int) -> str:
 
 
 def sign_in(
-    ctx: FlowContext, iin: str, pin: str, *, max_attempts: int = 5, lockout_seconds: int = 900
+    ctx: ServiceContext, iin: str, pin: str, *, max_attempts: int = 5, lockout_seconds: int = 900
 ) -> str:
     """Return the IIN when the PIN matches; count failures per IIN, pause sign-in for a while after too many.
 
@@ -87,7 +88,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def open_session(ctx: FlowContext, iin: str, *, lifetime: dt.timedelta) -> str:
+def open_session(ctx: ServiceContext, iin: str, *, lifetime: dt.timedelta) -> str:
     """Start a server-side cabinet session for ``iin``; return its token (the browser keeps it)."""
     token = secrets.token_urlsafe(32)
     now = ctx.now()
@@ -99,7 +100,7 @@ def open_session(ctx: FlowContext, iin: str, *, lifetime: dt.timedelta) -> str:
     return token
 
 
-def session_owner(ctx: FlowContext, token: str | None) -> str | None:
+def session_owner(ctx: ServiceContext, token: str | None) -> str | None:
     """The IIN of a live session (not ended, not expired), else None."""
     if not token or not isinstance(token, str):
         return None
@@ -110,7 +111,7 @@ def session_owner(ctx: FlowContext, token: str | None) -> str | None:
         return row.iin
 
 
-def close_session(ctx: FlowContext, token: str | None) -> None:
+def close_session(ctx: ServiceContext, token: str | None) -> None:
     """End a session for good (sign-out): its token, wherever copied, no longer signs anyone in."""
     if not token or not isinstance(token, str):
         return
@@ -121,7 +122,7 @@ def close_session(ctx: FlowContext, token: str | None) -> None:
             session.commit()
 
 
-def certificates_of(ctx: FlowContext, iin: str) -> list:
+def certificates_of(ctx: ServiceContext, iin: str) -> list:
     """The citizen's certificate records, newest first."""
     from sqlalchemy import select
 

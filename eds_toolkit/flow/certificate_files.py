@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from eds_toolkit.flow.errors import NotFound
-from eds_toolkit.flow.machine import FlowContext, State
+from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.core.refusals import NotFound
+from eds_toolkit.flow.machine import State
 from eds_toolkit.flow.models import Enrolment
 
 FILE_KINDS = ("auth", "sign", "chain")
@@ -22,7 +23,7 @@ class PemFile:
     pem: bytes
 
 
-def enrolment_certificate_file(ctx: FlowContext, enrolment_id: str, kind: str) -> PemFile:
+def enrolment_certificate_file(ctx: ServiceContext, enrolment_id: str, kind: str) -> PemFile:
     """The AUTH or SIGN certificate, or the CA chain, of an issued enrolment; else NotFound."""
     from ca.store import CertificateRecord
 
@@ -44,7 +45,7 @@ def enrolment_certificate_file(ctx: FlowContext, enrolment_id: str, kind: str) -
     return _record_file(row)
 
 
-def citizen_certificate_file(ctx: FlowContext, iin: str, serial: str) -> PemFile:
+def citizen_certificate_file(ctx: ServiceContext, iin: str, serial: str) -> PemFile:
     """One of this citizen's certificates by serial (hex, any case); NotFound for anybody else's."""
     from ca.store import CertificateRecord
 
@@ -57,7 +58,7 @@ def citizen_certificate_file(ctx: FlowContext, iin: str, serial: str) -> PemFile
     raise NotFound("There is no such certificate among yours.")
 
 
-def chain_file(ctx: FlowContext) -> PemFile:
+def chain_file(ctx: ServiceContext) -> PemFile:
     """The CA chain (issuing CA, then root) that ``eds keystore build --chain`` takes."""
     return PemFile("chain.pem", ctx.ca().chain_pem())
 

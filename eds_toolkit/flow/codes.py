@@ -13,8 +13,9 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from eds_toolkit import otp
-from eds_toolkit.flow.errors import CodeRefused, FlowError, InvalidInput, ServiceUnavailable, TooManyRequests
-from eds_toolkit.flow.machine import FlowContext, State, aware, transition
+from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.core.refusals import CodeRefused, InvalidInput, Refusal, ServiceUnavailable, TooManyRequests
+from eds_toolkit.flow.machine import State, aware, transition
 from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.sms import DEFAULT_SENDER, SmsDeliveryError, mask_phone
 
@@ -50,7 +51,7 @@ class PendingSms:
 
 
 def prepare_new_code(
-    ctx: FlowContext,
+    ctx: ServiceContext,
     session: Session,
     *,
     enrolment_id: str,
@@ -72,7 +73,7 @@ def prepare_new_code(
 
 
 def prepare_code(
-    ctx: FlowContext,
+    ctx: ServiceContext,
     session: Session,
     *,
     key: str,
@@ -130,7 +131,7 @@ def prepare_code(
 
 
 def deliver(
-    ctx: FlowContext, pending: PendingSms | None, *, undo: Callable[[Session], None] | None = None
+    ctx: ServiceContext, pending: PendingSms | None, *, undo: Callable[[Session], None] | None = None
 ) -> None:
     """Send a committed code's SMS; call with no transaction open (a provider may take seconds).
 
@@ -156,7 +157,7 @@ def deliver(
 
 
 def deliver_later(
-    ctx: FlowContext, pending: PendingSms | None, *, undo: Callable[[Session], None] | None = None
+    ctx: ServiceContext, pending: PendingSms | None, *, undo: Callable[[Session], None] | None = None
 ) -> None:
     """Hand a committed code's SMS to ``ctx.deliveries`` and return at once (after the commit).
 
@@ -207,7 +208,7 @@ def _revive_superseded(session: Session, pending: PendingSms) -> None:
         )
 
 
-def translate_otp_error(error: Exception) -> FlowError:
+def translate_otp_error(error: Exception) -> Refusal:
     """An OTP refusal as a flow refusal with the same code and message."""
     code = getattr(error, "code", None) or "code_refused"
     if isinstance(error, otp.ResendTooSoon | otp.TooManyResends):
@@ -218,8 +219,8 @@ def translate_otp_error(error: Exception) -> FlowError:
     return CodeRefused(str(error), code=code)
 
 
-def use_code(ctx: FlowContext, session: Session, *, key: str, purpose: str, code: str) -> None:
-    """Spend the code sent for ``key``; a refused code is a ``FlowError`` and its try still counts
+def use_code(ctx: ServiceContext, session: Session, *, key: str, purpose: str, code: str) -> None:
+    """Spend the code sent for ``key``; a refused code is a ``Refusal`` and its try still counts
     (the session is committed before the refusal is raised).
 
     When ``key`` is an enrolment, wrong codes also count over all its codes (``otp.MAX_WRONG_CODES_PER_
@@ -261,7 +262,7 @@ class WrongCodes:
     iin_frees_at: dt.datetime | None
 
 
-def count_wrong_codes(ctx: FlowContext, session: Session, enrolment: Enrolment) -> WrongCodes:
+def count_wrong_codes(ctx: ServiceContext, session: Session, enrolment: Enrolment) -> WrongCodes:
     """Count the wrong codes of ``enrolment`` and of every enrolment of its IIN (see :func:`use_code`)."""
     own = sum(attempts for _, attempts in otp.wrong_tries(session, [enrolment.id]))
     per_code = otp.wrong_tries(
@@ -280,7 +281,7 @@ def count_wrong_codes(ctx: FlowContext, session: Session, enrolment: Enrolment) 
     return WrongCodes(enrolment=own, iin=total, iin_frees_at=frees_at)
 
 
-def refuse_when_out_of_tries(ctx: FlowContext, session: Session, enrolment: Enrolment) -> WrongCodes:
+def refuse_when_out_of_tries(ctx: ServiceContext, session: Session, enrolment: Enrolment) -> WrongCodes:
     """Past the IIN's or the enrolment's limit of wrong codes: fail the enrolment (committed) and
     refuse; else the counts."""
     counted = count_wrong_codes(ctx, session, enrolment)

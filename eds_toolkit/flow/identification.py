@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from eds_toolkit.flow.machine import FlowContext, State, transition
+from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.flow.machine import State, transition
 from eds_toolkit.flow.models import Enrolment
 
 
 def mark_failed(
-    ctx: FlowContext, session: Session, enrolment: Enrolment, reason: str, client_address: str | None = None
+    ctx: ServiceContext,
+    session: Session,
+    enrolment: Enrolment,
+    reason: str,
+    client_address: str | None = None,
 ) -> None:
     """Move the loaded enrolment to ``failed`` (identification_failed, ``reason`` a code); no commit."""
     transition(

@@ -26,11 +26,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from eds_toolkit.flow.errors import FlowError, NotFound, TooManyRequests
+from eds_toolkit.core.audit_models import AuditEvent
+from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.core.refusals import NotFound, Refusal, TooManyRequests
 from eds_toolkit.flow.identification import mark_failed
 from eds_toolkit.flow.identify_models import IdentificationRecord, LivenessTaskRecord
-from eds_toolkit.flow.machine import FlowContext, State, audit_refusal, load_for_step, transition
-from eds_toolkit.flow.models import AuditEvent, Enrolment
+from eds_toolkit.flow.machine import State, load_for_step, refusals_audited, transition
+from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.flow.reference import NO_REFERENCE, require_state_photo
 from eds_toolkit.identify_archive import DEFAULT_KEEP_DAYS, IdentifyArchive
 from eds_toolkit.settings import SettingsError
@@ -158,7 +160,7 @@ class IdentifyConfig:
         }[check]
 
 
-class BadUpload(FlowError):
+class BadUpload(Refusal):
     """The upload is not something a decision can be made on (not a picture, too big, too many frames)."""
 
     status = 400
@@ -166,7 +168,7 @@ class BadUpload(FlowError):
     title = "Upload refused"
 
 
-class IdentificationRefused(FlowError):
+class IdentificationRefused(Refusal):
     """A check decided negatively; the citizen may try again (``attempts_left`` in the extras)."""
 
     status = 422
@@ -174,7 +176,7 @@ class IdentificationRefused(FlowError):
     title = "Check not passed"
 
 
-class IdentificationFailed(FlowError):
+class IdentificationFailed(Refusal):
     """The last attempt of a check was negative: the enrolment is now failed."""
 
     status = 422
@@ -263,7 +265,7 @@ def _decode(data: bytes, config: IdentifyConfig, what: str, *, max_pixels: int |
 BLOCKED_REASON = "iin_failed_recently"  # the audit reason of an enrolment stopped by the per-IIN count
 
 
-def recent_failures(ctx: FlowContext, session: Session, iin: str, config: IdentifyConfig) -> int:
+def recent_failures(ctx: ServiceContext, session: Session, iin: str, config: IdentifyConfig) -> int:
     """How many enrolments of this IIN failed identification (attempts used up) within the window."""
     since = ctx.now() - dt.timedelta(seconds=config.failure_window)
     return session.scalar(
@@ -277,7 +279,7 @@ def recent_failures(ctx: FlowContext, session: Session, iin: str, config: Identi
 
 
 def _require(
-    ctx: FlowContext, enrolment_id: str, state: State, config: IdentifyConfig, client_address: str | None
+    ctx: ServiceContext, enrolment_id: str, state: State, config: IdentifyConfig, client_address: str | None
 ) -> IdentificationRecord:
     """Check the enrolment is at ``state`` and its IIN has not failed identification too often
     (else the enrolment fails: service centre), and return (creating it once) its identification record."""
@@ -326,7 +328,7 @@ _ACTIONS = {"selfie": "identify_selfie", "liveness": "identify_liveness", "face_
 
 
 def _audit_decision(
-    ctx: FlowContext,
+    ctx: ServiceContext,
     session: Session,
     enrolment: Enrolment,
     verdict: Verdict,
@@ -355,7 +357,7 @@ def _audit_decision(
 
 
 def _keep(
-    ctx: FlowContext, enrolment_id: str, decision: _Decision, attempt: int, config: IdentifyConfig
+    ctx: ServiceContext, enrolment_id: str, decision: _Decision, attempt: int, config: IdentifyConfig
 ) -> None:
     """With ``keep_images``: the decision's input and verdict go to the archive. The decision is already
     committed: a failure to keep is logged (without the pictures) and does not undo it."""
@@ -369,7 +371,7 @@ def _keep(
 
 
 def _apply(
-    ctx: FlowContext,
+    ctx: ServiceContext,
     enrolment_id: str,
     decision: _Decision,
     *,
@@ -436,25 +438,10 @@ def _apply(
 
 def _refusals_audited(action: str) -> Callable:
     """Out-of-order and bad-input refusals go to the audit log (decisions audit themselves)."""
-
-    def decorate(step: Callable) -> Callable:
-        def wrapper(ctx: FlowContext, enrolment_id: str, *args: Any, **kwargs: Any) -> Any:
-            try:
-                return step(ctx, enrolment_id, *args, **kwargs)
-            except (IdentificationRefused, IdentificationFailed, NotFound):
-                raise
-            except FlowError as error:
-                audit_refusal(ctx, enrolment_id, action, error, kwargs.get("client_address"))
-                raise
-
-        wrapper.__name__, wrapper.__doc__ = step.__name__, step.__doc__
-        wrapper.__wrapped__ = step  # type: ignore[attr-defined]
-        return wrapper
-
-    return decorate
+    return refusals_audited(action, unrecorded=(IdentificationRefused, IdentificationFailed, NotFound))
 
 
-def forget_stale_encodings(ctx: FlowContext) -> int:
+def forget_stale_encodings(ctx: ServiceContext) -> int:
     """Delete the face encodings of enrolments that can no longer use them (ended or past their
     lifetime); returns how many records were cleared. Runs with every selfie, like a sweeper."""
     ended = select(Enrolment.id).where(
@@ -477,7 +464,7 @@ def forget_stale_encodings(ctx: FlowContext) -> int:
 
 
 def selfie_hint(
-    ctx: FlowContext, enrolment_id: str, image_bytes: bytes, *, config: IdentifyConfig = IdentifyConfig()
+    ctx: ServiceContext, enrolment_id: str, image_bytes: bytes, *, config: IdentifyConfig = IdentifyConfig()
 ) -> Verdict:
     """The selfie quality check alone, for the live hints under the camera: no attempt, no state change."""
     with ctx.session() as session:
@@ -487,7 +474,7 @@ def selfie_hint(
 
 @_refusals_audited("identify_selfie")
 def submit_selfie(
-    ctx: FlowContext,
+    ctx: ServiceContext,
     enrolment_id: str,
     image_bytes: bytes,
     *,
@@ -519,7 +506,7 @@ def submit_selfie(
 
 @_refusals_audited("identify_liveness_task")
 def start_liveness(
-    ctx: FlowContext,
+    ctx: ServiceContext,
     enrolment_id: str,
     *,
     config: IdentifyConfig = IdentifyConfig(),
@@ -589,7 +576,7 @@ def start_liveness(
 class _DatabaseNonces:
     """The NonceRegistry of one enrolment's tasks: a nonce is consumed by setting ``used_at`` once."""
 
-    def __init__(self, ctx: FlowContext, enrolment_id: str) -> None:
+    def __init__(self, ctx: ServiceContext, enrolment_id: str) -> None:
         self.ctx, self.enrolment_id = ctx, enrolment_id
 
     def consume(self, nonce: str) -> bool:
@@ -657,7 +644,7 @@ def submission_digest(nonce: str, frames: Sequence[Frame | tuple[float, bytes]])
 
 
 def _first_answer(
-    ctx: FlowContext, enrolment_id: str, submission: str, config: IdentifyConfig
+    ctx: ServiceContext, enrolment_id: str, submission: str, config: IdentifyConfig
 ) -> StepOutcome | None:
     """The verdict already decided for exactly this submission (a resend after a lost answer), answered
     again as it was (no attempt counted, the nonce stays spent); None when it was never decided."""
@@ -697,7 +684,7 @@ def _first_answer(
 
 
 def _await_first_answer(
-    ctx: FlowContext, enrolment_id: str, submission: str, spent_at: dt.datetime, config: IdentifyConfig
+    ctx: ServiceContext, enrolment_id: str, submission: str, spent_at: dt.datetime, config: IdentifyConfig
 ) -> StepOutcome | None:
     """A resend that found its nonce spent while the first request is still being decided: wait (at most
     ``replay_wait`` seconds) for that verdict. Returns None at once when a decision made since the nonce
@@ -739,7 +726,7 @@ def _kept_frames(
 
 @_refusals_audited("identify_liveness")
 def submit_liveness(
-    ctx: FlowContext,
+    ctx: ServiceContext,
     enrolment_id: str,
     nonce: str,
     frames: Sequence[Frame | tuple[float, bytes]],
@@ -842,7 +829,7 @@ def _face_match_verdict(
 
 @_refusals_audited("identify_face_match")
 def submit_id_photo(
-    ctx: FlowContext,
+    ctx: ServiceContext,
     enrolment_id: str,
     image_bytes: bytes,
     *,

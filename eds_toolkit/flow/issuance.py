@@ -23,8 +23,9 @@ from ca.errors import CAError, IssuanceRefused
 from ca.person import Identification, VerifiedPerson
 from ca.profiles import Profile
 from ca.store import supersede_certificates, valid_certificates_of
-from eds_toolkit.flow.errors import AlreadyIssued, InvalidInput, NotInRegister, ServiceUnavailable
-from eds_toolkit.flow.machine import FlowContext, State, load_for_step, refusals_audited, transition
+from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.core.refusals import AlreadyIssued, InvalidInput, NotInRegister, ServiceUnavailable
+from eds_toolkit.flow.machine import State, load_for_step, refusals_audited, transition
 from eds_toolkit.flow.owner_notices import notify_owner
 from eds_toolkit.flow.phone_change import mark_applied, require_release
 from eds_toolkit.flow.pin_step import register_new_phone, save_pin
@@ -60,7 +61,7 @@ class ServerKeystores:
     pair: IssuedPair
 
 
-def _person(ctx: FlowContext, iin: str) -> VerifiedPerson:
+def _person(ctx: ServiceContext, iin: str) -> VerifiedPerson:
     record = ctx.citizens.lookup(iin)
     if record is None:
         raise NotInRegister(
@@ -76,7 +77,7 @@ def _person(ctx: FlowContext, iin: str) -> VerifiedPerson:
     )
 
 
-def loaded_authority(ctx: FlowContext) -> CertificateAuthority:
+def loaded_authority(ctx: ServiceContext) -> CertificateAuthority:
     """The process's CA, or ServiceUnavailable (``ca_unavailable``) when it cannot be loaded."""
     try:
         return ctx.ca()
@@ -93,7 +94,7 @@ def request_refused(profile: Profile, error: IssuanceRefused) -> InvalidInput:
 
 
 def _issue_pair(
-    ctx: FlowContext,
+    ctx: ServiceContext,
     enrolment_id: str,
     csrs: dict[Profile, bytes],
     *,
@@ -174,7 +175,7 @@ def csr_field(value: str | bytes | None, label: str) -> bytes:
 
 @refusals_audited("issue_with_csrs")
 def issue_with_csrs(
-    ctx: FlowContext,
+    ctx: ServiceContext,
     enrolment_id: str,
     auth_csr_pem: str | bytes,
     sign_csr_pem: str | bytes,
@@ -191,7 +192,7 @@ def issue_with_csrs(
 
 @refusals_audited("issue_on_server")
 def issue_on_server(
-    ctx: FlowContext, enrolment_id: str, password: str, *, client_address: str | None = None
+    ctx: ServiceContext, enrolment_id: str, password: str, *, client_address: str | None = None
 ) -> ServerKeystores:
     """Make both key pairs here, issue, and return the two password-protected .p12 files in a zip.
 

@@ -1,29 +1,28 @@
-"""The enrolment state machine: states, the context steps run in, compare-and-set transitions, audit."""
+"""The enrolment state machine: its states, the checks before a step, audited compare-and-set transitions."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
-import hmac
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from eds_toolkit.flow.errors import (
+from eds_toolkit.core import audit
+from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.core.refusals import (
     AlreadyIssued,
     ConcurrentChange,
     EnrolmentExpired,
-    FlowError,
     NotFound,
+    Refusal,
     StepOutOfOrder,
 )
-from eds_toolkit.flow.models import AuditEvent, Enrolment
-from eds_toolkit.sms.dispatcher import SmsDispatcher
+from eds_toolkit.core.versioned import compare_and_set
+from eds_toolkit.flow.models import Enrolment
 
 
 class State(StrEnum):
@@ -61,39 +60,6 @@ _WHAT_IS_NEXT = {
 }
 
 
-@dataclass
-class FlowContext:
-    """What every step needs: the database, the clock and the outside services."""
-
-    sessions: sessionmaker
-    clock: Any  # eds_toolkit.clock.Clock
-    sms: Any  # eds_toolkit.sms.SmsGateway
-    citizens: Any  # eds_toolkit.citizens.CitizensBase
-    ca: Callable[[], Any]  # returns the process's CertificateAuthority (loaded once)
-    audit_key: bytes
-    otp_key: bytes
-    enrolment_ttl: int = 3600
-    phone_change_hold: int = 72 * 3600  # seconds a new number waits unless the old number confirms
-    base_url: str = "http://127.0.0.1:5000"  # the service's public address, for links in SMS
-    deliveries: SmsDispatcher = field(default_factory=SmsDispatcher)  # SMS sent after the answer
-
-    def now(self) -> dt.datetime:
-        return self.clock.now()
-
-    def iin_hash(self, iin: str) -> str:
-        """A keyed hash of the IIN for audit rows (IINs are guessable, a plain hash is not enough)."""
-        return hmac.new(self.audit_key, iin.encode(), hashlib.sha256).hexdigest()
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session; closing it rolls back whatever its block did not commit (loaded rows stay readable)."""
-        session = self.sessions()
-        try:
-            yield session
-        finally:
-            session.close()
-
-
 def aware(value: dt.datetime) -> dt.datetime:
     """SQLite returns naive datetimes for timezone-aware columns: read them as UTC."""
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
@@ -105,7 +71,7 @@ def token_hash(token: str) -> str:
 
 
 def load_for_step(
-    ctx: FlowContext, session: Session, enrolment_id: str, allowed: set[State] | frozenset[State]
+    ctx: ServiceContext, session: Session, enrolment_id: str, allowed: set[State] | frozenset[State]
 ) -> Enrolment:
     """The enrolment, checked to be alive and in one of ``allowed`` states; else a clear refusal."""
     enrolment = session.get(Enrolment, enrolment_id) if enrolment_id else None
@@ -131,7 +97,7 @@ def load_for_step(
     raise StepOutOfOrder(f"This step is not available yet: first {_WHAT_IS_NEXT[state]}.")
 
 
-def expire(ctx: FlowContext, session: Session, enrolment: Enrolment) -> None:
+def expire(ctx: ServiceContext, session: Session, enrolment: Enrolment) -> None:
     """Mark a timed-out enrolment expired (its own commit, so the refusal that follows sticks)."""
     try:
         transition(ctx, session, enrolment, State.EXPIRED, action="expire", reason="ttl_elapsed")
@@ -141,7 +107,7 @@ def expire(ctx: FlowContext, session: Session, enrolment: Enrolment) -> None:
 
 
 def transition(
-    ctx: FlowContext,
+    ctx: ServiceContext,
     session: Session,
     enrolment: Enrolment,
     to_state: State,
@@ -151,35 +117,28 @@ def transition(
     reason: str | None = None,
     **changes: object,
 ) -> None:
-    """Move ``enrolment`` to ``to_state`` iff nobody moved it since it was read; write the audit event.
+    """Move ``enrolment`` to ``to_state`` iff nobody moved it since it was read; record the audit event.
 
     The caller commits. A racing request (a second tab) finds the version changed and is refused.
     """
-    now = ctx.now()
     from_state = enrolment.state
-    result = session.execute(
-        update(Enrolment)
-        .where(Enrolment.id == enrolment.id, Enrolment.version == enrolment.version)
-        .values(state=str(to_state), version=enrolment.version + 1, updated_at=now, **changes)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        session.rollback()
-        raise ConcurrentChange(
+    compare_and_set(
+        session,
+        enrolment,
+        conflict=(
             "This enrolment was changed in another window or tab. Please reload the page and continue there."
-        )
-    enrolment.state = str(to_state)
-    enrolment.version += 1
-    enrolment.updated_at = now
-    for name, value in changes.items():
-        setattr(enrolment, name, value)
-    audit(
+        ),
+        state=str(to_state),
+        updated_at=ctx.now(),
+        **changes,
+    )
+    audit.record(
         ctx,
         session,
-        enrolment_id=enrolment.id,
         iin=enrolment.iin,
         action=action,
-        outcome="ok",
+        outcome=audit.OK,
+        enrolment_id=enrolment.id,
         from_state=from_state,
         to_state=str(to_state),
         reason=reason,
@@ -187,73 +146,39 @@ def transition(
     )
 
 
-def audit(
-    ctx: FlowContext,
-    session: Session,
-    *,
-    enrolment_id: str | None,
-    iin: str,
-    action: str,
-    outcome: str,
-    from_state: str | None = None,
-    to_state: str | None = None,
-    reason: str | None = None,
-    client_address: str | None = None,
-) -> None:
-    """Add one audit event to the session (the caller commits). Never pass a secret in here."""
-    session.add(
-        AuditEvent(
-            enrolment_id=enrolment_id,
-            iin_hash=ctx.iin_hash(iin),
-            action=action,
-            outcome=outcome,
-            from_state=from_state,
-            to_state=to_state,
-            reason=reason,
-            client_address=client_address,
-            at=ctx.now(),
-        )
-    )
+def subject_of(enrolment: Enrolment) -> audit.Subject:
+    """The enrolment as the subject of an audit event (its citizen, itself, the state it stands in)."""
+    return audit.Subject(iin=enrolment.iin, state=enrolment.state, enrolment_id=enrolment.id)
 
 
-def audit_refusal(
-    ctx: FlowContext, enrolment_id: str, action: str, error: FlowError, client_address: str | None
-) -> None:
-    """Record a refused step in a transaction of its own (the step's own work was rolled back)."""
-    with ctx.session() as session:
+def enrolment_subject(enrolment_id: str) -> Callable[[Session], audit.Subject | None]:
+    """Finds the enrolment ``enrolment_id`` as an audit subject (None when there is no such enrolment)."""
+
+    def find(session: Session) -> audit.Subject | None:
         enrolment = session.get(Enrolment, enrolment_id) if enrolment_id else None
-        if enrolment is None:
-            return
-        audit(
-            ctx,
-            session,
-            enrolment_id=enrolment.id,
-            iin=enrolment.iin,
-            action=action,
-            outcome="refused",
-            from_state=enrolment.state,
-            to_state=enrolment.state,
-            reason=error.code,
-            client_address=client_address,
-        )
-        session.commit()
+        return subject_of(enrolment) if enrolment is not None else None
+
+    return find
 
 
-def refusals_audited(action: str) -> Callable:
-    """Decorate a step ``f(ctx, enrolment_id, ...)``: a refusal goes to the audit log, then is re-raised."""
+def refusals_audited(action: str, *, unrecorded: tuple[type[Refusal], ...] = (NotFound,)) -> Callable:
+    """Decorate a step ``f(ctx, enrolment_id, ...)``: a refusal goes to the audit log, then is re-raised.
+
+    Refusals in ``unrecorded`` pass unlogged (no such enrolment; a decision that audits itself).
+    """
 
     def decorate(step: Callable) -> Callable:
-        def wrapper(ctx: FlowContext, enrolment_id: str, *args: Any, **kwargs: Any) -> Any:
-            try:
+        @functools.wraps(step)
+        def wrapper(ctx: ServiceContext, enrolment_id: str, *args: Any, **kwargs: Any) -> Any:
+            with audit.refusals_recorded(
+                ctx,
+                action,
+                enrolment_subject(enrolment_id),
+                kwargs.get("client_address"),
+                unrecorded=unrecorded,
+            ):
                 return step(ctx, enrolment_id, *args, **kwargs)
-            except FlowError as error:
-                if not isinstance(error, NotFound):
-                    audit_refusal(ctx, enrolment_id, action, error, kwargs.get("client_address"))
-                raise
 
-        wrapper.__name__ = step.__name__
-        wrapper.__doc__ = step.__doc__
-        wrapper.__wrapped__ = step  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

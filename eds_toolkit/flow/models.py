@@ -1,10 +1,10 @@
-"""Tables of the citizen flow: enrolments (the state machine), audit events, Digital ID accounts."""
+"""Tables of the citizen flow: enrolments (the state machine) and Digital ID accounts."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eds_toolkit.clock import UtcDateTime
@@ -34,27 +34,6 @@ class Enrolment(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     issued_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
-
-
-class AuditEvent(Base):
-    """Who did what, when, from where. Never holds a code, PIN, password or key."""
-
-    __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_enrolment_at", "enrolment_id", "at"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    enrolment_id: Mapped[str | None] = mapped_column(
-        String(43), ForeignKey("enrolments.id", ondelete="CASCADE"), nullable=True
-    )
-    iin_hash: Mapped[str] = mapped_column(String(64), index=True)
-    action: Mapped[str] = mapped_column(String(40))
-    outcome: Mapped[str] = mapped_column(String(12))  # "ok" | "refused"
-    from_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    to_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    client_address: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
-    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class DigitalIdAccount(Base):

@@ -11,11 +11,10 @@ number, never the text (a phone-change notice carries a code).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 
-from eds_toolkit.flow.machine import FlowContext
-from eds_toolkit.flow.models import AuditEvent
+from eds_toolkit.core import audit
+from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.sms import DEFAULT_SENDER, SmsDeliveryError, mask_phone
 
 log = logging.getLogger("eds_toolkit.flow")
@@ -67,7 +66,7 @@ def notice_text(kind: str, language: str, *, iin: str, **params: object) -> str:
 
 
 def notify_owner(
-    ctx: FlowContext,
+    ctx: ServiceContext,
     *,
     phone: str | None,
     kind: str,
@@ -89,16 +88,15 @@ def notify_owner(
             log.error("The %s notice to the number on record could not be sent.", kind)
             sent = False
         with ctx.session() as session:
-            session.add(
-                AuditEvent(
-                    enrolment_id=enrolment_id,
-                    iin_hash=ctx.iin_hash(iin),
-                    action="owner_notice",
-                    outcome="ok" if sent else "refused",
-                    reason=kind if sent else "sms_failed",
-                    detail=json.dumps({"kind": kind, "to": mask_phone(phone)}),
-                    at=ctx.now(),
-                )
+            audit.record(
+                ctx,
+                session,
+                iin=iin,
+                action="owner_notice",
+                outcome=audit.OK if sent else audit.REFUSED,
+                enrolment_id=enrolment_id,
+                reason=kind if sent else "sms_failed",
+                detail={"kind": kind, "to": mask_phone(phone)},
             )
             session.commit()
 

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from eds_toolkit.citizens import InvalidPhone, normalise_phone
+from eds_toolkit.core import audit
+from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.core.refusals import InvalidInput, ServiceUnavailable, StepOutOfOrder
+from eds_toolkit.core.versioned import bump_version
 from eds_toolkit.flow.codes import check_code_format, deliver, prepare_new_code, use_code
-from eds_toolkit.flow.errors import InvalidInput, ServiceUnavailable, StepOutOfOrder
-from eds_toolkit.flow.machine import FlowContext, State, load_for_step, refusals_audited, transition
+from eds_toolkit.flow.machine import State, load_for_step, refusals_audited, subject_of, transition
 from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.flow.owner_notices import notify_owner
 from eds_toolkit.flow.phone_change import notice_params, open_change
 from eds_toolkit.flow.reference import require_state_photo
-from eds_toolkit.flow.start import drop_latest_audit
 
 
 @refusals_audited("register_phone")
 def register_phone(
-    ctx: FlowContext,
+    ctx: ServiceContext,
     enrolment_id: str,
     phone: str,
     *,
@@ -57,18 +58,17 @@ def register_phone(
 
     def undo(session: Session) -> None:
         """The number was not reached: it is not pending any more (an earlier one's code stays expired)."""
-        session.execute(
-            update(Enrolment)
-            .where(Enrolment.id == enrolment.id, Enrolment.pending_phone == phone)
-            .values(pending_phone=previous, version=Enrolment.version + 1)
+        still_pending = Enrolment.pending_phone == phone
+        bump_version(session, Enrolment, enrolment.id, still_pending, pending_phone=previous)
+        audit.record_about(
+            ctx, session, subject_of(enrolment), "register_phone", audit.UNDONE, reason="sms_failed"
         )
-        drop_latest_audit(session, enrolment.id, "register_phone")
 
     deliver(ctx, pending, undo=undo)
     return enrolment
 
 
-def _phone_on_record(ctx: FlowContext, enrolment_id: str) -> str | None:
+def _phone_on_record(ctx: ServiceContext, enrolment_id: str) -> str | None:
     """The number the base holds for the enrolment's IIN (looked up before any transaction opens)."""
     with ctx.session() as session:
         enrolment = session.get(Enrolment, enrolment_id) if enrolment_id else None
@@ -87,7 +87,7 @@ def _phone_on_record(ctx: FlowContext, enrolment_id: str) -> str | None:
 
 @refusals_audited("confirm_phone")
 def confirm_phone(
-    ctx: FlowContext, enrolment_id: str, code: str, *, client_address: str | None = None
+    ctx: ServiceContext, enrolment_id: str, code: str, *, client_address: str | None = None
 ) -> Enrolment:
     """Check the code sent to the new number: the phone is confirmed for this enrolment.
 

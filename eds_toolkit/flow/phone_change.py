@@ -26,8 +26,10 @@ import secrets
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from eds_toolkit.flow.errors import CodeRefused, FlowError, InvalidInput
-from eds_toolkit.flow.machine import FINAL_STATES, FlowContext, State, audit, aware, transition
+from eds_toolkit.core import audit
+from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.core.refusals import CodeRefused, InvalidInput, Refusal
+from eds_toolkit.flow.machine import FINAL_STATES, State, aware, transition
 from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.flow.phone_change_models import PhoneChange
 from eds_toolkit.sms import mask_phone
@@ -40,7 +42,7 @@ STOPPED_REASON = "phone_change_stopped"
 USABLE_AFTER_RELEASE = dt.timedelta(days=7)
 
 
-class PhoneChangePending(FlowError):
+class PhoneChangePending(Refusal):
     """The enrolment uses a new number that has not taken effect yet: nothing is issued before
     ``release_at`` unless the old number confirms."""
 
@@ -49,7 +51,7 @@ class PhoneChangePending(FlowError):
     title = "Phone change not in effect yet"
 
 
-def _owner_code_hash(ctx: FlowContext, iin: str, new_phone: str, code: str) -> str:
+def _owner_code_hash(ctx: ServiceContext, iin: str, new_phone: str, code: str) -> str:
     message = "\x1f".join(("owner-code", iin, new_phone, code)).encode()
     return hmac.new(ctx.otp_key, message, hashlib.sha256).hexdigest()
 
@@ -78,7 +80,7 @@ def live_change(session: Session, iin: str, new_phone: str, now: dt.datetime) ->
 
 
 def open_change(
-    ctx: FlowContext, session: Session, enrolment: Enrolment, old_phone: str, new_phone: str
+    ctx: ServiceContext, session: Session, enrolment: Enrolment, old_phone: str, new_phone: str
 ) -> tuple[PhoneChange, str | None]:
     """The held change this enrolment uses (the live one for the same numbers, else a new one) and, for
     a new one, the owner code to send to ``old_phone`` after the commit (else None). No commit."""
@@ -103,7 +105,7 @@ def open_change(
     return change, code
 
 
-def _code_matches(ctx: FlowContext, change: PhoneChange, code: str) -> bool:
+def _code_matches(ctx: ServiceContext, change: PhoneChange, code: str) -> bool:
     actual = _owner_code_hash(ctx, change.iin, change.new_phone, code)
     return hmac.compare_digest(actual, change.owner_code_hash)
 
@@ -118,7 +120,7 @@ def check_owner_code_format(code: str) -> str:
     return digits
 
 
-def notice_params(ctx: FlowContext, change: PhoneChange, code: str) -> dict[str, object]:
+def notice_params(ctx: ServiceContext, change: PhoneChange, code: str) -> dict[str, object]:
     """What the phone-change notice to the old number says (the code: never log it)."""
     return {
         "new": mask_phone(change.new_phone),
@@ -129,7 +131,7 @@ def notice_params(ctx: FlowContext, change: PhoneChange, code: str) -> dict[str,
 
 
 def confirm_with_owner_code(
-    ctx: FlowContext, enrolment_id: str, code: str, *, client_address: str | None = None
+    ctx: ServiceContext, enrolment_id: str, code: str, *, client_address: str | None = None
 ) -> PhoneChange:
     """The old number's code typed into the enrolment using the change: it takes effect at once.
 
@@ -161,7 +163,9 @@ def confirm_with_owner_code(
         return change
 
 
-def stop_with_owner_code(ctx: FlowContext, iin: str, code: str, *, client_address: str | None = None) -> int:
+def stop_with_owner_code(
+    ctx: ServiceContext, iin: str, code: str, *, client_address: str | None = None
+) -> int:
     """The owner stops the pending changes of ``iin`` their code belongs to; returns how many enrolments
     were stopped. A wrong code, an IIN with no pending change and a change already stopped get the same
     refusal (the page says nothing about whether a change exists)."""
@@ -215,7 +219,7 @@ def refuse_if_stopped(change: PhoneChange | None) -> None:
         raise InvalidInput("The owner of the previous number stopped this phone change.", code=STOPPED_REASON)
 
 
-def require_release(ctx: FlowContext, session: Session, enrolment: Enrolment) -> PhoneChange | None:
+def require_release(ctx: ServiceContext, session: Session, enrolment: Enrolment) -> PhoneChange | None:
     """The enrolment's change, checked to be released (else PhoneChangePending, or the enrolment's stop
     refused as failed); None when the enrolment changes no phone."""
     if enrolment.phone_change_id is None:
@@ -236,7 +240,7 @@ def require_release(ctx: FlowContext, session: Session, enrolment: Enrolment) ->
     return change
 
 
-def mark_applied(ctx: FlowContext, session: Session, change: PhoneChange) -> None:
+def mark_applied(ctx: ServiceContext, session: Session, change: PhoneChange) -> None:
     """Record that the base now has the new number (compare-and-set; no commit)."""
     session.execute(
         update(PhoneChange)
@@ -247,14 +251,14 @@ def mark_applied(ctx: FlowContext, session: Session, change: PhoneChange) -> Non
 
 
 def _audit_confirmation(
-    ctx: FlowContext,
+    ctx: ServiceContext,
     session: Session,
     enrolment: Enrolment,
     outcome: str,
     reason: str | None,
     client_address: str | None,
 ) -> None:
-    audit(
+    audit.record(
         ctx,
         session,
         enrolment_id=enrolment.id,

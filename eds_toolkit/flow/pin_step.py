@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from eds_toolkit import pin as pin_policy
 from eds_toolkit.citizens import UnknownCitizen
-from eds_toolkit.flow.errors import InvalidInput, NotInRegister, ServiceUnavailable
-from eds_toolkit.flow.machine import FlowContext, State, aware, load_for_step, refusals_audited, transition
+from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.core.refusals import InvalidInput, NotInRegister, ServiceUnavailable
+from eds_toolkit.flow.machine import State, aware, load_for_step, refusals_audited, transition
 from eds_toolkit.flow.models import DigitalIdAccount, Enrolment
 from eds_toolkit.flow.owner_notices import notify_owner
 from eds_toolkit.flow.phone_change import is_released, mark_applied, refuse_if_stopped
@@ -28,7 +29,7 @@ NOT_IN_REGISTER = (
 HELD_ENROLMENT_GRACE = dt.timedelta(days=1)  # a held enrolment stays usable this long after its release
 
 
-def save_pin(ctx: FlowContext, session: Session, iin: str, pin_hash: str) -> bool:
+def save_pin(ctx: ServiceContext, session: Session, iin: str, pin_hash: str) -> bool:
     """Give the account of ``iin`` this PIN (creating it); True when it replaced a PIN. No commit."""
     now = ctx.now()
     account = session.get(DigitalIdAccount, iin)
@@ -45,7 +46,7 @@ def save_pin(ctx: FlowContext, session: Session, iin: str, pin_hash: str) -> boo
 
 
 def register_new_phone(
-    ctx: FlowContext, session: Session, enrolment: Enrolment, client_address: str | None
+    ctx: ServiceContext, session: Session, enrolment: Enrolment, client_address: str | None
 ) -> None:
     """Write the enrolment's newly registered number into the base (its own commit, before this
     session writes). Not in the register: the enrolment fails (NotInRegister); an outage is a 503."""
@@ -73,7 +74,12 @@ def register_new_phone(
 
 @refusals_audited("set_pin")
 def set_pin(
-    ctx: FlowContext, enrolment_id: str, pin: str, pin_confirmation: str, *, client_address: str | None = None
+    ctx: ServiceContext,
+    enrolment_id: str,
+    pin: str,
+    pin_confirmation: str,
+    *,
+    client_address: str | None = None,
 ) -> Enrolment:
     """Set the PIN once identification is done; a newly registered phone goes into the base now.
 

@@ -14,9 +14,10 @@ import numpy as np
 
 from eds_toolkit.citizens import CitizensRegistryError
 from eds_toolkit.citizens.photo import UnusablePhoto, reference_encoding
-from eds_toolkit.flow.errors import ServiceCentreRequired, ServiceUnavailable
+from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.core.refusals import ServiceCentreRequired, ServiceUnavailable
 from eds_toolkit.flow.identification import mark_failed
-from eds_toolkit.flow.machine import FINAL_STATES, FlowContext, State
+from eds_toolkit.flow.machine import FINAL_STATES, State
 from eds_toolkit.flow.models import Enrolment
 
 log = logging.getLogger("eds_toolkit.identify")
@@ -28,7 +29,7 @@ SERVICE_CENTRE_MESSAGE = (
 )
 
 
-def state_photo_encoding(ctx: FlowContext, iin: str) -> np.ndarray:
+def state_photo_encoding(ctx: ServiceContext, iin: str) -> np.ndarray:
     """The face on the photo the register holds for ``iin``; ServiceCentreRequired when there is none
     usable, ServiceUnavailable when the register does not answer."""
     try:
@@ -48,7 +49,7 @@ def state_photo_encoding(ctx: FlowContext, iin: str) -> np.ndarray:
         raise ServiceCentreRequired(SERVICE_CENTRE_MESSAGE) from None
 
 
-def stop_for_service_centre(ctx: FlowContext, enrolment_id: str, client_address: str | None) -> None:
+def stop_for_service_centre(ctx: ServiceContext, enrolment_id: str, client_address: str | None) -> None:
     """Fail the enrolment (reason ``no_reference_photo``) unless it has already ended."""
     with ctx.session() as session:
         enrolment = session.get(Enrolment, enrolment_id)
@@ -59,7 +60,7 @@ def stop_for_service_centre(ctx: FlowContext, enrolment_id: str, client_address:
 
 
 def require_state_photo(
-    ctx: FlowContext, enrolment_id: str, iin: str, client_address: str | None
+    ctx: ServiceContext, enrolment_id: str, iin: str, client_address: str | None
 ) -> np.ndarray:
     """The state photo's encoding; without one the enrolment is stopped and ServiceCentreRequired raised."""
     try:

@@ -6,22 +6,24 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from ca.iin import InvalidIIN, parse_iin
+from eds_toolkit.core import audit
+from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.core.refusals import InvalidInput, ServiceUnavailable
+from eds_toolkit.core.versioned import bump_version
 from eds_toolkit.flow.codes import check_code_format, deliver_later, prepare_new_code, use_code
-from eds_toolkit.flow.errors import InvalidInput, ServiceUnavailable
 from eds_toolkit.flow.machine import (
-    FlowContext,
     State,
-    audit,
     load_for_step,
     refusals_audited,
+    subject_of,
     token_hash,
     transition,
 )
-from eds_toolkit.flow.models import AuditEvent, Enrolment
+from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.flow.reference import require_state_photo
 from eds_toolkit.otp import OneTimeCode
 
@@ -39,7 +41,9 @@ class Started:
     api_token: str
 
 
-def start(ctx: FlowContext, iin: str, *, client_address: str | None = None, language: str = "en") -> Started:
+def start(
+    ctx: ServiceContext, iin: str, *, client_address: str | None = None, language: str = "en"
+) -> Started:
     """Validate the IIN, look it up, create the enrolment and send a code if the base has a phone.
 
     The answer is the same whether or not the IIN is in the base (no enumeration).
@@ -75,7 +79,7 @@ def start(ctx: FlowContext, iin: str, *, client_address: str | None = None, lang
         )
         session.add(enrolment)
         session.flush()
-        audit(
+        audit.record(
             ctx,
             session,
             enrolment_id=enrolment.id,
@@ -96,32 +100,43 @@ def start(ctx: FlowContext, iin: str, *, client_address: str | None = None, lang
         )
         session.commit()
     # after the commit and the answer: a slow SMS provider holds neither the write lock nor the answer
-    deliver_later(ctx, pending, undo=lambda session: forget_enrolment(session, enrolment.id))
+    deliver_later(ctx, pending, undo=lambda session: first_code_not_sent(ctx, session, enrolment.id))
     return Started(enrolment=enrolment, api_token=token)
 
 
-def forget_enrolment(session: Session, enrolment_id: str) -> None:
-    """Delete an enrolment whose first SMS could not be sent, with its audit events and codes."""
-    session.execute(delete(AuditEvent).where(AuditEvent.enrolment_id == enrolment_id))
+def first_code_not_sent(ctx: ServiceContext, session: Session, enrolment_id: str) -> None:
+    """The first SMS could not be sent: the enrolment stops (``sms_failed``); the citizen starts again.
+
+    Its codes go (none was delivered); its events stay, with one more saying why it stopped.
+    """
     session.execute(delete(OneTimeCode).where(OneTimeCode.enrolment_id == enrolment_id))
-    session.execute(delete(Enrolment).where(Enrolment.id == enrolment_id))
-
-
-def drop_latest_audit(session: Session, enrolment_id: str, action: str) -> None:
-    """Delete the latest ``action`` audit event of an enrolment (its step was undone)."""
-    latest = session.scalar(
-        select(AuditEvent.id)
-        .where(AuditEvent.enrolment_id == enrolment_id, AuditEvent.action == action)
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
+    stopped = bump_version(
+        session,
+        Enrolment,
+        enrolment_id,
+        Enrolment.state == str(State.STARTED),
+        state=str(State.FAILED),
+        failure_reason="sms_failed",
+        updated_at=ctx.now(),
     )
-    if latest is not None:
-        session.execute(delete(AuditEvent).where(AuditEvent.id == latest))
+    enrolment = session.get(Enrolment, enrolment_id)
+    if stopped and enrolment is not None:
+        audit.record(
+            ctx,
+            session,
+            iin=enrolment.iin,
+            action="start",
+            outcome=audit.UNDONE,
+            enrolment_id=enrolment_id,
+            from_state=str(State.STARTED),
+            to_state=str(State.FAILED),
+            reason="sms_failed",
+        )
 
 
 @refusals_audited("submit_code")
 def submit_code(
-    ctx: FlowContext, enrolment_id: str, code: str, *, client_address: str | None = None
+    ctx: ServiceContext, enrolment_id: str, code: str, *, client_address: str | None = None
 ) -> Enrolment:
     """Check the SMS code (single use, 5 tries, 5 minutes): the phone in the base is confirmed.
 
@@ -151,7 +166,7 @@ def submit_code(
 
 @refusals_audited("resend_code")
 def resend_code(
-    ctx: FlowContext, enrolment_id: str, *, client_address: str | None = None, language: str | None = None
+    ctx: ServiceContext, enrolment_id: str, *, client_address: str | None = None, language: str | None = None
 ) -> Enrolment:
     """A new code (the previous one stops working); throttled: not within a minute, a few an hour.
 
@@ -174,7 +189,7 @@ def resend_code(
             language=language or enrolment.language or "en",
             quiet_when_phone_throttled=purpose == "login",
         )
-        audit(
+        audit.record(
             ctx,
             session,
             enrolment_id=enrolment.id,
@@ -190,17 +205,6 @@ def resend_code(
     return enrolment
 
 
-def resend_not_sent(ctx: FlowContext, session: Session, enrolment: Enrolment) -> None:
-    """The resent code's SMS failed: its audit event becomes a refusal (sms_failed)."""
-    drop_latest_audit(session, enrolment.id, "resend_code")
-    audit(
-        ctx,
-        session,
-        enrolment_id=enrolment.id,
-        iin=enrolment.iin,
-        action="resend_code",
-        outcome="refused",
-        from_state=enrolment.state,
-        to_state=enrolment.state,
-        reason="sms_failed",
-    )
+def resend_not_sent(ctx: ServiceContext, session: Session, enrolment: Enrolment) -> None:
+    """The resent code's SMS failed: the resend is undone (a new event, ``sms_failed``)."""
+    audit.record_about(ctx, session, subject_of(enrolment), "resend_code", audit.UNDONE, reason="sms_failed")

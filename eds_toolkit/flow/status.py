@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from eds_toolkit.flow.errors import NotFound
-from eds_toolkit.flow.machine import NEXT_STEP, FlowContext, State, aware, token_hash
-from eds_toolkit.flow.models import AuditEvent, DigitalIdAccount, Enrolment
+from eds_toolkit.core.audit_models import AuditEvent
+from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.core.refusals import NotFound
+from eds_toolkit.flow.machine import NEXT_STEP, State, aware, token_hash
+from eds_toolkit.flow.models import DigitalIdAccount, Enrolment
 from eds_toolkit.flow.phone_change import is_released
 from eds_toolkit.flow.phone_change_models import PhoneChange
 
@@ -62,7 +64,7 @@ class EnrolmentView:
         }
 
 
-def authenticate(ctx: FlowContext, enrolment_id: str, token: str) -> None:
+def authenticate(ctx: ServiceContext, enrolment_id: str, token: str) -> None:
     """Check an API bearer token against the enrolment's stored hash (constant time); else NotFound."""
     with ctx.session() as session:
         enrolment = session.get(Enrolment, enrolment_id)
@@ -71,7 +73,7 @@ def authenticate(ctx: FlowContext, enrolment_id: str, token: str) -> None:
         raise NotFound("No such enrolment for this token.", code="not_found")
 
 
-def describe(ctx: FlowContext, enrolment_id: str) -> EnrolmentView:
+def describe(ctx: ServiceContext, enrolment_id: str) -> EnrolmentView:
     """The enrolment's state, next step and (once issued) its certificates."""
     from ca.store import CertificateRecord, valid_certificates_of
 
@@ -138,7 +140,7 @@ def certificate_json(row, now: dt.datetime | None = None) -> dict:
     }
 
 
-def history(ctx: FlowContext, iin: str) -> list[AuditEvent]:
+def history(ctx: ServiceContext, iin: str) -> list[AuditEvent]:
     """Every audit event of this citizen's enrolments, oldest first."""
     with ctx.session() as session:
         return list(

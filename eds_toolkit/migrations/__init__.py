@@ -21,6 +21,7 @@ def target_metadata() -> list[MetaData]:
     import pkgutil
 
     import eds_toolkit.citizens.model  # noqa: F401
+    import eds_toolkit.core.audit_models  # noqa: F401
     import eds_toolkit.flow
     import eds_toolkit.otp  # noqa: F401
     import eds_toolkit.registration.models  # noqa: F401

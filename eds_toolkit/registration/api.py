@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 from flask_limiter import Limiter
 
-from eds_toolkit.flow.errors import InvalidInput
+from eds_toolkit.core.refusals import InvalidInput
 from eds_toolkit.registration import service
 from eds_toolkit.settings import Settings
 from eds_toolkit.web.api_support import (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eds_toolkit.flow.errors import CodeRefused, FlowError, InvalidInput, NotFound, StepOutOfOrder
+from eds_toolkit.core.refusals import CodeRefused, InvalidInput, NotFound, Refusal, StepOutOfOrder
 
 
 class ApplicationNotFound(NotFound):
@@ -23,7 +23,7 @@ class InvalidApplication(InvalidInput):
     code = "invalid_application"
 
 
-class SignatureRefused(FlowError):
+class SignatureRefused(Refusal):
     """The EDS signature does not hold, or is not the applicant's SIGN signature over this application."""
 
     status = 422

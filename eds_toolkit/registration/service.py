@@ -9,22 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import json
 import logging
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ca.iin import InvalidIIN, parse_iin
 from eds_toolkit.citizens import CitizenRecord, CitizensRegistryError
+from eds_toolkit.core import audit
+from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.core.refusals import ConcurrentChange, Refusal, ServiceUnavailable
+from eds_toolkit.core.versioned import compare_and_set
 from eds_toolkit.flow.codes import PendingSms, check_code_format, deliver, prepare_code, use_code
-from eds_toolkit.flow.errors import ConcurrentChange, FlowError, ServiceUnavailable
-from eds_toolkit.flow.machine import FlowContext, aware, token_hash
-from eds_toolkit.flow.models import AuditEvent
+from eds_toolkit.flow.machine import aware, token_hash
 from eds_toolkit.registration.document import canonical_document, document_bytes
 from eds_toolkit.registration.errors import (
     ApplicationNotFound,
@@ -95,7 +96,7 @@ class FiledApplication:
 
 
 def file_application(
-    ctx: FlowContext,
+    ctx: ServiceContext,
     *,
     applicant_iin: str,
     address: str,
@@ -134,12 +135,21 @@ def file_application(
     )
     with ctx.session() as session:
         session.add(application)
-        _audit(ctx, session, application, applicant, "file", "ok", None, Status.DRAFT, None, client_address)
+        audit.record(
+            ctx,
+            session,
+            iin=applicant,
+            action="application.file",
+            outcome=audit.OK,
+            to_state=str(Status.DRAFT),
+            client_address=client_address,
+            detail={"application": application.id},
+        )
         session.commit()
         return FiledApplication(_view(application), token)
 
 
-def authenticate(ctx: FlowContext, application_id: str, token: str) -> None:
+def authenticate(ctx: ServiceContext, application_id: str, token: str) -> None:
     """Check the applicant's bearer token (constant time); else ApplicationNotFound."""
     with ctx.session() as session:
         application = session.get(ResidenceApplication, application_id) if application_id else None
@@ -148,26 +158,26 @@ def authenticate(ctx: FlowContext, application_id: str, token: str) -> None:
         raise ApplicationNotFound("No such application for this token.")
 
 
-def describe(ctx: FlowContext, application_id: str) -> ApplicationView:
+def describe(ctx: ServiceContext, application_id: str) -> ApplicationView:
     """The application as it stands (an overdue owner confirmation is turned into ``returned`` first)."""
     with ctx.session() as session:
         return _view(_load(ctx, session, application_id))
 
 
-def application_document(ctx: FlowContext, application_id: str) -> str:
+def application_document(ctx: ServiceContext, application_id: str) -> str:
     """The canonical JSON the applicant signs with the EDS (CMS, attached or detached)."""
     with ctx.session() as session:
         return _load(ctx, session, application_id).document
 
 
 def send_signing_code(
-    ctx: FlowContext, application_id: str, *, language: str = "en", client_address: str | None = None
+    ctx: ServiceContext, application_id: str, *, language: str = "en", client_address: str | None = None
 ) -> None:
     """Send a one-time code to the applicant's phone in the mobile-citizens base (answer is the same
     when there is no phone: no enumeration; the applicant then signs with the EDS).
 
     The code is committed first and the SMS sent after, outside any transaction; a failed send
-    deletes the code and the step's audit event again (``sms_failed``, audited as refused)."""
+    deletes the code and the step is undone (an ``undone`` event, then the refusal ``sms_failed``)."""
     with _refusals_audited(ctx, application_id, "signing_code", client_address):
         with ctx.session() as session:
             application = _load(ctx, session, application_id, allowed={Status.DRAFT})
@@ -178,25 +188,21 @@ def send_signing_code(
                 application.applicant_iin,
                 lambda code: applicant_code_text(code, application.id, language=language),
             )
-            event = _audit(
+            _event(
                 ctx,
                 session,
-                application,
-                application.applicant_iin,
+                _subject(application, application.applicant_iin),
                 "signing_code",
-                "ok",
-                None,
-                None,
-                None,
+                audit.OK,
                 client_address,
             )
             session.commit()
-            event_id = event.id
-        deliver(ctx, pending, undo=_forget_audit_event(event_id))
+            undo = _undo_on_failed_send(ctx, application, application.applicant_iin, "signing_code")
+        deliver(ctx, pending, undo=undo)
 
 
 def sign_with_code(
-    ctx: FlowContext, application_id: str, code: str, *, client_address: str | None = None
+    ctx: ServiceContext, application_id: str, code: str, *, client_address: str | None = None
 ) -> ApplicationView:
     """Sign the draft with the SMS code sent to the applicant; then submit it (see ``_submit``)."""
     entered = check_code_format(code)
@@ -210,7 +216,7 @@ def sign_with_code(
 
 
 def sign_with_eds(
-    ctx: FlowContext, application_id: str, cms: bytes, *, client_address: str | None = None
+    ctx: ServiceContext, application_id: str, cms: bytes, *, client_address: str | None = None
 ) -> ApplicationView:
     """Sign the draft with a CMS over its canonical JSON, made with the applicant's own SIGN certificate.
 
@@ -239,33 +245,29 @@ def sign_with_eds(
 
 
 def send_owner_code(
-    ctx: FlowContext, application_id: str, *, language: str = "en", client_address: str | None = None
+    ctx: ServiceContext, application_id: str, *, language: str = "en", client_address: str | None = None
 ) -> None:
     """(Re)send the confirmation code to the owner's phone while the application awaits the owner
-    (committed first, sent after; a failed send keeps neither the code nor the audit event)."""
+    (committed first, sent after; a failed send keeps no code and the step is recorded as undone)."""
     with _refusals_audited(ctx, application_id, "owner_code", client_address):
         with ctx.session() as session:
             application = _load(ctx, session, application_id, allowed={Status.AWAITING_OWNER})
             pending = _prepare_owner_code(ctx, session, application, language)
-            event = _audit(
+            _event(
                 ctx,
                 session,
-                application,
-                application.owner_iin,
+                _subject(application, application.owner_iin),
                 "owner_code",
-                "ok",
-                None,
-                None,
-                None,
+                audit.OK,
                 client_address,
             )
             session.commit()
-            event_id = event.id
-        deliver(ctx, pending, undo=_forget_audit_event(event_id))
+            undo = _undo_on_failed_send(ctx, application, application.owner_iin, "owner_code")
+        deliver(ctx, pending, undo=undo)
 
 
 def owner_decides(
-    ctx: FlowContext,
+    ctx: ServiceContext,
     application_id: str,
     code: str,
     *,
@@ -296,7 +298,7 @@ def owner_decides(
     return describe(ctx, application_id)
 
 
-def return_overdue(ctx: FlowContext) -> int:
+def return_overdue(ctx: ServiceContext) -> int:
     """Return every application whose owner did not confirm within the hour; how many were returned.
 
     ``describe`` and every step do this for the application they touch; a periodic job calls this.
@@ -354,7 +356,7 @@ _NOT_OPEN = {
 
 
 def _load(
-    ctx: FlowContext, session: Session, application_id: str, allowed: set[Status] | None = None
+    ctx: ServiceContext, session: Session, application_id: str, allowed: set[Status] | None = None
 ) -> ResidenceApplication:
     application = session.get(ResidenceApplication, application_id) if application_id else None
     if application is None:
@@ -366,7 +368,7 @@ def _load(
     return application
 
 
-def _return_if_overdue(ctx: FlowContext, session: Session, application: ResidenceApplication) -> bool:
+def _return_if_overdue(ctx: ServiceContext, session: Session, application: ResidenceApplication) -> bool:
     """Past the owner's hour: returned, committed on its own so the refusal that follows sticks."""
     if application.status != Status.AWAITING_OWNER or ctx.now() < aware(application.owner_deadline):
         return False
@@ -391,12 +393,12 @@ def _return_if_overdue(ctx: FlowContext, session: Session, application: Residenc
     return True
 
 
-def _use_code(ctx: FlowContext, session: Session, key: str, code: str) -> None:
+def _use_code(ctx: ServiceContext, session: Session, key: str, code: str) -> None:
     use_code(ctx, session, key=key, purpose=CODE_PURPOSE, code=code)
 
 
 def _submit(
-    ctx: FlowContext,
+    ctx: ServiceContext,
     session: Session,
     application: ResidenceApplication,
     method: str,
@@ -448,7 +450,7 @@ def _submit(
         )
 
 
-def _notify_owner(ctx: FlowContext, application_id: str) -> None:
+def _notify_owner(ctx: ServiceContext, application_id: str) -> None:
     """After submission, the owner's first code; a failed SMS leaves the application waiting (the
     owner, or the applicant on their behalf, can ask for the code again; the failed code is deleted)."""
     try:
@@ -459,14 +461,14 @@ def _notify_owner(ctx: FlowContext, application_id: str) -> None:
             pending = _prepare_owner_code(ctx, session, application, "en")
             session.commit()
         deliver(ctx, pending)
-    except FlowError as error:
+    except Refusal as error:
         log.warning(
             "application %s: the owner's code was not sent (%s)", application_id, type(error).__name__
         )
 
 
 def _prepare_owner_code(
-    ctx: FlowContext, session: Session, application: ResidenceApplication, language: str
+    ctx: ServiceContext, session: Session, application: ResidenceApplication, language: str
 ) -> PendingSms | None:
     applicant = _citizen(ctx, application.applicant_iin)
     who = f"{applicant.surname} {applicant.given_name}" if applicant else f"IIN {application.applicant_iin}"
@@ -482,7 +484,7 @@ def _prepare_owner_code(
 
 
 def _prepare_code(
-    ctx: FlowContext, session: Session, key: str, iin: str, text: Callable[[str], str]
+    ctx: ServiceContext, session: Session, key: str, iin: str, text: Callable[[str], str]
 ) -> PendingSms | None:
     """Issue a code into ``session`` for the phone of ``iin``; the SMS ``text(code)`` to ``deliver`` after
     the commit. With no phone the code is made but sent nowhere (None), so answers and throttling are the
@@ -493,16 +495,41 @@ def _prepare_code(
     )
 
 
-def _forget_audit_event(event_id: int) -> Callable[[Session], None]:
-    """The undo of a code-sending step whose SMS failed: its ``ok`` audit event goes again."""
+def _undo_on_failed_send(
+    ctx: ServiceContext, application: ResidenceApplication, actor_iin: str, action: str
+) -> Callable[[Session], None]:
+    """The undo of a code-sending step whose SMS failed: a new ``undone`` event (the code is gone)."""
+    subject = _subject(application, actor_iin)
 
     def undo(session: Session) -> None:
-        session.execute(delete(AuditEvent).where(AuditEvent.id == event_id))
+        _event(ctx, session, subject, action, audit.UNDONE, None, reason="sms_failed")
 
     return undo
 
 
-def _citizen(ctx: FlowContext, iin: str) -> CitizenRecord | None:
+def _event(
+    ctx: ServiceContext,
+    session: Session,
+    subject: audit.Subject,
+    action: str,
+    outcome: str,
+    client_address: str | None,
+    *,
+    reason: str | None = None,
+) -> None:
+    """An event about an application that leaves its status as it is (actions are ``application.*``)."""
+    audit.record_about(
+        ctx,
+        session,
+        subject,
+        action=f"application.{action}",
+        outcome=outcome,
+        reason=reason,
+        client_address=client_address,
+    )
+
+
+def _citizen(ctx: ServiceContext, iin: str) -> CitizenRecord | None:
     """The person of ``iin`` in the mobile-citizens base, or None."""
     try:
         return ctx.citizens.lookup(iin)
@@ -514,7 +541,7 @@ def _citizen(ctx: FlowContext, iin: str) -> CitizenRecord | None:
 
 
 def _move(
-    ctx: FlowContext,
+    ctx: ServiceContext,
     session: Session,
     application: ResidenceApplication,
     to_status: Status,
@@ -528,94 +555,51 @@ def _move(
 ) -> None:
     """Compare-and-set the status (nobody moved it since it was read) and audit; the caller commits."""
     from_status = application.status
-    result = session.execute(
-        update(ResidenceApplication)
-        .where(ResidenceApplication.id == application.id, ResidenceApplication.version == application.version)
-        .values(status=str(to_status), version=application.version + 1, **changes)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        session.rollback()
-        raise ConcurrentChange("This application was changed by another request. Reload it and try again.")
-    application.status = str(to_status)
-    application.version += 1
-    for name, value in changes.items():
-        setattr(application, name, value)
-    _audit(
-        ctx,
+    compare_and_set(
         session,
         application,
-        actor_iin,
-        action,
-        "ok",
-        from_status,
-        to_status,
-        reason,
-        client_address,
-        detail,
+        conflict="This application was changed by another request. Reload it and try again.",
+        status=str(to_status),
+        **changes,
     )
-
-
-def _audit(
-    ctx: FlowContext,
-    session: Session,
-    application: ResidenceApplication,
-    actor_iin: str | None,
-    action: str,
-    outcome: str,
-    from_status: str | None,
-    to_status: str | None,
-    reason: str | None,
-    client_address: str | None,
-    detail: dict | None = None,
-) -> AuditEvent:
-    """One audit event (IIN as a keyed hash; never a code or a signature's bytes), added to ``session``."""
-    event = AuditEvent(
-        enrolment_id=None,
-        iin_hash=ctx.iin_hash(actor_iin or application.applicant_iin),
+    audit.record(
+        ctx,
+        session,
+        iin=actor_iin or application.applicant_iin,
         action=f"application.{action}",
-        outcome=outcome,
-        from_state=str(from_status) if from_status else None,
-        to_state=str(to_status) if to_status else None,
+        outcome=audit.OK,
+        from_state=str(from_status),
+        to_state=str(to_status),
         reason=reason,
         client_address=client_address,
-        detail=json.dumps({"application": application.id, **(detail or {})}, ensure_ascii=False),
-        at=ctx.now(),
+        detail={"application": application.id, **(detail or {})},
     )
-    session.add(event)
-    return event
 
 
-@contextmanager
+def _subject(application: ResidenceApplication, actor_iin: str | None = None) -> audit.Subject:
+    """The application as an audit subject: the person acting on it, its status, its id."""
+    return audit.Subject(
+        iin=actor_iin or application.applicant_iin,
+        state=application.status,
+        detail={"application": application.id},
+    )
+
+
 def _refusals_audited(
-    ctx: FlowContext, application_id: str, action: str, client_address: str | None
-) -> Iterator[None]:
+    ctx: ServiceContext, application_id: str, action: str, client_address: str | None
+) -> AbstractContextManager[None]:
     """A refused step is audited in a transaction of its own (the step's work was rolled back)."""
-    try:
-        yield
-    except ApplicationNotFound:
-        raise
-    except FlowError as error:
-        with ctx.session() as session:
-            application = session.get(ResidenceApplication, application_id)
-            if application is not None:
-                actor = application.owner_iin if action.startswith("owner") else application.applicant_iin
-                detail = {"reasons": error.extra.get("reasons")} if error.extra.get("reasons") else None
-                _audit(
-                    ctx,
-                    session,
-                    application,
-                    actor,
-                    action,
-                    "refused",
-                    application.status,
-                    application.status,
-                    error.code,
-                    client_address,
-                    detail,
-                )
-                session.commit()
-        raise
+
+    def find(session: Session) -> audit.Subject | None:
+        application = session.get(ResidenceApplication, application_id)
+        if application is None:
+            return None
+        actor = application.owner_iin if action.startswith("owner") else application.applicant_iin
+        return _subject(application, actor)
+
+    return audit.refusals_recorded(
+        ctx, action=f"application.{action}", find=find, client_address=client_address
+    )
 
 
 __all__ = [

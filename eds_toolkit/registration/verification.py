@@ -7,8 +7,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
-from eds_toolkit.flow.errors import ServiceUnavailable
-from eds_toolkit.flow.machine import FlowContext
+from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.core.refusals import ServiceUnavailable
 from eds_toolkit.registration.errors import SignatureRefused
 from eds_toolkit.signatures import SignatureInputError, SignatureVerdict, verify_cms
 
@@ -16,7 +16,7 @@ MAX_CMS_BYTES = 256 * 1024
 
 
 def verify_application_signature(
-    ctx: FlowContext, cms: bytes, content: bytes, *, applicant_iin: str
+    ctx: ServiceContext, cms: bytes, content: bytes, *, applicant_iin: str
 ) -> SignatureVerdict:
     """The verdict when the CMS is the applicant's valid SIGN signature over ``content``; else
     SignatureRefused with the verdict's reason codes."""

@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 
 from flask import Response, current_app, jsonify, make_response, render_template, request, send_file
 
+from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.core.refusals import AlreadyIssued, Refusal
 from eds_toolkit.flow import EnrolmentView, IssuedPair
-from eds_toolkit.flow.errors import AlreadyIssued, FlowError
-from eds_toolkit.flow.machine import FlowContext, State
+from eds_toolkit.flow.machine import State
 from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.web.api_support import pair_json
 from eds_toolkit.web.i18n import error_message
@@ -66,7 +67,7 @@ class AgentPerson:
     patronymic: str
 
 
-def person_for_agent(ctx: FlowContext, enrolment_id: str) -> AgentPerson | None:
+def person_for_agent(ctx: ServiceContext, enrolment_id: str) -> AgentPerson | None:
     """The person of an enrolment waiting for its certificates (``pin_set``); None in any other state.
 
     The CA builds the subject from the base anyway; the agent uses the IIN to check the
@@ -85,7 +86,7 @@ def person_for_agent(ctx: FlowContext, enrolment_id: str) -> AgentPerson | None:
     return AgentPerson(enrolment_id, record.iin, record.surname, record.given_name, record.patronymic or "")
 
 
-def issued_json(ctx: FlowContext, certificates: list[dict]) -> dict[str, str] | None:
+def issued_json(ctx: ServiceContext, certificates: list[dict]) -> dict[str, str] | None:
     """An issued enrolment's pair (from ``describe(...).certificates``) in :func:`pair_json`'s shape.
 
     Lets the page finish in the agent after a lost answer or a reload, without a second issuance.
@@ -144,7 +145,7 @@ def csr_issuance_json(pair: IssuedPair) -> Response:
     return response
 
 
-def csr_refusal_json(error: FlowError, view: EnrolmentView | None) -> Response:
+def csr_refusal_json(error: Refusal, view: EnrolmentView | None) -> Response:
     """The refusal as problem details; "already issued" carries this enrolment's pair (``issued``).
 
     So a page whose first answer was lost installs the certificates it already has instead of

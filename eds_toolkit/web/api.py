@@ -8,7 +8,7 @@ from flask import Blueprint, Response, jsonify, url_for
 from flask_limiter import Limiter
 
 from eds_toolkit import flow
-from eds_toolkit.flow.errors import InvalidInput
+from eds_toolkit.core.refusals import InvalidInput
 from eds_toolkit.flow.start import START_MESSAGE
 from eds_toolkit.settings import Settings
 from eds_toolkit.web.api_language import requested_language

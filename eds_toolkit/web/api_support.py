@@ -10,8 +10,8 @@ from flask import Blueprint, Response, jsonify, request
 from flask_limiter import Limiter
 
 from eds_toolkit import flow
+from eds_toolkit.core.refusals import InvalidInput, Refusal
 from eds_toolkit.flow import IssuedPair
-from eds_toolkit.flow.errors import FlowError, InvalidInput
 from eds_toolkit.settings import Settings
 from eds_toolkit.web.context import flow_context
 from eds_toolkit.web.problems import problem_from
@@ -22,7 +22,7 @@ _ENROLMENT_TOKEN_MISSING = (
 )
 
 
-class Unauthenticated(FlowError):
+class Unauthenticated(Refusal):
     """No ``Authorization: Bearer`` token was sent (the message says where the token comes from)."""
 
     status = 401
@@ -101,7 +101,7 @@ def api_blueprint(
     url_prefix: str,
     limiter: Limiter,
     settings: Settings,
-    render: Callable[[FlowError], Response] = problem_from,
+    render: Callable[[Refusal], Response] = problem_from,
 ) -> Blueprint:
     """A JSON API blueprint: rate-limited per client address, refusals answered as problem details."""
     api = Blueprint(name, __name__, url_prefix=url_prefix)
@@ -110,11 +110,11 @@ def api_blueprint(
     return api
 
 
-def answer_refusals(api: Blueprint, render: Callable[[FlowError], Response] = problem_from) -> None:
-    """Answer the blueprint's ``FlowError`` refusals as problem details (a 401 says ``WWW-Authenticate``)."""
+def answer_refusals(api: Blueprint, render: Callable[[Refusal], Response] = problem_from) -> None:
+    """Answer the blueprint's ``Refusal`` refusals as problem details (a 401 says ``WWW-Authenticate``)."""
 
-    @api.errorhandler(FlowError)
-    def _refused(error: FlowError) -> Response:
+    @api.errorhandler(Refusal)
+    def _refused(error: Refusal) -> Response:
         response = render(error)
         if error.status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"

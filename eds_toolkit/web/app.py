@@ -11,7 +11,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarg
 from eds_toolkit.bootstrap import prepare_instance
 from eds_toolkit.db import make_engine
 from eds_toolkit.logs import configure_logging
-from eds_toolkit.services import build_flow_context
+from eds_toolkit.services import build_service_context
 from eds_toolkit.settings import Settings
 from eds_toolkit.web import i18n
 from eds_toolkit.web.problems import problem
@@ -44,7 +44,7 @@ def create_app(config: Settings | None = None) -> Flask:
             app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies
         )
     engine = make_engine(settings.database_url)
-    context = build_flow_context(settings, engine)
+    context = build_service_context(settings, engine)
     prepare_instance(settings, engine, context.sessions)
     app.extensions["eds_flow"] = context
     app.extensions["eds_settings"] = settings

@@ -9,8 +9,8 @@ from pathlib import Path
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_limiter import Limiter
 
+from eds_toolkit.core.refusals import Refusal
 from eds_toolkit.flow import cabinet, certificate_files
-from eds_toolkit.flow.errors import FlowError
 from eds_toolkit.flow.status import certificate_json, history
 from eds_toolkit.settings import Settings
 from eds_toolkit.web.context import flow_context, pem_download
@@ -40,7 +40,7 @@ def make_cabinet_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
                 max_attempts=settings.pin_max_attempts,
                 lockout_seconds=settings.pin_lockout_seconds,
             )
-        except FlowError as error:
+        except Refusal as error:
             message = error_message(error.code, error.message, **error.extra)
             return render_template("cabinet/login.html", error=message), error.status
         token = cabinet.open_session(
@@ -79,7 +79,7 @@ def make_cabinet_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
             return redirect(url_for("cabinet.login"))
         try:
             found = certificate_files.citizen_certificate_file(flow_context(), iin, serial)
-        except FlowError as error:
+        except Refusal as error:
             message = error_message(error.code, error.message, **error.extra)
             return render_template("error.html", message=message), error.status
         return pem_download(found)

@@ -1,13 +1,13 @@
-"""Reaching the app's FlowContext from a view, and the client address for audit events."""
+"""Reaching the app's ServiceContext from a view, and the client address for audit events."""
 
 from __future__ import annotations
 
 from flask import Response, current_app, request
 
-from eds_toolkit.flow.machine import FlowContext
+from eds_toolkit.core.context import ServiceContext
 
 
-def flow_context() -> FlowContext:
+def flow_context() -> ServiceContext:
     return current_app.extensions["eds_flow"]
 
 

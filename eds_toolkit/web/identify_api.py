@@ -9,8 +9,8 @@ from flask import Blueprint, Response, request
 from flask_limiter import Limiter
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from eds_toolkit.core.refusals import Refusal
 from eds_toolkit.flow import identify_steps as steps
-from eds_toolkit.flow.errors import FlowError
 from eds_toolkit.flow.identify_steps import StepOutcome
 from eds_toolkit.settings import Settings
 from eds_toolkit.web.api_support import api_blueprint, authorise_enrolment, json_response
@@ -21,7 +21,7 @@ from eds_toolkit.web.problems import problem
 from eds_toolkit.web.verdict_text import hint_json, outcome_json, refusal_text, task_json
 
 
-def _problem(error: FlowError) -> Response:
+def _problem(error: Refusal) -> Response:
     """Problem details whose ``detail`` is in the client's language (``?lang=``, else Accept-Language);
     ``code`` and ``reasons`` stay the stable, untranslated codes."""
     return problem(error.status, error.title, refusal_text(error), error.code, **error.extra)

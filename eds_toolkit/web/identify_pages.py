@@ -9,8 +9,8 @@ from flask_limiter import Limiter
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from eds_toolkit import flow
+from eds_toolkit.core.refusals import NotFound, Refusal
 from eds_toolkit.flow import identify_steps as steps
-from eds_toolkit.flow.errors import FlowError, NotFound
 from eds_toolkit.flow.machine import State
 from eds_toolkit.settings import Settings
 from eds_toolkit.web.context import client_address, flow_context
@@ -65,7 +65,7 @@ def _show(template: str, page_state: State, status: int = 200, **values):
     )
 
 
-def _refusal_json(error: FlowError) -> Response:
+def _refusal_json(error: Refusal) -> Response:
     view = _view()
     state = view.state if view else None
     body = {
@@ -102,7 +102,7 @@ def make_identify_pages_blueprint(limiter: Limiter, settings: Settings) -> Bluep
                 config=identify_config(),
                 client_address=client_address(),
             )
-        except FlowError as error:
+        except Refusal as error:
             if _wants_json():
                 return _refusal_json(error)
             message = refusal_text(error)
@@ -132,7 +132,7 @@ def make_identify_pages_blueprint(limiter: Limiter, settings: Settings) -> Bluep
             verdict = steps.selfie_hint(
                 flow_context(), _enrolment_id(), uploaded_image(), config=identify_config()
             )
-        except FlowError as error:
+        except Refusal as error:
             return _refusal_json(error)
         return jsonify(hint_json(verdict))
 
@@ -147,7 +147,7 @@ def make_identify_pages_blueprint(limiter: Limiter, settings: Settings) -> Bluep
             issued = steps.start_liveness(
                 flow_context(), _enrolment_id(), config=identify_config(), client_address=client_address()
             )
-        except FlowError as error:
+        except Refusal as error:
             return _refusal_json(error)
         response = jsonify(task_json(issued))
         response.status_code = 201
@@ -165,7 +165,7 @@ def make_identify_pages_blueprint(limiter: Limiter, settings: Settings) -> Bluep
                 config=identify_config(),
                 client_address=client_address(),
             )
-        except FlowError as error:
+        except Refusal as error:
             return _refusal_json(error)
         return jsonify({**outcome_json(outcome), "next": _next_url(outcome.state)})
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from flask import Flask, current_app, request
 
-from eds_toolkit.flow.errors import FlowError
+from eds_toolkit.core.refusals import Refusal
 from eds_toolkit.flow.identify_steps import BadUpload, IdentifyConfig
 from eds_toolkit.identify_archive import IdentifyArchive, archive_root
 from eds_toolkit.settings import Settings
@@ -60,7 +60,7 @@ def install_identification_settings(app: Flask, settings: Settings) -> None:
             request.max_content_length = identify_config().max_upload_bytes
 
 
-class UploadTooLarge(FlowError):
+class UploadTooLarge(Refusal):
     """The request body is over the identification endpoints' limit."""
 
     status = 413

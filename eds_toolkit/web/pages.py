@@ -6,8 +6,8 @@ from flask import Blueprint, Response, redirect, render_template, request, sessi
 from flask_limiter import Limiter
 
 from eds_toolkit import flow
+from eds_toolkit.core.refusals import NotFound, Refusal, ServiceCentreRequired
 from eds_toolkit.flow import certificate_files
-from eds_toolkit.flow.errors import FlowError, NotFound, ServiceCentreRequired
 from eds_toolkit.flow.machine import State
 from eds_toolkit.settings import Settings
 from eds_toolkit.web.agent_page import (
@@ -32,7 +32,7 @@ PAGE_OF_STATE = {
 }
 
 
-def _message(error: FlowError) -> str:
+def _message(error: Refusal) -> str:
     return error_message(error.code, error.message, **error.extra)
 
 
@@ -51,7 +51,7 @@ def _page(template: str, status: int = 200, **values) -> tuple[str, int]:
     return render_template(template, enrolment=_current(), **values), status
 
 
-def _refused(template: str, error: FlowError, **values) -> tuple[str, int]:
+def _refused(template: str, error: Refusal, **values) -> tuple[str, int]:
     if isinstance(error, ServiceCentreRequired):  # the enrolment is stopped: a page of its own
         return _page("service_centre.html", error.status, message=_message(error))
     return _page(template, error.status, error=_message(error), **values)
@@ -96,7 +96,7 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
                 client_address=client_address(),
                 language=current_language(),
             )
-        except FlowError as error:
+        except Refusal as error:
             return _refused("start.html", error, iin=request.form.get("iin", ""))
         language = session.get("lang")
         session.clear()  # a new enrolment: nothing of an earlier one stays in this browser's session
@@ -116,7 +116,7 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
             flow.submit_code(
                 flow_context(), _enrolment_id(), request.form.get("code", ""), client_address=client_address()
             )
-        except FlowError as error:
+        except Refusal as error:
             return _refused("code.html", error)
         return _go_on()
 
@@ -129,7 +129,7 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
             flow.resend_code(
                 flow_context(), _enrolment_id(), client_address=client_address(), language=current_language()
             )
-        except FlowError as error:
+        except Refusal as error:
             return _refused(template, error)
         return _page(template, notice=translate("A new code was sent."))
 
@@ -148,7 +148,7 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
                 client_address=client_address(),
                 language=current_language(),
             )
-        except FlowError as error:
+        except Refusal as error:
             return _refused("phone.html", error, phone=request.form.get("phone", ""))
         return redirect(url_for("flow.confirm_phone"))
 
@@ -161,7 +161,7 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
             flow.confirm_phone(
                 flow_context(), _enrolment_id(), request.form.get("code", ""), client_address=client_address()
             )
-        except FlowError as error:
+        except Refusal as error:
             return _refused("phone_confirm.html", error)
         return _go_on()
 
@@ -182,7 +182,7 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
                 request.form.get("pin_confirmation", ""),
                 client_address=client_address(),
             )
-        except FlowError as error:
+        except Refusal as error:
             return _refused("pin.html", error)
         return _go_on()
 
@@ -201,7 +201,7 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
             flow.confirm_with_owner_code(
                 flow_context(), _enrolment_id(), request.form.get("code", ""), client_address=client_address()
             )
-        except FlowError as error:
+        except Refusal as error:
             return _refused("phone_change_held.html", error)
         return _go_on()
 
@@ -217,7 +217,7 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
             stopped = flow.stop_with_owner_code(
                 flow_context(), iin, request.form.get("code", ""), client_address=client_address()
             )
-        except FlowError as error:
+        except Refusal as error:
             return _page("phone_change_stop.html", error.status, error=_message(error), iin=iin, stopped=None)
         return _page("phone_change_stop.html", stopped=stopped)
 
@@ -240,7 +240,7 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
                 pem("sign_csr"),
                 client_address=client_address(),
             )
-        except FlowError as error:
+        except Refusal as error:
             if wants_json():  # the page's script driving eds agent
                 return csr_refusal_json(error, _current())
             return render_certificates_page(_current(), error.status, error=_message(error))
@@ -262,7 +262,7 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
             made = flow.issue_on_server(
                 flow_context(), _enrolment_id(), password, client_address=client_address()
             )
-        except FlowError as error:
+        except Refusal as error:
             return render_certificates_page(_current(), error.status, error=_message(error))
         return Response(
             made.zip_bytes,
@@ -275,7 +275,7 @@ def make_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
         """The issued AUTH / SIGN certificate or the chain, for this browser's enrolment only."""
         try:
             found = certificate_files.enrolment_certificate_file(flow_context(), _enrolment_id(), kind)
-        except FlowError as error:
+        except Refusal as error:
             return _page("error.html", error.status, message=_message(error))
         return pem_download(found)
 

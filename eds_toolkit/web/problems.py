@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from eds_toolkit.flow.errors import FlowError
+from eds_toolkit.core.refusals import Refusal
 
 PROBLEM_TYPE = "https://eds-toolkit.invalid/problems/"
 
@@ -21,7 +21,7 @@ def problem(status: int, title: str, detail: str, code: str, **extra: object) ->
     return response
 
 
-def problem_from(error: FlowError) -> Response:
+def problem_from(error: Refusal) -> Response:
     """A flow refusal as problem details; ``detail`` is in the client's language (see ``api_language``)."""
     from eds_toolkit.web.api_language import answer_language
     from eds_toolkit.web.i18n import error_message_in

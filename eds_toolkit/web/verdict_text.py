@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from eds_toolkit.core.refusals import Refusal
 from eds_toolkit.flow import identify_steps as steps
-from eds_toolkit.flow.errors import FlowError
 from eds_toolkit.web.i18n import LANGUAGES, current_language, error_message
 from webcam_flow.verdict import CHALLENGE_PHRASES, SUCCESS, Verdict, reason_message
 
@@ -261,7 +261,7 @@ def service_centre(language: str | None = None) -> str:
     return steps.SERVICE_CENTRE if language == "en" else _pick(SERVICE_CENTRE, language)
 
 
-def refusal_text(error: FlowError, language: str | None = None) -> str:
+def refusal_text(error: Refusal, language: str | None = None) -> str:
     """A refusal of an identification step in ``language``: the verdict's sentences with the attempts
     left (or the service centre after the last one); other refusals through the i18n catalogue."""
     language = _language(language)

@@ -195,10 +195,10 @@ def _state_of_newest_enrolment(home, iin: str) -> str:
     from sqlalchemy import select
 
     from eds_toolkit.flow.models import Enrolment
-    from eds_toolkit.services import build_flow_context
+    from eds_toolkit.services import build_service_context
     from eds_toolkit.settings import Settings
 
-    ctx = build_flow_context(Settings.from_env({"EDS_HOME": str(home), "EDS_SMS_GATEWAY": "outbox"}))
+    ctx = build_service_context(Settings.from_env({"EDS_HOME": str(home), "EDS_SMS_GATEWAY": "outbox"}))
     with ctx.session() as session:
         return session.scalars(
             select(Enrolment.state).where(Enrolment.iin == iin).order_by(Enrolment.created_at.desc())

@@ -58,10 +58,10 @@ def _newest_enrolment(home) -> str:
 
 
 def _flow_context(home):
-    from eds_toolkit.services import build_flow_context
+    from eds_toolkit.services import build_service_context
     from eds_toolkit.settings import Settings
 
-    return build_flow_context(Settings.from_env({"EDS_HOME": str(home), "EDS_SMS_GATEWAY": "outbox"}))
+    return build_service_context(Settings.from_env({"EDS_HOME": str(home), "EDS_SMS_GATEWAY": "outbox"}))
 
 
 def test_the_last_failed_video_check_says_so_turns_the_camera_off_and_offers_only_the_start(

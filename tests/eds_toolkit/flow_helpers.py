@@ -153,7 +153,7 @@ def race(calls: int, step) -> list[str]:
     """Run ``step()`` from ``calls`` threads released together; each outcome is "ok" or the refusal code."""
     import threading
 
-    from eds_toolkit.flow.errors import FlowError
+    from eds_toolkit.core.refusals import Refusal
 
     barrier = threading.Barrier(calls)
     outcomes: list[str] = []
@@ -163,7 +163,7 @@ def race(calls: int, step) -> list[str]:
         try:
             step()
             outcomes.append("ok")
-        except FlowError as error:
+        except Refusal as error:
             outcomes.append(error.code)
 
     threads = [threading.Thread(target=run) for _ in range(calls)]

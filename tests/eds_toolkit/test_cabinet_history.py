@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from flow_helpers import GOOD_PIN, KNOWN_IIN, KNOWN_PHONE, code_for, make_csr_pem
 
+from eds_toolkit.core.audit_models import AuditEvent
+from eds_toolkit.core.refusals import Refusal
 from eds_toolkit.flow import issue_with_csrs, set_pin, start, submit_code
-from eds_toolkit.flow.errors import FlowError
 from eds_toolkit.flow.machine import State
-from eds_toolkit.flow.models import AuditEvent
 from eds_toolkit.web.history_text import (
     ALL_SENTENCES,
     REASON_SENTENCES,
@@ -161,11 +161,11 @@ def enrolled(client, ctx, outbox) -> str:
     started = start(ctx, KNOWN_IIN, client_address=ADDRESS)
     right = code_for(outbox, KNOWN_PHONE)
     wrong = "000000" if right != "000000" else "111111"
-    with pytest.raises(FlowError):
+    with pytest.raises(Refusal):
         submit_code(ctx, started.enrolment.id, wrong, client_address=ADDRESS)
     submit_code(ctx, started.enrolment.id, right, client_address=ADDRESS)
     mark_identified(ctx, started.enrolment.id)
-    with pytest.raises(FlowError):
+    with pytest.raises(Refusal):
         set_pin(ctx, started.enrolment.id, "111111", "111111", client_address=ADDRESS)
     set_pin(ctx, started.enrolment.id, GOOD_PIN, GOOD_PIN, client_address=ADDRESS)
     issue_with_csrs(

@@ -25,8 +25,9 @@ from flow_helpers import (
 from sqlalchemy import func, select
 
 from ca.store import CertificateRecord
+from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.flow import State
-from eds_toolkit.flow.models import AuditEvent, DigitalIdAccount
+from eds_toolkit.flow.models import DigitalIdAccount
 from tests.evidence_free import mark_identified
 
 
@@ -421,7 +422,7 @@ def test_audit_events_record_transitions_without_secrets(client, ctx, outbox):
 
 
 def test_a_second_tab_racing_the_first_is_refused(ctx, client, outbox):
-    from eds_toolkit.flow.errors import ConcurrentChange
+    from eds_toolkit.core.refusals import ConcurrentChange
     from eds_toolkit.flow.machine import load_for_step, transition
 
     enrolment = api_start(client)
@@ -504,13 +505,20 @@ def test_a_failed_start_sms_answers_as_any_start_and_is_undone_after_it(home, cl
     assert response.status_code == 201
     assert app.extensions["eds_flow"].deliveries.wait_for_deliveries()
     started = response.get_json()
-    gone = client.get(
+    view = client.get(
         f"/api/v1/enrolments/{started['id']}", headers={"Authorization": f"Bearer {started['token']}"}
     )
-    assert gone.status_code == 404  # the enrolment whose first SMS failed is forgotten
+    assert view.get_json()["state"] == "failed"  # the enrolment whose first SMS failed stops
     with app.extensions["eds_flow"].sessions() as session:
-        for table in (Enrolment, OneTimeCode, AuditEvent):
-            assert session.scalar(select(func.count()).select_from(table)) == 0
+        assert session.scalar(select(func.count()).select_from(OneTimeCode)) == 0  # no code survives
+        assert session.get(Enrolment, started["id"]).failure_reason == "sms_failed"
+        events = session.execute(
+            select(AuditEvent.action, AuditEvent.outcome, AuditEvent.reason).order_by(AuditEvent.id)
+        ).all()
+    # the audit log is append-only: the start stays, a second event says it was undone and why
+    assert events == [("start", "ok", None), ("start", "undone", "sms_failed")]
+    again = client.post("/api/v1/enrolments", json={"iin": KNOWN_IIN})
+    assert again.status_code == 201 and again.get_json()["id"] != started["id"]
 
 
 def test_logs_hold_no_code_pin_or_password(client, ctx, outbox, caplog):

@@ -8,8 +8,8 @@ import re
 import pytest
 from flow_helpers import GOOD_PIN, KNOWN_IIN, api_to_pin_set
 
+from eds_toolkit.core.refusals import InvalidInput
 from eds_toolkit.flow import cabinet
-from eds_toolkit.flow.errors import InvalidInput
 
 NO_ACCOUNT_IIN = "900101300017"  # a valid IIN that never set a PIN
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

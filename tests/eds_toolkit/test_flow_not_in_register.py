@@ -8,7 +8,7 @@ from flow_helpers import GOOD_PIN, NEW_PHONE, NO_PHONE_IIN, api_start, code_for
 from sqlalchemy import delete, select
 
 from eds_toolkit.citizens import Citizen, CitizensRegistryError
-from eds_toolkit.flow.models import AuditEvent
+from eds_toolkit.core.audit_models import AuditEvent
 from tests.evidence_free import mark_identified
 
 PIN = {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}

@@ -25,7 +25,7 @@ from flow_helpers import (
     wait_until_answers,
 )
 
-from eds_toolkit.services import build_flow_context
+from eds_toolkit.services import build_service_context
 from eds_toolkit.settings import Settings
 from tests.e2e.eds import wait_for_code  # the server sends the start's SMS after answering
 from tests.evidence_free import mark_identified
@@ -70,7 +70,7 @@ def test_whole_enrolment_over_http_ends_in_keystores_openssl_opens(server, tmp_p
         f"{url}/code", json={"code": wait_for_code(home / "outbox.jsonl", KNOWN_PHONE)}, headers=auth
     )
     assert response.status_code == 200, response.text
-    ctx = build_flow_context(Settings.from_env(env, home=home))
+    ctx = build_service_context(Settings.from_env(env, home=home))
     mark_identified(ctx, enrolment)
     assert http.post(f"{url}/pin", json={"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}, headers=auth).ok
 
@@ -117,7 +117,7 @@ def test_phone_registration_and_citizen_csrs_over_http_verify_with_openssl(serve
     assert requests.post(f"{url}/phone", json={"phone": NEW_PHONE}, headers=auth).status_code == 202
     code = code_for(home / "outbox.jsonl", NEW_PHONE)
     assert requests.post(f"{url}/phone/confirm", json={"code": code}, headers=auth).status_code == 200
-    mark_identified(build_flow_context(Settings.from_env(env, home=home)), started["id"])
+    mark_identified(build_service_context(Settings.from_env(env, home=home)), started["id"])
     assert requests.post(f"{url}/pin", json={"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}, headers=auth).ok
     csrs = {"auth_csr": make_csr_pem(NO_PHONE_IIN).decode(), "sign_csr": make_csr_pem(NO_PHONE_IIN).decode()}
     issued = requests.post(f"{url}/certificates", json=csrs, headers=auth)

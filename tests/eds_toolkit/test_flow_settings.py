@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from eds_toolkit.citizens import HttpCitizensRegistry, TableCitizensBase
-from eds_toolkit.services import build_flow_context
+from eds_toolkit.services import build_service_context
 from eds_toolkit.settings import Settings, SettingsError, stored_secret_key
 
 
@@ -73,9 +73,9 @@ def test_environment_overrides(tmp_path):
 
 
 def test_external_registry_url_replaces_the_built_in_table(tmp_path):
-    table = build_flow_context(Settings.from_env({}, home=tmp_path))
+    table = build_service_context(Settings.from_env({}, home=tmp_path))
     assert isinstance(table.citizens, TableCitizensBase)
-    registry = build_flow_context(
+    registry = build_service_context(
         Settings.from_env({"EDS_CITIZENS_REGISTRY_URL": "http://127.0.0.1:9/registry"}, home=tmp_path)
     )
     assert isinstance(registry.citizens, HttpCitizensRegistry)

@@ -17,7 +17,7 @@ from pg_server import empty_database, running_postgres
 from sqlalchemy import select
 
 from eds_toolkit import otp
-from eds_toolkit.flow.models import AuditEvent
+from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.web import create_app
 
 OTHER_IIN = "920721433024"  # demo citizen with a phone of her own

@@ -20,7 +20,7 @@ from flow_helpers import (
     wait_until_answers,
 )
 
-from eds_toolkit.services import build_flow_context
+from eds_toolkit.services import build_service_context
 from eds_toolkit.settings import Settings
 from tests.e2e.eds import wait_for_code
 from tests.evidence_free import mark_identified
@@ -69,7 +69,7 @@ def test_a_token_ca_issues_through_the_service_without_a_passphrase(tmp_path):
         url = f"{base}/api/v1/enrolments/{started['id']}"
         code = wait_for_code(home / "outbox.jsonl", KNOWN_PHONE)  # sent after the answer
         assert requests.post(f"{url}/code", json={"code": code}, headers=auth, timeout=10).ok
-        mark_identified(build_flow_context(Settings.from_env(env, home=home)), started["id"])
+        mark_identified(build_service_context(Settings.from_env(env, home=home)), started["id"])
         pin = {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}
         assert requests.post(f"{url}/pin", json=pin, headers=auth, timeout=10).ok
         csrs = {"auth_csr": make_csr_pem(KNOWN_IIN).decode(), "sign_csr": make_csr_pem(KNOWN_IIN).decode()}

@@ -19,9 +19,9 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 import eds_toolkit.web
+from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.flow import identify_steps
 from eds_toolkit.flow.identify_steps import IssuedTask
-from eds_toolkit.flow.models import AuditEvent
 from eds_toolkit.web import verdict_text
 from eds_toolkit.web.i18n import IDENTIFY_SCRIPT_TEXTS, MESSAGES
 from tests.e2e.browser import start_chromium, wait_for

@@ -14,16 +14,16 @@ from renewal_helpers import OTHER_IIN, certificate_count, key_for, new_csrs, sta
 
 from ca.errors import CAError
 from eds_toolkit.agent.cms import sign_cms
-from eds_toolkit.flow.errors import FlowError, InvalidInput, NotFound, ServiceUnavailable
-from eds_toolkit.flow.models import AuditEvent
+from eds_toolkit.core.audit_models import AuditEvent
+from eds_toolkit.core.refusals import InvalidInput, NotFound, Refusal, ServiceUnavailable
 from eds_toolkit.flow.renewal_models import RenewalChallenge
 from eds_toolkit.renewal import ChallengeRefused, RenewalRefused, complete_renewal, start_renewal
 
 
-def refused(ctx, holder, challenge_id: str, cms, csrs=None, *, revoked_before: bool = False) -> FlowError:
+def refused(ctx, holder, challenge_id: str, cms, csrs=None, *, revoked_before: bool = False) -> Refusal:
     """Attempt the renewal; assert it is refused with nothing issued and the old pair untouched."""
     before = certificate_count(ctx)
-    with pytest.raises(FlowError) as caught:
+    with pytest.raises(Refusal) as caught:
         complete_renewal(ctx, challenge_id, cms, *(csrs or new_csrs()))
     assert certificate_count(ctx) == before
     if not revoked_before:

@@ -9,8 +9,8 @@ from flow_helpers import KNOWN_IIN, KNOWN_PHONE, ApiEnrolment, api_start, code_f
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
+from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.flow.identify_models import IdentificationRecord
-from eds_toolkit.flow.models import AuditEvent
 
 
 def phone_confirmed(client, outbox, iin: str = KNOWN_IIN) -> ApiEnrolment:

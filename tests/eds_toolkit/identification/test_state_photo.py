@@ -12,7 +12,7 @@ from identify_helpers import decisions, new_task, phone_confirmed, problem, send
 from sqlalchemy import select, update
 
 from eds_toolkit.citizens import Citizen
-from eds_toolkit.flow.models import AuditEvent
+from eds_toolkit.core.audit_models import AuditEvent
 
 PHONE_NO_PHOTO_IIN = "781102444036"  # demo citizen with a phone in the base and no photo on record
 PHONE_NO_PHOTO = "+77771234569"

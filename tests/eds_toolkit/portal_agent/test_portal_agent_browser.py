@@ -51,10 +51,10 @@ class Portal:
         return f"http://127.0.0.1:{self.server.port}"
 
     def flow_context(self):
-        from eds_toolkit.services import build_flow_context
+        from eds_toolkit.services import build_service_context
         from eds_toolkit.settings import Settings
 
-        return build_flow_context(
+        return build_service_context(
             Settings.from_env({"EDS_HOME": str(self.home), "EDS_SMS_GATEWAY": "outbox"})
         )
 

@@ -11,7 +11,7 @@ from registration_helpers import APPLICANT_PHONE, OWNER_IIN, OWNER_PHONE, file
 from sms_gateways import PROVIDER_DELAY, SlowGateway, SwitchableGateway
 from sqlalchemy import select
 
-from eds_toolkit.flow.models import AuditEvent
+from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.otp import OneTimeCode
 from eds_toolkit.sms import OutboxGateway, read_outbox
 
@@ -60,7 +60,12 @@ def test_a_failed_owner_resend_keeps_nothing_and_the_earlier_code_still_works(
             select(AuditEvent.action, AuditEvent.outcome).where(AuditEvent.action == "application.owner_code")
         ).all()
     assert len(owner_codes) == 1  # only the first code
-    assert steps == [("application.owner_code", "refused")]
+    # append-only: the resend, its undo (the SMS failed), the refusal the owner got
+    assert steps == [
+        ("application.owner_code", "ok"),
+        ("application.owner_code", "undone"),
+        ("application.owner_code", "refused"),
+    ]
     assert len(read_outbox(outbox)) == 2  # the applicant's code and the owner's first one
     gateway.broken = False
     response = application.post("owner-decision", {"code": first}, token=False)

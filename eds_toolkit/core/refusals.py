@@ -1,9 +1,13 @@
-"""Refusals of the flow: each has a stable ``code``, an HTTP status and a message the page shows."""
+"""Refusals: one hierarchy for every step of every service (enrolment, registration, renewal, identification).
+
+Each refusal has a stable ``code`` for clients, an HTTP status and a message a person can act on; the web
+layer renders any of them one way (problem+json under ``/api/``, the error page elsewhere).
+"""
 
 from __future__ import annotations
 
 
-class FlowError(Exception):
+class Refusal(Exception):
     """Base refusal. ``str(e)`` is a message a citizen can act on; ``code`` is stable for clients."""
 
     status = 400
@@ -21,7 +25,7 @@ class FlowError(Exception):
         return str(self.args[0])
 
 
-class InvalidInput(FlowError):
+class InvalidInput(Refusal):
     """The input is malformed or breaks a rule (IIN, phone, PIN, CSR, password)."""
 
     status = 422
@@ -29,7 +33,7 @@ class InvalidInput(FlowError):
     title = "Invalid input"
 
 
-class CodeRefused(FlowError):
+class CodeRefused(Refusal):
     """The SMS code is wrong, expired, used, or has had too many tries."""
 
     status = 422
@@ -37,7 +41,7 @@ class CodeRefused(FlowError):
     title = "Code refused"
 
 
-class NotFound(FlowError):
+class NotFound(Refusal):
     """No such enrolment (or not yours)."""
 
     status = 404
@@ -45,7 +49,7 @@ class NotFound(FlowError):
     title = "Not found"
 
 
-class StepOutOfOrder(FlowError):
+class StepOutOfOrder(Refusal):
     """The enrolment is not in a state where this step is allowed."""
 
     status = 409
@@ -53,7 +57,7 @@ class StepOutOfOrder(FlowError):
     title = "Step not allowed now"
 
 
-class ConcurrentChange(FlowError):
+class ConcurrentChange(Refusal):
     """Another request (a second tab) moved the enrolment first."""
 
     status = 409
@@ -61,7 +65,7 @@ class ConcurrentChange(FlowError):
     title = "Changed elsewhere"
 
 
-class EnrolmentExpired(FlowError):
+class EnrolmentExpired(Refusal):
     """The enrolment ran past its lifetime; the citizen starts again."""
 
     status = 409
@@ -69,7 +73,7 @@ class EnrolmentExpired(FlowError):
     title = "Enrolment expired"
 
 
-class AlreadyIssued(FlowError):
+class AlreadyIssued(Refusal):
     """This enrolment already has its certificate pair."""
 
     status = 409
@@ -77,7 +81,7 @@ class AlreadyIssued(FlowError):
     title = "Already issued"
 
 
-class NotInRegister(FlowError):
+class NotInRegister(Refusal):
     """The citizen is not in the citizens register: no remote issuance, a service centre can help."""
 
     status = 409
@@ -85,7 +89,7 @@ class NotInRegister(FlowError):
     title = "Not in the citizens register"
 
 
-class ServiceCentreRequired(FlowError):
+class ServiceCentreRequired(Refusal):
     """Remote identification cannot bind a face to this IIN (no usable photo on record, or the citizen
     is not in the register): the enrolment is stopped and the citizen is sent to a service centre."""
 
@@ -94,7 +98,7 @@ class ServiceCentreRequired(FlowError):
     title = "Visit a service centre"
 
 
-class TooManyRequests(FlowError):
+class TooManyRequests(Refusal):
     """Throttled: resend too soon, too many resends, sign-in locked."""
 
     status = 429
@@ -102,7 +106,7 @@ class TooManyRequests(FlowError):
     title = "Too many requests"
 
 
-class ServiceUnavailable(FlowError):
+class ServiceUnavailable(Refusal):
     """An outside service failed (SMS gateway, CA not initialised); nothing was changed."""
 
     status = 503
