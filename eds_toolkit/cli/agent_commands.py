@@ -123,9 +123,9 @@ def agent(
     password_file: Path | None,
 ) -> None:
     """Run the local signing agent that portals reach at wss://127.0.0.1:PORT."""
-    from eds_toolkit.agent.agent import AgentConfig, build_server
-    from eds_toolkit.agent.confirmation import ScriptedConfirmer, TerminalConfirmer
-    from eds_toolkit.agent.tls import trust_instructions
+    from eds_agent.agent import AgentConfig, build_server
+    from eds_agent.confirmation import ScriptedConfirmer, TerminalConfirmer
+    from eds_agent.tls import trust_instructions
     from eds_toolkit.logs import configure_logging
 
     configure_logging()

@@ -1,6 +1,6 @@
 """Read a CMS SignedData and check its cryptography: content digest and the signer's signature.
 
-Only one signer per CMS (what NCALayer and ``eds_toolkit.agent.cms`` make); several are refused as
+Only one signer per CMS (what NCALayer and ``eds_agent.cms`` make); several are refused as
 input we do not handle rather than half-checked.
 """
 

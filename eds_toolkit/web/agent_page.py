@@ -4,6 +4,7 @@ source file, and what the page hands the agent (the person for the CSRs, the iss
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,8 +20,8 @@ from eds_toolkit.web.i18n import error_message
 from eds_toolkit.web.problems import problem
 from eds_toolkit.web.security import content_security_policy
 
-AGENT_CLIENT_JS = Path(__file__).resolve().parents[1] / "agent" / "js" / "eds-agent-client.js"
-"""The one copy of the browser helper (``eds_toolkit/agent/js``); the web app serves it as is."""
+AGENT_CLIENT_JS = Path(str(files("eds_agent") / "js" / "eds-agent-client.js"))
+"""The one copy of the browser helper (``eds_agent/js``); the web app serves it as is."""
 
 
 AGENT_DEFAULT_PORT = 13579

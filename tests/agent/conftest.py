@@ -20,8 +20,8 @@ from ca.config import CAConfig
 from ca.iin import make_iin
 from ca.person import Identification, VerifiedPerson
 from ca.store import CertificateStore
-from eds_toolkit.agent.confirmation import ScriptedConfirmer
-from eds_toolkit.agent.issuance import Issuance
+from eds_agent.confirmation import ScriptedConfirmer
+from eds_agent.issuance import Issuance
 from eds_toolkit.db import make_engine
 
 REPO = Path(__file__).resolve().parents[2]

@@ -10,8 +10,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from eds_toolkit.agent.confirmation import ScriptedConfirmer
-from eds_toolkit.agent.errors import (
+from eds_agent.confirmation import ScriptedConfirmer
+from eds_agent.errors import (
     BadCertificate,
     BadRequest,
     CancelledByUser,
@@ -21,8 +21,8 @@ from eds_toolkit.agent.errors import (
     StoreNotWritable,
     WeakKeystorePassword,
 )
-from eds_toolkit.agent.issuance import PENDING_DIR, Issuance
-from eds_toolkit.agent.pending import PendingRecords
+from eds_agent.issuance import PENDING_DIR, Issuance
+from eds_agent.pending import PendingRecords
 from keystore.pkcs12 import write_keystore
 
 from .conftest import AIGERIM, ERLAN, PASSWORD, Citizen, openssl
@@ -230,8 +230,8 @@ def test_damaged_pending_keys_are_reported_and_nothing_is_written(issuance, stor
 
 
 def test_an_unexpected_failure_is_answered_not_fatal():
-    from eds_toolkit.agent.dispatcher import Dispatcher
-    from eds_toolkit.agent.modules import AgentModule
+    from eds_agent.dispatcher import Dispatcher
+    from eds_agent.modules import AgentModule
 
     def broken(args, origin):
         raise RuntimeError("bug")

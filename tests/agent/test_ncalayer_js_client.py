@@ -146,7 +146,7 @@ def test_refusals_reach_the_library_as_ncalayer_errors(client_results):
 
 
 def test_the_page_helper_drives_the_whole_issuance(node, start_agent, test_ca, tmp_path):
-    """eds_toolkit/agent/js/eds-agent-client.js in Node: connect, choose folder, requests, install."""
+    """eds_agent/js/eds-agent-client.js in Node: connect, choose folder, requests, install."""
     store = tmp_path / "keys-from-page"
     agent = start_agent(store=store)
     person = {

@@ -1,11 +1,11 @@
 'use strict';
-// Drives the issuance module of `eds agent` with eds_toolkit/agent/js/eds-agent-client.js, the way the
+// Drives the issuance module of `eds agent` with eds_agent/js/eds-agent-client.js, the way the
 // portal page will: prints the CSRs as one JSON line, reads the issued certificates as one JSON line
 // from stdin, installs them, prints the result. Usage: node drive-issuance.js URL PERSON_JSON PASSWORD
 globalThis.WebSocket = require('ws'); // Node 20 has no global WebSocket
 const readline = require('node:readline');
 const path = require('node:path');
-const { EdsAgent } = require(path.join(__dirname, '..', '..', '..', 'eds_toolkit', 'agent', 'js', 'eds-agent-client.js'));
+const { EdsAgent } = require(path.join(__dirname, '..', '..', '..', 'eds_agent', 'js', 'eds-agent-client.js'));
 
 function nextLine() {
   const input = readline.createInterface({ input: process.stdin });

@@ -14,7 +14,7 @@ from flow_helpers import KNOWN_IIN, api_to_pin_set
 from sqlalchemy import func, select
 
 from ca.store import CertificateRecord
-from eds_toolkit.agent.cms import sign_cms
+from eds_agent.cms import sign_cms
 from keystore.csr import build_csr
 
 SURNAME, GIVEN_NAME = "Тестов", "Асан"

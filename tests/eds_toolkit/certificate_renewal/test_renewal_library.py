@@ -12,7 +12,7 @@ from flow_helpers import GOOD_PASSWORD, KNOWN_IIN, race
 from renewal_helpers import certificate_count, key_for, new_csrs, status_of
 
 from ca.profiles import REMOTE_IDENTIFICATION, REMOTE_VIA_DIGITAL_ID
-from eds_toolkit.agent.cms import sign_cms
+from eds_agent.cms import sign_cms
 from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.flow.renewal_models import RenewalChallenge
 from eds_toolkit.renewal import complete_renewal, start_renewal

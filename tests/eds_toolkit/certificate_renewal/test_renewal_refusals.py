@@ -13,7 +13,7 @@ from flow_helpers import KNOWN_IIN
 from renewal_helpers import OTHER_IIN, certificate_count, key_for, new_csrs, status_of
 
 from ca.errors import CAError
-from eds_toolkit.agent.cms import sign_cms
+from eds_agent.cms import sign_cms
 from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.core.refusals import InvalidInput, NotFound, Refusal, ServiceUnavailable
 from eds_toolkit.flow.renewal_models import RenewalChallenge

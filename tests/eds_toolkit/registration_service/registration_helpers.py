@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from ca.person import Identification, VerifiedPerson
-from eds_toolkit.agent.cms import sign_cms
+from eds_agent.cms import sign_cms
 
 APPLICANT_IIN, APPLICANT_PHONE = "850314312017", "+77011234567"
 OWNER_IIN, OWNER_PHONE = "920721433024", "+77051234568"

@@ -16,7 +16,7 @@ from cryptography.x509.oid import NameOID
 from ca.authority import CertificateAuthority
 from ca.iin import make_iin
 from ca.person import Identification, VerifiedPerson
-from eds_toolkit.agent.cms import sign_cms
+from eds_agent.cms import sign_cms
 
 TESTDATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "testdata"
 NCA = TESTDATA.resolve() / "nca"

@@ -179,7 +179,7 @@ def test_unreadable_input_is_a_clear_input_error(junk, authority):
 
 
 def test_pem_armoured_cms_is_read(citizen, authority):
-    from eds_toolkit.agent.cms import cms_pem
+    from eds_agent.cms import cms_pem
 
     verdict = verify_cms(
         cms_pem(citizen.sign_cms(APPLICATION)).encode(), trust_roots=[authority.root_cert], revocation="none"
@@ -254,7 +254,7 @@ def test_an_ec_key_signature_verifies(authority):
     from signature_helpers import csr_for
 
     from ca.person import Identification, VerifiedPerson
-    from eds_toolkit.agent.cms import sign_cms
+    from eds_agent.cms import sign_cms
 
     key = ec.generate_private_key(ec.SECP256R1())
     person = VerifiedPerson("910412400214", "Сейткали", "Айгерим", None, Identification.SERVICE_CENTRE)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from eds_toolkit.agent.errors import BadRequest
+from eds_agent.errors import BadRequest
 
 Method = Callable[[Any, str], Any]
 """A module method: (the request's ``args``, who asks) -> the result to wrap."""

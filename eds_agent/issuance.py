@@ -28,8 +28,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from ca.iin import InvalidIIN, parse_iin
-from eds_toolkit.agent.confirmation import Confirmer
-from eds_toolkit.agent.errors import (
+from eds_agent.confirmation import Confirmer
+from eds_agent.errors import (
     BadCertificate,
     BadRequest,
     CancelledByUser,
@@ -40,8 +40,8 @@ from eds_toolkit.agent.errors import (
     StoreNotWritable,
     WeakKeystorePassword,
 )
-from eds_toolkit.agent.key_folder import AUTH_FILE_PREFIX, KeyType, certificate_iin, key_type_of
-from eds_toolkit.agent.pending import (
+from eds_agent.key_folder import AUTH_FILE_PREFIX, KeyType, certificate_iin, key_type_of
+from eds_agent.pending import (
     PENDING_DIR,
     ROLES,
     PendingRecords,

@@ -12,10 +12,10 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from typing import Any
 
-from eds_toolkit.agent.errors import BadRequest
-from eds_toolkit.agent.issuance import Issuance
-from eds_toolkit.agent.modules import AgentModule
-from eds_toolkit.agent.protocol import NCALAYER_PROTOCOL_VERSION
+from eds_agent.errors import BadRequest
+from eds_agent.issuance import Issuance
+from eds_agent.modules import AgentModule
+from eds_agent.protocol import NCALAYER_PROTOCOL_VERSION
 
 NAME = "kz.eds.toolkit.issuance"
 

@@ -9,11 +9,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from eds_toolkit.agent.cms import sign_cms
-from eds_toolkit.agent.confirmation import Confirmer
-from eds_toolkit.agent.errors import BadRequest, NoSuitableKey
-from eds_toolkit.agent.key_folder import KeyFolder, KeyType, SignerFilter
-from eds_toolkit.agent.modules import AgentModule, decode_base64, flag
+from eds_agent.cms import sign_cms
+from eds_agent.confirmation import Confirmer
+from eds_agent.errors import BadRequest, NoSuitableKey
+from eds_agent.key_folder import KeyFolder, KeyType, SignerFilter
+from eds_agent.modules import AgentModule, decode_base64, flag
 
 NAME = "kz.gov.pki.knca.commonUtils"
 FILE_STORAGE = "PKCS12"

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from eds_toolkit.agent import protocol
-from eds_toolkit.agent.errors import AgentError, UnknownMethod
-from eds_toolkit.agent.modules import AgentModule
+from eds_agent import protocol
+from eds_agent.errors import AgentError, UnknownMethod
+from eds_agent.modules import AgentModule
 
 log = logging.getLogger(__name__)
 

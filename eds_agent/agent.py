@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from eds_toolkit.agent.confirmation import Confirmer
-from eds_toolkit.agent.dispatcher import Dispatcher
-from eds_toolkit.agent.issuance import Issuance, KeystoreWriter, default_store
-from eds_toolkit.agent.modules import basics, common_utils
-from eds_toolkit.agent.modules import issuance as issuance_module
-from eds_toolkit.agent.server import AgentServer
-from eds_toolkit.agent.tls import ensure_tls_certificate, server_context
+from eds_agent.confirmation import Confirmer
+from eds_agent.dispatcher import Dispatcher
+from eds_agent.issuance import Issuance, KeystoreWriter, default_store
+from eds_agent.modules import basics, common_utils
+from eds_agent.modules import issuance as issuance_module
+from eds_agent.server import AgentServer
+from eds_agent.tls import ensure_tls_certificate, server_context
 
 DEFAULT_PORT = 13579
 

@@ -17,8 +17,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from eds_toolkit.agent.confirmation import Confirmer
-from eds_toolkit.agent.errors import CancelledByUser, NoSuitableKey, WrongKeystorePassword
+from eds_agent.confirmation import Confirmer
+from eds_agent.errors import CancelledByUser, NoSuitableKey, WrongKeystorePassword
 
 CLIENT_AUTH = ExtendedKeyUsageOID.CLIENT_AUTH.dotted_string
 EMAIL_PROTECTION = ExtendedKeyUsageOID.EMAIL_PROTECTION.dotted_string

@@ -7,11 +7,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 
-from eds_toolkit.agent.cms import cms_pem, sign_cms
-from eds_toolkit.agent.confirmation import Confirmer
-from eds_toolkit.agent.errors import BadRequest, NoSuitableKey, TimestampNotSupported
-from eds_toolkit.agent.key_folder import KeyFolder, SignerFilter
-from eds_toolkit.agent.modules import AgentModule, decode_base64, flag
+from eds_agent.cms import cms_pem, sign_cms
+from eds_agent.confirmation import Confirmer
+from eds_agent.errors import BadRequest, NoSuitableKey, TimestampNotSupported
+from eds_agent.key_folder import KeyFolder, SignerFilter
+from eds_agent.modules import AgentModule, decode_base64, flag
 
 NAME = "kz.gov.pki.knca.basics"
 FILE_STORAGE = "PKCS12"

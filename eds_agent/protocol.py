@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eds_toolkit.agent.errors import AgentError, CancelledByUser
+from eds_agent.errors import AgentError, CancelledByUser
 
 #: What the greeting reports: NCALayer's protocol version that portals check for.
 NCALAYER_PROTOCOL_VERSION = "1.4"

@@ -14,8 +14,8 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from eds_toolkit.agent import protocol
-from eds_toolkit.agent.dispatcher import Dispatcher
+from eds_agent import protocol
+from eds_agent.dispatcher import Dispatcher
 
 log = logging.getLogger(__name__)
 
