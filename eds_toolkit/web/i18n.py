@@ -94,8 +94,8 @@ def error_message(code: str, fallback: str, **params: object) -> str:
 
 
 def error_message_in(language: str, code: str, fallback: str, **params: object) -> str:
-    """A refusal's message in ``language`` (see :func:`error_message`); ``fallback`` when the catalogue
-    has no translation of it (English, an unknown code) or lacks one of its placeholders."""
+    """A refusal's message in ``language`` (see :func:`error_message`): ``fallback`` in English, for an
+    unknown code, a text not translated yet, or a translation whose placeholder ``params`` do not fill."""
     rule = params.get("rule")
     context = f"{code}.{rule}" if rule and f"{code}.{rule}" in ERROR_TEXTS else code
     english = ERROR_TEXTS.get(context)
