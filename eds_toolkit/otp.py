@@ -36,6 +36,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from eds_toolkit.citizens.phone import normalise_phone
 from eds_toolkit.clock import Clock, UtcDateTime
 from eds_toolkit.db import Base
+from eds_toolkit.translations import N_, gettext_in
 
 CODE_DIGITS = 6
 CODE_TTL = dt.timedelta(minutes=5)
@@ -383,19 +384,15 @@ def codes_sent_since(session: Session, *, enrolment_id: str, purpose: str, since
     )
 
 
-_SMS_TEXTS = {
-    "en": "Your one-time code: {code}. Valid for 5 minutes. Never tell it to anyone.",
-    "kk": "Бір реттік код: {code}. 5 минут жарамды. Кодты ешкімге айтпаңыз.",
-    "ru": "Одноразовый код: {code}. Действует 5 минут. Никому не сообщайте код.",
-}
+# TRANSLATORS: an SMS (keep it short); {code} is the 6-digit code
+SMS_TEXT = N_("Your one-time code: {code}. Valid for 5 minutes. Never tell it to anyone.")
 
 
 def sms_text(code: str, *, language: str = "en") -> str:
     """The SMS body for ``code`` in ``language`` (en, kk, ru; others fall back to English). Never log it."""
     if len(code) != CODE_DIGITS or not code.isdigit():
         raise ValueError("sms_text needs a 6-digit code")
-    base = (language or "en").split("-")[0].split("_")[0].lower()
-    return _SMS_TEXTS.get(base, _SMS_TEXTS["en"]).format(code=code)
+    return gettext_in(language, SMS_TEXT, code=code)
 
 
 def _raise_if_unusable(row: OneTimeCode, now: dt.datetime) -> None:

@@ -7,66 +7,103 @@ from typing import Any
 
 CHECKS = ("selfie", "liveness", "face_match", "image")
 
+
+def N_(message: str) -> str:  # noqa: N802 (gettext's name)
+    """Mark ``message`` for translation: the sentences below are English msgids of eds-toolkit's gettext
+    catalogues (Babel's extraction finds them); this library itself speaks English only."""
+    return message
+
+
 # One sentence a citizen can act on, per stable reason code. Codes with a parameter
 # ("challenge_missing:blink") are looked up by the part before the colon.
 MESSAGES: dict[str, str] = {
-    "no_face": "We could not see a face. Face the camera in good light and try again.",
-    "several_faces": "More than one face is in the picture. Make sure only you are in front of the camera.",
-    "face_off_centre": "Your face is not inside the circle. Move so that your face is in the middle "
-    "of the circle.",
-    "too_small": "Your face is too small in the picture. Move closer to the camera.",
-    "blurred": "The picture is blurred. Hold still, clean the camera lens and try again.",
-    "too_dark": "The picture is too dark. Turn on a light or face a window.",
-    "too_bright": "The picture is too bright. Move away from direct light or turn away from the window.",
-    "not_frontal": "Look straight into the camera, without turning your head.",
-    "eyes_closed": "Keep your eyes open and look into the camera.",
-    "too_few_frames": "The video was too short. Record again and follow every instruction on the screen.",
-    "face_lost": "Your face left the picture during the video. Keep your face in the circle all the time.",
-    "challenge_missing": "We did not see you {detail}. Record again and follow each instruction "
-    "on the screen.",
-    "wrong_order": "The movements were not done in the order shown. Record again and follow the instructions "
-    "one after another.",
-    "video_too_long": "The video is longer than the instructions shown. Record it again on this page, "
-    "following the instructions as they appear.",
-    "static_frames": "The video shows no movement. A live person must be in front of the camera.",
-    "rigid_plane_motion": "The video looks like a photo or a screen held in front of the camera. "
-    "A live person must be in front of the camera.",
-    "face_changed": "The face in the video changed. Only you may be in front of the camera during the video.",
-    "scene_cut": "The video was interrupted or edited. Record it again in one go.",
-    "nonce_expired": "The time for this video ran out. Start the video step again.",
-    "nonce_reused": "This video was already sent once. Start the video step again.",
-    "nonce_mismatch": "This video does not belong to the current session. Start the video step again.",
-    "nonce_superseded": "A newer video check was started after this one, so this video no longer counts. "
-    "Record the newest video check.",
-    "iin_failed_recently": "Remote identification for this IIN failed several times recently, so it is not "
-    "available now.",
-    "no_frontal_face": "The video never showed your face looking straight at the camera. Record again and "
-    "look into the camera between the movements.",
-    "no_video_face": "There is no picture of your face from the video to compare with the card. Please "
-    "start again or visit a service centre.",
-    "no_match": "The face does not match the photo on your identity card. If this is wrong, visit a service "
-    "centre.",
-    "no_match_record": "The face does not match the photo the state holds for this IIN. If this is wrong, "
-    "visit a service centre.",
-    "no_face_on_reference": "We could not find a face on the identity-card photo. Upload a sharp photo "
-    "of the card where the photo on it is clearly visible.",
-    "no_probes": "There was no picture of your face to compare. Take the selfie and the video first.",
-    "bad_image": "The file could not be read as a photo. Send a JPEG, PNG or WebP picture.",
-    "bad_input": "The request could not be used. Start this step again.",
+    "no_face": N_("We could not see a face. Face the camera in good light and try again."),
+    "several_faces": N_(
+        "More than one face is in the picture. Make sure only you are in front of the camera."
+    ),
+    "face_off_centre": N_(
+        "Your face is not inside the circle. Move so that your face is in the middle of the circle."
+    ),
+    "too_small": N_("Your face is too small in the picture. Move closer to the camera."),
+    "blurred": N_("The picture is blurred. Hold still, clean the camera lens and try again."),
+    "too_dark": N_("The picture is too dark. Turn on a light or face a window."),
+    "too_bright": N_("The picture is too bright. Move away from direct light or turn away from the window."),
+    "not_frontal": N_("Look straight into the camera, without turning your head."),
+    "eyes_closed": N_("Keep your eyes open and look into the camera."),
+    "too_few_frames": N_("The video was too short. Record again and follow every instruction on the screen."),
+    "face_lost": N_(
+        "Your face left the picture during the video. Keep your face in the circle all the time."
+    ),
+    "challenge_missing": N_(
+        "We did not see you {detail}. Record again and follow each instruction on the screen."
+    ),
+    "wrong_order": N_(
+        "The movements were not done in the order shown. Record again and follow the instructions "
+        "one after another."
+    ),
+    "video_too_long": N_(
+        "The video is longer than the instructions shown. Record it again on this page, "
+        "following the instructions as they appear."
+    ),
+    "static_frames": N_("The video shows no movement. A live person must be in front of the camera."),
+    "rigid_plane_motion": N_(
+        "The video looks like a photo or a screen held in front of the camera. "
+        "A live person must be in front of the camera."
+    ),
+    "face_changed": N_(
+        "The face in the video changed. Only you may be in front of the camera during the video."
+    ),
+    "scene_cut": N_("The video was interrupted or edited. Record it again in one go."),
+    "nonce_expired": N_("The time for this video ran out. Start the video step again."),
+    "nonce_reused": N_("This video was already sent once. Start the video step again."),
+    "nonce_mismatch": N_("This video does not belong to the current session. Start the video step again."),
+    "nonce_superseded": N_(
+        "A newer video check was started after this one, so this video no longer counts. "
+        "Record the newest video check."
+    ),
+    "iin_failed_recently": N_(
+        "Remote identification for this IIN failed several times recently, so it is not available now."
+    ),
+    "no_frontal_face": N_(
+        "The video never showed your face looking straight at the camera. Record again and "
+        "look into the camera between the movements."
+    ),
+    "no_video_face": N_(
+        "There is no picture of your face from the video to compare with the card. Please "
+        "start again or visit a service centre."
+    ),
+    "no_match": N_(
+        "The face does not match the photo on your identity card. If this is wrong, visit a service centre."
+    ),
+    "no_match_record": N_(
+        "The face does not match the photo the state holds for this IIN. If this is wrong, "
+        "visit a service centre."
+    ),
+    "no_face_on_reference": N_(
+        "We could not find a face on the identity-card photo. Upload a sharp photo "
+        "of the card where the photo on it is clearly visible."
+    ),
+    "no_probes": N_("There was no picture of your face to compare. Take the selfie and the video first."),
+    "bad_image": N_("The file could not be read as a photo. Send a JPEG, PNG or WebP picture."),
+    "bad_input": N_("The request could not be used. Start this step again."),
 }
 
 CHALLENGE_PHRASES: dict[str, str] = {
-    "blink": "blink",
-    "turn_left": "turn your head to your left",
-    "turn_right": "turn your head to your right",
-    "open_mouth": "open your mouth",
+    # TRANSLATORS: {detail} in "We did not see you {detail}. Record again and follow ..."
+    "blink": N_("blink"),
+    # TRANSLATORS: {detail} in "We did not see you {detail}. Record again and follow ..."
+    "turn_left": N_("turn your head to your left"),
+    # TRANSLATORS: {detail} in "We did not see you {detail}. Record again and follow ..."
+    "turn_right": N_("turn your head to your right"),
+    # TRANSLATORS: {detail} in "We did not see you {detail}. Record again and follow ..."
+    "open_mouth": N_("open your mouth"),
 }
 
 SUCCESS: dict[str, str] = {
-    "selfie": "Your selfie is good.",
-    "liveness": "The video check passed.",
-    "face_match": "Your face matches the photo on your identity card.",
-    "image": "The picture was read.",
+    "selfie": N_("Your selfie is good."),
+    "liveness": N_("The video check passed."),
+    "face_match": N_("Your face matches the photo on your identity card."),
+    "image": N_("The picture was read."),
 }
 
 
@@ -112,10 +149,13 @@ class Verdict:
         return separator.join(self.messages())
 
 
+UNKNOWN_REASON = N_("The check did not pass. Try again, or visit a service centre.")
+
+
 def reason_message(reason: str) -> str:
     """The sentence for one reason code; unknown codes get a generic, still actionable sentence."""
     code, _, detail = reason.partition(":")
     template = MESSAGES.get(code)
     if template is None:
-        return "The check did not pass. Try again, or visit a service centre."
+        return UNKNOWN_REASON
     return template.format(detail=CHALLENGE_PHRASES.get(detail, detail.replace("_", " ")))

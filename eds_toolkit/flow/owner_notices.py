@@ -16,53 +16,40 @@ import logging
 from eds_toolkit.core import audit
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.sms import DEFAULT_SENDER, SmsDeliveryError, mask_phone
+from eds_toolkit.translations import N_, gettext_in
 
 log = logging.getLogger("eds_toolkit.flow")
 
-_TEXTS: dict[str, dict[str, str]] = {
-    "phone_change": {
-        "en": "eds: someone is changing the phone number of IIN ...{tail} to {new} to get an EDS. "
+# kind -> the SMS; {tail} is the IIN's last 4 digits
+_TEXTS: dict[str, str] = {
+    # TRANSLATORS: an SMS; {new} is the masked new number, {url} the page to stop the change
+    "phone_change": N_(
+        "eds: someone is changing the phone number of IIN ...{tail} to {new} to get an EDS. "
         "If it is you, code {code} confirms it now. If not, stop it at {url} with this code: nothing "
-        "takes effect before {release}.",
-        "kk": "eds: ЖСН ...{tail} телефон нөмірін ЭЦҚ алу үшін {new} нөміріне ауыстыру сұралды. Бұл сіз "
-        "болсаңыз, {code} коды оны қазір растайды. Сіз болмасаңыз, осы кодпен {url} бетінде тоқтатыңыз: "
-        "{release} дейін ештеңе күшіне енбейді.",
-        "ru": "eds: номер телефона ИИН ...{tail} меняют на {new}, чтобы получить ЭЦП. Если это вы, код "
-        "{code} подтверждает смену сейчас. Если не вы, остановите её на {url} этим кодом: до {release} "
-        "ничего не вступит в силу.",
-    },
-    "pin_reset": {
-        "en": "eds: the Digital ID PIN of IIN ...{tail} was changed after remote identification. Not you? "
-        "Call 1414 or visit a service centre.",
-        "kk": "eds: ЖСН ...{tail} Digital ID PIN-коды қашықтан сәйкестендіруден кейін өзгертілді. Сіз "
-        "емессіз бе? 1414-ке қоңырау шалыңыз немесе ХҚКО-ға барыңыз.",
-        "ru": "eds: PIN-код Digital ID для ИИН ...{tail} изменён после удалённой идентификации. Это не вы? "
-        "Позвоните 1414 или обратитесь в ЦОН.",
-    },
-    "certificates_issued": {
-        "en": "eds: EDS certificates (AUTH and SIGN) were issued for IIN ...{tail}{superseded}. Not you? "
-        "Call 1414 or visit a service centre to revoke them.",
-        "kk": "eds: ЖСН ...{tail} үшін ЭЦҚ сертификаттары (AUTH және SIGN) берілді{superseded}. Сіз "
-        "емессіз бе? Оларды кері қайтару үшін 1414-ке қоңырау шалыңыз немесе ХҚКО-ға барыңыз.",
-        "ru": "eds: для ИИН ...{tail} выпущены сертификаты ЭЦП (AUTH и SIGN){superseded}. Это не вы? "
-        "Позвоните 1414 или обратитесь в ЦОН, чтобы их отозвать.",
-    },
+        "takes effect before {release}."
+    ),
+    # TRANSLATORS: an SMS
+    "pin_reset": N_(
+        "eds: the Digital ID PIN of IIN ...{tail} was changed after remote identification. Not you? "
+        "Call 1414 or visit a service centre."
+    ),
+    # TRANSLATORS: an SMS; {superseded} is empty or the sentence "; your earlier certificates were revoked"
+    "certificates_issued": N_(
+        "eds: EDS certificates (AUTH and SIGN) were issued for IIN ...{tail}{superseded}. Not you? "
+        "Call 1414 or visit a service centre to revoke them."
+    ),
 }
-_SUPERSEDED = {
-    "en": "; your earlier certificates were revoked",
-    "kk": "; бұрынғы сертификаттарыңыз кері қайтарылды",
-    "ru": "; прежние сертификаты отозваны",
-}
+# TRANSLATORS: fills {superseded} in the SMS "eds: EDS certificates (AUTH and SIGN) were issued ..."
+_SUPERSEDED = N_("; your earlier certificates were revoked")
 
 
 def notice_text(kind: str, language: str, *, iin: str, **params: object) -> str:
     """The notice ``kind`` in ``language`` (en, kk, ru; others English). It may hold a code: never log it."""
-    language = language if language in ("en", "kk", "ru") else "en"
-    superseded = _SUPERSEDED[language] if params.pop("superseded", False) else ""
+    superseded = gettext_in(language, _SUPERSEDED) if params.pop("superseded", False) else ""
     release = params.pop("release", None)
     if isinstance(release, dt.datetime):
         params["release"] = release.astimezone(dt.UTC).strftime("%d.%m.%Y %H:%M UTC")
-    return _TEXTS[kind][language].format(tail=iin[-4:], superseded=superseded, **params)
+    return gettext_in(language, _TEXTS[kind], tail=iin[-4:], superseded=superseded, **params)
 
 
 def notify_owner(

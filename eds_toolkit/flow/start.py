@@ -26,8 +26,9 @@ from eds_toolkit.flow.machine import (
 from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.flow.reference import require_state_photo
 from eds_toolkit.otp import OneTimeCode
+from eds_toolkit.translations import N_
 
-START_MESSAGE = (
+START_MESSAGE = N_(
     "If this IIN has a phone number in the mobile-citizens base, we sent a code from 1414 to it. "
     "No code? Register your phone number instead."
 )

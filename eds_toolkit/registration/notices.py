@@ -5,27 +5,18 @@ Codes go only into the SMS, never into logs or audit events.
 
 from __future__ import annotations
 
-_APPLICANT = {
-    "en": "Code {code} signs your residence registration application {ref}. Valid 5 minutes. "
-    "Never tell it to anyone.",
-    "ru": "Код {code} — подпись вашего заявления о регистрации по месту жительства {ref}. "
-    "Действует 5 минут. Никому не сообщайте код.",
-    "kk": "{code} коды — тұрғылықты жері бойынша тіркеу туралы {ref} өтінішіңізге қол қою. "
-    "5 минут жарамды. Кодты ешкімге айтпаңыз.",
-}
-_OWNER = {
-    "en": "Code {code}: as the owner you agree to register {who} at {address} (application {ref}). "
-    "Valid 5 minutes. Never tell it to anyone.",
-    "ru": "Код {code} — согласие собственника на регистрацию {who} по адресу {address} (заявление {ref}). "
-    "Действует 5 минут. Никому не сообщайте код.",
-    "kk": "{code} коды — {address} мекенжайына {who} тіркеуге меншік иесінің келісімі (өтініш {ref}). "
-    "5 минут жарамды. Кодты ешкімге айтпаңыз.",
-}
+from eds_toolkit.translations import N_, gettext_in
 
-
-def _language(language: str) -> str:
-    base = (language or "en").split("-")[0].split("_")[0].lower()
-    return base if base in _APPLICANT else "en"
+# TRANSLATORS: an SMS; {code} is the 6-digit code, {ref} the application's reference (8 characters)
+APPLICANT_TEXT = N_(
+    "Code {code} signs your residence registration application {ref}. Valid 5 minutes. "
+    "Never tell it to anyone."
+)
+# TRANSLATORS: an SMS to the owner of the address; {who} is the applicant's name
+OWNER_TEXT = N_(
+    "Code {code}: as the owner you agree to register {who} at {address} (application {ref}). "
+    "Valid 5 minutes. Never tell it to anyone."
+)
 
 
 def reference(application_id: str) -> str:
@@ -34,10 +25,10 @@ def reference(application_id: str) -> str:
 
 
 def applicant_code_text(code: str, application_id: str, *, language: str = "en") -> str:
-    return _APPLICANT[_language(language)].format(code=code, ref=reference(application_id))
+    return gettext_in(language, APPLICANT_TEXT, code=code, ref=reference(application_id))
 
 
 def owner_code_text(code: str, application_id: str, *, who: str, address: str, language: str = "en") -> str:
-    return _OWNER[_language(language)].format(
-        code=code, ref=reference(application_id), who=who, address=address
+    return gettext_in(
+        language, OWNER_TEXT, code=code, ref=reference(application_id), who=who, address=address
     )

@@ -13,6 +13,7 @@ from eds_toolkit.db import make_engine
 from eds_toolkit.logs import configure_logging
 from eds_toolkit.services import build_service_context
 from eds_toolkit.settings import Settings
+from eds_toolkit.translations import TRANSLATIONS_DIR
 from eds_toolkit.web import i18n
 from eds_toolkit.web.problems import problem
 from eds_toolkit.web.security import install_security_headers
@@ -35,6 +36,7 @@ def create_app(config: Settings | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=settings.enrolment_ttl,
         WTF_CSRF_SSL_STRICT=settings.secure_cookies,
         JSON_SORT_KEYS=False,
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),  # the catalogues i18n.translate reads
     )
     if settings.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -13,13 +13,14 @@ from eds_toolkit.core.refusals import Refusal
 from eds_toolkit.flow import cabinet, certificate_files
 from eds_toolkit.flow.status import certificate_json, history
 from eds_toolkit.settings import Settings
+from eds_toolkit.translations import N_
 from eds_toolkit.web.context import flow_context, pem_download
 from eds_toolkit.web.history_text import history_lines
 from eds_toolkit.web.i18n import error_message
 from eds_toolkit.web.limits import iin_key
 
 # a certificate's status (eds_toolkit.flow.status.certificate_status) -> the English key of its word
-STATUS_WORDS = {"valid": "Valid", "expired": "Expired", "revoked": "Revoked"}
+STATUS_WORDS = {"valid": N_("Valid"), "expired": N_("Expired"), "revoked": N_("Revoked")}
 
 
 def make_cabinet_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:

@@ -1,6 +1,6 @@
 """The cabinet's history in words: each audit event as a short sentence a citizen understands.
 
-Sentences are English keys of the i18n catalogue (``eds_toolkit.web.i18n.MESSAGES``), so the page shows
+Sentences are English msgids of the gettext catalogues (``eds_toolkit/translations``), so the page shows
 them in its own language. The event's internal reason codes and its client address never reach the page.
 """
 
@@ -10,66 +10,83 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
-STEP_RECORDED = "Step recorded"
-WRONG_SMS_CODE = "Wrong SMS code"
-SMS_CODE_EXPIRED = "The SMS code had expired"
+from eds_toolkit.translations import N_
+
+STEP_RECORDED = N_("Step recorded")
+WRONG_SMS_CODE = N_("Wrong SMS code")
+SMS_CODE_EXPIRED = N_("The SMS code had expired")
 
 # action -> (sentence when it went through, sentence when it was refused)
 SENTENCES: dict[str, tuple[str, str]] = {
-    "start": ("Enrolment started", "Enrolment could not start"),
-    "submit_code": ("Phone confirmed with the SMS code", "SMS code not accepted"),
-    "resend_code": ("A new SMS code was sent", "A new SMS code could not be sent"),
-    "register_phone": ("New phone number registered, a code was sent to it", "Phone number not accepted"),
-    "confirm_phone": ("New phone number confirmed with the SMS code", "SMS code not accepted"),
-    "identify_selfie": ("Selfie checked", "Selfie not accepted"),
-    "identification_selfie_ok": ("Selfie accepted", "Selfie not accepted"),
-    "identify_liveness_task": ("Video check started", "Video check could not start"),
-    "identify_liveness": ("Video checked", "Video check not passed"),
-    "identification_liveness_ok": ("Video check passed", "Video check not passed"),
+    "start": (N_("Enrolment started"), N_("Enrolment could not start")),
+    "submit_code": (N_("Phone confirmed with the SMS code"), N_("SMS code not accepted")),
+    "resend_code": (N_("A new SMS code was sent"), N_("A new SMS code could not be sent")),
+    "register_phone": (
+        N_("New phone number registered, a code was sent to it"),
+        N_("Phone number not accepted"),
+    ),
+    "confirm_phone": (N_("New phone number confirmed with the SMS code"), N_("SMS code not accepted")),
+    "identify_selfie": (N_("Selfie checked"), N_("Selfie not accepted")),
+    "identification_selfie_ok": (N_("Selfie accepted"), N_("Selfie not accepted")),
+    "identify_liveness_task": (N_("Video check started"), N_("Video check could not start")),
+    "identify_liveness": (N_("Video checked"), N_("Video check not passed")),
+    "identification_liveness_ok": (N_("Video check passed"), N_("Video check not passed")),
     "identify_face_match": (
-        "Face compared with the state photo and the identity-card photo",
-        "Face did not match the state photo or the identity-card photo",
+        N_("Face compared with the state photo and the identity-card photo"),
+        N_("Face did not match the state photo or the identity-card photo"),
     ),
     "identification_face_matched": (
-        "Face matched the state photo and the identity-card photo",
-        "Face did not match the state photo or the identity-card photo",
+        N_("Face matched the state photo and the identity-card photo"),
+        N_("Face did not match the state photo or the identity-card photo"),
     ),
-    "identification_failed": ("Identification failed: the enrolment was stopped", "Identification failed"),
+    "identification_failed": (
+        N_("Identification failed: the enrolment was stopped"),
+        N_("Identification failed"),
+    ),
     "not_in_register": (
-        "Not found in the citizens register: the enrolment was stopped",
-        "Not found in the citizens register",
+        N_("Not found in the citizens register: the enrolment was stopped"),
+        N_("Not found in the citizens register"),
     ),
-    "set_pin": ("PIN set", "PIN not accepted"),
+    "set_pin": (N_("PIN set"), N_("PIN not accepted")),
     "phone_change_confirm": (
-        "Phone change confirmed with the code sent to the previous number",
-        "Wrong code for the previous number",
+        N_("Phone change confirmed with the code sent to the previous number"),
+        N_("Wrong code for the previous number"),
     ),
     "phone_change_stopped": (
-        "Phone change stopped by the owner of the previous number: the enrolment was stopped",
-        "Phone change stopped",
+        N_("Phone change stopped by the owner of the previous number: the enrolment was stopped"),
+        N_("Phone change stopped"),
     ),
-    "owner_notice": ("The phone number on record was told by SMS", "The SMS to the number on record failed"),
-    "issue_with_csrs": ("Certificates issued for your own keys", "Certificates not issued"),
-    "issue_on_server": ("Certificates issued", "Certificates not issued"),
-    "expire": ("Enrolment expired: it was not finished in time", "Enrolment expired"),
-    "renewal": ("Certificates renewed", "Certificate renewal refused"),
-    "application.file": ("Residence registration application filed", "Application not filed"),
-    "application.signing_code": ("Signing code sent by SMS", "Signing code not sent"),
-    "application.sign_sms": ("Application signed with the SMS code", "Application not signed"),
-    "application.sign_eds": ("Application signed with your EDS", "Application not signed"),
-    "application.await_owner": ("Application sent to the owner for confirmation", "Application not sent"),
-    "application.register": ("Residence registered", "Residence not registered"),
-    "application.owner_code": ("Confirmation code sent to the owner", "Confirmation code not sent"),
-    "application.owner_decision": ("Owner's decision recorded", "Owner's decision not accepted"),
-    "application.return": ("Application returned: the owner did not confirm in time", "Application returned"),
+    "owner_notice": (
+        N_("The phone number on record was told by SMS"),
+        N_("The SMS to the number on record failed"),
+    ),
+    "issue_with_csrs": (N_("Certificates issued for your own keys"), N_("Certificates not issued")),
+    "issue_on_server": (N_("Certificates issued"), N_("Certificates not issued")),
+    "expire": (N_("Enrolment expired: it was not finished in time"), N_("Enrolment expired")),
+    "renewal": (N_("Certificates renewed"), N_("Certificate renewal refused")),
+    "application.file": (N_("Residence registration application filed"), N_("Application not filed")),
+    "application.signing_code": (N_("Signing code sent by SMS"), N_("Signing code not sent")),
+    "application.sign_sms": (N_("Application signed with the SMS code"), N_("Application not signed")),
+    "application.sign_eds": (N_("Application signed with your EDS"), N_("Application not signed")),
+    "application.await_owner": (
+        N_("Application sent to the owner for confirmation"),
+        N_("Application not sent"),
+    ),
+    "application.register": (N_("Residence registered"), N_("Residence not registered")),
+    "application.owner_code": (N_("Confirmation code sent to the owner"), N_("Confirmation code not sent")),
+    "application.owner_decision": (N_("Owner's decision recorded"), N_("Owner's decision not accepted")),
+    "application.return": (
+        N_("Application returned: the owner did not confirm in time"),
+        N_("Application returned"),
+    ),
 }
 
 # (action or "*", reason code) -> a more precise sentence than the action's own
 REASON_SENTENCES: dict[tuple[str, str], str] = {
     ("*", "code_wrong"): WRONG_SMS_CODE,
     ("*", "code_expired"): SMS_CODE_EXPIRED,
-    ("application.owner_decision", "owner_confirmed"): "Owner confirmed the registration",
-    ("application.owner_decision", "owner_declined"): "Owner declined the registration",
+    ("application.owner_decision", "owner_confirmed"): N_("Owner confirmed the registration"),
+    ("application.owner_decision", "owner_declined"): N_("Owner declined the registration"),
 }
 
 ALL_SENTENCES: frozenset[str] = frozenset(
@@ -88,7 +105,7 @@ class AuditRow(Protocol):
 
 @dataclass(frozen=True)
 class HistoryLine:
-    """One line of the cabinet's history: when, an English sentence (a catalogue key), refused or not."""
+    """One line of the cabinet's history: when, an English sentence (a catalogue msgid), refused or not."""
 
     at: dt.datetime
     sentence: str

@@ -16,7 +16,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from sqlalchemy import select
 
-from eds_toolkit.web.i18n import MESSAGES
+from tests.catalogues import po_text
 
 from .browser import wait_for
 from .citizen_pages import CitizenPages
@@ -28,7 +28,6 @@ pytestmark = pytest.mark.browser
 CITIZEN_IIN = "850314312017"  # a demo citizen of `eds serve` with a phone in the mobile-citizens base
 CITIZEN_PHONE = "+77011234567"
 PIN = "385927"
-KK, RU = 0, 1  # index of the language in i18n.MESSAGES' (Kazakh, Russian) pairs
 PHONE_WIDTH, PHONE_HEIGHT = 390, 844
 
 
@@ -89,11 +88,11 @@ def test_the_last_failed_video_check_says_so_turns_the_camera_off_and_offers_onl
 
     assert not ok
     assert "центр обслуживания" in said, said  # the service-centre sentence, in Russian
-    assert driver.find_element(By.TAG_NAME, "h1").text == MESSAGES["Identification failed"][RU]
-    assert driver.title == MESSAGES["Identification failed"][RU]
+    assert driver.find_element(By.TAG_NAME, "h1").text == po_text("ru", "Identification failed")
+    assert driver.title == po_text("ru", "Identification failed")
     assert citizen.field("result").get_attribute("role") == "alert"
     back = citizen.field("next")
-    assert back.is_displayed() and back.text == MESSAGES["Back to the start"][RU]
+    assert back.is_displayed() and back.text == po_text("ru", "Back to the start")
     assert back.get_attribute("href") == f"{server.url}/"
     assert _pressable_buttons(driver) == [], "nothing but the link back may look pressable"
     assert not citizen.field("start").is_enabled()
@@ -167,14 +166,14 @@ def test_pages_fit_a_phone_and_an_agent_refusing_the_portal_is_a_warning_with_th
     wait_for(
         lambda: "403" in stranger.log_tail(), 5, message="the agent refusing the page's origin (HTTP 403)"
     )
-    assert status.text == MESSAGES["Signing agent not found"][KK]
+    assert status.text == po_text("kk", "Signing agent not found")
     assert status.get_attribute("class") == "warning", "not found is no success: never the green notice"
     colour = driver.execute_script("return getComputedStyle(arguments[0]).backgroundColor;", status)
     assert colour != "rgb(232, 244, 234)", "the green of the success notice"
-    why = MESSAGES[
-        "We could not reach the signing agent: it is not running, or it does not trust this site yet."
-    ]
-    assert citizen.field("agent-missing-why").text == why[KK]
+    why = po_text(
+        "kk", "We could not reach the signing agent: it is not running, or it does not trust this site yet."
+    )
+    assert citizen.field("agent-missing-why").text == why
     expected = f"eds agent --port {agent_port} --no-tls --origin {server.url}"  # from EDS_AGENT_URL
     assert citizen.field("agent-command").text == expected
     assert citizen.field("agent-missing").is_displayed()

@@ -23,11 +23,12 @@ from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.flow import identify_steps
 from eds_toolkit.flow.identify_steps import IssuedTask
 from eds_toolkit.web import verdict_text
-from eds_toolkit.web.i18n import IDENTIFY_SCRIPT_TEXTS, MESSAGES
+from eds_toolkit.web.i18n import IDENTIFY_SCRIPT_TEXTS
+from tests.catalogues import po_text
 from tests.e2e.browser import start_chromium, wait_for
 from webcam_flow import verdict as verdict_module
 from webcam_flow.liveness import Challenge, new_task
-from webcam_flow.verdict import CHALLENGE_PHRASES, CHECKS
+from webcam_flow.verdict import CHALLENGE_PHRASES, CHECKS, SUCCESS, UNKNOWN_REASON
 from webcam_flow.verdict import MESSAGES as ENGLISH_REASONS
 
 WEB = Path(eds_toolkit.web.__file__).parent
@@ -110,7 +111,7 @@ def test_every_reason_code_of_webcam_flow_has_a_kazakh_and_a_russian_sentence():
         "challenge_missing",
     } <= codes_in_sources
     assert codes_in_sources <= set(ENGLISH_REASONS)
-    assert set(verdict_text.REASONS) == set(ENGLISH_REASONS)
+    assert all(po_text(lang, english) for english in ENGLISH_REASONS.values() for lang in INDEX)
     for code in ENGLISH_REASONS:
         kazakh = verdict_text.reason_sentence(f"{code}:blink", "kk")
         russian = verdict_text.reason_sentence(f"{code}:blink", "ru")
@@ -129,8 +130,8 @@ def test_every_movement_has_an_instruction_and_a_missed_sentence_in_each_languag
             lang: verdict_text.reason_sentence(f"challenge_missing:{challenge.value}", lang) for lang in INDEX
         }
         instruction = {lang: verdict_text.challenge_instruction(challenge.value, lang) for lang in INDEX}
-        assert verdict_text.CHALLENGE_NOT_SEEN[challenge.value][INDEX["ru"]] in missed["ru"]
-        assert verdict_text.CHALLENGE_NOT_SEEN[challenge.value][INDEX["kk"]] in missed["kk"]
+        assert po_text("ru", CHALLENGE_PHRASES[challenge.value]) in missed["ru"]
+        assert po_text("kk", CHALLENGE_PHRASES[challenge.value]) in missed["kk"]
         assert instruction["ru"] != instruction["kk"] != CHALLENGE_PHRASES[challenge.value].capitalize()
     assert verdict_text.challenge_instruction("turn_left", "en") == "Turn your head to your left"
     assert verdict_text.reason_sentence("challenge_missing:turn_left", "ru") == (
@@ -142,14 +143,10 @@ def test_every_movement_has_an_instruction_and_a_missed_sentence_in_each_languag
 def test_every_check_has_a_success_sentence_and_unknown_codes_still_say_what_to_do():
     for check in CHECKS:
         for language in INDEX:
-            assert (
-                verdict_text.verdict_sentences(check, [], language)[0]
-                == verdict_text.PASSED[check][INDEX[language]]
-            )
-    assert verdict_text.reason_sentence("something_new", "ru") == verdict_text.UNKNOWN_REASON[1]
-    assert (
-        verdict_text.reason_sentence("challenge_missing:wink", "kk") == verdict_text.CHALLENGE_NOT_SEEN_ANY[0]
-    )
+            assert verdict_text.verdict_sentences(check, [], language)[0] == po_text(language, SUCCESS[check])
+    assert verdict_text.reason_sentence("something_new", "ru") == po_text("ru", UNKNOWN_REASON)
+    not_seen_any = po_text("kk", verdict_text.CHALLENGE_NOT_SEEN_ANY)
+    assert verdict_text.reason_sentence("challenge_missing:wink", "kk") == not_seen_any
     assert verdict_text.reason_sentence("something_new", "en").startswith("The check did not pass.")
 
 
@@ -160,7 +157,7 @@ def test_a_liveness_task_names_the_movements_in_the_page_language(app):
         body = verdict_text.task_json(issued)
     assert [c["code"] for c in body["challenges"]] == [c.value for c in task.challenges]
     assert [c["text"] for c in body["challenges"]] == [
-        verdict_text.CHALLENGE_INSTRUCTIONS[c.value][0] for c in task.challenges
+        po_text("kk", CHALLENGE_PHRASES[c.value].capitalize()) for c in task.challenges
     ]
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         assert verdict_text.task_json(issued)["challenges"] == issued.as_json()["challenges"]
@@ -176,15 +173,15 @@ def test_a_refused_selfie_shows_the_translated_sentence_on_the_page(client, ctx,
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert f'<html lang="{language}">' in page
-    sentence = verdict_text.REASONS["no_face"][INDEX[language]]
-    tries = verdict_text.TRIES_LEFT[INDEX[language]].format(left=2)
+    sentence = po_text(language, ENGLISH_REASONS["no_face"])
+    tries = po_text(language, "({left} try left.)").format(left=2)
     result = re.search(r'<p id="result"[^>]*data-ok="false">([^<]*)</p>', page)
     assert result and result.group(1) == f"{sentence} {tries}"
     assert "We could not see a face" not in page
 
     body = _send_selfie_form(client, {"Accept": "application/json"}).get_json()
     assert body["code"] == "identification_refused" and body["reasons"] == ["no_face"]
-    assert body["message"] == f"{sentence} {verdict_text.TRIES_LEFT[INDEX[language]].format(left=1)}"
+    assert body["message"] == f"{sentence} {po_text(language, '({left} try left.)').format(left=1)}"
     assert _audited_reasons(ctx) == ["no_face", "no_face"]  # codes, never the translated text
 
 
@@ -205,7 +202,7 @@ def test_a_refused_selfie_through_the_api_has_the_detail_in_the_asked_language(c
     assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
     body = refused.get_json()
     assert body["code"] == "identification_refused" and body["reasons"] == ["no_face"]
-    assert body["detail"].startswith(verdict_text.REASONS["no_face"][INDEX[language]])
+    assert body["detail"].startswith(po_text(language, ENGLISH_REASONS["no_face"]))
     assert body["attempts_left"] == 2
 
     english = send({"Accept-Language": "en"}).get_json()
@@ -216,7 +213,7 @@ def test_a_refused_selfie_through_the_api_has_the_detail_in_the_asked_language(c
 
     failed = send({"Accept-Language": language}).get_json()
     assert failed["code"] == "identification_failed"
-    assert failed["detail"].endswith(verdict_text.SERVICE_CENTRE[INDEX[language]])
+    assert failed["detail"].endswith(po_text(language, verdict_text.SERVICE_CENTRE))
     assert _audited_reasons(ctx, enrolment.id) == ["no_face"] * 3
 
 
@@ -226,7 +223,7 @@ def test_after_the_last_attempt_the_failed_page_speaks_the_citizens_language(cli
         _send_selfie_form(client, {"Accept": "application/json"})
     page = client.get("/identification/selfie").get_data(as_text=True)
     assert 'data-state="failed"' in page
-    assert verdict_text.SERVICE_CENTRE[0] in page and "service centre" not in page
+    assert po_text("kk", verdict_text.SERVICE_CENTRE) in page and "service centre" not in page
 
 
 def test_a_selfie_hint_comes_in_the_page_language(client, outbox):
@@ -239,7 +236,7 @@ def test_a_selfie_hint_comes_in_the_page_language(client, outbox):
         headers={"X-CSRFToken": csrf, "Accept": "application/json"},
         content_type="multipart/form-data",
     ).get_json()
-    assert hint == {"ok": False, "reasons": ["no_face"], "message": verdict_text.REASONS["no_face"][1]}
+    assert hint == {"ok": False, "reasons": ["no_face"], "message": po_text("ru", ENGLISH_REASONS["no_face"])}
 
 
 # --- the page scripts' texts -----------------------------------------------------------------------
@@ -258,7 +255,7 @@ def test_the_identification_script_gets_its_texts_in_the_page_language(client, o
     texts = _script_texts(page)
     assert set(texts) == set(IDENTIFY_SCRIPT_TEXTS)
     for key, english in IDENTIFY_SCRIPT_TEXTS.items():
-        expected = english if language == "en" else MESSAGES[english][INDEX[language]]
+        expected = english if language == "en" else po_text(language, english)
         assert texts[key] == expected
         assert "{status}" not in english or "{status}" in texts[key]
     # the only inline <script> is data: the CSP (script-src 'self') runs nothing from the page
@@ -346,7 +343,7 @@ def test_the_selfie_page_script_speaks_kazakh_in_a_real_browser(served, chromium
     chromium.find_element(By.ID, "continue").click()
     wait_for(lambda: chromium.current_url.endswith("/identification/selfie"), 15, message="the selfie page")
 
-    no_face = verdict_text.REASONS["no_face"][0]
+    no_face = po_text("kk", ENGLISH_REASONS["no_face"])
     hint = chromium.find_element(By.ID, "hint")
     wait_for(lambda: hint.text == no_face, 30, message=f"the Kazakh hint, got {hint.text!r}")
     assert hint.get_attribute("data-ok") == "false"
@@ -356,9 +353,9 @@ def test_the_selfie_page_script_speaks_kazakh_in_a_real_browser(served, chromium
     capture.click()
     result = chromium.find_element(By.ID, "result")
     wait_for(lambda: result.get_attribute("data-ok") == "false", 30, message="the decision")
-    assert result.text == f"{no_face} {verdict_text.TRIES_LEFT[0].format(left=2)}"
+    assert result.text == f"{no_face} {po_text('kk', '({left} try left.)').format(left=2)}"
     assert chromium.find_element(By.TAG_NAME, "html").get_attribute("lang") == "kk"
     shown = chromium.execute_script("return window.shownTexts")
-    kazakh = {key: MESSAGES[english][0] for key, english in IDENTIFY_SCRIPT_TEXTS.items()}
+    kazakh = {key: po_text("kk", english) for key, english in IDENTIFY_SCRIPT_TEXTS.items()}
     assert kazakh["lookingAtPicture"] in shown and kazakh["checkingSelfie"] in shown, shown
     assert not [text for text in shown if re.search(r"[A-Za-z]{4,} [a-z]{2,}", text)], shown

@@ -16,7 +16,8 @@ from PIL import Image
 
 from eds_toolkit.flow.identify_steps import IdentifyConfig
 from eds_toolkit.web import create_app
-from eds_toolkit.web.i18n import IDENTIFY_SCRIPT_TEXTS, LANGUAGES, MESSAGES
+from eds_toolkit.web.i18n import IDENTIFY_SCRIPT_TEXTS, LANGUAGES
+from tests.catalogues import po_text
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 ISLAND = re.compile(r'<script type="application/json" id="identify-texts">(.*?)</script>', re.S)
@@ -25,7 +26,7 @@ SERVICE_CENTRE_RU = "Обратитесь в центр обслуживания
 
 
 def _in(language: str, english: str) -> str:
-    return english if language == "en" else MESSAGES[english][LANGUAGES.index(language) - 1]
+    return po_text(language, english)
 
 
 @pytest.fixture
@@ -108,9 +109,10 @@ def test_the_last_failed_try_answers_with_the_start_and_the_failed_page_says_it_
     assert SERVICE_CENTRE_RU in body["message"]
 
     page = client.get("/identification/selfie").get_data(as_text=True)
-    assert f"<h1>{MESSAGES['Identification failed'][1]}</h1>" in page
+    assert f"<h1>{po_text('ru', 'Identification failed')}</h1>" in page
     assert page.count(SERVICE_CENTRE_RU) == 1, "the service-centre sentence is shown once, not twice"
-    assert f'class="button" href="/">{MESSAGES["Back to the start"][1]}</a>' in page
+    back = po_text("ru", "Back to the start")
+    assert f'class="button" href="/">{back}</a>' in page
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

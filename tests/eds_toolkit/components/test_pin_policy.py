@@ -67,12 +67,15 @@ def test_the_four_digit_year_takes_its_century_from_the_iin():
 
 def test_every_rule_has_one_message_and_a_kazakh_and_russian_text():
     from eds_toolkit.pin import RULES
-    from eds_toolkit.web.i18n import ERRORS
+    from eds_toolkit.web.error_texts import ERROR_TEXTS
+    from tests.catalogues import po_text
 
     assert len({rule.name for rule in RULES}) == len(RULES)
     for rule in RULES:
-        _english, kk, ru = ERRORS[f"weak_pin.{rule.name}"]
-        assert kk and ru, rule.name
+        context = f"weak_pin.{rule.name}"
+        assert ERROR_TEXTS[context] == rule.message, "the rule's English message is the msgid"
+        kk, ru = po_text("kk", rule.message, context), po_text("ru", rule.message, context)
+        assert kk and ru and kk != ru, rule.name
 
 
 def test_weak_pin_is_a_value_error():

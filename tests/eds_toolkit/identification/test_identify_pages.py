@@ -202,18 +202,18 @@ def test_every_text_of_the_identification_pages_is_translated(client, outbox):
     from pathlib import Path
 
     import eds_toolkit.web
-    from eds_toolkit.web.i18n import MESSAGES
+    from tests.catalogues import po_text
 
     templates = Path(eds_toolkit.web.__file__).parent / "templates"
     call = re.compile(r"""_\(\s*(["'])(.+?)\1\s*\)""")
     pages = [templates / "identification.html", *sorted((templates / "identify").glob("*.html"))]
     texts = [text for page in pages for _quote, text in call.findall(page.read_text())]
     assert len(texts) > 20
-    assert [text for text in texts if text not in MESSAGES] == []
+    assert [text for text in texts if not po_text("kk", text) or not po_text("ru", text)] == []
 
     phone_confirmed_on_pages(client, outbox)
     page = client.get("/identification/selfie?lang=ru").get_data(as_text=True)
-    assert MESSAGES["Take the selfie"][1] in page
+    assert po_text("ru", "Take the selfie") in page
 
 
 def test_an_upload_over_the_limit_is_refused_with_the_real_limit(app, client, outbox):
