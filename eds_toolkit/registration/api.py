@@ -6,8 +6,6 @@ sent to their phone in the mobile-citizens base (no token).
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response, request
 from flask_limiter import Limiter
 
@@ -24,7 +22,6 @@ from eds_toolkit.web.api_support import (
     text_field,
 )
 from eds_toolkit.web.context import client_address, flow_context
-from eds_toolkit.web.openapi import json_content, problems
 
 CODE_SENT = (
     "If a phone is registered for this IIN in the mobile-citizens base, a one-time code was sent to it "
@@ -123,125 +120,3 @@ def make_registration_blueprint(limiter: Limiter, settings: Settings) -> Bluepri
         return json_response({"id": view.id, "status": view.status})
 
     return api
-
-
-def openapi_paths() -> dict:
-    """The registration endpoints for the OpenAPI document (merged by ``openapi_document``)."""
-    refusals = problems("401", "404", "409", "422", "429", "503")
-    parameter = [{"$ref": "#/components/parameters/EnrolmentId"}]
-
-    def operation(
-        summary: str, status: str, schema: dict, body: dict | None = None, token: bool = True
-    ) -> dict:
-        described: dict[str, Any] = {
-            "summary": summary,
-            "tags": ["registration"],
-            "parameters": parameter,
-            "responses": {
-                status: {"description": "Done", "content": json_content(schema)},
-                **refusals,
-            },
-        }
-        described["security"] = [{"applicationToken": []}] if token else []
-        if body:
-            described["requestBody"] = {"required": True, "content": json_content(body)}
-        return described
-
-    application = {"$ref": "#/components/schemas/ResidenceApplication"}
-    message = {"type": "object", "properties": {"message": {"type": "string"}}}
-    string = {"type": "string"}
-    filed = operation(
-        "File a residence-registration application (a draft until signed); returns its token and the "
-        "canonical document to sign",
-        "201",
-        {"allOf": [application, {"type": "object", "properties": {"token": string, "document": string}}]},
-        {
-            "type": "object",
-            "required": ["applicant_iin", "address"],
-            "properties": {
-                "applicant_iin": string,
-                "address": string,
-                "owner_iin": {"type": ["string", "null"]},
-            },
-        },
-        token=False,
-    )
-    del filed["parameters"]
-    return {
-        "/applications": {"post": filed},
-        "/applications/{id}": {"get": operation("The application and its status", "200", application)},
-        "/applications/{id}/document": {
-            "get": operation(
-                "The canonical JSON to sign with the EDS (CMS over its UTF-8 bytes, attached or detached)",
-                "200",
-                {"type": "object", "properties": {"document": string, "encoding": string}},
-            )
-        },
-        "/applications/{id}/signing-code": {
-            "post": operation(
-                "Send a one-time signing code to the applicant's phone in the base", "202", message
-            )
-        },
-        "/applications/{id}/signature": {
-            "post": operation(
-                "Sign: {method: eds, cms: base64 or PEM} with the applicant's own SIGN certificate, or "
-                "{method: sms, code}; then registered (applicant owns the address) or awaiting_owner",
-                "200",
-                application,
-                {
-                    "type": "object",
-                    "required": ["method"],
-                    "properties": {"method": {"enum": ["eds", "sms"]}, "cms": string, "code": string},
-                },
-            )
-        },
-        "/applications/{id}/owner-code": {
-            "post": operation("Send (again) the owner's confirmation code", "202", message, token=False)
-        },
-        "/applications/{id}/owner-decision": {
-            "post": operation(
-                "The owner confirms (registered) or declines (rejected) with their code, within one hour",
-                "200",
-                {"type": "object", "properties": {"id": string, "status": string}},
-                {
-                    "type": "object",
-                    "required": ["code"],
-                    "properties": {"code": string, "decision": {"enum": ["confirm", "decline"]}},
-                },
-                token=False,
-            )
-        },
-    }
-
-
-def openapi_schemas() -> dict:
-    """Schemas of the registration endpoints."""
-    string = {"type": "string"}
-    nullable_time = {"type": ["string", "null"], "format": "date-time"}
-    return {
-        "ResidenceApplication": {
-            "type": "object",
-            "required": ["id", "status"],
-            "properties": {
-                "id": string,
-                "status": {
-                    "enum": ["draft", "submitted", "awaiting_owner", "registered", "returned", "rejected"]
-                },
-                "applicant_iin": string,
-                "owner_iin": {"type": ["string", "null"]},
-                "address": string,
-                "signed_with": {"type": ["string", "null"]},
-                "created_at": {"type": "string", "format": "date-time"},
-                "submitted_at": nullable_time,
-                "owner_deadline": nullable_time,
-                "decided_at": nullable_time,
-                "outcome_reason": {"type": ["string", "null"]},
-            },
-        }
-    }
-
-
-def openapi_security_schemes() -> dict:
-    return {
-        "applicationToken": {"type": "http", "scheme": "bearer", "description": "From POST /applications"}
-    }

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
+from importlib.resources import files
 
+import yaml
 from flask import Blueprint, Response, jsonify, url_for
 from flask_limiter import Limiter
 
@@ -23,7 +26,12 @@ from eds_toolkit.web.api_support import (
 from eds_toolkit.web.context import client_address, flow_context
 from eds_toolkit.web.i18n import translate_to
 from eds_toolkit.web.limits import iin_start_limit
-from eds_toolkit.web.openapi import openapi_document
+
+
+@cache
+def openapi_document() -> dict:
+    """The OpenAPI 3.1 description of /api/v1 (``openapi.yaml``, hand-written: it is the API's contract)."""
+    return yaml.safe_load(files("eds_toolkit.web").joinpath("openapi.yaml").read_text(encoding="utf-8"))
 
 
 def _state(enrolment_id: str, status: int = 200) -> Response:
