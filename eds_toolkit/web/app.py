@@ -79,7 +79,7 @@ def create_app(config: Settings | None = None) -> Flask:
     app.register_blueprint(identify_api)
     app.register_blueprint(make_identify_pages_blueprint(limiter, settings))
     app.register_blueprint(pki)
-    from eds_toolkit.registration.api import make_registration_blueprint
+    from eds_toolkit.web.registration_api import make_registration_blueprint
 
     registration_api = make_registration_blueprint(limiter, settings)
     csrf.exempt(registration_api)  # bearer token / SMS code, like /api/v1
