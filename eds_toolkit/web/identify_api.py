@@ -5,25 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response, request
-from flask_limiter import Limiter
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask import Response, request
 
 from eds_toolkit.flow import identify_steps as steps
-from eds_toolkit.flow.errors import FlowError
 from eds_toolkit.flow.identify_steps import StepOutcome
-from eds_toolkit.settings import Settings
 from eds_toolkit.web.api_support import api_blueprint, authorise_enrolment, json_response
-from eds_toolkit.web.context import client_address, flow_context
-from eds_toolkit.web.identify_uploads import identify_config, too_large, uploaded_frames, uploaded_image
-from eds_toolkit.web.problems import problem
-from eds_toolkit.web.verdict_text import hint_json, outcome_json, refusal_text, task_json
+from eds_toolkit.web.context import client_address, flow_context, identify_config
+from eds_toolkit.web.identify_uploads import uploaded_frames, uploaded_image
+from eds_toolkit.web.verdict_text import hint_json, outcome_json, task_json
 
-
-def _problem(error: FlowError) -> Response:
-    """Problem details whose ``detail`` is in the client's language (``?lang=``, else Accept-Language);
-    ``code`` and ``reasons`` stay the stable, untranslated codes."""
-    return problem(error.status, error.title, refusal_text(error), error.code, **error.extra)
+bp = api_blueprint("identify_api", __name__, "/api/v1/enrolments/<enrolment_id>")
 
 
 def _picture_check(submit: Callable[..., StepOutcome], enrolment_id: str) -> Response:
@@ -39,47 +30,41 @@ def _picture_check(submit: Callable[..., StepOutcome], enrolment_id: str) -> Res
     return json_response(outcome_json(outcome))
 
 
-def make_identify_api_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
-    """The identification endpoints (bearer-token authenticated, so exempt from CSRF like /api/v1)."""
-    api = api_blueprint("identify_api", "/api/v1/enrolments/<enrolment_id>", limiter, settings, _problem)
+@bp.post("/selfie")
+def selfie(enrolment_id: str) -> Response:
+    return _picture_check(steps.submit_selfie, enrolment_id)
 
-    @api.errorhandler(RequestEntityTooLarge)
-    def _too_large(error: RequestEntityTooLarge) -> Response:
-        return _problem(too_large())
 
-    @api.post("/selfie")
-    def selfie(enrolment_id: str) -> Response:
-        return _picture_check(steps.submit_selfie, enrolment_id)
+@bp.post("/selfie/hint")
+def selfie_hint(enrolment_id: str) -> Response:
+    authorise_enrolment(enrolment_id)
+    verdict = steps.selfie_hint(flow_context(), enrolment_id, uploaded_image(), config=identify_config())
+    return json_response(hint_json(verdict))
 
-    @api.post("/selfie/hint")
-    def selfie_hint(enrolment_id: str) -> Response:
-        authorise_enrolment(enrolment_id)
-        verdict = steps.selfie_hint(flow_context(), enrolment_id, uploaded_image(), config=identify_config())
-        return json_response(hint_json(verdict))
 
-    @api.post("/liveness")
-    def liveness_task(enrolment_id: str) -> Response:
-        authorise_enrolment(enrolment_id)
-        issued = steps.start_liveness(
-            flow_context(), enrolment_id, config=identify_config(), client_address=client_address()
-        )
-        return json_response(task_json(issued), 201)
+@bp.post("/liveness")
+def liveness_task(enrolment_id: str) -> Response:
+    authorise_enrolment(enrolment_id)
+    issued = steps.start_liveness(
+        flow_context(), enrolment_id, config=identify_config(), client_address=client_address()
+    )
+    return json_response(task_json(issued), 201)
 
-    @api.post("/liveness/frames")
-    def liveness_frames(enrolment_id: str) -> Response:
-        authorise_enrolment(enrolment_id)
-        outcome = steps.submit_liveness(
-            flow_context(),
-            enrolment_id,
-            request.form.get("nonce", ""),
-            uploaded_frames(),
-            config=identify_config(),
-            client_address=client_address(),
-        )
-        return json_response(outcome_json(outcome))
 
-    @api.post("/id-photo")
-    def id_photo(enrolment_id: str) -> Response:
-        return _picture_check(steps.submit_id_photo, enrolment_id)
+@bp.post("/liveness/frames")
+def liveness_frames(enrolment_id: str) -> Response:
+    authorise_enrolment(enrolment_id)
+    outcome = steps.submit_liveness(
+        flow_context(),
+        enrolment_id,
+        request.form.get("nonce", ""),
+        uploaded_frames(),
+        config=identify_config(),
+        client_address=client_address(),
+    )
+    return json_response(outcome_json(outcome))
 
-    return api
+
+@bp.post("/id-photo")
+def id_photo(enrolment_id: str) -> Response:
+    return _picture_check(steps.submit_id_photo, enrolment_id)
