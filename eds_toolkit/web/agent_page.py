@@ -8,7 +8,7 @@ from importlib.resources import files
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, jsonify, make_response, render_template, request, send_file
+from flask import Response, jsonify, make_response, render_template, request, send_file
 
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import AlreadyIssued, Refusal
@@ -16,8 +16,9 @@ from eds_toolkit.flow import EnrolmentView, IssuedPair
 from eds_toolkit.flow.machine import State
 from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.web.api_support import pair_json
+from eds_toolkit.web.context import flow_context, settings
 from eds_toolkit.web.i18n import error_message
-from eds_toolkit.web.problems import problem
+from eds_toolkit.web.refusals import problem
 from eds_toolkit.web.security import content_security_policy
 
 AGENT_CLIENT_JS = Path(str(files("eds_agent") / "js" / "eds-agent-client.js"))
@@ -115,16 +116,15 @@ def render_certificates_page(view: EnrolmentView | None, status: int = 200, **va
 
     ``connect-src`` gains the agent's URL on this page only; every other page keeps the plain policy.
     """
-    ctx = current_app.extensions["eds_flow"]
-    settings = current_app.extensions["eds_settings"]
+    ctx, agent_url = flow_context(), settings().agent_url
     issued = None
     if view is not None and view.state == State.ISSUED:
         issued = issued_json(ctx, view.certificates)
     body = render_template(
         "certificates.html",
         enrolment=view,
-        agent_url=settings.agent_url,
-        agent_command=agent_start_command(settings.agent_url, request.host_url),
+        agent_url=agent_url,
+        agent_command=agent_start_command(agent_url, request.host_url),
         agent_install_command=AGENT_INSTALL_COMMAND,
         agent_guide=AGENT_GUIDE,
         agent_person=person_for_agent(ctx, view.id) if view is not None else None,
@@ -135,7 +135,7 @@ def render_certificates_page(view: EnrolmentView | None, status: int = 200, **va
         **values,
     )
     response = make_response(body, status)
-    response.headers["Content-Security-Policy"] = content_security_policy([settings.agent_url])
+    response.headers["Content-Security-Policy"] = content_security_policy([agent_url])
     return response
 
 
@@ -154,5 +154,5 @@ def csr_refusal_json(error: Refusal, view: EnrolmentView | None) -> Response:
     """
     extra: dict[str, object] = dict(error.extra)
     if isinstance(error, AlreadyIssued) and view is not None and view.state == State.ISSUED:
-        extra["issued"] = issued_json(current_app.extensions["eds_flow"], view.certificates)
+        extra["issued"] = issued_json(flow_context(), view.certificates)
     return problem(error.status, error.title, error_message(error.code, error.message), error.code, **extra)

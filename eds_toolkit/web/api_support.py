@@ -1,22 +1,17 @@
-"""The plumbing every JSON API blueprint shares: bearer tokens, JSON bodies and their fields, JSON
-responses, and the flow's refusals as problem details. One way to do each, so the APIs answer alike."""
+"""The plumbing every JSON API blueprint shares: the blueprint itself, bearer tokens, JSON bodies and their
+fields, JSON responses. One way to do each, so the APIs answer alike (refusals: ``web.refusals``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from flask import Blueprint, Response, jsonify, request
-from flask_limiter import Limiter
 
 from eds_toolkit import flow
 from eds_toolkit.core.refusals import InvalidInput, Refusal
 from eds_toolkit.flow import IssuedPair
-from eds_toolkit.settings import Settings
 from eds_toolkit.web.context import flow_context
-from eds_toolkit.web.problems import problem_from
+from eds_toolkit.web.extensions import csrf, limiter
+from eds_toolkit.web.limits import per_address_limit
 
-LANGUAGES = ("en", "kk", "ru")
 _ENROLMENT_TOKEN_MISSING = (
     "Send the enrolment's token: Authorization: Bearer <token from POST /api/v1/enrolments>."
 )
@@ -40,9 +35,7 @@ def bearer_token(missing: str) -> str:
 
 def authorise_enrolment(enrolment_id: str) -> None:
     """Check the enrolment's bearer token (``Unauthenticated`` without one, ``NotFound`` for a wrong one)."""
-    token = bearer_token(
-        "Send the enrolment's token: Authorization: Bearer <token from POST /api/v1/enrolments>."
-    )
+    token = bearer_token(_ENROLMENT_TOKEN_MISSING)
     flow.authenticate(flow_context(), enrolment_id, token)
 
 
@@ -65,12 +58,6 @@ def text_field(data: dict, name: str) -> str:
 def optional_text_field(data: dict, name: str) -> str | None:
     """Like ``text_field``, but an absent (or null) field is ``None``."""
     return None if data.get(name) is None else text_field(data, name)
-
-
-def language_of(data: Any) -> str:
-    """The ``language`` field of a JSON body when it is one we speak, else English."""
-    value = data.get("language") if isinstance(data, dict) else None
-    return value if value in LANGUAGES else "en"
 
 
 def json_response(body: dict, status: int = 200) -> Response:
@@ -96,26 +83,11 @@ def issued_pair_json(pair: IssuedPair) -> dict[str, str | list[str]]:
     return {**pair_json(pair), "superseded_serials": list(pair.superseded_serials)}
 
 
-def api_blueprint(
-    name: str,
-    url_prefix: str,
-    limiter: Limiter,
-    settings: Settings,
-    render: Callable[[Refusal], Response] = problem_from,
-) -> Blueprint:
-    """A JSON API blueprint: rate-limited per client address, refusals answered as problem details."""
-    api = Blueprint(name, __name__, url_prefix=url_prefix)
-    limiter.limit(settings.ratelimit_per_address)(api)
-    answer_refusals(api, render)
-    return api
-
-
-def answer_refusals(api: Blueprint, render: Callable[[Refusal], Response] = problem_from) -> None:
-    """Answer the blueprint's ``Refusal`` refusals as problem details (a 401 says ``WWW-Authenticate``)."""
-
-    @api.errorhandler(Refusal)
-    def _refused(error: Refusal) -> Response:
-        response = render(error)
-        if error.status == 401:
-            response.headers["WWW-Authenticate"] = "Bearer"
-        return response
+def api_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
+    """A JSON API blueprint, made at import time: rate-limited per client address and exempt from CSRF
+    (a bearer token, an SMS code or a signature authenticates, never a cookie). Its refusals are
+    problem details like every answer under /api/ (``web.refusals``)."""
+    bp = Blueprint(name, import_name, url_prefix=url_prefix)
+    limiter.limit(per_address_limit)(bp)
+    csrf.exempt(bp)
+    return bp

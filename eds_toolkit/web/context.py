@@ -1,14 +1,48 @@
-"""Reaching the app's ServiceContext from a view, and the client address for audit events."""
+"""The one way a view reaches the service's objects: ``app.extensions["eds"]``, a :class:`Service`.
+
+Views call :func:`settings`, :func:`flow_context` and :func:`identify_config`; tests reach the same
+object with ``service(app)``.
+"""
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from dataclasses import dataclass
+
+from flask import Flask, Response, current_app, request
+from sqlalchemy import Engine
 
 from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.flow.identify_steps import IdentifyConfig
+from eds_toolkit.settings import Settings
+
+EXTENSION = "eds"
+
+
+@dataclass
+class Service:
+    """One app's settings (identification included), the ServiceContext its steps run in, and its database."""
+
+    settings: Settings
+    flow: ServiceContext
+    engine: Engine
+
+
+def service(app: Flask | None = None) -> Service:
+    """The :class:`Service` of ``app`` (default: the app answering the current request)."""
+    return (app or current_app).extensions[EXTENSION]
+
+
+def settings() -> Settings:
+    return service().settings
 
 
 def flow_context() -> ServiceContext:
-    return current_app.extensions["eds_flow"]
+    return service().flow
+
+
+def identify_config() -> IdentifyConfig:
+    """The app's identification settings (``settings().identify``, resolved by ``create_app``)."""
+    return service().settings.identify
 
 
 def client_address() -> str | None:

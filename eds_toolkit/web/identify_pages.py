@@ -5,18 +5,20 @@ selfie and ID-photo forms also work without JavaScript. Same step functions as t
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
-from flask_limiter import Limiter
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from eds_toolkit import flow
 from eds_toolkit.core.refusals import NotFound, Refusal
 from eds_toolkit.flow import identify_steps as steps
 from eds_toolkit.flow.machine import State
-from eds_toolkit.settings import Settings
-from eds_toolkit.web.context import client_address, flow_context
+from eds_toolkit.web.context import client_address, flow_context, identify_config
 from eds_toolkit.web.i18n import identify_script_texts
-from eds_toolkit.web.identify_uploads import identify_config, too_large, uploaded_frames, uploaded_image
+from eds_toolkit.web.identify_uploads import too_large, uploaded_frames, uploaded_image
+from eds_toolkit.web.limits import per_address_on_post
+from eds_toolkit.web.refusals import refusal_response
 from eds_toolkit.web.verdict_text import hint_json, outcome_json, refusal_text, service_centre, task_json
+
+bp = Blueprint("identify", __name__, url_prefix="/identification")
 
 PAGE_OF_STATE = {
     State.PHONE_CONFIRMED: "identify.selfie",
@@ -88,94 +90,95 @@ def _success(outcome: steps.StepOutcome, template: str, page_state: State):
     return redirect(_next_url(outcome.state))
 
 
-def make_identify_pages_blueprint(limiter: Limiter, settings: Settings) -> Blueprint:
-    """The citizen's identification pages under /identification/."""
-    pages = Blueprint("identify", __name__, url_prefix="/identification")
-    per_address = limiter.limit(settings.ratelimit_per_address, methods=["POST"])
-
-    def _decide(template: str, page_state: State, step, *args):
-        try:
-            outcome = step(
-                flow_context(),
-                _enrolment_id(),
-                *args,
-                config=identify_config(),
-                client_address=client_address(),
-            )
-        except Refusal as error:
-            if _wants_json():
-                return _refusal_json(error)
-            message = refusal_text(error)
-            return _show(template, page_state, error.status, result=message, result_ok=False)
-        return _success(outcome, template, page_state)
-
-    @pages.errorhandler(RequestEntityTooLarge)
-    def _too_large(error: RequestEntityTooLarge):
-        refusal = too_large()
+def _decide(template: str, page_state: State, step, *args):
+    try:
+        outcome = step(
+            flow_context(),
+            _enrolment_id(),
+            *args,
+            config=identify_config(),
+            client_address=client_address(),
+        )
+    except Refusal as error:
         if _wants_json():
-            return _refusal_json(refusal)
-        return render_template("error.html", message=refusal_text(refusal)), refusal.status
-
-    @pages.get("/selfie")
-    def selfie():
-        return _show("identify/selfie.html", State.PHONE_CONFIRMED)
-
-    @pages.post("/selfie")
-    @per_address
-    def submit_selfie():
-        return _decide("identify/selfie.html", State.PHONE_CONFIRMED, steps.submit_selfie, uploaded_image())
-
-    @pages.post("/selfie/hint")
-    @per_address
-    def selfie_hint():
-        try:
-            verdict = steps.selfie_hint(
-                flow_context(), _enrolment_id(), uploaded_image(), config=identify_config()
-            )
-        except Refusal as error:
             return _refusal_json(error)
-        return jsonify(hint_json(verdict))
+        message = refusal_text(error)
+        return _show(template, page_state, error.status, result=message, result_ok=False)
+    return _success(outcome, template, page_state)
 
-    @pages.get("/video")
-    def video():
-        return _show("identify/video.html", State.SELFIE_OK)
 
-    @pages.post("/video/task")
-    @per_address
-    def video_task():
-        try:
-            issued = steps.start_liveness(
-                flow_context(), _enrolment_id(), config=identify_config(), client_address=client_address()
-            )
-        except Refusal as error:
-            return _refusal_json(error)
-        response = jsonify(task_json(issued))
-        response.status_code = 201
-        return response
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge):
+    """The page's script gets the refusal as its steps' JSON; a form without script, the error page."""
+    refusal = too_large()
+    return _refusal_json(refusal) if _wants_json() else refusal_response(refusal)
 
-    @pages.post("/video")
-    @per_address
-    def submit_video():
-        try:
-            outcome = steps.submit_liveness(
-                flow_context(),
-                _enrolment_id(),
-                request.form.get("nonce", ""),
-                uploaded_frames(),
-                config=identify_config(),
-                client_address=client_address(),
-            )
-        except Refusal as error:
-            return _refusal_json(error)
-        return jsonify({**outcome_json(outcome), "next": _next_url(outcome.state)})
 
-    @pages.get("/id-photo")
-    def id_photo():
-        return _show("identify/id_photo.html", State.LIVENESS_OK)
+@bp.get("/selfie")
+def selfie():
+    return _show("identify/selfie.html", State.PHONE_CONFIRMED)
 
-    @pages.post("/id-photo")
-    @per_address
-    def submit_id_photo():
-        return _decide("identify/id_photo.html", State.LIVENESS_OK, steps.submit_id_photo, uploaded_image())
 
-    return pages
+@bp.post("/selfie")
+@per_address_on_post
+def submit_selfie():
+    return _decide("identify/selfie.html", State.PHONE_CONFIRMED, steps.submit_selfie, uploaded_image())
+
+
+@bp.post("/selfie/hint")
+@per_address_on_post
+def selfie_hint():
+    try:
+        verdict = steps.selfie_hint(
+            flow_context(), _enrolment_id(), uploaded_image(), config=identify_config()
+        )
+    except Refusal as error:
+        return _refusal_json(error)
+    return jsonify(hint_json(verdict))
+
+
+@bp.get("/video")
+def video():
+    return _show("identify/video.html", State.SELFIE_OK)
+
+
+@bp.post("/video/task")
+@per_address_on_post
+def video_task():
+    try:
+        issued = steps.start_liveness(
+            flow_context(), _enrolment_id(), config=identify_config(), client_address=client_address()
+        )
+    except Refusal as error:
+        return _refusal_json(error)
+    response = jsonify(task_json(issued))
+    response.status_code = 201
+    return response
+
+
+@bp.post("/video")
+@per_address_on_post
+def submit_video():
+    try:
+        outcome = steps.submit_liveness(
+            flow_context(),
+            _enrolment_id(),
+            request.form.get("nonce", ""),
+            uploaded_frames(),
+            config=identify_config(),
+            client_address=client_address(),
+        )
+    except Refusal as error:
+        return _refusal_json(error)
+    return jsonify({**outcome_json(outcome), "next": _next_url(outcome.state)})
+
+
+@bp.get("/id-photo")
+def id_photo():
+    return _show("identify/id_photo.html", State.LIVENESS_OK)
+
+
+@bp.post("/id-photo")
+@per_address_on_post
+def submit_id_photo():
+    return _decide("identify/id_photo.html", State.LIVENESS_OK, steps.submit_id_photo, uploaded_image())

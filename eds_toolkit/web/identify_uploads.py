@@ -8,22 +8,18 @@ import logging
 import math
 from dataclasses import replace
 
-from flask import Flask, current_app, request
+from flask import request
 
 from eds_toolkit.core.refusals import Refusal
 from eds_toolkit.flow.identify_steps import BadUpload, IdentifyConfig
 from eds_toolkit.identify_archive import IdentifyArchive, archive_root
 from eds_toolkit.settings import Settings
+from eds_toolkit.web.context import identify_config
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
 UPLOAD_BLUEPRINTS = frozenset({"identify", "identify_api"})
 
 log = logging.getLogger("eds_toolkit.identify")
-
-
-def identify_config() -> IdentifyConfig:
-    """The app's identification settings (``create_app`` reads them from ``EDS_*`` variables)."""
-    return current_app.extensions["eds_identify"]
 
 
 def _with_archive(config: IdentifyConfig, settings: Settings) -> IdentifyConfig:
@@ -39,25 +35,26 @@ def _with_archive(config: IdentifyConfig, settings: Settings) -> IdentifyConfig:
     return config
 
 
-def install_identification_settings(app: Flask, settings: Settings) -> None:
-    """Keep the identification settings (``settings.identify``, else the defaults) on the app and raise
-    the body limit for the identification endpoints only.
-
-    Must run before CSRFProtect is set up: its check reads the form, which applies the limit.
-    """
+def resolved_identification(settings: Settings) -> IdentifyConfig:
+    """The identification settings the app runs with: ``settings.identify`` (else the defaults) with the
+    archive under the instance home, purged of what is past its days."""
     config = _with_archive(settings.identify or IdentifyConfig(), settings)
-    app.extensions["eds_identify"] = config
     if config.fixed_challenges:
         log.warning(
             "EDS_LIVENESS_CHALLENGES is set: every liveness task asks %s. Randomisation is OFF, so a "
             "recorded video can answer every task; this is a test hook, unset it in production.",
             ",".join(c.value for c in config.fixed_challenges),
         )
+    return config
 
-    @app.before_request
-    def _identification_upload_limit() -> None:
-        if request.blueprint in UPLOAD_BLUEPRINTS and request.method == "POST":
-            request.max_content_length = identify_config().max_upload_bytes
+
+def raise_upload_limit() -> None:
+    """Before every request: the identification endpoints take larger bodies than the rest.
+
+    Registered before CSRFProtect's own check, which reads the form and so applies the limit.
+    """
+    if request.blueprint in UPLOAD_BLUEPRINTS and request.method == "POST":
+        request.max_content_length = identify_config().max_upload_bytes
 
 
 class UploadTooLarge(Refusal):

@@ -8,17 +8,20 @@ import binascii
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 
 from eds_toolkit.bootstrap import ca_directory
+from eds_toolkit.web.context import flow_context, settings
+from eds_toolkit.web.extensions import csrf
 
-pki = Blueprint("pki", __name__, url_prefix="/pki")
+bp = Blueprint("pki", __name__, url_prefix="/pki")
+csrf.exempt(bp)  # OCSP requests are public and change nothing
 
 MAX_OCSP_REQUEST = 4096
 
 
 def _certificate_der(name: str) -> bytes:
-    path = ca_directory(current_app.extensions["eds_settings"].home) / f"{name}.cer.pem"
+    path = ca_directory(settings().home) / f"{name}.cer.pem"
     if not path.exists():
         abort(404)
     return x509.load_pem_x509_certificate(path.read_bytes()).public_bytes(serialization.Encoding.DER)
@@ -28,28 +31,28 @@ def _public(data: bytes, mimetype: str, max_age: int = 3600) -> Response:
     return Response(data, mimetype=mimetype, headers={"Cache-Control": f"public, max-age={max_age}"})
 
 
-@pki.get("/root.cer")
+@bp.get("/root.cer")
 def root_certificate() -> Response:
     return _public(_certificate_der("root"), "application/pkix-cert")
 
 
-@pki.get("/issuing.cer")
+@bp.get("/issuing.cer")
 def issuing_certificate() -> Response:
     return _public(_certificate_der("issuing"), "application/pkix-cert")
 
 
-@pki.get("/crl")
+@bp.get("/crl")
 def crl() -> Response:
     from ca.crl import build_crl
 
-    authority = current_app.extensions["eds_flow"].ca()
+    authority = flow_context().ca()
     return _public(build_crl(authority).public_bytes(serialization.Encoding.DER), "application/pkix-crl", 300)
 
 
 def _ocsp_answer(request_der: bytes) -> Response:
     from ca.ocsp import respond
 
-    authority = current_app.extensions["eds_flow"].ca()
+    authority = flow_context().ca()
     return Response(
         respond(request_der, authority),
         mimetype="application/ocsp-response",
@@ -57,7 +60,7 @@ def _ocsp_answer(request_der: bytes) -> Response:
     )
 
 
-@pki.post("/ocsp")
+@bp.post("/ocsp")
 def ocsp_post() -> Response:
     data = request.get_data(cache=False)
     if len(data) > MAX_OCSP_REQUEST:
@@ -65,7 +68,7 @@ def ocsp_post() -> Response:
     return _ocsp_answer(data)
 
 
-@pki.get("/ocsp/<path:encoded>")
+@bp.get("/ocsp/<path:encoded>")
 def ocsp_get(encoded: str) -> Response:
     try:
         data = base64.b64decode(encoded, validate=False)

@@ -11,6 +11,7 @@ from flow_helpers import frozen_clock, make_settings
 
 from eds_toolkit.clock import FrozenClock
 from eds_toolkit.web import create_app
+from eds_toolkit.web.context import service
 
 
 @pytest.fixture(scope="session")
@@ -53,4 +54,4 @@ def client(app):
 
 @pytest.fixture
 def ctx(app):
-    return app.extensions["eds_flow"]
+    return service(app).flow

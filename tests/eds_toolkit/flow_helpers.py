@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -14,6 +14,7 @@ from eds_toolkit.settings import Settings
 from eds_toolkit.sms import OutboxGateway, last_code_for
 from eds_toolkit.sms import read_outbox as sms_outbox
 from eds_toolkit.sms.dispatcher import wait_for_all_deliveries
+from eds_toolkit.web.context import service
 from tests.e2e.services import free_port as free_port  # the harness's; re-exported for these suites
 
 TESTDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "testdata"
@@ -46,6 +47,12 @@ def make_settings(home: Path, clock: FrozenClock, **overrides) -> Settings:
     )
     values.update(overrides)
     return Settings(**values)
+
+
+def change_identification(app, **changes) -> None:
+    """Change a running test app's identification settings (``Settings.identify`` of its one Settings)."""
+    running = service(app)
+    running.settings = replace(running.settings, identify=replace(running.settings.identify, **changes))
 
 
 def wait_for_sms() -> None:

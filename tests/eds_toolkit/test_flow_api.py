@@ -28,6 +28,7 @@ from ca.store import CertificateRecord
 from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.flow import State
 from eds_toolkit.flow.models import DigitalIdAccount
+from eds_toolkit.web.context import service
 from tests.evidence_free import mark_identified
 
 
@@ -392,7 +393,7 @@ def test_oversized_body_is_refused_with_413(client):
     response = client.post("/api/v1/enrolments", json={"iin": KNOWN_IIN, "padding": "x" * 70_000})
     assert response.status_code == 413
     assert "too large" in problem(response)["detail"]
-    with client.application.extensions["eds_flow"].sessions() as session:
+    with service(client.application).flow.sessions() as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
 
 
@@ -503,13 +504,13 @@ def test_a_failed_start_sms_answers_as_any_start_and_is_undone_after_it(home, cl
     response = client.post("/api/v1/enrolments", json={"iin": KNOWN_IIN})
     # the SMS is sent after the answer: the answer is a start's, whether or not the provider fails
     assert response.status_code == 201
-    assert app.extensions["eds_flow"].deliveries.wait_for_deliveries()
+    assert service(app).flow.deliveries.wait_for_deliveries()
     started = response.get_json()
     view = client.get(
         f"/api/v1/enrolments/{started['id']}", headers={"Authorization": f"Bearer {started['token']}"}
     )
     assert view.get_json()["state"] == "failed"  # the enrolment whose first SMS failed stops
-    with app.extensions["eds_flow"].sessions() as session:
+    with service(app).flow.sessions() as session:
         assert session.scalar(select(func.count()).select_from(OneTimeCode)) == 0  # no code survives
         assert session.get(Enrolment, started["id"]).failure_reason == "sms_failed"
         events = session.execute(
@@ -569,7 +570,7 @@ def test_without_a_ca_issuance_is_a_503_and_the_enrolment_waits(tmp_path, clock)
     home.mkdir()
     app = create_app(make_settings(home, clock, create_test_ca=False))
     client = app.test_client()
-    enrolment = api_to_pin_set(client, app.extensions["eds_flow"], home / "outbox.jsonl")
+    enrolment = api_to_pin_set(client, service(app).flow, home / "outbox.jsonl")
     csrs = {"auth_csr": make_csr_pem(KNOWN_IIN).decode(), "sign_csr": make_csr_pem(KNOWN_IIN).decode()}
     response = enrolment.post("certificates", csrs)
     assert response.status_code == 503
@@ -586,7 +587,7 @@ def test_client_address_comes_from_trusted_proxies_only(home, clock):
     def audited_address(app) -> str:
         client = app.test_client()
         client.post("/api/v1/enrolments", json={"iin": KNOWN_IIN}, headers={"X-Forwarded-For": "203.0.113.7"})
-        with app.extensions["eds_flow"].sessions() as session:
+        with service(app).flow.sessions() as session:
             return session.scalars(select(AuditEvent.client_address).order_by(AuditEvent.id.desc())).first()
 
     assert audited_address(create_app(make_settings(home, clock))) == "127.0.0.1"

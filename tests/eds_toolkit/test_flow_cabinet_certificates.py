@@ -10,6 +10,7 @@ from cryptography import x509
 from flow_helpers import GOOD_PIN, KNOWN_IIN, api_to_pin_set, make_csr_pem
 
 from ca.store import CertificateStore
+from eds_toolkit.web.context import service
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 STATUS_CELL = re.compile(r'<td class="status status-(\w+)">([^<]*)</td>')
@@ -51,6 +52,6 @@ def test_status_is_translated_and_turns_expired_after_not_after(
 
 def test_a_revoked_certificate_shows_as_revoked_in_russian(client, ctx, outbox, app):
     _enrolment, pair = issued(client, ctx, outbox)
-    CertificateStore(app.extensions["eds_engine"]).revoke(pair["auth_serial"], "key_compromise")
+    CertificateStore(service(app).engine).revoke(pair["auth_serial"], "key_compromise")
     statuses = dict((status, word) for status, word in cabinet_statuses(client, "ru"))
     assert statuses == {"revoked": "Отозван", "valid": "Действует"}

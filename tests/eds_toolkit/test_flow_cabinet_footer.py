@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from eds_toolkit.web.cabinet import issuer_is_test_ca
+from eds_toolkit.web.context import service
 
 TEST_NOTICE = "certificates are issued by a TEST CA"
 
@@ -22,13 +23,13 @@ def rename_ca(home, root: str, issuing: str) -> None:
 
 
 def test_the_embedded_test_ca_is_called_a_test_ca(client, app):
-    assert issuer_is_test_ca(app.extensions["eds_settings"])
+    assert issuer_is_test_ca(service(app).settings)
     assert TEST_NOTICE in footer(client)
 
 
 def test_a_production_ca_is_named_and_not_called_test(client, app, home):
     rename_ca(home, "ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ ТҮБІРЛІК (RSA)", "ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (RSA)")
-    assert not issuer_is_test_ca(app.extensions["eds_settings"])
+    assert not issuer_is_test_ca(service(app).settings)
     english = footer(client)
     assert "TEST" not in english
     assert "Certificates are issued by ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (RSA)." in english

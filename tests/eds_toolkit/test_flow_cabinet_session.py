@@ -6,6 +6,8 @@ import re
 
 from flow_helpers import GOOD_PIN, KNOWN_IIN, api_to_pin_set
 
+from eds_toolkit.web.context import service
+
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -46,5 +48,5 @@ def test_a_session_ends_after_its_lifetime(client, ctx, outbox, clock, app):
     api_to_pin_set(client, ctx, outbox)
     signed_in(client)
     assert client.get("/cabinet/").status_code == 200
-    clock.advance(app.extensions["eds_settings"].enrolment_ttl + 1)
+    clock.advance(service(app).settings.enrolment_ttl + 1)
     assert client.get("/cabinet/").status_code == 302

@@ -10,6 +10,7 @@ from cryptography.x509 import ocsp
 from flow_helpers import KNOWN_IIN, api_to_pin_set, make_csr_pem
 
 from ca.store import CertificateStore
+from eds_toolkit.web.context import service
 
 
 def issued_pair(client, ctx, outbox) -> tuple[x509.Certificate, x509.Certificate, x509.Certificate]:
@@ -41,7 +42,7 @@ def ocsp_status(client, certificate, issuing, *, get: bool = False) -> ocsp.OCSP
 def test_revoked_certificate_is_in_the_crl_and_ocsp_says_revoked(app, client, ctx, outbox):
     auth, sign, issuing = issued_pair(client, ctx, outbox)
     assert ocsp_status(client, sign, issuing) == ocsp.OCSPCertStatus.GOOD
-    CertificateStore(app.extensions["eds_engine"]).revoke(format(sign.serial_number, "x"), "key_compromise")
+    CertificateStore(service(app).engine).revoke(format(sign.serial_number, "x"), "key_compromise")
 
     response = client.get("/pki/crl")
     assert response.status_code == 200

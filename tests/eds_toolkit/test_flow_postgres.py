@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from eds_toolkit.flow import submit_code
 from eds_toolkit.web import create_app
+from eds_toolkit.web.context import service
 from tests.evidence_free import mark_identified
 
 pytestmark = pytest.mark.postgres
@@ -39,12 +40,12 @@ def pg_app(postgres, home, clock):
 def test_api_enrolment_on_postgresql(pg_app, outbox):
     from test_flow_schema import schema_differences
 
-    engine = pg_app.extensions["eds_engine"]
+    engine = service(pg_app).engine
     assert engine.dialect.name == "postgresql"
     assert schema_differences(engine) == []
 
     client = pg_app.test_client()
-    ctx = pg_app.extensions["eds_flow"]
+    ctx = service(pg_app).flow
     enrolment = api_start(client)
     assert enrolment.post("code", {"code": code_for(outbox, KNOWN_PHONE)}).status_code == 200
     mark_identified(ctx, enrolment.id)
@@ -62,7 +63,7 @@ def test_api_enrolment_on_postgresql(pg_app, outbox):
 
 def test_two_tabs_submitting_the_right_code_at_once_on_postgresql(pg_app, outbox):
     client = pg_app.test_client()
-    ctx = pg_app.extensions["eds_flow"]
+    ctx = service(pg_app).flow
     enrolment = api_start(client)
     code = code_for(outbox, KNOWN_PHONE)
     outcomes = race(4, lambda: submit_code(ctx, enrolment.id, code))
@@ -77,12 +78,12 @@ def test_racing_issuance_on_postgresql_gives_exactly_one_pair(pg_app, outbox):
     from eds_toolkit.flow import issue_with_csrs
 
     client = pg_app.test_client()
-    ctx = pg_app.extensions["eds_flow"]
+    ctx = service(pg_app).flow
     enrolment = api_to_pin_set(client, ctx, outbox)
     csrs = iter([(make_csr_pem(KNOWN_IIN), make_csr_pem(KNOWN_IIN)) for _ in range(3)])
     outcomes = race(3, lambda: issue_with_csrs(ctx, enrolment.id, *next(csrs)))
     assert outcomes.count("ok") == 1, outcomes
-    with pg_app.extensions["eds_engine"].connect() as connection:
+    with service(pg_app).engine.connect() as connection:
         count = connection.execute(
             text("SELECT count(*) FROM ca_certificates WHERE enrolment_id = :id"), {"id": enrolment.id}
         ).scalar()

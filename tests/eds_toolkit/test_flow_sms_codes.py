@@ -19,6 +19,7 @@ from sqlalchemy import select
 from eds_toolkit import otp
 from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.web import create_app
+from eds_toolkit.web.context import service
 
 OTHER_IIN = "920721433024"  # demo citizen with a phone of her own
 OTHER_PHONE = "+77051234568"
@@ -175,7 +176,7 @@ def test_wrong_codes_racing_past_the_limit_on_postgresql_are_counted_one_by_one(
     with running_postgres() as server:
         empty_database(server.url)
         app = create_app(make_settings(home, clock, database_url=server.url))
-        race_the_last_tries(app.test_client(), app.extensions["eds_flow"], clock)
+        race_the_last_tries(app.test_client(), service(app).flow, clock)
 
 
 def test_the_lock_outs_speak_the_language_the_enrolment_was_started_in(client, clock):

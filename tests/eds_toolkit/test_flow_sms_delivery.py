@@ -26,6 +26,7 @@ from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.otp import OneTimeCode
 from eds_toolkit.sms import OutboxGateway
 from eds_toolkit.web import create_app
+from eds_toolkit.web.context import service
 
 
 def test_a_slow_sms_provider_does_not_hold_up_another_enrolment_on_sqlite(home, clock):
@@ -44,7 +45,7 @@ def test_a_slow_sms_provider_does_not_hold_up_another_enrolment_on_sqlite(home, 
     waited = time.monotonic() - began
     slow.join()
     assert parallel.status_code == 201 and answers["known"] == 201
-    assert app.extensions["eds_flow"].deliveries.wait_for_deliveries()
+    assert service(app).flow.deliveries.wait_for_deliveries()
     assert gateway.sent == [KNOWN_PHONE]
     # before the fix the parallel write queued behind the provider call for the whole PROVIDER_DELAY
     assert waited < PROVIDER_DELAY / 2, f"the parallel start waited {waited:.2f} s for the SMS provider"
@@ -75,14 +76,14 @@ def test_with_a_slow_provider_start_and_resend_answer_as_fast_for_an_iin_with_a_
     (known_resend, known_took), (unknown_resend, unknown_took) = answers
     assert known_resend.status_code == unknown_resend.status_code == 202
     assert known_took < PROVIDER_DELAY / 2 and abs(known_took - unknown_took) < PROVIDER_DELAY / 2
-    assert app.extensions["eds_flow"].deliveries.wait_for_deliveries()
+    assert service(app).flow.deliveries.wait_for_deliveries()
     assert gateway.sent == [KNOWN_PHONE, KNOWN_PHONE]  # both codes were sent, after the answers
 
 
 def test_a_failed_resend_is_undone_after_the_answer_and_can_be_retried_at_once(home, clock, outbox):
     gateway = SwitchableGateway(OutboxGateway(outbox, clock=clock))
     app = create_app(make_settings(home, clock, sms=gateway))
-    client, ctx = app.test_client(), app.extensions["eds_flow"]
+    client, ctx = app.test_client(), service(app).flow
     enrolment = api_start(client)
     clock.advance(61)
     gateway.broken = True
@@ -105,7 +106,7 @@ def test_a_failed_resend_is_undone_after_the_answer_and_can_be_retried_at_once(h
 def test_a_failed_phone_registration_leaves_no_pending_number(home, clock, outbox):
     gateway = SwitchableGateway(OutboxGateway(outbox, clock=clock))
     app = create_app(make_settings(home, clock, sms=gateway))
-    client, ctx = app.test_client(), app.extensions["eds_flow"]
+    client, ctx = app.test_client(), service(app).flow
     enrolment = api_start(client, UNKNOWN_IIN)
     gateway.broken = True
     failed = enrolment.post("phone", {"phone": NEW_PHONE})

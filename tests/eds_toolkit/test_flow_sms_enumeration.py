@@ -11,6 +11,7 @@ import pytest
 from flow_helpers import KNOWN_IIN, NO_PHONE_IIN, ApiEnrolment, frozen_clock, make_settings, read_outbox
 
 from eds_toolkit.web import create_app
+from eds_toolkit.web.context import service
 
 CSRF = re.compile(r'name="csrf_token" value="[^"]*"')
 
@@ -138,8 +139,8 @@ def test_every_sequence_of_starts_and_resends_answers_alike_with_and_without_a_p
     statuses = {(label, status) for label, status, *_ in filter(None, seen)}
     # the sequences did reach the throttles, on both channels
     assert {("api resend", 429), ("page resend", 429), ("api resend", 202), ("page resend", 200)} <= statuses
-    sent = read_outbox(with_phone.app.extensions["eds_settings"].home / "outbox.jsonl")
-    assert sent and read_outbox(without_phone.app.extensions["eds_settings"].home / "outbox.jsonl") == []
+    sent = read_outbox(service(with_phone.app).settings.home / "outbox.jsonl")
+    assert sent and read_outbox(service(without_phone.app).settings.home / "outbox.jsonl") == []
 
 
 @pytest.mark.parametrize("eleventh", ["api", "html"])

@@ -21,6 +21,7 @@ from pg_server import empty_database, running_postgres
 from ca.iin import make_iin
 from eds_toolkit import flow
 from eds_toolkit.web import create_app
+from eds_toolkit.web.context import service
 
 
 def other_iins(count: int) -> list[str]:
@@ -100,4 +101,4 @@ def test_enrolments_racing_to_one_number_send_it_one_sms_on_postgresql(home, clo
     with running_postgres() as server:
         empty_database(server.url)
         app = create_app(make_settings(home, clock, database_url=server.url))
-        race_to_one_number(app.test_client(), app.extensions["eds_flow"], outbox)
+        race_to_one_number(app.test_client(), service(app).flow, outbox)

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from ca.store import CertificateRecord
 from eds_toolkit.flow.models import DigitalIdAccount
+from eds_toolkit.web.context import service
 from tests.evidence_free import mark_identified
 
 PIN = {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}
@@ -235,7 +236,7 @@ def test_a_hold_of_zero_hours_releases_at_once(home, clock, hold_hours):
     from eds_toolkit.web import create_app
 
     app = create_app(make_settings(home, clock, phone_change_hold_hours=hold_hours))
-    client, ctx = app.test_client(), app.extensions["eds_flow"]
+    client, ctx = app.test_client(), service(app).flow
     enrolment = changed_phone_enrolment(client, ctx, home / "outbox.jsonl")
     assert enrolment.post("certificates", csrs()).status_code == 201
 

@@ -20,6 +20,7 @@ from eds_toolkit.flow.identify_models import IdentificationRecord, LivenessTaskR
 from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.otp import OneTimeCode
 from eds_toolkit.retention import PurgeCounts, purge
+from eds_toolkit.web.context import service
 
 DAY = dt.timedelta(days=1)
 
@@ -66,7 +67,7 @@ def world(client, ctx, outbox, clock, app):
     add_identification(ctx, issued.id, task_used=True)
     cabinet.close_session(ctx, cabinet.open_session(ctx, KNOWN_IIN, lifetime=dt.timedelta(hours=1)))
     wait_for_sms()  # the owner's notice of the issuance is audited after the answer
-    return app.extensions["eds_engine"], abandoned.id, issued.id
+    return service(app).engine, abandoned.id, issued.id
 
 
 def test_purge_keeps_everything_inside_the_window(world, clock):
@@ -108,7 +109,7 @@ def test_purge_after_the_window_deletes_transient_data_and_keeps_audit_and_certi
 
 
 def test_an_unfinished_liveness_task_is_kept_until_its_deadline(client, ctx, clock, app):
-    engine = app.extensions["eds_engine"]
+    engine = service(app).engine
     enrolment = api_start(client)
     add_identification(ctx, enrolment.id, task_used=False)
     assert (
@@ -123,7 +124,7 @@ def test_an_unfinished_liveness_task_is_kept_until_its_deadline(client, ctx, clo
 
 def test_a_negative_window_is_refused(app):
     with pytest.raises(ValueError, match="negative"):
-        purge(app.extensions["eds_engine"], older_than=-DAY)
+        purge(service(app).engine, older_than=-DAY)
 
 
 def test_the_cli_prints_counts_and_honours_older_than(world, home, monkeypatch):
@@ -159,7 +160,7 @@ def test_phone_changes_are_deleted_once_stopped_applied_or_stale(client, ctx, ou
     enrolment = api_start(client)
     assert enrolment.post("phone", {"phone": NEW_PHONE}).status_code == 202
     assert enrolment.post("phone/confirm", {"code": code_for(outbox, NEW_PHONE)}).status_code == 200
-    engine = app.extensions["eds_engine"]
+    engine = service(app).engine
     assert count(engine, PhoneChange) == 1
     # never used after its 72-hour hold: usable for a week more, then stale
     assert purge(engine, older_than=30 * DAY, now=clock.now() + 33 * DAY).phone_changes == 0

@@ -9,6 +9,7 @@ from renewal_helpers import certificate_count, enrol_and_issue, new_csrs, status
 
 from eds_toolkit.renewal import complete_renewal, start_renewal
 from eds_toolkit.web import create_app
+from eds_toolkit.web.context import service
 
 pytestmark = pytest.mark.postgres
 
@@ -26,8 +27,8 @@ def pg_app(postgres, home, clock):
 
 
 def test_racing_renewals_and_a_replay_on_postgresql(pg_app, outbox):
-    ctx = pg_app.extensions["eds_flow"]
-    assert pg_app.extensions["eds_engine"].dialect.name == "postgresql"
+    ctx = service(pg_app).flow
+    assert service(pg_app).engine.dialect.name == "postgresql"
     holder = enrol_and_issue(pg_app.test_client(), ctx, outbox)
     challenges = [start_renewal(ctx) for _ in range(4)]
     attempts = [(challenge.id, holder.cms(challenge.data)) for challenge in challenges]

@@ -7,11 +7,12 @@ import io
 import json
 import zipfile
 
-from flow_helpers import GOOD_PASSWORD, GOOD_PIN, KNOWN_IIN
+from flow_helpers import GOOD_PASSWORD, GOOD_PIN, KNOWN_IIN, change_identification
 from identify_helpers import decisions, new_task, phone_confirmed, problem, record, send_frames, send_image
 from sqlalchemy import update
 
 from eds_toolkit.citizens import Citizen
+from eds_toolkit.web.context import service
 
 
 def to_selfie_ok(client, outbox, selfie_jpeg):
@@ -166,13 +167,10 @@ def test_a_nonce_from_another_enrolment_or_an_expired_one_is_refused(
 
 
 def test_a_challenge_the_video_does_not_show_is_missing(client, app, outbox, selfie_jpeg, d18_frames):
-    from dataclasses import replace
 
     from webcam_flow.liveness import Challenge
 
-    app.extensions["eds_identify"] = replace(
-        app.extensions["eds_identify"], fixed_challenges=(Challenge.BLINK, Challenge.TURN_LEFT)
-    )
+    change_identification(app, fixed_challenges=(Challenge.BLINK, Challenge.TURN_LEFT))
     enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
     body = problem(send_frames(enrolment, new_task(enrolment)["nonce"], d18_frames))
     assert body["reasons"] == ["challenge_missing:turn_left"]
@@ -251,15 +249,13 @@ def test_the_hint_checks_quality_only_and_changes_nothing(client, ctx, outbox, n
 
 
 def test_frames_are_bounded_in_number_and_size(client, app, outbox, selfie_jpeg, d18_frames):
-    from dataclasses import replace
 
     enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
     nonce = new_task(enrolment)["nonce"]
-    limits = app.extensions["eds_identify"]
-    app.extensions["eds_identify"] = replace(limits, max_frames=30, max_image_bytes=100_000)
+    change_identification(app, max_frames=30, max_image_bytes=100_000)
     body = problem(send_frames(enrolment, nonce, d18_frames[:31]))
     assert body["status"] == 400 and body["code"] == "too_many_frames"
-    app.extensions["eds_identify"] = replace(app.extensions["eds_identify"], max_frame_bytes=10_000)
+    change_identification(app, max_frame_bytes=10_000)
     body = problem(send_frames(enrolment, nonce, d18_frames[:20]))
     assert body["status"] == 400 and body["code"] == "frame_too_large"
     # The whole request is capped too (frames x frame size): a body past it is a 413.
@@ -271,9 +267,7 @@ def test_frames_are_bounded_in_number_and_size(client, app, outbox, selfie_jpeg,
     assert body["code"] == "bad_frame_times"
     assert enrolment.state() == "selfie_ok"
     # None of these spent the nonce or an attempt.
-    app.extensions["eds_identify"] = replace(
-        app.extensions["eds_identify"], max_frames=120, max_frame_bytes=400_000
-    )
+    change_identification(app, max_frames=120, max_frame_bytes=400_000)
     assert send_frames(enrolment, nonce, d18_frames).status_code == 200
 
 
@@ -373,12 +367,11 @@ def test_a_new_task_closes_the_older_one_and_its_nonce_is_refused(
 def test_the_service_checks_each_challenge_in_the_time_slot_the_page_showed_it(
     client, app, ctx, outbox, selfie_jpeg, d18_frames
 ):
-    from dataclasses import replace
 
     # d18 blinks at 3.2 s and opens the mouth from 3.9 s over 7.1 s of frames: it fits 3 s slots
     # (blink, then open mouth), not 1 s slots.
-    assert app.extensions["eds_identify"].seconds_per_challenge == 3.0
-    app.extensions["eds_identify"] = replace(app.extensions["eds_identify"], seconds_per_challenge=1.0)
+    assert service(app).settings.identify.seconds_per_challenge == 3.0
+    change_identification(app, seconds_per_challenge=1.0)
     enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
     task = new_task(enrolment)
     assert task["seconds_per_challenge"] == 1.0

@@ -19,6 +19,7 @@ from eds_toolkit.cli import main
 from eds_toolkit.flow.identify_steps import IdentifyConfig
 from eds_toolkit.identify_archive import IdentifyArchive, archive_root
 from eds_toolkit.web import create_app
+from eds_toolkit.web.context import service
 
 
 def eds(home: Path, *args: str):
@@ -55,7 +56,7 @@ def test_without_the_setting_nothing_is_kept(
     obama_jpeg,
     id_photo_jpeg,
 ):
-    assert app.extensions["eds_identify"].archive is None
+    assert service(app).settings.identify.archive is None
     enrolment = run_all_decisions(
         client, outbox, no_face_jpeg, selfie_jpeg, still_frames, d18_frames, obama_jpeg, id_photo_jpeg
     )
@@ -75,7 +76,7 @@ def keeping_app(home, clock, identify_config):
 def test_every_decision_keeps_its_images_and_the_export_rechecks_them(
     keeping_app, home, outbox, no_face_jpeg, selfie_jpeg, still_frames, d18_frames, obama_jpeg, id_photo_jpeg
 ):
-    client, ctx = keeping_app.test_client(), keeping_app.extensions["eds_flow"]
+    client, ctx = keeping_app.test_client(), service(keeping_app).flow
     enrolment = run_all_decisions(
         client, outbox, no_face_jpeg, selfie_jpeg, still_frames, d18_frames, obama_jpeg, id_photo_jpeg
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from flow_helpers import change_identification
 from identify_helpers import phone_confirmed, send_image
 
 from eds_toolkit.flow.identify_steps import IdentifyConfig, start_liveness
@@ -83,15 +84,12 @@ def test_the_number_of_tasks_per_enrolment_is_bounded(client, ctx, outbox, selfi
 def test_configured_to_keep_images_the_selfie_is_kept_as_a_file_not_in_the_database(
     app, client, ctx, home, outbox, selfie_jpeg
 ):
-    from dataclasses import replace
 
     from identify_helpers import record
 
     from eds_toolkit.identify_archive import archive_root
 
-    app.extensions["eds_identify"] = replace(
-        app.extensions["eds_identify"], keep_images=True, archive_dir=archive_root(home)
-    )
+    change_identification(app, keep_images=True, archive_dir=archive_root(home))
     enrolment = phone_confirmed(client, outbox)
     assert send_image(enrolment, "selfie", selfie_jpeg).status_code == 200
     assert record(ctx, enrolment.id).selfie_image is None

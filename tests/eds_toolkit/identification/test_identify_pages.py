@@ -10,7 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from flow_helpers import KNOWN_IIN, KNOWN_PHONE, code_for
+from flow_helpers import KNOWN_IIN, KNOWN_PHONE, change_identification, code_for
 
 from eds_toolkit.web.security import CONTENT_SECURITY_POLICY
 
@@ -217,11 +217,8 @@ def test_every_text_of_the_identification_pages_is_translated(client, outbox):
 
 
 def test_an_upload_over_the_limit_is_refused_with_the_real_limit(app, client, outbox):
-    from dataclasses import replace
 
-    app.extensions["eds_identify"] = replace(
-        app.extensions["eds_identify"], max_image_bytes=100_000, max_frames=10, max_frame_bytes=10_000
-    )
+    change_identification(app, max_image_bytes=100_000, max_frames=10, max_frame_bytes=10_000)
     phone_confirmed_on_pages(client, outbox)
     csrf = token(client, "/identification/selfie", DATA_TOKEN)
     response = fetch(client, "/identification/selfie", csrf, image=(io.BytesIO(bytes(400_000)), "big.jpg"))

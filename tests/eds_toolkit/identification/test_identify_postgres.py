@@ -12,6 +12,7 @@ from identify_helpers import decisions, new_task, phone_confirmed, send_frames, 
 from pg_server import empty_database, running_postgres
 
 from eds_toolkit.web import create_app
+from eds_toolkit.web.context import service
 
 pytestmark = pytest.mark.postgres
 
@@ -31,7 +32,7 @@ def pg_app(postgres, home, clock, identify_config):
 def test_identification_on_postgresql_and_a_nonce_raced_by_two_requests_is_used_once(
     pg_app, outbox, selfie_jpeg, d18_frames, id_photo_jpeg
 ):
-    assert pg_app.extensions["eds_engine"].dialect.name == "postgresql"
+    assert service(pg_app).engine.dialect.name == "postgresql"
     enrolment = phone_confirmed(pg_app.test_client(), outbox)
     assert send_image(enrolment, "selfie", selfie_jpeg).status_code == 200
     nonce = new_task(enrolment)["nonce"]
@@ -50,7 +51,7 @@ def test_identification_on_postgresql_and_a_nonce_raced_by_two_requests_is_used_
     assert [r.status_code for r in answers] == [200, 200], [r.get_json() for r in answers]
     assert answers[0].get_json() == answers[1].get_json()
     assert enrolment.state() == "liveness_ok"
-    ctx = pg_app.extensions["eds_flow"]
+    ctx = service(pg_app).flow
     assert [d["outcome"] for d in decisions(ctx, enrolment.id) if d["action"] == "identify_liveness"] == [
         "ok"
     ]

@@ -28,6 +28,7 @@ from sqlalchemy import select, update
 from eds_toolkit.citizens import Citizen
 from eds_toolkit.flow.models import DigitalIdAccount
 from eds_toolkit.web import create_app
+from eds_toolkit.web.context import service
 from tests.evidence_free import mark_identified
 
 ATTACKER_PHONE = "+77075550101"
@@ -86,7 +87,7 @@ def certificate_statuses(ctx, serials: list[str]) -> list[str]:
 def test_an_attacker_who_knows_only_the_iin_cannot_take_the_account_over(
     app, clock, outbox, obama_jpeg, selfie_jpeg, d18_frames, id_photo_jpeg
 ):
-    client, ctx = app.test_client(), app.extensions["eds_flow"]
+    client, ctx = app.test_client(), service(app).flow
     victim = victim_with_pin_and_certificates(client, ctx, outbox, clock, state_photo=obama_jpeg)
     texts_to_victim_before = len([m for m in read_outbox(outbox) if m["phone"] == KNOWN_PHONE])
 
@@ -126,7 +127,7 @@ def test_an_attacker_who_knows_only_the_iin_cannot_take_the_account_over(
 def test_without_a_state_photo_the_same_attack_stops_right_after_the_attackers_own_code(app, clock, outbox):
     """The run of the issue: all demo citizens used to have no state photo, and the attacker's own card
     was then the only reference. Now there is nothing to identify against: a service centre."""
-    client, ctx = app.test_client(), app.extensions["eds_flow"]
+    client, ctx = app.test_client(), service(app).flow
     victim = victim_with_pin_and_certificates(client, ctx, outbox, clock, state_photo=None)
 
     attack = api_start(client, KNOWN_IIN)

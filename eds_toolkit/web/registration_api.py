@@ -1,0 +1,122 @@
+"""The registration service's JSON API under /api/v1/applications; views only translate HTTP.
+
+The applicant holds the bearer token returned on filing; the owner proves themselves with the code
+sent to their phone in the mobile-citizens base (no token).
+"""
+
+from __future__ import annotations
+
+from flask import Response
+
+from eds_toolkit.core.refusals import InvalidInput
+from eds_toolkit.registration import service
+from eds_toolkit.web.api_language import answer_language
+from eds_toolkit.web.api_support import (
+    api_blueprint,
+    bearer_token,
+    json_body,
+    json_response,
+    optional_text_field,
+    text_field,
+)
+from eds_toolkit.web.context import client_address, flow_context
+
+bp = api_blueprint("registration_api", __name__, "/api/v1/applications")
+
+CODE_SENT = (
+    "If a phone is registered for this IIN in the mobile-citizens base, a one-time code was sent to it "
+    "from 1414 (valid 5 minutes)."
+)
+
+
+def _authorised(application_id: str) -> None:
+    token = bearer_token(
+        "Send the application's token: Authorization: Bearer <token from POST /api/v1/applications>."
+    )
+    service.authenticate(flow_context(), application_id, token)
+
+
+@bp.post("")
+def file_application() -> Response:
+    data = json_body()
+    filed = service.file_application(
+        flow_context(),
+        applicant_iin=text_field(data, "applicant_iin"),
+        address=text_field(data, "address"),
+        owner_iin=optional_text_field(data, "owner_iin"),
+        client_address=client_address(),
+    )
+    document = service.application_document(flow_context(), filed.application.id)
+    return json_response({**filed.application.as_json(), "token": filed.token, "document": document}, 201)
+
+
+@bp.get("/<application_id>")
+def show(application_id: str) -> Response:
+    _authorised(application_id)
+    return json_response(service.describe(flow_context(), application_id).as_json())
+
+
+@bp.get("/<application_id>/document")
+def document(application_id: str) -> Response:
+    _authorised(application_id)
+    return json_response(
+        {"document": service.application_document(flow_context(), application_id), "encoding": "utf-8"}
+    )
+
+
+@bp.post("/<application_id>/signing-code")
+def signing_code(application_id: str) -> Response:
+    _authorised(application_id)
+    service.send_signing_code(
+        flow_context(),
+        application_id,
+        language=answer_language(),
+        client_address=client_address(),
+    )
+    return json_response({"message": CODE_SENT}, 202)
+
+
+@bp.post("/<application_id>/signature")
+def signature(application_id: str) -> Response:
+    _authorised(application_id)
+    data = json_body()
+    method = data.get("method")
+    if method == "sms":
+        view = service.sign_with_code(
+            flow_context(), application_id, text_field(data, "code"), client_address=client_address()
+        )
+    elif method == "eds":
+        cms = text_field(data, "cms").encode("ascii", "replace")
+        view = service.sign_with_eds(flow_context(), application_id, cms, client_address=client_address())
+    else:
+        raise InvalidInput(
+            "The field 'method' is 'eds' (with 'cms') or 'sms' (with 'code').", code="field_missing"
+        )
+    return json_response(view.as_json())
+
+
+@bp.post("/<application_id>/owner-code")
+def owner_code(application_id: str) -> Response:
+    service.send_owner_code(
+        flow_context(),
+        application_id,
+        language=answer_language(),
+        client_address=client_address(),
+    )
+    return json_response({"message": CODE_SENT.replace("this IIN", "the owner's IIN")}, 202)
+
+
+@bp.post("/<application_id>/owner-decision")
+def owner_decision(application_id: str) -> Response:
+    data = json_body()
+    decision = data.get("decision", "confirm")
+    if decision not in ("confirm", "decline"):
+        raise InvalidInput("The field 'decision' is 'confirm' or 'decline'.", code="field_missing")
+    view = service.owner_decides(
+        flow_context(),
+        application_id,
+        text_field(data, "code"),
+        accept=decision == "confirm",
+        client_address=client_address(),
+    )
+    return json_response({"id": view.id, "status": view.status})
