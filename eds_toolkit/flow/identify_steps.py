@@ -36,11 +36,11 @@ from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.flow.reference import NO_REFERENCE, require_state_photo
 from eds_toolkit.identify_archive import DEFAULT_KEEP_DAYS, IdentifyArchive
 from eds_toolkit.settings import SettingsError
-from webcam_flow.errors import BadInput, NoFaceFound
+from webcam_flow.errors import BadInput
 from webcam_flow.images import decode_image, ensure_rgb
-from webcam_flow.liveness import Challenge, LivenessTask, check_task, new_task, parse_challenges
-from webcam_flow.match import DEFAULT_THRESHOLD, face_encoding, match, video_probes, video_template
-from webcam_flow.selfie import check_selfie
+from webcam_flow.liveness import Challenge, LivenessTask, check_task_and_template, new_task, parse_challenges
+from webcam_flow.match import DEFAULT_THRESHOLD, match_identity
+from webcam_flow.selfie import check_selfie, selfie_and_encoding
 from webcam_flow.verdict import Verdict
 from webcam_flow.video import Frame, fit_width
 
@@ -51,10 +51,7 @@ SERVICE_CENTRE = (
     "centre with your identity card to be identified in person."
 )
 ENCODING_SIZE = 128
-VIDEO_PROBES = 4  # encodings kept from the liveness video for the face match
 FRAME_WIDTH = 640  # video frames are shrunk to this width right after decoding (the checks' size)
-PROBE_FRAMES = 4  # frames of the video they come from, evenly spaced (the liveness check already
-# compared the video's face with the selfie; these few stand for the video in the match)
 
 
 def _env_flag(value: str | None) -> bool:
@@ -485,14 +482,8 @@ def submit_selfie(
     is kept for the later checks."""
     _require(ctx, enrolment_id, State.PHONE_CONFIRMED, config, client_address)
     forget_stale_encodings(ctx)
-    image = _decode(image_bytes, config, "selfie")
-    verdict = check_selfie(image)
-    store: dict[str, Any] = {}
-    if verdict.ok:
-        try:
-            store["selfie_encoding"] = pack_encodings([face_encoding(image)])
-        except NoFaceFound:
-            verdict = Verdict.decide("selfie", ["no_face"], verdict.scores)
+    verdict, encoding = selfie_and_encoding(_decode(image_bytes, config, "selfie"))
+    store: dict[str, Any] = {} if encoding is None else {"selfie_encoding": pack_encodings([encoding])}
     return _apply(
         ctx,
         enrolment_id,
@@ -662,7 +653,7 @@ def _first_answer(
         state = session.get(Enrolment, enrolment_id).state
         record = session.get(IdentificationRecord, enrolment_id)
         used = record.liveness_attempts if record else 0
-    verdict = Verdict("liveness", first["ok"], tuple(first["reasons"]), dict(first["scores"]))
+    verdict = Verdict.from_dict(first)
     log.info("Identical liveness frames sent again for one enrolment: answered with the first verdict.")
     left = max(0, config.liveness_attempts - used)
     if verdict.ok:
@@ -759,48 +750,34 @@ def submit_liveness(
             .select_from(LivenessTaskRecord)
             .where(LivenessTaskRecord.enrolment_id == enrolment_id, LivenessTaskRecord.id > row.id)
         )
-    if row is None:
-        verdict = Verdict.decide("liveness", ["nonce_mismatch"], {})
-    elif newer:
-        verdict = Verdict.decide("liveness", ["nonce_superseded"], {})
-    else:
+    task = None
+    if row is not None:
         task = LivenessTask(
             nonce=nonce,
             challenges=parse_challenges(row.challenges.split(",")),
             issued_at=row.issued_at.timestamp(),
             deadline=row.deadline.timestamp(),
         )
-        try:
-            verdict = check_task(
-                task,
-                nonce,
-                decoded,
-                now=ctx.now().timestamp(),
-                registry=_DatabaseNonces(ctx, enrolment_id),
-                reference_encoding=selfie[0] if selfie else None,
-                seconds_per_challenge=config.seconds_per_challenge,
-            )
-        except BadInput as error:
-            raise BadUpload(f"The video frames could not be used: {error}.", code="bad_frame") from None
-        if "nonce_reused" in verdict.reasons:  # maybe a resend racing its first request: wait for that
-            with ctx.session() as session:
-                spent_at = session.get(LivenessTaskRecord, row.id).used_at
-            answered = _await_first_answer(ctx, enrolment_id, submission, spent_at or ctx.now(), config)
-            if answered is not None:
-                return answered
-    store: dict[str, Any] = {}
-    if verdict.ok:
-        step = max(1, len(decoded) // PROBE_FRAMES)
-        # a few evenly spaced frames; when none of them shows the face from the front, all frames
-        probes = video_probes(decoded[::step], count=VIDEO_PROBES) or video_probes(
-            decoded, count=VIDEO_PROBES
+    try:
+        verdict, template = check_task_and_template(
+            task,
+            nonce,
+            decoded,
+            now=ctx.now().timestamp(),
+            registry=_DatabaseNonces(ctx, enrolment_id),
+            reference_encoding=selfie[0] if selfie else None,
+            seconds_per_challenge=config.seconds_per_challenge,
+            newest=not newer,
         )
-        if probes:
-            # one template per video (the mean of its frontal frames): single frames of a genuine
-            # video reach 0.53 from the ID photo, the template stays near 0.2-0.33 (docs/identify.md)
-            store["video_encodings"] = pack_encodings([video_template(probes)])
-        else:  # nothing from the video could stand in the face match: the selfie alone is not enough
-            verdict = Verdict.decide("liveness", ["no_frontal_face"], verdict.scores)
+    except BadInput as error:
+        raise BadUpload(f"The video frames could not be used: {error}.", code="bad_frame") from None
+    if "nonce_reused" in verdict.reasons:  # maybe a resend racing its first request: wait for that
+        with ctx.session() as session:
+            spent_at = session.get(LivenessTaskRecord, row.id).used_at
+        answered = _await_first_answer(ctx, enrolment_id, submission, spent_at or ctx.now(), config)
+        if answered is not None:
+            return answered
+    store = {} if template is None else {"video_encodings": pack_encodings([template])}
     return _apply(
         ctx,
         enrolment_id,
@@ -810,21 +787,6 @@ def submit_liveness(
         config=config,
         client_address=client_address,
     )
-
-
-def _face_match_verdict(
-    state_photo: np.ndarray, live: list[np.ndarray], id_encoding: np.ndarray, threshold: float
-) -> Verdict:
-    """The live face (selfie and video) against the state's photo decides (``record_*`` scores); the
-    identity-card photo must match the live face too (``id_*``), an additional check only."""
-    against_record = match(state_photo, live, threshold=threshold)
-    against_id = match(id_encoding, live, threshold=threshold)
-    reasons = ["no_match_record" if r == "no_match" else r for r in against_record.reasons]
-    reasons += [r for r in against_id.reasons if r not in reasons]
-    scores = {f"record_{key}": value for key, value in against_record.scores.items()}
-    scores.update({f"id_{key}": value for key, value in against_id.scores.items()})
-    scores["record_photo"] = 1.0
-    return Verdict.decide("face_match", reasons, scores)
 
 
 @_refusals_audited("identify_face_match")
@@ -845,15 +807,7 @@ def submit_id_photo(
     with ctx.session() as session:
         iin = session.get(Enrolment, enrolment_id).iin
     state_photo = require_state_photo(ctx, enrolment_id, iin, client_address)
-    if not selfie or not video:  # never match on the selfie (or the video) alone
-        verdict = Verdict.decide("face_match", ["no_video_face" if selfie else "no_probes"], {})
-    else:
-        try:
-            id_encoding = face_encoding(image, allow_rotation=True)
-        except NoFaceFound:
-            verdict = Verdict.decide("face_match", ["no_face_on_reference"], {})
-        else:
-            verdict = _face_match_verdict(state_photo, selfie + video, id_encoding, config.match_threshold)
+    verdict = match_identity(state_photo, image, selfie=selfie, video=video, threshold=config.match_threshold)
     store: dict[str, Any] = {"selfie_encoding": None, "video_encodings": None}
     kept = {"image": ("id-photo", image_bytes), "context": {"threshold": config.match_threshold}}
     return _apply(
