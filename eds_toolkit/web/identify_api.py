@@ -10,8 +10,8 @@ from flask_limiter import Limiter
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from eds_toolkit.core.refusals import Refusal
-from eds_toolkit.flow import identify_steps as steps
-from eds_toolkit.flow.identify_steps import StepOutcome
+from eds_toolkit.flow import identification as steps
+from eds_toolkit.flow.identification import StepOutcome
 from eds_toolkit.settings import Settings
 from eds_toolkit.web.api_support import api_blueprint, authorise_enrolment, json_response
 from eds_toolkit.web.context import client_address, flow_context

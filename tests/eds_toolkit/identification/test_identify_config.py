@@ -8,7 +8,7 @@ import random
 import pytest
 from identify_helpers import phone_confirmed, send_image
 
-from eds_toolkit.flow.identify_steps import IdentifyConfig, start_liveness
+from eds_toolkit.flow.identification import IdentifyConfig, start_liveness
 from eds_toolkit.settings import Settings, SettingsError
 from webcam_flow.liveness import Challenge
 
