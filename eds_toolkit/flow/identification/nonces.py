@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.flow.identification.models import LivenessTaskRecord
@@ -39,7 +40,7 @@ class DatabaseNonces:
             return result.rowcount == 1
 
 
-def _row(session, enrolment_id: str, nonce: str) -> LivenessTaskRecord | None:
+def _row(session: Session, enrolment_id: str, nonce: str) -> LivenessTaskRecord | None:
     return session.scalar(
         select(LivenessTaskRecord).where(
             LivenessTaskRecord.nonce_hash == nonce_hash(nonce or ""),
