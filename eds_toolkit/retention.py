@@ -22,7 +22,7 @@ from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from eds_toolkit.flow.cabinet_models import CabinetSession, SigninThrottle
-from eds_toolkit.flow.identify_models import IdentificationRecord, LivenessTaskRecord
+from eds_toolkit.flow.identification.models import IdentificationRecord, LivenessTaskRecord
 from eds_toolkit.flow.machine import FINAL_STATES, State
 from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.flow.phone_change import USABLE_AFTER_RELEASE

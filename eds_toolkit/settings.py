@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from eds_toolkit.home import ensure_home
 
 if TYPE_CHECKING:
-    from eds_toolkit.flow.identify_steps import IdentifyConfig
+    from eds_toolkit.flow.identification import IdentifyConfig
 
 DEFAULT_AGENT_URL = "wss://127.0.0.1:13579"
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -151,7 +151,7 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, home: Path | None = None) -> Settings:
         """Read ``EDS_*`` variables; the instance directory is created if missing."""
-        from eds_toolkit.flow.identify_steps import IdentifyConfig
+        from eds_toolkit.flow.identification import IdentifyConfig
 
         env = os.environ if environ is None else environ
         home_path = ensure_home(home or env.get("EDS_HOME") or None)

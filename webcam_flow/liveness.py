@@ -23,6 +23,7 @@ import numpy as np
 
 from webcam_flow.errors import BadInput
 from webcam_flow.images import ensure_rgb
+from webcam_flow.match import sampled_template
 from webcam_flow.passive import passive_reasons
 from webcam_flow.tracking import FRONTAL_FOR_ENCODING, Observation, track
 from webcam_flow.verdict import Verdict
@@ -275,7 +276,7 @@ def liveness_and_probes(
 
 
 def check_task(
-    task: LivenessTask,
+    task: LivenessTask | None,
     nonce: str,
     frames: Sequence[Frame],
     *,
@@ -283,16 +284,22 @@ def check_task(
     registry: NonceRegistry,
     reference_encoding: np.ndarray | None = None,
     seconds_per_challenge: float | None = None,
+    newest: bool = True,
 ) -> Verdict:
-    """The nonce must be this task's, unused and inside the deadline; then :func:`check_liveness`
-    (on the page's schedule when ``seconds_per_challenge`` is given).
+    """The nonce must be this task's (``task`` None: no task was handed out with it), of the newest task
+    handed out (``newest``; a service closes older ones), unused and inside the deadline; then
+    :func:`check_liveness` (on the page's schedule when ``seconds_per_challenge`` is given).
 
     The nonce is consumed on the first attempt whatever the outcome, so a refused attempt
     cannot be replayed either.
     """
+    if task is None:
+        return Verdict.decide("liveness", ["nonce_mismatch"], {})
     scores = {"age_s": now - task.issued_at}
     if not isinstance(nonce, str) or not hmac.compare_digest(nonce.encode(), task.nonce.encode()):
         return Verdict.decide("liveness", ["nonce_mismatch"], scores)
+    if not newest:
+        return Verdict.decide("liveness", ["nonce_superseded"], {})
     reasons = []
     if not registry.consume(task.nonce):
         reasons.append("nonce_reused")
@@ -307,3 +314,35 @@ def check_task(
         seconds_per_challenge=seconds_per_challenge,
     )
     return Verdict.decide("liveness", list(verdict.reasons), {**scores, **verdict.scores})
+
+
+def check_task_and_template(
+    task: LivenessTask | None,
+    nonce: str,
+    frames: Sequence[Frame],
+    *,
+    now: float,
+    registry: NonceRegistry,
+    reference_encoding: np.ndarray | None = None,
+    seconds_per_challenge: float | None = None,
+    newest: bool = True,
+) -> tuple[Verdict, np.ndarray | None]:
+    """:func:`check_task`, and for a passed video the template a face match compares it as
+    (:func:`~webcam_flow.match.sampled_template`). A video that passed without ever showing the face
+    from the front is refused (``no_frontal_face``): a face match must not rest on the selfie alone."""
+    verdict = check_task(
+        task,
+        nonce,
+        frames,
+        now=now,
+        registry=registry,
+        reference_encoding=reference_encoding,
+        seconds_per_challenge=seconds_per_challenge,
+        newest=newest,
+    )
+    if not verdict.ok:
+        return verdict, None
+    template = sampled_template(frames)
+    if template is None:
+        return Verdict.decide("liveness", ["no_frontal_face"], verdict.scores), None
+    return verdict, template

@@ -8,8 +8,10 @@ import cv2
 import numpy as np
 
 from webcam_flow import faces
+from webcam_flow.errors import NoFaceFound
 from webcam_flow.images import ensure_rgb
 from webcam_flow.landmarks import eye_aspect_ratio, yaw_index
+from webcam_flow.match import face_encoding
 from webcam_flow.verdict import Verdict
 
 WORK_MAX_SIDE = 1280  # bigger selfies are checked on a copy this size (aspect kept)
@@ -103,3 +105,17 @@ def check_selfie(image: np.ndarray, *, circle: Circle | None = None) -> Verdict:
     if scores["eye_aspect"] < MIN_EYE_ASPECT:
         reasons.append("eyes_closed")
     return Verdict.decide("selfie", reasons, scores)
+
+
+def selfie_and_encoding(
+    image: np.ndarray, *, circle: Circle | None = None
+) -> tuple[Verdict, np.ndarray | None]:
+    """:func:`check_selfie`, and for a good selfie the face encoding the later checks compare with; a
+    selfie whose face cannot be encoded is refused (``no_face``): a selfie only counts with its encoding."""
+    verdict = check_selfie(image, circle=circle)
+    if not verdict.ok:
+        return verdict, None
+    try:
+        return verdict, face_encoding(image)
+    except NoFaceFound:
+        return Verdict.decide("selfie", ["no_face"], verdict.scores), None

@@ -138,6 +138,11 @@ class Verdict:
             "scores": dict(self.scores),
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Verdict:
+        """The verdict :meth:`to_dict` wrote (other keys, such as an audit event's attempt, are ignored)."""
+        return cls(data["check"], data["ok"], tuple(data["reasons"]), dict(data["scores"]))
+
     def messages(self) -> list[str]:
         """One English sentence per reason (or one success sentence)."""
         if self.ok:

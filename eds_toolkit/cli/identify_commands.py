@@ -214,7 +214,7 @@ def _archive(obj: object, days: int | None) -> IdentifyArchive:
     """The instance's archive (``--home``), kept ``days`` (else ``EDS_IDENTIFY_KEEP_DAYS``, else 30)."""
     import os
 
-    from eds_toolkit.flow.identify_steps import IdentifyConfig
+    from eds_toolkit.flow.identification import IdentifyConfig
     from eds_toolkit.settings import SettingsError
 
     if days is None:

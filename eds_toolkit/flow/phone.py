@@ -10,11 +10,11 @@ from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import InvalidInput, ServiceUnavailable, StepOutOfOrder
 from eds_toolkit.core.versioned import bump_version
 from eds_toolkit.flow.codes import check_code_format, deliver, prepare_new_code, use_code
+from eds_toolkit.flow.identification.reference import require_state_photo
 from eds_toolkit.flow.machine import State, load_for_step, refusals_audited, subject_of, transition
 from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.flow.owner_notices import notify_owner
 from eds_toolkit.flow.phone_change import notice_params, open_change
-from eds_toolkit.flow.reference import require_state_photo
 
 
 @refusals_audited("register_phone")

@@ -15,6 +15,7 @@ from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import InvalidInput, ServiceUnavailable
 from eds_toolkit.core.versioned import bump_version
 from eds_toolkit.flow.codes import check_code_format, deliver_later, prepare_new_code, use_code
+from eds_toolkit.flow.identification.reference import require_state_photo
 from eds_toolkit.flow.machine import (
     State,
     load_for_step,
@@ -24,7 +25,6 @@ from eds_toolkit.flow.machine import (
     transition,
 )
 from eds_toolkit.flow.models import Enrolment
-from eds_toolkit.flow.reference import require_state_photo
 from eds_toolkit.otp import OneTimeCode
 from eds_toolkit.translations import N_
 

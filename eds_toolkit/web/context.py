@@ -12,7 +12,7 @@ from flask import Flask, Response, current_app, request
 from sqlalchemy import Engine
 
 from eds_toolkit.core.context import ServiceContext
-from eds_toolkit.flow.identify_steps import IdentifyConfig
+from eds_toolkit.flow.identification import IdentifyConfig
 from eds_toolkit.settings import Settings
 
 EXTENSION = "eds"

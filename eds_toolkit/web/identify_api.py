@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from flask import Response, request
 
-from eds_toolkit.flow import identify_steps as steps
-from eds_toolkit.flow.identify_steps import StepOutcome
+from eds_toolkit.flow import identification as steps
+from eds_toolkit.flow.identification import StepOutcome
 from eds_toolkit.web.api_support import api_blueprint, authorise_enrolment, json_response
 from eds_toolkit.web.context import client_address, flow_context, identify_config
 from eds_toolkit.web.identify_uploads import uploaded_frames, uploaded_image

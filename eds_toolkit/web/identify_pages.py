@@ -9,7 +9,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from eds_toolkit import flow
 from eds_toolkit.core.refusals import NotFound, Refusal
-from eds_toolkit.flow import identify_steps as steps
+from eds_toolkit.flow import identification as steps
 from eds_toolkit.flow.machine import State
 from eds_toolkit.web.context import client_address, flow_context, identify_config
 from eds_toolkit.web.i18n import identify_script_texts

@@ -11,7 +11,7 @@ from dataclasses import replace
 from flask import request
 
 from eds_toolkit.core.refusals import Refusal
-from eds_toolkit.flow.identify_steps import BadUpload, IdentifyConfig
+from eds_toolkit.flow.identification import BadUpload, IdentifyConfig
 from eds_toolkit.identify_archive import IdentifyArchive, archive_root
 from eds_toolkit.settings import Settings
 from eds_toolkit.web.context import identify_config

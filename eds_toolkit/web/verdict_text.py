@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from eds_toolkit.core.refusals import Refusal
-from eds_toolkit.flow import identify_steps as steps
+from eds_toolkit.flow import identification as steps
 from eds_toolkit.translations import N_, SOURCE_LANGUAGE, base_language, gettext_in, ngettext_in
 from eds_toolkit.web.i18n import current_language, error_message
 from webcam_flow.verdict import (
@@ -39,7 +39,7 @@ CHALLENGE_INSTRUCTIONS = (
     N_("Open your mouth"),
 )
 
-# The identification's last refusal: ``identify_steps.SERVICE_CENTRE`` (the English the API answers),
+# The identification's last refusal: ``identification.SERVICE_CENTRE`` (the English the API answers),
 # marked here for the catalogue; a test keeps the two the same.
 SERVICE_CENTRE = N_(
     "Remote identification did not succeed and this enrolment is stopped. Please visit a service "

@@ -20,8 +20,8 @@ from werkzeug.serving import make_server
 
 import eds_toolkit.web
 from eds_toolkit.core.audit_models import AuditEvent
-from eds_toolkit.flow import identify_steps
-from eds_toolkit.flow.identify_steps import IssuedTask
+from eds_toolkit.flow import identification
+from eds_toolkit.flow.identification import IssuedTask
 from eds_toolkit.web import verdict_text
 from eds_toolkit.web.i18n import IDENTIFY_SCRIPT_TEXTS
 from tests.catalogues import po_text
@@ -85,11 +85,12 @@ def _audited_reasons(ctx, enrolment_id: str | None = None) -> list[str]:
 
 
 def _reason_codes_in_sources() -> set[str]:
-    """Every reason code the checks decide on, read from the sources of webcam_flow and the flow's steps."""
+    """Every reason code the checks decide on, read from the sources of webcam_flow and the flow's
+    identification package."""
     # the folder of a module, not the package's __file__: with tests/ on sys.path, tests/webcam_flow/ makes
     # webcam_flow a namespace package whose __file__ is None
     library = Path(verdict_module.__file__).parent
-    sources = [*library.glob("*.py"), Path(identify_steps.__file__)]
+    sources = [*library.glob("*.py"), *Path(identification.__file__).parent.glob("*.py")]
     found: set[str] = set()
     for source in sources:
         text = source.read_text()

@@ -16,7 +16,7 @@ from eds_toolkit.cli import main
 from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.flow import cabinet
 from eds_toolkit.flow.cabinet_models import CabinetSession
-from eds_toolkit.flow.identify_models import IdentificationRecord, LivenessTaskRecord
+from eds_toolkit.flow.identification.models import IdentificationRecord, LivenessTaskRecord
 from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.otp import OneTimeCode
 from eds_toolkit.retention import PurgeCounts, purge

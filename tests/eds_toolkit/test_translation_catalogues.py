@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po
 from flow_helpers import KNOWN_IIN, read_outbox
 
 from eds_toolkit import otp
-from eds_toolkit.flow import identify_steps
+from eds_toolkit.flow import identification
 from eds_toolkit.flow.owner_notices import notice_text
 from eds_toolkit.registration.notices import applicant_code_text
 from eds_toolkit.translations import DOMAIN, LANGUAGES, TRANSLATIONS_DIR, gettext_in, translator
@@ -197,8 +197,8 @@ def test_the_checks_catch_what_they_are_for(tmp_path):
 
 
 def test_marked_copies_of_english_kept_elsewhere_are_the_same():
-    # the last refusal's sentence is identify_steps' English; instructions are the phrases capitalised
-    assert verdict_text.SERVICE_CENTRE == identify_steps.SERVICE_CENTRE
+    # the last refusal's sentence is the identification's English; instructions are the phrases capitalised
+    assert verdict_text.SERVICE_CENTRE == identification.SERVICE_CENTRE
     assert set(verdict_text.CHALLENGE_INSTRUCTIONS) == {p.capitalize() for p in CHALLENGE_PHRASES.values()}
 
 

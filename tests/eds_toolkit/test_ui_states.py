@@ -14,7 +14,7 @@ import pytest
 from flow_helpers import GOOD_PIN, KNOWN_IIN, KNOWN_PHONE, api_to_pin_set, code_for, make_settings
 from PIL import Image
 
-from eds_toolkit.flow.identify_steps import IdentifyConfig
+from eds_toolkit.flow.identification import IdentifyConfig
 from eds_toolkit.web import create_app
 from eds_toolkit.web.i18n import IDENTIFY_SCRIPT_TEXTS, LANGUAGES
 from tests.catalogues import po_text

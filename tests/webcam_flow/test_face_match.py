@@ -9,7 +9,15 @@ import pytest
 from webcam_testdata import HAMILTON_FPS, id_card, load_face, segment
 
 from webcam_flow.errors import BadInput, NoFaceFound
-from webcam_flow.match import DEFAULT_THRESHOLD, face_encoding, match, video_probes, video_template
+from webcam_flow.match import (
+    DEFAULT_THRESHOLD,
+    face_encoding,
+    match,
+    match_identity,
+    sampled_template,
+    video_probes,
+    video_template,
+)
 
 PEOPLE = {
     "obama.jpg": "obama",
@@ -99,6 +107,35 @@ def test_a_video_matches_the_photo_of_its_person_and_not_the_next_one(hamilton, 
 def test_a_video_without_faces_has_no_template():
     with pytest.raises(NoFaceFound):
         video_template([])
+
+
+def test_the_live_face_must_match_the_photo_on_record_and_the_card_must_match_the_live_face(encodings):
+    live = {"selfie": [encodings["obama.jpg"]], "video": [encodings["obama3.jpg"]]}
+    obama_card, biden_card = id_card(load_face("obama2.jpg")), id_card(load_face("biden2.jpg"))
+    passed = match_identity(encodings["obama_small.jpg"], obama_card, **live)
+    assert passed.ok and passed.scores["record_photo"] == 1.0
+    assert passed.scores["record_probes"] == passed.scores["id_probes"] == 2
+    assert match_identity(encodings["biden.jpg"], obama_card, **live).reasons == ("no_match_record",)
+    assert match_identity(encodings["obama_small.jpg"], biden_card, **live).reasons == ("no_match",)
+    both = match_identity(encodings["biden.jpg"], biden_card, **live)
+    assert both.reasons == ("no_match_record", "no_match")
+
+
+def test_the_identity_match_is_never_made_on_the_selfie_or_the_video_alone(encodings):
+    card = id_card(load_face("obama2.jpg"))
+    record, selfie = encodings["obama_small.jpg"], [encodings["obama.jpg"]]
+    assert match_identity(record, card, selfie=selfie, video=[]).reasons == ("no_video_face",)
+    assert match_identity(record, card, selfie=[], video=selfie).reasons == ("no_probes",)
+    faceless = np.ascontiguousarray(load_face("obama.jpg")[:300, :300])
+    assert match_identity(record, faceless, selfie=selfie, video=selfie).reasons == ("no_face_on_reference",)
+
+
+def test_a_video_is_sampled_into_one_template_and_a_faceless_one_has_none(hamilton, encodings):
+    template = sampled_template(segment(hamilton, 82, 211, HAMILTON_FPS))
+    assert template is not None and template.shape == (128,)
+    assert match(encodings["lin-manuel-miranda.png"], [template]).ok
+    blank = [type(f)(f.t, np.zeros_like(f.image)) for f in segment(hamilton, 82, 100, HAMILTON_FPS)]
+    assert sampled_template(blank) is None
 
 
 def test_the_guide_gives_the_thresholds_reasons_its_margin_and_the_need_to_recalibrate():

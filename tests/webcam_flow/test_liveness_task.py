@@ -6,7 +6,14 @@ import random
 
 import pytest
 
-from webcam_flow.liveness import Challenge, LivenessTask, MemoryNonceRegistry, check_task, new_task
+from webcam_flow.liveness import (
+    Challenge,
+    LivenessTask,
+    MemoryNonceRegistry,
+    check_task,
+    check_task_and_template,
+    new_task,
+)
 
 NOW = 1_700_000_000.0
 
@@ -56,6 +63,24 @@ def test_frames_sent_with_another_sessions_nonce_are_refused(d18_talk, d18_task)
     verdict = check_task(d18_task, "b" * 32, d18_talk, now=NOW + 1, registry=registry)
     assert verdict.reasons == ("nonce_mismatch",)
     assert registry.consume(d18_task.nonce)  # the real nonce is still unused
+
+
+def test_a_nonce_of_no_task_or_of_an_older_task_is_refused_and_not_consumed(d18_talk, d18_task):
+    registry = MemoryNonceRegistry()
+    unknown = check_task(None, d18_task.nonce, d18_talk, now=NOW + 1, registry=registry)
+    assert unknown.reasons == ("nonce_mismatch",)
+    older = check_task(d18_task, d18_task.nonce, d18_talk, now=NOW + 1, registry=registry, newest=False)
+    assert older.reasons == ("nonce_superseded",)
+    assert registry.consume(d18_task.nonce)
+
+
+def test_a_passed_video_comes_with_its_template_and_a_refused_one_without(d18_talk, d18_task):
+    registry = MemoryNonceRegistry()
+    nonce = d18_task.nonce
+    verdict, template = check_task_and_template(d18_task, nonce, d18_talk, now=NOW + 5, registry=registry)
+    assert verdict.ok and template is not None and template.shape == (128,)
+    verdict, template = check_task_and_template(d18_task, nonce, d18_talk, now=NOW + 6, registry=registry)
+    assert verdict.reasons == ("nonce_reused",) and template is None
 
 
 def test_a_task_with_a_missing_challenge_fails_even_with_a_fresh_nonce(d18_talk):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from webcam_testdata import LIVEPORTRAIT_FPS, centred_on_face, load_face, segment, shared_file
 
-from webcam_flow.selfie import Circle, check_selfie
+from webcam_flow.selfie import Circle, check_selfie, selfie_and_encoding
 from webcam_flow.video import frames_from_video
 
 
@@ -44,6 +44,14 @@ def test_a_picture_without_a_face_is_refused():
     # The top-left corner of the Obama portrait: background only.
     verdict = check_selfie(np.ascontiguousarray(load_face("obama.jpg")[:300, :300]))
     assert verdict.reasons == ("no_face",)
+
+
+def test_a_good_selfie_comes_with_its_encoding_and_a_refused_one_without(centred_obama):
+    verdict, encoding = selfie_and_encoding(centred_obama)
+    assert verdict == check_selfie(centred_obama) and verdict.ok
+    assert encoding is not None and encoding.shape == (128,)
+    verdict, encoding = selfie_and_encoding(np.ascontiguousarray(load_face("obama.jpg")[:300, :300]))
+    assert verdict.reasons == ("no_face",) and encoding is None
 
 
 def test_too_dark_and_too_bright_are_told_apart(centred_obama):

@@ -21,6 +21,12 @@ def test_a_verdict_without_reasons_is_positive_and_round_trips_through_json():
     assert verdict.message() == "Your face matches the photo on your identity card."
 
 
+def test_a_stored_verdict_is_read_back_as_it_was():
+    verdict = Verdict.decide("liveness", ["static_frames"], {"frames": 40, "image_change": 0.51})
+    stored = json.loads(json.dumps({**verdict.to_dict(), "attempt": 2, "submission": "ab"}))
+    assert Verdict.from_dict(stored) == verdict
+
+
 def test_reasons_make_a_negative_verdict_and_duplicates_are_dropped():
     verdict = Verdict.decide("liveness", ["scene_cut", "face_changed", "scene_cut"], {})
     assert not verdict.ok and verdict.reasons == ("scene_cut", "face_changed")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from flow_helpers import TESTDATA, make_settings
 
-from eds_toolkit.flow.identify_steps import IdentifyConfig
+from eds_toolkit.flow.identification import IdentifyConfig
 from eds_toolkit.web import create_app
 from webcam_flow.liveness import Challenge
 from webcam_flow.video import frames_from_video

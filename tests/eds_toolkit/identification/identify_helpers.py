@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from eds_toolkit.core.audit_models import AuditEvent
-from eds_toolkit.flow.identify_models import IdentificationRecord
+from eds_toolkit.flow.identification.models import IdentificationRecord
 
 
 def phone_confirmed(client, outbox, iin: str = KNOWN_IIN) -> ApiEnrolment:

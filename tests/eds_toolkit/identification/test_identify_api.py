@@ -449,7 +449,7 @@ def test_three_id_photos_of_someone_else_end_the_enrolment(
 def test_without_a_face_from_the_video_the_match_is_refused_not_made_on_the_selfie_alone(
     client, ctx, outbox, selfie_jpeg, d18_frames, id_photo_jpeg
 ):
-    from eds_toolkit.flow.identify_models import IdentificationRecord
+    from eds_toolkit.flow.identification.models import IdentificationRecord
 
     enrolment = to_liveness_ok(client, outbox, selfie_jpeg, d18_frames)
     with ctx.sessions() as session:  # as if no sampled frame of the video had been usable
@@ -499,7 +499,7 @@ def test_a_resend_racing_its_first_request_waits_for_that_verdict(
     """Both requests in flight at once (the answer to the first is still being decided): one decision."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from eds_toolkit.flow import identify_steps as steps
+    from eds_toolkit.flow import identification as steps
     from webcam_flow.liveness import Challenge
 
     enrolment = to_selfie_ok(client, outbox, selfie_jpeg)

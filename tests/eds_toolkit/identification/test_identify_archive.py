@@ -16,7 +16,7 @@ from flow_helpers import make_settings
 from identify_helpers import decisions, new_task, phone_confirmed, record, send_frames, send_image
 
 from eds_toolkit.cli import main
-from eds_toolkit.flow.identify_steps import IdentifyConfig
+from eds_toolkit.flow.identification import IdentifyConfig
 from eds_toolkit.identify_archive import IdentifyArchive, archive_root
 from eds_toolkit.web import create_app
 from eds_toolkit.web.context import service

@@ -9,7 +9,7 @@ import pytest
 from flow_helpers import change_identification
 from identify_helpers import phone_confirmed, send_image
 
-from eds_toolkit.flow.identify_steps import IdentifyConfig, start_liveness
+from eds_toolkit.flow.identification import IdentifyConfig, start_liveness
 from eds_toolkit.settings import Settings, SettingsError
 from webcam_flow.liveness import Challenge
 

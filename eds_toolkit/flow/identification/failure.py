@@ -1,7 +1,8 @@
-"""Ending identification: the webcam steps (``identify_steps``) fail an enrolment through here.
+"""Ending identification in failure: the webcam steps and the state-photo check fail an enrolment here.
 
-Only those steps move an enrolment through the identification states, with the evidence they checked;
-the evidence-free shortcut tests use is in ``tests/evidence_free.py``, outside the service.
+Only the steps (``selfie``, ``liveness_video``, ``id_photo``) move an enrolment into the identification
+states, with the evidence they checked; the evidence-free shortcut tests use is in
+``tests/evidence_free.py``, outside the service.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from eds_toolkit.citizens import CitizensRegistryError
 from eds_toolkit.citizens.photo import UnusablePhoto, reference_encoding
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import ServiceCentreRequired, ServiceUnavailable
-from eds_toolkit.flow.identification import mark_failed
+from eds_toolkit.flow.identification.failure import mark_failed
 from eds_toolkit.flow.machine import FINAL_STATES, State
 from eds_toolkit.flow.models import Enrolment
 

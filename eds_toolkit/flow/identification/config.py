@@ -1,0 +1,119 @@
+"""The identification steps' limits and switches: attempts, liveness timing, upload bounds, the per-IIN
+failure count, kept images. ``Settings.identify`` holds one; ``from_env`` reads the ``EDS_*`` variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eds_toolkit.identify_archive import DEFAULT_KEEP_DAYS, IdentifyArchive
+from eds_toolkit.settings import SettingsError
+from webcam_flow.errors import BadInput
+from webcam_flow.liveness import Challenge, parse_challenges
+from webcam_flow.match import DEFAULT_THRESHOLD
+
+
+def _env_flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class IdentifyConfig:
+    """Limits and switches of the identification steps (``from_env`` reads ``EDS_*`` variables)."""
+
+    selfie_attempts: int = 3
+    liveness_attempts: int = 3
+    id_photo_attempts: int = 3
+    liveness_ttl: float = 90.0  # seconds from handing out a task to receiving its frames
+    seconds_per_challenge: float = 3.0  # how long the page records for each challenge
+    fixed_challenges: tuple[Challenge, ...] | None = None  # test hook: the sequence every task asks
+    # Keep every decision's input (selfie, video frames, ID photo) and verdict as files under archive_dir
+    # for operators re-checking a disputed decision, for keep_days; off by default (nothing is kept).
+    keep_images: bool = False
+    keep_days: int = DEFAULT_KEEP_DAYS
+    archive_dir: Path | None = None  # <home>/identify-archive, filled in by the app factory
+    match_threshold: float = DEFAULT_THRESHOLD
+    max_image_bytes: int = 6_000_000
+    max_image_pixels: int = 12_000_000  # a phone camera's 4000x3000 photo; decoded once per upload
+    max_frames: int = 120
+    max_frame_bytes: int = 200_000  # a 640x480 JPEG from the page is 30-80 KB
+    # Video frames and selfie hints are camera grabs of at most 640 px wide; a header announcing more
+    # than full HD is refused before decoding (a 6000x6000 PNG of one colour is only ~100 KB).
+    max_frame_pixels: int = 1920 * 1080
+    max_tasks: int = 10  # liveness tasks one enrolment may ask for
+    # Failed identifications counted per IIN across enrolments: after this many within the window, the
+    # IIN's next enrolments are sent to a service centre instead of getting fresh attempts.
+    failures_per_iin: int = 2
+    failure_window: float = 24 * 3600.0  # seconds
+    # A resend of frames whose first request is still being decided waits this long for its verdict.
+    replay_wait: float = 20.0  # seconds
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """The request body limit of the identification endpoints (frames plus form overhead)."""
+        return max(self.max_image_bytes, self.max_frames * self.max_frame_bytes) + 256 * 1024
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> IdentifyConfig:
+        """``EDS_LIVENESS_CHALLENGES=blink,open_mouth`` fixes the challenge sequence (tests only);
+        ``EDS_IDENTIFY_KEEP_IMAGES=1`` keeps every decision's input (``EDS_IDENTIFY_KEEP_DAYS``, default 30);
+        ``EDS_IDENTIFY_ATTEMPTS``,
+        ``EDS_LIVENESS_TTL``, ``EDS_LIVENESS_SECONDS_PER_CHALLENGE``, ``EDS_FACE_MATCH_THRESHOLD``."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        fixed = env.get("EDS_LIVENESS_CHALLENGES", "").strip()
+        if fixed:
+            try:
+                values["fixed_challenges"] = parse_challenges(fixed.split(","))
+            except BadInput as error:
+                raise SettingsError(f"EDS_LIVENESS_CHALLENGES: {error}") from None
+        values["keep_images"] = _env_flag(env.get("EDS_IDENTIFY_KEEP_IMAGES"))
+        numbers: dict[str, tuple[str, type]] = {
+            "EDS_LIVENESS_TTL": ("liveness_ttl", float),
+            "EDS_LIVENESS_SECONDS_PER_CHALLENGE": ("seconds_per_challenge", float),
+            "EDS_FACE_MATCH_THRESHOLD": ("match_threshold", float),
+        }
+        for name, (attribute, kind) in numbers.items():
+            if env.get(name):
+                try:
+                    values[attribute] = kind(env[name])
+                except ValueError:
+                    raise SettingsError(f"{name} must be a number, got {env[name]!r}") from None
+        if env.get("EDS_IDENTIFY_KEEP_DAYS"):
+            try:
+                values["keep_days"] = int(env["EDS_IDENTIFY_KEEP_DAYS"])
+            except ValueError:
+                raise SettingsError("EDS_IDENTIFY_KEEP_DAYS must be a whole number of days") from None
+        if env.get("EDS_IDENTIFY_ATTEMPTS"):
+            try:
+                attempts = int(env["EDS_IDENTIFY_ATTEMPTS"])
+            except ValueError:
+                raise SettingsError("EDS_IDENTIFY_ATTEMPTS must be a whole number") from None
+            values.update(selfie_attempts=attempts, liveness_attempts=attempts, id_photo_attempts=attempts)
+        return cls(**values)
+
+    def __post_init__(self) -> None:
+        """The same checks however the config is made (environment, Settings, tests), naming the variable."""
+        if min(self.selfie_attempts, self.liveness_attempts, self.id_photo_attempts) < 1:
+            raise SettingsError("EDS_IDENTIFY_ATTEMPTS must be at least 1")
+        if not 0 < self.match_threshold < 2:
+            raise SettingsError("EDS_FACE_MATCH_THRESHOLD must be between 0 and 2")
+        if self.keep_days < 1:
+            raise SettingsError("EDS_IDENTIFY_KEEP_DAYS must be at least 1")
+
+    @property
+    def archive(self) -> IdentifyArchive | None:
+        """Where decisions' inputs are kept, or None when nothing is to be kept."""
+        if not self.keep_images or self.archive_dir is None:
+            return None
+        return IdentifyArchive(self.archive_dir, self.keep_days)
+
+    def attempts_for(self, check: str) -> int:
+        return {
+            "selfie": self.selfie_attempts,
+            "liveness": self.liveness_attempts,
+            "face_match": self.id_photo_attempts,
+        }[check]
