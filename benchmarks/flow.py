@@ -51,7 +51,7 @@ def make_csrs(iin: str) -> tuple[str, str]:
 
 def citizens(count: int) -> list[tuple[str, str]]:
     """``count`` valid IINs with distinct phones (+7 700 1xx xx xx)."""
-    from ca.iin import make_iin
+    from national_profile.iin import make_iin
 
     people = []
     for n in range(count):
@@ -61,10 +61,10 @@ def citizens(count: int) -> list[tuple[str, str]]:
 
 
 def seed_citizens(database_url: str, people: list[tuple[str, str]]) -> None:
-    from ca.iin import parse_iin
     from eds_toolkit.citizens import add_citizen, make_record
     from eds_toolkit.db import make_engine, make_sessionmaker
     from eds_toolkit.migrations import upgrade
+    from national_profile.iin import parse_iin
 
     engine = make_engine(database_url)
     upgrade(engine)

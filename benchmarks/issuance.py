@@ -38,10 +38,10 @@ from cryptography.x509.oid import NameOID
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ca.authority import CertificateAuthority  # noqa: E402
-from ca.iin import make_iin  # noqa: E402
 from ca.person import Identification, VerifiedPerson  # noqa: E402
 from ca.store import CertificateStore  # noqa: E402
 from eds_toolkit.db import make_engine  # noqa: E402
+from national_profile.iin import make_iin  # noqa: E402
 
 PASSPHRASE = b"benchmark passphrase, not secret"
 IIN = make_iin(dt.date(1990, 5, 17), "M", 1)

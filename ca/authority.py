@@ -24,15 +24,15 @@ from sqlalchemy.orm import Session
 
 from ca import profiles
 from ca.config import CAConfig
-from ca.csr import checked_public_key, iins_named_in, load_csr
+from ca.csr import checked_public_key, load_csr
 from ca.errors import CAError, IssuanceRefused
 from ca.files import CAFiles, encrypted_key_pem, load_cert, load_key
-from ca.iin import InvalidIIN, parse_iin
 from ca.person import Identification, VerifiedPerson
 from ca.profiles import Profile
 from ca.signers import FileKeySigner, Pkcs11Signer, Signer
 from ca.store import CertificateRecord, CertificateStore, bind_keys, key_holders
 from ca.subject import common_name, subject_and_text
+from national_profile.iin import InvalidIIN, iins_named_in, parse_iin
 
 Clock = Callable[[], dt.datetime]
 SIGNATURE_HASH = hashes.SHA256()
@@ -399,7 +399,7 @@ class CertificateAuthority:
         person = replace(person, iin=_canonical_iin(person.iin, self.clock().date()))
         csr = load_csr(csr_pem)
         public_key = checked_public_key(csr)
-        for named in iins_named_in(csr):
+        for named in iins_named_in(csr.subject):
             if named != person.iin:
                 raise IssuanceRefused(
                     "iin_mismatch",

@@ -6,7 +6,6 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
 
 from ca.errors import IssuanceRefused
 
@@ -90,9 +89,3 @@ def checked_public_key(csr: x509.CertificateSigningRequest) -> AcceptedPublicKey
             "(no proof of possession of the private key).",
         )
     return public_key
-
-
-def iins_named_in(csr: x509.CertificateSigningRequest) -> list[str]:
-    """The IINs a CSR's subject names in serialNumber (``IIN`` prefix removed)."""
-    values = [str(a.value) for a in csr.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)]
-    return [v[3:] if v.upper().startswith("IIN") else v for v in values]

@@ -27,7 +27,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
-from ca.iin import InvalidIIN, parse_iin
 from eds_agent.confirmation import Confirmer
 from eds_agent.errors import (
     BadCertificate,
@@ -40,7 +39,7 @@ from eds_agent.errors import (
     StoreNotWritable,
     WeakKeystorePassword,
 )
-from eds_agent.key_folder import AUTH_FILE_PREFIX, KeyType, certificate_iin, key_type_of
+from eds_agent.key_folder import AUTH_FILE_PREFIX, KeyType, key_type_of
 from eds_agent.pending import (
     PENDING_DIR,
     ROLES,
@@ -49,6 +48,7 @@ from eds_agent.pending import (
     remove_key_files,
     write_key_files,
 )
+from national_profile.iin import InvalidIIN, iin_of, parse_iin
 
 __all__ = ["PENDING_DIR", "Issuance", "KeystoreWriter", "PendingRequest", "default_store", "storage_error"]
 
@@ -316,7 +316,7 @@ class Issuance:
             raise EnrolmentMismatch(
                 f"The {label} certificate is not for the key made for enrolment {pending.enrolment_id}."
             )
-        if certificate_iin(certificate) != pending.iin:
+        if iin_of(certificate.subject) != pending.iin:
             raise EnrolmentMismatch(
                 f"The {label} certificate names another person than enrolment {pending.enrolment_id}."
             )

@@ -19,6 +19,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from eds_agent.confirmation import Confirmer
 from eds_agent.errors import CancelledByUser, NoSuitableKey, WrongKeystorePassword
+from national_profile.iin import iin_of
 
 CLIENT_AUTH = ExtendedKeyUsageOID.CLIENT_AUTH.dotted_string
 EMAIL_PROTECTION = ExtendedKeyUsageOID.EMAIL_PROTECTION.dotted_string
@@ -38,15 +39,6 @@ def extended_key_usages(certificate: x509.Certificate) -> set[str]:
     except x509.ExtensionNotFound:
         return set()
     return {oid.dotted_string for oid in usage}
-
-
-def certificate_iin(certificate: x509.Certificate) -> str | None:
-    """The IIN in the subject's serialNumber (``IIN`` + 12 digits), as the national CA writes it."""
-    for attribute in certificate.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER):
-        value = str(attribute.value)
-        if value.startswith("IIN"):
-            return value[3:]
-    return None
 
 
 def key_type_of(certificate: x509.Certificate) -> KeyType:
@@ -71,7 +63,7 @@ class SignerFilter:
             return False
         if not set(self.ext_key_usage_oids) <= extended_key_usages(certificate):
             return False
-        if self.iin and certificate_iin(certificate) != self.iin:
+        if self.iin and iin_of(certificate.subject) != self.iin:
             return False
         if self.serial_number and int(self.serial_number, 16) != certificate.serial_number:
             return False
@@ -111,7 +103,7 @@ class UnlockedKey:
         name = str(subject[0].value) if subject else self.certificate.subject.rfc4514_string()
         valid_to = self.certificate.not_valid_after_utc.date().isoformat()
         kind = "AUTH" if key_type_of(self.certificate) is KeyType.AUTHENTICATION else "SIGN"
-        iin = certificate_iin(self.certificate)
+        iin = iin_of(self.certificate.subject)
         return f"{kind}  {name}  IIN {iin}  valid to {valid_to}  ({self.path.name})"
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ca.csr import iins_named_in, load_csr
+from ca.csr import load_csr
 from ca.errors import CAError, IssuanceRefused
 from ca.person import VerifiedPerson
 from ca.profiles import Profile
@@ -33,9 +33,9 @@ from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import InvalidInput, NotFound, Refusal, ServiceUnavailable
 from eds_toolkit.flow.issuance import IssuedPair, csr_field, loaded_authority, request_refused
 from eds_toolkit.flow.renewal_models import RenewalChallenge
-from eds_toolkit.signatures.certificate_info import subject_iin
 from eds_toolkit.signatures.cms_reader import load_cms, read_signed_cms
 from eds_toolkit.signatures.errors import SignatureInputError
+from national_profile.iin import iin_of, iins_named_in
 
 CHALLENGE_SECONDS = 300
 STALE_AFTER = dt.timedelta(days=1)
@@ -128,7 +128,7 @@ def complete_renewal(
     iin = ""  # for the audit event: the IIN the signer certificate names, once it is read
     try:
         signature = _challenge_signature(challenge.encode("utf-8"), cms_der)
-        iin = subject_iin(signature.signer_certificate) or ""
+        iin = iin_of(signature.signer_certificate.subject) or ""
         person = _verified_person(ctx, authority, signature)
         _require_csrs_name(csrs, person.iin)
         old_auth = signature.signer_certificate
@@ -257,7 +257,7 @@ def _require_csrs_name(csrs: dict[Profile, bytes], iin: str) -> None:
     """Both new requests must name the renewing person's IIN (and no other)."""
     for profile, csr_pem in csrs.items():
         try:
-            named = iins_named_in(load_csr(csr_pem))
+            named = iins_named_in(load_csr(csr_pem).subject)
         except IssuanceRefused as error:
             raise request_refused(profile, error) from None
         if not named:

@@ -51,14 +51,6 @@ def name_value(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
     return value if isinstance(value, str) else value.decode("utf-8", "replace")
 
 
-def iin_of(certificate: x509.Certificate) -> str | None:
-    """The IIN from ``SERIALNUMBER=IIN<12 digits>``, or None for a certificate of no individual."""
-    serial = name_value(certificate.subject, NameOID.SERIAL_NUMBER)
-    if serial and serial.startswith("IIN"):
-        return serial[3:]
-    return None
-
-
 def display_name(name: x509.Name) -> str:
     """The commonName, or the whole name in RFC 4514 form when it has none."""
     return name_value(name, NameOID.COMMON_NAME) or name.rfc4514_string()

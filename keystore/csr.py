@@ -6,10 +6,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
-from ca.iin import InvalidIIN, parse_iin
 from keystore.errors import InvalidPersonData
 from keystore.keys import check_supported_key
 from keystore.names import person_subject
+from national_profile.iin import InvalidIIN, parse_iin
 
 
 def build_csr(

@@ -24,7 +24,6 @@ from keystore.certificate_details import (
     describe_key,
     describe_signature,
     display_name,
-    iin_of,
     name_value,
     profile_of,
     subject_key_id,
@@ -36,6 +35,7 @@ from keystore.password_policy import check_password
 from keystore.pfx_builder import build_pfx
 from keystore.pfx_reader import PfxLayout, Protection, read_layout
 from keystore.pkcs12_mac import mac_matches
+from national_profile.iin import iin_of
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def build_keystore(
     certificate for another key, and a chain that does not certify the certificate up to a self-signed
     root.
     """
-    check_password(password, iin=iin_of(certificate))
+    check_password(password, iin=iin_of(certificate.subject))
     checked_key = check_supported_key(key)
     if _public_der(checked_key) != _public_der(certificate):
         raise KeyCertificateMismatch(
@@ -248,7 +248,7 @@ def inspect_keystore(data: bytes, password: str) -> KeystoreInfo:
         owner=display_name(certificate.subject),
         surname=name_value(certificate.subject, NameOID.SURNAME),
         patronymic=name_value(certificate.subject, NameOID.GIVEN_NAME),
-        iin=iin_of(certificate),
+        iin=iin_of(certificate.subject),
         profile=profile_of(certificate),
         serial_number=f"{certificate.serial_number:040x}",  # as `eds ca show` prints it
         not_before=certificate.not_valid_before_utc,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from ca.errors import CAError
-from ca.iin import InvalidIIN, parse_iin
 from ca.person import VerifiedPerson
+from national_profile.iin import InvalidIIN, parse_iin
 
 
 class IdentityNotProven(CAError):

@@ -15,6 +15,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from ca.person import Identification, VerifiedPerson
 from ca.proofs import IdentityNotProven, require_valid_iin
 from ca.store import CertificateStore
+from national_profile.iin import iin_of
 
 
 def _utc_now() -> dt.datetime:
@@ -106,12 +107,11 @@ def _person_from(certificate: x509.Certificate) -> VerifiedPerson:
         values = certificate.subject.get_attributes_for_oid(oid)
         return str(values[0].value) if values else None
 
-    serial_number = first(NameOID.SERIAL_NUMBER) or ""
     surname = first(NameOID.SURNAME) or ""
     common_name = first(NameOID.COMMON_NAME) or ""
     given_name = common_name.removeprefix(surname).strip()
     return VerifiedPerson(
-        iin=require_valid_iin(serial_number.removeprefix("IIN")),
+        iin=require_valid_iin(iin_of(certificate.subject) or ""),
         surname=surname,
         given_name=given_name,
         patronymic=first(NameOID.GIVEN_NAME),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ca.iin import InvalidIIN, parse_iin
 from eds_toolkit.citizens.model import CitizenRecord
 from eds_toolkit.citizens.phone import InvalidPhone, normalise_phone
+from national_profile.iin import InvalidIIN, parse_iin
 
 MAX_NAME_LENGTH = 100
 

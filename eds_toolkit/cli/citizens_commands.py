@@ -12,7 +12,6 @@ import click
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from ca.iin import InvalidIIN, parse_iin
 from eds_toolkit.citizens import (
     Citizen,
     CitizenExists,
@@ -24,6 +23,7 @@ from eds_toolkit.citizens import (
 )
 from eds_toolkit.citizens.photo import UnusablePhoto, read_reference_photo
 from eds_toolkit.cli import Context, pass_context
+from national_profile.iin import InvalidIIN, parse_iin
 
 
 def _engine(ctx: Context) -> Engine:

@@ -11,13 +11,13 @@ import hashlib
 import math
 import secrets
 
-from ca.iin import InvalidIIN, parse_iin
 from eds_toolkit import pin as pin_policy
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import InvalidInput
 from eds_toolkit.flow.cabinet_models import CabinetSession, SigninThrottle
 from eds_toolkit.flow.machine import aware
 from eds_toolkit.flow.models import DigitalIdAccount
+from national_profile.iin import InvalidIIN, parse_iin
 
 WRONG = "The IIN or PIN is wrong."
 # a real argon2id hash of a PIN nobody can sign in with: checked when the IIN has no account or is paused

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from ca.iin import InvalidIIN, parse_iin
 from eds_toolkit.core import audit
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import InvalidInput, ServiceUnavailable
@@ -27,6 +26,7 @@ from eds_toolkit.flow.machine import (
 from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.otp import OneTimeCode
 from eds_toolkit.translations import N_
+from national_profile.iin import InvalidIIN, parse_iin
 
 START_MESSAGE = N_(
     "If this IIN has a phone number in the mobile-citizens base, we sent a code from 1414 to it. "

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ca.iin import InvalidIIN, parse_iin
 from eds_toolkit.citizens import CitizenRecord, CitizensRegistryError
 from eds_toolkit.core import audit
 from eds_toolkit.core.context import ServiceContext
@@ -36,6 +35,7 @@ from eds_toolkit.registration.errors import (
 from eds_toolkit.registration.models import FINAL_STATUSES, ResidenceApplication, Status
 from eds_toolkit.registration.notices import applicant_code_text, owner_code_text
 from eds_toolkit.registration.verification import verify_application_signature
+from national_profile.iin import InvalidIIN, parse_iin
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ca.iin import InvalidIIN, parse_iin
 from ca.profiles import POLICY_INDIVIDUAL_AUTHENTICATION, POLICY_INDIVIDUAL_SIGNATURE
 from eds_toolkit.signatures.verdict import Profile, Signer
+from national_profile.iin import InvalidIIN, iin_of, parse_iin
 
 _NAME_LABELS = {NameOID.GIVEN_NAME: "G", NameOID.SURNAME: "SN", NameOID.SERIAL_NUMBER: "SERIALNUMBER"}
 
@@ -35,15 +35,6 @@ def certificate_profile(certificate: x509.Certificate) -> Profile:
     return Profile.UNKNOWN
 
 
-def subject_iin(certificate: x509.Certificate) -> str | None:
-    """The 12 digits after ``IIN`` in the subject serialNumber, or None when there is no IIN."""
-    for attribute in certificate.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER):
-        value = str(attribute.value)
-        if value.startswith("IIN"):
-            return value[3:]
-    return None
-
-
 def check_iin(iin: str | None, *, enforce_check_digit: bool) -> str | None:
     """None when the IIN is acceptable, else a message saying why not."""
     if iin is None:
@@ -63,7 +54,7 @@ def signer_of(certificate: x509.Certificate) -> Signer:
     if common_name and surname and common_name.startswith(surname + " "):
         given_name = common_name[len(surname) + 1 :]
     return Signer(
-        iin=subject_iin(certificate),
+        iin=iin_of(certificate.subject),
         common_name=common_name,
         surname=surname,
         given_name=given_name,

@@ -17,12 +17,12 @@ from cryptography.hazmat.primitives import serialization
 
 from ca.authority import CertificateAuthority
 from ca.config import CAConfig
-from ca.iin import make_iin
 from ca.person import Identification, VerifiedPerson
 from ca.store import CertificateStore
 from eds_agent.confirmation import ScriptedConfirmer
 from eds_agent.issuance import Issuance
 from eds_toolkit.db import make_engine
+from national_profile.iin import make_iin
 
 REPO = Path(__file__).resolve().parents[2]
 EDS = REPO / ".venv" / "bin" / "eds"

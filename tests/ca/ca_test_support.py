@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from ca.iin import make_iin
 from ca.person import Identification, VerifiedPerson
+from national_profile.iin import make_iin
 
 TESTDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "testdata"
 NCA = TESTDATA.resolve() / "nca"

@@ -14,10 +14,10 @@ from sqlalchemy import Engine, MetaData, Table, inspect, select
 
 from ca.authority import CertificateAuthority, spki_sha256
 from ca.errors import IssuanceRefused
-from ca.iin import make_iin
 from ca.store import CertificateRecord, CertificateStore, KeyBinding
 from eds_toolkit.db import make_engine
 from eds_toolkit.migrations import upgrade
+from national_profile.iin import make_iin
 
 WORKERS = 6
 HOLDERS = [make_iin(dt.date(1960 + 5 * n, 1 + n, 3 + n), "MF"[n % 2], 10 + n) for n in range(WORKERS)]

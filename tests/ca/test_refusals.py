@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 
 from ca.errors import IssuanceRefused
-from ca.iin import make_iin
+from national_profile.iin import make_iin
 
 
 def refused(authority, store, csr: bytes, who=None, profile="sign") -> IssuanceRefused:

@@ -18,10 +18,10 @@ from flow_helpers import (
 )
 from pg_server import empty_database, running_postgres
 
-from ca.iin import make_iin
 from eds_toolkit import flow
 from eds_toolkit.web import create_app
 from eds_toolkit.web.context import service
+from national_profile.iin import make_iin
 
 
 def other_iins(count: int) -> list[str]:

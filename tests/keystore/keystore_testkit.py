@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ca.iin import make_iin
 from keystore.names import person_subject
+from national_profile.iin import make_iin
 
 REPO = Path(__file__).resolve().parents[2]
 TESTDATA = REPO.parent / "shared" / "testdata"

@@ -7,7 +7,6 @@ from components_http import Reply
 from flow_helpers import TESTDATA
 from sqlalchemy import select
 
-from ca.iin import parse_iin
 from eds_toolkit.citizens import (
     Citizen,
     CitizenRecord,
@@ -21,6 +20,7 @@ from eds_toolkit.citizens import (
     make_citizens_base,
     normalise_phone,
 )
+from national_profile.iin import parse_iin
 
 KNOWN = "850314312017"  # a demo citizen with a phone
 NO_PHONE = "010130555049"  # a demo citizen without one

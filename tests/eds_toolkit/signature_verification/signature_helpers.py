@@ -14,9 +14,9 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import NameOID
 
 from ca.authority import CertificateAuthority
-from ca.iin import make_iin
 from ca.person import Identification, VerifiedPerson
 from eds_agent.cms import sign_cms
+from national_profile.iin import make_iin
 
 TESTDATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "testdata"
 NCA = TESTDATA.resolve() / "nca"

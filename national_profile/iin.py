@@ -1,9 +1,13 @@
-"""The Kazakh individual identification number (IIN): format, birth date and check digit."""
+"""The Kazakh individual identification number (IIN): format, birth date, check digit, and where a
+certificate or request names it (``SERIALNUMBER=IIN<12 digits>``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 _CENTURY = {"1": 1800, "2": 1800, "3": 1900, "4": 1900, "5": 2000, "6": 2000}
 _FIRST_WEIGHTS = tuple(range(1, 12))
@@ -87,3 +91,26 @@ def make_iin(birth_date: dt.date, sex: str, serial: int) -> str:
         if digit is not None:
             return head + str(digit)
     raise InvalidIIN("no IIN exists for these inputs")  # unreachable in practice
+
+
+def iin_of(name: x509.Name) -> str | None:
+    """The holder's IIN as the national profile writes it: the first serialNumber ``IIN<digits>``.
+
+    None for a name of no individual (no serialNumber starting with ``IIN``). Not validated: callers
+    parse it with the check-digit rule they need.
+    """
+    for attribute in name.get_attributes_for_oid(NameOID.SERIAL_NUMBER):
+        value = str(attribute.value)
+        if value.startswith("IIN"):
+            return value[3:]
+    return None
+
+
+def iins_named_in(name: x509.Name) -> list[str]:
+    """Every IIN a name claims: each serialNumber value, its ``IIN`` prefix (any case) removed.
+
+    For checking a request against the verified person: an unprefixed or second serialNumber counts
+    too, so a request naming anyone else cannot slip past.
+    """
+    values = [str(a.value) for a in name.get_attributes_for_oid(NameOID.SERIAL_NUMBER)]
+    return [v[3:] if v.upper().startswith("IIN") else v for v in values]

@@ -1,8 +1,18 @@
 import datetime as dt
 
 import pytest
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 
-from ca.iin import InvalidIIN, check_digit, is_valid_iin, make_iin, parse_iin
+from national_profile.iin import (
+    InvalidIIN,
+    check_digit,
+    iin_of,
+    iins_named_in,
+    is_valid_iin,
+    make_iin,
+    parse_iin,
+)
 
 
 def test_made_iin_passes_and_carries_birth_date_and_sex():
@@ -74,3 +84,24 @@ def test_spaces_and_line_breaks_around_an_iin_are_removed():
     assert parse_iin(f" {iin}\n").value == iin
     with pytest.raises(InvalidIIN):
         parse_iin(f"{iin[:6]} {iin[6:]}")
+
+
+def _name(*serial_numbers: str) -> x509.Name:
+    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, "ТЕСТОВ ТЕСТ")]
+    attributes += [x509.NameAttribute(NameOID.SERIAL_NUMBER, value) for value in serial_numbers]
+    return x509.Name(attributes)
+
+
+def test_the_holders_iin_is_read_from_the_first_iin_serial_number():
+    assert iin_of(_name("IIN123456789011")) == "123456789011"
+    assert iin_of(_name("BIN123456789011", "IIN900101300017")) == "900101300017"
+
+
+def test_a_name_without_an_iin_serial_number_names_no_holder():
+    assert iin_of(_name()) is None
+    assert iin_of(_name("123456789011")) is None
+
+
+def test_a_request_claims_every_serial_number_it_holds_prefixed_or_not():
+    assert iins_named_in(_name("iin123456789011", "900101300017")) == ["123456789011", "900101300017"]
+    assert iins_named_in(_name()) == []
