@@ -195,7 +195,7 @@ def keystore_timings(authority: CertificateAuthority, runs: int) -> dict[str, fl
     """Seconds to build and to open one PKCS#12 keystore with the keystore package's defaults."""
     try:
         from keystore.pkcs12 import build_keystore, open_keystore
-        from keystore.protection import ITERATIONS
+        from national_profile.key_encryption import ITERATIONS
     except ImportError as missing:
         return f"keystore package not available ({missing})"
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

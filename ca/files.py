@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ca.errors import CAAlreadyExists, CAError, CANotInitialised, WrongCAPassphrase
-from ca.key_encryption import encrypted_pkcs8_pem
+from national_profile.key_encryption import encrypted_pkcs8_pem
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
-from ca.key_encryption import encrypted_pkcs8_pem
 from keystore.errors import CorruptKeystore, UnsupportedKey, WrongPassword
+from national_profile.key_encryption import encrypted_pkcs8_pem
 
 ALGORITHMS = ("rsa2048", "p256")
 MIN_RSA_BITS = 2048

@@ -14,7 +14,7 @@ from asn1crypto import cms, keys, pkcs12
 from asn1crypto import x509 as asn1_x509
 
 from keystore.pkcs12_mac import compute_mac
-from keystore.protection import ITERATIONS, pbes2_encrypt
+from national_profile.key_encryption import ITERATIONS, pbes2_encrypt
 
 MAC_HASH = "sha256"
 MAC_SALT_BYTES = 32

@@ -1,16 +1,12 @@
-"""How keystores and key files are protected: PBES2 (PBKDF2-HMAC-SHA256 + AES-256-CBC).
+"""How the keystores and key files ``keystore`` reads are protected, described for people.
 
-The encryption itself and ITERATIONS live in ``ca.key_encryption`` (one implementation, shared with the
-CA's own keys); this module names them for ``keystore`` and describes the protection of files it reads.
+The encryption ``keystore`` writes, and its ITERATIONS, live in ``national_profile.key_encryption``
+(one implementation, shared with the CA's own keys).
 """
 
 from __future__ import annotations
 
 from asn1crypto import algos
-
-from ca.key_encryption import ITERATIONS, pbes2_encrypt
-
-__all__ = ["ITERATIONS", "describe_encryption", "pbes2_encrypt"]
 
 
 def describe_encryption(algorithm: algos.EncryptionAlgorithm) -> tuple[str, int]:

@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives import serialization
 from ca.authority import CertificateAuthority
 from ca.config import CAConfig
 from ca.errors import CAAlreadyExists, CAError, CANotInitialised, PassphraseMissing, WrongCAPassphrase
-from ca.key_encryption import ITERATIONS
 from ca.passphrase import load_passphrase
+from national_profile.key_encryption import ITERATIONS
 
 
 def test_private_keys_are_encrypted_and_only_owner_readable(ca_dir):

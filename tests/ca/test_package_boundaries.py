@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 MODULES = [
-    "ca.authority", "ca.config", "ca.crl", "ca.csr", "ca.errors", "ca.files", "ca.key_encryption",
+    "ca.authority", "ca.config", "ca.crl", "ca.csr", "ca.errors", "ca.files",
     "ca.ocsp", "ca.passphrase", "ca.person", "ca.pkcs11", "ca.profiles", "ca.signers", "ca.store",
     "ca.subject", "ca.proofs", "ca.proofs.remote_enrolment", "ca.proofs.renewal", "ca.proofs.service_centre",
 ]  # fmt: skip
@@ -41,19 +41,23 @@ def test_only_the_authority_signs():
 
 
 def test_pbes2_encryption_has_one_implementation_shared_by_ca_and_keystore():
-    """The CA's keys and the citizens' keystores are protected by the same code (``ca.key_encryption``)."""
+    """The CA's keys and the citizens' keystores are protected by the same code and the same iteration
+    count (``national_profile.key_encryption``): no library derives a key or encrypts one elsewhere."""
     root = Path(__file__).parents[2]
     deriving = sorted(
         str(p.relative_to(root))
-        for package in ("ca", "keystore")
+        for package in ("ca", "keystore", "national_profile")
         for p in (root / package).rglob("*.py")
         if "PBKDF2HMAC(" in p.read_text(encoding="utf-8") or "BestAvailableEncryption" in p.read_text("utf-8")
     )
-    assert deriving == ["ca/key_encryption.py"]
+    assert deriving == ["national_profile/key_encryption.py"]
     code = (
-        "import keystore.protection as p, ca.key_encryption as c; print(p.pbes2_encrypt is c.pbes2_encrypt)"
+        "import ca.files, keystore.keys, keystore.pfx_builder, national_profile.key_encryption as k\n"
+        "print(ca.files.encrypted_pkcs8_pem is keystore.keys.encrypted_pkcs8_pem is k.encrypted_pkcs8_pem,"
+        " keystore.pfx_builder.pbes2_encrypt is k.pbes2_encrypt,"
+        " keystore.pfx_builder.ITERATIONS == k.ITERATIONS)"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True
     )
-    assert result.stdout.strip() == "True"
+    assert result.stdout.strip() == "True True True"

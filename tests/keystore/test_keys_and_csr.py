@@ -13,7 +13,7 @@ from keystore_testkit import IIN, PASSWORD, run_tool
 from keystore.csr import build_csr, csr_pem
 from keystore.errors import CorruptKeystore, InvalidPersonData, UnsupportedKey, WrongPassword
 from keystore.keys import encrypt_private_key, generate_private_key, load_private_key
-from keystore.protection import ITERATIONS
+from national_profile.key_encryption import ITERATIONS
 
 
 def test_generated_keys_are_rsa_2048_by_default_and_p256_on_request():

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from keystore_testkit import IIN, LEGACY_KEYSTORE, LEGACY_PASSWORD, PASSWORD
 
 from eds_toolkit.cli import main
-from keystore.protection import ITERATIONS
+from national_profile.key_encryption import ITERATIONS
 
 PEM = serialization.Encoding.PEM
 

@@ -14,7 +14,7 @@ from keystore_testkit import IIN, LEGACY_KEYSTORE, LEGACY_PASSWORD, PASSWORD, PE
 from keystore.errors import CorruptKeystore, WrongPassword
 from keystore.pfx_builder import build_pfx
 from keystore.pkcs12 import inspect_keystore, open_keystore
-from keystore.protection import ITERATIONS
+from national_profile.key_encryption import ITERATIONS
 
 
 def test_our_keystore_opens_with_key_certificate_and_chain_issuer_first(

@@ -11,7 +11,7 @@ from cryptography.x509.oid import ExtensionOID
 from keystore_testkit import PASSWORD, run_tool
 
 from keystore.pkcs12 import build_keystore
-from keystore.protection import ITERATIONS
+from national_profile.key_encryption import ITERATIONS
 
 
 def _ski_hex(certificate: x509.Certificate) -> str:

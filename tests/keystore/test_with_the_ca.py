@@ -11,7 +11,7 @@ import pytest
 from keystore_testkit import IIN, PASSWORD, run_tool
 
 from keystore.pkcs12 import inspect_keystore
-from keystore.protection import ITERATIONS
+from national_profile.key_encryption import ITERATIONS
 
 EDS = Path(sys.executable).with_name("eds")
 

@@ -1,7 +1,7 @@
 """Password-based encryption of private keys: PBES2 (PBKDF2-HMAC-SHA256 + AES-256-CBC), RFC 8018.
 
-The one implementation, used by the CA for its own keys and by ``keystore`` for citizens' key files
-and keystores (``keystore`` already depends on ``ca``; ``ca`` never imports ``keystore``).
+The one implementation and its parameters, used by ``ca`` for the CA's own keys and by ``keystore``
+for citizens' key files and keystores (neither imports the other for it).
 
 ITERATIONS is the PBKDF2 count of every key file and keystore bag and the MAC count of every keystore.
 600,000 is OWASP's 2023 figure for PBKDF2-HMAC-SHA256. Measured on the 2-core CI machine (SHA-NI):
