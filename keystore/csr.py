@@ -8,8 +8,8 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from keystore.errors import InvalidPersonData
 from keystore.keys import check_supported_key
-from keystore.names import person_subject
 from national_profile.iin import InvalidIIN, parse_iin
+from national_profile.names import InvalidName, national_subject
 
 
 def build_csr(
@@ -29,7 +29,10 @@ def build_csr(
         checked_iin = parse_iin(iin).value
     except InvalidIIN as error:
         raise InvalidPersonData(str(error)) from None
-    subject = person_subject(checked_iin, surname, given_name, patronymic)
+    try:
+        subject = national_subject(checked_iin, surname, given_name, patronymic)
+    except InvalidName as error:
+        raise InvalidPersonData(str(error)) from None
     signing_key = check_supported_key(key)
     return x509.CertificateSigningRequestBuilder().subject_name(subject).sign(signing_key, hashes.SHA256())
 

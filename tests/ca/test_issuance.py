@@ -211,7 +211,7 @@ def test_bulk_issuance_stops_at_a_refusal_after_storing_what_came_before(authori
     ],
 )
 def test_stored_subject_text_is_the_rfc4514_form_of_the_certificate_subject(authority, names):
-    from ca.subject import subject_text
+    from national_profile.names import subject_text
 
     issued = authority.issue(make_csr(), person(**names), "sign")
     assert issued.record.subject == subject_text(issued.certificate.subject)

@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from keystore.names import person_subject
 from national_profile.iin import make_iin
+from national_profile.names import national_subject
 
 REPO = Path(__file__).resolve().parents[2]
 TESTDATA = REPO.parent / "shared" / "testdata"
@@ -64,7 +64,7 @@ class MiniCA:
         usage = ExtendedKeyUsageOID.CLIENT_AUTH if auth else ExtendedKeyUsageOID.EMAIL_PROTECTION
         return (
             x509.CertificateBuilder()
-            .subject_name(person_subject(person.iin, person.surname, person.given_name, person.patronymic))
+            .subject_name(national_subject(person.iin, person.surname, person.given_name, person.patronymic))
             .issuer_name(self.issuing_cert.subject)
             .public_key(public_key)
             .serial_number(int.from_bytes(os.urandom(20), "big") >> 1)
