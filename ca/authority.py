@@ -22,17 +22,16 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ca import profiles
 from ca.config import CAConfig
 from ca.csr import checked_public_key, load_csr
 from ca.errors import CAError, IssuanceRefused
 from ca.files import CAFiles, encrypted_key_pem, load_cert, load_key
-from ca.person import Identification, VerifiedPerson
-from ca.profiles import Profile
+from ca.person import IDENTIFICATION_OIDS, Identification, VerifiedPerson
 from ca.signers import FileKeySigner, Pkcs11Signer, Signer
 from ca.store import CertificateRecord, CertificateStore, bind_keys, key_holders
 from ca.subject import common_name, subject_and_text
 from national_profile.iin import InvalidIIN, iins_named_in, parse_iin
+from national_profile.profiles import SPECS, Profile, key_usage_for
 
 Clock = Callable[[], dt.datetime]
 SIGNATURE_HASH = hashes.SHA256()
@@ -407,7 +406,7 @@ class CertificateAuthority:
                 )
         subject, text = subject_and_text(person)
         not_before = self.clock().replace(microsecond=0)
-        not_after = add_years(not_before, profiles.SPECS[chosen].validity_years)
+        not_after = add_years(not_before, SPECS[chosen].validity_years)
         if not_after > self._issuing_not_after:
             raise IssuanceRefused(
                 "ca_expiring",
@@ -483,12 +482,13 @@ class CertificateAuthority:
         self, profile: Profile, identification: Identification, is_ec: bool
     ) -> list[x509.Extension]:
         """Everything but the SKI, in the national CA's order: KU, EKU, AKI, [SKI], policies, CRL DP, AIA."""
-        spec = profiles.SPECS[profile]
-        key_usage = profiles.key_usage_for(profile, is_ec)
+        spec = SPECS[profile]
+        key_usage = key_usage_for(profile, is_ec)
+        extended_key_usage = spec.extended_key_usage + IDENTIFICATION_OIDS[identification]
         usage = {name: name in key_usage for name in _KEY_USAGE_NAMES}
         values_and_criticality = [
             (x509.KeyUsage(**usage, encipher_only=False, decipher_only=False), True),
-            (x509.ExtendedKeyUsage(list(profiles.extended_key_usage_for(profile, identification))), False),
+            (x509.ExtendedKeyUsage(list(extended_key_usage)), False),
             (_authority_key_identifier(self.issuing_cert), False),
             (_policies(spec.policy, self.config.cps_url), False),
             (_crl_distribution_point(self.config.crl_url), False),

@@ -20,6 +20,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from eds_agent.confirmation import Confirmer
 from eds_agent.errors import CancelledByUser, NoSuitableKey, WrongKeystorePassword
 from national_profile.iin import iin_of
+from national_profile.profiles import Profile, profile_of
 
 CLIENT_AUTH = ExtendedKeyUsageOID.CLIENT_AUTH.dotted_string
 EMAIL_PROTECTION = ExtendedKeyUsageOID.EMAIL_PROTECTION.dotted_string
@@ -42,7 +43,7 @@ def extended_key_usages(certificate: x509.Certificate) -> set[str]:
 
 
 def key_type_of(certificate: x509.Certificate) -> KeyType:
-    return KeyType.AUTHENTICATION if CLIENT_AUTH in extended_key_usages(certificate) else KeyType.SIGNATURE
+    return KeyType.AUTHENTICATION if profile_of(certificate) is Profile.AUTH else KeyType.SIGNATURE
 
 
 @dataclass(frozen=True)

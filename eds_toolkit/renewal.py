@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from ca.csr import load_csr
 from ca.errors import CAError, IssuanceRefused
 from ca.person import VerifiedPerson
-from ca.profiles import Profile
 from ca.proofs import IdentityNotProven
 from ca.proofs.renewal import RenewalProof
 from ca.store import CertificateRecord, supersede_certificates
@@ -36,6 +35,7 @@ from eds_toolkit.flow.renewal_models import RenewalChallenge
 from eds_toolkit.signatures.cms_reader import load_cms, read_signed_cms
 from eds_toolkit.signatures.errors import SignatureInputError
 from national_profile.iin import iin_of, iins_named_in
+from national_profile.profiles import Profile
 
 CHALLENGE_SECONDS = 300
 STALE_AFTER = dt.timedelta(days=1)

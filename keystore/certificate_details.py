@@ -1,11 +1,11 @@
-"""What a citizen's certificate says about itself: profile, IIN, names, key identifier, key type."""
+"""What a citizen's certificate says about itself: names, key identifier, key type, signature algorithm."""
 
 from __future__ import annotations
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
-from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID, SignatureAlgorithmOID
+from cryptography.x509.oid import ExtensionOID, NameOID, SignatureAlgorithmOID
 
 from keystore.errors import UnsupportedKey
 
@@ -15,23 +15,6 @@ def _extension(certificate: x509.Certificate, oid: x509.ObjectIdentifier):
         return certificate.extensions.get_extension_for_oid(oid).value
     except x509.ExtensionNotFound:
         return None
-
-
-def profile_of(certificate: x509.Certificate) -> str | None:
-    """``AUTH`` (clientAuth EKU), ``SIGN`` (emailProtection EKU), else read off key usage; None if neither."""
-    usages = _extension(certificate, ExtensionOID.EXTENDED_KEY_USAGE)
-    if usages is not None:
-        if ExtendedKeyUsageOID.CLIENT_AUTH in usages:
-            return "AUTH"
-        if ExtendedKeyUsageOID.EMAIL_PROTECTION in usages:
-            return "SIGN"
-    key_usage = _extension(certificate, ExtensionOID.KEY_USAGE)
-    if key_usage is not None:
-        if key_usage.content_commitment:
-            return "SIGN"
-        if key_usage.key_encipherment:
-            return "AUTH"
-    return None
 
 
 def subject_key_id(certificate: x509.Certificate) -> bytes:

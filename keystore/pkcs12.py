@@ -25,7 +25,6 @@ from keystore.certificate_details import (
     describe_signature,
     display_name,
     name_value,
-    profile_of,
     subject_key_id,
 )
 from keystore.errors import CorruptKeystore, KeyCertificateMismatch, KeystoreExists, WrongPassword
@@ -36,6 +35,7 @@ from keystore.pfx_builder import build_pfx
 from keystore.pfx_reader import PfxLayout, Protection, read_layout
 from keystore.pkcs12_mac import mac_matches
 from national_profile.iin import iin_of
+from national_profile.profiles import Profile, profile_of
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def keystore_filename(certificate: x509.Certificate) -> str:
 
     EC keys: ``AUTH_ECDSA256_<hex SKI>.p12`` / ``ECDSA256_<hex SKI>.p12`` (``ECDSA384`` for P-384).
     """
-    prefix = "AUTH_" if profile_of(certificate) == "AUTH" else ""
+    prefix = "AUTH_" if profile_of(certificate) is Profile.AUTH else ""
     return f"{prefix}{algorithm_tag(certificate.public_key())}_{subject_key_id(certificate).hex()}.p12"
 
 
@@ -249,7 +249,7 @@ def inspect_keystore(data: bytes, password: str) -> KeystoreInfo:
         surname=name_value(certificate.subject, NameOID.SURNAME),
         patronymic=name_value(certificate.subject, NameOID.GIVEN_NAME),
         iin=iin_of(certificate.subject),
-        profile=profile_of(certificate),
+        profile=profile.name if (profile := profile_of(certificate)) is not None else None,
         serial_number=f"{certificate.serial_number:040x}",  # as `eds ca show` prints it
         not_before=certificate.not_valid_before_utc,
         not_after=certificate.not_valid_after_utc,

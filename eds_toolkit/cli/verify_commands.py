@@ -127,7 +127,7 @@ def _report(verdict, output_format: str, holder) -> None:
     else:
         click.echo("VALID" if verdict.ok else "NOT VALID")
         if holder is not None:
-            profile = holder.profile.value.upper()
+            profile = holder.profile_label
             click.echo(f"Holder:     {holder.common_name} (IIN {holder.iin}), {profile} certificate")
             click.echo(f"Serial:     {holder.serial}")
         signing_time = getattr(verdict, "signing_time", None)

@@ -21,7 +21,6 @@ from ca.authority import CertificateAuthority
 from ca.csr import MAX_CSR_BYTES
 from ca.errors import CAError, IssuanceRefused
 from ca.person import Identification, VerifiedPerson
-from ca.profiles import Profile
 from ca.store import supersede_certificates, valid_certificates_of
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import AlreadyIssued, InvalidInput, NotInRegister, ServiceUnavailable
@@ -34,6 +33,7 @@ from keystore.errors import WeakPassword
 from keystore.keys import generate_private_key
 from keystore.password_policy import check_password
 from keystore.pkcs12 import build_keystore, keystore_filename
+from national_profile.profiles import Profile
 
 ALREADY_ISSUED = (
     "The certificates for this enrolment were already issued. Sign in to your cabinet to see them."

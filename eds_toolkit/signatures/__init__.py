@@ -6,7 +6,6 @@ from eds_toolkit.signatures.revocation import OcspResponseInfo, load_crl, read_o
 from eds_toolkit.signatures.timestamp import read_timestamp_token
 from eds_toolkit.signatures.verdict import (
     CertificateVerdict,
-    Profile,
     Reason,
     RevocationCheck,
     SignatureVerdict,
@@ -19,7 +18,6 @@ __all__ = [
     "REVOCATION_MODES",
     "CertificateVerdict",
     "OcspResponseInfo",
-    "Profile",
     "Reason",
     "RevocationCheck",
     "SignatureInputError",

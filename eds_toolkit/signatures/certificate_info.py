@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from cryptography import x509
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import NameOID
 
-from ca.profiles import POLICY_INDIVIDUAL_AUTHENTICATION, POLICY_INDIVIDUAL_SIGNATURE
-from eds_toolkit.signatures.verdict import Profile, Signer
+from eds_toolkit.signatures.verdict import Signer
 from national_profile.iin import InvalidIIN, iin_of, parse_iin
+from national_profile.profiles import profile_of
 
 _NAME_LABELS = {NameOID.GIVEN_NAME: "G", NameOID.SURNAME: "SN", NameOID.SERIAL_NUMBER: "SERIALNUMBER"}
 
@@ -15,24 +15,6 @@ _NAME_LABELS = {NameOID.GIVEN_NAME: "G", NameOID.SURNAME: "SN", NameOID.SERIAL_N
 def name_text(name: x509.Name) -> str:
     """RFC 4514 text with readable labels for the national profile's SN, G and SERIALNUMBER."""
     return name.rfc4514_string(attr_name_overrides=_NAME_LABELS)
-
-
-def certificate_profile(certificate: x509.Certificate) -> Profile:
-    """SIGN or AUTH from the certificate policy (1.2.398.3.3.2.3 / .4), else from the EKU
-    (emailProtection / clientAuth) as the national CA's filters do; UNKNOWN when neither or both."""
-    policies = _extension(certificate, x509.CertificatePolicies)
-    policy_oids = {info.policy_identifier for info in policies} if policies is not None else set()
-    if POLICY_INDIVIDUAL_SIGNATURE in policy_oids and POLICY_INDIVIDUAL_AUTHENTICATION not in policy_oids:
-        return Profile.SIGN
-    if POLICY_INDIVIDUAL_AUTHENTICATION in policy_oids and POLICY_INDIVIDUAL_SIGNATURE not in policy_oids:
-        return Profile.AUTH
-    usages = _extension(certificate, x509.ExtendedKeyUsage)
-    eku = set(usages) if usages is not None else set()
-    is_sign = ExtendedKeyUsageOID.EMAIL_PROTECTION in eku
-    is_auth = ExtendedKeyUsageOID.CLIENT_AUTH in eku
-    if is_sign != is_auth:
-        return Profile.SIGN if is_sign else Profile.AUTH
-    return Profile.UNKNOWN
 
 
 def check_iin(iin: str | None, *, enforce_check_digit: bool) -> str | None:
@@ -59,7 +41,7 @@ def signer_of(certificate: x509.Certificate) -> Signer:
         surname=surname,
         given_name=given_name,
         patronymic=_name(certificate, NameOID.GIVEN_NAME),
-        profile=certificate_profile(certificate),
+        profile=profile_of(certificate),
         serial=f"{certificate.serial_number:x}",
         subject=name_text(certificate.subject),
         issuer=name_text(certificate.issuer),
@@ -71,10 +53,3 @@ def signer_of(certificate: x509.Certificate) -> Signer:
 def _name(certificate: x509.Certificate, oid: x509.ObjectIdentifier) -> str | None:
     values = certificate.subject.get_attributes_for_oid(oid)
     return str(values[0].value) if values else None
-
-
-def _extension(certificate: x509.Certificate, kind: type) -> object | None:
-    try:
-        return certificate.extensions.get_extension_for_class(kind).value
-    except x509.ExtensionNotFound:
-        return None

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from national_profile.profiles import Profile
+
 
 class Reason(StrEnum):
     """Why a signature was not accepted. Stable codes: scripts and the audit log keep them."""
@@ -22,14 +24,6 @@ class Reason(StrEnum):
     INVALID_IIN = "invalid_iin"  # the subject's IIN is malformed (or fails the enforced check digit)
 
 
-class Profile(StrEnum):
-    """The national-CA certificate profiles an individual holds; UNKNOWN for anything else."""
-
-    SIGN = "sign"
-    AUTH = "auth"
-    UNKNOWN = "unknown"
-
-
 @dataclass(frozen=True)
 class Signer:
     """Who signed, as the signer certificate says."""
@@ -39,12 +33,17 @@ class Signer:
     surname: str | None
     given_name: str | None
     patronymic: str | None
-    profile: Profile
+    profile: Profile | None  # None: the certificate is neither SIGN nor AUTH
     serial: str  # lower-case hex
     subject: str
     issuer: str
     not_before: dt.datetime
     not_after: dt.datetime
+
+    @property
+    def profile_label(self) -> str:
+        """``SIGN``, ``AUTH`` or ``UNKNOWN``, as texts for people name the profile."""
+        return self.profile.name if self.profile is not None else "UNKNOWN"
 
 
 @dataclass(frozen=True)
@@ -120,7 +119,7 @@ class SignatureVerdict:
         who = "unknown signer"
         if self.signer is not None:
             who = f"{self.signer.common_name or self.signer.subject} (IIN {self.signer.iin or '?'}, "
-            who += f"{self.signer.profile.value.upper()} certificate)"
+            who += f"{self.signer.profile_label} certificate)"
         if self.ok:
             return f"Valid signature by {who} as of {self.checked_at:%Y-%m-%d %H:%M:%S} UTC."
         return f"Signature NOT valid ({who}): " + " ".join(self.messages)

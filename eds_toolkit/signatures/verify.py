@@ -16,11 +16,11 @@ from eds_toolkit.signatures.revocation import check_with_crls, check_with_ocsp
 from eds_toolkit.signatures.timestamp import read_timestamp_token
 from eds_toolkit.signatures.verdict import (
     CertificateVerdict,
-    Profile,
     Reason,
     RevocationCheck,
     SignatureVerdict,
 )
+from national_profile.profiles import Profile
 
 RevocationMode = Literal["none", "crl", "ocsp", "auto"]
 CrlFetcher = Callable[[x509.Certificate], Sequence[bytes]]
@@ -71,7 +71,7 @@ def verify_certificate(
         reasons.append(Reason.WRONG_PROFILE)
         messages.append(
             f"A {wanted_profile.value.upper()} certificate is required; this is "
-            f"a {holder.profile.value.upper()} certificate."
+            f"a {holder.profile_label} certificate."
         )
     path = validate_path(certificate, intermediates=intermediates, trust_roots=trust_roots, at=moment)
     if not path.ok:

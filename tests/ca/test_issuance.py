@@ -15,7 +15,7 @@ from cryptography.x509.oid import NameOID
 from ca.authority import CertificateAuthority
 from ca.errors import IssuanceRefused
 from ca.person import Identification
-from ca.profiles import Profile
+from national_profile.profiles import Profile
 
 
 def openssl_verify(root, issuing, leaf_pem: bytes, tmp_path, *extra: str) -> subprocess.CompletedProcess:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 MODULES = [
     "ca.authority", "ca.config", "ca.crl", "ca.csr", "ca.errors", "ca.files",
-    "ca.ocsp", "ca.passphrase", "ca.person", "ca.pkcs11", "ca.profiles", "ca.signers", "ca.store",
+    "ca.ocsp", "ca.passphrase", "ca.person", "ca.pkcs11", "ca.signers", "ca.store",
     "ca.subject", "ca.proofs", "ca.proofs.remote_enrolment", "ca.proofs.renewal", "ca.proofs.service_centre",
 ]  # fmt: skip
 

@@ -154,7 +154,7 @@ def test_key_usage_and_eku_are_byte_for_byte_the_national_encoding(authority, pr
 @pytest.mark.parametrize("profile", ["sign", "auth"])
 def test_policies_and_crl_point_encode_byte_for_byte_as_the_nationals_given_their_urls(profile):
     from ca.authority import _crl_distribution_point, _policies
-    from ca.profiles import SPECS, Profile
+    from national_profile.profiles import SPECS, Profile
 
     certificate = national(profile)
     theirs = raw_extensions(certificate)

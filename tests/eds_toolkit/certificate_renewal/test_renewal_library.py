@@ -11,12 +11,12 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from flow_helpers import GOOD_PASSWORD, KNOWN_IIN, race
 from renewal_helpers import certificate_count, key_for, new_csrs, status_of
 
-from ca.profiles import REMOTE_IDENTIFICATION, REMOTE_VIA_DIGITAL_ID
 from eds_agent.cms import sign_cms
 from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.flow.renewal_models import RenewalChallenge
 from eds_toolkit.renewal import complete_renewal, start_renewal
 from keystore.pkcs12 import build_keystore, open_keystore
+from national_profile.profiles import REMOTE_IDENTIFICATION, REMOTE_VIA_DIGITAL_ID
 
 
 def test_a_real_auth_keystore_renews_into_a_new_pair_and_the_old_pair_is_superseded(ctx, holder, tmp_path):
