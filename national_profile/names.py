@@ -14,10 +14,17 @@ from cryptography.x509.oid import NameOID
 
 UB_NAME = 64  # RFC 5280 ub-common-name (characters), applied to every name part
 
+# The labels of a name's attributes as the national CA's own software (NCALayer) prints them; the
+# CA's records, the verifier's verdicts and the agent's answers all use these.
 SUBJECT_LABELS = {
+    NameOID.COMMON_NAME: "CN",
     NameOID.SURNAME: "SURNAME",
     NameOID.SERIAL_NUMBER: "SERIALNUMBER",
-    NameOID.GIVEN_NAME: "GIVENNAME",
+    NameOID.COUNTRY_NAME: "C",
+    NameOID.GIVEN_NAME: "G",
+    NameOID.ORGANIZATION_NAME: "O",
+    NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
+    NameOID.EMAIL_ADDRESS: "E",
 }
 
 
@@ -53,14 +60,14 @@ def common_name(value: str) -> x509.NameAttribute:
 
 
 def subject_text(subject: x509.Name) -> str:
-    """The subject as RFC 4514 text with the labels of ``SUBJECT_LABELS``."""
+    """The name as RFC 4514 text (last attribute first) with the labels of ``SUBJECT_LABELS``."""
     return subject.rfc4514_string(SUBJECT_LABELS)
 
 
 def national_subject_and_text(
     iin: str, surname: str, given_name: str, patronymic: str | None
 ) -> tuple[x509.Name, str]:
-    """CN="SURNAME GIVEN", SURNAME, SERIALNUMBER="IIN<iin>", C=KZ, GIVENNAME=<patronymic> (if any).
+    """CN="SURNAME GIVEN", SURNAME, SERIALNUMBER="IIN<iin>", C=KZ, G(IVENNAME)=<patronymic> (if any).
 
     Names are cleaned (``clean_name``); ``InvalidName`` says what is wrong with one. Order and string
     types follow the national CA: names UTF8String; serialNumber and C PrintableString (cryptography's
@@ -80,10 +87,10 @@ def national_subject_and_text(
     ]
     labels = SUBJECT_LABELS
     parts = [
-        "C=KZ",
+        f"{labels[NameOID.COUNTRY_NAME]}=KZ",
         f"{labels[NameOID.SERIAL_NUMBER]}=IIN{iin}",
         f"{labels[NameOID.SURNAME]}={surname}",
-        f"CN={full_name}",
+        f"{labels[NameOID.COMMON_NAME]}={full_name}",
     ]
     if patronymic and patronymic.strip():
         cleaned_patronymic = clean_name(patronymic, "patronymic")

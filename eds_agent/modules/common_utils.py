@@ -14,6 +14,7 @@ from eds_agent.confirmation import Confirmer
 from eds_agent.errors import BadRequest, NoSuitableKey
 from eds_agent.key_folder import KeyFolder, KeyType, SignerFilter
 from eds_agent.modules import AgentModule, decode_base64, flag
+from national_profile.names import SUBJECT_LABELS
 
 NAME = "kz.gov.pki.knca.commonUtils"
 FILE_STORAGE = "PKCS12"
@@ -39,22 +40,10 @@ def _cn(name: x509.Name) -> str:
     return str(values[0].value) if values else ""
 
 
-_SHORT_NAMES = {
-    x509.NameOID.COMMON_NAME: "CN",
-    x509.NameOID.SURNAME: "SURNAME",
-    x509.NameOID.SERIAL_NUMBER: "SERIALNUMBER",
-    x509.NameOID.COUNTRY_NAME: "C",
-    x509.NameOID.GIVEN_NAME: "G",
-    x509.NameOID.ORGANIZATION_NAME: "O",
-    x509.NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
-    x509.NameOID.EMAIL_ADDRESS: "E",
-}
-
-
 def java_dn(name: x509.Name) -> str:
     """The DN as NCALayer (Java) prints it: attributes in certificate order, ``SERIALNUMBER=IIN...``."""
     return ",".join(
-        f"{_SHORT_NAMES.get(attribute.oid, attribute.oid.dotted_string)}={attribute.value}"
+        f"{SUBJECT_LABELS.get(attribute.oid, attribute.oid.dotted_string)}={attribute.value}"
         for attribute in name
     )
 

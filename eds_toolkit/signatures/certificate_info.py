@@ -7,14 +7,8 @@ from cryptography.x509.oid import NameOID
 
 from eds_toolkit.signatures.verdict import Signer
 from national_profile.iin import InvalidIIN, iin_of, parse_iin
+from national_profile.names import subject_text
 from national_profile.profiles import profile_of
-
-_NAME_LABELS = {NameOID.GIVEN_NAME: "G", NameOID.SURNAME: "SN", NameOID.SERIAL_NUMBER: "SERIALNUMBER"}
-
-
-def name_text(name: x509.Name) -> str:
-    """RFC 4514 text with readable labels for the national profile's SN, G and SERIALNUMBER."""
-    return name.rfc4514_string(attr_name_overrides=_NAME_LABELS)
 
 
 def check_iin(iin: str | None, *, enforce_check_digit: bool) -> str | None:
@@ -43,8 +37,8 @@ def signer_of(certificate: x509.Certificate) -> Signer:
         patronymic=_name(certificate, NameOID.GIVEN_NAME),
         profile=profile_of(certificate),
         serial=f"{certificate.serial_number:x}",
-        subject=name_text(certificate.subject),
-        issuer=name_text(certificate.issuer),
+        subject=subject_text(certificate.subject),
+        issuer=subject_text(certificate.issuer),
         not_before=certificate.not_valid_before_utc,
         not_after=certificate.not_valid_after_utc,
     )

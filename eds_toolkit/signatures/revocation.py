@@ -19,9 +19,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
 
-from eds_toolkit.signatures.certificate_info import name_text
 from eds_toolkit.signatures.errors import SignatureInputError
 from eds_toolkit.signatures.verdict import RevocationCheck
+from national_profile.names import subject_text
 
 # An OCSP response without nextUpdate (the national CA's) is taken as current for this long after
 # thisUpdate; ours carry nextUpdate (one hour).
@@ -71,7 +71,7 @@ def check_with_crls(
     for data in crls:
         crl = load_crl(data)
         if crl.issuer != certificate.issuer:
-            problems.append(f"a CRL of another CA ({name_text(crl.issuer)})")
+            problems.append(f"a CRL of another CA ({subject_text(crl.issuer)})")
             continue
         if not crl.is_signature_valid(issuer.public_key()):
             problems.append("a CRL whose signature does not verify with the issuing CA's key")
@@ -131,7 +131,7 @@ def read_ocsp_response(data: bytes, issuer: x509.Certificate) -> OcspResponseInf
     return OcspResponseInfo(
         "successful",
         response.produced_at_utc,
-        name_text(signer.subject) if signer is not None else None,
+        subject_text(signer.subject) if signer is not None else None,
         signature_valid,
         authorised,
         tuple(statuses),

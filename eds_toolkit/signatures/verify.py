@@ -8,7 +8,7 @@ from typing import Literal
 
 from cryptography import x509
 
-from eds_toolkit.signatures.certificate_info import check_iin, name_text, signer_of
+from eds_toolkit.signatures.certificate_info import check_iin, signer_of
 from eds_toolkit.signatures.cms_reader import read_signed_cms
 from eds_toolkit.signatures.errors import SignatureInputError
 from eds_toolkit.signatures.path import validate_path
@@ -20,6 +20,7 @@ from eds_toolkit.signatures.verdict import (
     RevocationCheck,
     SignatureVerdict,
 )
+from national_profile.names import subject_text
 from national_profile.profiles import Profile
 
 RevocationMode = Literal["none", "crl", "ocsp", "auto"]
@@ -98,7 +99,7 @@ def verify_certificate(
         messages=tuple(messages),
         checked_at=moment,
         holder=holder,
-        chain=tuple(name_text(cert.subject) for cert in path.chain),
+        chain=tuple(subject_text(cert.subject) for cert in path.chain),
         revocation=revocation_check,
     )
 

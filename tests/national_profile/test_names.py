@@ -52,3 +52,8 @@ def test_an_unusable_name_part_says_what_is_wrong(value, reason):
 def test_surname_and_given_name_together_fit_in_a_common_name():
     with pytest.raises(InvalidName, match="together"):
         national_subject(IIN, "А" * 40, "Б" * 30, None)
+
+
+def test_the_text_labels_the_national_attributes_as_ncalayer_prints_them():
+    _, text = national_subject_and_text(IIN, "Тестов", "Тест", "Тестович")
+    assert text == f"G=ТЕСТОВИЧ,C=KZ,SERIALNUMBER=IIN{IIN},SURNAME=ТЕСТОВ,CN=ТЕСТОВ ТЕСТ"
