@@ -30,9 +30,8 @@ from eds_toolkit.registration.errors import (
     ApplicationNotFound,
     ApplicationNotOpen,
     InvalidApplication,
-    SignatureRefused,
 )
-from eds_toolkit.registration.models import FINAL_STATUSES, ResidenceApplication, Status
+from eds_toolkit.registration.models import ResidenceApplication, Status
 from eds_toolkit.registration.notices import applicant_code_text, owner_code_text
 from eds_toolkit.registration.verification import verify_application_signature
 from national_profile.iin import InvalidIIN, parse_iin
@@ -600,22 +599,3 @@ def _refusals_audited(
     return audit.refusals_recorded(
         ctx, action=f"application.{action}", find=find, client_address=client_address
     )
-
-
-__all__ = [
-    "FINAL_STATUSES",
-    "OWNER_CONFIRMATION_WINDOW",
-    "ApplicationView",
-    "FiledApplication",
-    "SignatureRefused",
-    "application_document",
-    "authenticate",
-    "describe",
-    "file_application",
-    "owner_decides",
-    "return_overdue",
-    "send_owner_code",
-    "send_signing_code",
-    "sign_with_code",
-    "sign_with_eds",
-]

@@ -127,7 +127,11 @@ class SignatureVerdict:
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
+        # the JSON contract names a certificate of neither profile "unknown" (Signer.profile is None)
+        return {
+            key: "unknown" if key == "profile" and item is None else _jsonable(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list | tuple):
         return [_jsonable(item) for item in value]
     if isinstance(value, dt.datetime):
