@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ from ca.errors import CAError, IssuanceRefused
 from ca.person import VerifiedPerson
 from ca.proofs import IdentityNotProven
 from ca.proofs.renewal import RenewalProof
-from ca.store import CertificateRecord, supersede_certificates
+from ca.store import certificate, certificates_of_enrolment, supersede
 from eds_toolkit.core import audit
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import InvalidInput, NotFound, Refusal, ServiceUnavailable
@@ -349,25 +349,21 @@ def _supersede_old_pair(session: Session, authority, old_auth: x509.Certificate)
     """
     serial = f"{old_auth.serial_number:040x}"
     now = authority.clock()
-    if supersede_certificates(session, [serial], now) != [serial]:
+    if supersede(session, [serial], now) != [serial]:
         session.rollback()
         raise RenewalRefused(
             "The AUTH certificate has been revoked or already renewed: renewal with it is refused.",
             code="certificate_revoked",
         )
-    enrolment_id = session.scalar(
-        select(CertificateRecord.enrolment_id).where(CertificateRecord.serial == serial)
-    )
+    enrolment_id = certificate(session, serial).enrolment_id
     partners = []
     if enrolment_id is not None:
-        partners = session.scalars(
-            select(CertificateRecord.serial).where(
-                CertificateRecord.enrolment_id == enrolment_id,
-                CertificateRecord.profile == Profile.SIGN.value,
-                CertificateRecord.status == "valid",
-            )
-        ).all()
-    return (serial, *supersede_certificates(session, list(partners), now))
+        partners = [
+            row.serial
+            for row in certificates_of_enrolment(session, enrolment_id)
+            if row.profile == Profile.SIGN.value
+        ]
+    return (serial, *supersede(session, partners, now))
 
 
 def _record_refusal(

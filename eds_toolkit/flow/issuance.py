@@ -21,7 +21,7 @@ from ca.authority import CertificateAuthority
 from ca.csr import MAX_CSR_BYTES
 from ca.errors import CAError, IssuanceRefused
 from ca.person import Identification, VerifiedPerson
-from ca.store import supersede_certificates, valid_certificates_of
+from ca.store import supersede, valid_certificates_of
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import AlreadyIssued, InvalidInput, NotInRegister, ServiceUnavailable
 from eds_toolkit.flow.machine import State, load_for_step, refusals_audited, transition
@@ -135,7 +135,7 @@ def _issue_pair(
             if error.code == "already_issued":
                 raise AlreadyIssued(ALREADY_ISSUED) from None
             raise request_refused(profile, error) from None
-        superseded = supersede_certificates(session, earlier, now)
+        superseded = supersede(session, earlier, now)
         try:
             session.commit()
         except IntegrityError:  # UNIQUE(enrolment_id, profile): another process issued first
