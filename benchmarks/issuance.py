@@ -38,14 +38,15 @@ from cryptography.x509.oid import NameOID
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ca.authority import CertificateAuthority  # noqa: E402
-from ca.person import Identification, VerifiedPerson  # noqa: E402
+from ca.proofs.service_centre import ServiceCentreProof  # noqa: E402
 from ca.store import CertificateStore  # noqa: E402
 from eds_toolkit.db import make_engine  # noqa: E402
 from national_profile.iin import make_iin  # noqa: E402
 
 PASSPHRASE = b"benchmark passphrase, not secret"
 IIN = make_iin(dt.date(1990, 5, 17), "M", 1)
-PERSON = VerifiedPerson(IIN, "Тестов", "Тест", "Тестович", Identification.REMOTE_DIGITAL_ID)
+# Bulk issuance is in-person issuance: each request carries an operator's proof, checked by the CA.
+PROOF = ServiceCentreProof("bench-operator", "N0000001", IIN, "Тестов", "Тест", "Тестович")
 KEYSTORE_PASSWORD = "Bench-mark#2026-Kz!"
 
 
@@ -93,7 +94,7 @@ def _children_cpu() -> float:
 
 def issue_batched(authority: CertificateAuthority, csrs: list[bytes], count: int, batch: int) -> Timer:
     """Issue ``count`` certificates with ``issue_many`` (one commit per ``batch``), keeping none in memory."""
-    requests = ((csrs[n % len(csrs)], PERSON, "sign" if n % 2 else "auth") for n in range(count))
+    requests = ((csrs[n % len(csrs)], PROOF, "sign" if n % 2 else "auth") for n in range(count))
     with Timer() as timer:
         for _ in authority.issue_many(requests, batch_size=batch):
             pass
@@ -104,7 +105,7 @@ def issue_one_commit_each(authority: CertificateAuthority, csrs: list[bytes], co
     with Timer() as timer:
         for n in range(count):
             profile = "sign" if n % 2 else "auth"  # as issue_batched: each key keeps one profile
-            authority.issue(csrs[n % len(csrs)], PERSON, profile, enrolment_id=f"bench-{n}")
+            authority.issue(csrs[n % len(csrs)], PROOF, profile, enrolment_id=f"bench-{n}")
     return timer
 
 
@@ -121,7 +122,7 @@ def openssl_speed_rsa2048(seconds: int) -> float:
 
 EXTENSIONS = """[sign]
 keyUsage = critical, digitalSignature, nonRepudiation
-extendedKeyUsage = emailProtection, 1.2.398.3.3.4.1.1, 1.2.398.3.3.4.3.2, 1.2.398.3.3.4.3.2.1
+extendedKeyUsage = emailProtection, 1.2.398.3.3.4.1.1
 authorityKeyIdentifier = keyid
 subjectKeyIdentifier = hash
 certificatePolicies = @policy
@@ -200,7 +201,7 @@ def keystore_timings(authority: CertificateAuthority, runs: int) -> dict[str, fl
         return f"keystore package not available ({missing})"
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     csr = x509.CertificateSigningRequestBuilder().subject_name(x509.Name([])).sign(key, hashes.SHA256())
-    issued = authority.issue(csr.public_bytes(serialization.Encoding.PEM), PERSON, "auth")
+    issued = authority.issue(csr.public_bytes(serialization.Encoding.PEM), PROOF, "auth")
     build_seconds, open_seconds = [], []
     for _ in range(runs):
         started = time.perf_counter()

@@ -27,6 +27,7 @@ from ca.csr import checked_public_key, load_csr
 from ca.errors import CAError, IssuanceRefused
 from ca.files import CAFiles, encrypted_key_pem, load_cert, load_key
 from ca.person import IDENTIFICATION_OIDS, Identification, VerifiedPerson
+from ca.proofs import IdentityProof
 from ca.signers import FileKeySigner, Pkcs11Signer, Signer
 from ca.store import CertificateRecord, CertificateStore, bind_keys, key_holders
 from ca.subject import common_name, subject_and_text
@@ -111,7 +112,7 @@ class IssuedCertificate:
 
 
 class CertificateAuthority:
-    """A root CA and an issuing CA; issues AUTH and SIGN certificates to verified persons."""
+    """A root CA and an issuing CA; issues AUTH and SIGN certificates on identity proofs (``ca.proofs``)."""
 
     def __init__(
         self,
@@ -276,13 +277,16 @@ class CertificateAuthority:
     def issue(
         self,
         csr_pem: bytes,
-        person: VerifiedPerson,
+        proof: IdentityProof,
         profile: Profile | str,
         *,
         enrolment_id: str | None = None,
         session: Session | None = None,
     ) -> IssuedCertificate:
-        """Verify the CSR and the person, sign a certificate of ``profile`` and store it.
+        """Check the identity proof and the CSR, sign a certificate of ``profile`` and store it.
+
+        The person comes from ``proof.verified_person()`` only; a proof that fails refuses the request
+        (``IdentityNotProven``, an ``IssuanceRefused`` with the proof's code).
 
         With ``session`` the record is added and flushed (so a second certificate for the enrolment is
         refused here) and the caller commits, or rolls back on any error; without ``session`` the CA
@@ -290,7 +294,7 @@ class CertificateAuthority:
         """
         if self.store is None and session is None:
             raise CAError("This CA was loaded without a certificate store; it cannot issue.")
-        request = self._checked(csr_pem, person, profile)
+        request = self._checked(csr_pem, _proven(proof), profile)
         if session is not None:
             return self._issue_in(session, request, enrolment_id)
         with self.store.session() as own:
@@ -303,9 +307,10 @@ class CertificateAuthority:
         return issued
 
     def issue_many(
-        self, requests: Iterable[tuple[bytes, VerifiedPerson, Profile | str]], *, batch_size: int = 500
+        self, requests: Iterable[tuple[bytes, IdentityProof, Profile | str]], *, batch_size: int = 500
     ) -> Iterator[IssuedCertificate]:
-        """Bulk issuance (no enrolments): each batch is inserted in one statement and committed.
+        """Bulk issuance (no enrolments) of ``(csr, proof, profile)`` requests, each proof checked as by
+        ``issue``: each batch is inserted in one statement and committed.
 
         Certificates are yielded once their batch is committed, so every certificate yielded is
         stored. A refused request stops the run: the batch before it is committed and yielded,
@@ -359,8 +364,8 @@ class CertificateAuthority:
                 raise refusal
 
         try:
-            for csr_pem, person, profile in requests:
-                request = self._checked(csr_pem, person, profile)
+            for csr_pem, proof, profile in requests:
+                request = self._checked(csr_pem, _proven(proof), profile)
                 holder = keys_in_batch.setdefault(request.key_id, (request.person.iin, request.profile.value))
                 if holder != (request.person.iin, request.profile.value):
                     raise _key_reused()
@@ -552,6 +557,20 @@ _KEY_USAGE_NAMES = (
     "key_cert_sign",
     "crl_sign",
 )
+
+
+def _proven(proof: IdentityProof) -> VerifiedPerson:
+    """The person ``proof`` verifies; its ``IdentityNotProven`` (an ``IssuanceRefused``) passes through."""
+    verify = getattr(proof, "verified_person", None)
+    if not callable(verify):
+        raise TypeError(
+            f"The CA issues on an identity proof (ca.proofs), not on a {type(proof).__name__}: "
+            "a person is verified by a proof, never given."
+        )
+    person = verify()
+    if not isinstance(person, VerifiedPerson):
+        raise TypeError(f"{type(proof).__name__}.verified_person() returned a {type(person).__name__}.")
+    return person
 
 
 def _profile(profile: Profile | str) -> Profile:

@@ -12,7 +12,7 @@ class IssuanceRefused(CAError):
 
     Codes: ``malformed_csr``, ``bad_signature``, ``weak_signature``, ``weak_key``, ``unsupported_key``,
     ``invalid_iin``, ``iin_mismatch``, ``invalid_name``, ``unknown_profile``, ``already_issued``,
-    ``key_reused``, ``ca_expiring``.
+    ``key_reused``, ``ca_expiring``; and the identity proofs' codes (``ca.proofs.IdentityNotProven``).
     """
 
     def __init__(self, code: str, message: str) -> None:

@@ -1,4 +1,9 @@
-"""The certificate store: every issued certificate, its status and its revocation (SQLAlchemy 2.0)."""
+"""The certificate store: every issued certificate, its status and its revocation (SQLAlchemy 2.0).
+
+``CertificateRecord`` is queried only here and in ``ca``: the service reads certificates through the
+named queries below (in its own session and transaction) and revokes through ``supersede`` or
+``CertificateStore.revoke``.
+"""
 
 from __future__ import annotations
 
@@ -154,6 +159,33 @@ def key_holders(connection: Connection | Session, key_ids: list[str]) -> dict[st
 _IN_CHUNK = 500  # values per IN (...) query, well under every database's parameter limit
 
 
+def certificate(session: Session, serial: str) -> CertificateRecord | None:
+    """The record with ``serial`` in its stored form (40 lower-case hex digits), or None."""
+    return session.scalars(select(CertificateRecord).where(CertificateRecord.serial == serial)).one_or_none()
+
+
+def certificates_of_enrolment(session: Session, enrolment_id: str) -> list[CertificateRecord]:
+    """The certificates issued to one enrolment (or one renewal): AUTH, then SIGN."""
+    return list(
+        session.scalars(
+            select(CertificateRecord)
+            .where(CertificateRecord.enrolment_id == enrolment_id)
+            .order_by(CertificateRecord.profile)
+        )
+    )
+
+
+def certificates_of_iin(session: Session, iin: str) -> list[CertificateRecord]:
+    """Every certificate of ``iin``, whatever its status, newest first."""
+    return list(
+        session.scalars(
+            select(CertificateRecord)
+            .where(CertificateRecord.iin == iin)
+            .order_by(CertificateRecord.not_before.desc())
+        )
+    )
+
+
 def valid_certificates_of(session: Session, iin: str, now: dt.datetime) -> list[CertificateRecord]:
     """The certificates of ``iin`` that are valid at ``now`` (not revoked, not expired), oldest first."""
     return list(
@@ -169,9 +201,13 @@ def valid_certificates_of(session: Session, iin: str, now: dt.datetime) -> list[
     )
 
 
-def supersede_certificates(session: Session, serials: list[str], now: dt.datetime) -> list[str]:
+def supersede(session: Session, serials: list[str], now: dt.datetime) -> list[str]:
     """Revoke the still-valid ones of ``serials`` with reason ``superseded`` (a new pair replaces them),
-    in the caller's transaction; returns the serials actually revoked. No commit."""
+    in the caller's transaction; returns the serials actually revoked. No commit.
+
+    Each revocation is a compare-and-set on ``valid``: of two transactions superseding one certificate,
+    only one gets it back.
+    """
     revoked = []
     for serial in serials:
         changed = session.execute(

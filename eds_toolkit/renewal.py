@@ -3,9 +3,9 @@
 ``start_renewal`` hands out a random challenge (5 minutes, one attempt). ``complete_renewal`` checks
 that the CMS is over exactly those bytes and was made with one of this CA's valid, unrevoked AUTH
 certificates (``ca.proofs.renewal.RenewalProof`` decides; the person comes from that certificate),
-that both new CSRs name the same IIN, and then, in one transaction, issues the new AUTH+SIGN pair
-and marks the old pair revoked with reason ``superseded``. Any refusal leaves nothing issued and
-nothing revoked. A challenge is spent by its first attempt, refused or not.
+that both new CSRs name the same IIN, and then, in one transaction, has the CA issue the new AUTH+SIGN
+pair on that proof and marks the old pair revoked with reason ``superseded``. Any refusal leaves nothing
+issued and nothing revoked. A challenge is spent by its first attempt, refused or not.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ from ca.errors import CAError, IssuanceRefused
 from ca.person import VerifiedPerson
 from ca.proofs import IdentityNotProven
 from ca.proofs.renewal import RenewalProof
-from ca.store import CertificateRecord, supersede_certificates
+from ca.store import certificate, certificates_of_enrolment, supersede
 from eds_toolkit.core import audit
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import InvalidInput, NotFound, Refusal, ServiceUnavailable
@@ -129,10 +129,13 @@ def complete_renewal(
     try:
         signature = _challenge_signature(challenge.encode("utf-8"), cms_der)
         iin = iin_of(signature.signer_certificate.subject) or ""
-        person = _verified_person(ctx, authority, signature)
+        proof = _renewal_proof(ctx, authority, signature)
+        person = _verified_person(proof)  # a 403 before any CSR check; the CA checks it again to issue
         _require_csrs_name(csrs, person.iin)
         old_auth = signature.signer_certificate
-        pair = _issue_and_supersede(ctx, authority, challenge_id, person, old_auth, csrs, client_address)
+        pair = _issue_and_supersede(
+            ctx, authority, challenge_id, proof, person, old_auth, csrs, client_address
+        )
     except Refusal as error:
         _record_refusal(ctx, challenge_id, iin, error, client_address)
         raise
@@ -230,9 +233,9 @@ def _wrong_challenge() -> InvalidInput:
     )
 
 
-def _verified_person(ctx: ServiceContext, authority, signature: _ChallengeSignature) -> VerifiedPerson:
-    """The renewal proof decides: our still-valid, unrevoked AUTH certificate, and its key's signature."""
-    proof = RenewalProof(
+def _renewal_proof(ctx: ServiceContext, authority, signature: _ChallengeSignature) -> RenewalProof:
+    """The proof the CA issues on: our still-valid, unrevoked AUTH certificate, and its key's signature."""
+    return RenewalProof(
         auth_certificate_pem=signature.signer_certificate.public_bytes(serialization.Encoding.PEM),
         signed_data=signature.signed_data,
         signature=signature.signature,
@@ -240,10 +243,18 @@ def _verified_person(ctx: ServiceContext, authority, signature: _ChallengeSignat
         store=authority.store,
         clock=ctx.now,
     )
+
+
+def _verified_person(proof: RenewalProof) -> VerifiedPerson:
+    """The person the proof verifies, or RenewalRefused with the proof's code."""
     try:
         return proof.verified_person()
     except IdentityNotProven as error:
-        raise RenewalRefused(str(error), code=error.code) from None
+        raise _renewal_refused(error) from None
+
+
+def _renewal_refused(error: IdentityNotProven) -> RenewalRefused:
+    return RenewalRefused(str(error), code=error.code)
 
 
 def _signer_info_and_content(cms_der: bytes):
@@ -277,30 +288,35 @@ def _issue_and_supersede(
     ctx: ServiceContext,
     authority,
     challenge_id: str,
+    proof: RenewalProof,
     person: VerifiedPerson,
     old_auth: x509.Certificate,
     csrs: dict[Profile, bytes],
     client_address: str | None,
 ) -> RenewedPair:
-    """One transaction: supersede the old pair (compare-and-set on ``valid``), issue the new, record it."""
+    """One transaction: issue the new pair on the proof, supersede the old pair (compare-and-set on
+    ``valid``), record it. The CA checks the proof against the store before the old pair is touched."""
     with ctx.session() as session:
-        superseded = _supersede_old_pair(session, authority, old_auth)
         issued = {}
         try:
             for profile in (Profile.AUTH, Profile.SIGN):
                 issued[profile] = authority.issue(
                     csrs[profile],
-                    person,
+                    proof,
                     profile,
                     enrolment_id=RENEWAL_ENROLMENT_PREFIX + challenge_id,
                     session=session,
                 )
+        except IdentityNotProven as error:
+            session.rollback()
+            raise _renewal_refused(error) from None
         except IssuanceRefused as error:
             session.rollback()
             raise request_refused(profile, error) from None
         except CAError as error:
             session.rollback()
             raise ServiceUnavailable(f"{error} Nothing was issued.", code="ca_error") from None
+        superseded = _supersede_old_pair(session, authority, old_auth)
         auth_serial = issued[Profile.AUTH].record.serial
         sign_serial = issued[Profile.SIGN].record.serial
         session.execute(
@@ -349,25 +365,21 @@ def _supersede_old_pair(session: Session, authority, old_auth: x509.Certificate)
     """
     serial = f"{old_auth.serial_number:040x}"
     now = authority.clock()
-    if supersede_certificates(session, [serial], now) != [serial]:
+    if supersede(session, [serial], now) != [serial]:
         session.rollback()
         raise RenewalRefused(
             "The AUTH certificate has been revoked or already renewed: renewal with it is refused.",
             code="certificate_revoked",
         )
-    enrolment_id = session.scalar(
-        select(CertificateRecord.enrolment_id).where(CertificateRecord.serial == serial)
-    )
+    enrolment_id = certificate(session, serial).enrolment_id
     partners = []
     if enrolment_id is not None:
-        partners = session.scalars(
-            select(CertificateRecord.serial).where(
-                CertificateRecord.enrolment_id == enrolment_id,
-                CertificateRecord.profile == Profile.SIGN.value,
-                CertificateRecord.status == "valid",
-            )
-        ).all()
-    return (serial, *supersede_certificates(session, list(partners), now))
+        partners = [
+            row.serial
+            for row in certificates_of_enrolment(session, enrolment_id)
+            if row.profile == Profile.SIGN.value
+        ]
+    return (serial, *supersede(session, partners, now))
 
 
 def _record_refusal(

@@ -1,9 +1,13 @@
 """Evidence-free shortcuts for tests and benchmarks: put an enrolment through identification without
-any picture. They live here, never in the service's packages, so no code path of the service can mark
-a person identified without the webcam steps' evidence."""
+any picture, or hand the CA a person with no proof at all. They live here, never in the service's
+packages, so no code path of the service can mark a person identified without the webcam steps'
+evidence, nor issue to a person nobody proved."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from ca.person import Identification, VerifiedPerson
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.flow.machine import State, load_for_step, transition
 from eds_toolkit.flow.models import Enrolment
@@ -32,3 +36,18 @@ def mark_identified(ctx: ServiceContext, enrolment_id: str) -> Enrolment:
         enrolment = advance_identification(ctx, enrolment_id, state)
     assert enrolment is not None
     return enrolment
+
+
+@dataclass(frozen=True)
+class StatedPerson:
+    """An identity proof that checks nothing: the person as the test states them, identified as
+    ``identification`` says. For tests of what the CA does with a person, not of how one is proven."""
+
+    iin: str
+    surname: str
+    given_name: str
+    patronymic: str | None = None
+    identification: Identification = Identification.REMOTE_DIGITAL_ID
+
+    def verified_person(self) -> VerifiedPerson:
+        return VerifiedPerson(self.iin, self.surname, self.given_name, self.patronymic, self.identification)

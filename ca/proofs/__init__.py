@@ -1,24 +1,24 @@
 """Identity proofs: each module proves who a person is in its own way and yields a ``VerifiedPerson``.
 
 One shape (``IdentityProof.verified_person()``), one file per way of proving, like step-ca's
-provisioners. Issuance never imports these: adding a proof never touches ``ca.authority``.
+provisioners. ``CertificateAuthority.issue`` takes a proof and asks it for the person itself; it imports
+only this shape, never a proof: adding a proof never touches ``ca.authority``.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from ca.errors import CAError
+from ca.errors import IssuanceRefused
 from ca.person import VerifiedPerson
 from national_profile.iin import InvalidIIN, parse_iin
 
 
-class IdentityNotProven(CAError):
-    """The evidence does not prove the person's identity; ``code`` says which check failed."""
+class IdentityNotProven(IssuanceRefused):
+    """The evidence does not prove the person's identity; ``code`` says which check failed.
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+    An issuance refusal like any other: the CA refuses with it when the proof it was given fails.
+    """
 
 
 class IdentityProof(Protocol):

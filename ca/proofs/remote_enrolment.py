@@ -10,7 +10,12 @@ from ca.proofs import IdentityNotProven, require_valid_iin
 
 @dataclass(frozen=True)
 class RemoteEnrolmentProof:
-    """What the citizen flow established; names come from the citizens base, never from the citizen."""
+    """What the citizen flow established; names come from the citizens base, never from the citizen.
+
+    The booleans are only as true as whoever sets them: in the service, the one maker is
+    ``eds_toolkit.flow.issuance.remote_enrolment_proof``, which reads them from the enrolment's audit
+    trail (a test checks there is no other).
+    """
 
     iin: str
     surname: str

@@ -26,7 +26,7 @@ from ca.config import CAConfig
 from ca.csr import MAX_CSR_BYTES
 from ca.errors import CAError, IssuanceRefused, PassphraseMissing, WrongCAPassphrase
 from ca.passphrase import load_passphrase
-from ca.person import Identification, VerifiedPerson
+from ca.proofs.service_centre import ServiceCentreProof
 from ca.store import REVOCATION_REASONS, STATUSES, CertificateRecord, CertificateStore
 from eds_toolkit.cli import Context, pass_context
 from keystore.errors import KeystoreExists
@@ -46,7 +46,16 @@ PIN_FILE = click.option(
 DEFAULT_KEY_LABEL = "eds-issuing-ca"
 # Refusals caused by what the operator typed or the file they gave (exit 2, as `eds keystore new`);
 # every other refusal is the CA's policy (exit 1).
-BAD_INPUT_CODES = frozenset({"malformed_csr", "invalid_iin", "invalid_name", "unknown_profile"})
+BAD_INPUT_CODES = frozenset(
+    {
+        "malformed_csr",
+        "invalid_iin",
+        "invalid_name",
+        "unknown_profile",
+        "operator_missing",
+        "document_missing",
+    }
+)
 
 
 def _fail(message: str, status: int) -> None:
@@ -249,13 +258,8 @@ def chain_command(ctx: Context, out: Path) -> None:
 @click.option("--given-name", required=True)
 @click.option("--patronymic", default=None)
 @click.option("--profile", type=click.Choice(["auth", "sign"]), required=True)
-@click.option(
-    "--identification",
-    type=click.Choice([i.value for i in Identification]),
-    default=Identification.SERVICE_CENTRE.value,
-    show_default=True,
-    help="How the operator identified the person (remote_digital_id adds the remote-identification OIDs).",
-)
+@click.option("--operator", required=True, help="Who checked the identity document in person (operator ID).")
+@click.option("--document", required=True, help="The number of the identity document the operator checked.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Certificate PEM file to write.")
 @PASSPHRASE_FILE
 @PIN_FILE
@@ -269,26 +273,33 @@ def issue_command(
     given_name: str,
     patronymic: str | None,
     profile: str,
-    identification: str,
+    operator: str,
+    document: str,
     out: Path,
     passphrase_file: Path | None,
     pin_file: Path | None,
 ) -> None:
-    """Issue an AUTH or SIGN certificate for a CSR; prints the serial number. Never overwrites --out."""
+    """Issue an AUTH or SIGN certificate to a person identified in person at a service centre; prints
+    the serial number. Never overwrites --out.
+
+    The operator names themself and the identity document they checked. Remote identification
+    (SMS code, liveness, face match) is proven only by the citizen flow, never on the command line.
+    """
     _check_writable(out)
     if out.exists():
         _fail(f"{out} already exists; it was left untouched and nothing was issued. Choose another name.", 1)
     authority = _load_authority(ctx, passphrase_file, pin_file)
-    person = VerifiedPerson(
+    proof = ServiceCentreProof(
+        operator_id=operator,
+        document_number=document,
         iin=iin.strip(),
         surname=surname,
         given_name=given_name,
         patronymic=patronymic,
-        identification=Identification(identification),
     )
     with csr.open("rb") as handle:  # a request is a few kB: never read more than the CA would accept
         csr_data = handle.read(MAX_CSR_BYTES + 1)
-    issued = authority.issue(csr_data, person, profile)
+    issued = authority.issue(csr_data, proof, profile)
     try:
         write_new_file(out, issued.pem(), 0o644)
     except KeystoreExists:

@@ -11,6 +11,7 @@ import hashlib
 import math
 import secrets
 
+from ca.store import certificates_of_iin
 from eds_toolkit import pin as pin_policy
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import InvalidInput
@@ -124,15 +125,5 @@ def close_session(ctx: ServiceContext, token: str | None) -> None:
 
 def certificates_of(ctx: ServiceContext, iin: str) -> list:
     """The citizen's certificate records, newest first."""
-    from sqlalchemy import select
-
-    from ca.store import CertificateRecord
-
     with ctx.session() as session:
-        return list(
-            session.scalars(
-                select(CertificateRecord)
-                .where(CertificateRecord.iin == iin)
-                .order_by(CertificateRecord.not_before.desc())
-            )
-        )
+        return certificates_of_iin(session, iin)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
+from ca.store import certificate, certificates_of_enrolment
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import NotFound
 from eds_toolkit.flow.machine import State
@@ -25,8 +24,6 @@ class PemFile:
 
 def enrolment_certificate_file(ctx: ServiceContext, enrolment_id: str, kind: str) -> PemFile:
     """The AUTH or SIGN certificate, or the CA chain, of an issued enrolment; else NotFound."""
-    from ca.store import CertificateRecord
-
     if kind not in FILE_KINDS:
         raise NotFound("There is no such certificate file.")
     with ctx.session() as session:
@@ -35,11 +32,9 @@ def enrolment_certificate_file(ctx: ServiceContext, enrolment_id: str, kind: str
             raise NotFound("Your certificates are not issued yet.")
         if kind == "chain":
             return chain_file(ctx)
-        row = session.scalars(
-            select(CertificateRecord).where(
-                CertificateRecord.enrolment_id == enrolment.id, CertificateRecord.profile == kind
-            )
-        ).first()
+        row = next(
+            (row for row in certificates_of_enrolment(session, enrolment.id) if row.profile == kind), None
+        )
     if row is None:
         raise NotFound("There is no such certificate file.")
     return _record_file(row)
@@ -47,15 +42,11 @@ def enrolment_certificate_file(ctx: ServiceContext, enrolment_id: str, kind: str
 
 def citizen_certificate_file(ctx: ServiceContext, iin: str, serial: str) -> PemFile:
     """One of this citizen's certificates by serial (hex, any case); NotFound for anybody else's."""
-    from ca.store import CertificateRecord
-
-    wanted = serial.strip().lower()
     with ctx.session() as session:
-        rows = session.scalars(select(CertificateRecord).where(CertificateRecord.iin == iin)).all()
-    for row in rows:
-        if row.serial.lower() == wanted:
-            return _record_file(row)
-    raise NotFound("There is no such certificate among yours.")
+        row = certificate(session, serial.strip().lower())
+    if row is None or row.iin != iin:
+        raise NotFound("There is no such certificate among yours.")
+    return _record_file(row)
 
 
 def chain_file(ctx: ServiceContext) -> PemFile:

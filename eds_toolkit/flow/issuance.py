@@ -5,6 +5,10 @@ Both certificates are issued in the same transaction that moves the enrolment to
 after a failure, or a second tab, never gets a second pair. The IIN's earlier valid certificates
 are revoked (``superseded``) in that transaction, as renewal does, and the number on record is
 told. An enrolment whose phone change is still held gets nothing (PhoneChangePending).
+
+The CA issues on a ``RemoteEnrolmentProof`` that ``remote_enrolment_proof`` reads from the enrolment's
+row and audit trail, the one place in the service that makes one: the CA refuses the pair when the
+enrolment did not pass every identification step, whatever state check came before.
 """
 
 from __future__ import annotations
@@ -15,16 +19,22 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ca.authority import CertificateAuthority
 from ca.csr import MAX_CSR_BYTES
 from ca.errors import CAError, IssuanceRefused
-from ca.person import Identification, VerifiedPerson
-from ca.store import supersede_certificates, valid_certificates_of
+from ca.proofs.remote_enrolment import RemoteEnrolmentProof
+from ca.store import supersede, valid_certificates_of
+from eds_toolkit.citizens.model import CitizenRecord
+from eds_toolkit.core import audit
+from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import AlreadyIssued, InvalidInput, NotInRegister, ServiceUnavailable
 from eds_toolkit.flow.machine import State, load_for_step, refusals_audited, transition
+from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.flow.owner_notices import notify_owner
 from eds_toolkit.flow.phone_change import mark_applied, require_release
 from eds_toolkit.flow.pin_step import register_new_phone, save_pin
@@ -61,19 +71,47 @@ class ServerKeystores:
     pair: IssuedPair
 
 
-def _person(ctx: ServiceContext, iin: str) -> VerifiedPerson:
+IDENTIFIED_STATES = frozenset({State.FACE_MATCHED, State.PIN_SET})
+
+
+def _citizen(ctx: ServiceContext, iin: str) -> CitizenRecord:
+    """The IIN's record in the citizens base (the names certified), or NotInRegister."""
     record = ctx.citizens.lookup(iin)
     if record is None:
         raise NotInRegister(
             "Your records are not in the citizens register, so an EDS cannot be issued remotely. "
             "Please visit a public service centre with your identity card."
         )
-    return VerifiedPerson(
-        iin=record.iin,
+    return record
+
+
+def remote_enrolment_proof(
+    ctx: ServiceContext, session: Session, enrolment: Enrolment
+) -> RemoteEnrolmentProof:
+    """What ``enrolment`` established, as the CA's identity proof; names from the citizens base.
+
+    Each step counts only if the enrolment's audit trail holds its transition (written with the step's
+    evidence, in the step's transaction), and the face match only while the enrolment stands at
+    face_matched or pin_set: nothing here is taken from a caller.
+    """
+    record = _citizen(ctx, enrolment.iin)
+    reached = set(
+        session.scalars(
+            select(AuditEvent.to_state).where(
+                AuditEvent.enrolment_id == enrolment.id,
+                AuditEvent.outcome == audit.OK,
+                AuditEvent.from_state != AuditEvent.to_state,
+            )
+        )
+    )
+    return RemoteEnrolmentProof(
+        iin=enrolment.iin,
         surname=record.surname,
         given_name=record.given_name,
         patronymic=record.patronymic or None,
-        identification=Identification.REMOTE_DIGITAL_ID,
+        phone_confirmed=State.PHONE_CONFIRMED in reached,
+        liveness_passed=State.LIVENESS_OK in reached,
+        face_matched=State.FACE_MATCHED in reached and State(enrolment.state) in IDENTIFIED_STATES,
     )
 
 
@@ -104,7 +142,7 @@ def _issue_pair(
     with ctx.session() as session:
         enrolment = load_for_step(ctx, session, enrolment_id, {State.PIN_SET})
         change = require_release(ctx, session, enrolment)
-        person = _person(ctx, enrolment.iin)
+        proof = remote_enrolment_proof(ctx, session, enrolment)  # before the move to issued
         authority = loaded_authority(ctx)
         pin_replaced = False
         if change is not None and change.applied_at is None:  # released after the PIN step: in effect now
@@ -128,14 +166,14 @@ def _issue_pair(
         try:
             for profile in (Profile.AUTH, Profile.SIGN):
                 issued[profile] = authority.issue(
-                    csrs[profile], person, profile, enrolment_id=enrolment.id, session=session
+                    csrs[profile], proof, profile, enrolment_id=enrolment.id, session=session
                 )
         except IssuanceRefused as error:
             session.rollback()
             if error.code == "already_issued":
                 raise AlreadyIssued(ALREADY_ISSUED) from None
             raise request_refused(profile, error) from None
-        superseded = supersede_certificates(session, earlier, now)
+        superseded = supersede(session, earlier, now)
         try:
             session.commit()
         except IntegrityError:  # UNIQUE(enrolment_id, profile): another process issued first
@@ -147,7 +185,7 @@ def _issue_pair(
             ctx,
             phone=on_record,
             kind=kind,
-            iin=person.iin,
+            iin=enrolment.iin,
             enrolment_id=enrolment_id,
             language=enrolment.language,
             superseded=bool(superseded),
@@ -206,15 +244,15 @@ def issue_on_server(
         check_password(password or "", iin=iin)
     except WeakPassword as error:
         raise InvalidInput(str(error), code="weak_password") from None
-    person = _person(ctx, iin)
+    citizen = _citizen(ctx, iin)
     keys = {profile: generate_private_key("rsa2048") for profile in (Profile.AUTH, Profile.SIGN)}
     csrs = {
         profile: build_csr(
             key,
-            iin=person.iin,
-            surname=person.surname,
-            given_name=person.given_name,
-            patronymic=person.patronymic,
+            iin=citizen.iin,
+            surname=citizen.surname,
+            given_name=citizen.given_name,
+            patronymic=citizen.patronymic or None,
         ).public_bytes(serialization.Encoding.PEM)
         for profile, key in keys.items()
     }

@@ -75,7 +75,7 @@ def authenticate(ctx: ServiceContext, enrolment_id: str, token: str) -> None:
 
 def describe(ctx: ServiceContext, enrolment_id: str) -> EnrolmentView:
     """The enrolment's state, next step and (once issued) its certificates."""
-    from ca.store import CertificateRecord, valid_certificates_of
+    from ca.store import certificates_of_enrolment, valid_certificates_of
 
     with ctx.session() as session:
         enrolment = session.get(Enrolment, enrolment_id)
@@ -88,12 +88,10 @@ def describe(ctx: ServiceContext, enrolment_id: str) -> EnrolmentView:
             state = State.EXPIRED
         certificates = []
         if state == State.ISSUED:
-            rows = session.scalars(
-                select(CertificateRecord)
-                .where(CertificateRecord.enrolment_id == enrolment.id)
-                .order_by(CertificateRecord.profile)
-            )
-            certificates = [certificate_json(row, now=ctx.now()) for row in rows]
+            certificates = [
+                certificate_json(row, now=ctx.now())
+                for row in certificates_of_enrolment(session, enrolment.id)
+            ]
         release_at, replaces, replaces_pin = None, [], False
         if state in (State.FACE_MATCHED, State.PIN_SET):
             change = (

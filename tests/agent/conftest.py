@@ -17,12 +17,12 @@ from cryptography.hazmat.primitives import serialization
 
 from ca.authority import CertificateAuthority
 from ca.config import CAConfig
-from ca.person import Identification, VerifiedPerson
 from ca.store import CertificateStore
 from eds_agent.confirmation import ScriptedConfirmer
 from eds_agent.issuance import Issuance
 from eds_toolkit.db import make_engine
 from national_profile.iin import make_iin
+from tests.evidence_free import StatedPerson
 
 REPO = Path(__file__).resolve().parents[2]
 EDS = REPO / ".venv" / "bin" / "eds"
@@ -40,10 +40,9 @@ class Citizen:
     given_name: str
     patronymic: str | None
 
-    def person(self) -> VerifiedPerson:
-        return VerifiedPerson(
-            self.iin, self.surname, self.given_name, self.patronymic, Identification.REMOTE_DIGITAL_ID
-        )
+    def person(self) -> StatedPerson:
+        """As if the citizen flow had identified them (these tests are about the agent, not the proof)."""
+        return StatedPerson(self.iin, self.surname, self.given_name, self.patronymic)
 
 
 AIGERIM = Citizen(IIN_A, "Сейтқали", "Әйгерім", "Болатқызы")

@@ -11,8 +11,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from ca.person import Identification, VerifiedPerson
+from ca.person import Identification
 from national_profile.iin import make_iin
+from tests.evidence_free import StatedPerson
 
 TESTDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "testdata"
 NCA = TESTDATA.resolve() / "nca"
@@ -23,8 +24,9 @@ OTHER_IIN = make_iin(dt.date(1985, 1, 2), "F", 7)
 
 def person(
     iin: str = IIN, identification: Identification = Identification.REMOTE_DIGITAL_ID, **names
-) -> VerifiedPerson:
-    return VerifiedPerson(
+) -> StatedPerson:
+    """A test person as an identity proof that checks nothing (the proofs have their own tests)."""
+    return StatedPerson(
         iin=iin,
         surname=names.get("surname", "Тестов"),
         given_name=names.get("given_name", "Тест"),

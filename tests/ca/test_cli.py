@@ -15,6 +15,7 @@ from cryptography import x509
 from eds_toolkit.cli import main
 
 PASSPHRASE = "cli passphrase, long enough"
+IN_PERSON = ("--operator", "op-17", "--document", "N1234567")  # the service-centre proof
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +45,18 @@ def issue(home, tmp_path, *, iin=IIN, csr_iin=IIN, profile="sign", name="cert.pe
     csr = tmp_path / f"{name}.csr"
     csr.write_bytes(make_csr(key_for(iin, profile), iin=csr_iin))
     out = tmp_path / name
-    args = ["issue", "--csr", str(csr), "--iin", iin, "--surname", "Сейтқали", "--given-name", "Арман"]
+    args = [
+        "issue",
+        "--csr",
+        str(csr),
+        "--iin",
+        iin,
+        "--surname",
+        "Сейтқали",
+        "--given-name",
+        "Арман",
+        *IN_PERSON,
+    ]
     return eds(home, *args, "--patronymic", "Серікұлы", "--profile", profile, "--out", str(out), *extra), out
 
 
@@ -62,6 +74,7 @@ def auth_issue_args(tmp_path) -> list[str]:
         "A",
         "--given-name",
         "B",
+        *IN_PERSON,
         "--profile",
         "auth",
     ]
@@ -145,10 +158,55 @@ def test_issue_with_a_bad_iin_or_a_malformed_csr_is_bad_input_exit_2_like_keysto
     assert "invalid_iin" in result.stderr and not out.exists()
     for name, content in (("garbage.csr", b"not a request"), ("empty.csr", b"")):
         (tmp_path / name).write_bytes(content)
-        args = ["issue", "--csr", str(tmp_path / name), "--iin", IIN, "--surname", "A", "--given-name", "B"]
+        args = [
+            "issue",
+            "--csr",
+            str(tmp_path / name),
+            "--iin",
+            IIN,
+            "--surname",
+            "A",
+            "--given-name",
+            "B",
+            *IN_PERSON,
+        ]
         result = eds(home, *args, "--profile", "sign", "--out", str(tmp_path / f"{name}.pem"))
         assert result.exit_code == 2 and "malformed_csr" in result.stderr, result.output
     assert len(json.loads(eds(home, "list", "--format", "json").stdout)) == before
+
+
+def test_issue_is_in_person_issuance_recorded_as_service_centre(home, tmp_path):
+    result, out = issue(home, tmp_path, name="in-person.pem")
+    assert result.exit_code == 0, result.output
+    shown = json.loads(eds(home, "show", result.stdout.strip(), "--format", "json").stdout)
+    assert shown["identification"] == "service_centre"
+    certificate = x509.load_pem_x509_certificate(out.read_bytes())
+    eku = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert not {oid.dotted_string for oid in eku} & {"1.2.398.3.3.4.3.2", "1.2.398.3.3.4.3.2.1"}
+
+
+@pytest.mark.parametrize(
+    "missing, code",
+    [
+        (("--operator", " ", "--document", "N1"), "operator_missing"),
+        (("--operator", "op", "--document", ""), "document_missing"),
+    ],
+)
+def test_issue_without_an_operator_or_document_is_refused_as_bad_input(home, tmp_path, missing, code):
+    before = len(json.loads(eds(home, "list", "--format", "json").stdout))
+    args = [a for a in auth_issue_args(tmp_path) if a not in IN_PERSON]
+    result = eds(home, *args, *missing, "--out", str(tmp_path / "x.pem"))
+    assert result.exit_code == 2, result.output
+    assert code in result.stderr and not (tmp_path / "x.pem").exists()
+    assert len(json.loads(eds(home, "list", "--format", "json").stdout)) == before
+
+
+def test_issue_needs_the_in_person_options_and_has_no_remote_identification(home, tmp_path):
+    args = [a for a in auth_issue_args(tmp_path) if a not in IN_PERSON]
+    assert eds(home, *args, "--out", str(tmp_path / "x.pem")).exit_code == 2  # --operator is required
+    remote = eds(home, *auth_issue_args(tmp_path), "--identification", "remote_digital_id", "--out", "y.pem")
+    assert remote.exit_code == 2 and "No such option" in remote.output
+    assert "remote identification" in " ".join(eds(home, "issue", "--help").output.lower().split())
 
 
 def test_issue_never_overwrites_its_out_file_and_issues_nothing_then(home, tmp_path):

@@ -1,15 +1,17 @@
-"""Identity proofs each yield a VerifiedPerson, or refuse with a reason; issuance takes any of them."""
+"""Identity proofs each yield a VerifiedPerson, or refuse with a reason; issuance takes any of them, and
+nothing but them: the CA asks the proof for the person itself."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from ca_test_support import IIN, ec_key, make_csr, person, rsa_key
+from ca_test_support import IIN, count_records, ec_key, make_csr, person, rsa_key
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 
 from ca.authority import CertificateAuthority
+from ca.errors import IssuanceRefused
 from ca.person import Identification
 from ca.proofs import IdentityNotProven
 from ca.proofs.remote_enrolment import RemoteEnrolmentProof
@@ -33,8 +35,37 @@ def remote(**changes) -> RemoteEnrolmentProof:
 def test_complete_remote_enrolment_yields_a_remotely_identified_person(authority):
     verified = remote().verified_person()
     assert verified.identification == Identification.REMOTE_DIGITAL_ID
-    eku = authority.issue(make_csr(), verified, "sign").certificate.extensions
+    eku = authority.issue(make_csr(), remote(), "sign").certificate.extensions
     assert "1.2.398.3.3.4.3.2.1" in str(eku)
+
+
+def test_the_ca_refuses_a_proof_that_does_not_prove_and_stores_nothing(authority, store):
+    with pytest.raises(IssuanceRefused) as caught:
+        authority.issue(make_csr(), remote(face_matched=False), "sign")
+    assert isinstance(caught.value, IdentityNotProven)
+    assert caught.value.code == "remote_identification_incomplete"
+    assert "face match" in str(caught.value)
+    assert count_records(store) == 0
+
+
+def test_the_ca_takes_no_bare_verified_person(authority, store):
+    with pytest.raises(TypeError, match="identity proof"):
+        authority.issue(make_csr(), remote().verified_person(), "sign")
+    with pytest.raises(TypeError, match="identity proof"):
+        list(authority.issue_many([(make_csr(), remote().verified_person(), "sign")]))
+    assert count_records(store) == 0
+
+
+def test_bulk_issuance_stops_at_a_proof_that_fails_after_storing_what_came_before(authority, store):
+    proof = ServiceCentreProof("op-17", "N1234567", IIN, "Тестов", "Тест")
+    requests = [
+        (make_csr(), proof, "sign"),
+        (make_csr(), ServiceCentreProof("", "N1", IIN, "А", "Б"), "sign"),
+    ]
+    with pytest.raises(IdentityNotProven) as caught:
+        list(authority.issue_many(requests))
+    assert caught.value.code == "operator_missing"
+    assert count_records(store) == 1
 
 
 @pytest.mark.parametrize(
@@ -99,8 +130,20 @@ def test_renewal_signed_with_a_valid_auth_certificate_yields_the_same_person(aut
         "ТЕСТОВИЧ",
     )
     assert verified.identification == Identification.RENEWAL
-    renewed = authority.issue(make_csr(rsa_key(2048, 5)), verified, "auth").certificate
-    assert renewed.subject == auth.certificate.subject
+    renewed = authority.issue(make_csr(rsa_key(2048, 5)), renewal(authority, store, auth.pem(), key), "auth")
+    assert renewed.certificate.subject == auth.certificate.subject
+    assert renewed.record.identification == Identification.RENEWAL.value
+
+
+def test_the_ca_refuses_a_renewal_with_a_revoked_certificate(authority, store):
+    key = rsa_key()
+    auth = authority.issue(make_csr(key), person(), "auth")
+    proof = renewal(authority, store, auth.pem(), key)
+    store.revoke(auth.record.serial, "key_compromise")
+    with pytest.raises(IdentityNotProven) as caught:
+        authority.issue(make_csr(rsa_key(2048, 5)), proof, "auth")
+    assert caught.value.code == "certificate_revoked"
+    assert count_records(store) == 1
 
 
 def test_renewal_with_an_ec_auth_certificate(authority, store):

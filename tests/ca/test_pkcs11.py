@@ -264,6 +264,7 @@ def test_the_cli_creates_a_token_ca_issues_and_publishes_and_refuses_a_wrong_pin
     csr = tmp_path / "request.csr"
     csr.write_bytes(make_csr())
     person_args = ["--iin", person().iin, "--surname", "Тестов", "--given-name", "Тест", "--profile", "sign"]
+    person_args += ["--operator", "op-17", "--document", "N1234567"]
 
     refused_out = tmp_path / "refused.pem"
     refused = eds(

@@ -45,7 +45,8 @@ def test_new_then_ca_issue_then_build_gives_a_keystore_openssl_and_keytool_accep
 
     issued = eds(
         "ca", "issue", "--csr", paths["csr"], "--iin", IIN, "--surname", "Сейтқали", "--given-name", "Әлия",
-        "--patronymic", "Маратқызы", "--profile", profile, "--out", str(tmp_path / "cert.pem"), home=ca_home,
+        "--patronymic", "Маратқызы", "--operator", "op-17", "--document", "N1234567", "--profile", profile,
+        "--out", str(tmp_path / "cert.pem"), home=ca_home,
     )  # fmt: skip
     assert issued.returncode == 0, issued.stderr
     chain = eds("ca", "chain", "--out", str(tmp_path / "chain.pem"), home=ca_home)

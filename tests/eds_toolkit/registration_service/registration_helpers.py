@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from ca.person import Identification, VerifiedPerson
+from ca.proofs.service_centre import ServiceCentreProof
 from eds_agent.cms import sign_cms
 
 APPLICANT_IIN, APPLICANT_PHONE = "850314312017", "+77011234567"
@@ -48,7 +48,7 @@ def certificates_for(ctx, iin: str) -> Holder:
     key = key_of(iin)
     name = x509.Name([x509.NameAttribute(NameOID.SERIAL_NUMBER, f"IIN{iin}")])
     auth_key = key_of(f"{iin}/auth")  # cached per argument: a second key for the AUTH certificate
-    person = VerifiedPerson(iin, "Тестова", "Айгерим", None, Identification.SERVICE_CENTRE)
+    person = ServiceCentreProof("op-17", "N1234567", iin, "Тестова", "Айгерим")
     issued = {}
     for profile, profile_key in (("sign", key), ("auth", auth_key)):
         csr = x509.CertificateSigningRequestBuilder().subject_name(name).sign(profile_key, hashes.SHA256())

@@ -14,9 +14,9 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import NameOID
 
 from ca.authority import CertificateAuthority
-from ca.person import Identification, VerifiedPerson
 from eds_agent.cms import sign_cms
 from national_profile.iin import make_iin
+from tests.evidence_free import StatedPerson
 
 TESTDATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "testdata"
 NCA = TESTDATA.resolve() / "nca"
@@ -53,7 +53,7 @@ class IssuedPair:
 
 def issue_pair(authority: CertificateAuthority, iin: str = APPLICANT_IIN, key_index: int = 0) -> IssuedPair:
     key = citizen_key(key_index)
-    person = VerifiedPerson(iin, "Сейткали", "Айгерим", "Нурлановна", Identification.REMOTE_DIGITAL_ID)
+    person = StatedPerson(iin, "Сейткали", "Айгерим", "Нурлановна")
     sign = authority.issue(csr_for(key, iin), person, "sign").certificate
     auth_key = citizen_key(key_index + 1000)
     auth = authority.issue(csr_for(auth_key, iin), person, "auth").certificate

@@ -253,11 +253,11 @@ def test_an_ec_key_signature_verifies(authority):
     from cryptography.hazmat.primitives.asymmetric import ec
     from signature_helpers import csr_for
 
-    from ca.person import Identification, VerifiedPerson
+    from ca.proofs.service_centre import ServiceCentreProof
     from eds_agent.cms import sign_cms
 
     key = ec.generate_private_key(ec.SECP256R1())
-    person = VerifiedPerson("910412400214", "Сейткали", "Айгерим", None, Identification.SERVICE_CENTRE)
+    person = ServiceCentreProof("op-17", "N1234567", "910412400214", "Сейткали", "Айгерим")
     certificate = authority.issue(csr_for(key, person.iin), person, "sign").certificate
     cms = sign_cms(APPLICATION, key, certificate, authority.chain[:1], attached=True)
     verdict = verify_cms(cms, trust_roots=[authority.root_cert], revocation="none", required_profile="sign")
