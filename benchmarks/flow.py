@@ -60,6 +60,11 @@ def citizens(count: int) -> list[tuple[str, str]]:
     return people
 
 
+STATE_PHOTO = (
+    Path(__file__).resolve().parents[2] / "shared" / "testdata" / "faces" / "liveportrait_person_d18.jpg"
+)
+
+
 def seed_citizens(database_url: str, people: list[tuple[str, str]]) -> None:
     from eds_toolkit.citizens import add_citizen, make_record
     from eds_toolkit.db import make_engine, make_sessionmaker
@@ -68,13 +73,16 @@ def seed_citizens(database_url: str, people: list[tuple[str, str]]) -> None:
 
     engine = make_engine(database_url)
     upgrade(engine)
+    photo = (
+        STATE_PHOTO.read_bytes()
+    )  # remote issuance needs a state photo on record (docs/identity-binding.md)
     with make_sessionmaker(engine)() as session:
         for iin, phone in people:
             birth = parse_iin(iin).birth_date
-            add_citizen(
-                session,
-                make_record(iin=iin, surname="Бенчмарк", given_name="Азамат", birth_date=birth, phone=phone),
+            record = make_record(
+                iin=iin, surname="Бенчмарк", given_name="Азамат", birth_date=birth, phone=phone, photo=photo
             )
+            add_citizen(session, record)
         session.commit()
     engine.dispose()
 
