@@ -22,7 +22,8 @@ Genuine = the same person, impostor = different people. Frame-frame genuine pair
 easier than a state photo taken years earlier: the East Asian genuine figures rest on them alone.
 
 Runs on one core in about a minute (``--frames`` per video, default 10). Usage:
-  .venv/bin/python benchmarks/identify_accuracy.py [--frames 10] [--engine dlib|onnx|http]
+  .venv/bin/python benchmarks/identify_accuracy.py [--frames 10] [--engine dlib | onnx --model M.onnx
+                                                     | http --url URL] [--thresholds 0.3,0.4,...]
 """
 
 from __future__ import annotations
@@ -48,9 +49,10 @@ import numpy as np  # noqa: E402
 cv2.setNumThreads(1)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from webcam_flow.engines import ENGINE_KINDS, engine_id, make_engine  # noqa: E402
 from webcam_flow.errors import NoFaceFound  # noqa: E402
 from webcam_flow.images import decode_image  # noqa: E402
-from webcam_flow.match import DEFAULT_THRESHOLD, face_encoding  # noqa: E402
+from webcam_flow.match import face_template  # noqa: E402
 
 TESTDATA = Path(__file__).resolve().parents[1].parent / "shared" / "testdata"
 EAST_ASIAN, OTHER = "east_asian", "other"
@@ -321,25 +323,31 @@ def main() -> None:
     )
     parser.add_argument("--frames", type=int, default=10, help="frames sampled per video (default 10)")
     parser.add_argument("--thresholds", default="0.30,0.35,0.38,0.40,0.42,0.45,0.50,0.55,0.60")
+    parser.add_argument("--engine", choices=ENGINE_KINDS, default="dlib")
+    parser.add_argument("--model", help="the ONNX model (--engine onnx)")
+    parser.add_argument("--url", help="the biometric service (--engine http)")
     args = parser.parse_args()
+    engine = make_engine(args.engine, model_path=args.model, service_url=args.url)
+    bands = engine.default_bands
+    current = bands.refuse_above if bands else None
 
     def encode(image: np.ndarray) -> np.ndarray:
-        return face_encoding(image)
+        return face_template(image, engine=engine).vector
 
     def distance(a: np.ndarray, b: np.ndarray) -> float:
-        return float(np.linalg.norm(a - b))
+        return float(engine.distance(a, b))
 
     def template(vectors: list[np.ndarray]) -> np.ndarray:
-        return np.mean(vectors, axis=0)
+        return engine.combine(vectors)
 
     def accepts(value: float, threshold: float) -> bool:
         return value <= threshold
 
-    name = "dlib (face_recognition ResNet, Euclidean distance)"
+    name = engine_id(engine)
     thresholds = [float(t) for t in args.thresholds.split(",")]
     started = time.perf_counter()
     samples, seconds, skipped = collect(encode, args.frames)
-    print(f"# Face-match accuracy, engine {name}, current threshold {DEFAULT_THRESHOLD}")
+    print(f"# Face-match accuracy, engine {name}, bands (accept at most / refuse above) {bands}")
     print(
         f"{len(samples)} faces encoded ({len({s.identity for s in samples})} people, "
         f"{sum(s.group == EAST_ASIAN for s in samples)} East Asian), "
@@ -354,14 +362,16 @@ def main() -> None:
     compare_started = time.process_time()
     timed_pairs = list(combinations(samples, 2))[:2000]
     for a, b in timed_pairs:
-        accepts(distance(a.encoding, b.encoding), DEFAULT_THRESHOLD)
+        accepts(distance(a.encoding, b.encoding), current or 0.0)
     compare_seconds = (time.process_time() - compare_started) / max(1, len(timed_pairs))
     distributions("single images, all pairs", single)
     table("single images, all pairs", single, thresholds, accepts)
-    closest_impostors(single, accepts, DEFAULT_THRESHOLD)
+    for limit in [b for b in (bands.accept_at_most, bands.refuse_above)] if bands else thresholds[-1:]:
+        closest_impostors(single, accepts, limit)
     distributions("decisions (reference vs selfie frame + video template)", decided)
     table("decisions (reference vs selfie frame + video template)", decided, thresholds, accepts)
-    closest_impostors(decided, accepts, DEFAULT_THRESHOLD)
+    for limit in [b for b in (bands.accept_at_most, bands.refuse_above)] if bands else thresholds[-1:]:
+        closest_impostors(decided, accepts, limit)
     print(
         "\nA decision = encode the state photo and the ID photo (two encodings as above, the live face's "
         "are kept from the earlier steps) + the comparisons "
