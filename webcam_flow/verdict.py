@@ -139,7 +139,8 @@ class Verdict:
 
     @property
     def outcome(self) -> str:
-        """``accept`` (positive), ``refer`` (only ``needs_review``: an officer decides) or ``refuse``."""
+        """``accept`` (positive), ``refer`` (only ``needs_review``: an officer decides) or ``refuse``. Not in
+        :meth:`to_dict` (the audit event's own ``outcome`` is ok / referred / refused): the reasons say it."""
         if self.ok:
             return "accept"
         return "refer" if self.reasons == (NEEDS_REVIEW,) else "refuse"
@@ -149,7 +150,6 @@ class Verdict:
         return {
             "check": self.check,
             "ok": self.ok,
-            "outcome": self.outcome,
             "reasons": list(self.reasons),
             "scores": dict(self.scores),
         }
