@@ -9,10 +9,20 @@ import cv2
 import numpy as np
 
 from webcam_flow import faces
+from webcam_flow.engines import (
+    DLIB,
+    Bands,
+    FaceEngine,
+    Template,
+    combined,
+    engine_id,
+    require_engine,
+    template_of,
+)
 from webcam_flow.errors import BadInput, NoFaceFound
 from webcam_flow.images import ensure_rgb
 from webcam_flow.tracking import ENCODED_FRAMES, FRONTAL_FOR_ENCODING, track
-from webcam_flow.verdict import Verdict
+from webcam_flow.verdict import NEEDS_REVIEW, Verdict
 from webcam_flow.video import Frame, fit_width
 
 # Chosen from all pairs of the test faces (benchmarks/identify.py prints them): photos of one
@@ -35,6 +45,16 @@ def face_encoding(image: np.ndarray, *, allow_rotation: bool = False) -> np.ndar
     the portrait). With ``allow_rotation`` a photo taken sideways or upside down is tried at 90,
     270 and 180 degrees too, and the most confident detection over all of them is used.
     Raises :class:`NoFaceFound`."""
+    return faces.encoding(*_best_face(image, allow_rotation))
+
+
+def face_template(image: np.ndarray, *, engine: FaceEngine, allow_rotation: bool = False) -> Template:
+    """:func:`face_encoding` made by ``engine``: the face's template, tagged with the engine's id."""
+    return template_of(engine, *_best_face(image, allow_rotation))
+
+
+def _best_face(image: np.ndarray, allow_rotation: bool) -> tuple[np.ndarray, faces.Face]:
+    """The (work image, face) of the most confident detection, over the orientations tried."""
     image = _work_copy(ensure_rgb(image))
     turns = (0, 1, 3, 2) if allow_rotation else (0,)
     rotations = [np.ascontiguousarray(np.rot90(image, k)) if k else image for k in turns]
@@ -48,7 +68,7 @@ def face_encoding(image: np.ndarray, *, allow_rotation: bool = False) -> np.ndar
         ]
         if found:
             face, rotated = max(found, key=lambda pair: (pair[0].score, pair[0].size))
-            return faces.encoding(rotated, face)
+            return rotated, face
     hint = " in any orientation" if allow_rotation else ""
     raise NoFaceFound(f"no face found on the picture{hint}")
 
@@ -58,13 +78,18 @@ def portrait_encoding(image: np.ndarray) -> np.ndarray:
 
     Raises :class:`NoFaceFound` without a face and :class:`BadInput` with more than one: a reference
     photo must say unambiguously whose face it is."""
+    return portrait_template(image, engine=DLIB).vector
+
+
+def portrait_template(image: np.ndarray, *, engine: FaceEngine) -> Template:
+    """:func:`portrait_encoding` made by ``engine``."""
     image = _work_copy(ensure_rgb(image))
     found = faces.detect_faces(image, min_face=MIN_FACE_PX)
     if not found:
         raise NoFaceFound("no face found on the photo")
     if len(found) > 1:
         raise BadInput(f"{len(found)} faces on the photo: a reference photo shows one person only")
-    return faces.encoding(image, found[0])
+    return template_of(engine, image, found[0])
 
 
 def _work_copy(image: np.ndarray) -> np.ndarray:
@@ -93,16 +118,42 @@ def video_template(encodings: Sequence[np.ndarray]) -> np.ndarray:
     return np.mean(np.asarray(encodings, dtype=np.float64), axis=0)
 
 
-def sampled_template(frames: Sequence[Frame]) -> np.ndarray | None:
+def sampled_template(frames: Sequence[Frame], *, engine: FaceEngine | None = None):
     """The video's :func:`video_template` from :data:`TEMPLATE_FRAMES` evenly spaced frames, or from all
-    frames when none of those shows the face from the front; None when no frame does."""
+    frames when none of those shows the face from the front; None when no frame does. With ``engine``
+    the same frames are encoded by it and a :class:`Template` is returned."""
     step = max(1, len(frames) // TEMPLATE_FRAMES)
+    if engine is not None:
+        templates = _engine_probes(frames[::step], engine) or _engine_probes(frames, engine)
+        return combined(engine, templates) if templates else None
     probes = video_probes(frames[::step], count=TEMPLATE_PROBES) or video_probes(
         frames, count=TEMPLATE_PROBES
     )
     # one template per video (the mean of its frontal frames): single frames of a genuine video reach
     # 0.53 from the ID photo, the template stays near 0.2-0.33 (docs/identify.md)
     return video_template(probes) if probes else None
+
+
+def _engine_probes(frames: Sequence[Frame], engine: FaceEngine) -> list[Template]:
+    """``engine``'s templates of up to TEMPLATE_PROBES roughly frontal frames (tracked as video_probes)."""
+    images = [fit_width(ensure_rgb(f.image), 640) for f in frames]
+    observations = track(images, [f.t for f in frames])
+    chosen = [
+        template_of(engine, images[o.index], o.face)
+        for o in observations
+        if o.face is not None and abs(o.yaw) <= FRONTAL_FOR_ENCODING
+    ]
+    return chosen[:TEMPLATE_PROBES]
+
+
+def _as_template(value: Template | np.ndarray) -> Template:
+    """A bare 128-d array is dlib's encoding (how the library's callers passed them before engines)."""
+    if isinstance(value, Template):
+        return value
+    vector = np.asarray(value, dtype=np.float64)
+    if vector.shape != (128,):
+        raise BadInput("a face encoding without its engine must be dlib's 128-d vector")
+    return Template(engine_id(DLIB), vector)
 
 
 def match(
@@ -115,40 +166,71 @@ def match(
     reference = np.asarray(reference, dtype=np.float64)
     if reference.shape != (128,):
         raise BadInput("the reference must be a 128-d face encoding")
-    distances = [faces.distance(reference, np.asarray(p, dtype=np.float64)) for p in probes]
-    scores = {"threshold": threshold, "probes": len(distances)}
+    return match_templates(
+        _as_template(reference),
+        [_as_template(p) for p in probes],
+        engine=DLIB,
+        bands=Bands(threshold, threshold),
+    )
+
+
+def match_templates(
+    reference: Template, probes: Sequence[Template], *, engine: FaceEngine, bands: Bands
+) -> Verdict:
+    """Every probe against the reference, decided by the farthest: within ``bands.accept_at_most`` ->
+    positive; beyond ``bands.refuse_above`` -> ``no_match``; between -> ``needs_review`` (an officer
+    decides). Templates of another engine are refused (EngineMismatch)."""
+    require_engine(engine, [reference, *probes])
+    distances = [float(engine.distance(reference.vector, p.vector)) for p in probes]
+    # "threshold": refused above it (as before the bands); "accept_at_most" only with three outcomes
+    scores: dict[str, float] = {"threshold": bands.refuse_above, "probes": len(distances)}
+    if bands.accept_at_most != bands.refuse_above:
+        scores["accept_at_most"] = bands.accept_at_most
     if not distances:
         return Verdict.decide("face_match", ["no_probes"], scores)
     scores.update(
         distance_min=min(distances), distance_median=float(np.median(distances)), distance_max=max(distances)
     )
-    return Verdict.decide("face_match", ["no_match"] if max(distances) > threshold else [], scores)
+    outcome = bands.outcome(max(distances))
+    reasons = {"accept": [], "refer": [NEEDS_REVIEW], "refuse": ["no_match"]}[outcome]
+    return Verdict.decide("face_match", reasons, scores)
 
 
 def match_identity(
-    record: np.ndarray,
+    record: Template | np.ndarray,
     id_photo: np.ndarray,
     *,
-    selfie: Sequence[np.ndarray],
-    video: Sequence[np.ndarray],
+    selfie: Sequence[Template | np.ndarray],
+    video: Sequence[Template | np.ndarray],
     threshold: float = DEFAULT_THRESHOLD,
+    engine: FaceEngine = DLIB,
+    bands: Bands | None = None,
 ) -> Verdict:
-    """Is the live person the person on record? The live face (``selfie`` and ``video`` encodings)
+    """Is the live person the person on record? The live face (``selfie`` and ``video`` templates)
     against the photo on record decides (``record_*`` scores, else ``no_match_record``); the face on
     the identity-card photo (any rotation) must match the live face too (``id_*``, else ``no_match``),
     an additional check only. Never decided on the selfie (or the video) alone: ``no_video_face`` /
-    ``no_probes``; no face on the card: ``no_face_on_reference``."""
+    ``no_probes``; no face on the card: ``no_face_on_reference``.
+
+    With ``bands`` there are three outcomes: a distance between the bands in either comparison, and no
+    refusal, gives ``needs_review`` (:attr:`Verdict.outcome` ``refer``); without, ``threshold`` splits
+    two. Every template must be ``engine``'s (EngineMismatch otherwise, before any picture is read)."""
     if not selfie or not video:
         return Verdict.decide("face_match", ["no_video_face" if selfie else "no_probes"], {})
+    bands = bands or Bands(threshold, threshold)
+    record = _as_template(record)
+    live = [_as_template(t) for t in (*selfie, *video)]
+    require_engine(engine, [record, *live])
     try:
-        card = face_encoding(id_photo, allow_rotation=True)
+        card = face_template(id_photo, engine=engine, allow_rotation=True)
     except NoFaceFound:
         return Verdict.decide("face_match", ["no_face_on_reference"], {})
-    live = [*selfie, *video]
-    against_record = match(record, live, threshold=threshold)
-    against_card = match(card, live, threshold=threshold)
+    against_record = match_templates(record, live, engine=engine, bands=bands)
+    against_card = match_templates(card, live, engine=engine, bands=bands)
     reasons = ["no_match_record" if r == "no_match" else r for r in against_record.reasons]
     reasons += [r for r in against_card.reasons if r not in reasons]
+    if any(r != NEEDS_REVIEW for r in reasons):  # a refusal is never turned into a review
+        reasons = [r for r in reasons if r != NEEDS_REVIEW]
     scores = {f"record_{key}": value for key, value in against_record.scores.items()}
     scores.update({f"id_{key}": value for key, value in against_card.scores.items()})
     scores["record_photo"] = 1.0

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CHECKS = ("selfie", "liveness", "face_match", "image")
+# The face match's third outcome: neither close enough to accept nor far enough to refuse; an officer
+# decides (the verdict's outcome is "refer").
+NEEDS_REVIEW = "needs_review"
+OUTCOMES = ("accept", "refer", "refuse")
 
 
 def N_(message: str) -> str:  # noqa: N802 (gettext's name)
@@ -75,6 +79,10 @@ MESSAGES: dict[str, str] = {
     "no_match": N_(
         "The face does not match the photo on your identity card. If this is wrong, visit a service centre."
     ),
+    "needs_review": N_(
+        "Your face could not be matched automatically with certainty, so an officer will compare the "
+        "pictures. You will be able to continue once the officer has decided; there is nothing to send again."
+    ),
     "no_match_record": N_(
         "The face does not match the photo the state holds for this IIN. If this is wrong, "
         "visit a service centre."
@@ -128,6 +136,14 @@ class Verdict:
         unique = tuple(dict.fromkeys(reasons))
         rounded = {key: round(float(value), 4) for key, value in scores.items()}
         return cls(check=check, ok=not unique, reasons=unique, scores=rounded)
+
+    @property
+    def outcome(self) -> str:
+        """``accept`` (positive), ``refer`` (only ``needs_review``: an officer decides) or ``refuse``. Not in
+        :meth:`to_dict` (the audit event's own ``outcome`` is ok / referred / refused): the reasons say it."""
+        if self.ok:
+            return "accept"
+        return "refer" if self.reasons == (NEEDS_REVIEW,) else "refuse"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the CLI prints it, the audit log stores it as is)."""

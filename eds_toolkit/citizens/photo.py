@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from eds_toolkit.citizens.records import InvalidCitizen
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -17,14 +15,17 @@ class UnusablePhoto(InvalidCitizen):
     """A reference photo that is not a picture, is too large, or does not show exactly one face."""
 
 
-def reference_encoding(photo: bytes) -> np.ndarray:
-    """The face encoding of a reference photo, or UnusablePhoto saying why it cannot serve as one."""
+def reference_encoding(photo: bytes, engine=None):
+    """The face encoding of a reference photo (with ``engine``: its Template), or UnusablePhoto saying why
+    it cannot serve as one."""
     from webcam_flow.errors import BadInput, NoFaceFound
     from webcam_flow.images import decode_image
-    from webcam_flow.match import portrait_encoding
+    from webcam_flow.match import portrait_encoding, portrait_template
 
     try:
         image = decode_image(photo, max_bytes=MAX_PHOTO_BYTES, max_pixels=MAX_PHOTO_PIXELS)
+        if engine is not None:
+            return portrait_template(image, engine=engine)
         return portrait_encoding(image)
     except (BadInput, NoFaceFound) as error:
         raise UnusablePhoto(f"photo: {error}") from None

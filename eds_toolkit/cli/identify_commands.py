@@ -266,4 +266,104 @@ def purge_command(obj: object, days: int | None) -> None:
     click.echo(json.dumps({"deleted_enrolments": removed, "keep_days": archive.keep_days}))
 
 
+def _service(obj: object):
+    """The instance's ServiceContext and identification settings (``--home``, ``EDS_*``), schema current."""
+    import os
+
+    from eds_toolkit.db import make_engine
+    from eds_toolkit.migrations import upgrade
+    from eds_toolkit.services import build_service_context
+    from eds_toolkit.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env(os.environ, home=obj.home)  # type: ignore[attr-defined]
+        from eds_toolkit.flow.identification import IdentifyConfig
+
+        config = settings.identify or IdentifyConfig.from_env(os.environ)
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return build_service_context(settings, engine), config
+
+
+@identify.group("review")
+def review() -> None:
+    """Face matches referred to an officer (neither accepted nor refused automatically): list them, write
+    out their pictures, accept or refuse each once. Exit 0 done, 1 refused, 2 bad input."""
+
+
+@review.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Decided reviews too (default: pending only).")
+@click.pass_obj
+def review_list(obj: object, show_all: bool) -> None:
+    """One JSON line per review: id, enrolment, status, engine, scores, who decided."""
+    from eds_toolkit.flow.identification.review import list_reviews
+
+    ctx, _ = _service(obj)
+    for entry in list_reviews(ctx, status=None if show_all else "pending"):
+        click.echo(json.dumps(entry.as_json(), sort_keys=True))
+
+
+@review.command("pictures")
+@click.argument("review_id", type=int)
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="A new folder.")
+@click.pass_obj
+def review_pictures_command(obj: object, review_id: int, out: Path) -> None:
+    """Write a pending review's selfie, ID photo and the state photo to compare (0600 files)."""
+    from eds_toolkit.core.refusals import Refusal
+    from eds_toolkit.flow.identification.review import review_pictures
+
+    ctx, _ = _service(obj)
+    try:
+        pictures = review_pictures(ctx, review_id)
+    except Refusal as error:
+        click.echo(json.dumps({"ok": False, "code": error.code, "message": error.message}))
+        raise SystemExit(2) from None
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for name, data in pictures.items():
+        suffix = {"\x89P": ".png", "RI": ".webp"}.get(data[:2].decode("latin-1"), ".jpg")
+        target = out / f"{name}{suffix}"
+        target.touch(mode=0o600)
+        target.write_bytes(data)
+        click.echo(str(target))
+
+
+def _decide(obj: object, review_id: int, accept: bool, officer: str, note: str | None) -> None:
+    from eds_toolkit.core.refusals import InvalidInput, NotFound, Refusal
+    from eds_toolkit.flow.identification.review import decide_review
+
+    ctx, config = _service(obj)
+    try:
+        decided = decide_review(ctx, review_id, accept=accept, officer=officer, note=note, config=config)
+    except Refusal as error:
+        click.echo(json.dumps({"ok": False, "code": error.code, "message": error.message}))
+        raise SystemExit(2 if isinstance(error, InvalidInput | NotFound) else 1) from None
+    click.echo(json.dumps({"ok": True, **decided.as_json()}, sort_keys=True))
+
+
+_officer = click.option("--officer", required=True, help="The deciding officer's staff identifier (audited).")
+_note = click.option("--note", default=None, help="Why (kept with the decision and in the audit log).")
+
+
+@review.command("accept")
+@click.argument("review_id", type=int)
+@_officer
+@_note
+@click.pass_obj
+def review_accept(obj: object, review_id: int, officer: str, note: str | None) -> None:
+    """The live face is the person of the state photo: the enrolment goes on to the PIN step."""
+    _decide(obj, review_id, True, officer, note)
+
+
+@review.command("refuse")
+@click.argument("review_id", type=int)
+@_officer
+@_note
+@click.pass_obj
+def review_refuse(obj: object, review_id: int, officer: str, note: str | None) -> None:
+    """Not the same person: the enrolment fails (counted like any failed identification of the IIN)."""
+    _decide(obj, review_id, False, officer, note)
+
+
 COMMANDS: list[click.Command] = [identify]

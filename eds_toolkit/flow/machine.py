@@ -32,6 +32,7 @@ class State(StrEnum):
     PHONE_CONFIRMED = "phone_confirmed"
     SELFIE_OK = "selfie_ok"
     LIVENESS_OK = "liveness_ok"
+    FACE_REVIEW = "face_review"  # the face match was referred: an officer decides (identification_reviews)
     FACE_MATCHED = "face_matched"
     PIN_SET = "pin_set"
     ISSUED = "issued"
@@ -46,6 +47,7 @@ NEXT_STEP = {
     State.PHONE_CONFIRMED: "identification",
     State.SELFIE_OK: "identification",
     State.LIVENESS_OK: "identification",
+    State.FACE_REVIEW: "identification",
     State.FACE_MATCHED: "pin",
     State.PIN_SET: "certificates",
 }
@@ -55,6 +57,7 @@ _WHAT_IS_NEXT = {
     State.PHONE_CONFIRMED: "complete the identification (selfie, video, face match)",
     State.SELFIE_OK: "complete the identification (video check)",
     State.LIVENESS_OK: "complete the identification (face match)",
+    State.FACE_REVIEW: "wait until an officer has reviewed your face match",
     State.FACE_MATCHED: "set your PIN",
     State.PIN_SET: "get your certificates",
 }

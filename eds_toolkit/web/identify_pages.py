@@ -24,6 +24,7 @@ PAGE_OF_STATE = {
     State.PHONE_CONFIRMED: "identify.selfie",
     State.SELFIE_OK: "identify.video",
     State.LIVENESS_OK: "identify.id_photo",
+    State.FACE_REVIEW: "identify.review",
     State.FACE_MATCHED: "flow.pin",
     State.PIN_SET: "flow.certificates",
     State.ISSUED: "flow.done",
@@ -112,6 +113,12 @@ def _too_large(error: RequestEntityTooLarge):
     """The page's script gets the refusal as its steps' JSON; a form without script, the error page."""
     refusal = too_large()
     return _refusal_json(refusal) if _wants_json() else refusal_response(refusal)
+
+
+@bp.get("/review")
+def review():
+    """A referred face match: an officer compares the pictures; nothing to send (the page says so)."""
+    return _show("identify/review.html", State.FACE_REVIEW)
 
 
 @bp.get("/selfie")

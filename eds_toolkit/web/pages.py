@@ -26,6 +26,7 @@ PAGE_OF_STATE = {
     State.PHONE_CONFIRMED: "flow.identification",
     State.SELFIE_OK: "flow.identification",
     State.LIVENESS_OK: "flow.identification",
+    State.FACE_REVIEW: "identify.review",
     State.FACE_MATCHED: "flow.pin",
     State.PIN_SET: "flow.certificates",
     State.ISSUED: "flow.done",

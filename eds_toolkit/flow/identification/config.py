@@ -3,6 +3,7 @@ failure count, kept images. ``Settings.identify`` holds one; ``from_env`` reads 
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any
 
 from eds_toolkit.identify_archive import DEFAULT_KEEP_DAYS, IdentifyArchive
 from eds_toolkit.settings import SettingsError
+from webcam_flow.engines import ENGINE_KINDS, Bands, EngineUnavailable, FaceEngine, make_engine
 from webcam_flow.errors import BadInput
 from webcam_flow.liveness import Challenge, parse_challenges
 from webcam_flow.match import DEFAULT_THRESHOLD
@@ -35,7 +37,17 @@ class IdentifyConfig:
     keep_images: bool = False
     keep_days: int = DEFAULT_KEEP_DAYS
     archive_dir: Path | None = None  # <home>/identify-archive, filled in by the app factory
-    match_threshold: float = DEFAULT_THRESHOLD
+    match_threshold: float = DEFAULT_THRESHOLD  # refuse above this distance (the engine's units)
+    # accept at most this distance; between it and match_threshold an officer decides (None: the engine's
+    # default, dlib 0.38; an ONNX model or an external service has none: set it from your measurements)
+    match_accept_at_most: float | None = None
+    # a referred face match waits this long for an officer (the enrolment lives on meanwhile), and an
+    # accepted one this long more for the PIN step
+    review_hours: float = 72.0
+    face_engine: str = "dlib"  # dlib | onnx | http
+    face_model: Path | None = None  # the ONNX model file (face_engine onnx)
+    face_service_url: str | None = None  # the external biometric service (face_engine http)
+    face_service_token: str | None = None
     max_image_bytes: int = 6_000_000
     max_image_pixels: int = 12_000_000  # a phone camera's 4000x3000 photo; decoded once per upload
     max_frames: int = 120
@@ -61,7 +73,10 @@ class IdentifyConfig:
         """``EDS_LIVENESS_CHALLENGES=blink,open_mouth`` fixes the challenge sequence (tests only);
         ``EDS_IDENTIFY_KEEP_IMAGES=1`` keeps every decision's input (``EDS_IDENTIFY_KEEP_DAYS``, default 30);
         ``EDS_IDENTIFY_ATTEMPTS``,
-        ``EDS_LIVENESS_TTL``, ``EDS_LIVENESS_SECONDS_PER_CHALLENGE``, ``EDS_FACE_MATCH_THRESHOLD``."""
+        ``EDS_LIVENESS_TTL``, ``EDS_LIVENESS_SECONDS_PER_CHALLENGE``, ``EDS_FACE_MATCH_THRESHOLD`` (refuse
+        above), ``EDS_FACE_ACCEPT_AT_MOST`` (accept at most; between: an officer reviews), the matcher
+        ``EDS_FACE_ENGINE`` (dlib, onnx with ``EDS_FACE_MODEL``, http with ``EDS_FACE_SERVICE_URL`` and
+        ``EDS_FACE_SERVICE_TOKEN``)."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         fixed = env.get("EDS_LIVENESS_CHALLENGES", "").strip()
@@ -75,6 +90,8 @@ class IdentifyConfig:
             "EDS_LIVENESS_TTL": ("liveness_ttl", float),
             "EDS_LIVENESS_SECONDS_PER_CHALLENGE": ("seconds_per_challenge", float),
             "EDS_FACE_MATCH_THRESHOLD": ("match_threshold", float),
+            "EDS_FACE_ACCEPT_AT_MOST": ("match_accept_at_most", float),
+            "EDS_FACE_REVIEW_HOURS": ("review_hours", float),
         }
         for name, (attribute, kind) in numbers.items():
             if env.get(name):
@@ -82,6 +99,11 @@ class IdentifyConfig:
                     values[attribute] = kind(env[name])
                 except ValueError:
                     raise SettingsError(f"{name} must be a number, got {env[name]!r}") from None
+        values["face_engine"] = env.get("EDS_FACE_ENGINE", "").strip() or "dlib"
+        if env.get("EDS_FACE_MODEL"):
+            values["face_model"] = Path(env["EDS_FACE_MODEL"])
+        values["face_service_url"] = env.get("EDS_FACE_SERVICE_URL") or None
+        values["face_service_token"] = env.get("EDS_FACE_SERVICE_TOKEN") or None
         if env.get("EDS_IDENTIFY_KEEP_DAYS"):
             try:
                 values["keep_days"] = int(env["EDS_IDENTIFY_KEEP_DAYS"])
@@ -103,6 +125,38 @@ class IdentifyConfig:
             raise SettingsError("EDS_FACE_MATCH_THRESHOLD must be between 0 and 2")
         if self.keep_days < 1:
             raise SettingsError("EDS_IDENTIFY_KEEP_DAYS must be at least 1")
+        if self.face_engine not in ENGINE_KINDS:
+            raise SettingsError(
+                f"EDS_FACE_ENGINE must be one of {', '.join(ENGINE_KINDS)}, got {self.face_engine!r}"
+            )
+        accept = self.match_accept_at_most
+        if accept is not None and not 0 <= accept <= self.match_threshold:
+            raise SettingsError("EDS_FACE_ACCEPT_AT_MOST must be between 0 and EDS_FACE_MATCH_THRESHOLD")
+        engine = self.engine  # made now: a missing model file or a wrong model stops the start
+        if accept is None and engine.default_bands is None:
+            raise SettingsError(
+                f"EDS_FACE_ENGINE={self.face_engine} needs EDS_FACE_ACCEPT_AT_MOST and "
+                "EDS_FACE_MATCH_THRESHOLD"
+                " measured for this model (benchmarks/identify_accuracy.py): there is no safe default"
+            )
+
+    @property
+    def engine(self) -> FaceEngine:
+        """The face-match engine (made once per process and setting; SettingsError when it cannot work)."""
+        try:
+            return _engine(self.face_engine, self.face_model, self.face_service_url, self.face_service_token)
+        except EngineUnavailable as error:
+            raise SettingsError(str(error)) from None
+
+    @property
+    def bands(self) -> Bands:
+        """Accept / refer / refuse for the engine's distances."""
+        accept = self.match_accept_at_most
+        if accept is None:
+            default = self.engine.default_bands
+            assert default is not None  # __post_init__ refused an engine without bands
+            accept = min(default.accept_at_most, self.match_threshold)
+        return Bands(accept_at_most=accept, refuse_above=self.match_threshold)
 
     @property
     def archive(self) -> IdentifyArchive | None:
@@ -117,3 +171,8 @@ class IdentifyConfig:
             "liveness": self.liveness_attempts,
             "face_match": self.id_photo_attempts,
         }[check]
+
+
+@functools.lru_cache(maxsize=8)
+def _engine(kind: str, model: Path | None, url: str | None, token: str | None) -> FaceEngine:
+    return make_engine(kind, model_path=model, service_url=url, service_token=token)

@@ -1,6 +1,8 @@
 """The ID-photo step, where the face match is decided: the library matches the live face (the selfie and
 the video's template) against the state's photo of the IIN, and the identity-card photo against the live
-face. Positive -> ``face_matched`` and the kept encodings are deleted (also when the attempts run out).
+face. Three outcomes (IdentifyConfig.bands, per engine): accept -> ``face_matched`` and the kept encodings are
+deleted (also when the attempts run out); refer -> ``face_review``, an officer decides (``review.py``);
+refuse -> an attempt used.
 Without a usable state photo the enrolment stops (ServiceCentreRequired, ``reference.py``)."""
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.flow.identification.blocking import begin_step
 from eds_toolkit.flow.identification.config import IdentifyConfig
 from eds_toolkit.flow.identification.decision import Decision, StepOutcome, apply_decision, audited_step
-from eds_toolkit.flow.identification.encodings import unpack_encodings
+from eds_toolkit.flow.identification.encodings import unpack_templates
 from eds_toolkit.flow.identification.pictures import decode_picture
 from eds_toolkit.flow.identification.reference import require_state_photo
+from eds_toolkit.flow.identification.review import has_pending_review, refer
 from eds_toolkit.flow.machine import State
 from eds_toolkit.flow.models import Enrolment
+from webcam_flow.engines import engine_id
 from webcam_flow.match import match_identity
+from webcam_flow.verdict import NEEDS_REVIEW, Verdict
 
 
 @audited_step("identify_face_match")
@@ -35,16 +40,36 @@ def submit_id_photo(
     image = decode_picture(image_bytes, config, "identity-card photo")
     with ctx.session() as session:
         iin = session.get(Enrolment, enrolment_id).iin
-    state_photo = require_state_photo(ctx, enrolment_id, iin, client_address)
+    engine = config.engine
+    tag = engine_id(engine)
+    state_photo = require_state_photo(ctx, enrolment_id, iin, client_address, engine)
+    # only this engine's templates: a template of another engine (the setting changed during the
+    # enrolment) is never compared, and without the engine's own the match has no probes (refused)
     verdict = match_identity(
         state_photo,
         image,
-        selfie=unpack_encodings(record.selfie_encoding),
-        video=unpack_encodings(record.video_encodings),
-        threshold=config.match_threshold,
+        selfie=[t for t in unpack_templates(record.selfie_encoding) if t.engine == tag],
+        video=[t for t in unpack_templates(record.video_encodings) if t.engine == tag],
+        engine=engine,
+        bands=config.bands,
     )
-    store: dict[str, Any] = {"selfie_encoding": None, "video_encodings": None}
-    kept = {"image": ("id-photo", image_bytes), "context": {"threshold": config.match_threshold}}
+    if verdict.ok and has_pending_review(ctx, iin):
+        # another enrolment of this IIN waits for an officer: no automatic accept meanwhile (no fishing)
+        verdict = Verdict.decide("face_match", [NEEDS_REVIEW], {**verdict.scores, "pending_review": 1})
+    if verdict.outcome == "refer":
+        return refer(
+            ctx,
+            enrolment_id,
+            verdict,
+            engine=tag,
+            id_photo=image_bytes,
+            config=config,
+            client_address=client_address,
+        )
+    store: dict[str, Any] = {"selfie_encoding": None, "video_encodings": None, "selfie_image": None}
+    bands = config.bands
+    context = {"engine": tag, "accept_at_most": bands.accept_at_most, "refuse_above": bands.refuse_above}
+    kept = {"image": ("id-photo", image_bytes), "context": context}
     return apply_decision(
         ctx,
         enrolment_id,

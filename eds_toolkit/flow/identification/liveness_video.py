@@ -11,14 +11,16 @@ from eds_toolkit.flow.identification.archiving import kept_frames
 from eds_toolkit.flow.identification.blocking import begin_step
 from eds_toolkit.flow.identification.config import IdentifyConfig
 from eds_toolkit.flow.identification.decision import Decision, StepOutcome, apply_decision, audited_step
-from eds_toolkit.flow.identification.encodings import pack_encodings, unpack_encodings
+from eds_toolkit.flow.identification.encodings import pack_templates, unpack_encodings
 from eds_toolkit.flow.identification.nonces import DatabaseNonces, find_task, spent_at
 from eds_toolkit.flow.identification.pictures import decode_frames
 from eds_toolkit.flow.identification.refusals import BadUpload
 from eds_toolkit.flow.identification.replay import await_first_answer, first_answer, submission_digest
 from eds_toolkit.flow.machine import State
+from webcam_flow.engines import DLIB, Template, engine_id
 from webcam_flow.errors import BadInput
 from webcam_flow.liveness import check_task_and_template
+from webcam_flow.match import sampled_template
 from webcam_flow.video import Frame
 
 
@@ -64,7 +66,13 @@ def submit_liveness(
         answered = await_first_answer(ctx, enrolment_id, submission, spent or ctx.now(), config)
         if answered is not None:
             return answered
-    store = {} if template is None else {"video_encodings": pack_encodings([template])}
+    store: dict = {}
+    if template is not None:
+        templates = [Template(engine_id(DLIB), template)]
+        if config.engine is not DLIB:  # the face-match engine's template of the same frames
+            engine_template = sampled_template(decoded, engine=config.engine)
+            templates += [engine_template] if engine_template is not None else []
+        store = {"video_encodings": pack_templates(templates)}
     return apply_decision(
         ctx,
         enrolment_id,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eds_toolkit.clock import UtcDateTime
@@ -47,3 +47,27 @@ class LivenessTaskRecord(Base):
     issued_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     deadline: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class IdentificationReview(Base):
+    """A face match referred to an officer (neither close enough to accept nor far enough to refuse): the
+    pictures until the decision, the verdict with its scores and engine, and who decided what, when."""
+
+    __tablename__ = "identification_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    enrolment_id: Mapped[str] = mapped_column(
+        String(43), ForeignKey("enrolments.id", ondelete="CASCADE"), index=True
+    )
+    iin_hash: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending | accepted | refused
+    engine: Mapped[str] = mapped_column(String(80))  # the face-match engine's name/version
+    verdict: Mapped[str] = mapped_column(Text)  # the library's verdict as JSON (reasons, scores)
+    # the pictures the officer compares with the state photo (read from the register by the IIN); deleted
+    # once decided
+    selfie_image: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    id_photo_image: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)

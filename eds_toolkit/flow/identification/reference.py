@@ -29,7 +29,7 @@ SERVICE_CENTRE_MESSAGE = (
 )
 
 
-def state_photo_encoding(ctx: ServiceContext, iin: str) -> np.ndarray:
+def state_photo_encoding(ctx: ServiceContext, iin: str, engine=None) -> np.ndarray:
     """The face on the photo the register holds for ``iin``; ServiceCentreRequired when there is none
     usable, ServiceUnavailable when the register does not answer."""
     try:
@@ -43,7 +43,7 @@ def state_photo_encoding(ctx: ServiceContext, iin: str) -> np.ndarray:
     if citizen is None or not citizen.photo:
         raise ServiceCentreRequired(SERVICE_CENTRE_MESSAGE)
     try:
-        return reference_encoding(citizen.photo)
+        return reference_encoding(citizen.photo, engine)
     except UnusablePhoto as error:
         log.warning("The photo on record for an enrolment cannot serve as a reference: %s", error)
         raise ServiceCentreRequired(SERVICE_CENTRE_MESSAGE) from None
@@ -60,11 +60,12 @@ def stop_for_service_centre(ctx: ServiceContext, enrolment_id: str, client_addre
 
 
 def require_state_photo(
-    ctx: ServiceContext, enrolment_id: str, iin: str, client_address: str | None
-) -> np.ndarray:
-    """The state photo's encoding; without one the enrolment is stopped and ServiceCentreRequired raised."""
+    ctx: ServiceContext, enrolment_id: str, iin: str, client_address: str | None, engine=None
+):
+    """The state photo's encoding (with ``engine``: its Template); without one the enrolment is stopped and
+    ServiceCentreRequired raised."""
     try:
-        return state_photo_encoding(ctx, iin)
+        return state_photo_encoding(ctx, iin, engine)
     except ServiceCentreRequired:
         stop_for_service_centre(ctx, enrolment_id, client_address)
         raise

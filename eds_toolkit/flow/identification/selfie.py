@@ -10,9 +10,11 @@ from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.flow.identification.blocking import begin_step
 from eds_toolkit.flow.identification.config import IdentifyConfig
 from eds_toolkit.flow.identification.decision import Decision, StepOutcome, apply_decision, audited_step
-from eds_toolkit.flow.identification.encodings import forget_stale_encodings, pack_encodings
+from eds_toolkit.flow.identification.encodings import forget_stale_encodings, pack_templates
 from eds_toolkit.flow.identification.pictures import decode_picture
 from eds_toolkit.flow.machine import State, load_for_step
+from webcam_flow.engines import DLIB, Template, engine_id
+from webcam_flow.match import face_template
 from webcam_flow.selfie import check_selfie, selfie_and_encoding
 from webcam_flow.verdict import Verdict
 
@@ -39,8 +41,18 @@ def submit_selfie(
     is kept for the later checks."""
     begin_step(ctx, enrolment_id, State.PHONE_CONFIRMED, config, client_address)
     forget_stale_encodings(ctx)
-    verdict, encoding = selfie_and_encoding(decode_picture(image_bytes, config, "selfie"))
-    store: dict[str, Any] = {} if encoding is None else {"selfie_encoding": pack_encodings([encoding])}
+    image = decode_picture(image_bytes, config, "selfie")
+    verdict, encoding = selfie_and_encoding(image)
+    store: dict[str, Any] = {}
+    if encoding is not None:
+        # dlib's encoding for the liveness check; the face-match engine's template when it is another;
+        # the picture itself until the face match is decided (an officer compares it when referred)
+        templates = [Template(engine_id(DLIB), encoding)]
+        if config.engine is not DLIB:
+            templates.append(face_template(image, engine=config.engine))
+        store = {"selfie_encoding": pack_templates(templates)}
+        if config.archive is None:  # with the archive on, the review refers to the archive's copy
+            store["selfie_image"] = image_bytes
     return apply_decision(
         ctx,
         enrolment_id,

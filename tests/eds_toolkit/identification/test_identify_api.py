@@ -40,7 +40,8 @@ def test_whole_identification_reaches_face_matched_then_pin_and_issuance_work(
     assert body["ok"] is True and body["state"] == "selfie_ok" and body["check"] == "selfie"
     assert body["message"] == "Your selfie is good."
     assert len(record(ctx, enrolment.id).selfie_encoding) == 128 * 8  # an encoding, not the picture
-    assert record(ctx, enrolment.id).selfie_image is None
+    # the picture is held only until the face match is decided, for an officer if it is referred (issue 10)
+    assert record(ctx, enrolment.id).selfie_image == selfie_jpeg
 
     task = new_task(enrolment)
     assert [c["code"] for c in task["challenges"]] == ["blink", "open_mouth"]
@@ -58,6 +59,7 @@ def test_whole_identification_reaches_face_matched_then_pin_and_issuance_work(
     assert enrolment.state() == "face_matched"
     kept = record(ctx, enrolment.id)
     assert kept.selfie_encoding is None and kept.video_encodings is None  # not kept past the decision
+    assert kept.selfie_image is None
 
     verdicts = [d for d in decisions(ctx, enrolment.id) if d["action"] != "identify_liveness_task"]
     assert [(d["action"], d["outcome"], d["check"]) for d in verdicts] == [
