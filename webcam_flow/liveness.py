@@ -163,8 +163,10 @@ def challenge_reasons(
             opens = start + k * seconds_per_challenge - SLOT_EARLY_S
             closes = start + (k + 1) * seconds_per_challenge + SLOT_LATE_S
             scores[f"{kind}_slot_s"] = k * seconds_per_challenge
-            # Before its slot, anywhere in the recording: a replay cannot count on the previous challenge.
-            early = next((m for m in movements if m.kind == kind and m.seen_t < opens and m.deliberate), None)
+            # Counted from the previous challenge's movement, as the citizen lives it: what they did
+            # before that answered an earlier instruction (d18 opens the mouth wide at 2.1 s, blinks
+            # at 3.2 s, opens it again at 3.75 s: blink then open mouth is what they did).
+            early = next((m for m in candidates if m.seen_t < opens and m.deliberate), None)
             if kind in INVOLUNTARY:
                 early = None
             seen = next((m for m in candidates if opens <= m.seen_t <= closes), None)

@@ -39,9 +39,10 @@ def test_turn_mouth_turn_passes_on_the_hamilton_segment(hamilton):
 
 
 def test_a_clear_turn_before_its_slot_is_out_of_order(hamilton):
-    # Asked to open the mouth first, he turned to his right at 0.7 s: the turn came in the mouth's slot.
+    # Asked to turn left, then right: after the left turn (0.0 s) he turned right at 0.7 s, in the left
+    # turn's slot.
     frames = segment(hamilton, 82, 211, HAMILTON_FPS)
-    verdict = check_liveness(frames, ["open_mouth", "turn_right"], seconds_per_challenge=3)
+    verdict = check_liveness(frames, ["turn_left", "turn_right"], seconds_per_challenge=3)
     assert verdict.reasons == ("wrong_order",)
     assert verdict.scores["turn_right_at_s"] - frames[0].t < 1
 
@@ -77,12 +78,17 @@ def test_on_the_pages_schedule_the_hamilton_clip_answers_only_the_orders_it_show
     passed = {
         order for order in orders if not challenge_reasons(observations, order, seconds_per_challenge=3)[0]
     }
-    # Slot 0 is -0.75..4 s, slot 1 2.25..7 s. A clear turn of the asked kind seen before its slot is out of
-    # order (the left turn at 0.0, the right turn at 0.7), so no turn can be asked second; the mouth (sung at
-    # 1.0 and 3.9, never a deliberate opening) can. No three-challenge task fits the 4 s clip.
+    # Slot 0 is -0.75..4 s, slot 1 2.25..7 s. After the left turn (0.0) a clear right turn comes at 0.7,
+    # before its slot: left then right is out of order. Every other pair shows its movements in their
+    # slots, counted from the previous movement (the old frame-by-frame check passed only right-left and
+    # mouth-left: the sung mouth at 1.0 made every later frame of a held turn "after" it). No
+    # three-challenge task fits the 4 s clip.
     assert passed == {
+        (Challenge.TURN_RIGHT, Challenge.TURN_LEFT),
         (Challenge.TURN_LEFT, Challenge.OPEN_MOUTH),
         (Challenge.TURN_RIGHT, Challenge.OPEN_MOUTH),
+        (Challenge.OPEN_MOUTH, Challenge.TURN_LEFT),
+        (Challenge.OPEN_MOUTH, Challenge.TURN_RIGHT),
     }, passed
     reasons, scores = challenge_reasons(observations, [Challenge.TURN_RIGHT], seconds_per_challenge=2)
     assert reasons == ["video_too_long"] and scores["span_s"] > 2 + 1.5
