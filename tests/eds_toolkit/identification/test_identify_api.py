@@ -116,6 +116,21 @@ def test_a_blink_at_the_shutter_is_refused_but_costs_no_attempt(
     assert send_image(enrolment, "selfie", selfie_jpeg).status_code == 200
 
 
+def test_a_citizen_who_needs_more_time_gets_longer_slots_within_the_maximum(
+    client, app, outbox, selfie_jpeg, d18_frames
+):
+    # d18 blinks at 3.2 s and opens the mouth again at 3.9 s: 1 s slots are too short for it, 3 s are not.
+    change_identification(app, seconds_per_challenge=1.0, max_seconds_per_challenge=4.0)
+    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    assert new_task(enrolment)["seconds_per_challenge"] == 1.0
+    assert new_task(enrolment, seconds_per_challenge="60")["seconds_per_challenge"] == 4.0  # the maximum
+    assert new_task(enrolment, seconds_per_challenge="soon")["seconds_per_challenge"] == 1.0
+    task = new_task(enrolment, seconds_per_challenge="3")
+    assert task["seconds_per_challenge"] == 3.0 and task["max_seconds_per_challenge"] == 4.0
+    response = send_frames(enrolment, task["nonce"], d18_frames)
+    assert response.status_code == 200, response.get_json()
+
+
 def test_a_video_cut_short_costs_no_attempt(client, ctx, outbox, selfie_jpeg, d18_frames):
     enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
     body = problem(send_frames(enrolment, new_task(enrolment)["nonce"], d18_frames[:3]))
