@@ -11,10 +11,11 @@ frames sent must not be flipped.)
 from __future__ import annotations
 
 import hmac
+import math
 import random
 import secrets
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -24,6 +25,7 @@ import numpy as np
 from webcam_flow.errors import BadInput
 from webcam_flow.images import ensure_rgb
 from webcam_flow.match import sampled_template
+from webcam_flow.movements import find_movements
 from webcam_flow.passive import passive_reasons
 from webcam_flow.tracking import FRONTAL_FOR_ENCODING, Observation, track
 from webcam_flow.verdict import Verdict
@@ -34,16 +36,7 @@ MAX_FRAMES = 300
 MAX_WIDTH = 640
 # More than this share of frames without the face: the face left the picture.
 MAX_MISSING_SHARE = 0.2
-# Blink: eye aspect ratio below both 0.2 and 70% of the clip's median (d18 blinks 0.14-0.17
-# against a median of 0.29; d19 0.07-0.16 against 0.25; Hamilton, no blink, never below 0.29).
-BLINK_MAX_EAR = 0.2
-BLINK_MAX_SHARE_OF_MEDIAN = 0.7
-# Turn: |yaw index| of 0.25 or more (Hamilton turns reach +0.38 and -0.68; the talking heads,
-# who do not turn, stay within -0.20..+0.15).
-TURN_MIN_YAW = 0.25
-# Open mouth: inner-lip gap of 0.3 mouth widths or more (Hamilton sings 0.32-0.42, d18 0.5-0.7;
-# talking and rest stay below 0.27).
-OPEN_MOUTH_MIN = 0.3
+# What counts as a movement (turn, open mouth, blink) is webcam_flow.movements'.
 # The schedule (when the page says how long each challenge is shown): challenge k is on the screen
 # from k * seconds_per_challenge after the first frame. Its movement must start no earlier than
 # SLOT_EARLY_S before that (the prompt and the frame clock differ by a timer tick or two, and a head
@@ -55,8 +48,9 @@ SLOT_LATE_S = 1.0
 # longer than the slots plus this is not the page's recording of this task.
 SPAN_SLACK_S = 1.5
 # Blinks are involuntary: a blink before its slot is normal, so a blink only has to happen inside its
-# slot. The deliberate movements must not happen before their slot (a replayed recording that shows
-# every movement would otherwise answer any order).
+# slot, and a blink not seen there is "not seen", never "wrong order". A deliberate movement (a clear turn,
+# a wide held opening of the mouth) must not happen before its slot: a replayed recording that shows every
+# movement would otherwise answer any order. Glances, talking and laughing are not deliberate movements.
 INVOLUNTARY = frozenset({"blink"})
 
 
@@ -141,55 +135,56 @@ def parse_challenges(values: Sequence[str | Challenge]) -> tuple[Challenge, ...]
     return parsed
 
 
-def _conditions(observations: Sequence[Observation]) -> dict[Challenge, Callable[[Observation], bool]]:
-    ears = [o.ear for o in observations if o.face is not None]
-    blink_below = min(BLINK_MAX_EAR, BLINK_MAX_SHARE_OF_MEDIAN * float(np.median(ears))) if ears else 0.0
-    return {
-        Challenge.BLINK: lambda o: o.ear < blink_below,
-        Challenge.TURN_LEFT: lambda o: o.yaw >= TURN_MIN_YAW,
-        Challenge.TURN_RIGHT: lambda o: o.yaw <= -TURN_MIN_YAW,
-        Challenge.OPEN_MOUTH: lambda o: o.mouth >= OPEN_MOUTH_MIN,
-    }
-
-
 def challenge_reasons(
     observations: Sequence[Observation],
     challenges: Sequence[Challenge],
     *,
     seconds_per_challenge: float | None = None,
 ) -> tuple[list[str], dict[str, float]]:
-    """Each challenge must first happen after the previous one did (first frame showing it).
+    """Each challenge must be seen (:func:`~webcam_flow.movements.find_movements`) after the previous one.
 
-    With ``seconds_per_challenge`` the page's schedule is checked too: challenge k must happen in its
-    own slot (see :data:`SLOT_EARLY_S`), a deliberate movement not before it, and the frames may span
-    no more than the slots (``wrong_order`` / ``video_too_long``).
+    With ``seconds_per_challenge`` the page's schedule is checked too: challenge k must be seen in its
+    own slot (see :data:`SLOT_EARLY_S`), a deliberate movement of its kind must not come before the slot
+    (``wrong_order``), and the frames may span no more than the slots (``video_too_long``). A blink not
+    seen in its slot is ``challenge_missing:blink``.
     """
-    conditions = _conditions(observations)
+    neutral, movements = find_movements(observations)
     reasons: list[str] = []
-    scores: dict[str, float] = {}
+    scores: dict[str, float] = {"yaw_neutral_deg": neutral.yaw_deg}
     start = observations[0].t if observations else 0.0
-    after = 0
+    after = -math.inf
     for k, challenge in enumerate(challenges):
-        hits = [i for i, o in enumerate(observations) if o.face is not None and conditions[challenge](o)]
-        later = [i for i in hits if i >= after]
-        if seconds_per_challenge is not None and later:
+        kind = challenge.value
+        candidates = [m for m in movements if m.kind == kind and m.seen_t > after]
+        if seconds_per_challenge is None:
+            seen = candidates[0] if candidates else None
+            early = None
+        else:
             opens = start + k * seconds_per_challenge - SLOT_EARLY_S
             closes = start + (k + 1) * seconds_per_challenge + SLOT_LATE_S
-            scores[f"{challenge.value}_slot_s"] = k * seconds_per_challenge
-            if challenge.value in INVOLUNTARY:
-                later = [i for i in later if observations[i].t >= opens]
-            if later and not opens <= observations[later[0]].t <= closes:
-                scores[f"{challenge.value}_at_s"] = observations[later[0]].t
-                reasons.append("wrong_order")
-                after = later[0] + 1
-                continue
-        if later:
-            scores[f"{challenge.value}_at_s"] = observations[later[0]].t
-            after = later[0] + 1
-        elif hits:
+            scores[f"{kind}_slot_s"] = k * seconds_per_challenge
+            # Counted from the previous challenge's movement, as the citizen lives it: what they did
+            # before that answered an earlier instruction (d18 opens the mouth wide at 2.1 s, blinks
+            # at 3.2 s, opens it again at 3.75 s: blink then open mouth is what they did).
+            early = next((m for m in candidates if m.seen_t < opens and m.deliberate), None)
+            if kind in INVOLUNTARY:
+                early = None
+            seen = next((m for m in candidates if opens <= m.seen_t <= closes), None)
+            if early is None and seen is None and kind not in INVOLUNTARY:
+                early = next((m for m in candidates if m.seen_t > closes and m.deliberate), None)
+        if early is not None:
+            scores[f"{kind}_at_s"] = early.seen_t
+            reasons.append("wrong_order")
+            after = early.seen_t
+        elif seen is not None:
+            scores[f"{kind}_at_s"] = seen.seen_t
+            if kind.startswith("turn_"):
+                scores[f"{kind}_deg"] = seen.amplitude
+            after = seen.seen_t
+        elif kind not in INVOLUNTARY and any(m.kind == kind and m.deliberate for m in movements):
             reasons.append("wrong_order")
         else:
-            reasons.append(f"challenge_missing:{challenge.value}")
+            reasons.append(f"challenge_missing:{kind}")
     if seconds_per_challenge is not None and observations:
         span = observations[-1].t - start
         scores["span_s"] = span
@@ -263,8 +258,8 @@ def liveness_and_probes(
         missing_share=missing_share,
         ear_median=float(np.median([o.ear for o in with_face])),
         ear_min=min(o.ear for o in with_face),
-        yaw_min=min(o.yaw for o in with_face),
-        yaw_max=max(o.yaw for o in with_face),
+        yaw_min_deg=min(o.yaw_deg for o in with_face),
+        yaw_max_deg=max(o.yaw_deg for o in with_face),
         mouth_max=max(o.mouth for o in with_face),
         **timing,
         **passive_scores,

@@ -18,6 +18,7 @@ import numpy as np
 
 from webcam_flow import faces
 from webcam_flow.landmarks import eye_aspect_ratio, interocular, mouth_opening, yaw_index
+from webcam_flow.pose import head_pose
 
 ENCODED_FRAMES = 8  # identity is checked on this many evenly spaced frames (plus the most frontal)
 FRONTAL_FOR_ENCODING = 0.3  # |yaw index| up to which a frame is frontal enough to encode
@@ -37,7 +38,9 @@ class Observation:
     face: faces.Face | None = None
     points: np.ndarray | None = None
     ear: float = float("nan")
-    yaw: float = float("nan")
+    yaw: float = float("nan")  # yaw index (landmarks.yaw_index): picks frontal frames to encode
+    yaw_deg: float = float("nan")  # head pose in degrees (pose.head_pose): what movements are read from
+    pitch_deg: float = float("nan")
     mouth: float = float("nan")
     scale: float = float("nan")  # interocular distance in pixels
     encoding: np.ndarray | None = None
@@ -96,11 +99,12 @@ def thumbnail(image: np.ndarray) -> np.ndarray:
 
 
 def measure(index: int, t: float, image: np.ndarray, face: faces.Face | None) -> Observation:
-    """Landmarks, EAR, yaw and mouth opening of ``face`` in ``image``."""
+    """Landmarks, EAR, yaw (index and degrees), pitch and mouth opening of ``face`` in ``image``."""
     thumb = thumbnail(image)
     if face is None:
         return Observation(index, t, thumb)
     points = faces.landmarks(image, face)
+    pose = head_pose(points, image.shape[1], image.shape[0])
     return Observation(
         index,
         t,
@@ -109,6 +113,8 @@ def measure(index: int, t: float, image: np.ndarray, face: faces.Face | None) ->
         points,
         ear=eye_aspect_ratio(points),
         yaw=yaw_index(points),
+        yaw_deg=pose.yaw,
+        pitch_deg=pose.pitch,
         mouth=mouth_opening(points),
         scale=interocular(points),
     )

@@ -10,6 +10,12 @@ CHECKS = ("selfie", "liveness", "face_match", "image")
 # decides (the verdict's outcome is "refer").
 NEEDS_REVIEW = "needs_review"
 OUTCOMES = ("accept", "refer", "refuse")
+# Reasons about the picture, not about the person or who they are: a blink at the shutter, a blurred or
+# badly lit frame, a video cut short, an identity-card photo whose face cannot be found. A service should
+# let the citizen simply try again (eds-toolkit counts no attempt for a refusal with only these reasons).
+QUALITY_REASONS = frozenset(
+    {"blurred", "too_dark", "too_bright", "eyes_closed", "too_few_frames", "no_face_on_reference"}
+)
 
 
 def N_(message: str) -> str:  # noqa: N802 (gettext's name)
@@ -158,6 +164,11 @@ class Verdict:
     def from_dict(cls, data: dict[str, Any]) -> Verdict:
         """The verdict :meth:`to_dict` wrote (other keys, such as an audit event's attempt, are ignored)."""
         return cls(data["check"], data["ok"], tuple(data["reasons"]), dict(data["scores"]))
+
+    @property
+    def quality_only(self) -> bool:
+        """Refused only for the picture's quality (:data:`QUALITY_REASONS`), nothing the person did."""
+        return bool(self.reasons) and all(reason in QUALITY_REASONS for reason in self.reasons)
 
     def messages(self) -> list[str]:
         """One English sentence per reason (or one success sentence)."""

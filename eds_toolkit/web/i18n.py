@@ -49,6 +49,11 @@ IDENTIFY_SCRIPT_TEXTS: dict[str, str] = {
     "serverAnswered": N_("The server answered {status}. Please try again."),
     "connectionFailed": N_("The connection failed. Check your internet connection and try again."),
     "identificationFailed": N_("Identification failed"),
+    "nowDo": N_("Now: {movement}"),
+    "secondsLeft": N_("{seconds} s left"),
+    "startsIn": N_("Starting in {seconds}…"),
+    "timePerMovement": N_("Time per movement: {seconds} s"),
+    "startingAgain": N_("Starting again with {seconds} s per movement."),
     "backToStart": N_("Back to the start"),
 }
 

@@ -11,7 +11,7 @@ from eds_toolkit.flow import identification as steps
 from eds_toolkit.flow.identification import StepOutcome
 from eds_toolkit.web.api_support import api_blueprint, authorise_enrolment, json_response
 from eds_toolkit.web.context import client_address, flow_context, identify_config
-from eds_toolkit.web.identify_uploads import uploaded_frames, uploaded_image
+from eds_toolkit.web.identify_uploads import asked_seconds, uploaded_frames, uploaded_image
 from eds_toolkit.web.verdict_text import hint_json, outcome_json, task_json
 
 bp = api_blueprint("identify_api", __name__, "/api/v1/enrolments/<enrolment_id>")
@@ -46,7 +46,11 @@ def selfie_hint(enrolment_id: str) -> Response:
 def liveness_task(enrolment_id: str) -> Response:
     authorise_enrolment(enrolment_id)
     issued = steps.start_liveness(
-        flow_context(), enrolment_id, config=identify_config(), client_address=client_address()
+        flow_context(),
+        enrolment_id,
+        config=identify_config(),
+        client_address=client_address(),
+        seconds_per_challenge=asked_seconds(),
     )
     return json_response(task_json(issued), 201)
 

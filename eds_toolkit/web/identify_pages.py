@@ -13,7 +13,7 @@ from eds_toolkit.flow import identification as steps
 from eds_toolkit.flow.machine import State
 from eds_toolkit.web.context import client_address, flow_context, identify_config
 from eds_toolkit.web.i18n import identify_script_texts
-from eds_toolkit.web.identify_uploads import too_large, uploaded_frames, uploaded_image
+from eds_toolkit.web.identify_uploads import asked_seconds, too_large, uploaded_frames, uploaded_image
 from eds_toolkit.web.limits import per_address_on_post
 from eds_toolkit.web.refusals import refusal_response
 from eds_toolkit.web.verdict_text import hint_json, outcome_json, refusal_text, service_centre, task_json
@@ -154,7 +154,11 @@ def video():
 def video_task():
     try:
         issued = steps.start_liveness(
-            flow_context(), _enrolment_id(), config=identify_config(), client_address=client_address()
+            flow_context(),
+            _enrolment_id(),
+            config=identify_config(),
+            client_address=client_address(),
+            seconds_per_challenge=asked_seconds(),
         )
     except Refusal as error:
         return _refusal_json(error)

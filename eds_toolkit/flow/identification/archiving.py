@@ -36,7 +36,10 @@ def keep(
 
 
 def kept_frames(
-    frames: Sequence[Frame | tuple[float, bytes]], task: LivenessTask | None, config: IdentifyConfig
+    frames: Sequence[Frame | tuple[float, bytes]],
+    task: LivenessTask | None,
+    config: IdentifyConfig,
+    seconds_per_challenge: float | None = None,
 ) -> dict[str, Any]:
     """What the archive keeps of a liveness decision: the frames as sent and the task they answered."""
     if config.archive is None:
@@ -45,6 +48,6 @@ def kept_frames(
         "frames": [(f.t, f.image) if isinstance(f, Frame) else (f[0], f[1]) for f in frames],
         "context": {
             "challenges": [c.value for c in task.challenges] if task is not None else [],
-            "seconds_per_challenge": config.seconds_per_challenge,
+            "seconds_per_challenge": seconds_per_challenge or config.seconds_per_challenge,
         },
     }

@@ -31,6 +31,8 @@ class IdentifyConfig:
     id_photo_attempts: int = 3
     liveness_ttl: float = 90.0  # seconds from handing out a task to receiving its frames
     seconds_per_challenge: float = 3.0  # how long the page records for each challenge
+    # "I need more time" (WCAG 2.2.1): a citizen may ask for up to this many seconds per movement.
+    max_seconds_per_challenge: float = 10.0
     fixed_challenges: tuple[Challenge, ...] | None = None  # test hook: the sequence every task asks
     # Keep every decision's input (selfie, video frames, ID photo) and verdict as files under archive_dir
     # for operators re-checking a disputed decision, for keep_days; off by default (nothing is kept).
@@ -50,7 +52,9 @@ class IdentifyConfig:
     face_service_token: str | None = None
     max_image_bytes: int = 6_000_000
     max_image_pixels: int = 12_000_000  # a phone camera's 4000x3000 photo; decoded once per upload
-    max_frames: int = 120
+    # The page sends 10 frames a second, more in a blink's slot (up to 25: an 80 ms blink falls between
+    # frames at 10), within this budget: 3 movements of 3 s with one blink slot at 25 per second is 135.
+    max_frames: int = 180
     max_frame_bytes: int = 200_000  # a 640x480 JPEG from the page is 30-80 KB
     # Video frames and selfie hints are camera grabs of at most 640 px wide; a header announcing more
     # than full HD is refused before decoding (a 6000x6000 PNG of one colour is only ~100 KB).
@@ -72,9 +76,9 @@ class IdentifyConfig:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> IdentifyConfig:
         """``EDS_LIVENESS_CHALLENGES=blink,open_mouth`` fixes the challenge sequence (tests only);
         ``EDS_IDENTIFY_KEEP_IMAGES=1`` keeps every decision's input (``EDS_IDENTIFY_KEEP_DAYS``, default 30);
-        ``EDS_IDENTIFY_ATTEMPTS``,
-        ``EDS_LIVENESS_TTL``, ``EDS_LIVENESS_SECONDS_PER_CHALLENGE``, ``EDS_FACE_MATCH_THRESHOLD`` (refuse
-        above), ``EDS_FACE_ACCEPT_AT_MOST`` (accept at most; between: an officer reviews), the matcher
+        ``EDS_IDENTIFY_ATTEMPTS``, ``EDS_LIVENESS_TTL``, ``EDS_LIVENESS_SECONDS_PER_CHALLENGE``,
+        ``EDS_LIVENESS_MAX_SECONDS_PER_CHALLENGE``, ``EDS_FACE_MATCH_THRESHOLD`` (refuse above),
+        ``EDS_FACE_ACCEPT_AT_MOST`` (accept at most; between: an officer reviews), the matcher
         ``EDS_FACE_ENGINE`` (dlib, onnx with ``EDS_FACE_MODEL``, http with ``EDS_FACE_SERVICE_URL`` and
         ``EDS_FACE_SERVICE_TOKEN``)."""
         env = os.environ if environ is None else environ
@@ -89,6 +93,7 @@ class IdentifyConfig:
         numbers: dict[str, tuple[str, type]] = {
             "EDS_LIVENESS_TTL": ("liveness_ttl", float),
             "EDS_LIVENESS_SECONDS_PER_CHALLENGE": ("seconds_per_challenge", float),
+            "EDS_LIVENESS_MAX_SECONDS_PER_CHALLENGE": ("max_seconds_per_challenge", float),
             "EDS_FACE_MATCH_THRESHOLD": ("match_threshold", float),
             "EDS_FACE_ACCEPT_AT_MOST": ("match_accept_at_most", float),
             "EDS_FACE_REVIEW_HOURS": ("review_hours", float),
@@ -123,6 +128,11 @@ class IdentifyConfig:
             raise SettingsError("EDS_IDENTIFY_ATTEMPTS must be at least 1")
         if not 0 < self.match_threshold < 2:
             raise SettingsError("EDS_FACE_MATCH_THRESHOLD must be between 0 and 2")
+        if not 0 < self.seconds_per_challenge <= self.max_seconds_per_challenge:
+            raise SettingsError(
+                "EDS_LIVENESS_SECONDS_PER_CHALLENGE must be positive and at most "
+                "EDS_LIVENESS_MAX_SECONDS_PER_CHALLENGE"
+            )
         if self.keep_days < 1:
             raise SettingsError("EDS_IDENTIFY_KEEP_DAYS must be at least 1")
         if self.face_engine not in ENGINE_KINDS:
@@ -164,6 +174,13 @@ class IdentifyConfig:
         if not self.keep_images or self.archive_dir is None:
             return None
         return IdentifyArchive(self.archive_dir, self.keep_days)
+
+    def slot_seconds(self, asked: float | None) -> float:
+        """The seconds per movement of a new task: what the citizen asked for ("I need more time"), between
+        the default and the maximum; the default when nothing (or nothing usable) was asked."""
+        if asked is None or asked != asked:  # None or NaN
+            return self.seconds_per_challenge
+        return min(max(float(asked), self.seconds_per_challenge), self.max_seconds_per_challenge)
 
     def attempts_for(self, check: str) -> int:
         return {

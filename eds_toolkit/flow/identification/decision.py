@@ -1,6 +1,8 @@
 """Recording a check's decision, the same for every step: the library's verdict is audited as it is;
 positive -> store what the next steps need and move the enrolment on; negative -> count an attempt, and
-fail the enrolment when the check's attempts are used up (service policy, not the library's)."""
+fail the enrolment when the check's attempts are used up (service policy, not the library's). A refusal
+only for the picture's quality (a blink at the shutter, a blurred frame: ``Verdict.quality_only``) costs
+no attempt."""
 
 from __future__ import annotations
 
@@ -68,10 +70,15 @@ def audit_decision(
     decision: Decision,
     client_address: str | None,
     attempt: int,
+    *,
+    counted: bool = True,
 ) -> None:
-    """The decision with its verdict as JSON (reasons and scores; never an image)."""
+    """The decision with its verdict as JSON (reasons and scores; never an image); ``counted`` False for a
+    refusal that cost no attempt."""
     verdict = decision.verdict
     detail: dict[str, Any] = {**verdict.to_dict(), "attempt": attempt}
+    if not counted:
+        detail["attempt_counted"] = False
     if decision.submission:
         detail["submission"] = decision.submission
     session.add(
@@ -125,6 +132,11 @@ def apply_decision(
             session.commit()
             keep(ctx, enrolment_id, verdict, decision.kept, used + 1, config)
             return StepOutcome(verdict, str(to_state), limit - used)
+        if verdict.quality_only:
+            audit_decision(ctx, session, enrolment, decision, client_address, used + 1, counted=False)
+            session.commit()
+            keep(ctx, enrolment_id, verdict, decision.kept, used + 1, config)
+            raise refusal(verdict, limit - used, str(from_state))
         session.execute(
             update(IdentificationRecord)
             .where(IdentificationRecord.enrolment_id == enrolment_id)

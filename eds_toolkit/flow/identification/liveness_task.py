@@ -31,6 +31,7 @@ class IssuedTask:
     task: LivenessTask
     seconds_per_challenge: float
     attempts_left: int
+    max_seconds_per_challenge: float = 0.0  # how far "I need more time" may extend it
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -41,6 +42,7 @@ class IssuedTask:
             ],
             "deadline": dt.datetime.fromtimestamp(self.task.deadline, dt.UTC).isoformat(),
             "seconds_per_challenge": self.seconds_per_challenge,
+            "max_seconds_per_challenge": max(self.max_seconds_per_challenge, self.seconds_per_challenge),
             "attempts_left": self.attempts_left,
         }
 
@@ -53,12 +55,18 @@ def start_liveness(
     config: IdentifyConfig = IdentifyConfig(),
     rng: random.Random | None = None,
     client_address: str | None = None,
+    seconds_per_challenge: float | None = None,
 ) -> IssuedTask:
     """Hand out a liveness task: 2-3 random challenges (or the configured ones), a one-time nonce
-    stored only as its hash, and a deadline. The enrolment's older unused tasks are closed."""
+    stored only as its hash, and a deadline. The enrolment's older unused tasks are closed.
+    ``seconds_per_challenge``: the time per movement the citizen asked for ("I need more time"), kept
+    between the configured default and maximum; the task's frames are judged on that schedule."""
     record = begin_step(ctx, enrolment_id, State.SELFIE_OK, config, client_address)
     now = ctx.now()
-    task = new_task(rng=rng, now=now.timestamp(), ttl=config.liveness_ttl)
+    slot = config.slot_seconds(seconds_per_challenge)
+    slots = len(config.fixed_challenges or ()) or 3
+    ttl = max(config.liveness_ttl, config.liveness_ttl + slots * (slot - config.seconds_per_challenge))
+    task = new_task(rng=rng, now=now.timestamp(), ttl=ttl)
     if config.fixed_challenges:
         task = replace(task, challenges=config.fixed_challenges)
     with ctx.session() as session:
@@ -86,8 +94,9 @@ def start_liveness(
                 enrolment_id=enrolment_id,
                 nonce_hash=nonce_hash(task.nonce),
                 challenges=",".join(c.value for c in task.challenges),
+                seconds_per_challenge=slot,
                 issued_at=now,
-                deadline=now + dt.timedelta(seconds=config.liveness_ttl),
+                deadline=now + dt.timedelta(seconds=ttl),
             )
         )
         session.add(
@@ -104,11 +113,14 @@ def start_liveness(
                 detail=json.dumps(
                     {
                         "challenges": [c.value for c in task.challenges],
-                        "ttl_s": config.liveness_ttl,
+                        "ttl_s": ttl,
+                        "seconds_per_challenge": slot,
                         "fixed": bool(config.fixed_challenges),
                     }
                 ),
             )
         )
         session.commit()
-    return IssuedTask(task, config.seconds_per_challenge, config.liveness_attempts - record.liveness_attempts)
+    return IssuedTask(
+        task, slot, config.liveness_attempts - record.liveness_attempts, config.max_seconds_per_challenge
+    )

@@ -12,7 +12,7 @@ from eds_toolkit.flow.identification.blocking import begin_step
 from eds_toolkit.flow.identification.config import IdentifyConfig
 from eds_toolkit.flow.identification.decision import Decision, StepOutcome, apply_decision, audited_step
 from eds_toolkit.flow.identification.encodings import pack_templates, unpack_encodings
-from eds_toolkit.flow.identification.nonces import DatabaseNonces, find_task, spent_at
+from eds_toolkit.flow.identification.nonces import DatabaseNonces, find_task, spent_at, task_seconds
 from eds_toolkit.flow.identification.pictures import decode_frames
 from eds_toolkit.flow.identification.refusals import BadUpload
 from eds_toolkit.flow.identification.replay import await_first_answer, first_answer, submission_digest
@@ -48,6 +48,7 @@ def submit_liveness(
     decoded = decode_frames(frames, config)
     selfie = unpack_encodings(record.selfie_encoding)
     task, newest = find_task(ctx, enrolment_id, nonce)
+    seconds = task_seconds(ctx, enrolment_id, nonce) or config.seconds_per_challenge
     try:
         verdict, template = check_task_and_template(
             task,
@@ -56,7 +57,7 @@ def submit_liveness(
             now=ctx.now().timestamp(),
             registry=DatabaseNonces(ctx, enrolment_id),
             reference_encoding=selfie[0] if selfie else None,
-            seconds_per_challenge=config.seconds_per_challenge,
+            seconds_per_challenge=seconds,
             newest=newest,
         )
     except BadInput as error:
@@ -76,7 +77,7 @@ def submit_liveness(
     return apply_decision(
         ctx,
         enrolment_id,
-        Decision(verdict, store, submission, kept=kept_frames(frames, task, config)),
+        Decision(verdict, store, submission, kept=kept_frames(frames, task, config, seconds)),
         from_state=State.SELFIE_OK,
         to_state=State.LIVENESS_OK,
         config=config,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eds_toolkit.clock import UtcDateTime
@@ -44,6 +44,9 @@ class LivenessTaskRecord(Base):
     )
     nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
     challenges: Mapped[str] = mapped_column(String(80))  # comma-separated Challenge values, in order
+    # Seconds per movement of this task (more than the default when the citizen asked for more time);
+    # None: tasks issued before it was stored, which used the configured default.
+    seconds_per_challenge: Mapped[float | None] = mapped_column(Float, nullable=True)
     issued_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     deadline: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -74,3 +74,10 @@ def spent_at(ctx: ServiceContext, enrolment_id: str, nonce: str) -> dt.datetime 
     with ctx.session() as session:
         row = _row(session, enrolment_id, nonce)
         return row.used_at if row is not None else None
+
+
+def task_seconds(ctx: ServiceContext, enrolment_id: str, nonce: str) -> float | None:
+    """The seconds per movement the task was handed out with (None: unknown task, or stored before)."""
+    with ctx.session() as session:
+        row = _row(session, enrolment_id, nonce)
+        return row.seconds_per_challenge if row is not None else None

@@ -48,7 +48,7 @@
     var over = !body.ok && !!body.next;
     if (!body.ok && !over) { return false; }
     stopCamera();
-    ['camera-box', 'hint', 'challenge', 'capture', 'start', 'open-camera', 'upload-form'].forEach(function (id) {
+    ['camera-box', 'hint', 'challenge', 'countdown', 'movements', 'more-time', 'capture', 'start', 'open-camera', 'upload-form'].forEach(function (id) {
       hide(document.getElementById(id));
     });
     Array.prototype.forEach.call(document.querySelectorAll('.fallback, .step-intro'), function (element) {
@@ -224,40 +224,108 @@
 
   function videoPage() {
     var challengeLine = document.getElementById('challenge');
+    var countdown = document.getElementById('countdown');
+    var movements = document.getElementById('movements');
     var start = document.getElementById('start');
+    var moreTime = document.getElementById('more-time');
+    var timeLine = document.getElementById('time-per-movement');
     var maxFrames = parseInt(root.dataset.maxFrames, 10) || 120;
+    var seconds = parseFloat(root.dataset.seconds) || 3;
+    var maxSeconds = parseFloat(root.dataset.maxSeconds) || seconds;
+    var MORE_TIME_STEP = 2;  /* seconds added per press of "I need more time" */
+    var recording = null;    /* the recording in progress: { aborted: bool } */
 
-    /* Capture ~10 frames per second for `seconds`, in order, with their times (ms since `t0`). */
-    function record(seconds, t0, frames) {
+    function showTime() {
+      timeLine.textContent = say('timePerMovement', { seconds: seconds });
+      moreTime.disabled = seconds >= maxSeconds;
+    }
+
+    function wait(ms, rec) {
+      return new Promise(function (resolve) { setTimeout(resolve, rec && rec.aborted ? 0 : ms); });
+    }
+
+    /* "Starting in 3…": the citizen reads the first movement before the recording starts. */
+    function getReady(rec) {
+      var chain = Promise.resolve();
+      [3, 2, 1].forEach(function (n) {
+        chain = chain.then(function () {
+          if (rec.aborted) { return null; }
+          countdown.textContent = say('startsIn', { seconds: n });
+          return wait(1000, rec);
+        });
+      });
+      return chain;
+    }
+
+    /* Capture frames every `interval` ms for `seconds`, in order, with their times (ms since `t0`),
+       showing the seconds left. Faster in a blink's slot: a blink lasts 80-300 ms. */
+    function record(rec, slotSeconds, interval, t0, frames) {
       return new Promise(function (resolve) {
-        var end = performance.now() + seconds * 1000;
+        var end = performance.now() + slotSeconds * 1000;
         var timer = setInterval(function () {
-          if (performance.now() >= end || frames.length >= maxFrames) {
+          var now = performance.now();
+          if (rec.aborted || now >= end || frames.length >= maxFrames) {
             clearInterval(timer);
             resolve();
             return;
           }
-          var slot = { t: Math.round(performance.now() - t0), blob: null };
+          countdown.textContent = say('secondsLeft', { seconds: Math.ceil((end - now) / 1000) });
+          var slot = { t: Math.round(now - t0), blob: null };
           frames.push(slot);
           slot.promise = grab(0.8).then(function (blob) { slot.blob = blob; });
-        }, 100);
+        }, interval);
       });
+    }
+
+    /* The list of movements, the current one marked; a finished one gets a tick. */
+    function listMovements(task) {
+      movements.textContent = '';
+      return task.challenges.map(function (challenge) {
+        var item = document.createElement('li');
+        item.textContent = challenge.text;
+        movements.appendChild(item);
+        return item;
+      });
+    }
+
+    /* Frames a second in a blink's slot, within the frame budget the server accepts. */
+    function blinkInterval(task) {
+      var others = (task.challenges.length - 1) * task.seconds_per_challenge * 10;
+      var rate = Math.min(25, Math.max(10, (maxFrames - others - 5) / task.seconds_per_challenge));
+      return Math.round(1000 / rate);
     }
 
     function run(task) {
       var frames = [];
-      var t0 = performance.now();
-      var chain = Promise.resolve();
+      var rec = { aborted: false };
+      recording = rec;
+      var items = listMovements(task);
+      var t0 = 0;
+      challengeLine.textContent = say('nowDo', { movement: task.challenges[0].text });
+      var chain = getReady(rec).then(function () { t0 = performance.now(); });
       task.challenges.forEach(function (challenge, index) {
         chain = chain.then(function () {
-          challengeLine.textContent = (index + 1) + '/' + task.challenges.length + ': ' + challenge.text;
+          if (rec.aborted) { return null; }
+          if (index > 0) {
+            items[index - 1].className = 'done';
+            items[index - 1].dataset.done = 'true';
+          }
+          items[index].className = 'current';
+          challengeLine.textContent = (index + 1) + '/' + task.challenges.length + ': ' +
+            say('nowDo', { movement: challenge.text });
           challengeLine.dataset.code = challenge.code;
-          return record(task.seconds_per_challenge, t0, frames);
+          var interval = challenge.code === 'blink' ? blinkInterval(task) : 100;
+          return record(rec, task.seconds_per_challenge, interval, t0, frames);
         });
       });
       return chain.then(function () {
         return Promise.all(frames.map(function (slot) { return slot.promise; }));
       }).then(function () {
+        recording = null;
+        countdown.textContent = '';
+        if (rec.aborted) { return { aborted: true }; }
+        items[items.length - 1].className = 'done';
+        items[items.length - 1].dataset.done = 'true';
         challengeLine.textContent = say('checkingVideo');
         challengeLine.dataset.code = '';
         var form = new FormData();
@@ -271,24 +339,48 @@
       });
     }
 
-    startCamera().then(function () { start.disabled = false; }, function () {
-      cameraFailed(challengeLine, 'cameraFailedVideo');
-    });
-
-    start.addEventListener('click', function () {
+    function begin() {
       start.disabled = true;
       working('');
-      post(root.dataset.taskUrl).then(function (task) {
+      var form = new FormData();
+      form.append('seconds_per_challenge', String(seconds));
+      post(root.dataset.taskUrl, form).then(function (task) {
         if (!task.nonce) { return task; }
+        seconds = task.seconds_per_challenge;
+        maxSeconds = task.max_seconds_per_challenge || maxSeconds;
+        showTime();
         return run(task);
-      }).then(finish).then(function (body) {
+      }).then(function (body) {
+        if (body.aborted) {  /* "I need more time" during the recording: a new task, nothing sent */
+          challengeLine.textContent = say('startingAgain', { seconds: seconds });
+          begin();
+          return;
+        }
+        finish(body);
+        movements.textContent = '';
         challengeLine.textContent = body.ok ? say('done') : '';
         if (!body.ok && !body.next) {
           start.textContent = say('tryAgain');
           start.disabled = false;
         }
+        if (body.ok || body.next) { moreTime.hidden = true; }
       });
+    }
+
+    showTime();
+    moreTime.hidden = false;
+    moreTime.addEventListener('click', function () {
+      if (seconds >= maxSeconds) { return; }
+      seconds = Math.min(maxSeconds, seconds + MORE_TIME_STEP);
+      showTime();
+      if (recording) { recording.aborted = true; }
     });
+
+    startCamera().then(function () { start.disabled = false; }, function () {
+      cameraFailed(challengeLine, 'cameraFailedVideo');
+    });
+
+    start.addEventListener('click', begin);
   }
 
   function idPhotoPage() {

@@ -40,6 +40,13 @@ def selfie_jpeg() -> bytes:
 
 
 @pytest.fixture(scope="session")
+def blinking_selfie_jpeg() -> bytes:
+    """A selfie of the d18 person taken as they blink (source frame 95, eyes closed)."""
+    frame = frames_from_video(TESTDATA / "video" / "liveportrait_d18.mp4", fps=30, start=95, stop=96)[0]
+    return jpeg(frame.image, 92)
+
+
+@pytest.fixture(scope="session")
 def id_photo_jpeg() -> bytes:
     """The d18 person's still photo, standing in for the identity-card photo."""
     return (TESTDATA / "faces" / "liveportrait_person_d18.jpg").read_bytes()

@@ -28,8 +28,11 @@ def send_image(enrolment: ApiEnrolment, step: str, data: bytes, name: str = "pho
     )
 
 
-def new_task(enrolment: ApiEnrolment) -> dict:
-    response = enrolment.client.post(f"/api/v1/enrolments/{enrolment.id}/liveness", headers=enrolment.auth)
+def new_task(enrolment: ApiEnrolment, **form) -> dict:
+    """A liveness task; ``form``: e.g. ``seconds_per_challenge`` ("I need more time")."""
+    response = enrolment.client.post(
+        f"/api/v1/enrolments/{enrolment.id}/liveness", headers=enrolment.auth, data=form or None
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 

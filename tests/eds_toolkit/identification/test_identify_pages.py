@@ -86,7 +86,23 @@ def test_a_selfie_sent_with_the_form_moves_on_to_the_video_page(client, outbox, 
     # The selfie page now sends the citizen on; the video page is shown.
     assert client.get("/identification/selfie").headers["Location"].endswith("/identification/video")
     page = client.get("/identification/video").get_data(as_text=True)
-    assert 'id="challenge"' in page and 'id="start"' in page and 'data-max-frames="120"' in page
+    assert 'id="challenge"' in page and 'id="start"' in page and 'data-max-frames="180"' in page
+    # The time per movement, and the control that extends it up to the service's maximum (WCAG 2.2.1).
+    assert 'data-seconds="3.0"' in page and 'data-max-seconds="10.0"' in page
+    assert 'id="more-time"' in page and "I need more time" in page and 'id="countdown"' in page
+
+
+def test_the_video_page_asks_for_more_time_in_the_citizens_language(client, outbox, selfie_jpeg):
+    phone_confirmed_on_pages(client, outbox)
+    upload(client, "/identification/selfie", "/identification/selfie", selfie_jpeg)
+    for language, button, time_line in (
+        ("ru", "Мне нужно больше времени", "Время на каждое движение: {seconds} с"),
+        ("kk", "Маған көбірек уақыт керек", "Әр қимылға уақыт: {seconds} с"),
+    ):
+        page = client.get(f"/identification/video?lang={language}").get_data(as_text=True)
+        texts = json.loads(page.split('id="identify-texts">')[1].split("</script>")[0])
+        assert button in page and texts["timePerMovement"] == time_line
+        assert "{movement}" in texts["nowDo"] and "{seconds}" in texts["secondsLeft"]
 
 
 def test_a_refused_selfie_form_shows_the_reason_in_the_page(client, outbox, no_face_jpeg):
