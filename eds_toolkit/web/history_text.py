@@ -60,6 +60,14 @@ SENTENCES: dict[str, tuple[str, str]] = {
         N_("The phone number on record was told by SMS"),
         N_("The SMS to the number on record failed"),
     ),
+    "identification_face_review": (
+        N_("Face match sent to an officer for review"),
+        N_("Face match could not be sent for review"),
+    ),
+    "identification_review": (
+        N_("An officer decided on the face match"),
+        N_("Face match review not decided"),
+    ),
     "issue_with_csrs": (N_("Certificates issued for your own keys"), N_("Certificates not issued")),
     "issue_on_server": (N_("Certificates issued"), N_("Certificates not issued")),
     "expire": (N_("Enrolment expired: it was not finished in time"), N_("Enrolment expired")),
@@ -87,6 +95,8 @@ REASON_SENTENCES: dict[tuple[str, str], str] = {
     ("*", "code_expired"): SMS_CODE_EXPIRED,
     ("application.owner_decision", "owner_confirmed"): N_("Owner confirmed the registration"),
     ("application.owner_decision", "owner_declined"): N_("Owner declined the registration"),
+    ("identification_review", "accepted"): N_("An officer confirmed that the face matches"),
+    ("identification_review", "refused"): N_("An officer found that the face does not match"),
 }
 
 ALL_SENTENCES: frozenset[str] = frozenset(

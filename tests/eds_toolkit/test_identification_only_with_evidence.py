@@ -14,6 +14,8 @@ STEPS = {
     "eds_toolkit/flow/identification/selfie.py",
     "eds_toolkit/flow/identification/liveness_video.py",
     "eds_toolkit/flow/identification/id_photo.py",
+    # a referred face match: the officer's audited decision on the pictures and scores is the evidence
+    "eds_toolkit/flow/identification/review.py",
 }
 IDENTIFIED_STATES = {"SELFIE_OK", "LIVENESS_OK", "FACE_MATCHED"}
 LIBRARIES = ("eds_toolkit", "ca", "keystore", "webcam_flow")
