@@ -70,6 +70,13 @@
 
   function finish(body) {
     show(body.message || '', !!body.ok);
+    /* A face match referred to an officer: nothing more to send here; the review page says what happens. */
+    if (body.state === 'face_review' && body.next) {
+      stopCamera();
+      root.dataset.outcome = 'referred';
+      window.location.assign(body.next);
+      return body;
+    }
     if (body.next) {
       next.href = body.next;
       next.hidden = false;

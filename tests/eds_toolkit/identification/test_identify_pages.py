@@ -244,19 +244,42 @@ def test_an_upload_over_the_limit_is_refused_with_the_real_limit(app, client, ou
     assert 'data-state="phone_confirmed"' in client.get("/identification").get_data(as_text=True)
 
 
-def _id_photo_camera(device: str) -> dict:
+def _run_page_script(harness: str, argument: str) -> dict:
     node = shutil.which("node")
     assert node, "Node.js is required (Debian package nodejs)"
     here = Path(__file__).resolve().parent
     script = here.parents[2] / "eds_toolkit" / "web" / "static" / "identify.js"
     result = subprocess.run(
-        [node, str(here / "js" / "id_photo_camera.js"), str(script), device],
+        [node, str(here / "js" / harness), str(script), argument],
         capture_output=True,
         text=True,
         timeout=30,
         check=True,
     )
     return json.loads(result.stdout)
+
+
+def _id_photo_camera(device: str) -> dict:
+    return _run_page_script("id_photo_camera.js", device)
+
+
+def test_a_referred_face_match_takes_the_citizen_to_the_review_page_and_turns_the_camera_off():
+    referred = {
+        "ok": False,
+        "state": "face_review",
+        "reasons": ["needs_review"],
+        "message": "An officer will compare the pictures.",
+        "next": "/identification/review",
+    }
+    seen = _run_page_script("id_photo_referral.js", json.dumps(referred))
+    assert seen["went"] == ["/identification/review"]
+    assert seen["cameraStopped"] is True
+    assert seen["outcome"] == "referred"
+    # A refusal with tries left stays on the page, the capture button usable again.
+    refused = {"ok": False, "state": "liveness_ok", "reasons": ["no_match"], "message": "No.", "next": None}
+    seen = _run_page_script("id_photo_referral.js", json.dumps(refused))
+    assert seen["went"] == [] and seen["outcome"] is None
+    assert seen["captureEnabled"] is True and seen["shown"] == "No."
 
 
 def test_the_id_photo_camera_asks_for_the_rear_camera_and_falls_back_to_any():
