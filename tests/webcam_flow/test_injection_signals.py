@@ -1,0 +1,60 @@
+"""The cheap injection signals: a virtual camera's name and frame times no page produces."""
+
+from __future__ import annotations
+
+import pytest
+
+from webcam_flow.injection import camera_reasons, timing_reasons
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "OBS Virtual Camera",
+        "OBS-Camera",
+        "ManyCam Virtual Webcam",
+        "XSplit VCam",
+        "Snap Camera",
+        "e2eSoft iVCam",
+        "Dummy video device (0x0000)",
+        "v4l2loopback",
+        "fake_device_0",
+        "Unity Video Capture",
+    ],
+)
+def test_virtual_camera_programs_are_named_as_such(label: str):
+    reasons, scores = camera_reasons(label)
+    assert reasons == ["virtual_camera"]
+    assert scores["virtual_camera"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "Integrated Camera (04f2:b6d9)",
+        "FaceTime HD Camera",
+        "HD Pro Webcam C920 (046d:082d)",
+        "USB2.0 HD UVC WebCam",
+        "camera2 1, facing front",
+        "",
+        None,
+    ],
+)
+def test_real_cameras_and_an_unnamed_one_are_not_held_against_the_citizen(label: str | None):
+    assert camera_reasons(label) == ([], {"virtual_camera": 0.0})
+
+
+def test_the_pages_frame_times_pass_with_their_jitter_as_scores():
+    times = [0.0, 0.101, 0.2, 0.302, 0.401, 0.5, 0.54, 0.581, 0.62, 0.661]
+    reasons, scores = timing_reasons(times)
+    assert reasons == []
+    assert scores["frame_interval_min_ms"] == pytest.approx(39.0)
+    assert scores["frame_interval_median_ms"] == pytest.approx(41.0)
+    assert scores["frame_interval_jitter_ms"] > 0
+
+
+def test_a_burst_of_frames_no_page_sends_is_named():
+    # A script posting made-up frames 5 ms apart (it forged the times to fit the slots elsewhere).
+    times = [0.0, 0.1, 0.2, 0.205, 0.21, 0.3]
+    assert timing_reasons(times)[0] == ["frame_timing"]
+    assert timing_reasons([0.0])[0] == []
