@@ -18,7 +18,7 @@ import numpy as np
 # test device (``fake_device_0``, from --use-fake-device-for-media-stream) plays a file given on the
 # command line: the same injection, for anyone who starts Chromium with that flag.
 VIRTUAL_CAMERAS = re.compile(
-    r"obs[ -]?(virtual|studio)|manycam|xsplit|snap camera|splitcam|e2esoft|vcam|camtwist|"
+    r"obs[ -]?(virtual|studio|camera)|manycam|xsplit|snap camera|splitcam|e2esoft|vcam|camtwist|"
     r"virtual ?cam|v4l2 ?loopback|dummy video device|akvirtualcamera|webcamoid|youcam|"
     r"fake_device|fake webcam|unity video capture|droidcam virtual",
     re.IGNORECASE,
