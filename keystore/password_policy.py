@@ -10,6 +10,7 @@ refuses PBES2 keystores whose password has any other character.
 from __future__ import annotations
 
 import string
+from enum import StrEnum
 from pathlib import Path
 
 from keystore.errors import WeakPassword
@@ -42,34 +43,76 @@ def _is_predictable(lowered: str) -> bool:
     return letters_guessable and digits_guessable
 
 
+class PasswordRule(StrEnum):
+    """One rule of the policy; forms and the signing agent show them (in their own words) before typing."""
+
+    LENGTH = "length"
+    CHARACTERS = "characters"
+    NO_EDGE_SPACES = "no_edge_spaces"
+    LETTER_AND_DIGIT = "letter_and_digit"
+    NO_IIN = "no_iin"
+    DISTINCT = "distinct"
+    NOT_GUESSABLE = "not_guessable"
+
+
+_REASONS = {
+    PasswordRule.CHARACTERS: (
+        "Use only Latin letters, digits, spaces and the symbols on a standard keyboard "
+        "(switch the keyboard layout to English): Java signing programs cannot open a keystore "
+        "whose password has other characters."
+    ),
+    PasswordRule.NO_EDGE_SPACES: "The password must not begin or end with a space.",
+    PasswordRule.LETTER_AND_DIGIT: (
+        "The password must contain at least one Latin letter and at least one digit."
+    ),
+    PasswordRule.NO_IIN: "The password must not contain your IIN: anyone who knows you can guess it.",
+    PasswordRule.DISTINCT: (
+        f"The password uses too few different characters: use at least {MIN_DISTINCT_CHARACTERS}."
+    ),
+    PasswordRule.NOT_GUESSABLE: (
+        "The password is too easy to guess (a common word or a keyboard sequence such as "
+        "'qwerty' or '1234' with a few digits added): choose something less predictable."
+    ),
+}
+
+
+def broken_rules(password: str, *, iin: str | None = None) -> list[PasswordRule]:
+    """The rules ``password`` breaks, in the policy's order (empty when it is acceptable).
+
+    The IIN rule is checked only when ``iin`` is given; the guessability rule only once the
+    password has enough different characters.
+    """
+    broken: list[PasswordRule] = []
+    if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
+        broken.append(PasswordRule.LENGTH)
+    if any(c not in _ALLOWED for c in password):
+        broken.append(PasswordRule.CHARACTERS)
+    if password != password.strip():
+        broken.append(PasswordRule.NO_EDGE_SPACES)
+    if not any(c in string.ascii_letters for c in password) or not any(c.isdigit() for c in password):
+        broken.append(PasswordRule.LETTER_AND_DIGIT)
+    if iin and iin in password:
+        broken.append(PasswordRule.NO_IIN)
+    if len(set(password)) < MIN_DISTINCT_CHARACTERS:
+        broken.append(PasswordRule.DISTINCT)
+    elif _is_predictable(password.lower()):
+        broken.append(PasswordRule.NOT_GUESSABLE)
+    return broken
+
+
 def password_problems(password: str, *, iin: str | None = None) -> list[str]:
     """Every reason ``password`` is refused (empty when it is acceptable). Never echoes the password."""
     problems: list[str] = []
-    if len(password) < MIN_LENGTH:
-        problems.append(f"The password must be at least {MIN_LENGTH} characters long.")
-    if len(password) > MAX_LENGTH:
-        problems.append(f"The password must be at most {MAX_LENGTH} characters long.")
-    if any(c not in _ALLOWED for c in password):
-        problems.append(
-            "Use only Latin letters, digits, spaces and the symbols on a standard keyboard "
-            "(switch the keyboard layout to English): Java signing programs cannot open a keystore "
-            "whose password has other characters."
-        )
-    if password != password.strip():
-        problems.append("The password must not begin or end with a space.")
-    if not any(c in string.ascii_letters for c in password) or not any(c.isdigit() for c in password):
-        problems.append("The password must contain at least one Latin letter and at least one digit.")
-    if iin and iin in password:
-        problems.append("The password must not contain your IIN: anyone who knows you can guess it.")
-    if len(set(password)) < MIN_DISTINCT_CHARACTERS:
-        problems.append(
-            f"The password uses too few different characters: use at least {MIN_DISTINCT_CHARACTERS}."
-        )
-    elif _is_predictable(password.lower()):
-        problems.append(
-            "The password is too easy to guess (a common word or a keyboard sequence such as "
-            "'qwerty' or '1234' with a few digits added): choose something less predictable."
-        )
+    for rule in broken_rules(password, iin=iin):
+        if rule is PasswordRule.LENGTH:
+            too_short = len(password) < MIN_LENGTH
+            problems.append(
+                f"The password must be at least {MIN_LENGTH} characters long."
+                if too_short
+                else f"The password must be at most {MAX_LENGTH} characters long."
+            )
+        else:
+            problems.append(_REASONS[rule])
     return problems
 
 
