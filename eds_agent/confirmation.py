@@ -1,8 +1,9 @@
 """Asking the citizen before sensitive operations (key choice, passwords, writing keys).
 
 The agent talks to the citizen only through :class:`Confirmer`, so tests and scripts inject
-answers (:class:`ScriptedConfirmer`, ``--yes --password-file``) and a terminal run asks
-(:class:`TerminalConfirmer`). Answers are never logged.
+answers (:class:`ScriptedConfirmer`, ``--yes --password-file``), a terminal run asks in English
+(:class:`TerminalConfirmer`) and the desktop asks in windows (``windows.WindowConfirmer``).
+The questions are data (``questions.py``). Answers are never logged.
 """
 
 from __future__ import annotations
@@ -13,7 +14,16 @@ import select
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Protocol, TextIO
+
+from eds_agent.questions import (
+    ConfirmQuestion,
+    FolderQuestion,
+    KeyQuestion,
+    NewPasswordQuestion,
+    PasswordQuestion,
+)
 
 if os.name == "posix":
     import termios
@@ -25,13 +35,15 @@ DEFAULT_ANSWER_TIMEOUT = 120.0
 class Confirmer(Protocol):
     """The citizen's side of the agent. Every method may return None/False for "cancel"."""
 
-    def confirm(self, question: str) -> bool: ...
+    def confirm(self, question: ConfirmQuestion) -> bool: ...
 
-    def choose(self, question: str, options: list[str]) -> int | None: ...
+    def choose_folder(self, question: FolderQuestion) -> Path | None: ...
 
-    def password(self, question: str) -> str | None: ...
+    def choose_key(self, question: KeyQuestion) -> int | None: ...
 
-    def new_password(self, question: str) -> str | None: ...
+    def password(self, question: PasswordQuestion) -> str | None: ...
+
+    def new_password(self, question: NewPasswordQuestion) -> str | None: ...
 
 
 class ScriptedConfirmer:
@@ -44,24 +56,29 @@ class ScriptedConfirmer:
         self._yes = yes
         self._password = password
         self._choice = choice
-        self.questions: list[str] = []
+        self.questions: list[object] = []
 
-    def confirm(self, question: str) -> bool:
+    def confirm(self, question: ConfirmQuestion) -> bool:
         self.questions.append(question)
         return self._yes
 
-    def choose(self, question: str, options: list[str]) -> int | None:
+    def choose_folder(self, question: FolderQuestion) -> Path | None:
         self.questions.append(question)
-        if not self._yes or not options:
-            return None
-        return min(self._choice, len(options) - 1)
+        return question.folder if self._yes else None
 
-    def password(self, question: str) -> str | None:
+    def choose_key(self, question: KeyQuestion) -> int | None:
+        self.questions.append(question)
+        if not self._yes or not question.keys:
+            return None
+        return min(self._choice, len(question.keys) - 1)
+
+    def password(self, question: PasswordQuestion) -> str | None:
         self.questions.append(question)
         return self._password if self._yes else None
 
-    def new_password(self, question: str) -> str | None:
-        return self.password(question)
+    def new_password(self, question: NewPasswordQuestion) -> str | None:
+        self.questions.append(question)
+        return self._password if self._yes else None
 
 
 class TerminalConfirmer:
@@ -124,26 +141,34 @@ class TerminalConfirmer:
             data += chunk
         return data.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
 
-    def confirm(self, question: str) -> bool:
+    def _yes_or_no(self, text: str) -> bool:
         with self._lock:
-            answer = self._ask(f"\n{question} [y/N] ") or ""
+            answer = self._ask(f"\n{text} [y/N] ") or ""
             return answer.strip().lower() in {"y", "yes", "д", "да", "и", "иә"}
 
-    def choose(self, question: str, options: list[str]) -> int | None:
+    def confirm(self, question: ConfirmQuestion) -> bool:
+        return self._yes_or_no(question.terminal_text)
+
+    def choose_folder(self, question: FolderQuestion) -> Path | None:
+        return question.folder if self._yes_or_no(question.terminal_text) else None
+
+    def choose_key(self, question: KeyQuestion) -> int | None:
         with self._lock:
+            options = [key.terminal_text() for key in question.keys]
             lines = "".join(f"  {number}. {option}\n" for number, option in enumerate(options, start=1))
-            answer = (self._ask(f"\n{question}\n{lines}Number (empty to cancel): ") or "").strip()
+            text = f"\n{question.terminal_text}\n{lines}Number (empty to cancel): "
+            answer = (self._ask(text) or "").strip()
             if answer.isdigit() and 1 <= int(answer) <= len(options):
                 return int(answer) - 1
             return None
 
-    def password(self, question: str) -> str | None:
+    def password(self, question: PasswordQuestion) -> str | None:
         with self._lock:
-            return self._ask(f"\n{question}: ", hidden=True) or None
+            return self._ask(f"\n{question.terminal_text}: ", hidden=True) or None
 
-    def new_password(self, question: str) -> str | None:
+    def new_password(self, question: NewPasswordQuestion) -> str | None:
         with self._lock:
-            first = self._ask(f"\n{question}: ", hidden=True)
+            first = self._ask(f"\n{question.terminal_text}: ", hidden=True)
             if not first:
                 return None
             second = self._ask("Repeat the password: ", hidden=True)

@@ -10,7 +10,9 @@ from typing import Any
 
 from eds_agent import protocol
 from eds_agent.errors import AgentError, UnknownMethod
+from eds_agent.language import set_request_language
 from eds_agent.modules import AgentModule
+from eds_agent.questions import LOCAL_PROGRAM
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +52,16 @@ class Dispatcher:
         if method is None:
             error = UnknownMethod(f"Method {method_name!r} is not available in module {module.name}.")
             return _answer(self._error(module, error))
-        asker = origin or "A program on this computer"
+        asker = origin or LOCAL_PROGRAM
+        args = request.get("args")
 
         def run() -> dict[str, Any]:
+            if isinstance(args, dict):  # the page's language for this request's questions, if named
+                set_request_language(args.get("locale") or args.get("lang"))
             # Only names are logged: args may hold documents and passwords.
             log.info("request %s.%s from %s", module.name, method_name, asker)
             try:
-                result = method(request.get("args"), asker)
+                result = method(args, asker)
             except AgentError as error:
                 log.info("refused %s.%s: %s", module.name, method_name, error.code)
                 return self._error(module, error)

@@ -48,6 +48,7 @@ from eds_agent.pending import (
     remove_key_files,
     write_key_files,
 )
+from eds_agent.questions import FolderQuestion, MakeKeysQuestion, NewPasswordQuestion, SaveQuestion
 from national_profile.iin import InvalidIIN, iin_of, parse_iin
 
 __all__ = ["PENDING_DIR", "Issuance", "KeystoreWriter", "PendingRequest", "default_store", "storage_error"]
@@ -131,8 +132,12 @@ class Issuance:
         directory = Path(path).expanduser() if path else (self.preset_store or default_store())
         if not directory.is_absolute():
             raise BadRequest("The key store folder must be an absolute path.")
-        if not self._confirmer.confirm(f"{origin} asks to keep your EDS keys in {directory}. Allow?"):
+        chosen = self._confirmer.choose_folder(FolderQuestion(origin, directory))
+        if chosen is None:
             raise CancelledByUser("The citizen cancelled.")
+        directory = Path(chosen)
+        if not directory.is_absolute():
+            raise BadRequest("The key store folder must be an absolute path.")
         try:
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             probe = directory / f".eds-agent-probe-{secrets.token_hex(4)}"
@@ -188,9 +193,7 @@ class Issuance:
             remove_key_files(waiting)
             self._pending.remove(enrolment_id)
         directory = self._store_or_default(origin)
-        if not self._confirmer.confirm(
-            f"{origin} asks to make your AUTH and SIGN keys (IIN {iin}) in {directory}. Continue?"
-        ):
+        if not self._confirmer.confirm(MakeKeysQuestion(origin, iin, directory)):
             raise CancelledByUser("The citizen cancelled.")
 
         secret = secrets.token_urlsafe(32)
@@ -274,7 +277,7 @@ class Issuance:
 
         if password is None:
             password = self._confirmer.new_password(
-                f"{origin} has your certificates. Invent a password for your keystores in {pending.directory}"
+                NewPasswordQuestion(origin, pending.directory, pending.iin)
             )
             if password is None:
                 raise CancelledByUser("The citizen cancelled.")
@@ -284,7 +287,7 @@ class Issuance:
             check_password(password, iin=pending.iin)
         except WeakPassword as error:
             raise WeakKeystorePassword(str(error)) from None
-        if not self._confirmer.confirm(f"Save your AUTH and SIGN keystores into {pending.directory}?"):
+        if not self._confirmer.confirm(SaveQuestion(origin, pending.directory)):
             raise CancelledByUser("The citizen cancelled.")
 
         written: list[Path] = []

@@ -19,6 +19,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from eds_agent.confirmation import Confirmer
 from eds_agent.errors import CancelledByUser, NoSuitableKey, WrongKeystorePassword
+from eds_agent.questions import KeyOption, KeyQuestion, PasswordQuestion, SigningRequest
 from national_profile.iin import iin_of
 from national_profile.profiles import Profile, profile_of
 
@@ -99,13 +100,19 @@ class UnlockedKey:
     certificate: x509.Certificate
     chain: list[x509.Certificate]
 
-    def describe(self) -> str:
+    def option(self) -> KeyOption:
+        """How the key is shown when the citizen chooses one."""
         subject = self.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
         name = str(subject[0].value) if subject else self.certificate.subject.rfc4514_string()
-        valid_to = self.certificate.not_valid_after_utc.date().isoformat()
         kind = "AUTH" if key_type_of(self.certificate) is KeyType.AUTHENTICATION else "SIGN"
-        iin = iin_of(self.certificate.subject)
-        return f"{kind}  {name}  IIN {iin}  valid to {valid_to}  ({self.path.name})"
+        return KeyOption(
+            kind=kind,
+            owner=name,
+            iin=iin_of(self.certificate.subject),
+            valid_from=self.certificate.not_valid_before_utc.date(),
+            valid_to=self.certificate.not_valid_after_utc.date(),
+            file_name=self.path.name,
+        )
 
 
 class KeyFolder:
@@ -137,7 +144,9 @@ class KeyFolder:
             opened.append(UnlockedKey(path, store.key, store.certificate, list(store.chain)))
         return opened, refused
 
-    def select_signer(self, wanted: SignerFilter, confirmer: Confirmer, purpose: str) -> UnlockedKey:
+    def select_signer(
+        self, wanted: SignerFilter, confirmer: Confirmer, origin: str, request: SigningRequest
+    ) -> UnlockedKey:
         """Ask the folder's password, keep the keys matching ``wanted``, let the citizen choose one."""
         files = [p for p in self.keystore_files() if wanted.may_be_in(p)]
         if not files:
@@ -145,7 +154,7 @@ class KeyFolder:
                 f"No keystore (.p12) for {wanted.describe()} in {self.directory}. "
                 "Get your certificates first, or start eds agent with --store pointing at your keys."
             )
-        password = confirmer.password(f"{purpose}\nPassword of your keystores in {self.directory}")
+        password = confirmer.password(PasswordQuestion(origin, request, self.directory))
         if password is None:
             raise CancelledByUser("The citizen cancelled.")
         opened, refused = self.unlock(files, password)
@@ -156,7 +165,7 @@ class KeyFolder:
         matching = [key for key in opened if wanted.matches(key.certificate)]
         if not matching:
             raise NoSuitableKey(f"None of your keys matches what the site asks for ({wanted.describe()}).")
-        choice = confirmer.choose(f"{purpose}\nWhich key?", [key.describe() for key in matching])
+        choice = confirmer.choose_key(KeyQuestion(origin, request, tuple(key.option() for key in matching)))
         if choice is None:
             raise CancelledByUser("The citizen cancelled.")
         return matching[choice]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -12,6 +11,7 @@ from eds_agent.confirmation import Confirmer
 from eds_agent.errors import BadRequest, NoSuitableKey, TimestampNotSupported
 from eds_agent.key_folder import KeyFolder, SignerFilter
 from eds_agent.modules import AgentModule, decode_base64, flag
+from eds_agent.questions import SigningRequest
 
 NAME = "kz.gov.pki.knca.basics"
 FILE_STORAGE = "PKCS12"
@@ -52,14 +52,6 @@ def refuse_timestamp(signing_params: dict[str, Any]) -> None:
         )
 
 
-def describe_request(origin: str, payloads: list[bytes]) -> str:
-    """What the citizen is asked to approve: who asks, how many documents, their SHA-256 prefixes."""
-    digests = ", ".join(hashlib.sha256(payload).hexdigest()[:16] for payload in payloads[:5])
-    more = f" and {len(payloads) - 5} more" if len(payloads) > 5 else ""
-    plural = "s" if len(payloads) > 1 else ""
-    return f"{origin} asks you to sign {len(payloads)} document{plural} (SHA-256 {digests}{more})."
-
-
 def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
     """``folder_of()`` gives the current key store folder (it can change with chooseStore)."""
 
@@ -86,7 +78,9 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
         decode = flag(signing_params.get("decode"))
         payloads = [decode_base64(item, "data") if decode else item.encode("utf-8") for item in documents]
         wanted = signer_filter(args.get("signerParams"))
-        unlocked = KeyFolder(folder_of()).select_signer(wanted, confirmer, describe_request(origin, payloads))
+        unlocked = KeyFolder(folder_of()).select_signer(
+            wanted, confirmer, origin, SigningRequest.of_documents(payloads)
+        )
         attached = flag(signing_params.get("encapsulate"))
         signatures = [
             cms_pem(sign_cms(payload, unlocked.key, unlocked.certificate, unlocked.chain, attached=attached))

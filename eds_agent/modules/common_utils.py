@@ -13,7 +13,9 @@ from eds_agent.cms import sign_cms
 from eds_agent.confirmation import Confirmer
 from eds_agent.errors import BadRequest, NoSuitableKey
 from eds_agent.key_folder import KeyFolder, KeyType, SignerFilter
+from eds_agent.language import set_page_language
 from eds_agent.modules import AgentModule, decode_base64, flag
+from eds_agent.questions import SigningRequest
 from national_profile.names import SUBJECT_LABELS
 
 NAME = "kz.gov.pki.knca.commonUtils"
@@ -86,9 +88,7 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
     def get_key_info(args: Any, origin: str) -> dict[str, str]:
         (storage,) = _args(args, "getKeyInfo", [str], 1)[:1]
         _storage(storage)
-        unlocked = KeyFolder(folder_of()).select_signer(
-            SignerFilter(), confirmer, f"{origin} asks to see one of your certificates."
-        )
+        unlocked = KeyFolder(folder_of()).select_signer(SignerFilter(), confirmer, origin, SigningRequest())
         return key_info(unlocked.certificate)
 
     def create_cades_from_base64(args: Any, origin: str) -> str:
@@ -96,14 +96,15 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
         _storage(storage)
         payload = decode_base64(data, "data")
         wanted = SignerFilter(key_type=KeyType(key_type) if key_type in KeyType.__members__ else None)
-        unlocked = KeyFolder(folder_of()).select_signer(
-            wanted, confirmer, f"{origin} asks you to sign a document with your {key_type} key."
-        )
+        shown_type = {KeyType.SIGNATURE: "SIGN", KeyType.AUTHENTICATION: "AUTH"}.get(wanted.key_type)
+        request = SigningRequest.of_documents([payload], key_type=shown_type)
+        unlocked = KeyFolder(folder_of()).select_signer(wanted, confirmer, origin, request)
         der = sign_cms(payload, unlocked.key, unlocked.certificate, unlocked.chain, attached=flag(attach))
         return base64.b64encode(der).decode("ascii")
 
     def change_locale(args: Any, origin: str) -> None:
-        _args(args, "changeLocale", [str], 1)
+        (locale,) = _args(args, "changeLocale", [str], 1)[:1]
+        set_page_language(locale)
         return None
 
     return AgentModule(

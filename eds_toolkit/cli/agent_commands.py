@@ -6,12 +6,19 @@ import asyncio
 import errno
 import logging
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import click
 
 from eds_toolkit.cli import Context, pass_context
+
+if TYPE_CHECKING:
+    from eds_agent.server import AgentServer
+    from eds_agent.windows import WindowConfirmer
 
 NCALAYER_PORT = 13579
 
@@ -94,6 +101,11 @@ def listen_failure(port: int, error: OSError) -> str:
 @click.option("--no-tls", is_flag=True, help="Plain ws:// instead of wss:// (tests only).")
 @click.option("--yes", is_flag=True, help="Answer yes to every confirmation (tests and scripts).")
 @click.option(
+    "--terminal",
+    is_flag=True,
+    help="Ask in this terminal (in English) instead of in windows, even when a display is available.",
+)
+@click.option(
     "--store",
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder of the keystores. Default: ~/eds-keys.",
@@ -104,7 +116,7 @@ def listen_failure(port: int, error: OSError) -> str:
     default=120,
     show_default=True,
     metavar="SECONDS",
-    help="A question in the terminal not answered in time counts as cancelled.",
+    help="A question (window or terminal) not answered in time counts as cancelled.",
 )
 @click.option(
     "--password-file",
@@ -118,13 +130,14 @@ def agent(
     origins: tuple[str, ...],
     no_tls: bool,
     yes: bool,
+    terminal: bool,
     store: Path | None,
     answer_timeout: float,
     password_file: Path | None,
 ) -> None:
     """Run the local signing agent that portals reach at wss://127.0.0.1:PORT."""
     from eds_agent.agent import AgentConfig, build_server
-    from eds_agent.confirmation import ScriptedConfirmer, TerminalConfirmer
+    from eds_agent.confirmation import Confirmer, ScriptedConfirmer, TerminalConfirmer
     from eds_agent.tls import trust_instructions
     from eds_toolkit.logs import configure_logging
 
@@ -134,12 +147,14 @@ def agent(
     logging.getLogger("websockets").setLevel(logging.WARNING)
     if password_file and not yes:
         raise click.UsageError("--password-file is for scripts: use it together with --yes.")
+    windows: WindowConfirmer | None = None
     if yes:
         password = _read_password_file(password_file) if password_file else None
-        confirmer = ScriptedConfirmer(yes=True, password=password)
+        confirmer: Confirmer = ScriptedConfirmer(yes=True, password=password)
     else:
-        confirmer = TerminalConfirmer(timeout=answer_timeout)
-        if not sys.stdin.isatty():
+        windows = None if terminal else _open_windows(answer_timeout)
+        confirmer = windows or TerminalConfirmer(timeout=answer_timeout)
+        if windows is None and not sys.stdin.isatty():
             click.echo(
                 "warning: not run in a terminal; every confirmation will be declined "
                 "(use --yes --password-file FILE for scripts).",
@@ -159,12 +174,50 @@ def agent(
         sys.stdout.flush()
 
     try:
-        asyncio.run(server.run(ready))
+        if windows is None:
+            asyncio.run(server.run(ready))
+        else:
+            _serve_with_windows(server, ready, windows)
     except KeyboardInterrupt:
         click.echo("eds agent stopped.", err=True)
     except OSError as error:
         click.echo(listen_failure(port, error), err=True)
         sys.exit(1)
+
+
+def _open_windows(answer_timeout: float) -> WindowConfirmer | None:
+    """The desktop's windows when there is a display and Tk works there; None otherwise (said why)."""
+    try:
+        from eds_agent.windows import WindowConfirmer, display_available
+    except ImportError as error:  # Python without Tk (Debian: python3-tk)
+        click.echo(f"note: no windows ({error}); questions are asked in the terminal.", err=True)
+        return None
+    if not display_available():
+        return None
+    windows = WindowConfirmer(timeout=answer_timeout)
+    try:
+        windows.start()
+    except Exception as error:  # tkinter.TclError: the display cannot be opened
+        click.echo(f"note: no windows ({error}); questions are asked in the terminal.", err=True)
+        return None
+    return windows
+
+
+def _serve_with_windows(server: AgentServer, ready: Callable[[int], Any], windows: WindowConfirmer) -> None:
+    """Tk on this (main) thread, the server on another; either ending ends both."""
+    failures: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            asyncio.run(server.run(ready))
+        except BaseException as error:  # re-raised on the main thread below
+            failures.append(error)
+
+    serving = threading.Thread(target=serve, name="eds-agent-server", daemon=True)
+    serving.start()
+    windows.run(keep_running=serving.is_alive)
+    if failures:
+        raise failures[0]
 
 
 COMMANDS: list[click.Command] = [agent]
