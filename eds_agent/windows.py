@@ -10,6 +10,7 @@ holds the agent.
 
 from __future__ import annotations
 
+import gc
 import os
 import queue
 import sys
@@ -201,7 +202,7 @@ class FolderWindow(QuestionWindow):
         ask_folder: Callable[..., str | None],
     ):
         self.question = question
-        self.folder = tk.StringVar(root, str(question.folder))
+        self.folder = question.folder
         self._ask_folder = ask_folder
         super().__init__(root, question.origin, language, timeout, done)
 
@@ -210,9 +211,8 @@ class FolderWindow(QuestionWindow):
         self.add_label(say("store_text", self.language), pad=(6, 0))
         row = ttk.Frame(self.body)
         ttk.Label(row, text=say("folder", self.language)).grid(row=0, column=0, padx=(0, 6))
-        ttk.Label(row, textvariable=self.folder, style="Value.TLabel", wraplength=WRAP - 80).grid(
-            row=0, column=1, sticky="w"
-        )
+        self.folder_label = ttk.Label(row, text=str(self.folder), style="Value.TLabel", wraplength=WRAP - 80)
+        self.folder_label.grid(row=0, column=1, sticky="w")
         self.add(row, (10, 0))
         self.choose_button = ttk.Button(
             self.body, text=say("choose_other_folder", self.language), command=self.choose_other
@@ -227,7 +227,8 @@ class FolderWindow(QuestionWindow):
             mustexist=False,
         )
         if chosen:
-            self.folder.set(chosen)
+            self.folder = Path(chosen)
+            self.folder_label.configure(text=str(self.folder))
         if self.winfo_exists():
             self.lift()
             self.primary.focus_force()
@@ -236,7 +237,7 @@ class FolderWindow(QuestionWindow):
         return say("allow", self.language)
 
     def value(self) -> Path:
-        return Path(self.folder.get())
+        return self.folder
 
 
 class PasswordWindow(QuestionWindow):
@@ -244,7 +245,6 @@ class PasswordWindow(QuestionWindow):
 
     def __init__(self, root: tk.Tk, question: PasswordQuestion, language: Language, timeout: float, done):
         self.question = question
-        self.password = tk.StringVar(root)
         super().__init__(root, question.origin, language, timeout, done)
 
     def build(self) -> None:
@@ -254,23 +254,19 @@ class PasswordWindow(QuestionWindow):
         self.add_label(say("rules_heading", self.language), pad=(8, 0))
         for rule in PasswordRule:
             self.add_label(f"• {rule_text(rule, self.language)}", style="Quiet.TLabel", pad=(2, 0))
-        self.entry = ttk.Entry(self.body, textvariable=self.password, show="•", width=40)
+        self.entry = ttk.Entry(self.body, show="•", width=40)
         self.add(self.entry, (10, 0), sticky="ew")
-        self.password.trace_add("write", lambda *_: self._update())
+        _on_change(self.entry, self._update)
 
     def first_focus(self) -> tk.Misc:
         self._update()
         return self.entry
 
     def _update(self) -> None:
-        self.primary.configure(state="normal" if self.password.get() else "disabled")
+        self.primary.configure(state="normal" if self.entry.get() else "disabled")
 
     def value(self) -> str | None:
-        return self.password.get() or None
-
-    def answer(self, value: Any) -> None:
-        self.password.set("")
-        super().answer(value)
+        return self.entry.get() or None
 
 
 class NewPasswordWindow(QuestionWindow):
@@ -278,8 +274,6 @@ class NewPasswordWindow(QuestionWindow):
 
     def __init__(self, root: tk.Tk, question: NewPasswordQuestion, language: Language, timeout: float, done):
         self.question = question
-        self.password = tk.StringVar(root)
-        self.repeated = tk.StringVar(root)
         self.rule_labels: dict[PasswordRule, ttk.Label] = {}
         super().__init__(root, question.origin, language, timeout, done)
 
@@ -293,24 +287,24 @@ class NewPasswordWindow(QuestionWindow):
         fields = ttk.Frame(self.body)
         fields.columnconfigure(1, weight=1)
         ttk.Label(fields, text=say("password", language)).grid(row=0, column=0, sticky="w", padx=(0, 8))
-        self.entry = ttk.Entry(fields, textvariable=self.password, show="•", width=32)
+        self.entry = ttk.Entry(fields, show="•", width=32)
         self.entry.grid(row=0, column=1, sticky="ew")
         ttk.Label(fields, text=say("repeat_password", language)).grid(
             row=1, column=0, sticky="w", padx=(0, 8), pady=(6, 0)
         )
-        self.repeat_entry = ttk.Entry(fields, textvariable=self.repeated, show="•", width=32)
+        self.repeat_entry = ttk.Entry(fields, show="•", width=32)
         self.repeat_entry.grid(row=1, column=1, sticky="ew", pady=(6, 0))
         self.add(fields, (10, 0), sticky="ew")
         self.match_label = self.add_label("", pad=(6, 0))
-        self.password.trace_add("write", lambda *_: self._update())
-        self.repeated.trace_add("write", lambda *_: self._update())
+        _on_change(self.entry, self._update)
+        _on_change(self.repeat_entry, self._update)
 
     def first_focus(self) -> tk.Misc:
         self._update()
         return self.entry
 
     def _update(self) -> None:
-        typed = self.password.get()
+        typed = self.entry.get()
         broken = set(broken_rules(typed, iin=self.question.iin))
         for rule, label in self.rule_labels.items():
             mark, colour = (
@@ -321,7 +315,7 @@ class NewPasswordWindow(QuestionWindow):
                 else ("✓", OK_COLOUR)
             )
             label.configure(text=f"{mark} {rule_text(rule, self.language)}", foreground=colour)
-        repeated = self.repeated.get()
+        repeated = self.repeat_entry.get()
         if not repeated:
             self.match_label.configure(text="")
         elif repeated == typed:
@@ -339,15 +333,10 @@ class NewPasswordWindow(QuestionWindow):
         return say("save", self.language)
 
     def value(self) -> str | None:
-        typed = self.password.get()
-        if not typed or typed != self.repeated.get() or broken_rules(typed, iin=self.question.iin):
+        typed = self.entry.get()
+        if not typed or typed != self.repeat_entry.get() or broken_rules(typed, iin=self.question.iin):
             return None
         return typed
-
-    def answer(self, value: Any) -> None:
-        self.repeated.set("")
-        self.password.set("")
-        super().answer(value)
 
 
 class KeyWindow(QuestionWindow):
@@ -416,6 +405,7 @@ class WindowConfirmer:
         self._tasks: queue.Queue[tuple[Callable[[], Any], Future[Any]]] = queue.Queue()
         self._one_at_a_time = threading.Lock()
         self._root: tk.Tk | None = None
+        self._keep_running: Callable[[], bool] = lambda: True
         self.window: QuestionWindow | None = None
         """The window open now (None between questions); tests read it through :meth:`call`."""
 
@@ -430,31 +420,33 @@ class WindowConfirmer:
         """Answer questions on this thread until ``keep_running()`` is false (started if need be)."""
         if self._root is None:
             self.start()
-        root = self._root
-        assert root is not None
-
-        def poll() -> None:
-            while True:
-                try:
-                    function, result = self._tasks.get_nowait()
-                except queue.Empty:
-                    break
-                if result.set_running_or_notify_cancel():
-                    try:
-                        result.set_result(function())
-                    except BaseException as error:  # handed to the waiting thread
-                        result.set_exception(error)
-            if keep_running():
-                root.after(POLL_MS, poll)
-            else:
-                root.quit()
-
-        root.after(POLL_MS, poll)
+        self._keep_running = keep_running
+        assert self._root is not None
+        self._root.after(POLL_MS, self._poll)
         try:
-            root.mainloop()
+            self._root.mainloop()
         finally:
-            self._root = None
-            root.destroy()
+            self._root.destroy()
+            self._root = self.window = None
+            gc.collect()  # Tk's objects must die on Tk's thread: freeing them elsewhere aborts Tcl
+
+    def _poll(self) -> None:
+        """On the Tk thread: run what other threads queued, then come again in POLL_MS."""
+        assert self._root is not None
+        while True:
+            try:
+                function, result = self._tasks.get_nowait()
+            except queue.Empty:
+                break
+            if result.set_running_or_notify_cancel():
+                try:
+                    result.set_result(function())
+                except BaseException as error:  # handed to the waiting thread
+                    result.set_exception(error)
+        if self._keep_running():
+            self._root.after(POLL_MS, self._poll)
+        else:
+            self._root.quit()
 
     def call(self, function: Callable[[], T], timeout: float | None = 30) -> T:
         """Run ``function`` on the Tk thread and return what it returns."""
@@ -499,6 +491,16 @@ class WindowConfirmer:
 
     def new_password(self, question: NewPasswordQuestion) -> str | None:
         return self._ask(lambda root, lang, done: NewPasswordWindow(root, question, lang, self.timeout, done))
+
+
+def _on_change(entry: ttk.Entry, update: Callable[[], None]) -> None:
+    """Call ``update`` after each edit of ``entry`` (typed, pasted, deleted).
+
+    Bindings rather than a ``StringVar`` trace: a Tk variable collected on another thread after its
+    window closed would call into Tcl from that thread.
+    """
+    for event in ("<KeyRelease>", "<<Paste>>", "<<Cut>>", "<ButtonRelease-2>"):
+        entry.bind(event, lambda _event: entry.after_idle(update), add="+")
 
 
 def _styles(root: tk.Tk) -> None:

@@ -22,6 +22,7 @@ from eds_agent.confirmation import ScriptedConfirmer
 from eds_agent.issuance import Issuance
 from eds_toolkit.db import make_engine
 from national_profile.iin import make_iin
+from tests.agent.desktop import Desktop
 from tests.evidence_free import StatedPerson
 
 REPO = Path(__file__).resolve().parents[2]
@@ -124,7 +125,7 @@ def certificate_files(folder: Path) -> dict[str, Path]:
 class RunningAgent:
     """`eds agent` started as a real subprocess on a free port."""
 
-    def __init__(self, home: Path, args: list[str]) -> None:
+    def __init__(self, home: Path, args: list[str], env: dict[str, str] | None = None) -> None:
         self.home = home
         self._stderr: str | None = None
         self.process = subprocess.Popen(
@@ -133,6 +134,7 @@ class RunningAgent:
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
             text=True,
+            env=env,
         )
         self.banner = self._read_banner()
         match = re.search(r"(wss?)://127\.0\.0\.1:(\d+)/", self.banner)
@@ -171,8 +173,8 @@ class RunningAgent:
 
 @pytest.fixture
 def start_agent(tmp_path):
-    """start_agent(store=..., password=..., tls=False, yes=True, origins=[PORTAL], home=None, extra=[])
-    -> RunningAgent. ``home`` given twice is the same agent started again (a restart)."""
+    """start_agent(store=..., password=..., tls=False, yes=True, origins=[PORTAL], home=None, extra=[],
+    env=None) -> RunningAgent. ``home`` given twice is the same agent started again (a restart)."""
     started: list[RunningAgent] = []
 
     def start(
@@ -184,6 +186,7 @@ def start_agent(tmp_path):
         origins: tuple[str, ...] = (PORTAL,),
         home: Path | None = None,
         extra: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
     ) -> RunningAgent:
         args: list[str] = []
         for origin in origins:
@@ -198,7 +201,7 @@ def start_agent(tmp_path):
             password_file = tmp_path / f"password-{len(started)}.txt"
             password_file.write_text(password + "\n")
             args += ["--password-file", str(password_file)]
-        agent = RunningAgent(home or tmp_path / f"home-{len(started)}", [*args, *extra])
+        agent = RunningAgent(home or tmp_path / f"home-{len(started)}", [*args, *extra], env)
         started.append(agent)
         return agent
 
@@ -206,6 +209,14 @@ def start_agent(tmp_path):
     for agent in started:
         stderr = agent.stop()
         assert PASSWORD not in stderr, "the keystore password leaked into the agent's log"
+
+
+@pytest.fixture(scope="module")
+def desktop():
+    """A real X display (Xvfb) the agent's windows open on, driven with xdotool."""
+    screen = Desktop()
+    yield screen
+    screen.stop()
 
 
 def call(ws, module: str, method: str, args=None) -> dict:

@@ -78,6 +78,7 @@ def test_in_a_terminal_the_citizen_types_the_password_and_picks_the_key(keys_cop
             "--no-tls",
             "--store",
             str(keys_copy),
+            "--terminal",
         ]
     )
     try:
@@ -113,7 +114,7 @@ def test_in_a_terminal_the_citizen_types_the_password_and_picks_the_key(keys_cop
 
 
 def test_without_a_terminal_and_without_yes_everything_is_declined(start_agent, keys_copy):
-    agent = start_agent(store=keys_copy, yes=False)
+    agent = start_agent(store=keys_copy, yes=False, extra=("--terminal",))
     assert "not run in a terminal" in agent.process.stderr.readline()
     with connect(agent.url) as ws:
         ws.recv(timeout=10)
@@ -135,7 +136,7 @@ def test_an_unanswered_question_is_cancelled_and_meanwhile_version_and_list_keys
     store = tmp_path / "eds-keys"
     terminal = Terminal(
         [str(EDS), "--home", str(tmp_path / "home"), "agent", "--port", "0", "--no-tls"]
-        + ["--store", str(store), "--answer-timeout", "12", "--origin", PORTAL]
+        + ["--store", str(store), "--answer-timeout", "12", "--origin", PORTAL, "--terminal"]
     )
     try:
         port = terminal.wait_for(r"ws://127\.0\.0\.1:(\d+)/").group(1)
