@@ -123,7 +123,15 @@ class QuestionWindow(tk.Toplevel):
         if request.preview is not None:
             self.add_label(say("document_text", self.language), pad=(8, 0))
             lines = min(6, max(1, request.preview.count("\n") + 1 + len(request.preview) // 70))
-            text = tk.Text(self.body, width=64, height=lines, wrap="word", relief="solid", borderwidth=1)
+            text = tk.Text(
+                self.body,
+                width=64,
+                height=lines,
+                wrap="word",
+                relief="solid",
+                borderwidth=1,
+                font="TkDefaultFont",
+            )
             text.insert("1.0", request.preview)
             text.configure(state="disabled")
             self.add(text, (2, 0), sticky="ew")

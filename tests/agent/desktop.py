@@ -57,7 +57,7 @@ class Desktop:
         self.run("xdotool", "mousemove", str(x), str(y), "click", "1")
 
     def windows_named(self, name: str) -> list[str]:
-        """Visible windows whose title contains ``name`` (X window ids)."""
+        """Visible windows whose title contains ``name`` (X window ids; xdotool matches ASCII only)."""
         return self.run("xdotool", "search", "--onlyvisible", "--name", name).split()
 
     def wait_for_window(self, name: str, *, other_than: tuple[str, ...] = (), timeout: float = 30) -> str:
@@ -69,6 +69,9 @@ class Desktop:
                 return found[-1]
             time.sleep(0.2)
         raise AssertionError(f"no window titled {name!r} appeared on {self.display}")
+
+    def title(self, window: str) -> str:
+        return self.run("xdotool", "getwindowname", window).strip()
 
     def screenshot(self, name: str, window: str = "root") -> Path:
         """Save ``window`` (an X id, or the whole screen) as artifacts/screenshots/agent/<name>.png."""

@@ -269,7 +269,8 @@ def test_eds_agent_on_a_display_asks_in_windows_in_the_language_the_page_names(
 
     tab = threading.Thread(target=page)
     tab.start()
-    password_window = desktop.wait_for_window(f"{say('window_title', 'ru')}: {PORTAL}")
+    password_window = desktop.wait_for_window(PORTAL)
+    assert desktop.title(password_window) == f"{say('window_title', 'ru')}: {PORTAL}"
     desktop.screenshot("ru-agent-password", password_window)
     desktop.type(PASSWORD)
     desktop.key("Return")
