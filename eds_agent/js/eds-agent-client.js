@@ -3,7 +3,8 @@
  * (kz.eds.toolkit.issuance) over the NCALayer WebSocket protocol. No dependencies; in a browser it
  * uses the page's WebSocket, in Node 20 set globalThis.WebSocket = require('ws') first.
  *
- *   const agent = new EdsAgent();                 // wss://127.0.0.1:13579
+ *   const agent = new EdsAgent();                 // wss://127.0.0.1:13579, the page's <html lang>
+ *   // or new EdsAgent(url, { locale: 'kk' }): the language of the agent's windows (kk, ru, en)
  *   await agent.connect();                        // rejects when no agent runs: show install help
  *   await agent.chooseStore();                    // or chooseStore('/home/me/eds-keys')
  *   const { authCsr, signCsr } = await agent.makeRequests({ enrolmentId, iin, surname, givenName, patronymic });
@@ -26,8 +27,10 @@
     return error;
   }
 
-  function EdsAgent(url) {
+  function EdsAgent(url, options) {
+    var page = root.document && root.document.documentElement;
     this.url = url || 'wss://127.0.0.1:13579';
+    this.locale = (options && options.locale) || (page && page.lang) || null;
     this.socket = null;
     this.waiting = [];
   }
@@ -93,7 +96,11 @@
           }
         },
       });
-      self.socket.send(JSON.stringify({ module: MODULE, method: method, args: args || {} }));
+      var sent = Object.assign({}, args || {});
+      if (self.locale && sent.locale === undefined) {
+        sent.locale = self.locale; // the agent asks the citizen in the page's language
+      }
+      self.socket.send(JSON.stringify({ module: MODULE, method: method, args: sent }));
     });
   };
 

@@ -3,7 +3,8 @@
 Requests: ``{"module": "kz.eds.toolkit.issuance", "method": M, "args": {...}}`` with named args:
 ``version {}``, ``chooseStore {path?}``, ``makeRequests {enrolmentId, iin, surname, givenName,
 patronymic?}``, ``installCertificates {enrolmentId, authCertificate, signCertificate, chain,
-password?}``, ``listKeys {}``.
+password?}``, ``listKeys {}``. Any of them may add ``locale`` (``kk``, ``ru``, ``en``): the language
+the agent's windows ask the citizen in (``eds_agent/language.py``).
 """
 
 from __future__ import annotations
