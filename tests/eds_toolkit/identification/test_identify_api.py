@@ -309,7 +309,7 @@ def test_frames_are_bounded_in_number_and_size(client, app, outbox, selfie_jpeg,
     assert body["status"] == 400 and body["code"] == "frame_too_large"
     # The whole request is capped too (frames x frame size): a body past it is a 413.
     huge = [(i / 10, bytes(20_000)) for i in range(31)]
-    response = send_frames(enrolment, nonce, huge)
+    response = send_frames(enrolment, nonce, huge, reflect=False)
     assert response.status_code == 413
     assert "30 video frames of at most 9 KiB each" in problem(response)["detail"]
     body = problem(send_frames(enrolment, nonce, d18_frames[:3], timestamps="0,100"))
@@ -375,7 +375,7 @@ def test_a_frame_with_too_many_pixels_is_refused_before_decoding_and_costs_nothi
     bomb = _huge_png(6000)
     assert len(bomb) < 200_000  # under the per-frame byte limit: only the pixel cap stops it
     frames = [*d18_frames[:10], (d18_frames[10][0], bomb), *d18_frames[11:]]
-    body = problem(send_frames(enrolment, nonce, frames))
+    body = problem(send_frames(enrolment, nonce, frames, reflect=False))  # the bomb as sent
     assert body["status"] == 400 and body["code"] == "bad_frame"
     assert "Frame 11" in body["detail"] and "6000x6000" in body["detail"] and "2,073,600" in body["detail"]
     assert record(ctx, enrolment.id).liveness_attempts == 0
