@@ -22,6 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
+from webcam_flow.colour import ColourSequence, colour_response, new_sequence
 from webcam_flow.errors import BadInput
 from webcam_flow.images import ensure_rgb
 from webcam_flow.match import sampled_template
@@ -65,12 +66,14 @@ class Challenge(StrEnum):
 
 @dataclass(frozen=True)
 class LivenessTask:
-    """What the server asked for: a one-time nonce, the challenges in order, and when."""
+    """What the server asked for: a one-time nonce, the challenges in order, and when; ``colours``: the
+    screen colours the page lights the face with while it records (None: no colour challenge)."""
 
     nonce: str
     challenges: tuple[Challenge, ...]
     issued_at: float
     deadline: float
+    colours: ColourSequence | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -78,6 +81,7 @@ class LivenessTask:
             "challenges": [str(c) for c in self.challenges],
             "issued_at": self.issued_at,
             "deadline": self.deadline,
+            "colours": self.colours.to_json() if self.colours else None,
         }
 
 
@@ -105,9 +109,16 @@ class MemoryNonceRegistry:
 
 
 def new_task(
-    *, rng: random.Random | None = None, now: float, ttl: float = 60, count: int | None = None
+    *,
+    rng: random.Random | None = None,
+    now: float,
+    ttl: float = 60,
+    count: int | None = None,
+    colour_seconds_per_challenge: float | None = None,
 ) -> LivenessTask:
-    """A random task: ``count`` (default 2 or 3) distinct challenges in random order, a 128-bit nonce."""
+    """A random task: ``count`` (default 2 or 3) distinct challenges in random order, a 128-bit nonce;
+    with ``colour_seconds_per_challenge``, a colour sequence covering a recording of that many seconds per
+    challenge (:func:`~webcam_flow.colour.new_sequence`)."""
     rng = rng if rng is not None else secrets.SystemRandom()
     if count is None:
         count = rng.choice((2, 3))
@@ -116,8 +127,12 @@ def new_task(
     if ttl <= 0:
         raise ValueError("ttl must be positive")
     challenges = tuple(rng.sample(list(Challenge), count))
+    nonce = f"{rng.getrandbits(128):032x}"
+    colours = None
+    if colour_seconds_per_challenge is not None:
+        colours = new_sequence(count * colour_seconds_per_challenge, rng)
     return LivenessTask(
-        nonce=f"{rng.getrandbits(128):032x}", challenges=challenges, issued_at=now, deadline=now + ttl
+        nonce=nonce, challenges=challenges, issued_at=now, deadline=now + ttl, colours=colours
     )
 
 
@@ -214,16 +229,20 @@ def check_liveness(
     reference_encoding: np.ndarray | None = None,
     naive: bool = False,
     seconds_per_challenge: float | None = None,
+    colours: ColourSequence | None = None,
 ) -> Verdict:
     """Did one live face make the asked movements in order? ``reference_encoding`` (e.g. the
     selfie's) must then be the same face. ``seconds_per_challenge``: the page's schedule, checked when
-    given (see :func:`challenge_reasons`). ``naive=True`` is the slow reference path."""
+    given (see :func:`challenge_reasons`). ``colours``: the screen colours shown from the first frame on,
+    which the skin must reflect (:func:`~webcam_flow.colour.colour_response`); None: not checked.
+    ``naive=True`` is the slow reference path."""
     return liveness_and_probes(
         frames,
         challenges,
         reference_encoding=reference_encoding,
         naive=naive,
         seconds_per_challenge=seconds_per_challenge,
+        colours=colours,
     )[0]
 
 
@@ -234,6 +253,7 @@ def liveness_and_probes(
     reference_encoding: np.ndarray | None = None,
     naive: bool = False,
     seconds_per_challenge: float | None = None,
+    colours: ColourSequence | None = None,
 ) -> tuple[Verdict, list[np.ndarray]]:
     """:func:`check_liveness` plus the encodings of the roughly frontal frames it computed, so
     the face match can use the video without encoding its frames again."""
@@ -254,6 +274,10 @@ def liveness_and_probes(
     found, timing = challenge_reasons(observations, asked, seconds_per_challenge=seconds_per_challenge)
     passive, passive_scores = passive_reasons(observations, reference_encoding)
     reasons += passive + found
+    if colours is not None:
+        colour, colour_scores = colour_response(observations, images, colours)
+        reasons += colour
+        scores.update(colour_scores)
     scores.update(
         missing_share=missing_share,
         ear_median=float(np.median([o.ear for o in with_face])),
@@ -283,7 +307,8 @@ def check_task(
 ) -> Verdict:
     """The nonce must be this task's (``task`` None: no task was handed out with it), of the newest task
     handed out (``newest``; a service closes older ones), unused and inside the deadline; then
-    :func:`check_liveness` (on the page's schedule when ``seconds_per_challenge`` is given).
+    :func:`check_liveness` (on the page's schedule when ``seconds_per_challenge`` is given, with the
+    task's colour challenge when it has one).
 
     The nonce is consumed on the first attempt whatever the outcome, so a refused attempt
     cannot be replayed either.
@@ -307,6 +332,7 @@ def check_task(
         task.challenges,
         reference_encoding=reference_encoding,
         seconds_per_challenge=seconds_per_challenge,
+        colours=task.colours,
     )
     return Verdict.decide("liveness", list(verdict.reasons), {**scores, **verdict.scores})
 

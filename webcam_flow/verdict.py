@@ -13,8 +13,17 @@ OUTCOMES = ("accept", "refer", "refuse")
 # Reasons about the picture, not about the person or who they are: a blink at the shutter, a blurred or
 # badly lit frame, a video cut short, an identity-card photo whose face cannot be found. A service should
 # let the citizen simply try again (eds-toolkit counts no attempt for a refusal with only these reasons).
+# A colour reflection too weak to see (colour_not_seen) is a lighting problem the citizen can fix.
 QUALITY_REASONS = frozenset(
-    {"blurred", "too_dark", "too_bright", "eyes_closed", "too_few_frames", "no_face_on_reference"}
+    {
+        "blurred",
+        "too_dark",
+        "too_bright",
+        "eyes_closed",
+        "too_few_frames",
+        "no_face_on_reference",
+        "colour_not_seen",
+    }
 )
 
 
@@ -64,6 +73,14 @@ MESSAGES: dict[str, str] = {
         "The face in the video changed. Only you may be in front of the camera during the video."
     ),
     "scene_cut": N_("The video was interrupted or edited. Record it again in one go."),
+    "colour_mismatch": N_(
+        "The light on your face did not follow the colours on the screen. Record again on this page, "
+        "with your face in front of the screen and no other screen or coloured light near you."
+    ),
+    "colour_not_seen": N_(
+        "We could not see the screen's colours on your face. Come closer to the screen, turn its "
+        "brightness up or dim the room's light, and record again."
+    ),
     "nonce_expired": N_("The time for this video ran out. Start the video step again."),
     "nonce_reused": N_("This video was already sent once. Start the video step again."),
     "nonce_mismatch": N_("This video does not belong to the current session. Start the video step again."),

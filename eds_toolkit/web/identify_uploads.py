@@ -45,6 +45,11 @@ def resolved_identification(settings: Settings) -> IdentifyConfig:
             "recorded video can answer every task; this is a test hook, unset it in production.",
             ",".join(c.value for c in config.fixed_challenges),
         )
+    if not config.colour_challenge:
+        log.warning(
+            "EDS_COLOUR_CHALLENGE=0: liveness tasks carry no colour challenge, so a replayed or animated "
+            "video of a citizen is not refused for its light; switch it back on in production."
+        )
     return config
 
 

@@ -161,3 +161,15 @@ def make_still_camera(destination: Path, photo: str = "faces/obama.jpg", frames:
     """A Y4M showing one still photo (the printed-photo attack)."""
     write_y4m(still_frames(shared_file(photo), frames), destination)
     return destination
+
+
+REFLECTING_CAMERA_JS = Path(__file__).with_name("static") / "reflecting_camera.js"
+# As tests/webcam_flow/test_colour_challenge.py's genuine faces: a channel rises by 3% under its primary.
+REFLECTION_AMPLITUDE = 0.03
+
+
+def reflecting_camera(driver, amplitude: float = REFLECTION_AMPLITUDE) -> None:
+    """Make ``driver``'s camera reflect the page's screen colour (static/reflecting_camera.js), on every
+    page loaded from now on: Chromium's fake camera cannot see the screen."""
+    source = REFLECTING_CAMERA_JS.read_text().replace("__AMPLITUDE__", repr(float(amplitude)))
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": source})

@@ -27,6 +27,7 @@ class CitizenPages:
     driver: WebDriver
     base_url: str
     shots: Screenshots
+    screen_colour: str | None = None  # the colour the video page showed during the last recording
 
     # -- reading the page -------------------------------------------------------------------------------
 
@@ -136,6 +137,10 @@ class CitizenPages:
             lambda: self.field("challenge").get_attribute("data-code"), 10, message="the first challenge"
         )
         self.shots.take(f"video-challenge-{self.field('challenge').get_attribute('data-code')}")
+        # The colour challenge: the colour the page shows now (None when the task has none).
+        self.screen_colour = self.driver.execute_script(
+            "return document.documentElement.dataset.screenColour"
+        )
         decision = self.wait_for_decision(90)
         self.shots.take("video-decision")
         return decision

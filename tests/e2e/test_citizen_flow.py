@@ -4,7 +4,9 @@ IIN -> SMS code (read from the outbox gateway) -> selfie -> video check (livenes
 upload -> face match -> PIN -> `eds agent` makes the keys -> certificates issued -> two .p12 files in
 the chosen folder that `openssl pkcs12` opens with the chosen password. The webcam is Chromium's
 fake camera playing a Y4M made from the shared test data; the challenge sequence is fixed through
-test configuration (EDS_LIVENESS_CHALLENGES).
+test configuration (EDS_LIVENESS_CHALLENGES). The colour challenge is on: a "reflecting camera"
+(camera.reflecting_camera) tints the fake camera's frames with the colour the page shows, as the screen's
+light on a face would. One blink slot of 6 s: the colour check needs at least 5 s of recording.
 Refusal path: a still photo as the camera fails the video check and the page says so.
 """
 
@@ -16,6 +18,7 @@ import pytest
 
 from ..testdata import shared_file
 from .browser import spki_sha256, wait_for
+from .camera import reflecting_camera
 from .citizen_pages import CitizenPages
 from .eds import (
     agent_tls_certificate,
@@ -44,7 +47,11 @@ def test_citizen_gets_two_keystores_from_the_agent_through_the_pages(
     server = start_eds_serve(
         start_process,
         home,
-        {"EDS_LIVENESS_CHALLENGES": "blink", "EDS_AGENT_URL": f"wss://127.0.0.1:{agent_port}"},
+        {
+            "EDS_LIVENESS_CHALLENGES": "blink",
+            "EDS_LIVENESS_SECONDS_PER_CHALLENGE": "6",
+            "EDS_AGENT_URL": f"wss://127.0.0.1:{agent_port}",
+        },
     )
     # The agent speaks TLS as in production. An agent that trusts another portal is already running
     # (it made the agent's certificate for 127.0.0.1); the citizen's browser trusts that certificate.
@@ -59,6 +66,7 @@ def test_citizen_gets_two_keystores_from_the_agent_through_the_pages(
     }
     stranger = start_eds_agent(start_process, agent_home, origin="https://portal.example.kz", **agent_options)
     driver = open_browser(live_camera, trusted_spki=(spki_sha256(agent_tls_certificate(agent_home)),))
+    reflecting_camera(driver)
     citizen = CitizenPages(driver, server.url, screenshots(driver, screenshot_dir))
 
     citizen.open_start()
@@ -80,6 +88,7 @@ def test_citizen_gets_two_keystores_from_the_agent_through_the_pages(
     citizen.follow_next()
     ok, said = citizen.do_video_check()
     assert ok, f"the video check of the live camera was refused: {said}"
+    assert citizen.screen_colour and citizen.screen_colour.startswith("#"), "the page showed no colour"
     citizen.follow_next()
     ok, said = citizen.upload_id_photo(shared_file("faces/liveportrait_person_d18.jpg"))
     assert ok, f"the ID photo of the camera's person did not match: {said}"
@@ -156,9 +165,16 @@ def test_printed_photo_as_the_camera_fails_the_video_check(
 ):
     home = tmp_path / "eds-home"
     server = start_eds_serve(
-        start_process, home, {"EDS_LIVENESS_CHALLENGES": "blink", "EDS_IDENTIFY_ATTEMPTS": "2"}
+        start_process,
+        home,
+        {
+            "EDS_LIVENESS_CHALLENGES": "blink",
+            "EDS_LIVENESS_SECONDS_PER_CHALLENGE": "6",
+            "EDS_IDENTIFY_ATTEMPTS": "2",
+        },
     )
     driver = open_browser(photo_camera)
+    reflecting_camera(driver)  # a printed photo reflects the screen's light too
     citizen = CitizenPages(driver, server.url, screenshots(driver, screenshot_dir))
     citizen.open_start()
     citizen.enter_iin(CITIZEN_IIN)

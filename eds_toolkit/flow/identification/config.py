@@ -34,6 +34,9 @@ class IdentifyConfig:
     # "I need more time" (WCAG 2.2.1): a citizen may ask for up to this many seconds per movement.
     max_seconds_per_challenge: float = 10.0
     fixed_challenges: tuple[Challenge, ...] | None = None  # test hook: the sequence every task asks
+    # The colour challenge (webcam_flow.colour): the page lights the face with the task's random colours
+    # and the skin must reflect them. Settings only (EDS_COLOUR_CHALLENGE=0), never a request.
+    colour_challenge: bool = True
     # Keep every decision's input (selfie, video frames, ID photo) and verdict as files under archive_dir
     # for operators re-checking a disputed decision, for keep_days; off by default (nothing is kept).
     keep_images: bool = False
@@ -76,6 +79,7 @@ class IdentifyConfig:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> IdentifyConfig:
         """``EDS_LIVENESS_CHALLENGES=blink,open_mouth`` fixes the challenge sequence (tests only);
         ``EDS_IDENTIFY_KEEP_IMAGES=1`` keeps every decision's input (``EDS_IDENTIFY_KEEP_DAYS``, default 30);
+        ``EDS_COLOUR_CHALLENGE=0`` turns the colour challenge off (on by default);
         ``EDS_IDENTIFY_ATTEMPTS``, ``EDS_LIVENESS_TTL``, ``EDS_LIVENESS_SECONDS_PER_CHALLENGE``,
         ``EDS_LIVENESS_MAX_SECONDS_PER_CHALLENGE``, ``EDS_FACE_MATCH_THRESHOLD`` (refuse above),
         ``EDS_FACE_ACCEPT_AT_MOST`` (accept at most; between: an officer reviews), the matcher
@@ -90,6 +94,8 @@ class IdentifyConfig:
             except BadInput as error:
                 raise SettingsError(f"EDS_LIVENESS_CHALLENGES: {error}") from None
         values["keep_images"] = _env_flag(env.get("EDS_IDENTIFY_KEEP_IMAGES"))
+        if env.get("EDS_COLOUR_CHALLENGE", "").strip():
+            values["colour_challenge"] = _env_flag(env["EDS_COLOUR_CHALLENGE"])
         numbers: dict[str, tuple[str, type]] = {
             "EDS_LIVENESS_TTL": ("liveness_ttl", float),
             "EDS_LIVENESS_SECONDS_PER_CHALLENGE": ("seconds_per_challenge", float),

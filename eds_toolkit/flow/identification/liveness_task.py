@@ -20,6 +20,7 @@ from eds_toolkit.flow.identification.decision import audited_step
 from eds_toolkit.flow.identification.models import LivenessTaskRecord
 from eds_toolkit.flow.identification.nonces import nonce_hash
 from eds_toolkit.flow.machine import State, load_for_step
+from webcam_flow.colour import new_sequence
 from webcam_flow.liveness import LivenessTask, new_task
 from webcam_flow.verdict import CHALLENGE_PHRASES
 
@@ -42,6 +43,8 @@ class IssuedTask:
             ],
             "deadline": dt.datetime.fromtimestamp(self.task.deadline, dt.UTC).isoformat(),
             "seconds_per_challenge": self.seconds_per_challenge,
+            # shown from the first recorded frame on, each colour for its seconds (None: no colour challenge)
+            "colours": self.task.colours.to_json() if self.task.colours else None,
             "max_seconds_per_challenge": max(self.max_seconds_per_challenge, self.seconds_per_challenge),
             "attempts_left": self.attempts_left,
         }
@@ -69,6 +72,8 @@ def start_liveness(
     task = new_task(rng=rng, now=now.timestamp(), ttl=ttl)
     if config.fixed_challenges:
         task = replace(task, challenges=config.fixed_challenges)
+    if config.colour_challenge:
+        task = replace(task, colours=new_sequence(len(task.challenges) * slot, rng))
     with ctx.session() as session:
         enrolment = load_for_step(ctx, session, enrolment_id, {State.SELFIE_OK})
         issued = session.scalar(
@@ -95,6 +100,7 @@ def start_liveness(
                 nonce_hash=nonce_hash(task.nonce),
                 challenges=",".join(c.value for c in task.challenges),
                 seconds_per_challenge=slot,
+                colours=task.colours.to_text() if task.colours else None,
                 issued_at=now,
                 deadline=now + dt.timedelta(seconds=ttl),
             )
@@ -116,6 +122,7 @@ def start_liveness(
                         "ttl_s": ttl,
                         "seconds_per_challenge": slot,
                         "fixed": bool(config.fixed_challenges),
+                        "colour_challenge": task.colours is not None,
                     }
                 ),
             )

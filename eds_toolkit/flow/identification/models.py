@@ -47,6 +47,9 @@ class LivenessTaskRecord(Base):
     # Seconds per movement of this task (more than the default when the citizen asked for more time);
     # None: tasks issued before it was stored, which used the configured default.
     seconds_per_challenge: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The screen colours the page shows while recording (webcam_flow.colour.ColourSequence.to_text);
+    # None: the colour challenge was off when the task was handed out.
+    colours: Mapped[str | None] = mapped_column(Text, nullable=True)
     issued_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     deadline: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)

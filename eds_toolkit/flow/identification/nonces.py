@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.flow.identification.models import LivenessTaskRecord
+from webcam_flow.colour import ColourSequence
 from webcam_flow.liveness import LivenessTask, parse_challenges
 
 
@@ -65,6 +66,7 @@ def find_task(ctx: ServiceContext, enrolment_id: str, nonce: str) -> tuple[Liven
             challenges=parse_challenges(row.challenges.split(",")),
             issued_at=row.issued_at.timestamp(),
             deadline=row.deadline.timestamp(),
+            colours=ColourSequence.from_text(row.colours) if row.colours else None,
         )
         return task, not newer
 

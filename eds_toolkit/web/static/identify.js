@@ -264,6 +264,38 @@
       return chain;
     }
 
+    /* The colour challenge: while recording, the screen around the camera shows the task's colours, each
+       for its seconds, counted from the first frame (before it, the first colour). Their light on the
+       face shows the server that this face is in front of this screen now. Each colour lasts at least
+       0.6 s (the server's rule): at most 2 changes a second, below WCAG 2.3.1's three flashes.
+       The colour shown is <html data-screen-colour="#rrggbb">, painted by identify.css. */
+    function showColours(rec, colours) {
+      var html = document.documentElement;
+      if (!colours || !colours.length) { return function () {}; }
+      function paint(rgb) {
+        html.dataset.screenColour = rgb;
+        html.style.setProperty('--screen-colour', rgb);
+      }
+      paint(colours[0].rgb);
+      var timer = setInterval(function () {
+        if (rec.aborted) { stop(); return; }
+        var elapsed = rec.firstFrameAt === undefined ? 0 : (performance.now() - rec.firstFrameAt) / 1000;
+        var end = 0;
+        var rgb = colours[colours.length - 1].rgb;
+        for (var i = 0; i < colours.length; i += 1) {
+          end += colours[i].seconds;
+          if (elapsed < end) { rgb = colours[i].rgb; break; }
+        }
+        if (html.dataset.screenColour !== rgb) { paint(rgb); }
+      }, 20);
+      function stop() {
+        clearInterval(timer);
+        delete html.dataset.screenColour;
+        html.style.removeProperty('--screen-colour');
+      }
+      return stop;
+    }
+
     /* Capture frames every `interval` ms for `seconds`, in order, with their times (ms since `t0`),
        showing the seconds left. Faster in a blink's slot: a blink lasts 80-300 ms. */
     function record(rec, slotSeconds, interval, t0, frames) {
@@ -277,6 +309,7 @@
             return;
           }
           countdown.textContent = say('secondsLeft', { seconds: Math.ceil((end - now) / 1000) });
+          if (rec.firstFrameAt === undefined) { rec.firstFrameAt = now; }
           var slot = { t: Math.round(now - t0), blob: null };
           frames.push(slot);
           slot.promise = grab(0.8).then(function (blob) { slot.blob = blob; });
@@ -308,8 +341,12 @@
       recording = rec;
       var items = listMovements(task);
       var t0 = 0;
+      var stopColours = function () {};
       challengeLine.textContent = say('nowDo', { movement: task.challenges[0].text });
-      var chain = getReady(rec).then(function () { t0 = performance.now(); });
+      var chain = getReady(rec).then(function () {
+        t0 = performance.now();
+        stopColours = showColours(rec, task.colours);
+      });
       task.challenges.forEach(function (challenge, index) {
         chain = chain.then(function () {
           if (rec.aborted) { return null; }
@@ -326,6 +363,7 @@
         });
       });
       return chain.then(function () {
+        stopColours();
         return Promise.all(frames.map(function (slot) { return slot.promise; }));
       }).then(function () {
         recording = null;

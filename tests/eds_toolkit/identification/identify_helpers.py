@@ -11,6 +11,12 @@ from sqlalchemy.orm import undefer
 
 from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.flow.identification.models import IdentificationRecord
+from tests.reflection import reflect_jpegs
+from webcam_flow.colour import ColourSequence
+
+# The colour sequence of each task handed out through new_task(), by nonce: send_frames() lights the
+# frames with it, as a camera facing the page's screen would see them (tests/reflection.py).
+_TASK_COLOURS: dict[str, ColourSequence] = {}
 
 
 def phone_confirmed(client, outbox, iin: str = KNOWN_IIN) -> ApiEnrolment:
@@ -34,10 +40,30 @@ def new_task(enrolment: ApiEnrolment, **form) -> dict:
         f"/api/v1/enrolments/{enrolment.id}/liveness", headers=enrolment.auth, data=form or None
     )
     assert response.status_code == 201, response.get_json()
-    return response.get_json()
+    task = response.get_json()
+    remember_colours(task)
+    return task
 
 
-def send_frames(enrolment: ApiEnrolment, nonce: str, frames: list[tuple[float, bytes]], **extra):
+def remember_colours(task: dict) -> None:
+    """Keep a task's colour sequence (when it has one) for :func:`lit`."""
+    if task.get("colours"):
+        _TASK_COLOURS[task["nonce"]] = ColourSequence.from_json(task["colours"])
+
+
+def lit(nonce: str, frames: list[tuple[float, bytes]]) -> list[tuple[float, bytes]]:
+    """``frames`` with the reflection of the colours of the task handed out with ``nonce`` (unchanged when
+    that task had none, or was not handed out through :func:`new_task`)."""
+    colours = _TASK_COLOURS.get(nonce)
+    return reflect_jpegs(frames, colours) if colours is not None and frames else list(frames)
+
+
+def send_frames(
+    enrolment: ApiEnrolment, nonce: str, frames: list[tuple[float, bytes]], *, reflect: bool = True, **extra
+):
+    """POST the frames; ``reflect``: lit by the task's colours first (:func:`lit`), as a citizen's camera
+    would see them (False: exactly as given, a replay)."""
+    frames = lit(nonce, frames) if reflect else frames
     data = {
         "nonce": nonce,
         "timestamps": ",".join(str(round(t * 1000)) for t, _ in frames),

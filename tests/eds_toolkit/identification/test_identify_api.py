@@ -8,7 +8,16 @@ import json
 import zipfile
 
 from flow_helpers import GOOD_PASSWORD, GOOD_PIN, KNOWN_IIN, change_identification
-from identify_helpers import decisions, new_task, phone_confirmed, problem, record, send_frames, send_image
+from identify_helpers import (
+    decisions,
+    lit,
+    new_task,
+    phone_confirmed,
+    problem,
+    record,
+    send_frames,
+    send_image,
+)
 from sqlalchemy import update
 
 from eds_toolkit.citizens import Citizen
@@ -173,7 +182,7 @@ def test_a_still_photo_fails_liveness_and_its_nonce_cannot_be_reused(
 ):
     enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
     nonce = new_task(enrolment)["nonce"]
-    body = problem(send_frames(enrolment, nonce, still_frames))
+    body = problem(send_frames(enrolment, nonce, still_frames, reflect=False))
     assert body["code"] == "identification_refused"
     assert "static_frames" in body["reasons"]
     assert enrolment.state() == "selfie_ok"
@@ -300,7 +309,7 @@ def test_frames_are_bounded_in_number_and_size(client, app, outbox, selfie_jpeg,
     assert body["status"] == 400 and body["code"] == "frame_too_large"
     # The whole request is capped too (frames x frame size): a body past it is a 413.
     huge = [(i / 10, bytes(20_000)) for i in range(31)]
-    response = send_frames(enrolment, nonce, huge)
+    response = send_frames(enrolment, nonce, huge, reflect=False)
     assert response.status_code == 413
     assert "30 video frames of at most 9 KiB each" in problem(response)["detail"]
     body = problem(send_frames(enrolment, nonce, d18_frames[:3], timestamps="0,100"))
@@ -366,7 +375,7 @@ def test_a_frame_with_too_many_pixels_is_refused_before_decoding_and_costs_nothi
     bomb = _huge_png(6000)
     assert len(bomb) < 200_000  # under the per-frame byte limit: only the pixel cap stops it
     frames = [*d18_frames[:10], (d18_frames[10][0], bomb), *d18_frames[11:]]
-    body = problem(send_frames(enrolment, nonce, frames))
+    body = problem(send_frames(enrolment, nonce, frames, reflect=False))  # the bomb as sent
     assert body["status"] == 400 and body["code"] == "bad_frame"
     assert "Frame 11" in body["detail"] and "6000x6000" in body["detail"] and "2,073,600" in body["detail"]
     assert record(ctx, enrolment.id).liveness_attempts == 0
@@ -459,9 +468,9 @@ def test_failed_identifications_are_counted_per_iin_across_enrolments(
 def test_three_failed_videos_end_the_enrolment(client, ctx, outbox, selfie_jpeg, still_frames):
     enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
     for left in (2, 1):
-        body = problem(send_frames(enrolment, new_task(enrolment)["nonce"], still_frames))
+        body = problem(send_frames(enrolment, new_task(enrolment)["nonce"], still_frames, reflect=False))
         assert body["code"] == "identification_refused" and body["attempts_left"] == left
-    body = problem(send_frames(enrolment, new_task(enrolment)["nonce"], still_frames))
+    body = problem(send_frames(enrolment, new_task(enrolment)["nonce"], still_frames, reflect=False))
     assert body["code"] == "identification_failed" and body["attempts_left"] == 0
     assert "static_frames" in body["reasons"] and "visit a service centre" in body["detail"]
     assert enrolment.state() == "failed"
@@ -512,9 +521,9 @@ def test_identical_frames_sent_again_get_the_first_verdict_and_cost_no_attempt(
     """identify.js resends once after a network error: the resend must not burn the nonce or an attempt."""
     enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
     nonce = new_task(enrolment)["nonce"]
-    first = problem(send_frames(enrolment, nonce, still_frames))
+    first = problem(send_frames(enrolment, nonce, still_frames, reflect=False))
     assert first["code"] == "identification_refused" and first["attempts_left"] == 2
-    again = problem(send_frames(enrolment, nonce, still_frames))
+    again = problem(send_frames(enrolment, nonce, still_frames, reflect=False))
     assert again["code"] == "identification_refused"
     assert again["reasons"] == first["reasons"] and "nonce_reused" not in again["reasons"]
     assert again["attempts_left"] == 2
@@ -546,10 +555,11 @@ def test_a_resend_racing_its_first_request_waits_for_that_verdict(
     enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
     nonce = new_task(enrolment)["nonce"]
     config = steps.IdentifyConfig(fixed_challenges=(Challenge.BLINK, Challenge.OPEN_MOUTH))
+    frames = lit(nonce, d18_frames)
 
     def submit():
         try:
-            return steps.submit_liveness(ctx, enrolment.id, nonce, d18_frames, config=config).as_json()
+            return steps.submit_liveness(ctx, enrolment.id, nonce, frames, config=config).as_json()
         except steps.IdentificationRefused as error:
             return {"refused": error.extra}
 
@@ -559,3 +569,32 @@ def test_a_resend_racing_its_first_request_waits_for_that_verdict(
     assert enrolment.state() == "liveness_ok"
     liveness = [d for d in decisions(ctx, enrolment.id) if d["action"] == "identify_liveness"]
     assert [d["outcome"] for d in liveness] == ["ok"]
+
+
+# --- the colour challenge (issue 10): the page lights the face with the task's colours ---
+
+
+def test_no_request_can_turn_the_colour_challenge_off(client, outbox, selfie_jpeg, d18_frames):
+    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    off = {"colour_challenge": "0", "EDS_COLOUR_CHALLENGE": "0", "colours": ""}
+    response = client.post(
+        f"/api/v1/enrolments/{enrolment.id}/liveness?colour_challenge=0", headers=enrolment.auth, json=off
+    )
+    assert response.status_code == 201 and response.get_json()["colours"]
+    task = new_task(enrolment, **off)
+    assert task["colours"] and all(0.6 <= c["seconds"] <= 1.0 for c in task["colours"])
+    # The real video as recorded elsewhere, without the screen's light on the face (a replay).
+    body = problem(send_frames(enrolment, task["nonce"], d18_frames, reflect=False, **off))
+    assert set(body["reasons"]) & {"colour_not_seen", "colour_mismatch"}, body
+
+
+def test_a_recording_lit_by_an_earlier_tasks_colours_is_refused_and_costs_a_try(
+    client, ctx, outbox, selfie_jpeg, d18_frames
+):
+    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    earlier = new_task(enrolment)
+    recorded = lit(earlier["nonce"], d18_frames)  # what a camera saw during the earlier task
+    body = problem(send_frames(enrolment, new_task(enrolment)["nonce"], recorded, reflect=False))
+    assert body["reasons"] == ["colour_mismatch"] and body["attempts_left"] == 2, body
+    verdict = decisions(ctx, enrolment.id)[-1]
+    assert verdict["scores"]["colour_correlation"] < 0.75 and "colour_amplitude" in verdict["scores"]

@@ -150,3 +150,23 @@ def test_settings_carry_the_identification_config_read_from_their_own_environmen
     monkeypatch.setenv("EDS_IDENTIFY_ATTEMPTS", "9")  # the process environment is not the one given
     settings = Settings.from_env({"EDS_IDENTIFY_ATTEMPTS": "4", "EDS_IDENTIFY_KEEP_DAYS": "7"}, home=tmp_path)
     assert settings.identify.liveness_attempts == 4 and settings.identify.keep_days == 7
+
+
+def test_the_colour_challenge_is_on_unless_the_settings_turn_it_off(
+    home, clock, caplog, client, ctx, outbox, selfie_jpeg
+):
+    from flow_helpers import make_settings
+
+    from eds_toolkit.web import create_app
+
+    assert IdentifyConfig().colour_challenge and IdentifyConfig.from_env({}).colour_challenge
+    off = IdentifyConfig.from_env({"EDS_COLOUR_CHALLENGE": "0"})
+    assert off.colour_challenge is False
+    with caplog.at_level("WARNING", logger="eds_toolkit.identify"):
+        create_app(make_settings(home, clock, identify=off))
+    assert "EDS_COLOUR_CHALLENGE=0" in caplog.text
+
+    enrolment = phone_confirmed(client, outbox)
+    assert send_image(enrolment, "selfie", selfie_jpeg).status_code == 200
+    assert start_liveness(ctx, enrolment.id, config=off).task.colours is None
+    assert start_liveness(ctx, enrolment.id, config=IdentifyConfig()).task.colours is not None

@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 from flow_helpers import KNOWN_IIN, KNOWN_PHONE, change_identification, code_for
+from identify_helpers import lit, remember_colours
 
 from eds_toolkit.web.security import CONTENT_SECURITY_POLICY
 
@@ -145,13 +146,16 @@ def test_the_camera_pages_identify_the_citizen_with_fetch_calls(
     task = fetch(client, "/identification/video/task", csrf)
     assert task.status_code == 201
     task = task.get_json()
+    assert task["colours"] and {"name", "rgb", "seconds"} <= set(task["colours"][0])
+    remember_colours(task)
+    frames = lit(task["nonce"], d18_frames)
     response = fetch(
         client,
         "/identification/video",
         csrf,
         nonce=task["nonce"],
-        timestamps=",".join(str(round(t * 1000)) for t, _ in d18_frames),
-        frames=[(io.BytesIO(data), f"f{i}.jpg") for i, (_, data) in enumerate(d18_frames)],
+        timestamps=",".join(str(round(t * 1000)) for t, _ in frames),
+        frames=[(io.BytesIO(data), f"f{i}.jpg") for i, (_, data) in enumerate(frames)],
     )
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["next"] == "/identification/id-photo"
