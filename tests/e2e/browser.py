@@ -89,8 +89,13 @@ def start_chromium(
     user_data_dir: Path,
     log_path: Path | None = None,
     trusted_spki: tuple[str, ...] = (),
+    home: Path | None = None,
 ) -> webdriver.Chrome:
-    """Start headless Chromium with ``camera`` as the webcam (None: no camera file); the caller quits it."""
+    """Start headless Chromium with ``camera`` as the webcam (None: no camera file); the caller quits it.
+
+    ``home``: the HOME it runs with, so it reads the certificates trusted in ``<home>/.pki/nssdb``
+    (chromedriver passes its environment on to Chromium).
+    """
     for tool in (CHROMIUM, CHROMEDRIVER):
         if not os.access(tool, os.X_OK):
             raise BrowserMissing(
@@ -99,7 +104,10 @@ def start_chromium(
     if camera is not None and not camera.is_file():
         raise FileNotFoundError(f"camera file {camera} does not exist")
     user_data_dir.mkdir(parents=True, exist_ok=True)
-    service = Service(executable_path=str(CHROMEDRIVER), log_output=str(log_path) if log_path else None)
+    env = {**os.environ, "HOME": str(home)} if home is not None else None
+    service = Service(
+        executable_path=str(CHROMEDRIVER), log_output=str(log_path) if log_path else None, env=env
+    )
     options = chromium_options(camera, user_data_dir, trusted_spki)
     driver = webdriver.Chrome(options=options, service=service)
     driver.set_page_load_timeout(30)
