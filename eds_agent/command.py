@@ -98,12 +98,14 @@ def default_home() -> Path:
 
 
 def agent_version() -> str:
-    """The distribution's version; a packaged agent (no metadata) reads the VERSION file the build put in."""
+    """The VERSION file scripts/build-agent-deb stamps into a package, else the distribution's version."""
+    stamp = Path(__file__).with_name("VERSION")
+    if stamp.is_file():
+        return stamp.read_text(encoding="utf-8").strip()
     try:
         return package_version("eds-toolkit")
     except PackageNotFoundError:
-        stamp = Path(__file__).with_name("VERSION")
-        return stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else "unknown"
+        return "unknown"
 
 
 def launcher() -> list[str]:
@@ -183,7 +185,7 @@ def _install(home: Path, origins: tuple[str, ...], autostart: bool) -> str:
     is_flag=True,
     help="First start from the desktop (the packaged eds-agent does this): run `install` unless done.",
 )
-@click.version_option(agent_version(), prog_name="eds agent")
+@click.version_option(agent_version())
 @click.pass_context
 def agent(
     ctx: click.Context,
