@@ -71,7 +71,7 @@ def browser_timings() -> list[float]:
 def open_browser(
     request: pytest.FixtureRequest, tmp_path: Path, screenshot_dir: Path, browser_timings: list[float]
 ) -> Iterator[Callable[..., webdriver.Chrome]]:
-    """``open_browser(camera, trusted_spki=(), home=None)`` -> a fresh headless Chromium (webcam: that file).
+    """``open_browser(camera, home=None)`` -> a fresh headless Chromium (webcam: that file).
 
     ``home``: the HOME Chromium runs with (its ``.pki/nssdb`` holds what `eds agent install` trusted).
 
@@ -80,14 +80,13 @@ def open_browser(
     """
     drivers: list[webdriver.Chrome] = []
 
-    def open_(camera: Path, trusted_spki: tuple[str, ...] = (), home: Path | None = None) -> webdriver.Chrome:
+    def open_(camera: Path, home: Path | None = None) -> webdriver.Chrome:
         index = len(drivers)
         started = time.monotonic()
         driver = start_chromium(
             camera,
             tmp_path / f"chromium-profile-{index}",
             log_path=tmp_path / f"chromedriver-{index}.log",
-            trusted_spki=trusted_spki,
             home=home,
         )
         browser_timings.append(time.monotonic() - started)
