@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from eds_toolkit.flow.identification import IdentifyConfig
 
 DEFAULT_AGENT_URL = "wss://127.0.0.1:13579"
+# the agent's .deb (scripts/build-agent-deb), served from <home>/downloads/eds-agent.deb
+DEFAULT_AGENT_DOWNLOAD_URL = "/downloads/eds-agent.deb"
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -134,6 +136,7 @@ class Settings:
     secure_cookies: bool = True
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are believed
     agent_url: str = DEFAULT_AGENT_URL  # the citizen's `eds agent`, driven by the certificates page
+    agent_download_url: str = DEFAULT_AGENT_DOWNLOAD_URL  # where the certificates page links the installer
     pin_max_attempts: int = 5
     pin_lockout_seconds: int = 900
     # identification limits and switches (EDS_IDENTIFY_*, EDS_LIVENESS_*, EDS_FACE_MATCH_THRESHOLD); None:
@@ -186,5 +189,6 @@ class Settings:
             secure_cookies=_flag(env.get("EDS_SECURE_COOKIES"), True),
             trusted_proxies=_int(env, "EDS_TRUSTED_PROXIES", 0),
             agent_url=env.get("EDS_AGENT_URL") or DEFAULT_AGENT_URL,
+            agent_download_url=env.get("EDS_AGENT_DOWNLOAD_URL") or DEFAULT_AGENT_DOWNLOAD_URL,
             identify=IdentifyConfig.from_env(env),
         )

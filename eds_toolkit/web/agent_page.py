@@ -8,7 +8,7 @@ from importlib.resources import files
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Response, jsonify, make_response, render_template, request, send_file
+from flask import Response, jsonify, make_response, render_template, request, send_file, send_from_directory
 
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import AlreadyIssued, Refusal
@@ -29,8 +29,8 @@ AGENT_DEFAULT_PORT = 13579
 """`eds agent`'s port when started without ``--port`` (NCALayer's)."""
 
 AGENT_INSTALL_COMMAND = "pipx install eds-toolkit"
-"""What the page tells a citizen without the agent to run: pipx installs a Python command-line
-program with its own environment and puts ``eds`` on the PATH (Linux, macOS and Windows alike)."""
+"""The page's hint for administrators and systems without the agent's package: pipx installs a
+Python command-line program with its own environment and puts ``eds`` on the PATH."""
 
 AGENT_GUIDE = "docs/agent.md"
 """The agent's guide in the eds-toolkit sources, named on the page."""
@@ -51,6 +51,25 @@ def agent_start_command(agent_url: str, portal_origin: str) -> str:
         words.append("--no-tls")
     words += ["--origin", portal_origin.rstrip("/")]
     return " ".join(words)
+
+
+def agent_trust_command(portal_origin: str) -> str:
+    """``eds agent install`` for this portal: browsers trust the agent, which starts at login for it."""
+    return f"eds agent install --origin {portal_origin.rstrip('/')}"
+
+
+AGENT_PACKAGE = "eds-agent.deb"
+"""The built package (scripts/build-agent-deb) an operator puts in ``<home>/downloads/``."""
+
+
+def agent_download() -> Response:
+    """The agent's .deb from ``<home>/downloads/`` (``EDS_AGENT_DOWNLOAD_URL``'s default); 404 if absent."""
+    return send_from_directory(
+        settings().home / "downloads",
+        AGENT_PACKAGE,
+        as_attachment=True,
+        mimetype="application/vnd.debian.binary-package",
+    )
 
 
 def agent_client_js() -> Response:
@@ -126,6 +145,8 @@ def render_certificates_page(view: EnrolmentView | None, status: int = 200, **va
         agent_url=agent_url,
         agent_command=agent_start_command(agent_url, request.host_url),
         agent_install_command=AGENT_INSTALL_COMMAND,
+        agent_trust_command=agent_trust_command(request.host_url),
+        agent_download_url=settings().agent_download_url,
         agent_guide=AGENT_GUIDE,
         agent_person=person_for_agent(ctx, view.id) if view is not None else None,
         agent_issued=issued,

@@ -10,6 +10,7 @@ from eds_toolkit.flow import certificate_files
 from eds_toolkit.flow.machine import State
 from eds_toolkit.web.agent_page import (
     agent_client_js,
+    agent_download,
     csr_issuance_json,
     csr_refusal_json,
     render_certificates_page,
@@ -232,6 +233,7 @@ def stop_phone_change():
 
 
 bp.add_url_rule("/agent/eds-agent-client.js", view_func=agent_client_js)
+bp.add_url_rule("/downloads/eds-agent.deb", view_func=agent_download)
 
 
 @bp.post("/certificates/csr")

@@ -158,6 +158,11 @@ class RunningAgent:
     def tls_certificate(self) -> Path:
         return self.home / "agent" / "agent-tls.crt"
 
+    @property
+    def tls_ca(self) -> Path:
+        """The agent's local CA, which signs its TLS certificate (what `eds agent install` trusts)."""
+        return self.home / "agent" / "agent-ca.crt"
+
     def stop(self) -> str:
         """Stop the agent (SIGTERM: it exits at once, as a crash would); its stderr. Again: the same."""
         if self._stderr is None:

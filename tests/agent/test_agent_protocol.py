@@ -262,10 +262,10 @@ def test_the_whole_issuance_through_the_agent(start_agent, test_ca, tmp_path):
     assert len(installed["body"]["result"]["files"]) == 2
 
 
-def test_tls_with_the_certificate_the_agent_made_as_trust_anchor(start_agent, keys_copy):
+def test_tls_with_the_agents_local_ca_as_trust_anchor(start_agent, keys_copy):
     agent = start_agent(store=keys_copy, tls=True)
     assert agent.url.startswith("wss://")
-    trusted = ssl.create_default_context(cafile=str(agent.tls_certificate))
+    trusted = ssl.create_default_context(cafile=str(agent.tls_ca))
     with connect(agent.url, ssl=trusted, origin=PORTAL) as ws:
         assert json.loads(ws.recv(timeout=10)) == {"result": {"version": "1.4"}}
         assert call(ws, COMMON, "getActiveTokens")["code"] == "200"

@@ -14,7 +14,7 @@ import subprocess
 import pytest
 from websockets.sync.client import connect
 
-from eds_toolkit.cli.agent_commands import listen_failure
+from eds_agent.command import listen_failure
 from keystore.pkcs12 import open_keystore
 
 from .conftest import EDS, ERLAN, PASSWORD, PORTAL, call

@@ -48,7 +48,7 @@ def client_results(node, signing_keys, tmp_path_factory):
         ["--yes", "--store", str(signing_keys), "--password-file", str(password_file)],
     )
     try:
-        environment = dict(os.environ, NODE_EXTRA_CA_CERTS=str(agent.tls_certificate))
+        environment = dict(os.environ, NODE_EXTRA_CA_CERTS=str(agent.tls_ca))
         run = subprocess.run(
             [node, "drive-agent.js", agent.url, base64.b64encode(DOCUMENT).decode(), ERLAN.iin],
             cwd=HARNESS,

@@ -45,30 +45,13 @@ class BrowserMissing(RuntimeError):
     """Chromium or chromedriver is not installed where the suite expects it."""
 
 
-def spki_sha256(certificate_pem: Path) -> str:
-    """Base64 SHA-256 of a certificate's public key: what Chromium's SPKI trust list takes."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-
-    certificate = x509.load_pem_x509_certificate(certificate_pem.read_bytes())
-    spki = certificate.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(spki)
-    return base64.b64encode(digest.finalize()).decode("ascii")
-
-
-def chromium_options(
-    camera: Path | None, user_data_dir: Path, trusted_spki: tuple[str, ...] = ()
-) -> webdriver.ChromeOptions:
+def chromium_options(camera: Path | None, user_data_dir: Path) -> webdriver.ChromeOptions:
     """Options for a fresh profile whose webcam plays ``camera`` (a Y4M file) in a loop.
 
     ``camera=None``: a page that needs no camera (Chromium's own fake device stands in).
 
-    ``trusted_spki``: keys (see :func:`spki_sha256`) whose self-signed certificates this browser
-    accepts, as a citizen who trusted `eds agent`'s certificate once; every other certificate
-    error still fails.
+    No certificate-ignoring flag: the agent is trusted as a citizen's browser trusts it, through
+    `eds agent install` and the NSS database of the HOME it runs with (see :func:`start_chromium`).
     """
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
@@ -77,8 +60,6 @@ def chromium_options(
     if camera is not None:
         options.add_argument(f"--use-file-for-fake-video-capture={camera}")
     options.add_argument(f"--user-data-dir={user_data_dir}")
-    if trusted_spki:
-        options.add_argument(f"--ignore-certificate-errors-spki-list={','.join(trusted_spki)}")
     # The browser console, for the failure reports (driver.get_log("browser")).
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return options
@@ -88,9 +69,13 @@ def start_chromium(
     camera: Path | None,
     user_data_dir: Path,
     log_path: Path | None = None,
-    trusted_spki: tuple[str, ...] = (),
+    home: Path | None = None,
 ) -> webdriver.Chrome:
-    """Start headless Chromium with ``camera`` as the webcam (None: no camera file); the caller quits it."""
+    """Start headless Chromium with ``camera`` as the webcam (None: no camera file); the caller quits it.
+
+    ``home``: the HOME it runs with, so it reads the certificates trusted in ``<home>/.pki/nssdb``
+    (chromedriver passes its environment on to Chromium).
+    """
     for tool in (CHROMIUM, CHROMEDRIVER):
         if not os.access(tool, os.X_OK):
             raise BrowserMissing(
@@ -99,8 +84,11 @@ def start_chromium(
     if camera is not None and not camera.is_file():
         raise FileNotFoundError(f"camera file {camera} does not exist")
     user_data_dir.mkdir(parents=True, exist_ok=True)
-    service = Service(executable_path=str(CHROMEDRIVER), log_output=str(log_path) if log_path else None)
-    options = chromium_options(camera, user_data_dir, trusted_spki)
+    env = {**os.environ, "HOME": str(home)} if home is not None else None
+    service = Service(
+        executable_path=str(CHROMEDRIVER), log_output=str(log_path) if log_path else None, env=env
+    )
+    options = chromium_options(camera, user_data_dir)
     driver = webdriver.Chrome(options=options, service=service)
     driver.set_page_load_timeout(30)
     driver.set_script_timeout(30)

@@ -71,21 +71,23 @@ def browser_timings() -> list[float]:
 def open_browser(
     request: pytest.FixtureRequest, tmp_path: Path, screenshot_dir: Path, browser_timings: list[float]
 ) -> Iterator[Callable[..., webdriver.Chrome]]:
-    """``open_browser(camera_y4m, trusted_spki=())`` -> a fresh headless Chromium playing that file as webcam.
+    """``open_browser(camera, home=None)`` -> a fresh headless Chromium (webcam: that file).
+
+    ``home``: the HOME Chromium runs with (its ``.pki/nssdb`` holds what `eds agent install` trusted).
 
     When the test fails, the last page's screenshot and the browser console are saved beside
     the step screenshots before the browser quits.
     """
     drivers: list[webdriver.Chrome] = []
 
-    def open_(camera: Path, trusted_spki: tuple[str, ...] = ()) -> webdriver.Chrome:
+    def open_(camera: Path, home: Path | None = None) -> webdriver.Chrome:
         index = len(drivers)
         started = time.monotonic()
         driver = start_chromium(
             camera,
             tmp_path / f"chromium-profile-{index}",
             log_path=tmp_path / f"chromedriver-{index}.log",
-            trusted_spki=trusted_spki,
+            home=home,
         )
         browser_timings.append(time.monotonic() - started)
         drivers.append(driver)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -79,6 +80,16 @@ def start_eds_agent(
     return start_process(
         "eds-agent", command, port=port, env={"EDS_HOME": str(home)}, http_path=None, timeout=30
     )
+
+
+def install_agent_trust(agent_home: Path, user_home: Path) -> None:
+    """`eds agent install --no-autostart` for the agent of ``agent_home``, as the user of ``user_home``.
+
+    A Chromium started with HOME=``user_home`` then trusts the agent with no certificate flag.
+    """
+    user_home.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "EDS_HOME": str(agent_home), "HOME": str(user_home)}
+    subprocess.run([str(EDS), "agent", "install", "--no-autostart"], env=env, check=True, capture_output=True)
 
 
 def agent_tls_certificate(home: Path) -> Path:

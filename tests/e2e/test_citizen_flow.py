@@ -17,11 +17,11 @@ import subprocess
 import pytest
 
 from ..testdata import shared_file
-from .browser import spki_sha256, wait_for
+from .browser import wait_for
 from .camera import reflecting_camera
 from .citizen_pages import CitizenPages
 from .eds import (
-    agent_tls_certificate,
+    install_agent_trust,
     openssl_pkcs12_subject,
     start_eds_agent,
     start_eds_serve,
@@ -53,8 +53,9 @@ def test_citizen_gets_two_keystores_from_the_agent_through_the_pages(
             "EDS_AGENT_URL": f"wss://127.0.0.1:{agent_port}",
         },
     )
-    # The agent speaks TLS as in production. An agent that trusts another portal is already running
-    # (it made the agent's certificate for 127.0.0.1); the citizen's browser trusts that certificate.
+    # The agent speaks TLS as in production, and `eds agent install` made the citizen's browser trust it
+    # (its local CA in HOME/.pki/nssdb: Chromium runs with no certificate flag). An agent that trusts
+    # another portal is already running.
     agent_default_store = tmp_path / "agent-default-store"
     agent_password_file = tmp_path / "agent-password.txt"
     agent_password_file.write_text(AGENT_FILE_PASSWORD + "\n")
@@ -65,7 +66,9 @@ def test_citizen_gets_two_keystores_from_the_agent_through_the_pages(
         "tls": True,
     }
     stranger = start_eds_agent(start_process, agent_home, origin="https://portal.example.kz", **agent_options)
-    driver = open_browser(live_camera, trusted_spki=(spki_sha256(agent_tls_certificate(agent_home)),))
+    user_home = tmp_path / "citizen-home"
+    install_agent_trust(agent_home, user_home)
+    driver = open_browser(live_camera, home=user_home)
     reflecting_camera(driver)
     citizen = CitizenPages(driver, server.url, screenshots(driver, screenshot_dir))
 
@@ -101,8 +104,9 @@ def test_citizen_gets_two_keystores_from_the_agent_through_the_pages(
     # The agent that trusts another portal refuses this page: the page says how to run one for it.
     assert citizen.wait_for_agent_state(("missing", "found")) == "missing"
     citizen.shots.take("agent-not-found")
-    assert citizen.field("agent-command").text == f"eds agent --port {agent_port} --origin {server.url}"
-    assert citizen.field("agent-trust-link").get_attribute("href") == f"https://127.0.0.1:{agent_port}/"
+    command = citizen.field("agent-command").get_attribute("textContent")  # in the administrators' details
+    assert command == f"eds agent --port {agent_port} --origin {server.url}"
+    assert citizen.field("agent-download").get_attribute("href") == f"{server.url}/downloads/eds-agent.deb"
     assert citizen.field("server-keys").is_displayed(), "the server-side keys stay offered as the fallback"
     wait_for(
         lambda: "403" in stranger.log_tail(), 5, message="the agent refusing the page's origin (HTTP 403)"

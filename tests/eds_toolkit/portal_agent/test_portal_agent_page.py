@@ -8,7 +8,7 @@ import pytest
 from flow_helpers import KNOWN_IIN, KNOWN_PHONE, api_start, code_for, make_csr_pem, make_settings
 from portal_agent_helpers import AGENT_URL, csrf_of, parse_page
 
-from eds_toolkit.settings import DEFAULT_AGENT_URL, Settings, SettingsError
+from eds_toolkit.settings import DEFAULT_AGENT_DOWNLOAD_URL, DEFAULT_AGENT_URL, Settings, SettingsError
 from eds_toolkit.web.agent_page import AGENT_CLIENT_JS, AGENT_INSTALL_COMMAND
 from eds_toolkit.web.security import CONTENT_SECURITY_POLICY
 
@@ -167,19 +167,54 @@ def test_the_help_shows_the_exact_command_that_starts_the_agent_this_page_looks_
         ("ru", "Установите eds-toolkit на этот компьютер", "прочитайте руководство по eds agent"),
     ],
 )
-def test_the_help_gives_an_install_command_and_points_to_the_agent_guide(
+def test_the_help_links_the_installer_and_keeps_the_command_line_for_administrators(
     home, clock, language, install_sentence, guide_sentence
 ):
     page = _certificates_page(home, clock, AGENT_URL, language)
 
+    assert page.by_id["agent-download"]["href"] == DEFAULT_AGENT_DOWNLOAD_URL == "/downloads/eds-agent.deb"
+    platforms = page.text("agent-platforms")
+    for sentence in ("agent-linux", "agent-other-systems", "agent-phone"):
+        assert page.text(sentence), sentence
+    assert "pipx" not in platforms and "Python" not in platforms and "eds agent --" not in platforms
+    assert page.by_id["agent-admin"]["_tag"] == "details" and "open" not in page.by_id["agent-admin"]
+    admin = page.text("agent-admin")
     assert page.text("agent-install") == AGENT_INSTALL_COMMAND == "pipx install eds-toolkit"
-    steps = page.text("agent-missing")
-    assert f"{install_sentence}" in steps and "Python 3.11" in steps
+    assert page.text("agent-trust-command") == "eds agent install --origin http://localhost"
     assert (
-        steps.index(install_sentence) < steps.index("pipx install eds-toolkit") < steps.index("eds agent --")
+        admin.index(install_sentence) < admin.index("pipx install eds-toolkit") < admin.index("eds agent --")
     )
     guide = page.text("agent-guide")
     assert guide_sentence in guide and "eds agent --help" in guide and "docs/agent.md" in guide
+    assert "agent-trust-link" not in page.by_id  # no more clicking through the certificate warning
+
+
+def test_the_installer_link_follows_eds_agent_download_url(home, clock):
+    url = "https://downloads.example.kz/eds-agent_0.1.0_all.deb"
+    settings = Settings.from_env({"EDS_HOME": str(home), "EDS_AGENT_DOWNLOAD_URL": url})
+    assert settings.agent_download_url == url
+
+    from eds_toolkit.web import create_app
+
+    app = create_app(make_settings(home, clock, agent_download_url=url))
+    page = parse_page(app.test_client().get("/certificates").get_data(as_text=True))
+    assert page.by_id["agent-download"]["href"] == url
+
+
+def test_the_agent_package_is_served_from_the_downloads_folder_of_the_home(home, clock):
+    from eds_toolkit.web import create_app
+
+    client = create_app(make_settings(home, clock)).test_client()
+    assert client.get("/downloads/eds-agent.deb").status_code == 404
+    (home / "downloads").mkdir()
+    (home / "downloads" / "eds-agent.deb").write_bytes(b"!<arch>\ndebian-binary")
+
+    response = client.get("/downloads/eds-agent.deb")
+
+    assert response.status_code == 200
+    assert response.get_data() == b"!<arch>\ndebian-binary"
+    assert response.mimetype == "application/vnd.debian.binary-package"
+    assert "attachment" in response.headers["Content-Disposition"]
 
 
 @pytest.mark.parametrize("language", ["en", "kk", "ru"])
