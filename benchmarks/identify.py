@@ -325,6 +325,11 @@ def measure(args) -> dict[str, dict[str, object]]:
     return json.loads(json.dumps(results))  # tuples as lists, as --before's side reads them
 
 
+def same_verdicts(a: dict[str, object], b: dict[str, object]) -> bool:
+    """The three steps' outcomes and reasons agree (distances may differ in the last digits)."""
+    return all(a["decision"][step] == b["decision"][step] for step in ("selfie", "liveness", "face_match"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per case (the median is reported)")
@@ -366,14 +371,12 @@ def main() -> None:
             old = before[case]
             print(
                 f"  before/this {old['cpu'] / now['cpu']:.2f}x; same decisions: "
-                f"{old['decision'] == now['decision']}; under 3 s: {now['cpu'] < 3.0}"
+                f"{same_verdicts(old, now)}; under 3 s: {now['cpu'] < 3.0}"
             )
     for scenario in ("30 frames, genuine citizen", "30 frames, printed-photo attack"):
         ours, naive = after[f"{scenario}: ours"], after.get(f"{scenario}: naive")
         if naive is not None:
-            same = all(
-                ours["decision"][k] == naive["decision"][k] for k in ("selfie", "liveness", "face_match")
-            )
+            same = same_verdicts(ours, naive)
             print(
                 f"\n{scenario}: naive/ours {naive['cpu'] / ours['cpu']:.1f}x; same decisions as naive: {same}"
             )
