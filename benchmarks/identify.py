@@ -1,9 +1,18 @@
 """Time to an identification decision for one citizen, and face-match accuracy on the test data.
 
-One citizen = a selfie (640x480), 30 video frames at 640x480 (three seconds at the 10 frames
-per second the page sends, with the movements asked: open the mouth, then blink) and a photo
-of an identity card (the portrait small on it, the card photographed sideways). All inputs
-are derived here from ../shared/testdata (the LivePortrait d18 clip and its person's still).
+Two citizens, both derived here from ../shared/testdata (the LivePortrait d18 clip and its person's still):
+
+- the 30-frame case (as measured since issue 10 was opened): a selfie (640x480), 30 video frames at
+  640x480 (three seconds at 10 frames per second: open the mouth, then blink) and a photo of an identity
+  card (the portrait small on it, the card photographed sideways);
+- the 135-frame case, as the service runs it today: the selfie, the ID-card photo and the state's photo
+  sent as JPEG bytes and decoded as the service decodes them, and a task of three movements on the page's
+  schedule (3 s each, 10 frames a second, 25 in the blink's slot: 30 + 75 + 30 = 135 JPEG frames at
+  640x480). Each step calls what eds_toolkit/flow/identification calls: ``selfie_and_encoding``, then
+  ``check_task`` and, for a passed video, ``sampled_template`` (together ``check_task_and_template``),
+  then the state photo's ``reference_encoding`` and ``match_identity``. d18 opens the mouth and blinks
+  but never turns its head, so its liveness verdict is ``challenge_missing:turn_left``; the case still
+  times the work of a citizen who passes (the template and the face match are computed anyway).
 
   ours  = webcam_flow as the service calls it: selfie check, liveness with the frames tracked
           (detection on a rescaled copy, encodings of a few frames), face match of the ID photo
@@ -12,7 +21,14 @@ are derived here from ../shared/testdata (the LivePortrait d18 clip and its pers
           encoding on every full-size image: selfie, each of the 30 frames, the ID photo.
 
 Runs on one core (OMP_NUM_THREADS=1, single process); models are loaded before timing (a
-server loads them once). Usage: .venv/bin/python benchmarks/identify.py [--repeat 3]
+server loads them once); times are CPU seconds of the process, the median of ``--repeat`` runs.
+
+    .venv/bin/python benchmarks/identify.py [--repeat 5] [--skip-accuracy]
+    .venv/bin/python benchmarks/identify.py --before /tmp/speed-before --skip-accuracy
+
+``--before`` runs the same cases with the code of another checkout (e.g. ``git worktree add
+/tmp/speed-before main``) in a subprocess, one after the other (never at once: one core), and prints
+both columns with the ratio and whether the decisions are the same.
 """
 
 from __future__ import annotations
@@ -23,7 +39,9 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_variable] = "1"
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import statistics  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from itertools import combinations  # noqa: E402
@@ -33,17 +51,42 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 cv2.setNumThreads(1)
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+if "--code" in sys.argv:  # the checkout whose code is measured (--before runs another one this way)
+    ROOT = Path(sys.argv[sys.argv.index("--code") + 1]).resolve()
+sys.path.insert(0, str(ROOT))
 
+from eds_toolkit.citizens.photo import reference_encoding  # noqa: E402
+from eds_toolkit.flow.identification.config import IdentifyConfig  # noqa: E402
+from eds_toolkit.flow.identification.pictures import decode_frames, decode_picture  # noqa: E402
 from webcam_flow import faces  # noqa: E402
 from webcam_flow.images import decode_image  # noqa: E402
-from webcam_flow.liveness import liveness_and_probes  # noqa: E402
-from webcam_flow.match import DEFAULT_THRESHOLD, face_encoding, match, video_probes, video_template  # noqa: E402
-from webcam_flow.selfie import check_selfie  # noqa: E402
+from webcam_flow.liveness import (  # noqa: E402
+    LivenessTask,
+    MemoryNonceRegistry,
+    check_task,
+    liveness_and_probes,
+    parse_challenges,
+)
+from webcam_flow.match import (  # noqa: E402
+    DEFAULT_THRESHOLD,
+    face_encoding,
+    match,
+    match_identity,
+    sampled_template,
+    video_probes,
+    video_template,
+)
+from webcam_flow.selfie import check_selfie, selfie_and_encoding  # noqa: E402
 from webcam_flow.video import Frame, frames_from_video  # noqa: E402
 
 TESTDATA = Path(__file__).resolve().parents[1].parent / "shared" / "testdata"
 CHALLENGES = ["open_mouth", "blink"]
+# The 135-frame task: d18 opens the mouth at 2.1 s and blinks at 3.15 s (benchmarks/liveness_genuine.py)
+TASK = ("open_mouth", "blink", "turn_left")
+SECONDS_PER_CHALLENGE = 3.0
+FPS, BLINK_FPS = 10, 25  # the page's frame rates (identify.js)
+JPEG_QUALITY = 85  # the page's canvas.toBlob quality
 
 
 def to_640x480(image: np.ndarray) -> np.ndarray:
@@ -68,6 +111,73 @@ def citizen() -> tuple[np.ndarray, list[Frame], np.ndarray]:
     clip = frames_from_video(TESTDATA / "video/liveportrait_d18.mp4", fps=10, start=60, stop=151)[:30]
     frames = [Frame(f.t, to_640x480(f.image)) for f in clip]
     return to_640x480(still), frames, id_card_photo(still)
+
+
+def jpeg(image: np.ndarray) -> bytes:
+    return cv2.imencode(
+        ".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
+    )[1].tobytes()
+
+
+def recorded_task() -> tuple[list[tuple[float, bytes]], list[str]]:
+    """The page's recording of TASK by d18: slot k from k * 3 s, 10 frames a second (25 in the blink's),
+    as JPEG bytes. The 7.2-s clip is played forward then backward (a live face, no cut) to last 9 s."""
+    clip = frames_from_video(TESTDATA / "video/liveportrait_d18.mp4", fps=30)
+    back_and_forth = clip + clip[-2:0:-1]
+    frames = []
+    for k, challenge in enumerate(TASK):
+        rate = BLINK_FPS if challenge == "blink" else FPS
+        for i in range(round(SECONDS_PER_CHALLENGE * rate)):
+            t = k * SECONDS_PER_CHALLENGE + i / rate
+            frames.append((t, jpeg(to_640x480(back_and_forth[round(t * 30)].image))))
+    return frames, list(TASK)
+
+
+def service_inputs() -> dict[str, object]:
+    """The 135-frame citizen's uploads, as bytes (what the service receives)."""
+    still = decode_image((TESTDATA / "faces/liveportrait_person_d18.jpg").read_bytes())
+    frames, challenges = recorded_task()
+    return {
+        "selfie": jpeg(to_640x480(still)),
+        "frames": frames,
+        "challenges": challenges,
+        "id_photo": jpeg(id_card_photo(still)),
+        "state_photo": (TESTDATA / "faces/liveportrait_person_d18.jpg").read_bytes(),
+    }
+
+
+def decide_service(inputs: dict[str, object]) -> dict[str, object]:
+    """One citizen through the service's three steps (eds_toolkit/flow/identification: selfie.py,
+    liveness_video.py, id_photo.py), decoding included."""
+    config = IdentifyConfig()
+    selfie_verdict, selfie_encoding = selfie_and_encoding(decode_picture(inputs["selfie"], config, "selfie"))
+    task = LivenessTask("9" * 32, parse_challenges(inputs["challenges"]), issued_at=0.0, deadline=60.0)
+    frames = decode_frames(inputs["frames"], config)
+    liveness = check_task(
+        task,
+        task.nonce,
+        frames,
+        now=1.0,
+        registry=MemoryNonceRegistry(),
+        reference_encoding=selfie_encoding,
+        seconds_per_challenge=SECONDS_PER_CHALLENGE,
+    )
+    template = sampled_template(frames)  # check_task_and_template's, for a passed video
+    matched = match_identity(
+        reference_encoding(inputs["state_photo"]),
+        decode_picture(inputs["id_photo"], config, "identity-card photo"),
+        selfie=[selfie_encoding],
+        video=[template],
+    )
+    return {
+        "selfie": (selfie_verdict.ok, list(selfie_verdict.reasons)),
+        "liveness": (liveness.ok, list(liveness.reasons)),
+        "face_match": (matched.ok, list(matched.reasons)),
+        "match_distance_max": round(
+            max(matched.scores["record_distance_max"], matched.scores["id_distance_max"]), 4
+        ),
+        "frames": len(frames),
+    }
 
 
 def photo_attack(selfie: np.ndarray, frames: list[Frame], card: np.ndarray) -> tuple:
@@ -194,40 +304,82 @@ def accuracy(threshold: float) -> None:
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="runs per approach (the median is reported)")
-    parser.add_argument("--skip-accuracy", action="store_true")
-    args = parser.parse_args()
-
-    start = time.perf_counter()
+def measure(args) -> dict[str, dict[str, object]]:
+    """Each case's median CPU and wall seconds and its decisions, with the importable code."""
     faces._models()
     import face_recognition  # noqa: F401 - loads its own copy of the models, as the naive approach would
 
+    inputs = citizen()
+    results = {}
+    for scenario, scenario_inputs in (
+        ("30 frames, genuine citizen", inputs),
+        ("30 frames, printed-photo attack", photo_attack(*inputs)),
+    ):
+        for label, decide in (("ours", decide_ours), ("naive", decide_naive)):
+            if label == "naive" and args.skip_naive:
+                continue
+            cpu, wall, result = timed(decide, scenario_inputs, args.repeat)
+            results[f"{scenario}: {label}"] = {"cpu": cpu, "wall": wall, "decision": result}
+    cpu, wall, result = timed(decide_service, (service_inputs(),), args.repeat)
+    results["135 frames, as the service calls: ours"] = {"cpu": cpu, "wall": wall, "decision": result}
+    return json.loads(json.dumps(results))  # tuples as lists, as --before's side reads them
+
+
+def same_verdicts(a: dict[str, object], b: dict[str, object]) -> bool:
+    """The three steps' outcomes and reasons agree (distances may differ in the last digits)."""
+    return all(a["decision"][step] == b["decision"][step] for step in ("selfie", "liveness", "face_match"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="runs per case (the median is reported)")
+    parser.add_argument("--skip-accuracy", action="store_true")
+    parser.add_argument("--skip-naive", action="store_true", help="not the naive reference (30-frame cases)")
+    parser.add_argument("--before", type=Path, help="a checkout of the code to compare with, run first")
+    parser.add_argument("--code", type=Path, help="the checkout whose code is measured (default: this one)")
+    parser.add_argument("--json", action="store_true", help="print the measurements as JSON only")
+    args = parser.parse_args()
+
+    if args.json:
+        print(json.dumps(measure(args)))
+        return
+    before = None
+    if args.before:
+        command = [sys.executable, __file__, "--json", "--code", str(args.before.resolve())]
+        command += ["--repeat", str(args.repeat)] + (["--skip-naive"] if args.skip_naive else [])
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        before = json.loads(output.strip().splitlines()[-1])
+    start = time.perf_counter()
+    faces._models()
     print(f"model loading (once per process): {time.perf_counter() - start:.2f} s")
     inputs = citizen()
     print(
-        f"inputs: selfie {inputs[0].shape[1]}x{inputs[0].shape[0]}, {len(inputs[1])} frames "
+        f"30-frame case: selfie {inputs[0].shape[1]}x{inputs[0].shape[0]}, {len(inputs[1])} frames "
         f"{inputs[1][0].image.shape[1]}x{inputs[1][0].image.shape[0]}, ID photo "
-        f"{inputs[2].shape[1]}x{inputs[2].shape[0]} (card turned 90 degrees); one core"
+        f"{inputs[2].shape[1]}x{inputs[2].shape[0]} (card turned 90 degrees); "
+        f"135-frame case: task {','.join(TASK)}, {SECONDS_PER_CHALLENGE:g} s each; one core, "
+        f"CPU seconds, median of {args.repeat}"
     )
-    for scenario, scenario_inputs in (
-        ("genuine citizen", inputs),
-        ("printed-photo attack", photo_attack(*inputs)),
-    ):
-        ours_time, ours_wall, ours = timed(decide_ours, scenario_inputs, args.repeat)
-        naive_time, naive_wall, naive = timed(decide_naive, scenario_inputs, args.repeat)
-        print(f"\n{scenario}:\n{'':8s}{'CPU s':>7s}{'wall s':>8s}  decision")
-        for label, seconds, wall, result in (
-            ("ours", ours_time, ours_wall, ours),
-            ("naive", naive_time, naive_wall, naive),
-        ):
-            print(f"{label:8s}{seconds:7.2f}{wall:8.2f}  {result}")
-        same = all(ours[key] == naive[key] for key in ("selfie", "liveness", "face_match", "decision"))
-        print(
-            f"speed-up {naive_time / ours_time:.1f}x; same decisions: {same}; "
-            f"ours under 3 s: {ours_time < 3.0}"
-        )
+    after = measure(args)
+    for case, now in after.items():
+        print(f"\n{case}\n  {'':8s}{'CPU s':>7s}{'wall s':>8s}  decision")
+        if before is not None and case in before:
+            old = before[case]
+            print(f"  {'before':8s}{old['cpu']:7.2f}{old['wall']:8.2f}  {old['decision']}")
+        print(f"  {'this':8s}{now['cpu']:7.2f}{now['wall']:8.2f}  {now['decision']}")
+        if before is not None and case in before:
+            old = before[case]
+            print(
+                f"  before/this {old['cpu'] / now['cpu']:.2f}x; same decisions: "
+                f"{same_verdicts(old, now)}; under 3 s: {now['cpu'] < 3.0}"
+            )
+    for scenario in ("30 frames, genuine citizen", "30 frames, printed-photo attack"):
+        ours, naive = after[f"{scenario}: ours"], after.get(f"{scenario}: naive")
+        if naive is not None:
+            same = same_verdicts(ours, naive)
+            print(
+                f"\n{scenario}: naive/ours {naive['cpu'] / ours['cpu']:.1f}x; same decisions as naive: {same}"
+            )
     if not args.skip_accuracy:
         accuracy(DEFAULT_THRESHOLD)
 

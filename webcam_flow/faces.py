@@ -51,6 +51,10 @@ class Face:
             self.score,
         )
 
+    def pixels(self) -> tuple[int, int, int, int]:
+        """(left, top, right, bottom) rounded to whole pixels, as dlib gets the box."""
+        return (round(self.left), round(self.top), round(self.right), round(self.bottom))
+
     def css(self) -> tuple[int, int, int, int]:
         """(top, right, bottom, left) as face_recognition wants it."""
         return (round(self.top), round(self.right), round(self.bottom), round(self.left))
@@ -73,7 +77,7 @@ def _models():
 def _rectangle(face: Face):
     import dlib
 
-    return dlib.rectangle(round(face.left), round(face.top), round(face.right), round(face.bottom))
+    return dlib.rectangle(*face.pixels())
 
 
 def detect_faces(image: np.ndarray, *, min_face: float, region: Face | None = None) -> list[Face]:

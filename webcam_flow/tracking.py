@@ -1,9 +1,9 @@
 """Follow one face through a sequence of frames and measure it in each frame.
 
 Fast path (what the service uses): search the whole first frame once, then detect at one
-fixed scale, just enough for the tracked face (over the whole frame when that copy is small,
-else in a window around the face); fall back to a whole-frame search when it is lost.
-Landmarks for every frame, encodings for a few evenly spaced, roughly frontal frames.
+fixed scale, just enough for the tracked face, in a window around the previous face; fall back
+to a whole-frame search when it is lost. Landmarks for every frame, encodings for a few evenly
+spaced, roughly frontal frames.
 ``naive=True`` is the reference the benchmark compares with: face_recognition's detection
 (upsampled once) and an encoding on every full-size frame.
 """
@@ -23,9 +23,12 @@ from webcam_flow.pose import head_pose
 ENCODED_FRAMES = 8  # identity is checked on this many evenly spaced frames (plus the most frontal)
 FRONTAL_FOR_ENCODING = 0.3  # |yaw index| up to which a frame is frontal enough to encode
 THUMB_WIDTH = 64
-# Tracking searches the whole frame when its rescaled copy has at most this many pixels.
+# Tracking searches a narrower window when the frame's rescaled copy has at most this many pixels.
 WHOLE_FRAME_MAX_PIXELS = 160_000
 _STABLE_POINTS = np.r_[27:48]  # nose bridge, nose, eyes: they do not move with the mouth
+# Once followed, the face is looked for in a window this many face sizes wider than its last box on
+# each side (the whole frame when not found there): the detector's cost grows with the pixels it scans.
+TRACKING_MARGIN = 0.3
 
 
 @dataclass(frozen=True)
@@ -56,22 +59,23 @@ def find_face(
 ) -> faces.Face | None:
     """The tracked face in ``image``: the one nearest ``previous`` if given, else the largest.
 
-    Once a face is tracked the detector runs at one fixed scale (from ``tracked_size``), over
-    the whole frame when that copy is small (the usual webcam case, a large face), else in a
-    window around the previous face: a face that does not move gets the same box every frame.
+    Once a face is tracked the detector runs at one fixed scale (from ``tracked_size``) in a
+    window around the previous face (TRACKING_MARGIN face sizes on each side when the frame's copy
+    is small, the usual webcam case of a large face; 0.6 else): a face that does not move gets the
+    same box every frame.
     """
     if previous is not None:
         size = tracked_size or previous.size
         min_face = 0.75 * size
-        region = None
+        margin = TRACKING_MARGIN * max(size, previous.size)
         if image.shape[0] * image.shape[1] * (faces.HOG_WINDOW / min_face) ** 2 > WHOLE_FRAME_MAX_PIXELS:
             margin = 0.6 * max(size, previous.size)
-            region = faces.Face(
-                previous.left - margin,
-                previous.top - margin,
-                previous.right + margin,
-                previous.bottom + margin,
-            )
+        region = faces.Face(
+            previous.left - margin,
+            previous.top - margin,
+            previous.right + margin,
+            previous.bottom + margin,
+        )
         near = faces.detect_faces(image, min_face=min_face, region=region)
         if near:
             px, py = previous.centre
@@ -98,12 +102,21 @@ def thumbnail(image: np.ndarray) -> np.ndarray:
     return grey.astype(np.float32)
 
 
-def measure(index: int, t: float, image: np.ndarray, face: faces.Face | None) -> Observation:
-    """Landmarks, EAR, yaw (index and degrees), pitch and mouth opening of ``face`` in ``image``."""
-    thumb = thumbnail(image)
+def measure(
+    index: int,
+    t: float,
+    image: np.ndarray,
+    face: faces.Face | None,
+    *,
+    thumb: np.ndarray | None = None,
+    points: np.ndarray | None = None,
+) -> Observation:
+    """Landmarks, EAR, yaw (index and degrees), pitch and mouth opening of ``face`` in ``image``
+    (``thumb`` and ``points``: already computed for this frame and this face)."""
+    thumb = thumbnail(image) if thumb is None else thumb
     if face is None:
         return Observation(index, t, thumb)
-    points = faces.landmarks(image, face)
+    points = faces.landmarks(image, face) if points is None else points
     pose = head_pose(points, image.shape[1], image.shape[0])
     return Observation(
         index,
@@ -173,10 +186,24 @@ def track(images: Sequence[np.ndarray], times: Sequence[float], *, naive: bool =
     re-estimated from the first frame's box carried along by the face's motion: a still or
     rigidly moved picture then gets the same landmarks in every frame, up to resampling noise.
     """
-    located = locate(images, naive=naive)
+    thumbs = [thumbnail(image) for image in images]
+    observations = _anchored(images, times, thumbs, locate(images, naive=naive))
+    chosen = [o.index for o in observations if o.face is not None] if naive else encoded_indices(observations)
+    for i in chosen:
+        observations[i] = replace(observations[i], encoding=faces.encoding(images[i], observations[i].face))
+    return observations
+
+
+def _anchored(
+    images: Sequence[np.ndarray],
+    times: Sequence[float],
+    thumbs: Sequence[np.ndarray],
+    located: Sequence[faces.Face | None],
+) -> list[Observation]:
+    """Each frame measured from its ``located`` box, then again from the first face's box carried along."""
     observations = [
-        measure(i, float(t), image, face)
-        for i, (image, t, face) in enumerate(zip(images, times, located, strict=True))
+        measure(i, float(t), image, face, thumb=thumb)
+        for i, (image, t, face, thumb) in enumerate(zip(images, times, located, thumbs, strict=True))
     ]
     first = next((o for o in observations if o.face is not None), None)
     if first is not None:
@@ -187,9 +214,6 @@ def track(images: Sequence[np.ndarray], times: Sequence[float], *, naive: bool =
             if box is not None and box.width > 8:
                 image = images[obs.index]
                 observations[obs.index] = measure(
-                    obs.index, obs.t, image, box.clipped(image.shape[1], image.shape[0])
+                    obs.index, obs.t, image, box.clipped(image.shape[1], image.shape[0]), thumb=obs.thumb
                 )
-    chosen = [o.index for o in observations if o.face is not None] if naive else encoded_indices(observations)
-    for i in chosen:
-        observations[i] = replace(observations[i], encoding=faces.encoding(images[i], observations[i].face))
     return observations
