@@ -25,7 +25,7 @@ import numpy as np
 from webcam_flow.colour import ColourSequence, colour_response, new_sequence
 from webcam_flow.errors import BadInput
 from webcam_flow.images import ensure_rgb
-from webcam_flow.match import sampled_template
+from webcam_flow.match import sampled_template, video_template
 from webcam_flow.movements import find_movements
 from webcam_flow.passive import passive_reasons
 from webcam_flow.tracking import FRONTAL_FOR_ENCODING, Observation, track
@@ -313,28 +313,44 @@ def check_task(
     The nonce is consumed on the first attempt whatever the outcome, so a refused attempt
     cannot be replayed either.
     """
+    return _task_and_probes(
+        task, nonce, frames, now, registry, reference_encoding, seconds_per_challenge, newest
+    )[0]
+
+
+def _task_and_probes(
+    task: LivenessTask | None,
+    nonce: str,
+    frames: Sequence[Frame],
+    now: float,
+    registry: NonceRegistry,
+    reference_encoding: np.ndarray | None,
+    seconds_per_challenge: float | None,
+    newest: bool,
+) -> tuple[Verdict, list[np.ndarray]]:
+    """:func:`check_task` and the encodings of the frontal frames its liveness check computed."""
     if task is None:
-        return Verdict.decide("liveness", ["nonce_mismatch"], {})
+        return Verdict.decide("liveness", ["nonce_mismatch"], {}), []
     scores = {"age_s": now - task.issued_at}
     if not isinstance(nonce, str) or not hmac.compare_digest(nonce.encode(), task.nonce.encode()):
-        return Verdict.decide("liveness", ["nonce_mismatch"], scores)
+        return Verdict.decide("liveness", ["nonce_mismatch"], scores), []
     if not newest:
-        return Verdict.decide("liveness", ["nonce_superseded"], {})
+        return Verdict.decide("liveness", ["nonce_superseded"], {}), []
     reasons = []
     if not registry.consume(task.nonce):
         reasons.append("nonce_reused")
     if now > task.deadline:
         reasons.append("nonce_expired")
     if reasons:
-        return Verdict.decide("liveness", reasons, scores)
-    verdict = check_liveness(
+        return Verdict.decide("liveness", reasons, scores), []
+    verdict, probes = liveness_and_probes(
         frames,
         task.challenges,
         reference_encoding=reference_encoding,
         seconds_per_challenge=seconds_per_challenge,
         colours=task.colours,
     )
-    return Verdict.decide("liveness", list(verdict.reasons), {**scores, **verdict.scores})
+    return Verdict.decide("liveness", list(verdict.reasons), {**scores, **verdict.scores}), probes
 
 
 def check_task_and_template(
@@ -348,22 +364,17 @@ def check_task_and_template(
     seconds_per_challenge: float | None = None,
     newest: bool = True,
 ) -> tuple[Verdict, np.ndarray | None]:
-    """:func:`check_task`, and for a passed video the template a face match compares it as
-    (:func:`~webcam_flow.match.sampled_template`). A video that passed without ever showing the face
-    from the front is refused (``no_frontal_face``): a face match must not rest on the selfie alone."""
-    verdict = check_task(
-        task,
-        nonce,
-        frames,
-        now=now,
-        registry=registry,
-        reference_encoding=reference_encoding,
-        seconds_per_challenge=seconds_per_challenge,
-        newest=newest,
+    """:func:`check_task`, and for a passed video the template a face match compares it as: the mean of
+    the frontal frames' encodings the liveness check already computed (evenly spaced over the video; no
+    frame is encoded twice), else :func:`~webcam_flow.match.sampled_template` over all frames. A video that
+    passed without ever showing the face from the front is refused (``no_frontal_face``): a face match
+    must not rest on the selfie alone."""
+    verdict, probes = _task_and_probes(
+        task, nonce, frames, now, registry, reference_encoding, seconds_per_challenge, newest
     )
     if not verdict.ok:
         return verdict, None
-    template = sampled_template(frames)
+    template = video_template(probes) if probes else sampled_template(frames)
     if template is None:
         return Verdict.decide("liveness", ["no_frontal_face"], verdict.scores), None
     return verdict, template
