@@ -256,9 +256,9 @@ def _schedule(
                 sign = 1.0 if challenge == "turn_left" else -1.0
                 turn += sign * _envelope(t, middle - 0.8, 0.5, 0.8, 0.5)
             elif challenge == "blink":
-                blink += _envelope(t, middle - 0.15, 0.1, 0.2, 0.1)
+                blink += _envelope(t, middle - 0.2, 0.1, 0.3, 0.1)
             elif challenge == "open_mouth":
-                mouth += _envelope(t, middle - 0.7, 0.3, 0.9, 0.3)
+                mouth += _envelope(t, middle - 0.7, 0.3, 1.0, 0.3)
         return turn, blink, mouth
 
     return amounts
@@ -273,6 +273,30 @@ def _mouth_inside(image: np.ndarray, target: np.ndarray, mouth: float) -> np.nda
     alpha = cv2.GaussianBlur(mask, (5, 5), 0).astype(np.float32)[..., None] / 255 * min(1.0, mouth * 1.2)
     dark = np.array([60, 25, 25], np.float32)
     return (image * (1 - alpha) + dark * alpha).astype(np.uint8)
+
+
+def _closed_eyes(image: np.ndarray, points: np.ndarray, amount: float) -> np.ndarray:
+    """Paint each eye (``points``: where the open eye is) over with the skin around it and a dark lash line
+    along the lower lid, as a closed eye looks."""
+    if amount < 0.05:
+        return image
+    out = image.astype(np.float32)
+    for eye in (points[36:42], points[42:48]):
+        polygon = np.round(eye).astype(np.int32)
+        mask = np.zeros(image.shape[:2], np.uint8)
+        cv2.fillConvexPoly(mask, cv2.convexHull(polygon), 255)
+        width = int(max(3, np.linalg.norm(eye[3] - eye[0]) * 0.25))
+        grown = cv2.dilate(mask, np.ones((width, width), np.uint8))
+        ring = (cv2.dilate(grown, np.ones((width, width), np.uint8)) > 0) & (grown == 0)
+        skin = np.median(out[ring], axis=0)
+        alpha = cv2.GaussianBlur(grown, (0, 0), width / 3).astype(np.float32)[..., None] / 255 * amount
+        out = out * (1 - alpha) + skin * alpha
+        lashes = np.round(eye[[0, 5, 4, 3]] + [0, -0.5]).astype(np.int32)
+        line = np.zeros(image.shape[:2], np.uint8)
+        cv2.polylines(line, [lashes], False, 255, max(1, width // 2), cv2.LINE_AA)
+        beta = line.astype(np.float32)[..., None] / 255 * amount
+        out = out * (1 - beta) + skin * 0.35 * beta
+    return np.clip(out, 0, 255).astype(np.uint8)
 
 
 def animated(
@@ -321,6 +345,9 @@ def animated(
         )
         image = piecewise_affine(photo, source, np.vstack([target, border]), triangles)
         image = _mouth_inside(image, target, mouth)
+        if blink > 0.05:
+            opened = move_points(points, turn=turn, mouth=mouth, jitter=jitter, nose_shift=nose_shift)
+            image = _closed_eyes(image, opened, blink)
         frames.append(Frame(t, camera(_held(image, t, hand, motion), rng)))
     return frames
 

@@ -26,6 +26,7 @@ from webcam_flow.errors import BadInput
 from webcam_flow.images import ensure_rgb
 from webcam_flow.match import sampled_template
 from webcam_flow.movements import find_movements
+from webcam_flow.parallax import parallax_scores
 from webcam_flow.passive import passive_reasons
 from webcam_flow.tracking import FRONTAL_FOR_ENCODING, Observation, track
 from webcam_flow.verdict import Verdict
@@ -263,6 +264,7 @@ def liveness_and_probes(
         mouth_max=max(o.mouth for o in with_face),
         **timing,
         **passive_scores,
+        **parallax_scores(observations, [c.value for c in asked]),
     )
     probes = [
         o.encoding for o in observations if o.encoding is not None and abs(o.yaw) <= FRONTAL_FOR_ENCODING
