@@ -138,7 +138,8 @@ def piecewise_affine(
     affines = [np.array([[1.0, 0, 0], [0, 1.0, 0]])]
     for i, tri in enumerate(triangles, start=1):
         dst, src = target[tri].astype(np.float32), source[tri].astype(np.float32)
-        if abs(np.cross(dst[1] - dst[0], dst[2] - dst[0])) < 1e-3:
+        (ax, ay), (bx, by) = dst[1] - dst[0], dst[2] - dst[0]
+        if abs(ax * by - ay * bx) < 1e-3:
             affines.append(affines[0])
             continue
         affines.append(cv2.getAffineTransform(dst, src))
