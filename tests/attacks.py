@@ -313,11 +313,19 @@ def animated(
     motion: float = 0.5,
     points: np.ndarray | None = None,
     move_points: Callable[..., np.ndarray] = animated_points,
+    warp: str = "affine",
+    shading: float = 0.0,
 ) -> list[Frame]:
     """The photo animated with non-rigid 2D warps on its landmarks, each asked movement in its slot.
 
     ``idle`` (interocular distances) is smooth random non-rigid jitter of every landmark, which clears the
     rigid-plane check; ``motion`` scales a hand's plane motion on top (a phone held to the camera).
+
+    ``warp``: ``"affine"``, piecewise-affine on the landmarks' Delaunay triangles; ``"spline"``, a smooth
+    thin-plate spline field through the same points (a different model from the one
+    webcam_flow.turn_texture predicts with), followed by a softer camera (:func:`soft_camera`: blur,
+    brightness and contrast flicker, noise, JPEG at quality 80). ``shading`` (0..1) darkens the far half of
+    the face and lightens the near half by up to that share as the head turns (a rendered change of light).
     """
     rng = np.random.default_rng(seed)
     points = photo_landmarks(photo) if points is None else points
@@ -344,13 +352,74 @@ def animated(
             nose_extra=nose_extra,
             mouth_drop=mouth_drop,
         )
-        image = piecewise_affine(photo, source, np.vstack([target, border]), triangles)
+        if warp == "spline":
+            image = thin_plate_spline(photo, source, np.vstack([target, border]))
+        else:
+            image = piecewise_affine(photo, source, np.vstack([target, border]), triangles)
         image = _mouth_inside(image, target, mouth)
         if blink > 0.05:
             opened = move_points(points, turn=turn, mouth=mouth, jitter=jitter, nose_shift=nose_shift)
             image = _closed_eyes(image, opened, blink)
-        frames.append(Frame(t, camera(_held(image, t, hand, motion), rng)))
+        if shading:
+            image = _turn_shading(image, target, turn * shading)
+        held = _held(image, t, hand, motion)
+        frames.append(Frame(t, soft_camera(held, rng) if warp == "spline" else camera(held, rng)))
     return frames
+
+
+def thin_plate_spline(image: np.ndarray, source: np.ndarray, target: np.ndarray, step: int = 8) -> np.ndarray:
+    """``image`` warped by the thin-plate spline that takes ``target`` points back to ``source`` points:
+    a smooth field (solved on a grid every ``step`` pixels, interpolated bicubically), no triangles."""
+    h, w = image.shape[:2]
+    scale = float(max(h, w))
+    ctrl = target / scale
+
+    def kernel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        r2 = ((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2)
+        return np.where(r2 > 0, 0.5 * r2 * np.log(np.maximum(r2, 1e-12)), 0.0)
+
+    n = len(ctrl)
+    affine = np.hstack([np.ones((n, 1)), ctrl])
+    system = np.zeros((n + 3, n + 3))
+    system[:n, :n] = kernel(ctrl, ctrl) + 1e-6 * np.eye(n)
+    system[:n, n:] = affine
+    system[n:, :n] = affine.T
+    rhs = np.zeros((n + 3, 2))
+    rhs[:n] = source / scale
+    weights = np.linalg.solve(system, rhs)
+    gh, gw = h // step + 2, w // step + 2
+    gy, gx = np.mgrid[0:gh, 0:gw].astype(np.float64) * step
+    grid = np.stack([gx.ravel(), gy.ravel()], axis=1) / scale
+    mapped = kernel(grid, ctrl) @ weights[:n] + np.hstack([np.ones((len(grid), 1)), grid]) @ weights[n:]
+    mapped = (mapped * scale).reshape(gh, gw, 2).astype(np.float32)
+    # Pixel (x, y) reads the grid at (x / step, y / step).
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32) / step
+    dense = cv2.remap(mapped, xs, ys, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    map_x, map_y = np.ascontiguousarray(dense[..., 0]), np.ascontiguousarray(dense[..., 1])
+    return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+
+def _turn_shading(image: np.ndarray, points: np.ndarray, amount: float) -> np.ndarray:
+    """A light change across the face as it turns: the far half (the nose's side, ``amount`` > 0: the
+    image's right) darker, the near half lighter, by up to ``amount``, smoothly across the face."""
+    if abs(amount) < 0.01:
+        return image
+    left, right = points[:17, 0].min(), points[:17, 0].max()
+    centre, half = (left + right) / 2, max(1.0, (right - left) / 2)
+    xs = (np.arange(image.shape[1]) - centre) / half
+    gain = 1 - amount * np.tanh(1.5 * xs)
+    return np.clip(image * gain[None, :, None], 0, 255).astype(np.uint8)
+
+
+def soft_camera(
+    image: np.ndarray, rng: np.random.Generator, *, blur: float = 0.8, flicker: float = 0.04
+) -> np.ndarray:
+    """A cheaper camera than :func:`camera`: blur, brightness and contrast flicker per frame, sensor noise
+    and JPEG at quality 80."""
+    soft = cv2.GaussianBlur(image, (0, 0), blur).astype(np.float32)
+    gain, offset = 1 + flicker * rng.normal(), 255 * flicker / 2 * rng.normal()
+    soft = np.clip((soft - 128) * gain + 128 + offset, 0, 255).astype(np.uint8)
+    return camera(soft, rng, quality=80)
 
 
 # --- replayed ----------------------------------------------------------------------------------------
