@@ -29,6 +29,7 @@ from webcam_flow.movements import find_movements
 from webcam_flow.parallax import parallax_scores
 from webcam_flow.passive import passive_reasons
 from webcam_flow.tracking import FRONTAL_FOR_ENCODING, Observation, track
+from webcam_flow.turn_texture import turn_texture_scores
 from webcam_flow.verdict import Verdict
 from webcam_flow.video import Frame, fit_width
 
@@ -255,6 +256,8 @@ def liveness_and_probes(
     found, timing = challenge_reasons(observations, asked, seconds_per_challenge=seconds_per_challenge)
     passive, passive_scores = passive_reasons(observations, reference_encoding)
     reasons += passive + found
+    # Only asked turns are measured; kept for data collection, it refuses nothing (webcam_flow.turn_texture).
+    texture = turn_texture_scores(images, observations, [c.value for c in asked])
     scores.update(
         missing_share=missing_share,
         ear_median=float(np.median([o.ear for o in with_face])),
@@ -265,6 +268,7 @@ def liveness_and_probes(
         **timing,
         **passive_scores,
         **parallax_scores(observations, [c.value for c in asked]),
+        **texture,
     )
     probes = [
         o.encoding for o in observations if o.encoding is not None and abs(o.yaw) <= FRONTAL_FOR_ENCODING
