@@ -9,7 +9,7 @@ slides behind the nose, the near side of the nose comes into view, the shading c
 
 **It does not separate them with a margin, so it refuses nothing** (docs/identify.md): the Hamilton clip's
 real turns score 0.56-0.92 (33 turns; 0.56-0.85 for the turns of 20 degrees or more, 0.92 for a 16-degree
-one), photos animated with triangles 0.89-0.98 and with a thin-plate spline field and a softer camera
+one), photos animated with triangles 0.875-0.985 and with a thin-plate spline field and a softer camera
 0.88-0.96 (0.86 with a rendered shading change). The score is reported in the verdict
 (``turn_texture_<turn>``) for data collection.
 """
