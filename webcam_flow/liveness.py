@@ -27,8 +27,10 @@ from webcam_flow.errors import BadInput
 from webcam_flow.images import ensure_rgb
 from webcam_flow.match import sampled_template, video_template
 from webcam_flow.movements import find_movements
+from webcam_flow.parallax import parallax_scores
 from webcam_flow.passive import passive_reasons
 from webcam_flow.tracking import FRONTAL_FOR_ENCODING, Observation, track
+from webcam_flow.turn_texture import turn_texture_scores
 from webcam_flow.verdict import Verdict
 from webcam_flow.video import Frame, fit_width
 
@@ -278,6 +280,8 @@ def liveness_and_probes(
         colour, colour_scores = colour_response(observations, images, colours)
         reasons += colour
         scores.update(colour_scores)
+    # Only asked turns are measured; kept for data collection, it refuses nothing (webcam_flow.turn_texture).
+    texture = turn_texture_scores(images, observations, [c.value for c in asked])
     scores.update(
         missing_share=missing_share,
         ear_median=float(np.median([o.ear for o in with_face])),
@@ -287,6 +291,8 @@ def liveness_and_probes(
         mouth_max=max(o.mouth for o in with_face),
         **timing,
         **passive_scores,
+        **parallax_scores(observations, [c.value for c in asked]),
+        **texture,
     )
     probes = [
         o.encoding for o in observations if o.encoding is not None and abs(o.yaw) <= FRONTAL_FOR_ENCODING
