@@ -143,26 +143,34 @@ def fair_tasks() -> list[Task]:
 def decide(tasks: list[Task], blink_fps: float) -> dict[str, list[str]]:
     """Each task's refusal reasons with the importable webcam_flow (empty: passed). The frames are taken
     as the page takes them: 10 a second, ``blink_fps`` in a blink's slot."""
-    import cv2
-
     from webcam_flow.liveness import check_liveness
-    from webcam_flow.video import frames_from_video
 
     results = {}
     for task in tasks:
-        path = TESTDATA / task.video
-        fps = cv2.VideoCapture(str(path)).get(cv2.CAP_PROP_FPS)
-        frames = []
-        for slot, kind in enumerate(task.challenges):
-            opens = task.start + slot * SECONDS_PER_CHALLENGE
-            closes = min(task.stop, opens + SECONDS_PER_CHALLENGE)
-            if closes - opens < 1 / FPS:
-                continue
-            rate = blink_fps if kind == "blink" else FPS
-            frames += frames_from_video(path, fps=rate, start=round(opens * fps), stop=round(closes * fps))
-        verdict = check_liveness(frames, task.challenges, seconds_per_challenge=SECONDS_PER_CHALLENGE)
+        verdict = check_liveness(
+            task_frames(task, blink_fps), task.challenges, seconds_per_challenge=SECONDS_PER_CHALLENGE
+        )
         results[task.name] = list(verdict.reasons)
     return results
+
+
+def task_frames(task: Task, blink_fps: float = BLINK_FPS) -> list:
+    """The frames the page would send for ``task``: 10 a second, ``blink_fps`` in a blink's slot."""
+    import cv2
+
+    from webcam_flow.video import frames_from_video
+
+    path = TESTDATA / task.video
+    fps = cv2.VideoCapture(str(path)).get(cv2.CAP_PROP_FPS)
+    frames = []
+    for slot, kind in enumerate(task.challenges):
+        opens = task.start + slot * SECONDS_PER_CHALLENGE
+        closes = min(task.stop, opens + SECONDS_PER_CHALLENGE)
+        if closes - opens < 1 / FPS:
+            continue
+        rate = blink_fps if kind == "blink" else FPS
+        frames += frames_from_video(path, fps=rate, start=round(opens * fps), stop=round(closes * fps))
+    return frames
 
 
 def _summary(results: dict[str, list[str]]) -> tuple[int, int, Counter]:

@@ -25,6 +25,7 @@ import numpy as np
 from webcam_flow.colour import ColourSequence, colour_response, new_sequence
 from webcam_flow.errors import BadInput
 from webcam_flow.images import ensure_rgb
+from webcam_flow.injection import camera_reasons, timing_reasons
 from webcam_flow.match import sampled_template, video_template
 from webcam_flow.movements import find_movements
 from webcam_flow.parallax import parallax_scores
@@ -232,11 +233,13 @@ def check_liveness(
     naive: bool = False,
     seconds_per_challenge: float | None = None,
     colours: ColourSequence | None = None,
+    camera: str | None = None,
 ) -> Verdict:
     """Did one live face make the asked movements in order? ``reference_encoding`` (e.g. the
     selfie's) must then be the same face. ``seconds_per_challenge``: the page's schedule, checked when
     given (see :func:`challenge_reasons`). ``colours``: the screen colours shown from the first frame on,
     which the skin must reflect (:func:`~webcam_flow.colour.colour_response`); None: not checked.
+    ``camera``: the camera's name as the page read it (:func:`~webcam_flow.injection.camera_reasons`).
     ``naive=True`` is the slow reference path."""
     return liveness_and_probes(
         frames,
@@ -245,6 +248,7 @@ def check_liveness(
         naive=naive,
         seconds_per_challenge=seconds_per_challenge,
         colours=colours,
+        camera=camera,
     )[0]
 
 
@@ -256,6 +260,7 @@ def liveness_and_probes(
     naive: bool = False,
     seconds_per_challenge: float | None = None,
     colours: ColourSequence | None = None,
+    camera: str | None = None,
 ) -> tuple[Verdict, list[np.ndarray]]:
     """:func:`check_liveness` plus the encodings of the roughly frontal frames it computed, so
     the face match can use the video without encoding its frames again."""
@@ -264,12 +269,16 @@ def liveness_and_probes(
     scores: dict[str, float] = {"frames": len(images)}
     if len(images) < MIN_FRAMES:
         return Verdict.decide("liveness", ["too_few_frames"], scores), []
+    # Cheap signs of an injected video (webcam_flow.injection): a virtual camera, frame times no page makes.
+    camera_found, camera_scores = camera_reasons(camera)
+    timing_found, timing_scores = timing_reasons(times)
+    scores.update(camera_scores, **timing_scores)
     observations = track(images, times, naive=naive)
     with_face = [o for o in observations if o.face is not None]
     scores["frames_with_face"] = len(with_face)
     if not with_face:
         return Verdict.decide("liveness", ["no_face"], scores), []
-    reasons: list[str] = []
+    reasons: list[str] = camera_found + timing_found
     missing_share = 1 - len(with_face) / len(observations)
     if missing_share > MAX_MISSING_SHARE:
         reasons.append("face_lost")
@@ -310,6 +319,7 @@ def check_task(
     reference_encoding: np.ndarray | None = None,
     seconds_per_challenge: float | None = None,
     newest: bool = True,
+    camera: str | None = None,
 ) -> Verdict:
     """The nonce must be this task's (``task`` None: no task was handed out with it), of the newest task
     handed out (``newest``; a service closes older ones), unused and inside the deadline; then
@@ -320,7 +330,7 @@ def check_task(
     cannot be replayed either.
     """
     return _task_and_probes(
-        task, nonce, frames, now, registry, reference_encoding, seconds_per_challenge, newest
+        task, nonce, frames, now, registry, reference_encoding, seconds_per_challenge, newest, camera
     )[0]
 
 
@@ -333,6 +343,7 @@ def _task_and_probes(
     reference_encoding: np.ndarray | None,
     seconds_per_challenge: float | None,
     newest: bool,
+    camera: str | None = None,
 ) -> tuple[Verdict, list[np.ndarray]]:
     """:func:`check_task` and the encodings of the frontal frames its liveness check computed."""
     if task is None:
@@ -355,6 +366,7 @@ def _task_and_probes(
         reference_encoding=reference_encoding,
         seconds_per_challenge=seconds_per_challenge,
         colours=task.colours,
+        camera=camera,
     )
     return Verdict.decide("liveness", list(verdict.reasons), {**scores, **verdict.scores}), probes
 
@@ -369,6 +381,7 @@ def check_task_and_template(
     reference_encoding: np.ndarray | None = None,
     seconds_per_challenge: float | None = None,
     newest: bool = True,
+    camera: str | None = None,
 ) -> tuple[Verdict, np.ndarray | None]:
     """:func:`check_task`, and for a passed video the template a face match compares it as: the mean of
     the frontal frames' encodings the liveness check already computed (evenly spaced over the video; no
@@ -376,7 +389,7 @@ def check_task_and_template(
     passed without ever showing the face from the front is refused (``no_frontal_face``): a face match
     must not rest on the selfie alone."""
     verdict, probes = _task_and_probes(
-        task, nonce, frames, now, registry, reference_encoding, seconds_per_challenge, newest
+        task, nonce, frames, now, registry, reference_encoding, seconds_per_challenge, newest, camera
     )
     if not verdict.ok:
         return verdict, None

@@ -13,7 +13,8 @@ OUTCOMES = ("accept", "refer", "refuse")
 # Reasons about the picture, not about the person or who they are: a blink at the shutter, a blurred or
 # badly lit frame, a video cut short, an identity-card photo whose face cannot be found. A service should
 # let the citizen simply try again (eds-toolkit counts no attempt for a refusal with only these reasons).
-# A colour reflection too weak to see (colour_not_seen) is a lighting problem the citizen can fix.
+# A colour reflection too weak to see (colour_not_seen) is a lighting problem the citizen can fix; a virtual
+# camera (virtual_camera) is a setting they can change (a real one is chosen in the browser).
 QUALITY_REASONS = frozenset(
     {
         "blurred",
@@ -23,6 +24,7 @@ QUALITY_REASONS = frozenset(
         "too_few_frames",
         "no_face_on_reference",
         "colour_not_seen",
+        "virtual_camera",
     }
 )
 
@@ -71,6 +73,13 @@ MESSAGES: dict[str, str] = {
     ),
     "face_changed": N_(
         "The face in the video changed. Only you may be in front of the camera during the video."
+    ),
+    "virtual_camera": N_(
+        "The camera chosen is a program that plays videos, not a camera. Choose your device's own camera "
+        "in the browser and record again."
+    ),
+    "frame_timing": N_(
+        "The video's frames did not come from this page's recording. Record the video again on this page."
     ),
     "scene_cut": N_("The video was interrupted or edited. Record it again in one go."),
     "colour_mismatch": N_(

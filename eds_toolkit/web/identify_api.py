@@ -65,6 +65,7 @@ def liveness_frames(enrolment_id: str) -> Response:
         uploaded_frames(),
         config=identify_config(),
         client_address=client_address(),
+        camera=request.form.get("camera", "")[:200] or None,
     )
     return json_response(outcome_json(outcome))
 

@@ -178,6 +178,7 @@ def submit_video():
             uploaded_frames(),
             config=identify_config(),
             client_address=client_address(),
+            camera=request.form.get("camera", "")[:200] or None,
         )
     except Refusal as error:
         return _refusal_json(error)

@@ -33,13 +33,15 @@ def submit_liveness(
     *,
     config: IdentifyConfig = IdentifyConfig(),
     client_address: str | None = None,
+    camera: str | None = None,
 ) -> StepOutcome:
     """Check the task's frames: the nonce (this enrolment's newest task, unused, in time), each challenge
     in its time slot (``seconds_per_challenge`` each, as the page showed them), one live face, the
     selfie's face. Positive -> ``liveness_ok`` with the video's template kept.
 
     The same nonce and frames sent again (the page resends once when the connection dropped) get the
-    first request's verdict again: the resend costs no attempt and is not refused as a reused nonce."""
+    first request's verdict again: the resend costs no attempt and is not refused as a reused nonce.
+    ``camera``: the camera's name as the page read it (a virtual camera is refused, ``virtual_camera``)."""
     submission = submission_digest(nonce, frames)
     answered = first_answer(ctx, enrolment_id, submission, config)
     if answered is not None:
@@ -59,6 +61,7 @@ def submit_liveness(
             reference_encoding=selfie[0] if selfie else None,
             seconds_per_challenge=seconds,
             newest=newest,
+            camera=camera,
         )
     except BadInput as error:
         raise BadUpload(f"The video frames could not be used: {error}.", code="bad_frame") from None

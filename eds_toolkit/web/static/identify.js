@@ -135,6 +135,12 @@
     });
   }
 
+  /* The camera's name as the browser gives it (the service refuses virtual-camera programs). */
+  function cameraName() {
+    var tracks = video && video.srcObject && video.srcObject.getVideoTracks ? video.srcObject.getVideoTracks() : [];
+    return tracks.length ? (tracks[0].label || '') : '';
+  }
+
   function stopCamera() {
     if (video && video.srcObject) {
       video.srcObject.getTracks().forEach(function (track) { track.stop(); });
@@ -375,6 +381,7 @@
         challengeLine.dataset.code = '';
         var form = new FormData();
         form.append('nonce', task.nonce);
+        form.append('camera', cameraName());
         var kept = frames.filter(function (slot) { return slot.blob; });
         var last = -1;
         kept = kept.filter(function (slot) { var ok = slot.t > last; if (ok) { last = slot.t; } return ok; });

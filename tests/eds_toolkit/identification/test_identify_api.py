@@ -598,3 +598,27 @@ def test_a_recording_lit_by_an_earlier_tasks_colours_is_refused_and_costs_a_try(
     assert body["reasons"] == ["colour_mismatch"] and body["attempts_left"] == 2, body
     verdict = decisions(ctx, enrolment.id)[-1]
     assert verdict["scores"]["colour_correlation"] < 0.75 and "colour_amplitude" in verdict["scores"]
+
+
+def test_a_virtual_camera_is_refused_without_costing_a_try_and_a_real_camera_passes(
+    client, ctx, outbox, selfie_jpeg, d18_frames
+):
+    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    body = problem(
+        send_frames(enrolment, new_task(enrolment)["nonce"], d18_frames, camera="OBS Virtual Camera")
+    )
+    assert body["reasons"] == ["virtual_camera"] and body["attempts_left"] == 3, body
+    assert decisions(ctx, enrolment.id)[-1]["scores"]["virtual_camera"] == 1.0
+    passed = send_frames(
+        enrolment, new_task(enrolment)["nonce"], d18_frames, camera="Integrated Camera (04f2:b6d9)"
+    )
+    assert passed.status_code == 200 and passed.get_json()["ok"], passed.get_json()
+
+
+def test_frames_posted_in_a_burst_no_page_records_are_refused(client, outbox, selfie_jpeg, d18_frames):
+    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    burst = [(i * 0.005, jpeg) for i, (_, jpeg) in enumerate(d18_frames[:10])] + [
+        (0.05 + t, jpeg) for t, jpeg in d18_frames[10:]
+    ]
+    body = problem(send_frames(enrolment, new_task(enrolment)["nonce"], burst))
+    assert "frame_timing" in body["reasons"], body
