@@ -39,7 +39,9 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_variable] = "1"
 
 import argparse  # noqa: E402
+import inspect  # noqa: E402
 import json  # noqa: E402
+import random  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -63,8 +65,6 @@ from webcam_flow import faces  # noqa: E402
 from webcam_flow.images import decode_image  # noqa: E402
 from webcam_flow.liveness import (  # noqa: E402
     LivenessTask,
-    MemoryNonceRegistry,
-    check_task,
     liveness_and_probes,
     parse_challenges,
 )
@@ -146,6 +146,13 @@ def service_inputs() -> dict[str, object]:
     }
 
 
+def uses_liveness_probes() -> bool:
+    """Whether the measured code's check_task_and_template reuses the liveness check's encodings."""
+    import webcam_flow.liveness as liveness
+
+    return "video_template(probes)" in inspect.getsource(liveness.check_task_and_template)
+
+
 def decide_service(inputs: dict[str, object]) -> dict[str, object]:
     """One citizen through the service's three steps (eds_toolkit/flow/identification: selfie.py,
     liveness_video.py, id_photo.py), decoding included."""
@@ -153,16 +160,25 @@ def decide_service(inputs: dict[str, object]) -> dict[str, object]:
     selfie_verdict, selfie_encoding = selfie_and_encoding(decode_picture(inputs["selfie"], config, "selfie"))
     task = LivenessTask("9" * 32, parse_challenges(inputs["challenges"]), issued_at=0.0, deadline=60.0)
     frames = decode_frames(inputs["frames"], config)
-    liveness = check_task(
-        task,
-        task.nonce,
+    colours = {}
+    if (
+        "colours" in inspect.signature(liveness_and_probes).parameters
+    ):  # the colour challenge, when the code has it
+        from webcam_flow.colour import new_sequence
+
+        colours["colours"] = new_sequence(len(task.challenges) * SECONDS_PER_CHALLENGE, random.Random(1))
+    # check_task_and_template as for a passed video (this task is refused: d18 does not turn), nonce aside
+    liveness, probes = liveness_and_probes(
         frames,
-        now=1.0,
-        registry=MemoryNonceRegistry(),
+        task.challenges,
         reference_encoding=selfie_encoding,
         seconds_per_challenge=SECONDS_PER_CHALLENGE,
+        **colours,
     )
-    template = sampled_template(frames)  # check_task_and_template's, for a passed video
+    if uses_liveness_probes():
+        template = video_template(probes) if probes else sampled_template(frames)
+    else:  # the code before: the template from frames encoded again
+        template = sampled_template(frames)
     matched = match_identity(
         reference_encoding(inputs["state_photo"]),
         decode_picture(inputs["id_photo"], config, "identity-card photo"),
