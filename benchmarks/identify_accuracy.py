@@ -21,6 +21,10 @@ Two levels are measured:
 Genuine = the same person, impostor = different people. Frame-frame genuine pairs of one video are
 easier than a state photo taken years earlier: the East Asian genuine figures rest on them alone.
 
+Liveness is measured by ``--presentation-attacks`` (benchmarks/presentation_attacks.py): the genuine-task
+refusal rate and the APCER per attack type (printed, animated, replayed, swapped, a live injector), without
+and with the colour challenge.
+
 Runs on one core in about a minute (``--frames`` per video, default 10). Usage:
   .venv/bin/python benchmarks/identify_accuracy.py [--frames 10] [--engine dlib | onnx --model M.onnx
                                                      | http --url URL] [--thresholds 0.3,0.4,...]
@@ -326,6 +330,13 @@ def main() -> None:
     parser.add_argument("--engine", choices=ENGINE_KINDS, default="dlib")
     parser.add_argument("--model", help="the ONNX model (--engine onnx)")
     parser.add_argument("--url", help="the biometric service (--engine http)")
+    parser.add_argument(
+        "--presentation-attacks",
+        action="store_true",
+        help="also the genuine-task refusals and the APCER per attack type "
+        "(benchmarks/presentation_attacks.py, "
+        "about 15 minutes more)",
+    )
     args = parser.parse_args()
     engine = make_engine(args.engine, model_path=args.model, service_url=args.url)
     bands = engine.default_bands
@@ -377,6 +388,11 @@ def main() -> None:
         "are kept from the earlier steps) + the comparisons "
         f"({1e6 * compare_seconds:.1f} us each)."
     )
+    if args.presentation_attacks:
+        from benchmarks.presentation_attacks import table as attack_table
+
+        print("\n# Liveness: genuine refusals and presentation attacks (APCER), 95% Wilson intervals")
+        attack_table(0.03, quick=False)
     print(f"total {time.perf_counter() - started:.0f} s wall")
 
 
