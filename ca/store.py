@@ -201,24 +201,70 @@ def valid_certificates_of(session: Session, iin: str, now: dt.datetime) -> list[
     )
 
 
-def supersede(session: Session, serials: list[str], now: dt.datetime) -> list[str]:
-    """Revoke the still-valid ones of ``serials`` with reason ``superseded`` (a new pair replaces them),
-    in the caller's transaction; returns the serials actually revoked. No commit.
+REPLACEMENT_MARK = "~r"
+"""``<enrolment id>~r<n>``: the CA store's enrolment_id of an enrolment's n-th replacement pair, so that
+UNIQUE(enrolment_id, profile) still allows one pair per (enrolment, replacement number)."""
 
-    Each revocation is a compare-and-set on ``valid``: of two transactions superseding one certificate,
+
+def replacement_id(enrolment_id: str, number: int) -> str:
+    """The store's enrolment_id of ``enrolment_id``'s ``number``-th replacement pair (1, 2, ...)."""
+    return f"{enrolment_id}{REPLACEMENT_MARK}{number}"
+
+
+def pairs_of_enrolment(session: Session, enrolment_id: str) -> list[list[CertificateRecord]]:
+    """The pairs issued to one enrolment, the first pair then each replacement in order (AUTH, then SIGN).
+
+    The last one is the enrolment's current pair; ``len(...) - 1`` is how many times it was replaced.
+    """
+    prefix = f"{enrolment_id}{REPLACEMENT_MARK}"
+    rows = session.scalars(
+        select(CertificateRecord)
+        .where(
+            (CertificateRecord.enrolment_id == enrolment_id)
+            | CertificateRecord.enrolment_id.startswith(prefix, autoescape=True)
+        )
+        .order_by(CertificateRecord.profile)
+    )
+    by_number: dict[int, list[CertificateRecord]] = {}
+    for row in rows:
+        suffix = row.enrolment_id[len(prefix) :] if row.enrolment_id != enrolment_id else "0"
+        if suffix.isdigit():
+            by_number.setdefault(int(suffix), []).append(row)
+    return [by_number[number] for number in sorted(by_number)]
+
+
+def current_pair_of_enrolment(session: Session, enrolment_id: str) -> list[CertificateRecord]:
+    """The enrolment's pair in force: its last replacement, else its first pair (AUTH, then SIGN)."""
+    pairs = pairs_of_enrolment(session, enrolment_id)
+    return pairs[-1] if pairs else []
+
+
+def revoke_valid(session: Session, serials: list[str], now: dt.datetime, reason: str) -> list[str]:
+    """Revoke the still-valid ones of ``serials`` with ``reason`` (one of REVOCATION_REASONS), in the
+    caller's transaction; returns the serials actually revoked. No commit.
+
+    Each revocation is a compare-and-set on ``valid``: of two transactions revoking one certificate,
     only one gets it back.
     """
+    if reason not in REVOCATION_REASONS:
+        raise CAError(f"Revocation reason must be one of: {', '.join(REVOCATION_REASONS)}.")
     revoked = []
     for serial in serials:
         changed = session.execute(
             update(CertificateRecord)
             .where(CertificateRecord.serial == serial, CertificateRecord.status == "valid")
-            .values(status="revoked", revoked_at=now.replace(microsecond=0), revocation_reason="superseded")
+            .values(status="revoked", revoked_at=now.replace(microsecond=0), revocation_reason=reason)
             .execution_options(synchronize_session=False)
         )
         if changed.rowcount == 1:
             revoked.append(serial)
     return revoked
+
+
+def supersede(session: Session, serials: list[str], now: dt.datetime) -> list[str]:
+    """Revoke the still-valid ones of ``serials`` with reason ``superseded`` (a new pair replaces them),
+    in the caller's transaction (see :func:`revoke_valid`)."""
+    return revoke_valid(session, serials, now, "superseded")
 
 
 def normalise_serial(serial: str) -> str:

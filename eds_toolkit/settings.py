@@ -107,6 +107,24 @@ def stored_secret_key(home: Path) -> str:
     return path.read_text().strip()
 
 
+DEFAULT_TIME_ZONE = "Asia/Almaty"
+"""Kazakhstan's zone: a single UTC+5 for the whole country since 1 March 2024 (the tz database, 2024a on,
+has Asia/Almaty at +05 from then on; see docs/cabinet-history.md)."""
+
+
+def time_zone(name: str) -> str:
+    """``name`` if the tz database on this machine knows it (``EDS_TIME_ZONE``); else SettingsError."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise SettingsError(
+            f"EDS_TIME_ZONE must be a time zone name like Asia/Almaty, got {name!r}."
+        ) from error
+    return name
+
+
 @dataclass
 class Settings:
     """Everything the app factory needs. ``from_env`` fills it from ``EDS_*`` variables."""
@@ -137,6 +155,10 @@ class Settings:
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are believed
     agent_url: str = DEFAULT_AGENT_URL  # the citizen's `eds agent`, driven by the certificates page
     agent_download_url: str = DEFAULT_AGENT_DOWNLOAD_URL  # where the certificates page links the installer
+    # a citizen who lost the downloaded keystores may ask for a new pair (the old one revoked) this many
+    # times within one enrolment, before it expires (EDS_REPLACEMENTS_PER_ENROLMENT; 0 turns it off)
+    replacements_per_enrolment: int = 2
+    time_zone: str = DEFAULT_TIME_ZONE  # the zone the pages show times in (EDS_TIME_ZONE, an IANA name)
     pin_max_attempts: int = 5
     pin_lockout_seconds: int = 900
     # identification limits and switches (EDS_IDENTIFY_*, EDS_LIVENESS_*, EDS_FACE_MATCH_THRESHOLD); None:
@@ -150,6 +172,9 @@ class Settings:
         self.ratelimit_storage_url = ratelimit_storage_url(self.ratelimit_storage_url)
         if self.phone_change_hold_hours < 0:
             raise SettingsError("EDS_PHONE_CHANGE_HOLD_HOURS must be 0 or more hours.")
+        if self.replacements_per_enrolment < 0:
+            raise SettingsError("EDS_REPLACEMENTS_PER_ENROLMENT must be 0 or more.")
+        self.time_zone = time_zone(self.time_zone)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, home: Path | None = None) -> Settings:
@@ -190,5 +215,7 @@ class Settings:
             trusted_proxies=_int(env, "EDS_TRUSTED_PROXIES", 0),
             agent_url=env.get("EDS_AGENT_URL") or DEFAULT_AGENT_URL,
             agent_download_url=env.get("EDS_AGENT_DOWNLOAD_URL") or DEFAULT_AGENT_DOWNLOAD_URL,
+            replacements_per_enrolment=_int(env, "EDS_REPLACEMENTS_PER_ENROLMENT", 2),
+            time_zone=env.get("EDS_TIME_ZONE") or DEFAULT_TIME_ZONE,
             identify=IdentifyConfig.from_env(env),
         )

@@ -5,6 +5,7 @@ from eds_toolkit.flow.machine import State
 from eds_toolkit.flow.phone import confirm_phone, register_phone
 from eds_toolkit.flow.phone_change import confirm_with_owner_code, stop_with_owner_code
 from eds_toolkit.flow.pin_step import set_pin
+from eds_toolkit.flow.replacement import replace_on_server
 from eds_toolkit.flow.start import Started, resend_code, start, submit_code
 from eds_toolkit.flow.status import EnrolmentView, authenticate, describe
 
@@ -21,6 +22,7 @@ __all__ = [
     "issue_on_server",
     "issue_with_csrs",
     "register_phone",
+    "replace_on_server",
     "resend_code",
     "set_pin",
     "start",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ca.store import certificate, certificates_of_enrolment
+from ca.store import certificate, current_pair_of_enrolment
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import NotFound
 from eds_toolkit.flow.machine import State
@@ -33,7 +33,7 @@ def enrolment_certificate_file(ctx: ServiceContext, enrolment_id: str, kind: str
         if kind == "chain":
             return chain_file(ctx)
         row = next(
-            (row for row in certificates_of_enrolment(session, enrolment.id) if row.profile == kind), None
+            (row for row in current_pair_of_enrolment(session, enrolment.id) if row.profile == kind), None
         )
     if row is None:
         raise NotFound("There is no such certificate file.")

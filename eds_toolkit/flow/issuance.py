@@ -86,14 +86,16 @@ def _citizen(ctx: ServiceContext, iin: str) -> CitizenRecord:
 
 
 def remote_enrolment_proof(
-    ctx: ServiceContext, session: Session, enrolment: Enrolment
+    ctx: ServiceContext, session: Session, enrolment: Enrolment, *, replacing: bool = False
 ) -> RemoteEnrolmentProof:
     """What ``enrolment`` established, as the CA's identity proof; names from the citizens base.
 
     Each step counts only if the enrolment's audit trail holds its transition (written with the step's
     evidence, in the step's transaction), and the face match only while the enrolment stands at
-    face_matched or pin_set: nothing here is taken from a caller.
+    face_matched or pin_set (or at issued, for the replacement of a lost pair: ``replacing``): nothing
+    here is taken from a caller.
     """
+    identified = IDENTIFIED_STATES | {State.ISSUED} if replacing else IDENTIFIED_STATES
     record = _citizen(ctx, enrolment.iin)
     reached = set(
         session.scalars(
@@ -111,7 +113,7 @@ def remote_enrolment_proof(
         patronymic=record.patronymic or None,
         phone_confirmed=State.PHONE_CONFIRMED in reached,
         liveness_passed=State.LIVENESS_OK in reached,
-        face_matched=State.FACE_MATCHED in reached and State(enrolment.state) in IDENTIFIED_STATES,
+        face_matched=State.FACE_MATCHED in reached and State(enrolment.state) in identified,
     )
 
 
@@ -240,11 +242,22 @@ def issue_on_server(
         enrolment = load_for_step(ctx, session, enrolment_id, {State.PIN_SET})
         require_release(ctx, session, enrolment)  # before making keys that could not be used
         iin = enrolment.iin
+    checked_password(password, iin)
+    keys, csrs = server_keys(_citizen(ctx, iin))
+    pair = _issue_pair(ctx, enrolment_id, csrs, action="issue_on_server", client_address=client_address)
+    return zipped_keystores(keys, pair, password)
+
+
+def checked_password(password: str, iin: str) -> None:
+    """The keystore password against the rules (``keystore.password_policy``), or ``weak_password``."""
     try:
         check_password(password or "", iin=iin)
     except WeakPassword as error:
         raise InvalidInput(str(error), code="weak_password") from None
-    citizen = _citizen(ctx, iin)
+
+
+def server_keys(citizen: CitizenRecord) -> tuple[dict[Profile, object], dict[Profile, bytes]]:
+    """Two RSA-2048 key pairs made here (AUTH, SIGN) and their CSRs; the keys live only in the caller."""
     keys = {profile: generate_private_key("rsa2048") for profile in (Profile.AUTH, Profile.SIGN)}
     csrs = {
         profile: build_csr(
@@ -256,7 +269,11 @@ def issue_on_server(
         ).public_bytes(serialization.Encoding.PEM)
         for profile, key in keys.items()
     }
-    pair = _issue_pair(ctx, enrolment_id, csrs, action="issue_on_server", client_address=client_address)
+    return keys, csrs
+
+
+def zipped_keystores(keys: dict[Profile, object], pair: IssuedPair, password: str) -> ServerKeystores:
+    """The zip of the two .p12 files (AUTH first, then SIGN), each protected by ``password``."""
     chain = x509.load_pem_x509_certificates(pair.chain_pem)
     buffer = io.BytesIO()
     names = []

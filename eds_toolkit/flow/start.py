@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from eds_toolkit.core import audit
@@ -17,6 +18,7 @@ from eds_toolkit.flow.codes import check_code_format, deliver_later, prepare_new
 from eds_toolkit.flow.identification.reference import require_state_photo
 from eds_toolkit.flow.machine import (
     State,
+    aware,
     load_for_step,
     refusals_audited,
     subject_of,
@@ -24,7 +26,7 @@ from eds_toolkit.flow.machine import (
     transition,
 )
 from eds_toolkit.flow.models import Enrolment
-from eds_toolkit.otp import OneTimeCode
+from eds_toolkit.otp import PHONE_RESEND_INTERVAL, OneTimeCode
 from eds_toolkit.translations import N_
 from national_profile.iin import InvalidIIN, parse_iin
 
@@ -103,6 +105,55 @@ def start(
     # after the commit and the answer: a slow SMS provider holds neither the write lock nor the answer
     deliver_later(ctx, pending, undo=lambda session: first_code_not_sent(ctx, session, enrolment.id))
     return Started(enrolment=enrolment, api_token=token)
+
+
+def _seconds_left(ctx: ServiceContext, started_at: dt.datetime) -> int | None:
+    """Seconds until a code may be asked again after one asked at ``started_at``; None when it may now."""
+    left = (aware(started_at) + PHONE_RESEND_INTERVAL - ctx.now()).total_seconds()
+    return math.ceil(left) if left > 0 else None
+
+
+def restart_wait(ctx: ServiceContext, enrolment_id: str, iin: str) -> int | None:
+    """The IIN typed again in the browser whose enrolment ``enrolment_id`` started for it less than a
+    minute ago and waits for its code: the seconds until a new code may be asked (that enrolment goes
+    on, no second SMS); None otherwise. The same for every IIN, in the base or not: each has an
+    enrolment, and nothing here reads the base.
+    """
+    if not enrolment_id:
+        return None
+    try:
+        iin = parse_iin(iin).value
+    except InvalidIIN:
+        return None
+    with ctx.session() as session:
+        enrolment = session.get(Enrolment, enrolment_id)
+        if enrolment is None or enrolment.iin != iin or enrolment.state != State.STARTED:
+            return None
+        if enrolment.pending_phone or ctx.now() >= aware(enrolment.expires_at):
+            return None
+        return _seconds_left(ctx, enrolment.created_at)
+
+
+def code_wait_elsewhere(ctx: ServiceContext, enrolment_id: str) -> int | None:
+    """Seconds until this enrolment may ask for a code when another enrolment for its IIN (another window
+    or device) started less than a minute before it: its first SMS was then not sent (the number's
+    resend interval); None otherwise. The same for every IIN, in the base or not."""
+    if not enrolment_id:
+        return None
+    with ctx.session() as session:
+        enrolment = session.get(Enrolment, enrolment_id)
+        if enrolment is None or enrolment.state != State.STARTED or enrolment.pending_phone:
+            return None
+        created = aware(enrolment.created_at)
+        earlier = session.scalar(
+            select(func.max(Enrolment.created_at)).where(
+                Enrolment.iin == enrolment.iin,
+                Enrolment.id != enrolment.id,
+                Enrolment.created_at <= created,
+                Enrolment.created_at > created - PHONE_RESEND_INTERVAL,
+            )
+        )
+        return _seconds_left(ctx, earlier) if earlier is not None else None
 
 
 def first_code_not_sent(ctx: ServiceContext, session: Session, enrolment_id: str) -> None:

@@ -33,6 +33,8 @@ class EnrolmentView:
     replaces: list[dict] = field(default_factory=list)
     # the IIN has a Digital ID account: the PIN step replaces its PIN (shown before the citizen types one)
     replaces_pin: bool = False
+    # issued: how many more times a lost download may be replaced by a new pair (flow.replacement)
+    replacements_left: int = 0
 
     @classmethod
     def of_new(cls, enrolment: Enrolment) -> EnrolmentView:
@@ -75,7 +77,8 @@ def authenticate(ctx: ServiceContext, enrolment_id: str, token: str) -> None:
 
 def describe(ctx: ServiceContext, enrolment_id: str) -> EnrolmentView:
     """The enrolment's state, next step and (once issued) its certificates."""
-    from ca.store import certificates_of_enrolment, valid_certificates_of
+    from ca.store import current_pair_of_enrolment, valid_certificates_of
+    from eds_toolkit.flow.replacement import replacements_left
 
     with ctx.session() as session:
         enrolment = session.get(Enrolment, enrolment_id)
@@ -86,11 +89,12 @@ def describe(ctx: ServiceContext, enrolment_id: str) -> EnrolmentView:
             enrolment.expires_at
         ):
             state = State.EXPIRED
-        certificates = []
+        certificates, replacements = [], 0
         if state == State.ISSUED:
+            replacements = replacements_left(ctx, session, enrolment)
             certificates = [
                 certificate_json(row, now=ctx.now())
-                for row in certificates_of_enrolment(session, enrolment.id)
+                for row in current_pair_of_enrolment(session, enrolment.id)
             ]
         release_at, replaces, replaces_pin = None, [], False
         if state in (State.FACE_MATCHED, State.PIN_SET):
@@ -114,6 +118,7 @@ def describe(ctx: ServiceContext, enrolment_id: str) -> EnrolmentView:
             phone_change_release_at=release_at,
             replaces=replaces,
             replaces_pin=replaces_pin,
+            replacements_left=replacements,
         )
 
 

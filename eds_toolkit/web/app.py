@@ -28,6 +28,7 @@ from eds_toolkit.web.context import EXTENSION, Service
 from eds_toolkit.web.extensions import babel, csrf
 from eds_toolkit.web.identify_uploads import raise_upload_limit, resolved_identification
 from eds_toolkit.web.limits import init_limits, limiter_config
+from eds_toolkit.web.local_time import local_time
 from eds_toolkit.web.refusals import register_error_handlers
 from eds_toolkit.web.security import install_security_headers
 
@@ -58,6 +59,7 @@ def flask_config(settings: Settings) -> dict:
         "WTF_CSRF_TIME_LIMIT": settings.enrolment_ttl,
         "WTF_CSRF_SSL_STRICT": settings.secure_cookies,
         "JSON_SORT_KEYS": False,
+        "BABEL_DEFAULT_TIMEZONE": settings.time_zone,  # flask_babel.format_datetime's zone, as local_time's
         "BABEL_TRANSLATION_DIRECTORIES": str(TRANSLATIONS_DIR),  # the catalogues i18n.translate reads
         **limiter_config(settings),
     }
@@ -85,5 +87,6 @@ def create_app(config: Settings | None = None) -> Flask:
     install_security_headers(app, hsts=settings.secure_cookies)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    app.add_template_filter(local_time)
     register_error_handlers(app)
     return app

@@ -42,6 +42,20 @@ ERROR_TEXTS: dict[str, str] = dict(
             "already_issued",
             "The certificates for this enrolment were already issued. Sign in to your cabinet to see them.",
         ),
+        NC_(
+            "replacement_closed",
+            "A new pair can only be asked for within the identification that issued the first one, and it "
+            "has ended. Start again with your IIN: the new certificates then replace the ones you hold now.",
+        ),
+        NC_(
+            "replacements_used_up",
+            "A new pair was already made {limit} times in this identification, the most allowed. Start "
+            "again with your IIN, or visit a public service centre.",
+        ),
+        NC_(
+            "replacement_not_confirmed",
+            "Confirm that your previous certificates will be revoked: tick the box, then try again.",
+        ),
         NC_("weak_pin", "This PIN is too easy to guess."),
         NC_("weak_pin.length", "The PIN must be exactly 6 digits."),
         NC_("weak_pin.same_digits", "The PIN must not be one digit repeated."),

@@ -70,6 +70,10 @@ SENTENCES: dict[str, tuple[str, str]] = {
     ),
     "issue_with_csrs": (N_("Certificates issued for your own keys"), N_("Certificates not issued")),
     "issue_on_server": (N_("Certificates issued"), N_("Certificates not issued")),
+    "replace_on_server": (
+        N_("New certificates issued for a lost download; the previous ones revoked"),
+        N_("New certificates for a lost download not issued"),
+    ),
     "expire": (N_("Enrolment expired: it was not finished in time"), N_("Enrolment expired")),
     "renewal": (N_("Certificates renewed"), N_("Certificate renewal refused")),
     "application.file": (N_("Residence registration application filed"), N_("Application not filed")),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+import base64
+
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
 
 from eds_toolkit import flow
-from eds_toolkit.core.refusals import NotFound, Refusal, ServiceCentreRequired
+from eds_toolkit.core.refusals import CodeRefused, InvalidInput, NotFound, Refusal, ServiceCentreRequired
 from eds_toolkit.flow import certificate_files
 from eds_toolkit.flow.machine import State
+from eds_toolkit.flow.start import code_wait_elsewhere, restart_wait
 from eds_toolkit.web.agent_page import (
     agent_client_js,
     agent_download,
@@ -19,6 +22,7 @@ from eds_toolkit.web.agent_page import (
 from eds_toolkit.web.context import client_address, flow_context, pem_download
 from eds_toolkit.web.i18n import current_language, error_message, translate
 from eds_toolkit.web.limits import iin_start_limit, per_address_on_post
+from eds_toolkit.web.refusals import problem
 
 bp = Blueprint("flow", __name__)
 
@@ -53,10 +57,15 @@ def _page(template: str, status: int = 200, **values) -> tuple[str, int]:
     return render_template(template, enrolment=_current(), **values), status
 
 
-def _refused(template: str, error: Refusal, **values) -> tuple[str, int]:
+def _refused(template: str, error: Refusal, field: str | None = None, **values) -> tuple[str, int]:
+    """The step's page with the refusal; ``field`` (an input's id) is marked invalid when the refusal is
+    about what was typed in it (not, say, a rate limit or an expired enrolment)."""
     if isinstance(error, ServiceCentreRequired):  # the enrolment is stopped: a page of its own
         return _page("service_centre.html", error.status, message=_message(error))
-    return _page(template, error.status, error=_message(error), **values)
+    about_input = isinstance(error, (InvalidInput, CodeRefused))
+    return _page(
+        template, error.status, error=_message(error), error_field=field if about_input else None, **values
+    )
 
 
 def _go_on() -> Response:
@@ -88,6 +97,16 @@ def resume():
 @per_address_on_post
 @iin_start_limit
 def start():
+    wait = restart_wait(flow_context(), _enrolment_id(), request.form.get("iin", ""))
+    if wait is not None:  # the same IIN again within a minute: its code is on the way, none is sent twice
+        return _page(
+            "code.html",
+            notice=translate(
+                "A code was sent less than a minute ago: use it, "
+                "or wait {seconds} seconds to ask for a new one.",
+                seconds=wait,
+            ),
+        )
     try:
         started = flow.start(
             flow_context(),
@@ -96,7 +115,7 @@ def start():
             language=current_language(),
         )
     except Refusal as error:
-        return _refused("start.html", error, iin=request.form.get("iin", ""))
+        return _refused("start.html", error, "iin", iin=request.form.get("iin", ""))
     language = session.get("lang")
     session.clear()  # a new enrolment: nothing of an earlier one stays in this browser's session
     session["enrolment_id"] = started.enrolment.id
@@ -107,7 +126,17 @@ def start():
 
 @bp.get("/code")
 def code():
-    return _page("code.html")
+    wait = code_wait_elsewhere(flow_context(), _enrolment_id())
+    if wait is None:
+        return _page("code.html")
+    return _page(
+        "code.html",
+        notice=translate(
+            "A code for this IIN was asked for less than a minute ago in another window or on another "
+            "device, so no new one was sent. Wait {seconds} seconds, then ask for a new code here.",
+            seconds=wait,
+        ),
+    )
 
 
 @bp.post("/code")
@@ -118,7 +147,7 @@ def submit_code():
             flow_context(), _enrolment_id(), request.form.get("code", ""), client_address=client_address()
         )
     except Refusal as error:
-        return _refused("code.html", error)
+        return _refused("code.html", error, "code")
     return _go_on()
 
 
@@ -153,7 +182,7 @@ def register_phone():
             language=current_language(),
         )
     except Refusal as error:
-        return _refused("phone.html", error, phone=request.form.get("phone", ""))
+        return _refused("phone.html", error, "phone", phone=request.form.get("phone", ""))
     return redirect(url_for("flow.confirm_phone"))
 
 
@@ -167,7 +196,7 @@ def confirm_phone():
             flow_context(), _enrolment_id(), request.form.get("code", ""), client_address=client_address()
         )
     except Refusal as error:
-        return _refused("phone_confirm.html", error)
+        return _refused("phone_confirm.html", error, "code")
     return _go_on()
 
 
@@ -190,7 +219,7 @@ def pin():
             client_address=client_address(),
         )
     except Refusal as error:
-        return _refused("pin.html", error)
+        return _refused("pin.html", error, "pin_confirmation" if error.code == "pin_mismatch" else "pin")
     return _go_on()
 
 
@@ -262,27 +291,89 @@ def issue_with_csrs():
     return _page("issued.html", pair=pair)
 
 
+KEYSTORES_ZIP = "eds-keystores.zip"
+"""The name the browser saves the server-made keystores under (in its downloads folder)."""
+
+
+def _keystores_download(made: flow.ServerKeystores) -> Response:
+    """The zip as an attachment; for the page's script (JSON asked) the zip in base64 with the two
+    files' names, so the page can say where the file went and which keystore is for what."""
+    if wants_json():
+        return jsonify(
+            filename=KEYSTORES_ZIP,
+            zip=base64.b64encode(made.zip_bytes).decode("ascii"),
+            files=[
+                {"profile": "auth", "name": made.filenames[0]},
+                {"profile": "sign", "name": made.filenames[1]},
+            ],
+        )
+    return Response(
+        made.zip_bytes,
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{KEYSTORES_ZIP}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _keystores_refused(error: Refusal, **values: object) -> Response:
+    """A refusal of the server-made keystores: problem details for the page's script, else the page."""
+    if wants_json():
+        return problem(
+            error.status, error.title, _message(error), error.code, field=values.get("error_field")
+        )
+    return render_certificates_page(_current(), error.status, error=_message(error), **values)
+
+
+def _password_typed_twice() -> str:
+    password = request.form.get("password", "")
+    if password != request.form.get("password_confirmation", ""):
+        raise InvalidInput(
+            translate("The two passwords are different: type the same password twice."),
+            code="password_mismatch",
+        )
+    return password
+
+
 @bp.post("/certificates/server")
 @per_address_on_post
 def issue_on_server():
-    password = request.form.get("password", "")
-    if password != request.form.get("password_confirmation", ""):
-        return render_certificates_page(
-            _current(),
-            422,
-            error=translate("The two passwords are different: type the same password twice."),
-        )
     try:
+        password = _password_typed_twice()
         made = flow.issue_on_server(
             flow_context(), _enrolment_id(), password, client_address=client_address()
         )
     except Refusal as error:
-        return render_certificates_page(_current(), error.status, error=_message(error))
-    return Response(
-        made.zip_bytes,
-        mimetype="application/zip",
-        headers={"Content-Disposition": 'attachment; filename="eds-keystores.zip"'},
-    )
+        return _keystores_refused(error, error_field=_password_field(error))
+    return _keystores_download(made)
+
+
+@bp.post("/certificates/replace")
+@per_address_on_post
+def replace_on_server():
+    """A lost download's way out: the current pair revoked, a new server-made pair downloaded."""
+    try:
+        password = _password_typed_twice()
+        made = flow.replace_on_server(
+            flow_context(),
+            _enrolment_id(),
+            password,
+            confirmed=request.form.get("confirm_revocation") == "yes",
+            client_address=client_address(),
+        )
+    except Refusal as error:
+        return _keystores_refused(error, error_field=_password_field(error, "replace_"))
+    return _keystores_download(made)
+
+
+def _password_field(error: Refusal, prefix: str = "") -> str | None:
+    """The field (its id) a keystore-password refusal is about, for aria-invalid; None for the others."""
+    if error.code in ("weak_password", "password_mismatch"):
+        return f"{prefix}password"
+    if error.code == "replacement_not_confirmed":
+        return "confirm_revocation"
+    return None
 
 
 @bp.get("/certificates/<kind>.pem")

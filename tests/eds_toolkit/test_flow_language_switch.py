@@ -9,7 +9,7 @@ from html import unescape
 import pytest
 from flow_helpers import KNOWN_PHONE, code_for
 
-LINK = re.compile(r'<a href="([^"]+)" hreflang="(en|kk|ru)">')
+LINK = re.compile(r'<a href="([^"]+)" lang="(?:en|kk|ru)" hreflang="(en|kk|ru)">')
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 HEADINGS = {"en": "Enter your IIN", "kk": "ЖСН-іңізді енгізіңіз", "ru": "Введите ваш ИИН"}

@@ -227,3 +227,96 @@
     }
   });
 })();
+
+/* The server-made keystores (and a lost download's new pair): the form is sent by fetch, so that on
+   success the page clears the earlier errors and says where the zip went and which keystore is for
+   what; on a refusal it shows the server's sentence next to the form, tied to the field it is about.
+   Without JavaScript the form posts as is and the browser downloads the zip. */
+(function () {
+  'use strict';
+  var forms = document.querySelectorAll('form[data-keystores-form]');
+  var failure = document.getElementById('keystores-error');
+  var done = document.getElementById('keystores-done');
+  if (!forms.length || !failure || !done || typeof window.fetch !== 'function') { return; }
+
+  function decide(element) {  // the decision's message gets the focus, so it is read first
+    element.hidden = false;
+    element.focus();
+  }
+
+  function clearErrors() {
+    Array.prototype.forEach.call(document.querySelectorAll('p.error'), function (old) {
+      if (old !== failure) { old.parentNode.removeChild(old); }
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('[aria-invalid]'), function (field) {
+      field.removeAttribute('aria-invalid');
+      field.removeAttribute('aria-describedby');
+    });
+    failure.hidden = true;
+    failure.textContent = '';
+  }
+
+  function save(body) {
+    var bytes = window.atob(body.zip);
+    var buffer = new Uint8Array(bytes.length);
+    for (var i = 0; i < bytes.length; i += 1) { buffer[i] = bytes.charCodeAt(i); }
+    var url = URL.createObjectURL(new Blob([buffer], { type: 'application/zip' }));
+    var link = document.createElement('a');
+    link.href = url;
+    link.download = body.filename;
+    document.body.appendChild(link);
+    link.click();
+    document.body.removeChild(link);
+    setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+  }
+
+  function saved(form, body) {
+    clearErrors();
+    save(body);
+    var names = {};
+    body.files.forEach(function (file) { names[file.profile] = file.name; });
+    document.getElementById('keystores-where').textContent = done.dataset.where.replace('{name}', body.filename);
+    document.getElementById('keystores-auth-file').textContent = names.auth;
+    document.getElementById('keystores-sign-file').textContent = names.sign;
+    form.parentNode.hidden = true;  // its section: the keys are made, the form has done its work
+    decide(done);
+  }
+
+  function refused(form, message, field) {
+    clearErrors();
+    failure.textContent = message;
+    var input = field ? document.getElementById(field) : null;
+    if (input) {
+      input.setAttribute('aria-invalid', 'true');
+      input.setAttribute('aria-describedby', 'keystores-error');
+    }
+    decide(failure);
+  }
+
+  function send(event) {
+    var form = event.currentTarget || event.target;
+    event.preventDefault();
+    var button = form.querySelector('button[type="submit"]');
+    if (button) { button.disabled = true; }
+    var csrf = form.querySelector('input[name="csrf_token"]');
+    fetch(form.action, {
+      method: 'POST', body: new FormData(form), credentials: 'same-origin',
+      headers: { 'Accept': 'application/json', 'X-CSRFToken': csrf ? csrf.value : '' }
+    }).then(function (response) {
+      return response.json().then(function (body) {
+        if (response.ok && body.zip) { saved(form, body); } else { refused(form, body.detail, body.field); }
+      }, function () {
+        refused(form, form.dataset.expired || response.statusText);
+      });
+    }, function () {
+      refused(form, form.dataset.network || 'Network error');
+    }).then(function () {
+      if (button) { button.disabled = false; }
+      Array.prototype.forEach.call(form.querySelectorAll('input[type="password"]'), function (input) {
+        input.value = '';  // never kept between tries
+      });
+    });
+  }
+
+  Array.prototype.forEach.call(forms, function (form) { form.addEventListener('submit', send); });
+})();

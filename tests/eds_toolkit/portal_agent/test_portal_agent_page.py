@@ -42,7 +42,11 @@ def test_page_scripts_are_files_of_this_origin_and_the_csp_lets_only_this_page_r
     response = client.get("/certificates")
     page = parse_page(response.get_data(as_text=True))
 
-    assert [s["src"] for s in page.scripts] == ["/agent/eds-agent-client.js", "/static/issuance.js"]
+    assert [s["src"] for s in page.scripts] == [
+        "/agent/eds-agent-client.js",
+        "/static/issuance.js",
+        "/static/decision.js",
+    ]
     assert not page.inline_script
     policy = response.headers["Content-Security-Policy"]
     assert "script-src 'self';" in policy
