@@ -19,8 +19,16 @@ from eds_toolkit.web.agent_page import (
 from eds_toolkit.web.context import client_address, flow_context, pem_download
 from eds_toolkit.web.i18n import current_language, error_message, translate
 from eds_toolkit.web.limits import iin_start_limit, per_address_on_post
+from eds_toolkit.web.rule_texts import password_rules, pin_rules
 
 bp = Blueprint("flow", __name__)
+
+
+@bp.app_context_processor
+def _secret_rules() -> dict[str, object]:
+    """The PIN's and the keystore password's rules, for the pages that list them before typing."""
+    return {"password_rules": password_rules, "pin_rules": pin_rules}
+
 
 PAGE_OF_STATE = {
     State.STARTED: "flow.code",

@@ -1,0 +1,73 @@
+"""The portal's first and last steps as a citizen meets them: what to have ready before the IIN, the
+camera and agent check after the SMS code, the application reviewed before issuance, and the rules of
+the secrets the citizen invents listed before typing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flow_helpers import GOOD_PIN, KNOWN_IIN, KNOWN_PHONE, code_for, submit
+
+from eds_toolkit.pin import RULES
+from eds_toolkit.web.rule_texts import PASSWORD_RULE_TEXTS, PIN_RULE_TEXTS
+from keystore.password_policy import PasswordRule
+from tests.evidence_free import mark_identified
+
+
+def enrolment_id(client) -> str:
+    with client.session_transaction() as session:
+        return session["enrolment_id"]
+
+
+def to_phone_confirmed(client, outbox) -> str:
+    assert submit(client, "/", "/start", iin=KNOWN_IIN).status_code == 302
+    assert submit(client, "/code", "/code", code=code_for(outbox, KNOWN_PHONE)).status_code == 302
+    return enrolment_id(client)
+
+
+def to_pin_set(client, ctx, outbox) -> str:
+    identifier = to_phone_confirmed(client, outbox)
+    mark_identified(ctx, identifier)
+    assert submit(client, "/pin", "/pin", pin=GOOD_PIN, pin_confirmation=GOOD_PIN).status_code == 302
+    return identifier
+
+
+def described_by(page: str, field_id: str) -> str:
+    """The text of the element the field ``field_id`` names in its aria-describedby."""
+    field = re.search(rf'<input id="{field_id}"[^>]*>', page)
+    assert field, f"no field {field_id}"
+    described = re.search(r'aria-describedby="([^"]+)"', field.group(0))
+    assert described, f"{field_id} has no aria-describedby"
+    block = re.search(rf'<div class="rules" id="{described.group(1)}">(.*?)</div>', page, re.S)
+    assert block, f"nothing with the id {described.group(1)}"
+    return re.sub(r"<[^>]+>", " ", block.group(1))
+
+
+# -- the rules of the secrets the citizen invents ----------------------------------------------------------
+
+
+def test_every_rule_of_both_policies_has_its_words():
+    assert set(PASSWORD_RULE_TEXTS) == set(PasswordRule)
+    assert set(PIN_RULE_TEXTS) == {rule.name for rule in RULES}
+
+
+def test_the_pin_page_lists_the_pin_rules_before_typing(client, ctx, outbox):
+    identifier = to_phone_confirmed(client, outbox)
+    mark_identified(ctx, identifier)
+    page = client.get("/pin").get_data(as_text=True)
+    rules = described_by(page, "pin")
+    assert "exactly 6 digits" in rules
+    assert "not your birth date" in rules
+    assert "not a run of digits like 123456 or 654321" in rules
+
+
+@pytest.mark.parametrize("field", ["password", "agent_password"])
+def test_the_certificates_page_lists_the_password_rules_next_to_each_password_field(
+    client, ctx, outbox, field
+):
+    to_pin_set(client, ctx, outbox)
+    rules = described_by(client.get("/certificates?lang=en").get_data(as_text=True), field)
+    assert "The keystore password must have:" in rules
+    assert "at least 8 characters (at most 128)" in rules
+    assert "not containing your IIN" in rules
