@@ -16,7 +16,7 @@ from eds_toolkit.web.agent_page import (
     render_certificates_page,
     wants_json,
 )
-from eds_toolkit.web.context import client_address, flow_context, pem_download
+from eds_toolkit.web.context import client_address, flow_context, pem_download, settings
 from eds_toolkit.web.i18n import current_language, error_message, translate
 from eds_toolkit.web.limits import iin_start_limit, per_address_on_post
 from eds_toolkit.web.rule_texts import password_rules, pin_rules
@@ -25,9 +25,14 @@ bp = Blueprint("flow", __name__)
 
 
 @bp.app_context_processor
-def _secret_rules() -> dict[str, object]:
-    """The PIN's and the keystore password's rules, for the pages that list them before typing."""
-    return {"password_rules": password_rules, "pin_rules": pin_rules}
+def _portal_values() -> dict[str, object]:
+    """What several pages show: the PIN's and the keystore password's rules (listed before typing),
+    and where eds agent's installer is (the start page and the check after the SMS code link to it)."""
+    return {
+        "password_rules": password_rules,
+        "pin_rules": pin_rules,
+        "agent_download_url": settings().agent_download_url,
+    }
 
 
 PAGE_OF_STATE = {

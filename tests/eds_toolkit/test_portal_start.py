@@ -5,6 +5,7 @@ the secrets the citizen invents listed before typing."""
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from flow_helpers import GOOD_PIN, KNOWN_IIN, KNOWN_PHONE, code_for, submit
@@ -71,3 +72,30 @@ def test_the_certificates_page_lists_the_password_rules_next_to_each_password_fi
     assert "The keystore password must have:" in rules
     assert "at least 8 characters (at most 128)" in rules
     assert "not containing your IIN" in rules
+
+
+# -- before you start ---------------------------------------------------------------------------------------
+
+
+def test_the_start_page_says_what_to_have_ready_before_the_iin_is_asked(client):
+    page = unescape(client.get("/?lang=en").get_data(as_text=True))
+    before = page.index('id="before-you-start"')
+    assert before < page.index('id="iin"')
+    for need in ("need-id-card", "need-phone", "need-camera", "need-computer"):
+        assert before < page.index(f'id="{need}"') < page.index('id="iin"'), need
+    assert "mobile citizens' base (МАБ)" in page
+    assert "service centre (ЦОН)" in page
+    # a phone without a computer hears it here, with the way that works for it (the server's keystores)
+    phone_only = re.search(r'id="need-computer-phone-only">(.*?)</p>', page, re.S).group(1)
+    assert "Only a phone" in phone_only and "server make your keys" in phone_only
+    assert re.search(r'<a id="before-agent-download" href="/downloads/eds-agent.deb" download>', page)
+
+
+def test_the_installer_link_follows_the_setting(home, clock):
+    from flow_helpers import make_settings
+
+    from eds_toolkit.web import create_app
+
+    settings = make_settings(home, clock, agent_download_url="https://downloads.example.kz/eds-agent.deb")
+    page = create_app(settings).test_client().get("/").get_data(as_text=True)
+    assert 'href="https://downloads.example.kz/eds-agent.deb"' in page
