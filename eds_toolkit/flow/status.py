@@ -33,6 +33,8 @@ class EnrolmentView:
     replaces: list[dict] = field(default_factory=list)
     # the IIN has a Digital ID account: the PIN step replaces its PIN (shown before the citizen types one)
     replaces_pin: bool = False
+    # the citizen confirmed the application (name and IIN) shown before issuance (flow.application)
+    application_confirmed: bool = False
 
     @classmethod
     def of_new(cls, enrolment: Enrolment) -> EnrolmentView:
@@ -58,6 +60,7 @@ class EnrolmentView:
                 self.phone_change_release_at.isoformat() if self.phone_change_release_at else None
             ),
             "replaces_pin": self.replaces_pin,
+            "application_confirmed": self.application_confirmed,
             "replaces": [
                 {key: row[key] for key in ("profile", "serial", "not_after")} for row in self.replaces
             ],
@@ -114,6 +117,7 @@ def describe(ctx: ServiceContext, enrolment_id: str) -> EnrolmentView:
             phone_change_release_at=release_at,
             replaces=replaces,
             replaces_pin=replaces_pin,
+            application_confirmed=enrolment.application_confirmed_at is not None,
         )
 
 

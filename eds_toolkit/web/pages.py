@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 
 from eds_toolkit import flow
-from eds_toolkit.core.refusals import NotFound, Refusal, ServiceCentreRequired
+from eds_toolkit.core.refusals import NotFound, Refusal, ServiceCentreRequired, StepOutOfOrder
 from eds_toolkit.flow import certificate_files
 from eds_toolkit.flow.machine import State
 from eds_toolkit.web.agent_page import (
@@ -212,7 +212,26 @@ def certificates():
     view = _current()
     if view is not None and view.phone_change_release_at is not None:
         return _page("phone_change_held.html")
+    if view is not None and view.state == State.PIN_SET and not view.application_confirmed:
+        return redirect(url_for("flow.review_application"))
     return render_certificates_page(view)
+
+
+@bp.route("/certificates/review", methods=["GET", "POST"])
+@per_address_on_post
+def review_application():
+    """The name and IIN the certificates will carry, shown before any key is made; confirmed once."""
+    try:
+        if request.method == "GET":
+            application = flow.application_of(flow_context(), _enrolment_id())
+        else:
+            flow.confirm_application(flow_context(), _enrolment_id(), client_address=client_address())
+            return redirect(url_for("flow.certificates"))
+    except (NotFound, StepOutOfOrder):
+        return _go_on()  # no enrolment, or not at this step: the page of the step it is at
+    except Refusal as error:
+        return _refused("review.html", error, application=None)
+    return _page("review.html", application=application)
 
 
 @bp.post("/certificates/owner-code")

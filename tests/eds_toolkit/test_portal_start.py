@@ -27,10 +27,12 @@ def to_phone_confirmed(client, outbox) -> str:
     return enrolment_id(client)
 
 
-def to_pin_set(client, ctx, outbox) -> str:
+def to_pin_set(client, ctx, outbox, *, confirm_application: bool = False) -> str:
     identifier = to_phone_confirmed(client, outbox)
     mark_identified(ctx, identifier)
     assert submit(client, "/pin", "/pin", pin=GOOD_PIN, pin_confirmation=GOOD_PIN).status_code == 302
+    if confirm_application:
+        assert submit(client, "/certificates/review", "/certificates/review").status_code == 302
     return identifier
 
 
@@ -67,7 +69,7 @@ def test_the_pin_page_lists_the_pin_rules_before_typing(client, ctx, outbox):
 def test_the_certificates_page_lists_the_password_rules_next_to_each_password_field(
     client, ctx, outbox, field
 ):
-    to_pin_set(client, ctx, outbox)
+    to_pin_set(client, ctx, outbox, confirm_application=True)
     rules = described_by(client.get("/certificates?lang=en").get_data(as_text=True), field)
     assert "The keystore password must have:" in rules
     assert "at least 8 characters (at most 128)" in rules
@@ -99,3 +101,62 @@ def test_the_installer_link_follows_the_setting(home, clock):
     settings = make_settings(home, clock, agent_download_url="https://downloads.example.kz/eds-agent.deb")
     page = create_app(settings).test_client().get("/").get_data(as_text=True)
     assert 'href="https://downloads.example.kz/eds-agent.deb"' in page
+
+
+# -- the application reviewed before issuance ---------------------------------------------------------------
+
+
+def test_the_certificates_page_first_shows_the_application_with_the_name_and_iin_from_the_base(
+    client, ctx, outbox
+):
+    to_pin_set(client, ctx, outbox)
+    answer = client.get("/certificates")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/certificates/review")
+    page = client.get("/certificates/review?lang=en").get_data(as_text=True)
+    assert re.search(r'id="application-iin">850314312017<', page)
+    assert re.search(r'id="application-surname">ЖҰМАБЕКОВ<', page)
+    assert 'id="confirm-application"' in page
+
+    assert submit(client, "/certificates/review", "/certificates/review").status_code == 302
+    assert client.get("/certificates").status_code == 200  # now the keys can be made
+
+
+def test_issuance_is_refused_until_the_application_is_confirmed_and_the_confirmation_is_audited(
+    client, ctx, outbox
+):
+    from flow_helpers import GOOD_PASSWORD, api_to_pin_set, make_csr_pem
+    from sqlalchemy import select
+
+    from eds_toolkit.core.audit_models import AuditEvent
+
+    enrolment = api_to_pin_set(client, ctx, outbox, confirm_application=False)
+    shown = enrolment.client.get(f"/api/v1/enrolments/{enrolment.id}/application", headers=enrolment.auth)
+    assert shown.status_code == 200
+    assert shown.get_json()["iin"] == KNOWN_IIN and shown.get_json()["confirmed"] is False
+    assert shown.get_json()["common_name"].startswith("ЖҰМАБЕКОВ ")
+
+    csrs = {"auth_csr": make_csr_pem(KNOWN_IIN).decode(), "sign_csr": make_csr_pem(KNOWN_IIN).decode()}
+    for body in (csrs, {"key_generation": "server", "password": GOOD_PASSWORD}):
+        refused = enrolment.post("certificates", body)
+        assert refused.status_code == 409
+        assert refused.get_json()["code"] == "application_not_confirmed"
+    assert enrolment.state() == "pin_set"
+
+    confirmed = enrolment.post("application/confirm")
+    assert confirmed.status_code == 200 and confirmed.get_json()["confirmed"] is True
+    assert enrolment.post("application/confirm").status_code == 200  # once is enough; twice is harmless
+    assert enrolment.post("certificates", csrs).status_code == 201
+
+    with ctx.sessions() as session:
+        actions = [
+            (event.action, event.outcome)
+            for event in session.scalars(select(AuditEvent).where(AuditEvent.enrolment_id == enrolment.id))
+        ]
+    assert actions.count(("confirm_application", "ok")) == 1
+    assert actions.count(("issue_with_csrs", "refused")) == 1
+
+
+def test_the_review_page_is_refused_before_the_pin(client, outbox):
+    to_phone_confirmed(client, outbox)
+    answer = client.get("/certificates/review")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/identification")
