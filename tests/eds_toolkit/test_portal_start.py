@@ -4,16 +4,23 @@ the secrets the citizen invents listed before typing."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 from html import unescape
+from pathlib import Path
 
 import pytest
 from flow_helpers import GOOD_PIN, KNOWN_IIN, KNOWN_PHONE, code_for, submit
 
 from eds_toolkit.pin import RULES
+from eds_toolkit.web.i18n import IDENTIFY_SCRIPT_TEXTS, translate_to
 from eds_toolkit.web.rule_texts import PASSWORD_RULE_TEXTS, PIN_RULE_TEXTS
 from keystore.password_policy import PasswordRule
 from tests.evidence_free import mark_identified
+
+STATIC = Path(__file__).resolve().parents[2] / "eds_toolkit" / "web" / "static"
 
 
 def enrolment_id(client) -> str:
@@ -160,3 +167,79 @@ def test_the_review_page_is_refused_before_the_pin(client, outbox):
     to_phone_confirmed(client, outbox)
     answer = client.get("/certificates/review")
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/identification")
+
+
+# -- the camera and eds agent checked right after the SMS code ----------------------------------------------
+
+
+def _page_script(harness: str, script: str, *arguments: str) -> dict:
+    node = shutil.which("node")
+    assert node, "Node.js is required (Debian package nodejs)"
+    here = Path(__file__).resolve().parent
+    result = subprocess.run(
+        [node, str(here / "identification" / "js" / harness), str(STATIC / script), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_after_the_sms_code_the_identification_goes_through_the_camera_and_agent_check(client, outbox):
+    to_phone_confirmed(client, outbox)
+    intro = client.get("/identification").get_data(as_text=True)
+    assert re.search(r'<a id="continue" href="/identification/check"', intro)
+    answer = client.get("/identification/check?lang=en")
+    assert answer.status_code == 200
+    page = answer.get_data(as_text=True)
+    assert 'id="camera"' in page and 'id="camera-status"' in page
+    assert 'href="/downloads/eds-agent.deb"' in page  # the installer, for an agent not found
+    assert "service centre (ЦОН)" in page  # the way forward without a camera
+    assert re.search(r'<a id="continue" class="button" href="/identification/selfie">', page)  # no JS: go on
+    assert "device_check.js" in page and "eds-agent-client.js" in page
+    # the page may talk to the agent (and only this page and the certificates page may)
+    assert "wss://127.0.0.1:13579" in answer.headers["Content-Security-Policy"]
+    assert "wss://" not in client.get("/identification/selfie").headers["Content-Security-Policy"]
+
+
+def test_the_check_page_belongs_to_its_step(client, ctx, outbox):
+    identifier = to_phone_confirmed(client, outbox)
+    mark_identified(ctx, identifier)
+    answer = client.get("/identification/check")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/pin")
+
+
+def test_without_a_camera_the_check_stops_the_citizen_before_the_selfie_with_the_way_forward():
+    for camera in ("denied", "none", "busy"):
+        seen = _page_script("device_check.js", "device_check.js", camera, "found")
+        assert seen["continue"] is False, camera  # no try is spent on a selfie that cannot be taken
+        assert seen["help"] is True and seen["retry"] is True, camera
+        assert seen["cameraRole"] == "alert", camera
+    assert _page_script("device_check.js", "device_check.js", "denied", "found")["camera"] == "denied"
+    assert _page_script("device_check.js", "device_check.js", "none", "found")["camera"] == "missing"
+
+
+def test_with_a_camera_the_check_shows_its_picture_and_lets_the_citizen_on_whatever_the_agent():
+    for agent, state in (("found", "found"), ("missing", "missing"), ("other", "other-app")):
+        seen = _page_script("device_check.js", "device_check.js", "ok", agent)
+        assert seen["camera"] == "ok" and seen["preview"] is True and seen["continue"] is True
+        assert seen["agent"] == state
+        assert seen["agentHelp"] is (agent != "found")  # the installer link and the server fallback
+        assert seen["cameraStopped"] is True  # the selfie page opens the camera again
+
+
+def test_the_selfie_page_offers_no_photo_that_leads_into_a_video_check_without_a_camera():
+    working = _page_script("selfie_fallback.js", "identify.js", "ok")
+    assert working["fallbackOffered"] is False and working["captureEnabled"] is True
+    denied = _page_script("selfie_fallback.js", "identify.js", "denied")
+    assert denied["fallbackOffered"] is False and denied["captureEnabled"] is False
+    assert denied["hint"] == "needs a camera" and denied["hintRole"] == "alert"
+
+
+def test_the_selfie_pages_photo_form_without_javascript_says_the_video_check_needs_a_camera(client, outbox):
+    to_phone_confirmed(client, outbox)
+    page = client.get("/identification/selfie?lang=en").get_data(as_text=True)
+    assert re.search(r'id="fallback-needs-camera">The video check after the selfie needs a camera', page)
+    english = translate_to("en", IDENTIFY_SCRIPT_TEXTS["cameraFailedSelfie"])
+    assert "video check" in english and "send a photo" not in english
