@@ -3,8 +3,8 @@
 
 Each citizen: POST /enrolments -> code read from the SMS outbox -> POST /code -> identification
 marked without pictures (`tests.evidence_free.mark_identified`: this benchmark measures the rest)
--> POST /pin -> POST /certificates with two CSRs made beforehand (client-side keys are the citizen's
-CPU, not the server's).
+-> POST /pin -> POST /application/confirm -> POST /certificates with two CSRs made beforehand
+(client-side keys are the citizen's CPU, not the server's).
 Reports completed enrolments per minute and p50/p95/p99 latency per step.
 
     .venv/bin/python benchmarks/flow.py --citizens 200 --concurrency 8 --database both
@@ -191,6 +191,7 @@ def run(database: str, count: int, concurrency: int, csrs: list[tuple[str, str]]
                 timed(
                     "pin", lambda: http.post(f"{url}/pin", json=pin, headers=auth, timeout=60)
                 ).raise_for_status()
+                http.post(f"{url}/application/confirm", headers=auth, timeout=60).raise_for_status()
                 auth_csr, sign_csr = csrs[index]
                 issued = timed(
                     "certificates",

@@ -1,5 +1,6 @@
 """The citizen flow: one function per step, shared by the HTML pages and the JSON API."""
 
+from eds_toolkit.flow.application import Application, application_of, confirm_application
 from eds_toolkit.flow.issuance import IssuedPair, ServerKeystores, issue_on_server, issue_with_csrs
 from eds_toolkit.flow.machine import State
 from eds_toolkit.flow.phone import confirm_phone, register_phone
@@ -10,12 +11,15 @@ from eds_toolkit.flow.start import Started, resend_code, start, submit_code
 from eds_toolkit.flow.status import EnrolmentView, authenticate, describe
 
 __all__ = [
+    "Application",
     "EnrolmentView",
     "IssuedPair",
     "ServerKeystores",
     "Started",
     "State",
+    "application_of",
     "authenticate",
+    "confirm_application",
     "confirm_phone",
     "confirm_with_owner_code",
     "describe",

@@ -33,6 +33,7 @@ from eds_toolkit.core import audit
 from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import AlreadyIssued, InvalidInput, NotInRegister, ServiceUnavailable
+from eds_toolkit.flow.application import require_confirmed
 from eds_toolkit.flow.machine import State, load_for_step, refusals_audited, transition
 from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.flow.owner_notices import notify_owner
@@ -143,6 +144,7 @@ def _issue_pair(
 ) -> IssuedPair:
     with ctx.session() as session:
         enrolment = load_for_step(ctx, session, enrolment_id, {State.PIN_SET})
+        require_confirmed(enrolment)
         change = require_release(ctx, session, enrolment)
         proof = remote_enrolment_proof(ctx, session, enrolment)  # before the move to issued
         authority = loaded_authority(ctx)
@@ -240,6 +242,7 @@ def issue_on_server(
     """
     with ctx.session() as session:
         enrolment = load_for_step(ctx, session, enrolment_id, {State.PIN_SET})
+        require_confirmed(enrolment)  # before making keys for an application nobody confirmed
         require_release(ctx, session, enrolment)  # before making keys that could not be used
         iin = enrolment.iin
     checked_password(password, iin)

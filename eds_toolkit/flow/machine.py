@@ -40,6 +40,10 @@ class State(StrEnum):
     EXPIRED = "expired"
 
 
+CHANGED_ELSEWHERE = (
+    "This enrolment was changed in another window or tab. Please reload the page and continue there."
+)
+
 FINAL_STATES = frozenset({State.ISSUED, State.FAILED, State.EXPIRED})
 
 NEXT_STEP = {
@@ -128,9 +132,7 @@ def transition(
     compare_and_set(
         session,
         enrolment,
-        conflict=(
-            "This enrolment was changed in another window or tab. Please reload the page and continue there."
-        ),
+        conflict=CHANGED_ELSEWHERE,
         state=str(to_state),
         updated_at=ctx.now(),
         **changes,

@@ -34,6 +34,8 @@ class Enrolment(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     issued_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # the citizen reviewed the name and IIN going into the certificates and confirmed them (flow.application)
+    application_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class DigitalIdAccount(Base):

@@ -35,6 +35,8 @@ class EnrolmentView:
     replaces_pin: bool = False
     # issued: how many more times a lost download may be replaced by a new pair (flow.replacement)
     replacements_left: int = 0
+    # the citizen confirmed the application (name and IIN) shown before issuance (flow.application)
+    application_confirmed: bool = False
 
     @classmethod
     def of_new(cls, enrolment: Enrolment) -> EnrolmentView:
@@ -60,6 +62,7 @@ class EnrolmentView:
                 self.phone_change_release_at.isoformat() if self.phone_change_release_at else None
             ),
             "replaces_pin": self.replaces_pin,
+            "application_confirmed": self.application_confirmed,
             "replaces": [
                 {key: row[key] for key in ("profile", "serial", "not_after")} for row in self.replaces
             ],
@@ -119,6 +122,7 @@ def describe(ctx: ServiceContext, enrolment_id: str) -> EnrolmentView:
             replaces=replaces,
             replaces_pin=replaces_pin,
             replacements_left=replacements,
+            application_confirmed=enrolment.application_confirmed_at is not None,
         )
 
 

@@ -125,6 +125,19 @@ def set_pin(enrolment_id: str) -> Response:
     return _state(enrolment_id)
 
 
+@bp.get("/enrolments/<enrolment_id>/application")
+def application(enrolment_id: str) -> Response:
+    authorise_enrolment(enrolment_id)
+    return json_response(flow.application_of(flow_context(), enrolment_id).as_json())
+
+
+@bp.post("/enrolments/<enrolment_id>/application/confirm")
+def confirm_application(enrolment_id: str) -> Response:
+    authorise_enrolment(enrolment_id)
+    confirmed = flow.confirm_application(flow_context(), enrolment_id, client_address=client_address())
+    return json_response(confirmed.as_json())
+
+
 @bp.post("/enrolments/<enrolment_id>/certificates")
 def issue(enrolment_id: str) -> Response:
     authorise_enrolment(enrolment_id)

@@ -35,6 +35,15 @@ ERROR_TEXTS: dict[str, str] = dict(
         NC_("step_out_of_order", "This step is not available yet: please finish the previous step first."),
         NC_("enrolment_expired", "This enrolment has expired. Please start again with your IIN."),
         NC_(
+            "application_not_confirmed",
+            "Check and confirm the name and IIN that go into your certificates before they are issued.",
+        ),
+        NC_(
+            "invalid_name",
+            "Your name in the citizens register cannot go into a certificate. Please visit a public service "
+            "centre with your identity card.",
+        ),
+        NC_(
             "concurrent_change",
             "This enrolment was changed in another window or tab. Please reload the page.",
         ),

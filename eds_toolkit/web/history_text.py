@@ -48,6 +48,10 @@ SENTENCES: dict[str, tuple[str, str]] = {
         N_("Not found in the citizens register"),
     ),
     "set_pin": (N_("PIN set"), N_("PIN not accepted")),
+    "confirm_application": (
+        N_("Name and IIN for the certificates checked and confirmed"),
+        N_("Name and IIN for the certificates not confirmed"),
+    ),
     "phone_change_confirm": (
         N_("Phone change confirmed with the code sent to the previous number"),
         N_("Wrong code for the previous number"),

@@ -38,7 +38,9 @@ IDENTIFY_SCRIPT_TEXTS: dict[str, str] = {
     "done": N_("Done."),
     "tryAgain": N_("Try again"),
     "cameraFailedSelfie": N_(
-        "The camera could not be started. Allow the camera in your browser, or send a photo below."
+        "The camera could not be started. The selfie and the video check after it both need a camera: "
+        "allow the camera in your browser and reload the page, or visit a service centre (ЦОН) with "
+        "your identity card."
     ),
     "cameraFailedIdPhoto": N_(
         "The camera could not be started. Allow the camera in your browser, or send a photo instead."

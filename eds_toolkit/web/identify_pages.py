@@ -4,18 +4,29 @@ selfie and ID-photo forms also work without JavaScript. Same step functions as t
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from eds_toolkit import flow
 from eds_toolkit.core.refusals import NotFound, Refusal
 from eds_toolkit.flow import identification as steps
 from eds_toolkit.flow.machine import State
-from eds_toolkit.web.context import client_address, flow_context, identify_config
+from eds_toolkit.web.context import client_address, flow_context, identify_config, settings
 from eds_toolkit.web.i18n import identify_script_texts
 from eds_toolkit.web.identify_uploads import asked_seconds, too_large, uploaded_frames, uploaded_image
 from eds_toolkit.web.limits import per_address_on_post
 from eds_toolkit.web.refusals import refusal_response
+from eds_toolkit.web.security import content_security_policy
 from eds_toolkit.web.verdict_text import hint_json, outcome_json, refusal_text, service_centre, task_json
 
 bp = Blueprint("identify", __name__, url_prefix="/identification")
@@ -119,6 +130,18 @@ def _too_large(error: RequestEntityTooLarge):
 def review():
     """A referred face match: an officer compares the pictures; nothing to send (the page says so)."""
     return _show("identify/review.html", State.FACE_REVIEW)
+
+
+@bp.get("/check")
+def check():
+    """The camera and eds agent checked before the selfie (the guide checks both right after the base):
+    a citizen without a camera stops here, before spending a try; a missing agent is only a warning."""
+    shown = _show("identify/check.html", State.PHONE_CONFIRMED, agent_url=settings().agent_url)
+    if not isinstance(shown, tuple):  # a redirect to the page of the enrolment's state
+        return shown
+    response = make_response(*shown)
+    response.headers["Content-Security-Policy"] = content_security_policy([settings().agent_url])
+    return response
 
 
 @bp.get("/selfie")

@@ -7,7 +7,14 @@ import base64
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, session, url_for
 
 from eds_toolkit import flow
-from eds_toolkit.core.refusals import CodeRefused, InvalidInput, NotFound, Refusal, ServiceCentreRequired
+from eds_toolkit.core.refusals import (
+    CodeRefused,
+    InvalidInput,
+    NotFound,
+    Refusal,
+    ServiceCentreRequired,
+    StepOutOfOrder,
+)
 from eds_toolkit.flow import certificate_files
 from eds_toolkit.flow.machine import State
 from eds_toolkit.flow.start import code_wait_elsewhere, restart_wait
@@ -19,12 +26,25 @@ from eds_toolkit.web.agent_page import (
     render_certificates_page,
     wants_json,
 )
-from eds_toolkit.web.context import client_address, flow_context, pem_download
+from eds_toolkit.web.context import client_address, flow_context, pem_download, settings
 from eds_toolkit.web.i18n import current_language, error_message, translate
 from eds_toolkit.web.limits import iin_start_limit, per_address_on_post
 from eds_toolkit.web.refusals import problem
+from eds_toolkit.web.rule_texts import password_rules, pin_rules
 
 bp = Blueprint("flow", __name__)
+
+
+@bp.app_context_processor
+def _portal_values() -> dict[str, object]:
+    """What several pages show: the PIN's and the keystore password's rules (listed before typing),
+    and where eds agent's installer is (the start page and the check after the SMS code link to it)."""
+    return {
+        "password_rules": password_rules,
+        "pin_rules": pin_rules,
+        "agent_download_url": settings().agent_download_url,
+    }
+
 
 PAGE_OF_STATE = {
     State.STARTED: "flow.code",
@@ -228,7 +248,26 @@ def certificates():
     view = _current()
     if view is not None and view.phone_change_release_at is not None:
         return _page("phone_change_held.html")
+    if view is not None and view.state == State.PIN_SET and not view.application_confirmed:
+        return redirect(url_for("flow.review_application"))
     return render_certificates_page(view)
+
+
+@bp.route("/certificates/review", methods=["GET", "POST"])
+@per_address_on_post
+def review_application():
+    """The name and IIN the certificates will carry, shown before any key is made; confirmed once."""
+    try:
+        if request.method == "GET":
+            application = flow.application_of(flow_context(), _enrolment_id())
+        else:
+            flow.confirm_application(flow_context(), _enrolment_id(), client_address=client_address())
+            return redirect(url_for("flow.certificates"))
+    except (NotFound, StepOutOfOrder):
+        return _go_on()  # no enrolment, or not at this step: the page of the step it is at
+    except Refusal as error:
+        return _refused("review.html", error, application=None)
+    return _page("review.html", application=application)
 
 
 @bp.post("/certificates/owner-code")

@@ -1,7 +1,9 @@
 """The citizen's pages of `eds serve` as a browser sees them: one method per step, a screenshot after each.
 
 Element ids come from eds_toolkit/web/templates (start.html: #iin; code.html: #code;
-identification.html: #continue; identify/selfie.html: #capture, #hint[data-ok]; identify/video.html:
+identification.html: #continue; identify/check.html: #camera-status[data-state],
+#agent-check-status[data-state], #continue; review.html: #application-*, #confirm-application;
+identify/selfie.html: #capture, #hint[data-ok]; identify/video.html:
 #start, #challenge[data-code]; identify/id_photo.html: #image, #upload; every identify page:
 #result[data-ok], #next; pin.html: #pin, #pin_confirmation; certificates.html (docs/portal-agent.md):
 #agent-status[data-state], #agent_folder, #agent_password(_confirmation), #agent-start, #agent-files li,
@@ -94,9 +96,39 @@ class CitizenPages:
             link.click()
 
     def open_identification(self) -> None:
+        """From the identification page through the camera and agent check to the selfie page."""
         self.shots.take("identification")
+        with new_page(self.driver, "the camera and agent check"):
+            self.field("continue").click()
+        camera, agent = self.check_devices()
+        assert camera == "ok", f"the check page found no working camera ({camera})"
         with new_page(self.driver, "the selfie page"):
             self.field("continue").click()
+
+    def check_devices(self, timeout: float = 15) -> tuple[str, str]:
+        """The check page's verdicts (identify/check.html, static/device_check.js): the camera
+        (ok | denied | missing | busy) and eds agent (found | missing | other-app)."""
+        self.wait_for_path("/identification/check")
+        camera = wait_for(
+            lambda: (
+                self.field("camera-status").get_attribute("data-state") not in ("unchecked", "checking")
+                and self.field("camera-status").get_attribute("data-state")
+            ),
+            timeout,
+            0.1,
+            "the camera check",
+        )
+        agent = wait_for(
+            lambda: (
+                self.field("agent-check-status").get_attribute("data-state") not in ("unchecked", "searching")
+                and self.field("agent-check-status").get_attribute("data-state")
+            ),
+            timeout,
+            0.1,
+            "the agent check",
+        )
+        self.shots.take(f"check-camera-{camera}-agent-{agent}")
+        return camera, agent
 
     def take_selfie(self, hint_timeout: float = 30, blink_retries: int = 1) -> tuple[bool, str]:
         """Wait for the live hint to say the picture is good, press "Take the selfie", return the decision.
@@ -164,6 +196,15 @@ class CitizenPages:
         self.shots.take("pin-typed")
         self.submit_form_of("pin")
         self.shots.take("after-pin")
+
+    def confirm_application(self) -> dict[str, str]:
+        """The review before issuance (review.html): read the name and IIN shown, confirm, go on."""
+        self.wait_for_path("/certificates/review")
+        shown = {key: self.field(f"application-{key}").text for key in ("common-name", "surname", "iin")}
+        self.shots.take("application-review")
+        with new_page(self.driver, "the certificates page"):
+            self.field("confirm-application").click()
+        return shown
 
     # -- the certificates page drives eds agent (eds_toolkit/web/static/issuance.js) --------------------
 

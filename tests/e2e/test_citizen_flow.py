@@ -99,6 +99,8 @@ def test_citizen_gets_two_keystores_from_the_agent_through_the_pages(
 
     citizen.wait_for_path("/pin")
     citizen.set_pin(PIN)
+    shown = citizen.confirm_application()  # the name and IIN from the base, before any key is made
+    assert shown["iin"] == CITIZEN_IIN
     citizen.wait_for_path("/certificates")
 
     # The agent that trusts another portal refuses this page: the page says how to run one for it.

@@ -159,6 +159,8 @@ def test_pages_fit_a_phone_and_an_agent_refusing_the_portal_is_a_warning_with_th
     driver.get(f"{server.url}/pin")
     fits("pin")
     citizen.set_pin(PIN)
+    shown = citizen.confirm_application()  # the name and IIN from the base, before any key is made
+    assert shown["iin"] == CITIZEN_IIN
     citizen.wait_for_path("/certificates")
 
     status = citizen.field("agent-status")

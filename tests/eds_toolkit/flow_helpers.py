@@ -100,14 +100,19 @@ def api_start(client, iin: str = KNOWN_IIN) -> ApiEnrolment:
     return ApiEnrolment(client, body["id"], body["token"])
 
 
-def api_to_pin_set(client, ctx, outbox: Path, iin: str = KNOWN_IIN) -> ApiEnrolment:
-    """Start, confirm the code, identify through the library, set the PIN."""
+def api_to_pin_set(
+    client, ctx, outbox: Path, iin: str = KNOWN_IIN, *, confirm_application: bool = True
+) -> ApiEnrolment:
+    """Start, confirm the code, identify through the library, set the PIN, confirm the application
+    shown for review (unless ``confirm_application`` is False): ready for the certificates."""
     from tests.evidence_free import mark_identified
 
     enrolment = api_start(client, iin)
     assert enrolment.post("code", {"code": code_for(outbox, KNOWN_PHONE)}).status_code == 200
     mark_identified(ctx, enrolment.id)
     assert enrolment.post("pin", {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}).status_code == 200
+    if confirm_application:
+        assert enrolment.post("application/confirm").status_code == 200
     return enrolment
 
 

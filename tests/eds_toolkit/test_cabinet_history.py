@@ -12,7 +12,7 @@ from flow_helpers import GOOD_PIN, KNOWN_IIN, KNOWN_PHONE, code_for, make_csr_pe
 
 from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.core.refusals import Refusal
-from eds_toolkit.flow import issue_with_csrs, set_pin, start, submit_code
+from eds_toolkit.flow import confirm_application, issue_with_csrs, set_pin, start, submit_code
 from eds_toolkit.flow.machine import State
 from eds_toolkit.web.history_text import (
     ALL_SENTENCES,
@@ -166,6 +166,7 @@ def enrolled(client, ctx, outbox) -> str:
     with pytest.raises(Refusal):
         set_pin(ctx, started.enrolment.id, "111111", "111111", client_address=ADDRESS)
     set_pin(ctx, started.enrolment.id, GOOD_PIN, GOOD_PIN, client_address=ADDRESS)
+    confirm_application(ctx, started.enrolment.id, client_address=ADDRESS)
     issue_with_csrs(
         ctx, started.enrolment.id, make_csr_pem(KNOWN_IIN), make_csr_pem(KNOWN_IIN), client_address=ADDRESS
     )
@@ -199,6 +200,7 @@ EXPECTED = (
     "Face matched the state photo and the identity-card photo",
     "PIN not accepted",
     "PIN set",
+    "Name and IIN for the certificates checked and confirmed",
     "Certificates issued for your own keys",
     "Step recorded",
     "Done",

@@ -63,6 +63,7 @@ def test_whole_enrolment_with_citizen_csrs_returns_both_certificates_with_the_su
     mark_identified(ctx, enrolment.id)
     assert enrolment.state() == "face_matched"
     assert enrolment.post("pin", {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}).status_code == 200
+    assert enrolment.post("application/confirm").status_code == 200
 
     # The CSRs name somebody else: the certificates must carry the base's name anyway.
     response = enrolment.post(
@@ -413,6 +414,7 @@ def test_audit_events_record_transitions_without_secrets(client, ctx, outbox):
         ("identification_liveness_ok", "liveness_ok"),
         ("identification_face_matched", "face_matched"),
         ("set_pin", "pin_set"),
+        ("confirm_application", "pin_set"),  # the citizen confirmed the name and IIN shown
         ("issue_on_server", "issued"),
         ("owner_notice", None),  # the number on record is told of the issuance
     ]
@@ -533,6 +535,7 @@ def test_logs_hold_no_code_pin_or_password(client, ctx, outbox, caplog):
     mark_identified(ctx, enrolment.id)
     enrolment.post("pin", {"pin": "111111", "pin_confirmation": "111111"})
     enrolment.post("pin", {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN})
+    enrolment.post("application/confirm")
     enrolment.post("certificates", {"key_generation": "server", "password": "weak"})
     assert (
         enrolment.post("certificates", {"key_generation": "server", "password": GOOD_PASSWORD}).status_code

@@ -27,6 +27,7 @@ def issue_on_pages(client, ctx, outbox) -> str:
     client.post(
         "/pin", data={"csrf_token": token(client, "/pin"), "pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}
     )
+    client.post("/certificates/review", data={"csrf_token": token(client, "/certificates/review")})
     issued = client.post(
         "/certificates/csr",
         data={

@@ -46,6 +46,7 @@ def test_whole_enrolment_through_the_pages_then_the_cabinet_shows_it(client, ctx
     mark_identified(ctx, identifier)
 
     response = submit(client, "/pin", "/pin", pin=GOOD_PIN, pin_confirmation=GOOD_PIN)
+    assert submit(client, "/certificates/review", "/certificates/review").status_code == 302
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/certificates")
 
@@ -85,6 +86,7 @@ def test_server_keys_through_the_page_download_a_zip(client, ctx, outbox):
     identifier = start_on_pages(client, outbox)
     mark_identified(ctx, identifier)
     submit(client, "/pin", "/pin", pin=GOOD_PIN, pin_confirmation=GOOD_PIN)
+    submit(client, "/certificates/review", "/certificates/review")
     mismatch = submit(
         client, "/certificates", "/certificates/server", password=GOOD_PASSWORD, password_confirmation="other"
     )

@@ -50,6 +50,7 @@ def test_api_enrolment_on_postgresql(pg_app, outbox):
     assert enrolment.post("code", {"code": code_for(outbox, KNOWN_PHONE)}).status_code == 200
     mark_identified(ctx, enrolment.id)
     assert enrolment.post("pin", {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}).status_code == 200
+    assert enrolment.post("application/confirm").status_code == 200
     csrs = {"auth_csr": make_csr_pem(KNOWN_IIN).decode(), "sign_csr": make_csr_pem(KNOWN_IIN).decode()}
     assert enrolment.post("certificates", csrs).status_code == 201
     assert enrolment.post("certificates", csrs).status_code == 409

@@ -73,6 +73,7 @@ def test_whole_enrolment_over_http_ends_in_keystores_openssl_opens(server, tmp_p
     ctx = build_service_context(Settings.from_env(env, home=home))
     mark_identified(ctx, enrolment)
     assert http.post(f"{url}/pin", json={"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}, headers=auth).ok
+    assert http.post(f"{url}/application/confirm", headers=auth).ok
 
     response = http.post(
         f"{url}/certificates", json={"key_generation": "server", "password": GOOD_PASSWORD}, headers=auth
@@ -119,6 +120,7 @@ def test_phone_registration_and_citizen_csrs_over_http_verify_with_openssl(serve
     assert requests.post(f"{url}/phone/confirm", json={"code": code}, headers=auth).status_code == 200
     mark_identified(build_service_context(Settings.from_env(env, home=home)), started["id"])
     assert requests.post(f"{url}/pin", json={"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}, headers=auth).ok
+    assert requests.post(f"{url}/application/confirm", headers=auth).ok
     csrs = {"auth_csr": make_csr_pem(NO_PHONE_IIN).decode(), "sign_csr": make_csr_pem(NO_PHONE_IIN).decode()}
     issued = requests.post(f"{url}/certificates", json=csrs, headers=auth)
     assert issued.status_code == 201, issued.text

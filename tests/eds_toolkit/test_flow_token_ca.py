@@ -72,6 +72,7 @@ def test_a_token_ca_issues_through_the_service_without_a_passphrase(tmp_path):
         mark_identified(build_service_context(Settings.from_env(env, home=home)), started["id"])
         pin = {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}
         assert requests.post(f"{url}/pin", json=pin, headers=auth, timeout=10).ok
+        assert requests.post(f"{url}/application/confirm", headers=auth, timeout=10).ok
         csrs = {"auth_csr": make_csr_pem(KNOWN_IIN).decode(), "sign_csr": make_csr_pem(KNOWN_IIN).decode()}
         issued = requests.post(f"{url}/certificates", json=csrs, headers=auth, timeout=30)
         assert issued.status_code == 201, issued.text

@@ -342,6 +342,12 @@ def test_the_selfie_page_script_speaks_kazakh_in_a_real_browser(served, chromium
     # Every text #hint and #result show, recorded from before the page's own script runs.
     chromium.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": TEXT_RECORDER})
     chromium.find_element(By.ID, "continue").click()
+    # the camera and agent check: its Continue shows once the camera works
+    wait_for(lambda: chromium.current_url.endswith("/identification/check"), 15, message="the check page")
+    wait_for(
+        lambda: chromium.find_element(By.ID, "continue").is_displayed(), 15, message="the camera to work"
+    )
+    chromium.find_element(By.ID, "continue").click()
     wait_for(lambda: chromium.current_url.endswith("/identification/selfie"), 15, message="the selfie page")
 
     no_face = po_text("kk", ENGLISH_REASONS["no_face"])

@@ -15,7 +15,7 @@ from ca.person import Identification
 from ca.proofs import IdentityNotProven
 from ca.store import certificates_of_enrolment
 from eds_toolkit.core.refusals import InvalidInput
-from eds_toolkit.flow import issue_with_csrs
+from eds_toolkit.flow import confirm_application, issue_with_csrs
 from eds_toolkit.flow.issuance import remote_enrolment_proof
 from eds_toolkit.flow.models import Enrolment
 
@@ -67,6 +67,7 @@ def test_the_ca_refuses_an_enrolment_that_never_passed_identification(client, ct
 def test_a_state_set_by_hand_is_not_identification_and_nothing_is_issued(client, ctx, outbox):
     enrolment = phone_confirmed(client, outbox)
     force_state(ctx, enrolment.id, "pin_set")  # the flow's own state check now passes
+    confirm_application(ctx, enrolment.id)  # and the application shown and confirmed
     assert proof_for(ctx, enrolment.id).face_matched is False
     with pytest.raises(InvalidInput) as caught:
         issue_with_csrs(ctx, enrolment.id, make_csr_pem(KNOWN_IIN), make_csr_pem(KNOWN_IIN))

@@ -56,6 +56,7 @@ def owner_enrolment(client, ctx, outbox, clock) -> list[str]:
     assert enrolment.post("code", {"code": code_for(outbox, KNOWN_PHONE)}).status_code == 200
     mark_identified(ctx, enrolment.id)
     assert enrolment.post("pin", PIN).status_code == 200
+    assert enrolment.post("application/confirm").status_code == 200
     body = enrolment.post("certificates", csrs()).get_json()
     clock.advance(3600)
     return [body["auth_serial"], body["sign_serial"]]
@@ -68,6 +69,7 @@ def changed_phone_enrolment(client, ctx, outbox):
     assert enrolment.post("phone/confirm", {"code": code_for(outbox, NEW_PHONE)}).status_code == 200
     mark_identified(ctx, enrolment.id)
     assert enrolment.post("pin", NEW_PIN).status_code == 200
+    assert enrolment.post("application/confirm").status_code == 200
     return enrolment
 
 
@@ -210,6 +212,7 @@ def test_the_certificates_page_says_which_certificates_a_new_pair_revokes(client
         mark_identified(ctx, session["enrolment_id"])
     assert "replaces its PIN" in client.get("/pin").get_data(as_text=True)
     submit(client, "/pin", "/pin", **PIN)
+    submit(client, "/certificates/review", "/certificates/review")
     page = client.get("/certificates").get_data(as_text=True)
     assert "revokes the ones you hold now" in page
     assert all(serial in page for serial in old_pair)

@@ -213,12 +213,20 @@
       }
     }
 
+    /* The photo instead of the live selfie is for browsers without this script: with a working camera
+       it is not needed, and without one it would lead into the video check, which needs the camera. */
+    var fallback = document.querySelector('.fallback');
     startCamera().then(function () {
+      hide(fallback);
       capture.disabled = false;
       hint.textContent = say('lookingAtPicture');
       askHint();
       timer = setInterval(askHint, 1000);
-    }, function () { cameraFailed(hint, 'cameraFailedSelfie'); });
+    }, function () {
+      hide(fallback);
+      cameraFailed(hint, 'cameraFailedSelfie');
+      hint.setAttribute('role', 'alert');
+    });
 
     capture.addEventListener('click', function () {
       capture.disabled = true;

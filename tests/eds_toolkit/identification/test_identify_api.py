@@ -94,6 +94,7 @@ def test_whole_identification_reaches_face_matched_then_pin_and_issuance_work(
         assert all(isinstance(v, float | int) for v in verdict["scores"].values())
 
     assert enrolment.post("pin", {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}).status_code == 200
+    assert enrolment.post("application/confirm").status_code == 200
     response = enrolment.post("certificates", {"key_generation": "server", "password": GOOD_PASSWORD})
     assert response.status_code == 201, response.data[:300]
     assert len(zipfile.ZipFile(io.BytesIO(response.data)).namelist()) == 2

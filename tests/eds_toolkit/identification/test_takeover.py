@@ -56,6 +56,7 @@ def victim_with_pin_and_certificates(client, ctx, outbox, clock, state_photo: by
     assert enrolment.post("code", {"code": code_for(outbox, KNOWN_PHONE)}).status_code == 200
     mark_identified(ctx, enrolment.id)
     assert enrolment.post("pin", {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}).status_code == 200
+    assert enrolment.post("application/confirm").status_code == 200
     csrs = {"auth_csr": make_csr_pem(KNOWN_IIN).decode(), "sign_csr": make_csr_pem(KNOWN_IIN).decode()}
     issued = enrolment.post("certificates", csrs)
     assert issued.status_code == 201

@@ -105,7 +105,7 @@ class CertificatesPage:
 
     def reach_certificates(self, iin: str, phone: str) -> str:
         """IIN and code through the pages, identification and PIN through the library; the enrolment id."""
-        from eds_toolkit.flow import set_pin
+        from eds_toolkit.flow import confirm_application, set_pin
         from eds_toolkit.flow.models import Enrolment
         from eds_toolkit.sms.outbox import last_code_for
         from tests.evidence_free import mark_identified
@@ -123,6 +123,7 @@ class CertificatesPage:
             ).first()
         mark_identified(ctx, enrolment_id)
         set_pin(ctx, enrolment_id, PIN, PIN)
+        confirm_application(ctx, enrolment_id)
         self.open()
         return enrolment_id
 
