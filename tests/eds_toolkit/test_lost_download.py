@@ -41,6 +41,7 @@ def to_certificates_step(client, ctx, outbox) -> str:
         identifier = session["enrolment_id"]
     mark_identified(ctx, identifier)
     assert submit(client, "/pin", "/pin", pin=GOOD_PIN, pin_confirmation=GOOD_PIN).status_code == 302
+    assert submit(client, "/certificates/review", "/certificates/review").status_code == 302
     return identifier
 
 

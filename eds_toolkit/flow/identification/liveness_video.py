@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.core.refusals import StepOutOfOrder
 from eds_toolkit.flow.identification.archiving import kept_frames
 from eds_toolkit.flow.identification.blocking import begin_step
 from eds_toolkit.flow.identification.config import IdentifyConfig
@@ -46,7 +47,14 @@ def submit_liveness(
     answered = first_answer(ctx, enrolment_id, submission, config)
     if answered is not None:
         return answered
-    record = begin_step(ctx, enrolment_id, State.SELFIE_OK, config, client_address)
+    try:
+        record = begin_step(ctx, enrolment_id, State.SELFIE_OK, config, client_address)
+    except StepOutOfOrder:
+        # The same frames' first request may have moved the enrolment on since we looked: its verdict
+        answered = first_answer(ctx, enrolment_id, submission, config)
+        if answered is not None:
+            return answered
+        raise
     decoded = decode_frames(frames, config)
     selfie = unpack_encodings(record.selfie_encoding)
     task, newest = find_task(ctx, enrolment_id, nonce)

@@ -57,7 +57,9 @@ def test_the_selfie_page_has_the_camera_the_circle_hints_and_a_form_that_works_w
 ):
     phone_confirmed_on_pages(client, outbox)
     overview = client.get("/identification").get_data(as_text=True)
-    assert 'id="continue" href="/identification/selfie"' in overview
+    assert 'id="continue" href="/identification/check"' in overview  # the camera and the agent first
+    check = client.get("/identification/check").get_data(as_text=True)
+    assert 'id="continue" class="button" href="/identification/selfie"' in check
 
     response = client.get("/identification/selfie")
     assert response.status_code == 200
