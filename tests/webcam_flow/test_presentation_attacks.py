@@ -95,3 +95,22 @@ def test_a_cheap_face_swap_loses_the_blink_and_does_not_match_the_victim():
     assert verdict.reasons == ("challenge_missing:blink",)
     assert not [key for key in verdict.scores if key.startswith("turn_texture_")]  # no turn was asked
     assert 0.55 < verdict.scores["max_distance_to_reference"] < 0.65
+
+
+def test_against_the_colour_challenge_an_animation_made_before_the_task_is_refused(s42):
+    """The animated photo that passes above, played on a screen held up to the camera while the page shows
+    the task's colours: the screen's glass reflects a tenth of what skin would (tests/reflection.py), and
+    the animation was made before the sequence was known."""
+    import random
+
+    from tests.reflection import reflect
+    from webcam_flow.colour import new_sequence
+
+    challenges = ("open_mouth", "turn_right")  # this one passes without the challenge (the xfail above)
+    frames = animated(s42, challenges, S, seed=1, nose_shift=0.45, nose_extra=0.2, mouth_drop=0.45, idle=0.04)
+    sequence = new_sequence(len(challenges) * S, random.Random(3))
+    on_a_screen = reflect(frames, sequence, amplitude=0.003, everywhere=True)
+    verdict = check_liveness(on_a_screen, challenges, seconds_per_challenge=S, colours=sequence)
+    assert not verdict.ok
+    assert {"colour_not_seen", "colour_mismatch"} & set(verdict.reasons), verdict.to_dict()
+    assert verdict.scores["colour_correlation"] < 0.75
