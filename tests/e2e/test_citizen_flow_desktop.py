@@ -36,6 +36,7 @@ CITIZEN_PHONE = "+77011234567"
 PIN = "385927"
 KEYSTORE_PASSWORD = "Tulpar-Kokpar-2026"  # typed by the citizen in the agent's password window
 FOLDER_NAME = {"ru": "Мои ключи ЭЦП", "kk": "Менің ЭЦҚ кілттерім"}
+EDS_WORD = {"ru": "ЭЦП", "kk": "ЭЦҚ"}  # the guide's term in each language, in every window's title
 
 
 @pytest.fixture
@@ -59,6 +60,7 @@ class AgentWindows:
         self.seen.append(window)
         title = self.desktop.title(window)
         assert title == f"{say('window_title', self.language)}: {self.origin}", title
+        assert EDS_WORD[self.language] in title, title
         self.take(step, window)
         return window
 
@@ -98,7 +100,7 @@ def test_citizen_gets_two_keystores_answering_the_agents_windows(
     )
     user_home = tmp_path / "citizen-home"
     install_agent_trust(agent_home, user_home)  # no certificate flag: Chromium trusts the agent's CA
-    driver = open_browser(live_camera, home=user_home)
+    driver = open_browser(live_camera, home=user_home)  # start_chromium: no certificate-ignoring flag
     reflecting_camera(driver)
     shots = Screenshots(driver, shot_dir)
     citizen = CitizenPages(driver, server.url, shots)
