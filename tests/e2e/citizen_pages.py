@@ -130,12 +130,15 @@ class CitizenPages:
         self.shots.take(f"check-camera-{camera}-agent-{agent}")
         return camera, agent
 
-    def take_selfie(self, hint_timeout: float = 30, blink_retries: int = 1) -> tuple[bool, str]:
+    def take_selfie(
+        self, hint_timeout: float = 30, blink_retries: int = 1, blink_words: str = "eyes open"
+    ) -> tuple[bool, str]:
         """Wait for the live hint to say the picture is good, press "Take the selfie", return the decision.
 
         The live camera blinks about once a second (the video check needs it), so a shot can catch
         closed eyes (4 of its 30 frames); then the citizen does what the page says and takes it again
         (at most ``blink_retries`` times; each try is one of the enrolment's selfie attempts).
+        ``blink_words``: what the page says about closed eyes, in the page's language.
         """
         self.wait_for_path("/identification/selfie")
         capture = self.field("capture")
@@ -154,7 +157,7 @@ class CitizenPages:
             capture.click()
             ok, said = self.wait_for_decision(30)
             self.shots.take("selfie-decision")
-            if ok or "eyes open" not in said or attempt == blink_retries:
+            if ok or blink_words not in said or attempt == blink_retries:
                 return ok, said
         raise AssertionError("unreachable")
 

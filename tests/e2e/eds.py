@@ -53,14 +53,17 @@ def start_eds_agent(
     *,
     origin: str,
     store: Path,
-    password_file: Path,
+    password_file: Path | None = None,
     port: int | None = None,
     tls: bool = False,
+    display: str | None = None,
 ) -> ServiceProcess:
     """`eds agent --yes` on ``port`` (or a free one), trusting only ``origin``, keys in ``store``.
 
     ``tls=False`` adds ``--no-tls`` (plain ws://); with TLS the agent makes (or reuses) its certificate
-    for 127.0.0.1 at :func:`agent_tls_certificate` of ``home``.
+    for 127.0.0.1 at :func:`agent_tls_certificate` of ``home``. ``display`` (an X display such as
+    ``:99``): the agent in its desktop mode instead, no ``--yes``: it asks its questions in windows on
+    that display (docs/agent-windows.md), which the test answers.
     """
     port = port or free_port()
     command = [
@@ -71,15 +74,15 @@ def start_eds_agent(
         "--origin",
         origin,
         *([] if tls else ["--no-tls"]),
-        "--yes",
         "--store",
         str(store),
-        "--password-file",
-        str(password_file),
     ]
-    return start_process(
-        "eds-agent", command, port=port, env={"EDS_HOME": str(home)}, http_path=None, timeout=30
-    )
+    env = {"EDS_HOME": str(home)}
+    if display is None:
+        command += ["--yes", *(["--password-file", str(password_file)] if password_file else [])]
+    else:
+        env["DISPLAY"] = display
+    return start_process("eds-agent", command, port=port, env=env, http_path=None, timeout=30)
 
 
 def install_agent_trust(agent_home: Path, user_home: Path) -> None:
