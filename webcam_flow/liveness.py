@@ -273,12 +273,14 @@ def liveness_and_probes(
     camera_found, camera_scores = camera_reasons(camera)
     timing_found, timing_scores = timing_reasons(times)
     scores.update(camera_scores, **timing_scores)
+    if camera_found or timing_found:  # not a camera's recording: nothing more to spend on it
+        return Verdict.decide("liveness", camera_found + timing_found, scores), []
     observations = track(images, times, naive=naive)
     with_face = [o for o in observations if o.face is not None]
     scores["frames_with_face"] = len(with_face)
     if not with_face:
         return Verdict.decide("liveness", ["no_face"], scores), []
-    reasons: list[str] = camera_found + timing_found
+    reasons: list[str] = []
     missing_share = 1 - len(with_face) / len(observations)
     if missing_share > MAX_MISSING_SHARE:
         reasons.append("face_lost")
