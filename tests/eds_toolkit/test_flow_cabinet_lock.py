@@ -73,7 +73,7 @@ def test_the_pages_answer_alike_for_a_locked_account_and_an_iin_without_account(
             assert post_login(client, iin, "000001").status_code == 422
     locked, no_account = post_login(client, KNOWN_IIN, GOOD_PIN), post_login(client, NO_ACCOUNT_IIN, GOOD_PIN)
     assert locked.status_code == no_account.status_code == 422
-    message = re.compile(r'<p class="error" role="alert">([^<]*)</p>')
+    message = re.compile(r'<p class="error" role="alert"[^>]*>([^<]*)</p>')
     assert message.search(locked.get_data(as_text=True)).group(1) == message.search(
         no_account.get_data(as_text=True)
     ).group(1)
