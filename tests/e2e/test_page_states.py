@@ -87,7 +87,7 @@ def test_the_last_failed_video_check_says_so_turns_the_camera_off_and_offers_onl
     ok, said = citizen.do_video_check()
 
     assert not ok
-    assert "центр обслуживания" in said, said  # the service-centre sentence, in Russian
+    assert "ЦОН" in said, said  # the service-centre sentence, in Russian
     assert driver.find_element(By.TAG_NAME, "h1").text == po_text("ru", "Identification failed")
     assert driver.title == po_text("ru", "Identification failed")
     assert citizen.field("result").get_attribute("role") == "alert"

@@ -46,13 +46,13 @@ def test_a_later_step_may_ask_for_another_language(client, outbox, clock):
 
 def test_problem_details_are_in_the_clients_language(client, outbox):
     bad_iin = client.post("/api/v1/enrolments", json={"iin": "123"}, headers={"Accept-Language": "ru"})
-    assert bad_iin.status_code == 422 and bad_iin.get_json()["detail"] == "ИИН неверен: проверьте 12 цифр."
+    assert bad_iin.status_code == 422 and bad_iin.get_json()["detail"] == "Неверный ИИН: проверьте 12 цифр."
 
     enrolment = start_in(client, "ru")
     right = code_for(outbox, KNOWN_PHONE)
     wrong = enrolment.post("code", {"code": "000000" if right != "000000" else "111111"})
     assert wrong.status_code == 422
-    assert wrong.get_json()["detail"].startswith("Неверный код: осталось попыток")  # the stored language
+    assert wrong.get_json()["detail"].startswith("Неверный код. Осталось попыток:")  # the stored language
 
     kazakh = client.post(
         f"/api/v1/enrolments/{enrolment.id}/code",

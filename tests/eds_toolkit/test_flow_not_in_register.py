@@ -58,7 +58,7 @@ def test_the_refusal_is_given_in_russian(client, ctx, outbox):
         headers={**enrolment.auth, "Accept-Language": "ru"},
     )
     assert response.status_code == 409
-    assert "центр обслуживания населения" in response.get_json()["detail"]
+    assert "в ЦОН с удостоверением личности" in response.get_json()["detail"]
 
 
 class RegisterDown:

@@ -222,7 +222,7 @@ def test_a_page_comes_out_in_the_language_asked_for(client, language, title, sen
     ("language", "detail"),
     [
         ("kk", "ЖСН қате: 12 санды тексеріңіз."),
-        ("ru", "ИИН неверен: проверьте 12 цифр."),
+        ("ru", "Неверный ИИН: проверьте 12 цифр."),
     ],
 )
 def test_an_api_refusal_comes_out_in_the_language_asked_for(client, language, detail):

@@ -22,7 +22,7 @@ from tests.catalogues import po_text
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 ISLAND = re.compile(r'<script type="application/json" id="identify-texts">(.*?)</script>', re.S)
 UNREACHABLE = "We could not reach the signing agent: it is not running, or it does not trust this site yet."
-SERVICE_CENTRE_RU = "Обратитесь в центр обслуживания"
+SERVICE_CENTRE_RU = "Обратитесь в ЦОН с удостоверением личности, чтобы пройти идентификацию лично"
 
 
 def _in(language: str, english: str) -> str:
