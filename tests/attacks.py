@@ -15,6 +15,7 @@ import numpy as np
 from tests.testdata import shared_file
 from webcam_flow import faces
 from webcam_flow.images import decode_image
+from webcam_flow.turn_texture import piecewise_maps
 from webcam_flow.video import Frame, frames_from_video
 
 FPS = 10.0
@@ -133,28 +134,8 @@ def piecewise_affine(
     image: np.ndarray, source: np.ndarray, target: np.ndarray, triangles: np.ndarray
 ) -> np.ndarray:
     """``image`` warped so that each triangle of ``source`` points lands on its triangle of ``target``."""
-    h, w = image.shape[:2]
-    label = np.zeros((h, w), np.int32)
-    affines = [np.array([[1.0, 0, 0], [0, 1.0, 0]])]
-    for i, tri in enumerate(triangles, start=1):
-        dst, src = target[tri].astype(np.float32), source[tri].astype(np.float32)
-        (ax, ay), (bx, by) = dst[1] - dst[0], dst[2] - dst[0]
-        if abs(ax * by - ay * bx) < 1e-3:
-            affines.append(affines[0])
-            continue
-        affines.append(cv2.getAffineTransform(dst, src))
-        cv2.fillConvexPoly(label, np.round(dst * 16).astype(np.int32), i, cv2.LINE_8, 4)
-    matrices = np.array(affines)[label]
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
-    map_x = matrices[..., 0, 0] * xs + matrices[..., 0, 1] * ys + matrices[..., 0, 2]
-    map_y = matrices[..., 1, 0] * xs + matrices[..., 1, 1] * ys + matrices[..., 1, 2]
-    return cv2.remap(
-        image,
-        map_x.astype(np.float32),
-        map_y.astype(np.float32),
-        cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REFLECT,
-    )
+    map_x, map_y, _ = piecewise_maps(source, target, triangles, image.shape[:2])
+    return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
 
 
 # --- animated ----------------------------------------------------------------------------------------

@@ -56,15 +56,16 @@ def _triangles(points: np.ndarray) -> np.ndarray:
     return np.array(found, dtype=np.int32).reshape(-1, 3)
 
 
-def warp_onto(
-    image: np.ndarray, source: np.ndarray, target: np.ndarray, shape: tuple[int, int]
-) -> np.ndarray:
-    """``image`` (grey float32) warped piecewise-affinely so ``source`` points land on ``target`` points,
-    in an image of ``shape``; NaN outside the triangles."""
+def piecewise_maps(
+    source: np.ndarray, target: np.ndarray, triangles: np.ndarray, shape: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``cv2.remap`` maps (x, y) taking each ``target`` triangle's pixels from its ``source`` triangle, in an
+    image of ``shape``, and the label of the triangle each pixel is in (0: none; the maps are the identity
+    there)."""
     h, w = shape
     label = np.zeros((h, w), np.int32)
-    affines = [np.zeros((2, 3))]
-    for i, tri in enumerate(_triangles(target), start=1):
+    affines = [np.array([[1.0, 0, 0], [0, 1.0, 0]])]
+    for i, tri in enumerate(triangles, start=1):
         dst, src = target[tri].astype(np.float32), source[tri].astype(np.float32)
         (ax, ay), (bx, by) = dst[1] - dst[0], dst[2] - dst[0]
         if abs(ax * by - ay * bx) < 1e-3:
@@ -76,7 +77,16 @@ def warp_onto(
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
     map_x = matrices[..., 0, 0] * xs + matrices[..., 0, 1] * ys + matrices[..., 0, 2]
     map_y = matrices[..., 1, 0] * xs + matrices[..., 1, 1] * ys + matrices[..., 1, 2]
-    out = cv2.remap(image, map_x.astype(np.float32), map_y.astype(np.float32), cv2.INTER_LINEAR)
+    return map_x.astype(np.float32), map_y.astype(np.float32), label
+
+
+def warp_onto(
+    image: np.ndarray, source: np.ndarray, target: np.ndarray, shape: tuple[int, int]
+) -> np.ndarray:
+    """``image`` (grey float32) warped piecewise-affinely so ``source`` points land on ``target`` points,
+    in an image of ``shape``; NaN outside the triangles."""
+    map_x, map_y, label = piecewise_maps(source, target, _triangles(target), shape)
+    out = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR)
     out[label == 0] = np.nan
     return out
 
