@@ -16,13 +16,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import cv2  # noqa: E402
-from liveness_genuine import BLINK_FPS, FPS, SECONDS_PER_CHALLENGE, TESTDATA, fair_tasks  # noqa: E402
+from liveness_genuine import fair_tasks, task_frames  # noqa: E402
 
 from webcam_flow.liveness import _validated_images, parse_challenges  # noqa: E402
 from webcam_flow.tracking import track  # noqa: E402
 from webcam_flow.turn_texture import turn_agreements  # noqa: E402
-from webcam_flow.video import frames_from_video  # noqa: E402
 
 
 def main() -> int:
@@ -30,16 +28,7 @@ def main() -> int:
     for task in fair_tasks():
         if not any(kind.startswith("turn_") for kind in task.challenges):
             continue
-        path = TESTDATA / task.video
-        fps = cv2.VideoCapture(str(path)).get(cv2.CAP_PROP_FPS)
-        frames = []
-        for slot, kind in enumerate(task.challenges):
-            opens = task.start + slot * SECONDS_PER_CHALLENGE
-            closes = min(task.stop, opens + SECONDS_PER_CHALLENGE)
-            if closes - opens < 1 / FPS:
-                continue
-            rate = BLINK_FPS if kind == "blink" else FPS
-            frames += frames_from_video(path, fps=rate, start=round(opens * fps), stop=round(closes * fps))
+        frames = task_frames(task)
         images, times = _validated_images(frames)
         asked = [c.value for c in parse_challenges(task.challenges)]
         for turn in turn_agreements(images, track(images, times), asked):
