@@ -10,6 +10,7 @@ from eds_agent.dispatcher import Dispatcher
 from eds_agent.issuance import Issuance, KeystoreWriter, default_store
 from eds_agent.modules import basics, common_utils
 from eds_agent.modules import issuance as issuance_module
+from eds_agent.portals import Portals
 from eds_agent.server import AgentServer
 from eds_agent.tls import ensure_tls_certificate, server_context
 
@@ -35,6 +36,11 @@ class AgentConfig:
     @property
     def pending_dir(self) -> Path:
         return self.agent_dir / "pending"
+
+    @property
+    def portals_file(self) -> Path:
+        """The sites the citizen allowed, one origin a line (``eds agent portals`` lists them)."""
+        return self.agent_dir / "portals.txt"
 
 
 def build_dispatcher(issuance: Issuance, confirmer: Confirmer) -> Dispatcher:
@@ -69,5 +75,8 @@ def build_server(
     if config.tls:
         cert_path, key_path, created = ensure_tls_certificate(config.agent_dir)
         context = server_context(cert_path, key_path)
-    server = AgentServer(dispatcher, port=config.port, origins=list(config.origins), ssl_context=context)
+    portals = Portals(config.origins, config.portals_file)
+    server = AgentServer(
+        dispatcher, port=config.port, portals=portals, confirmer=confirmer, ssl_context=context
+    )
     return server, cert_path, created

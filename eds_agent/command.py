@@ -246,8 +246,11 @@ def agent(
                 "(it needs certutil, Debian: libnss3-tools).",
                 err=True,
             )
-        allowed = ", ".join(origins) if origins else "none (only local programs without an Origin)"
-        click.echo(f"eds agent listening on {scheme}://127.0.0.1:{bound_port}/ ; allowed origins: {allowed}")
+        known = [*origins, *server.portals.saved()]
+        allowed = ", ".join(known) if known else "none yet"
+        others = "others are asked about" if confirmer.asks_about_portals else "no other site"
+        address = f"{scheme}://127.0.0.1:{bound_port}/"
+        click.echo(f"eds agent listening on {address} ; allowed origins: {allowed} ({others})")
         if cert_path is not None:
             click.echo(f"TLS certificate: {cert_path}")
         sys.stdout.flush()
@@ -298,6 +301,25 @@ def uninstall_command(ctx: click.Context) -> None:
     except TrustError as error:
         click.echo(str(error), err=True)
         sys.exit(1)
+
+
+@agent.command("portals")
+@click.option("--forget", metavar="URL", help="Take this site off the list: it will be asked about again.")
+@click.pass_context
+def portals_command(ctx: click.Context, forget: str | None) -> None:
+    """The sites you allowed to use the agent (asked once per site; --origin sites are not listed)."""
+    from eds_agent.agent import AgentConfig
+    from eds_agent.portals import Portals
+
+    portals = Portals((), AgentConfig(home=_home(ctx)).portals_file)
+    if forget is not None:
+        if not portals.forget(forget):
+            click.echo(f"{forget} is not on the list of allowed sites.", err=True)
+            sys.exit(1)
+        click.echo(f"Forgot {forget}: the agent will ask about it again.")
+        return
+    saved = portals.saved()
+    click.echo("\n".join(saved) if saved else "No site has been allowed yet.")
 
 
 def _open_windows(answer_timeout: float) -> WindowConfirmer | None:

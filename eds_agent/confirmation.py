@@ -23,6 +23,7 @@ from eds_agent.questions import (
     KeyQuestion,
     NewPasswordQuestion,
     PasswordQuestion,
+    PortalQuestion,
 )
 
 if os.name == "posix":
@@ -33,7 +34,15 @@ DEFAULT_ANSWER_TIMEOUT = 120.0
 
 
 class Confirmer(Protocol):
-    """The citizen's side of the agent. Every method may return None/False for "cancel"."""
+    """The citizen's side of the agent. Every method may return None/False for "cancel".
+
+    ``asks_about_portals`` is False for a confirmer no person stands behind: then pages from sites
+    not given with ``--origin`` are refused at once instead of asked about.
+    """
+
+    asks_about_portals: bool
+
+    def allow_portal(self, question: PortalQuestion) -> bool: ...
 
     def confirm(self, question: ConfirmQuestion) -> bool: ...
 
@@ -49,14 +58,24 @@ class Confirmer(Protocol):
 class ScriptedConfirmer:
     """Fixed answers for tests and scripts: ``--yes`` and the password from ``--password-file``.
 
-    ``yes=False`` declines everything (to test cancellation). The first option is chosen.
+    ``yes=False`` declines everything (to test cancellation). The first option is chosen. A script
+    never allows a new site by itself: ``portals`` answers "allow this portal" only when a test sets
+    it (True or False); by default the agent is not asked (sites come from ``--origin``).
     """
 
-    def __init__(self, *, yes: bool = True, password: str | None = None, choice: int = 0) -> None:
+    def __init__(
+        self, *, yes: bool = True, password: str | None = None, choice: int = 0, portals: bool | None = None
+    ) -> None:
         self._yes = yes
         self._password = password
         self._choice = choice
+        self._portals = portals
+        self.asks_about_portals = portals is not None
         self.questions: list[object] = []
+
+    def allow_portal(self, question: PortalQuestion) -> bool:
+        self.questions.append(question)
+        return bool(self._portals)
 
     def confirm(self, question: ConfirmQuestion) -> bool:
         self.questions.append(question)
@@ -88,6 +107,8 @@ class TerminalConfirmer:
     so a forgotten prompt never holds the agent. Typing done before a question is shown is dropped.
     (On systems without ``select`` on the console, i.e. Windows, questions wait without a limit.)
     """
+
+    asks_about_portals = True
 
     def __init__(
         self,
@@ -147,6 +168,9 @@ class TerminalConfirmer:
             return answer.strip().lower() in {"y", "yes", "д", "да", "и", "иә"}
 
     def confirm(self, question: ConfirmQuestion) -> bool:
+        return self._yes_or_no(question.terminal_text)
+
+    def allow_portal(self, question: PortalQuestion) -> bool:
         return self._yes_or_no(question.terminal_text)
 
     def choose_folder(self, question: FolderQuestion) -> Path | None:

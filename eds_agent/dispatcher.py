@@ -56,8 +56,7 @@ class Dispatcher:
         args = request.get("args")
 
         def run() -> dict[str, Any]:
-            if isinstance(args, dict):  # the page's language for this request's questions, if named
-                set_request_language(args.get("locale") or args.get("lang"))
+            set_request_language(requested_language(request))
             # Only names are logged: args may hold documents and passwords.
             log.info("request %s.%s from %s", module.name, method_name, asker)
             try:
@@ -76,9 +75,31 @@ class Dispatcher:
 
         return Call(run, asks_citizen=method_name not in module.read_only)
 
+    def refusal(self, text: str, error: AgentError) -> dict[str, Any]:
+        """``error`` in the envelope of the module ``text`` names (the refusal's own shape otherwise)."""
+        request = parse_request(text)
+        module = self.modules.get(request.get("module")) if isinstance(request, dict) else None
+        if module is None:
+            return {"success": False, "errorCode": error.code, "code": error.code, "message": str(error)}
+        return self._error(module, error)
+
     @staticmethod
     def _error(module: AgentModule, error: AgentError) -> dict[str, Any]:
         return protocol.basics_error(error) if module.style == "basics" else protocol.common_error(error)
+
+
+def requested_language(request: object) -> object:
+    """The language a request names for its questions (``args.locale`` or ``args.lang``), if any."""
+    args = request.get("args") if isinstance(request, dict) else None
+    return (args.get("locale") or args.get("lang")) if isinstance(args, dict) else None
+
+
+def parse_request(text: str) -> object:
+    """The request's JSON, or None when it is not JSON."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
 
 
 def _answer(reply: dict[str, Any]) -> Call:

@@ -39,6 +39,12 @@ class CancelledByUser(AgentError):
     code = "action.canceled"
 
 
+class PortalRefused(AgentError):
+    """The page's site is not one the citizen allowed (they refused it, or the agent cannot ask)."""
+
+    code = "ORIGIN_NOT_ALLOWED"
+
+
 class NoSuitableKey(AgentError):
     """No keystore in the folder matches the requested key type / filters."""
 

@@ -32,6 +32,24 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "ru": "Если вы не ответите, через {seconds} с окно закроется и запрос будет отклонён.",
         "en": "Without an answer this window closes in {seconds} s and the request is declined.",
     },
+    # allowing a site
+    "portal_heading": {
+        "kk": "Бұл сайтқа eds agent-ті пайдалануға рұқсат бересіз бе?",
+        "ru": "Разрешить этому сайту пользоваться eds agent?",
+        "en": "Allow this site to use eds agent?",
+    },
+    "portal_text": {
+        "kk": "Рұқсат берілген сайт сертификаттарыңызды көре алады және құжатқа қол қоюды сұрай алады: әр "
+        "қол қою алдында агент сізден бәрібір сұрайды. Мекенжайы жоғарыда. Тек өзіңіз ашқан сайтқа "
+        "рұқсат беріңіз. Агент рұқсат берілген сайттарды есте сақтайды.",
+        "ru": "Разрешённый сайт сможет видеть ваши сертификаты и просить подписать документ: перед каждой "
+        "подписью агент всё равно спросит вас. Адрес сайта указан выше. Разрешайте только сайт, который "
+        "вы открыли сами. Агент запомнит разрешённые сайты.",
+        "en": "An allowed site can see your certificates and ask you to sign documents: the agent still asks "
+        "you before every signature. The site's address is above. Allow only a site you opened yourself. "
+        "The agent remembers the sites you allow.",
+    },
+    "refuse": {"kk": "Рұқсат бермеу", "ru": "Не разрешать", "en": "Refuse"},
     # choosing the folder
     "store_heading": {
         "kk": "ЭЦҚ кілттерін қайда сақтау керек",

@@ -70,11 +70,11 @@ def malformed_request(reason: str) -> dict[str, Any]:
 
 
 def origin_refused(origin: str) -> dict[str, Any]:
-    """Body of the HTTP 403 answer to a WebSocket handshake from a page not in --origin."""
+    """Body of the HTTP 403 answer to a WebSocket handshake from a site the agent may not serve."""
     return {
         "success": False,
         "errorCode": "ORIGIN_NOT_ALLOWED",
         "code": "ORIGIN_NOT_ALLOWED",
-        "message": f"eds agent does not serve pages from {origin}; "
-        f"start it with --origin {origin} to allow them.",
+        "message": f"eds agent does not serve pages from {origin}: it was refused in this run, it is not "
+        f"https, or the agent cannot ask (start it with --origin {origin} to allow it).",
     }

@@ -84,6 +84,20 @@ class KeyOption:
 
 
 @dataclass(frozen=True)
+class PortalQuestion:
+    """May the site ``origin`` use the agent (see its keys, ask to sign)? Asked once per site."""
+
+    origin: str
+
+    @property
+    def terminal_text(self) -> str:
+        return (
+            f"The site {self.origin} wants to use eds agent: to see your certificates and ask you to "
+            "sign. Allow it only if you opened this site yourself. Allow?"
+        )
+
+
+@dataclass(frozen=True)
 class FolderQuestion:
     """May the keys be kept in ``folder``? (The citizen may choose another.)"""
 

@@ -15,7 +15,12 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from eds_agent import protocol
-from eds_agent.dispatcher import Dispatcher
+from eds_agent.confirmation import Confirmer
+from eds_agent.dispatcher import Dispatcher, parse_request, requested_language
+from eds_agent.errors import PortalRefused
+from eds_agent.language import set_request_language
+from eds_agent.portals import Portals
+from eds_agent.questions import PortalQuestion
 
 log = logging.getLogger(__name__)
 
@@ -23,15 +28,13 @@ LOOPBACK = "127.0.0.1"
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # documents to sign arrive Base64-encoded in one message
 
 
-def normalise_origin(origin: str) -> str:
-    return origin.strip().rstrip("/").lower()
-
-
 class AgentServer:
     """Serves one :class:`Dispatcher` in worker threads, so the event loop keeps answering heartbeats.
 
     Requests that may ask the citizen run one at a time (the citizen answers one question at a
     time); read-only ones (``version``, ``listKeys``...) are answered at once, even meanwhile.
+    A page from a site not in ``portals`` gets the greeting (so it knows the agent is there), and its
+    first request asks the citizen to allow the site (``portals.py``) before it is answered.
     """
 
     def __init__(
@@ -39,19 +42,40 @@ class AgentServer:
         dispatcher: Dispatcher,
         *,
         port: int,
-        origins: list[str],
+        portals: Portals,
+        confirmer: Confirmer,
         ssl_context: ssl.SSLContext | None,
     ) -> None:
         self.dispatcher = dispatcher
         self.port = port
-        self.origins = {normalise_origin(origin) for origin in origins}
+        self.portals = portals
+        self.confirmer = confirmer
         self.ssl_context = ssl_context
         self._lock = asyncio.Lock()
 
+    def _may_connect(self, origin: str | None) -> bool:
+        if origin is None or self.portals.allowed(origin):
+            return True
+        return self.confirmer.asks_about_portals and self.portals.may_ask(origin)
+
+    def _approve(self, origin: str, text: str) -> bool:
+        """In a worker thread, one question at a time: has the citizen allowed ``origin`` (now)?
+        Asked in the language the request ``text`` names."""
+        if self.portals.allowed(origin):  # allowed meanwhile, from another tab
+            return True
+        if not self.portals.may_ask(origin):
+            return False
+        set_request_language(requested_language(parse_request(text)))
+        if self.confirmer.allow_portal(PortalQuestion(origin)):
+            self.portals.allow(origin)
+            return True
+        self.portals.refuse(origin)
+        return False
+
     def _check_handshake(self, connection: ServerConnection, request: Request) -> Response | None:
         origin = request.headers.get("Origin")
-        if origin is not None and normalise_origin(origin) not in self.origins:
-            log.info("refused a page from %s (not an --origin): HTTP 403", origin)
+        if not self._may_connect(origin):
+            log.info("refused a page from %s: HTTP 403", origin)
             response = connection.respond(
                 HTTPStatus.FORBIDDEN, json.dumps(protocol.origin_refused(origin)) + "\n"
             )
@@ -64,6 +88,7 @@ class AgentServer:
 
     async def _session(self, connection: ServerConnection) -> None:
         origin = connection.request.headers.get("Origin") if connection.request else None
+        approved = origin is None or self.portals.allowed(origin)
         try:
             await connection.send(json.dumps(protocol.greeting()))
             async for message in connection:
@@ -71,6 +96,16 @@ class AgentServer:
                 if text == protocol.HEARTBEAT:
                     await connection.send(protocol.HEARTBEAT)
                     continue
+                if not approved and origin is not None:
+                    async with self._lock:
+                        approved = await asyncio.to_thread(self._approve, origin, text)
+                    if not approved:
+                        refused = PortalRefused(
+                            f"{origin} is not allowed to use eds agent: the citizen refused it. Restart the "
+                            "agent to be asked again."
+                        )
+                        await connection.send(json.dumps(self.dispatcher.refusal(text, refused)))
+                        continue
                 reply = await self._answer(text, origin)
                 await connection.send(json.dumps(reply, ensure_ascii=False))
         except ConnectionClosed as closed:

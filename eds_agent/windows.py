@@ -32,6 +32,7 @@ from eds_agent.questions import (
     MakeKeysQuestion,
     NewPasswordQuestion,
     PasswordQuestion,
+    PortalQuestion,
     SigningRequest,
     shown_origin,
 )
@@ -78,7 +79,7 @@ class QuestionWindow(tk.Toplevel):
         buttons.grid(row=self._row, column=0, sticky="e", pady=(12, 0))
         self.primary = ttk.Button(buttons, text=self.primary_text(), command=self.submit, default="active")
         self.primary.grid(row=0, column=0, padx=(0, 8))
-        ttk.Button(buttons, text=say("cancel", language), command=self.cancel).grid(row=0, column=1)
+        ttk.Button(buttons, text=self.cancel_text(), command=self.cancel).grid(row=0, column=1)
         self.protocol("WM_DELETE_WINDOW", self.cancel)
         self.bind("<Escape>", lambda _event: self.cancel())
         self.bind("<Return>", lambda _event: self.submit())
@@ -98,6 +99,9 @@ class QuestionWindow(tk.Toplevel):
 
     def primary_text(self) -> str:
         return say("continue", self.language)
+
+    def cancel_text(self) -> str:
+        return say("cancel", self.language)
 
     def value(self) -> Any:
         """The answer the primary button gives; None while it cannot be given."""
@@ -195,6 +199,25 @@ class ConfirmWindow(QuestionWindow):
 
     def primary_text(self) -> str:
         return say("make_keys" if isinstance(self.question, MakeKeysQuestion) else "save", self.language)
+
+
+class PortalWindow(QuestionWindow):
+    """Allow this site to use the agent? Asked once per site; "allow" is remembered (``portals.py``)."""
+
+    cancelled = False
+
+    def __init__(self, root: tk.Tk, question: PortalQuestion, language: Language, timeout: float, done):
+        super().__init__(root, question.origin, language, timeout, done)
+
+    def build(self) -> None:
+        self.add_label(say("portal_heading", self.language), style="Heading.TLabel", pad=(12, 0))
+        self.add_label(say("portal_text", self.language), pad=(6, 0))
+
+    def primary_text(self) -> str:
+        return say("allow", self.language)
+
+    def cancel_text(self) -> str:
+        return say("refuse", self.language)
 
 
 class FolderWindow(QuestionWindow):
@@ -400,6 +423,8 @@ class KeyWindow(QuestionWindow):
 class WindowConfirmer:
     """:class:`~eds_agent.confirmation.Confirmer` in desktop windows; Tk runs on the thread of :meth:`run`."""
 
+    asks_about_portals = True
+
     def __init__(
         self,
         *,
@@ -484,6 +509,11 @@ class WindowConfirmer:
     def confirm(self, question: ConfirmQuestion) -> bool:
         return bool(
             self._ask(lambda root, lang, done: ConfirmWindow(root, question, lang, self.timeout, done))
+        )
+
+    def allow_portal(self, question: PortalQuestion) -> bool:
+        return bool(
+            self._ask(lambda root, lang, done: PortalWindow(root, question, lang, self.timeout, done))
         )
 
     def choose_folder(self, question: FolderQuestion) -> Path | None:

@@ -12,6 +12,8 @@ identify/selfie.html: #capture, #hint[data-ok]; identify/video.html:
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,13 +97,27 @@ class CitizenPages:
         with new_page(self.driver, "the page after Continue"):
             link.click()
 
-    def open_identification(self) -> None:
-        """From the identification page through the camera and agent check to the selfie page."""
+    def open_identification(self, allow_agent: Callable[[], None] | None = None) -> None:
+        """From the identification page through the camera and agent check to the selfie page.
+        ``allow_agent``: the agent asks whether to allow this portal, and this answers it."""
         self.shots.take("identification")
         with new_page(self.driver, "the camera and agent check"):
             self.field("continue").click()
+        if allow_agent is not None:
+            self.wait_for_path("/identification/check")
+            wait_for(
+                lambda: self.field("agent-check-status").get_attribute("data-state") == "asking",
+                30,
+                0.1,
+                "the page saying the agent asks about this site",
+            )
+            self.shots.take("check-agent-asks")
+            allow_agent()
         camera, agent = self.check_devices()
         assert camera == "ok", f"the check page found no working camera ({camera})"
+        if allow_agent is not None:
+            assert agent == "found", f"the agent was allowed but the page says {agent}"
+            self.shots.take("check-agent-found")
         with new_page(self.driver, "the selfie page"):
             self.field("continue").click()
 
@@ -120,7 +136,8 @@ class CitizenPages:
         )
         agent = wait_for(
             lambda: (
-                self.field("agent-check-status").get_attribute("data-state") not in ("unchecked", "searching")
+                self.field("agent-check-status").get_attribute("data-state")
+                not in ("unchecked", "searching", "asking")
                 and self.field("agent-check-status").get_attribute("data-state")
             ),
             timeout,
@@ -131,14 +148,15 @@ class CitizenPages:
         return camera, agent
 
     def take_selfie(
-        self, hint_timeout: float = 30, blink_retries: int = 1, blink_words: str = "eyes open"
+        self, hint_timeout: float = 30, blink_retries: int = 4, blink_words: str = "eyes open"
     ) -> tuple[bool, str]:
         """Wait for the live hint to say the picture is good, press "Take the selfie", return the decision.
 
         The live camera blinks about once a second (the video check needs it), so a shot can catch
-        closed eyes (4 of its 30 frames); then the citizen does what the page says and takes it again
-        (at most ``blink_retries`` times; each try is one of the enrolment's selfie attempts).
-        ``blink_words``: what the page says about closed eyes, in the page's language.
+        closed eyes (4 of its 30 frames); then the citizen does what the page says and takes it again,
+        a moment later (at most ``blink_retries`` times; closed eyes are a quality refusal, which costs
+        none of the enrolment's selfie attempts). ``blink_words``: what the page says about closed eyes,
+        in the page's language.
         """
         self.wait_for_path("/identification/selfie")
         capture = self.field("capture")
@@ -159,6 +177,7 @@ class CitizenPages:
             self.shots.take("selfie-decision")
             if ok or blink_words not in said or attempt == blink_retries:
                 return ok, said
+            time.sleep(0.7)  # not at the same point of the camera's loop again
         raise AssertionError("unreachable")
 
     def do_video_check(self) -> tuple[bool, str]:

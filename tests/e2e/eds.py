@@ -51,7 +51,7 @@ def start_eds_agent(
     start_process: Callable[..., ServiceProcess],
     home: Path,
     *,
-    origin: str,
+    origin: str | None,
     store: Path,
     password_file: Path | None = None,
     port: int | None = None,
@@ -59,6 +59,7 @@ def start_eds_agent(
     display: str | None = None,
 ) -> ServiceProcess:
     """`eds agent --yes` on ``port`` (or a free one), trusting only ``origin``, keys in ``store``.
+    ``origin=None`` (desktop mode only): no site is listed, the citizen allows the portal in a window.
 
     ``tls=False`` adds ``--no-tls`` (plain ws://); with TLS the agent makes (or reuses) its certificate
     for 127.0.0.1 at :func:`agent_tls_certificate` of ``home``. ``display`` (an X display such as
@@ -71,8 +72,7 @@ def start_eds_agent(
         "agent",
         "--port",
         str(port),
-        "--origin",
-        origin,
+        *(["--origin", origin] if origin else []),
         *([] if tls else ["--no-tls"]),
         "--store",
         str(store),

@@ -92,7 +92,7 @@ def test_citizen_gets_two_keystores_answering_the_agents_windows(
     agent = start_eds_agent(
         start_process,
         agent_home,
-        origin=server.url,
+        origin=None,  # the citizen allows the portal in the agent's window, at the check page
         store=agent_default_store,
         port=agent_port,
         tls=True,
@@ -113,7 +113,12 @@ def test_citizen_gets_two_keystores_answering_the_agents_windows(
     citizen.wait_for_path("/code")
     citizen.enter_code(wait_for_code(home / "outbox.jsonl", CITIZEN_PHONE))
     citizen.wait_for_path("/identification")
-    citizen.open_identification()  # the check page finds the camera and the agent
+
+    def allow_portal() -> None:
+        windows.next_window("allow-portal")  # the portal's address, what allowing it means
+        desktop.key("Return")  # Allow
+
+    citizen.open_identification(allow_portal)  # the check page finds the camera and the agent
 
     blink = translate_to(language, "Keep your eyes open and look into the camera.")
     ok, said = citizen.take_selfie(blink_words=blink)

@@ -221,7 +221,12 @@ def test_without_a_camera_the_check_stops_the_citizen_before_the_selfie_with_the
 
 
 def test_with_a_camera_the_check_shows_its_picture_and_lets_the_citizen_on_whatever_the_agent():
-    for agent, state in (("found", "found"), ("missing", "missing"), ("other", "other-app")):
+    for agent, state in (
+        ("found", "found"),
+        ("missing", "missing"),
+        ("other", "other-app"),
+        ("refused", "refused"),  # the citizen pressed Refuse in the agent's "allow this site?" window
+    ):
         seen = _page_script("device_check.js", "device_check.js", "ok", agent)
         assert seen["camera"] == "ok" and seen["preview"] is True and seen["continue"] is True
         assert seen["agent"] == state

@@ -73,12 +73,23 @@
     say(agentStatus, text.agentSearching, 'searching', 'working');
     var agent = new window.EdsAgent(section.dataset.agentUrl);
     return agent.connect(AGENT_TIMEOUT_MS).then(function () {
+      /* The first request from a site the agent does not know yet opens its "allow this site?" window;
+         the answer may take the citizen a while, so no time limit here (the window closes itself). */
+      say(agentStatus, text.agentAsking, 'asking', 'working');
+      return agent.version().then(function () {
+        agent.close();
+        say(agentStatus, text.agentFound, 'found', 'notice');
+      });
+    }).catch(function (error) {
+      var code = error && error.code;
       agent.close();
-      say(agentStatus, text.agentFound, 'found', 'notice');
-    }, function (error) {
-      var other = error && error.code === 'NOT_AN_AGENT';
-      if (other) { agent.close(); }
-      say(agentStatus, other ? text.agentOtherApp : text.agentMissing, other ? 'other-app' : 'missing', 'warning');
+      if (code === 'ORIGIN_NOT_ALLOWED') {
+        say(agentStatus, text.agentRefused, 'refused', 'warning');
+      } else if (code === 'NOT_AN_AGENT' || code === 'MODULE_NOT_FOUND') {
+        say(agentStatus, text.agentOtherApp, 'other-app', 'warning');
+      } else {
+        say(agentStatus, text.agentMissing, 'missing', 'warning');
+      }
       agentMissing.hidden = false;
     });
   }

@@ -193,10 +193,12 @@
 
   section.hidden = false;
   var greeted = false;  // something on the agent's address answered NCALayer's greeting
-  within(DETECT_TIMEOUT_MS, connect().then(function () {
+  within(DETECT_TIMEOUT_MS, connect()).then(function () {
     greeted = true;
+    // A site the agent does not know yet is asked about in the agent's window first: no time limit.
+    say(text.asking, 'searching');
     return agent.listKeys();
-  })).then(function (keys) {
+  }).then(function (keys) {
     folderInput.value = keys.folder;
     if (!agentRequestId) {
       say(text.found, 'found');
@@ -219,7 +221,9 @@
     missing.hidden = false;
     // Nothing answers (or the agent refuses this site) vs. a program that greets like NCALayer but
     // has no kz.eds.toolkit.issuance (MODULE_NOT_FOUND): most likely the real NCALayer on its port.
-    if (greeted || (error && error.code === 'NOT_AN_AGENT')) {
+    if (error && error.code === 'ORIGIN_NOT_ALLOWED') {
+      say(text.refused, 'missing');
+    } else if (greeted || (error && error.code === 'NOT_AN_AGENT')) {
       document.getElementById('agent-missing-why').textContent = text.otherAppWhy;
       say(text.otherApp, 'other-app');
     } else {

@@ -1,8 +1,9 @@
 /* Runs eds_toolkit/web/static/device_check.js on a minimal fake check page (identify/check.html) and
    prints, as JSON, what the citizen sees once both checks are done.
-   Usage: node device_check.js <device_check.js> <ok|denied|none|busy> <found|missing|other>
+   Usage: node device_check.js <device_check.js> <ok|denied|none|busy> <found|missing|other|refused>
    camera: ok (the picture shows), denied (NotAllowedError), none (NotFoundError), busy (NotReadableError);
-   agent: found (greets with a version), missing (connection refused), other (a program that is no agent). */
+   agent: found (greets with a version), missing (connection refused), other (a program that is no agent),
+   refused (greets, then the citizen refuses this site in the agent's "allow this site?" window). */
 'use strict';
 const fs = require('fs');
 const vm = require('vm');
@@ -22,7 +23,8 @@ function element(id, extra) {
 const messages = {
   cameraAsking: 'asking', cameraOk: 'camera ok', cameraDenied: 'camera denied', cameraMissing: 'no camera',
   cameraBusy: 'camera busy', agentSearching: 'searching', agentFound: 'agent found',
-  agentMissing: 'agent missing', agentOtherApp: 'other app',
+  agentMissing: 'agent missing', agentOtherApp: 'other app', agentAsking: 'agent asks',
+  agentRefused: 'agent refused',
 };
 const stopped = [];
 const elements = {
@@ -41,8 +43,13 @@ const errors = { denied: 'NotAllowedError', none: 'NotFoundError', busy: 'NotRea
 
 function EdsAgent(url) { this.url = url; this.closed = false; }
 EdsAgent.prototype.connect = function () {
-  if (agent === 'found') { return Promise.resolve('1.0'); }
+  if (agent === 'found' || agent === 'refused') { return Promise.resolve('1.4'); }
   const code = agent === 'other' ? 'NOT_AN_AGENT' : 'AGENT_UNREACHABLE';
+  return Promise.reject(Object.assign(new Error(code), { code }));
+};
+EdsAgent.prototype.version = function () {
+  if (agent === 'found') { return Promise.resolve({ version: '1.4' }); }
+  const code = 'ORIGIN_NOT_ALLOWED';
   return Promise.reject(Object.assign(new Error(code), { code }));
 };
 EdsAgent.prototype.close = function () { this.closed = true; };
