@@ -31,6 +31,7 @@ if os.name == "posix":
 
 DEFAULT_ANSWER_TIMEOUT = 120.0
 """Seconds a terminal question waits for the citizen before it counts as cancelled."""
+WITHDRAW_CHECK_SECONDS = 0.25
 
 
 class Confirmer(Protocol):
@@ -43,6 +44,9 @@ class Confirmer(Protocol):
     asks_about_portals: bool
 
     def allow_portal(self, question: PortalQuestion) -> bool: ...
+
+    def withdraw(self) -> None:
+        """Cancel the question open now, if any (its page went away). Called from another thread."""
 
     def confirm(self, question: ConfirmQuestion) -> bool: ...
 
@@ -76,6 +80,9 @@ class ScriptedConfirmer:
     def allow_portal(self, question: PortalQuestion) -> bool:
         self.questions.append(question)
         return bool(self._portals)
+
+    def withdraw(self) -> None:
+        """Scripted answers come at once: there is never a question open to withdraw."""
 
     def confirm(self, question: ConfirmQuestion) -> bool:
         self.questions.append(question)
@@ -121,6 +128,7 @@ class TerminalConfirmer:
         self._input_fd = input_fd
         self.timeout = timeout
         self._lock = threading.Lock()
+        self._withdrawn = threading.Event()
 
     def _ask(self, text: str, *, hidden: bool = False) -> str | None:
         """The line typed within the timeout (without its line end); None when none came."""
@@ -136,6 +144,7 @@ class TerminalConfirmer:
                     quiet = termios.tcgetattr(self._in)
                     quiet[3] &= ~termios.ECHO
                     termios.tcsetattr(self._in, termios.TCSANOW, quiet)
+            self._withdrawn.clear()
             self._out.write(text)
             self._out.flush()
             line = self._read_line()
@@ -144,18 +153,26 @@ class TerminalConfirmer:
                 termios.tcsetattr(self._in, termios.TCSANOW, saved)
         if hidden:
             self._out.write("\n")
-        if line is None:
+        if line is None and self._withdrawn.is_set():
+            self._out.write("The page that asked is gone: the question is withdrawn.\n")
+            self._out.flush()
+        elif line is None:
             self._out.write(f"No answer in {self.timeout:g} s: cancelled.\n")
             self._out.flush()
         return line
+
+    def withdraw(self) -> None:
+        self._withdrawn.set()
 
     def _read_line(self) -> str | None:
         deadline = time.monotonic() + self.timeout
         data = b""
         while b"\n" not in data:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([self._in], [], [], remaining)[0]:
+            if remaining <= 0 or self._withdrawn.is_set():
                 return None
+            if not select.select([self._in], [], [], min(remaining, WITHDRAW_CHECK_SECONDS))[0]:
+                continue
             chunk = os.read(self._in, 4096)
             if not chunk:  # input closed: nobody will answer
                 return data.decode("utf-8", "replace") if data else ""

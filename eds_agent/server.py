@@ -8,7 +8,7 @@ import logging
 import ssl
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # documents to sign arrive Base64-encoded in one message
+WITHDRAW_AGAIN_SECONDS = 0.5
+T = TypeVar("T")
 
 
 class AgentServer:
@@ -97,8 +99,7 @@ class AgentServer:
                     await connection.send(protocol.HEARTBEAT)
                     continue
                 if not approved and origin is not None:
-                    async with self._lock:
-                        approved = await asyncio.to_thread(self._approve, origin, text)
+                    approved = await self._asking(connection, self._approve, origin, text)
                     if not approved:
                         refused = PortalRefused(
                             f"{origin} is not allowed to use eds agent: the citizen refused it. Restart the "
@@ -106,19 +107,35 @@ class AgentServer:
                         )
                         await connection.send(json.dumps(self.dispatcher.refusal(text, refused)))
                         continue
-                reply = await self._answer(text, origin)
+                reply = await self._answer(connection, text, origin)
                 await connection.send(json.dumps(reply, ensure_ascii=False))
         except ConnectionClosed as closed:
             # A closed tab or a crashed browser: nothing to fix, one line (no traceback).
             if closed.rcvd is None:
                 log.info("%s left without closing the connection", origin or "a local program")
 
-    async def _answer(self, text: str, origin: str | None) -> dict[str, Any]:
+    async def _answer(self, connection: ServerConnection, text: str, origin: str | None) -> dict[str, Any]:
         call = await asyncio.to_thread(self.dispatcher.route, text, origin)
         if not call.asks_citizen:
             return await asyncio.to_thread(call.run)
+        return await self._asking(connection, call.run)
+
+    async def _asking(self, connection: ServerConnection, function: Callable[..., T], *args: Any) -> T:
+        """Run ``function`` (which may ask the citizen) in a worker thread, one at a time. If the page
+        goes away meanwhile, its question is withdrawn (the window closes as if cancelled), so a window
+        never stays behind for a page that is gone, to be answered by mistake for another one."""
         async with self._lock:
-            return await asyncio.to_thread(call.run)
+            running = asyncio.ensure_future(asyncio.to_thread(function, *args))
+            closed = asyncio.ensure_future(connection.wait_closed())
+            try:
+                await asyncio.wait({running, closed}, return_when=asyncio.FIRST_COMPLETED)
+                while not running.done():  # again until it ends: a withdrawn step may lead to another
+                    log.info("the page left: its question in eds agent is withdrawn")
+                    await asyncio.to_thread(self.confirmer.withdraw)
+                    await asyncio.wait({running}, timeout=WITHDRAW_AGAIN_SECONDS)
+                return await running
+            finally:
+                closed.cancel()
 
     async def run(self, on_ready: Callable[[int], Any] | None = None) -> None:
         """Listen on 127.0.0.1 until cancelled; ``on_ready(port)`` once bound (port 0 picks a free one)."""

@@ -511,6 +511,10 @@ class WindowConfirmer:
             self._ask(lambda root, lang, done: ConfirmWindow(root, question, lang, self.timeout, done))
         )
 
+    def withdraw(self) -> None:
+        """Close the open window as if cancelled (its page went away)."""
+        self.call(lambda: self.window.cancel() if self.window is not None else None, timeout=5)
+
     def allow_portal(self, question: PortalQuestion) -> bool:
         return bool(
             self._ask(lambda root, lang, done: PortalWindow(root, question, lang, self.timeout, done))

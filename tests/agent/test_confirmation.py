@@ -185,3 +185,35 @@ def test_an_unanswered_question_is_cancelled_and_meanwhile_version_and_list_keys
 def _call_within(ws, method: str, seconds: float) -> str:
     ws.send(json.dumps({"module": ISSUANCE, "method": method, "args": {}}))
     return ws.recv(timeout=seconds)
+
+
+def test_a_question_whose_page_closed_is_withdrawn_and_the_next_page_is_asked_at_once(tmp_path):
+    store = tmp_path / "eds-keys"
+    terminal = Terminal(
+        [str(EDS), "--home", str(tmp_path / "home"), "agent", "--port", "0", "--no-tls"]
+        + ["--store", str(store), "--origin", PORTAL, "--terminal"]
+    )
+    try:
+        port = terminal.wait_for(r"ws://127\.0\.0\.1:(\d+)/").group(1)
+        with connect(f"ws://127.0.0.1:{port}", origin=PORTAL) as ws:
+            ws.recv(timeout=10)
+            ws.send(
+                json.dumps(
+                    {"module": ISSUANCE, "method": "makeRequests", "args": {"enrolmentId": "e-1", **PERSON}}
+                )
+            )
+            terminal.wait_for(r"asks to keep your EDS keys in .*\[y/N\] ")
+        # The tab is closed: a "y" typed now must not make keys for a page that is gone.
+        terminal.wait_for(r"the question is withdrawn", timeout=10)
+        terminal.type("y\n")
+        time.sleep(0.5)
+        assert not (store / ".pending").exists() and not list(store.glob("*")), "nothing was made"
+
+        with connect(f"ws://127.0.0.1:{port}", origin=PORTAL) as ws:
+            ws.recv(timeout=10)
+            ws.send(json.dumps({"module": ISSUANCE, "method": "chooseStore", "args": {}}))
+            terminal.wait_for(r"asks to keep your EDS keys in .*\[y/N\] $", timeout=10)
+            terminal.type("y\n")
+            assert json.loads(ws.recv(timeout=10))["status"] is True
+    finally:
+        terminal.close()

@@ -6,6 +6,7 @@ Every window is saved under artifacts/screenshots/agent/<language>-<window>.png.
 from __future__ import annotations
 
 import base64
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -283,3 +284,35 @@ def test_eds_agent_on_a_display_asks_in_windows_in_the_language_the_page_names(
     verdict = verify_cms(replies[0]["body"]["result"].encode(), test_ca.root_path, tmp_path / "v")
     assert verdict.ok and verdict.content == DOCUMENT.encode()
     assert "not run in a terminal" not in agent.stop()
+
+
+def test_a_window_whose_page_closed_is_withdrawn_and_signs_nothing(start_agent, desktop, keys_copy):
+    agent = start_agent(store=keys_copy, yes=False, password=None, env=desktop.env)
+    request = {
+        "module": "kz.gov.pki.knca.basics",
+        "method": "sign",
+        "args": {
+            "allowedStorages": None,
+            "format": "cms",
+            "data": base64.b64encode(DOCUMENT.encode()).decode(),
+            "signingParams": {"decode": True, "encapsulate": True},
+            "signerParams": {"extKeyUsageOids": ["1.3.6.1.5.5.7.3.4"]},
+            "locale": "en",
+        },
+    }
+    with connect(agent.url, origin=PORTAL) as ws:
+        ws.recv(timeout=10)
+        ws.send(json.dumps(request))
+        window = desktop.wait_for_window(PORTAL)
+    # The tab closed: its password window must not stay to be answered for some other page.
+    deadline = time.monotonic() + 10
+    while window in desktop.windows_named(PORTAL) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert window not in desktop.windows_named(PORTAL), "the window of a closed page is still open"
+
+    with connect(agent.url, origin=PORTAL) as ws:  # the agent is free for the next page at once
+        ws.recv(timeout=10)
+        ws.send(json.dumps(request))
+        desktop.wait_for_window(PORTAL, other_than=(window,))
+        desktop.key("Escape")
+        assert json.loads(ws.recv(timeout=30)) == {"status": True, "body": {}}  # cancelled
