@@ -216,3 +216,54 @@ def test_no_new_pair_once_the_identification_has_expired(client, ctx, clock, out
     assert late.status_code == 409
     assert late.get_json()["code"] == "replacement_closed"
     assert all(row.status == "valid" for row in store_rows(ctx, lost).values())
+
+
+OTHER_IIN, OTHER_PHONE = "920721433024", "+77051234568"  # another demo citizen with a phone
+
+
+def test_another_browser_cannot_replace_a_citizens_pair_nor_confirm_their_application(
+    app, client, ctx, outbox
+):
+    """The attacker knows the victim's enrolment id (the certificates page carries it) and has a session
+    of their own, or none: neither the lost-download replacement nor the review acts on the victim."""
+    victim = to_certificates_step(client, ctx, outbox)
+    assert download(client).mimetype == "application/zip"
+    issued = serials_of(ctx, victim)
+
+    stranger = app.test_client()  # no session at all
+    for action in ("/certificates/replace", "/certificates/review"):
+        answer = stranger.post(
+            action,
+            data={
+                "enrolment_id": victim,
+                "confirm_revocation": "yes",
+                "password": GOOD_PASSWORD,
+                "password_confirmation": GOOD_PASSWORD,
+            },
+        )
+        assert answer.status_code in (302, 400, 403, 409), (action, answer.status_code)
+        assert answer.mimetype != "application/zip"
+
+    attacker = app.test_client()  # a citizen of their own, at the same step, before any download
+    submit(attacker, "/", "/start", iin=OTHER_IIN)
+    submit(attacker, "/code", "/code", code=code_for(outbox, OTHER_PHONE))
+    with attacker.session_transaction() as session:
+        own = session["enrolment_id"]
+    mark_identified(ctx, own)
+    submit(attacker, "/pin", "/pin", pin=GOOD_PIN, pin_confirmation=GOOD_PIN)
+    submit(attacker, "/certificates/review", "/certificates/review")
+    replaced = download(attacker, "/certificates/replace", confirm_revocation="yes", enrolment_id=victim)
+    assert replaced.mimetype != "application/zip" and replaced.status_code >= 400
+
+    rows = store_rows(ctx, issued)
+    assert [rows[s].status for s in issued] == ["valid", "valid"], "the victim's pair was revoked"
+    assert serials_of(ctx, victim) == issued
+    with ctx.session() as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "replace_on_server", AuditEvent.outcome == "ok")
+        )
+        assert not list(events)
+
+    forged = app.test_client()
+    forged.set_cookie("session", "eyJlbnJvbG1lbnRfaWQiOiJ4In0.forged.signature")  # a made-up cookie
+    assert forged.post("/certificates/replace", data={"confirm_revocation": "yes"}).status_code in (302, 400)
