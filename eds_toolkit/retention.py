@@ -8,7 +8,9 @@ enrolments and the enrolment rows themselves (audit events point at them). Delet
 - the transient data of failed or expired enrolments: the identification record (face encodings,
   selfie and identity-card images, attempt counters) and the phone numbers on the enrolment row;
 - ended or expired cabinet sessions, and sign-in throttles that are no longer pausing anyone;
-- phone changes (both numbers) stopped, applied or released before the window.
+- phone changes (both numbers) stopped, applied or released before the window;
+- server-made keystores kept for a second download (``flow/pickup.py``) past their own time, whatever
+  the window (they are kept minutes, not days).
 
 An enrolment counts as expired once its ``expires_at`` has passed, even if nobody opened it since.
 """
@@ -27,6 +29,7 @@ from eds_toolkit.flow.machine import FINAL_STATES, State
 from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.flow.phone_change import USABLE_AFTER_RELEASE
 from eds_toolkit.flow.phone_change_models import PhoneChange
+from eds_toolkit.flow.pickup import purge_expired
 from eds_toolkit.otp import OneTimeCode
 
 DEFAULT_OLDER_THAN_DAYS = 30
@@ -43,6 +46,7 @@ class PurgeCounts:
     cabinet_sessions: int = 0
     signin_throttles: int = 0
     phone_changes: int = 0
+    keystore_pickups: int = 0
 
     def lines(self) -> list[str]:
         """One line per part, for the operator."""
@@ -54,6 +58,7 @@ class PurgeCounts:
             f"cabinet sessions deleted: {self.cabinet_sessions}",
             f"sign-in throttles deleted: {self.signin_throttles}",
             f"phone changes deleted: {self.phone_changes}",
+            f"kept keystores deleted: {self.keystore_pickups}",
         ]
 
 
@@ -114,7 +119,9 @@ def purge(engine: Engine, *, older_than: dt.timedelta, now: dt.datetime | None =
             ),
             execution_options=_BULK,
         ).rowcount
+        keystore_pickups = purge_expired(session, now)
     return PurgeCounts(
+        keystore_pickups=keystore_pickups,
         phone_changes=phone_changes,
         sms_codes=sms_codes,
         liveness_tasks=liveness_tasks,

@@ -69,4 +69,5 @@ def build_service_context(settings: Settings, engine: Engine | None = None) -> S
         phone_change_hold=settings.phone_change_hold_hours * 3600,
         base_url=settings.base_url,
         replacements_per_enrolment=settings.replacements_per_enrolment,
+        keystore_pickup_seconds=settings.keystore_pickup_minutes * 60,
     )

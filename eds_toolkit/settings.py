@@ -158,6 +158,9 @@ class Settings:
     # a citizen who lost the downloaded keystores may ask for a new pair (the old one revoked) this many
     # times within one enrolment, before it expires (EDS_REPLACEMENTS_PER_ENROLMENT; 0 turns it off)
     replacements_per_enrolment: int = 2
+    # server-made keystores are kept, encrypted with the citizen's password, this long after issuance, so
+    # that a lost answer or a crash does not lose the keys (EDS_KEYSTORE_PICKUP_MINUTES; flow/pickup.py)
+    keystore_pickup_minutes: int = 15
     time_zone: str = DEFAULT_TIME_ZONE  # the zone the pages show times in (EDS_TIME_ZONE, an IANA name)
     pin_max_attempts: int = 5
     pin_lockout_seconds: int = 900
@@ -174,6 +177,8 @@ class Settings:
             raise SettingsError("EDS_PHONE_CHANGE_HOLD_HOURS must be 0 or more hours.")
         if self.replacements_per_enrolment < 0:
             raise SettingsError("EDS_REPLACEMENTS_PER_ENROLMENT must be 0 or more.")
+        if not 1 <= self.keystore_pickup_minutes <= 24 * 60:
+            raise SettingsError("EDS_KEYSTORE_PICKUP_MINUTES must be from 1 to 1440 minutes.")
         self.time_zone = time_zone(self.time_zone)
 
     @classmethod
@@ -216,6 +221,7 @@ class Settings:
             agent_url=env.get("EDS_AGENT_URL") or DEFAULT_AGENT_URL,
             agent_download_url=env.get("EDS_AGENT_DOWNLOAD_URL") or DEFAULT_AGENT_DOWNLOAD_URL,
             replacements_per_enrolment=_int(env, "EDS_REPLACEMENTS_PER_ENROLMENT", 2),
+            keystore_pickup_minutes=_int(env, "EDS_KEYSTORE_PICKUP_MINUTES", 15),
             time_zone=env.get("EDS_TIME_ZONE") or DEFAULT_TIME_ZONE,
             identify=IdentifyConfig.from_env(env),
         )

@@ -40,6 +40,7 @@ class ServiceContext:
     phone_change_hold: int = 72 * 3600  # seconds a new number waits unless the old number confirms
     base_url: str = "http://127.0.0.1:5000"  # the service's public address, for links in SMS
     replacements_per_enrolment: int = 2  # new pairs a citizen who lost the download may ask for
+    keystore_pickup_seconds: int = 15 * 60  # server-made keystores kept (encrypted) for a second download
     deliveries: SmsDispatcher = field(default_factory=SmsDispatcher)  # SMS sent after the answer
 
     def now(self) -> dt.datetime:

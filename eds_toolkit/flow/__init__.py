@@ -1,7 +1,8 @@
 """The citizen flow: one function per step, shared by the HTML pages and the JSON API."""
 
 from eds_toolkit.flow.application import Application, application_of, confirm_application
-from eds_toolkit.flow.issuance import IssuedPair, ServerKeystores, issue_on_server, issue_with_csrs
+from eds_toolkit.flow.issuance import issue_on_server, issue_with_csrs
+from eds_toolkit.flow.issued import IssuedPair, ServerKeystores
 from eds_toolkit.flow.machine import State
 from eds_toolkit.flow.phone import confirm_phone, register_phone
 from eds_toolkit.flow.phone_change import confirm_with_owner_code, stop_with_owner_code

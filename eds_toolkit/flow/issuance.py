@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -33,7 +33,9 @@ from eds_toolkit.core import audit
 from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import AlreadyIssued, InvalidInput, NotInRegister, ServiceUnavailable
+from eds_toolkit.flow import pickup
 from eds_toolkit.flow.application import require_confirmed
+from eds_toolkit.flow.issued import IssuedPair, ServerKeystores
 from eds_toolkit.flow.machine import State, load_for_step, refusals_audited, transition
 from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.flow.owner_notices import notify_owner
@@ -49,27 +51,6 @@ from national_profile.profiles import Profile
 ALREADY_ISSUED = (
     "The certificates for this enrolment were already issued. Sign in to your cabinet to see them."
 )
-
-
-@dataclass(frozen=True)
-class IssuedPair:
-    """The two certificates (PEM) with the chain (issuing CA, then root), and their serials."""
-
-    auth_pem: bytes
-    sign_pem: bytes
-    chain_pem: bytes
-    auth_serial: str
-    sign_serial: str
-    superseded_serials: tuple[str, ...] = ()  # the IIN's earlier valid certificates, now revoked
-
-
-@dataclass(frozen=True)
-class ServerKeystores:
-    """The zip with the two .p12 files, made once and never kept."""
-
-    zip_bytes: bytes
-    filenames: tuple[str, str]
-    pair: IssuedPair
 
 
 IDENTIFIED_STATES = frozenset({State.FACE_MATCHED, State.PIN_SET})
@@ -141,7 +122,10 @@ def _issue_pair(
     *,
     action: str,
     client_address: str | None,
+    before_commit: Callable[[Session, IssuedPair], None] | None = None,
 ) -> IssuedPair:
+    """Issue both certificates in one transaction; ``before_commit(session, pair)`` adds to it (the
+    server-made keystores, kept until picked up), so the pair is never committed without them."""
     with ctx.session() as session:
         enrolment = load_for_step(ctx, session, enrolment_id, {State.PIN_SET})
         require_confirmed(enrolment)
@@ -178,6 +162,16 @@ def _issue_pair(
                 raise AlreadyIssued(ALREADY_ISSUED) from None
             raise request_refused(profile, error) from None
         superseded = supersede(session, earlier, now)
+        pair = IssuedPair(
+            auth_pem=issued[Profile.AUTH].pem(),
+            sign_pem=issued[Profile.SIGN].pem(),
+            chain_pem=authority.chain_pem(),
+            auth_serial=issued[Profile.AUTH].record.serial,
+            sign_serial=issued[Profile.SIGN].record.serial,
+            superseded_serials=tuple(superseded),
+        )
+        if before_commit is not None:
+            before_commit(session, pair)
         try:
             session.commit()
         except IntegrityError:  # UNIQUE(enrolment_id, profile): another process issued first
@@ -194,14 +188,7 @@ def _issue_pair(
             language=enrolment.language,
             superseded=bool(superseded),
         )
-    return IssuedPair(
-        auth_pem=issued[Profile.AUTH].pem(),
-        sign_pem=issued[Profile.SIGN].pem(),
-        chain_pem=authority.chain_pem(),
-        auth_serial=issued[Profile.AUTH].record.serial,
-        sign_serial=issued[Profile.SIGN].record.serial,
-        superseded_serials=tuple(superseded),
-    )
+    return pair
 
 
 def csr_field(value: str | bytes | None, label: str) -> bytes:
@@ -238,17 +225,61 @@ def issue_on_server(
 ) -> ServerKeystores:
     """Make both key pairs here, issue, and return the two password-protected .p12 files in a zip.
 
-    The keys exist only in this call: nothing but the certificates is stored.
+    The zip is built before the issuing commit and kept with it, encrypted with ``password``, until it
+    is picked up (``pickup.py``): asked again with the same password (a lost answer, a crash), the same
+    files come back; the keys exist nowhere else.
     """
     with ctx.session() as session:
-        enrolment = load_for_step(ctx, session, enrolment_id, {State.PIN_SET})
+        enrolment = load_for_step(ctx, session, enrolment_id, {State.PIN_SET, State.ISSUED})
+        if State(enrolment.state) is State.ISSUED:
+            again = pickup.kept(ctx, session, enrolment_id, password)
+            if again is None:
+                raise AlreadyIssued(ALREADY_ISSUED)
+            delivered_again(ctx, session, enrolment, again, client_address)
+            return again
         require_confirmed(enrolment)  # before making keys for an application nobody confirmed
         require_release(ctx, session, enrolment)  # before making keys that could not be used
         iin = enrolment.iin
     checked_password(password, iin)
     keys, csrs = server_keys(_citizen(ctx, iin))
-    pair = _issue_pair(ctx, enrolment_id, csrs, action="issue_on_server", client_address=client_address)
-    return zipped_keystores(keys, pair, password)
+    made: list[ServerKeystores] = []
+
+    def package(session: Session, pair: IssuedPair) -> None:
+        made.append(zipped_keystores(keys, pair, password))
+        pickup.keep(ctx, session, enrolment_id, made[0])
+
+    _issue_pair(
+        ctx,
+        enrolment_id,
+        csrs,
+        action="issue_on_server",
+        client_address=client_address,
+        before_commit=package,
+    )
+    return made[0]
+
+
+def delivered_again(
+    ctx: ServiceContext,
+    session: Session,
+    enrolment: Enrolment,
+    made: ServerKeystores,
+    client_address: str | None,
+) -> None:
+    """Audit that the kept keystores were handed out again (which pair, not the files)."""
+    audit.record(
+        ctx,
+        session,
+        iin=enrolment.iin,
+        action="keystores_delivered_again",
+        outcome=audit.OK,
+        enrolment_id=enrolment.id,
+        from_state=enrolment.state,
+        to_state=enrolment.state,
+        client_address=client_address,
+        detail={"auth_serial": made.pair.auth_serial, "sign_serial": made.pair.sign_serial},
+    )
+    session.commit()
 
 
 def checked_password(password: str, iin: str) -> None:

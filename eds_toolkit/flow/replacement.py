@@ -24,9 +24,8 @@ from eds_toolkit.core import audit
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import AlreadyIssued, ConcurrentChange, EnrolmentExpired, InvalidInput
 from eds_toolkit.core.versioned import compare_and_set
+from eds_toolkit.flow import pickup
 from eds_toolkit.flow.issuance import (
-    IssuedPair,
-    ServerKeystores,
     _citizen,
     checked_password,
     loaded_authority,
@@ -35,6 +34,7 @@ from eds_toolkit.flow.issuance import (
     server_keys,
     zipped_keystores,
 )
+from eds_toolkit.flow.issued import IssuedPair, ServerKeystores
 from eds_toolkit.flow.machine import State, aware, load_for_step, refusals_audited
 from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.flow.owner_notices import notify_owner
@@ -143,6 +143,16 @@ def replace_on_server(
                 "sign_serial": issued[Profile.SIGN].record.serial,
             },
         )
+        pair = IssuedPair(
+            auth_pem=issued[Profile.AUTH].pem(),
+            sign_pem=issued[Profile.SIGN].pem(),
+            chain_pem=authority.chain_pem(),
+            auth_serial=issued[Profile.AUTH].record.serial,
+            sign_serial=issued[Profile.SIGN].record.serial,
+            superseded_serials=tuple(revoked + superseded),
+        )
+        made = zipped_keystores(keys, pair, password)
+        pickup.keep(ctx, session, enrolment.id, made)  # in place of the lost pair's, if still kept
         try:
             session.commit()
         except IntegrityError:  # UNIQUE(enrolment_id, profile): the same replacement made elsewhere first
@@ -158,12 +168,4 @@ def replace_on_server(
         language=language,
         superseded=True,
     )
-    pair = IssuedPair(
-        auth_pem=issued[Profile.AUTH].pem(),
-        sign_pem=issued[Profile.SIGN].pem(),
-        chain_pem=authority.chain_pem(),
-        auth_serial=issued[Profile.AUTH].record.serial,
-        sign_serial=issued[Profile.SIGN].record.serial,
-        superseded_serials=tuple(revoked + superseded),
-    )
-    return zipped_keystores(keys, pair, password)
+    return made

@@ -147,8 +147,10 @@ def issue(enrolment_id: str) -> Response:
         made = flow.issue_on_server(
             flow_context(), enrolment_id, text_field(data, "password"), client_address=client_address()
         )
-        response = Response(made.zip_bytes, status=201, mimetype="application/zip")
+        status = 200 if made.delivered_again else 201  # the kept copy again: nothing new was issued
+        response = Response(made.zip_bytes, status=status, mimetype="application/zip")
         response.headers["Content-Disposition"] = 'attachment; filename="eds-keystores.zip"'
+        response.headers["Cache-Control"] = "no-store"
         return response
     if keys != "client":
         raise InvalidInput("key_generation is 'client' (send two CSRs) or 'server'.", code="invalid_input")

@@ -408,7 +408,7 @@ def replace_on_server():
 
 def _password_field(error: Refusal, prefix: str = "") -> str | None:
     """The field (its id) a keystore-password refusal is about, for aria-invalid; None for the others."""
-    if error.code in ("weak_password", "password_mismatch"):
+    if error.code in ("weak_password", "password_mismatch", "keystore_password_differs"):
         return f"{prefix}password"
     if error.code == "replacement_not_confirmed":
         return "confirm_revocation"

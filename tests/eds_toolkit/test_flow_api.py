@@ -90,7 +90,9 @@ def test_whole_enrolment_with_citizen_csrs_returns_both_certificates_with_the_su
     assert len(certificates_of_enrolment(ctx, enrolment.id)) == 2
 
 
-def test_server_side_keys_come_back_once_as_a_zip_of_two_keystores(client, ctx, outbox):
+def test_server_side_keys_come_as_a_zip_of_two_keystores_and_again_only_with_the_same_password(
+    client, ctx, outbox, clock
+):
     from keystore.pkcs12 import open_keystore
 
     enrolment = api_to_pin_set(client, ctx, outbox)
@@ -107,9 +109,19 @@ def test_server_side_keys_come_back_once_as_a_zip_of_two_keystores(client, ctx, 
             assert serial == "IIN" + KNOWN_IIN
             assert len(opened.chain) == 2
 
+    assert response.headers["Cache-Control"] == "no-store"
+
+    # The answer was lost (a crash, a dropped connection): asked again with the same password, the very
+    # same files come back, and nothing is issued a second time.
     again = enrolment.post("certificates", {"key_generation": "server", "password": GOOD_PASSWORD})
-    assert again.status_code == 409
-    assert problem(again)["code"] == "already_issued"
+    assert again.status_code == 200 and again.data == response.data
+    other = enrolment.post("certificates", {"key_generation": "server", "password": GOOD_PASSWORD + "x"})
+    assert other.status_code == 422 and problem(other)["code"] == "keystore_password_differs"
+    assert len(certificates_of_enrolment(ctx, enrolment.id)) == 2
+
+    clock.advance(15 * 60)  # EDS_KEYSTORE_PICKUP_MINUTES: the kept copy is no longer handed out
+    late = enrolment.post("certificates", {"key_generation": "server", "password": GOOD_PASSWORD})
+    assert late.status_code == 409 and problem(late)["code"] == "already_issued"
     assert len(certificates_of_enrolment(ctx, enrolment.id)) == 2
 
 

@@ -166,3 +166,24 @@ def test_phone_changes_are_deleted_once_stopped_applied_or_stale(client, ctx, ou
     assert purge(engine, older_than=30 * DAY, now=clock.now() + 33 * DAY).phone_changes == 0
     assert purge(engine, older_than=30 * DAY, now=clock.now() + 41 * DAY).phone_changes == 1
     assert count(engine, PhoneChange) == 0
+
+
+def test_kept_keystores_are_deleted_once_their_pickup_time_is_over_whatever_the_window(
+    client, ctx, outbox, clock, app
+):
+    from flow_helpers import GOOD_PASSWORD
+
+    from eds_toolkit.flow.pickup_models import KeystorePickup
+
+    enrolment = api_to_pin_set(client, ctx, outbox)
+    assert (
+        enrolment.post("certificates", {"key_generation": "server", "password": GOOD_PASSWORD}).status_code
+        == 201
+    )
+    engine = service(app).engine
+    assert count(engine, KeystorePickup) == 1
+    assert purge(engine, older_than=30 * DAY, now=ctx.now()).keystore_pickups == 0  # within its time
+    clock.advance(15 * 60)
+    assert purge(engine, older_than=30 * DAY, now=ctx.now()).keystore_pickups == 1  # minutes, not days
+    assert count(engine, KeystorePickup) == 0
+    assert count(engine, CertificateRecord) == 2  # the certificates stay

@@ -1,0 +1,28 @@
+"""What issuance hands back: the issued pair, and the server-made keystores with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class IssuedPair:
+    """The two certificates (PEM) with the chain (issuing CA, then root), and their serials."""
+
+    auth_pem: bytes
+    sign_pem: bytes
+    chain_pem: bytes
+    auth_serial: str
+    sign_serial: str
+    superseded_serials: tuple[str, ...] = ()  # the IIN's earlier valid certificates, now revoked
+
+
+@dataclass(frozen=True)
+class ServerKeystores:
+    """The zip with the two .p12 files, each encrypted with the citizen's password; kept only until
+    picked up (``pickup.py``)."""
+
+    zip_bytes: bytes
+    filenames: tuple[str, str]
+    pair: IssuedPair
+    delivered_again: bool = False  # the kept copy, handed out again (nothing was issued now)
