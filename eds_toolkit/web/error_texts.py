@@ -62,6 +62,11 @@ ERROR_TEXTS: dict[str, str] = dict(
             "again with your IIN, or visit a public service centre.",
         ),
         NC_(
+            "keystore_password_differs",
+            "Your keystores were already made, with the password you typed the first time: type that "
+            "password to download them again.",
+        ),
+        NC_(
             "replacement_not_confirmed",
             "Confirm that your previous certificates will be revoked: tick the box, then try again.",
         ),
