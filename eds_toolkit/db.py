@@ -11,11 +11,18 @@ import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 
 class Base(DeclarativeBase):
     """Declarative base for the service's tables (enrolments, citizens, OTPs, audit...)."""
+
+
+DATABASE_DOWN: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+"""What the database driver raises when the server is down, restarting or unreachable (and SQLite's
+"database is locked" past its timeout): the service answers 503 with Retry-After (``web/refusals.py``),
+and steps that catch every error of an outside registry let these through."""
 
 
 def make_engine(url: str) -> Engine:

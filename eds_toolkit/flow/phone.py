@@ -9,6 +9,7 @@ from eds_toolkit.core import audit
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import InvalidInput, ServiceUnavailable, StepOutOfOrder
 from eds_toolkit.core.versioned import bump_version
+from eds_toolkit.db import DATABASE_DOWN
 from eds_toolkit.flow.codes import check_code_format, deliver, prepare_new_code, use_code
 from eds_toolkit.flow.identification.reference import require_state_photo
 from eds_toolkit.flow.machine import State, load_for_step, refusals_audited, subject_of, transition
@@ -77,6 +78,8 @@ def _phone_on_record(ctx: ServiceContext, enrolment_id: str) -> str | None:
         return None
     try:
         record = ctx.citizens.lookup(iin)
+    except DATABASE_DOWN:  # our own database, not the register: a 503 of its own
+        raise
     except Exception as error:  # an external registry that fails: nothing is changed, try again
         raise ServiceUnavailable(
             "The citizens register is not answering right now. Please try again in a few minutes.",

@@ -16,6 +16,7 @@ from eds_toolkit import pin as pin_policy
 from eds_toolkit.citizens import UnknownCitizen
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import InvalidInput, NotInRegister, ServiceUnavailable
+from eds_toolkit.db import DATABASE_DOWN
 from eds_toolkit.flow.machine import State, aware, load_for_step, refusals_audited, transition
 from eds_toolkit.flow.models import DigitalIdAccount, Enrolment
 from eds_toolkit.flow.owner_notices import notify_owner
@@ -65,6 +66,8 @@ def register_new_phone(
         )
         session.commit()
         raise NotInRegister(NOT_IN_REGISTER) from None
+    except DATABASE_DOWN:  # our own database, not the register: a 503 of its own
+        raise
     except Exception as error:
         raise ServiceUnavailable(
             "The citizens register did not accept the phone number right now. Please try again.",

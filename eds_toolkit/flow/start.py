@@ -14,6 +14,7 @@ from eds_toolkit.core import audit
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import InvalidInput, ServiceUnavailable
 from eds_toolkit.core.versioned import bump_version
+from eds_toolkit.db import DATABASE_DOWN
 from eds_toolkit.flow.codes import check_code_format, deliver_later, prepare_new_code, use_code
 from eds_toolkit.flow.identification.reference import require_state_photo
 from eds_toolkit.flow.machine import (
@@ -57,6 +58,8 @@ def start(
         raise InvalidInput(str(error), code="invalid_iin") from None
     try:
         record = ctx.citizens.lookup(iin)
+    except DATABASE_DOWN:  # our own database, not the register: a 503 of its own
+        raise
     except Exception as error:  # an external registry that fails: the citizen sees it, nothing is stored
         raise ServiceUnavailable(
             "The citizens register is not answering right now. Please try again in a few minutes.",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from eds_toolkit.db import DATABASE_DOWN
 from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.web.context import flow_context
 from eds_toolkit.web.i18n import LANGUAGES
@@ -35,9 +36,12 @@ def answer_language() -> str:
         return asked
     enrolment_id = (request.view_args or {}).get("enrolment_id")
     if enrolment_id:
-        with flow_context().session() as session:
-            enrolment = session.get(Enrolment, enrolment_id)
-            stored = enrolment.language if enrolment is not None else None
+        try:
+            with flow_context().session() as session:
+                enrolment = session.get(Enrolment, enrolment_id)
+                stored = enrolment.language if enrolment is not None else None
+        except DATABASE_DOWN:  # answering that the database is down: in English rather than not at all
+            return "en"
         if stored in LANGUAGES:
             return stored
     return "en"

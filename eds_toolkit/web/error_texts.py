@@ -168,6 +168,7 @@ ERROR_TEXTS: dict[str, str] = dict(
             "method_not_allowed",
             "This address cannot be opened directly: go back and use the buttons on the page.",
         ),
+        NC_("database_unavailable", "The service is temporarily unavailable: please try again in a minute."),
         NC_(
             "service_unavailable", "The service is unavailable for a moment. Please try again a little later."
         ),

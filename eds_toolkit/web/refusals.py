@@ -19,6 +19,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
 
 from eds_toolkit.core.refusals import Refusal, ServiceUnavailable
+from eds_toolkit.db import DATABASE_DOWN
 from eds_toolkit.web import verdict_text
 from eds_toolkit.web.context import service
 from eds_toolkit.web.identify_uploads import UPLOAD_BLUEPRINTS, too_large
@@ -30,6 +31,7 @@ PROBLEM_TYPE = "https://eds-toolkit.invalid/problems/"
 RATE_LIMIT_RETRY_AFTER = 60  # seconds, told to a client refused by a rate limit
 STORAGE_DOWN_RETRY_AFTER = 30  # seconds, sent as Retry-After with the 503 while the rate-limit store is down
 STORAGE_DOWN_MESSAGE = "The service is temporarily unavailable: please try again in a minute."
+DATABASE_DOWN_RETRY_AFTER = 15  # seconds: a database restart or fail-over takes about that
 
 
 class AddressNotFound(Refusal):
@@ -164,6 +166,24 @@ def register_error_handlers(app: Flask) -> None:
             ServiceUnavailable(STORAGE_DOWN_MESSAGE),
             headers={"Retry-After": str(STORAGE_DOWN_RETRY_AFTER)},
         )
+
+    def _database_down(error: Exception) -> Response:
+        # the driver's text may hold the statement and its values (an IIN): the type and code only
+        cause = getattr(error, "orig", None)
+        log.error(
+            "database unreachable, refusing %s %s: %s (%s)",
+            request.method,
+            request.path,
+            type(cause or error).__name__,
+            getattr(error, "code", None),
+        )
+        return refusal_response(
+            ServiceUnavailable(STORAGE_DOWN_MESSAGE, code="database_unavailable"),
+            headers={"Retry-After": str(DATABASE_DOWN_RETRY_AFTER)},
+        )
+
+    for error_type in DATABASE_DOWN:
+        app.register_error_handler(error_type, _database_down)
 
     for error_type in storage_errors(app, service(app).settings):
         app.register_error_handler(error_type, _storage_down)

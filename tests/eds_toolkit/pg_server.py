@@ -54,24 +54,7 @@ def running_postgres() -> Iterator[PostgresServer]:
         check=True,
         capture_output=True,
     )
-    options = f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-    subprocess.run(
-        _as_postgres_user(
-            [
-                str(PG_BIN / "pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                options,
-                "-l",
-                str(directory / "log"),
-                "-w",
-                "start",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
+    start_postgres(directory, port)
     try:
         yield PostgresServer(
             url=f"postgresql+psycopg://eds@127.0.0.1:{port}/postgres",
@@ -80,11 +63,29 @@ def running_postgres() -> Iterator[PostgresServer]:
             start_seconds=time.perf_counter() - began,
         )
     finally:
-        subprocess.run(
-            _as_postgres_user([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
-            capture_output=True,
-        )
+        stop_postgres(directory)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def start_postgres(directory: Path, port: int) -> None:
+    """Start (or start again) the server whose files are in ``directory``, on ``port``."""
+    options = f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    command = [str(PG_BIN / "pg_ctl"), "-D", str(directory / "data"), "-o", options]
+    subprocess.run(
+        _as_postgres_user([*command, "-l", str(directory / "log"), "-w", "start"]),
+        check=True,
+        capture_output=True,
+    )
+
+
+def stop_postgres(directory: Path) -> None:
+    """Stop the server at once (``-m immediate``: as a crash would, no shutdown checkpoint)."""
+    subprocess.run(
+        _as_postgres_user(
+            [str(PG_BIN / "pg_ctl"), "-D", str(directory / "data"), "-m", "immediate", "-w", "stop"]
+        ),
+        capture_output=True,
+    )
 
 
 def empty_database(url: str) -> None:

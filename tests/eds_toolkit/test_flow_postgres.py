@@ -12,8 +12,9 @@ from flow_helpers import (
     make_csr_pem,
     make_settings,
     race,
+    submit,
 )
-from pg_server import empty_database, running_postgres
+from pg_server import empty_database, running_postgres, start_postgres, stop_postgres
 from sqlalchemy import text
 
 from eds_toolkit.flow import submit_code
@@ -89,3 +90,37 @@ def test_racing_issuance_on_postgresql_gives_exactly_one_pair(pg_app, outbox):
             text("SELECT count(*) FROM ca_certificates WHERE enrolment_id = :id"), {"id": enrolment.id}
         ).scalar()
     assert count == 2
+
+
+def test_with_postgresql_down_every_step_answers_503_with_retry_after_and_the_service_recovers_by_itself(
+    pg_app, postgres, outbox, caplog
+):
+    client = pg_app.test_client()
+    ctx = service(pg_app).flow
+    enrolment = api_start(client)
+    assert enrolment.post("code", {"code": code_for(outbox, KNOWN_PHONE)}).status_code == 200
+    mark_identified(ctx, enrolment.id)
+
+    stop_postgres(postgres.directory)
+    try:
+        for answer in (
+            client.post("/api/v1/enrolments", json={"iin": KNOWN_IIN}),
+            enrolment.post("pin", {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}),
+            enrolment.post("certificates", {"key_generation": "server", "password": "Tulpar-Kokpar-2026"}),
+            client.get(f"/api/v1/enrolments/{enrolment.id}", headers=enrolment.auth),
+        ):
+            assert answer.status_code == 503, answer.get_data(as_text=True)
+            assert answer.mimetype == "application/problem+json"
+            assert answer.get_json()["code"] == "database_unavailable"  # not the citizens register's fault
+            assert int(answer.headers["Retry-After"]) > 0
+        page = submit(pg_app.test_client(), "/", "/start", iin=KNOWN_IIN)  # a page: the error page
+        assert page.status_code == 503 and page.mimetype == "text/html"
+        assert "try again in a minute" in page.get_data(as_text=True) and int(page.headers["Retry-After"]) > 0
+        logged = "\n".join(record.getMessage() for record in caplog.records)
+        assert KNOWN_IIN not in logged and "Traceback" not in logged
+    finally:
+        start_postgres(postgres.directory, postgres.port)
+
+    # PostgreSQL is back: the same process (no restart) goes on where the citizen was
+    assert enrolment.post("pin", {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}).status_code == 200
+    assert enrolment.state() == "pin_set"
