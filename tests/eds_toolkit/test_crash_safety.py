@@ -36,7 +36,7 @@ EDS = os.path.join(os.path.dirname(sys.executable), "eds")
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # When the process is killed: at these fractions of the request's measured time, and ("commit") the moment
 # the issued pair shows in the database (the window in which the keys used to be lost).
-KILL_AT: tuple[float | str, ...] = (0.1, 0.3, 0.5, 0.7, "commit", "commit")
+KILL_AT: tuple[float | str, ...] = (0.15, 0.5, "commit")
 
 
 class Serve:
