@@ -184,3 +184,37 @@ def race(calls: int, step) -> list[str]:
     for thread in threads:
         thread.join()
     return outcomes
+
+
+SURNAMES = (
+    "Абаев",
+    "Бекова",
+    "Жанов",
+    "Исаева",
+    "Нұров",
+    "Оспанова",
+    "Сейтов",
+    "Төлеева",
+    "Ұзақов",
+    "Шаяхметова",
+)
+
+
+def citizens_csv(directory: Path, count: int) -> list[tuple[str, str]]:
+    """``count`` citizens with phones and a state photo (each start needs its own IIN: a second start of
+    one IIN within a minute sends no SMS), written to ``directory/citizens.csv`` as `eds citizens import`
+    reads it; their (IIN, phone)."""
+    import shutil
+
+    from national_profile.iin import make_iin
+    from tests.testdata import shared_file
+
+    people = [(make_iin(dt.date(1980, 1, 1 + n), "F", 100 + n), f"+7701555{n:04d}") for n in range(count)]
+    shutil.copy(shared_file("faces/liveportrait_person_d18.jpg"), directory / "face.jpg")
+    rows = ["iin,surname,given_name,patronymic,birth_date,phone,photo"]
+    rows += [
+        f"{iin},{SURNAMES[n % len(SURNAMES)]},Айым,,1980-01-{1 + n:02d},{phone},face.jpg"
+        for n, (iin, phone) in enumerate(people)
+    ]
+    (directory / "citizens.csv").write_text("\n".join(rows) + "\n")
+    return people

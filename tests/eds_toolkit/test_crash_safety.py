@@ -9,7 +9,6 @@ the one pair the CA holds for the enrolment.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import os
 import shutil
@@ -22,15 +21,13 @@ import zipfile
 
 import requests
 from cryptography.hazmat.primitives import serialization
-from flow_helpers import GOOD_PASSWORD, GOOD_PIN, free_port, wait_until_answers
+from flow_helpers import GOOD_PASSWORD, GOOD_PIN, citizens_csv, free_port, wait_until_answers
 
 from eds_toolkit.services import build_service_context
 from eds_toolkit.settings import Settings
 from keystore.pkcs12 import open_keystore
-from national_profile.iin import make_iin
 from tests.e2e.eds import wait_for_code
 from tests.evidence_free import mark_identified
-from tests.testdata import shared_file
 
 EDS = os.path.join(os.path.dirname(sys.executable), "eds")
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -69,32 +66,6 @@ class Serve:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
-
-
-def citizens_csv(directory, count: int) -> list[tuple[str, str]]:
-    """``count`` citizens with phones (each start needs its own IIN: a second start of one IIN within a
-    minute sends no SMS), written as a CSV `eds citizens import` reads; their (IIN, phone)."""
-    people = [(make_iin(dt.date(1980, 1, 1 + n), "F", 100 + n), f"+7701555{n:04d}") for n in range(count)]
-    shutil.copy(shared_file("faces/liveportrait_person_d18.jpg"), directory / "face.jpg")  # the state photo
-    rows = ["iin,surname,given_name,patronymic,birth_date,phone,photo"]
-    names = [
-        "Абаев",
-        "Бекова",
-        "Жанов",
-        "Исаева",
-        "Нұров",
-        "Оспанова",
-        "Сейтов",
-        "Төлеева",
-        "Ұзақов",
-        "Шаяхметова",
-    ]
-    rows += [
-        f"{iin},{names[n]},Айым,,1980-01-{1 + n:02d},{phone},face.jpg"
-        for n, (iin, phone) in enumerate(people)
-    ]
-    (directory / "citizens.csv").write_text("\n".join(rows) + "\n")
-    return people
 
 
 def ready_for_certificates(serve: Serve, ctx, iin: str, phone: str) -> tuple[str, dict]:
