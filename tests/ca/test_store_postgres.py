@@ -1,4 +1,4 @@
-"""The certificate store on a real PostgreSQL 15: caller's transactions, concurrency, revocation."""
+"""The certificate store on a real PostgreSQL: caller's transactions, concurrency, revocation."""
 
 from __future__ import annotations
 

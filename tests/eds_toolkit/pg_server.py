@@ -1,5 +1,8 @@
-"""A throw-away PostgreSQL 15 server for tests and the benchmark: initdb + pg_ctl into a temporary
-directory, on a free loopback port. As root it runs as ``nobody`` (PostgreSQL refuses to run as root)."""
+"""A throw-away PostgreSQL server for tests and the benchmark: initdb + pg_ctl into a temporary
+directory, on a free loopback port. As root it runs as ``nobody`` (PostgreSQL refuses to run as root).
+
+The server is whichever major version the machine has from Debian's packages (15 on Debian 12, 17 on
+Debian 13: /usr/lib/postgresql/N/bin, the newest if several), or the one in ``$EDS_TEST_PG_BIN``."""
 
 from __future__ import annotations
 
@@ -14,7 +17,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+def find_pg_bin() -> Path | None:
+    """The folder holding ``initdb`` and ``pg_ctl``: ``$EDS_TEST_PG_BIN``, else the newest Debian one."""
+    if os.environ.get("EDS_TEST_PG_BIN"):
+        return Path(os.environ["EDS_TEST_PG_BIN"])
+    found = [
+        path.parent
+        for path in Path("/usr/lib/postgresql").glob("*/bin/initdb")
+        if path.parent.parent.name.isdigit() and (path.parent / "pg_ctl").exists()
+    ]
+    return max(found, key=lambda folder: int(folder.parent.name), default=None)
+
+
+PG_BIN = find_pg_bin()
 
 
 @dataclass(frozen=True)
@@ -38,8 +54,9 @@ def _free_port() -> int:
 @contextmanager
 def running_postgres() -> Iterator[PostgresServer]:
     """Start a server, yield its URL, stop it and delete its files. Fails (never skips) without binaries."""
-    if not (PG_BIN / "initdb").exists():
-        raise RuntimeError(f"PostgreSQL 15 is not installed ({PG_BIN}/initdb missing): .ci/run installs it")
+    if PG_BIN is None or not (PG_BIN / "initdb").exists():
+        where = PG_BIN or "/usr/lib/postgresql/*/bin"
+        raise RuntimeError(f"no PostgreSQL server ({where}/initdb missing): scripts/setup --test installs it")
     began = time.perf_counter()
     directory = Path(tempfile.mkdtemp(prefix="eds-pg-"))
     directory.chmod(0o755)

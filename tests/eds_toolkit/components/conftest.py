@@ -21,7 +21,7 @@ TABLES = [Citizen.__table__, otp.OneTimeCode.__table__]
 
 @pytest.fixture(scope="session")
 def postgres():
-    """The throw-away PostgreSQL 15 of the service's tests (pg_server), once for the session."""
+    """The throw-away PostgreSQL of the service's tests (pg_server), once for the session."""
     from pg_server import running_postgres
 
     with running_postgres() as server:
@@ -30,7 +30,7 @@ def postgres():
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request, tmp_path):
-    """The components' tables in SQLite and, for the tests that use the database, PostgreSQL 15."""
+    """The components' tables in SQLite and, for the tests that use the database, PostgreSQL."""
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'components.sqlite3'}")
     else:
