@@ -229,7 +229,7 @@ class Issuance:
                 if _public_der(x509.load_pem_x509_csr(pem).public_key()) != _public_der(key.public_key()):
                     return None
                 csrs[role] = pem.decode("ascii")
-        except (OSError, ValueError, KeystoreError):
+        except (OSError, ValueError, x509.InvalidVersion, KeystoreError):
             return None
         return _requests_answer(waiting, csrs)
 
