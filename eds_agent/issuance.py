@@ -56,7 +56,7 @@ __all__ = ["PENDING_DIR", "Issuance", "KeystoreWriter", "PendingRequest", "defau
 
 log = logging.getLogger(__name__)
 # the portal's enrolment ids are URL-safe base64: they may start with "-" or "_"
-_ENROLMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_ENROLMENT_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")  # fullmatch: "$" would let "id\n" through
 
 KeystoreWriter = Callable[[Path, PrivateKeyTypes, x509.Certificate, list[x509.Certificate], str], Path]
 """``keystore.pkcs12.write_keystore``'s shape; tests inject one that fails (e.g. a full disk)."""
@@ -358,7 +358,7 @@ class Issuance:
 
     @staticmethod
     def _check_enrolment_id(enrolment_id: Any) -> str:
-        if not isinstance(enrolment_id, str) or not _ENROLMENT_ID.match(enrolment_id):
+        if not isinstance(enrolment_id, str) or not _ENROLMENT_ID.fullmatch(enrolment_id):
             raise BadRequest("The enrolment id is missing or malformed (letters, digits, '-' and '_').")
         return enrolment_id
 
