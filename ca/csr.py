@@ -20,7 +20,11 @@ AcceptedPublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 
 
 def load_csr(csr_data: bytes) -> x509.CertificateSigningRequest:
-    """Parse a PEM (or DER) CSR; a malformed or truncated one is refused with ``malformed_csr``."""
+    """Parse a PEM (or DER) CSR; a malformed or truncated one is refused with ``malformed_csr``.
+
+    Every parse failure is that refusal: a version other than 0 (``InvalidVersion``, not a
+    ``ValueError``) and a subject that does not decode (read lazily, so it is read here) too.
+    """
     if not isinstance(csr_data, bytes | bytearray) or not csr_data.strip():
         raise IssuanceRefused("malformed_csr", "The certificate request is empty.")
     if len(csr_data) > MAX_CSR_BYTES:
@@ -29,13 +33,16 @@ def load_csr(csr_data: bytes) -> x509.CertificateSigningRequest:
         )
     try:
         if csr_data.lstrip().startswith(b"-----BEGIN"):
-            return x509.load_pem_x509_csr(bytes(csr_data))
-        return x509.load_der_x509_csr(bytes(csr_data))
-    except ValueError:
+            csr = x509.load_pem_x509_csr(bytes(csr_data))
+        else:
+            csr = x509.load_der_x509_csr(bytes(csr_data))
+        csr.subject.rfc4514_string()  # parsed on first use: fail here, not mid-issuance
+    except (ValueError, x509.InvalidVersion):
         raise IssuanceRefused(
             "malformed_csr",
             "The certificate request cannot be read (malformed or truncated PKCS#10): create it again.",
         ) from None
+    return csr
 
 
 def checked_public_key(csr: x509.CertificateSigningRequest) -> AcceptedPublicKey:

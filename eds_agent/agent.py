@@ -44,7 +44,8 @@ class AgentConfig:
 
 
 def build_dispatcher(issuance: Issuance, confirmer: Confirmer) -> Dispatcher:
-    """All modules the agent answers, sharing one issuance state (its folder is the signing folder)."""
+    """All modules the agent answers, sharing one issuance state; a page signs with the keys of the folder
+    it chose (its connection's: another page's choice never changes it)."""
 
     def current_folder() -> Path:
         return issuance.store or issuance.preset_store or default_store()

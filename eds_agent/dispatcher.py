@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eds_agent import protocol
+from eds_agent.connection import Connection, serving
 from eds_agent.errors import AgentError, UnknownMethod
 from eds_agent.language import set_request_language
 from eds_agent.modules import AgentModule
@@ -32,12 +33,13 @@ class Dispatcher:
     def __init__(self, modules: list[AgentModule]) -> None:
         self.modules = {module.name: module for module in modules}
 
-    def handle(self, text: str, origin: str | None) -> dict[str, Any]:
+    def handle(self, text: str, origin: str | None, connection: Connection | None = None) -> dict[str, Any]:
         """Route and answer in one go."""
-        return self.route(text, origin).run()
+        return self.route(text, origin, connection).run()
 
-    def route(self, text: str, origin: str | None) -> Call:
-        """Parse ``text`` and find the method; the returned :class:`Call` runs it."""
+    def route(self, text: str, origin: str | None, connection: Connection | None = None) -> Call:
+        """Parse ``text`` and find the method; the returned :class:`Call` runs it for ``connection``
+        (the page's own choices, such as its folder; None: a caller without a connection)."""
         try:
             request = json.loads(text)
         except (ValueError, RecursionError) as error:
@@ -60,7 +62,8 @@ class Dispatcher:
             # Only names are logged: args may hold documents and passwords.
             log.info("request %s.%s from %s", module.name, method_name, asker)
             try:
-                result = method(args, asker)
+                with serving(connection):
+                    result = method(args, asker)
             except AgentError as error:
                 log.info("refused %s.%s: %s", module.name, method_name, error.code)
                 return self._error(module, error)

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from eds_agent.confirmation import Confirmer
+from eds_agent.connection import Connection, current_connection
 from eds_agent.errors import (
     BadCertificate,
     BadRequest,
@@ -55,7 +56,7 @@ __all__ = ["PENDING_DIR", "Issuance", "KeystoreWriter", "PendingRequest", "defau
 
 log = logging.getLogger(__name__)
 # the portal's enrolment ids are URL-safe base64: they may start with "-" or "_"
-_ENROLMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_ENROLMENT_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")  # fullmatch: "$" would let "id\n" through
 
 KeystoreWriter = Callable[[Path, PrivateKeyTypes, x509.Certificate, list[x509.Certificate], str], Path]
 """``keystore.pkcs12.write_keystore``'s shape; tests inject one that fails (e.g. a full disk)."""
@@ -106,7 +107,8 @@ def _load_certificates(pem: Any, what: str) -> list[x509.Certificate]:
 
 
 class Issuance:
-    """The agent's issuance state: the chosen folder and the requests waiting for certificates."""
+    """The agent's issuance state: the requests waiting for certificates, and the folder chosen by each
+    page (its connection's, ``eds_agent.connection``; without a connection, this object's own)."""
 
     def __init__(
         self,
@@ -121,10 +123,19 @@ class Issuance:
         them in memory only (a restart then forgets them)."""
         self._confirmer = confirmer
         self.preset_store = Path(store).expanduser() if store else None
-        self.store: Path | None = None
+        self._own = Connection()  # the choices of a caller without a connection
         self._key_algorithm = key_algorithm
         self._writer = writer or _default_writer
         self._pending = PendingRecords(state_dir)
+
+    @property
+    def _choices(self) -> Connection:
+        return current_connection() or self._own
+
+    @property
+    def store(self) -> Path | None:
+        """The folder the current page (connection) chose; None until it chooses."""
+        return self._choices.folder
 
     # -- step 1 ---------------------------------------------------------------------------------
     def choose_store(self, path: str | Path | None = None, *, origin: str = "this computer") -> Path:
@@ -145,7 +156,7 @@ class Issuance:
             probe.unlink()
         except OSError as error:
             raise storage_error(error, directory) from None
-        self.store = directory
+        self._choices.folder = directory
         return directory
 
     def _store_or_default(self, origin: str) -> Path:
@@ -229,7 +240,7 @@ class Issuance:
                 if _public_der(x509.load_pem_x509_csr(pem).public_key()) != _public_der(key.public_key()):
                     return None
                 csrs[role] = pem.decode("ascii")
-        except (OSError, ValueError, KeystoreError):
+        except (OSError, ValueError, x509.InvalidVersion, KeystoreError):
             return None
         return _requests_answer(waiting, csrs)
 
@@ -347,7 +358,7 @@ class Issuance:
 
     @staticmethod
     def _check_enrolment_id(enrolment_id: Any) -> str:
-        if not isinstance(enrolment_id, str) or not _ENROLMENT_ID.match(enrolment_id):
+        if not isinstance(enrolment_id, str) or not _ENROLMENT_ID.fullmatch(enrolment_id):
             raise BadRequest("The enrolment id is missing or malformed (letters, digits, '-' and '_').")
         return enrolment_id
 

@@ -16,6 +16,7 @@ from websockets.http11 import Request, Response
 
 from eds_agent import protocol
 from eds_agent.confirmation import Confirmer
+from eds_agent.connection import Connection
 from eds_agent.dispatcher import Dispatcher, parse_request, requested_language
 from eds_agent.errors import PortalRefused
 from eds_agent.language import set_request_language
@@ -91,6 +92,7 @@ class AgentServer:
     async def _session(self, connection: ServerConnection) -> None:
         origin = connection.request.headers.get("Origin") if connection.request else None
         approved = origin is None or self.portals.allowed(origin)
+        choices = Connection()  # this page's folder: another tab's choice never changes it
         try:
             await connection.send(json.dumps(protocol.greeting()))
             async for message in connection:
@@ -107,15 +109,17 @@ class AgentServer:
                         )
                         await connection.send(json.dumps(self.dispatcher.refusal(text, refused)))
                         continue
-                reply = await self._answer(connection, text, origin)
+                reply = await self._answer(connection, text, origin, choices)
                 await connection.send(json.dumps(reply, ensure_ascii=False))
         except ConnectionClosed as closed:
             # A closed tab or a crashed browser: nothing to fix, one line (no traceback).
             if closed.rcvd is None:
                 log.info("%s left without closing the connection", origin or "a local program")
 
-    async def _answer(self, connection: ServerConnection, text: str, origin: str | None) -> dict[str, Any]:
-        call = await asyncio.to_thread(self.dispatcher.route, text, origin)
+    async def _answer(
+        self, connection: ServerConnection, text: str, origin: str | None, choices: Connection
+    ) -> dict[str, Any]:
+        call = await asyncio.to_thread(self.dispatcher.route, text, origin, choices)
         if not call.asks_citizen:
             return await asyncio.to_thread(call.run)
         return await self._asking(connection, call.run)

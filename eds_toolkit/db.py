@@ -29,11 +29,14 @@ def make_engine(url: str) -> Engine:
     """An engine; SQLite gets WAL, foreign keys and a busy timeout so concurrent writers wait.
 
     A new SQLite database file is created readable by its owner only (0600); SQLite gives its WAL and
-    shared-memory files the same mode.
+    shared-memory files the same mode. SQL parameters (IINs, phone numbers) are kept out of log lines and
+    error messages (``hide_parameters``).
     """
     if url.startswith("sqlite"):
         create_private_file(make_url(url).database)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
@@ -43,7 +46,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def create_private_file(database: str | None) -> None:

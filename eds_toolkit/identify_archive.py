@@ -34,7 +34,7 @@ DEFAULT_KEEP_DAYS = 30
 VERDICT = "verdict.json"
 FRAMES = "frames"
 FRAME_INDEX = "frames.json"
-_ENROLMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_ENROLMENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # fullmatch: "$" would let "id\n" through
 _EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 
 
@@ -77,7 +77,7 @@ class IdentifyArchive:
     keep_days: int = DEFAULT_KEEP_DAYS
 
     def enrolment_dir(self, enrolment_id: str) -> Path:
-        if not isinstance(enrolment_id, str) or not _ENROLMENT_ID.match(enrolment_id):
+        if not isinstance(enrolment_id, str) or not _ENROLMENT_ID.fullmatch(enrolment_id):
             raise ArchiveError(f"{enrolment_id!r} is not an enrolment id")
         return self.root / enrolment_id
 
@@ -155,7 +155,7 @@ class IdentifyArchive:
         limit = now - dt.timedelta(days=self.keep_days)
         removed = 0
         for folder in self.root.iterdir():
-            if not folder.is_dir() or not _ENROLMENT_ID.match(folder.name):
+            if not folder.is_dir() or not _ENROLMENT_ID.fullmatch(folder.name):
                 continue
             times = [dt.datetime.fromisoformat(record["at"]) for _, record in self.decisions(folder.name)]
             if not times or max(times) < limit:

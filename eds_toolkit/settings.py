@@ -71,6 +71,36 @@ def agent_url(raw: str | None) -> str:
     return value
 
 
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def base_url(raw: str | None) -> str:
+    """``EDS_BASE_URL``: the portal's public ``http(s)://host[:port][/path]``, without a trailing slash.
+
+    Its origin goes into the agent commands the certificates page shows (``--origin``) and its whole
+    into the CA's URLs and SMS links, so anything but a plain address is refused here.
+    """
+    value = (raw or DEFAULT_BASE_URL).strip().rstrip("/")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or parts.username is not None
+        or parts.query
+        or parts.fragment
+        or any(ch.isspace() or ch in "\"'<>`" for ch in value)
+    ):
+        raise SettingsError(
+            f"EDS_BASE_URL must be the portal's public address such as https://eds.example.kz, got {value!r}."
+        )
+    return value
+
+
 RATELIMIT_STORAGE_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
 
 
@@ -145,7 +175,7 @@ class Settings:
     create_test_ca: bool = False  # embedded default for `eds serve`: a TEST CA on first start
     load_demo_citizens: bool = False
     demo_photos_dir: Path | None = None  # the demo citizens' reference photos (None: the shared test faces)
-    base_url: str = "http://127.0.0.1:5000"
+    base_url: str = DEFAULT_BASE_URL  # the portal's public address (`eds serve`: where it listens)
     enrolment_ttl: int = 3600  # seconds
     # a new phone number for an IIN whose base had one waits this long before certificates are issued to
     # it, unless the old number confirms (the owner is told by SMS and can stop it meanwhile)
@@ -172,6 +202,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         self.agent_url = agent_url(self.agent_url)
+        self.base_url = base_url(self.base_url)
         self.ratelimit_storage_url = ratelimit_storage_url(self.ratelimit_storage_url)
         if self.phone_change_hold_hours < 0:
             raise SettingsError("EDS_PHONE_CHANGE_HOLD_HOURS must be 0 or more hours.")
@@ -180,6 +211,13 @@ class Settings:
         if not 1 <= self.keystore_pickup_minutes <= 24 * 60:
             raise SettingsError("EDS_KEYSTORE_PICKUP_MINUTES must be from 1 to 1440 minutes.")
         self.time_zone = time_zone(self.time_zone)
+
+    @property
+    def portal_origin(self) -> str:
+        """``scheme://host[:port]`` of ``base_url``: the origin the citizen's browser shows for the portal."""
+        parts = urlsplit(self.base_url)
+        host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+        return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, home: Path | None = None) -> Settings:
@@ -212,7 +250,7 @@ class Settings:
             create_test_ca=_flag(env.get("EDS_CREATE_TEST_CA"), False),
             load_demo_citizens=_flag(env.get("EDS_LOAD_DEMO_CITIZENS"), False),
             demo_photos_dir=Path(env["EDS_DEMO_PHOTOS_DIR"]) if env.get("EDS_DEMO_PHOTOS_DIR") else None,
-            base_url=(env.get("EDS_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            base_url=env.get("EDS_BASE_URL") or DEFAULT_BASE_URL,
             enrolment_ttl=_int(env, "EDS_ENROLMENT_TTL", 3600),
             phone_change_hold_hours=_int(env, "EDS_PHONE_CHANGE_HOLD_HOURS", 72),
             max_content_length=_int(env, "EDS_MAX_CONTENT_LENGTH", 64 * 1024),

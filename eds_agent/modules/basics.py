@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -15,6 +16,7 @@ from eds_agent.questions import SigningRequest
 
 NAME = "kz.gov.pki.knca.basics"
 FILE_STORAGE = "PKCS12"
+_HEX_SERIAL = re.compile(r"[0-9A-Fa-f]{1,40}")  # RFC 5280: at most 20 octets
 
 
 def signer_filter(signer_params: Any) -> SignerFilter:
@@ -33,11 +35,8 @@ def signer_filter(signer_params: Any) -> SignerFilter:
     for label, value in (("iin", iin), ("serialNumber", serial)):
         if value is not None and not isinstance(value, str):
             raise BadRequest(f"signerParams.{label} must be a string.")
-    if serial is not None:
-        try:
-            int(serial, 16)
-        except ValueError:
-            raise BadRequest("signerParams.serialNumber must be hexadecimal.") from None
+    if serial is not None and not _HEX_SERIAL.fullmatch(serial):  # int(s, 16) takes " a_b\n" and "0xab"
+        raise BadRequest("signerParams.serialNumber must be hexadecimal.")
     return SignerFilter(ext_key_usage_oids=tuple(oids), iin=iin, serial_number=serial)
 
 

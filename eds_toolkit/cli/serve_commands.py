@@ -27,6 +27,8 @@ def serve(ctx, host: str, port: int, threads: int) -> None:
 
     from eds_toolkit.settings import Settings, SettingsError
     from eds_toolkit.web import create_app
+    from eds_toolkit.web.context import service
+    from eds_toolkit.web.identify_uploads import largest_body
 
     env = dict(os.environ)
     env.setdefault("EDS_CREATE_TEST_CA", "1")
@@ -41,7 +43,16 @@ def serve(ctx, host: str, port: int, threads: int) -> None:
         click.echo(f"eds serve: {error}", err=True)
         raise SystemExit(2) from None
     click.echo(f"eds serve: http://{host}:{port}/ (instance {settings.home})", err=True)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="eds-toolkit")
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="eds-toolkit",
+        # waitress refuses (413) at the headers a body the app would refuse anyway, before reading it;
+        # it refuses a Content-Length equal to its limit, the app only one above its own
+        max_request_body_size=largest_body(service(app).settings) + 1,
+    )
 
 
 @click.group("db")

@@ -136,6 +136,7 @@ def render_certificates_page(view: EnrolmentView | None, status: int = 200, **va
     ``connect-src`` gains the agent's URL on this page only; every other page keeps the plain policy.
     """
     ctx, agent_url = flow_context(), settings().agent_url
+    origin = settings().portal_origin  # configured, never the request's Host (a forged one would leak in)
     issued = None
     if view is not None and view.state == State.ISSUED:
         issued = issued_json(ctx, view.certificates)
@@ -143,9 +144,9 @@ def render_certificates_page(view: EnrolmentView | None, status: int = 200, **va
         "certificates.html",
         enrolment=view,
         agent_url=agent_url,
-        agent_command=agent_start_command(agent_url, request.host_url),
+        agent_command=agent_start_command(agent_url, origin),
         agent_install_command=AGENT_INSTALL_COMMAND,
-        agent_trust_command=agent_trust_command(request.host_url),
+        agent_trust_command=agent_trust_command(origin),
         agent_download_url=settings().agent_download_url,
         agent_guide=AGENT_GUIDE,
         agent_person=person_for_agent(ctx, view.id) if view is not None else None,

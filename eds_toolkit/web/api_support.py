@@ -40,8 +40,9 @@ def authorise_enrolment(enrolment_id: str) -> None:
 
 
 def json_body() -> dict:
-    """The request's JSON object; ``InvalidInput`` (json_expected) for anything else."""
-    data = request.get_json(silent=True)
+    """The request's JSON object; ``JsonInvalid`` (400) for a JSON body that does not parse,
+    ``InvalidInput`` (json_expected) for anything else."""
+    data = request.get_json() if request.is_json else None
     if not isinstance(data, dict):
         raise InvalidInput("Send a JSON object (Content-Type: application/json).", code="json_expected")
     return data

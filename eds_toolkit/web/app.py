@@ -27,6 +27,7 @@ from eds_toolkit.web import (
 from eds_toolkit.web.context import EXTENSION, Service
 from eds_toolkit.web.extensions import babel, csrf
 from eds_toolkit.web.identify_uploads import raise_upload_limit, resolved_identification
+from eds_toolkit.web.json_parsing import GuardedJSONProvider, ServiceRequest
 from eds_toolkit.web.limits import init_limits, limiter_config
 from eds_toolkit.web.local_time import local_time
 from eds_toolkit.web.refusals import register_error_handlers
@@ -71,6 +72,8 @@ def create_app(config: Settings | None = None) -> Flask:
     configure_logging()
     settings = replace(settings, identify=resolved_identification(settings))
     app = Flask(__name__)
+    app.request_class = ServiceRequest  # a JSON body that does not parse: 400 json_invalid
+    app.json = GuardedJSONProvider(app)
     app.config.update(flask_config(settings))
     if proxies := settings.trusted_proxies:  # client addresses (rate limits, audit) and https from them
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)

@@ -25,12 +25,15 @@ bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
 """/cabinet: sign-in is limited per IIN and per address, and locks after repeated wrong PINs."""
 
 
-@bp.route("/login", methods=["GET", "POST"])
+@bp.get("/login")
+def login():
+    return render_template("cabinet/login.html")
+
+
+@bp.post("/login")
 @per_address_on_post
 @limiter.limit(per_iin_limit, key_func=iin_key, methods=["POST"], override_defaults=False)
-def login():
-    if request.method == "GET":
-        return render_template("cabinet/login.html")
+def sign_in():
     config = settings()
     try:
         iin = cabinet.sign_in(

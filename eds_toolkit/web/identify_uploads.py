@@ -62,6 +62,13 @@ def raise_upload_limit() -> None:
         request.max_content_length = identify_config().max_upload_bytes
 
 
+def largest_body(settings: Settings) -> int:
+    """The largest request body any endpoint takes, in bytes: the identification uploads' limit or
+    ``EDS_MAX_CONTENT_LENGTH``, whichever is larger (what the WSGI server may refuse before the app)."""
+    identify = settings.identify or IdentifyConfig()
+    return max(settings.max_content_length, identify.max_upload_bytes)
+
+
 class UploadTooLarge(Refusal):
     """The request body is over the identification endpoints' limit."""
 

@@ -20,7 +20,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from eds_toolkit.settings import Settings, SettingsError
-from eds_toolkit.web.context import settings
+from eds_toolkit.web.context import flow_context, settings
 
 # a dead or unreachable Redis must answer within a bounded time, never hang a worker
 REDIS_TIMEOUT_SECONDS = 2.0
@@ -89,11 +89,14 @@ def per_iin_limit() -> str:
 
 
 def iin_key() -> str:
-    """The IIN in a JSON or form body (digits only), else the client address."""
+    """The IIN in a JSON or form body (digits only) as the audit log's keyed hash, else the client address.
+
+    Flask-Limiter logs the key of every limit it enforces and keeps it in its store: never the IIN itself.
+    """
     data = request.get_json(silent=True) if request.is_json else request.form
     value = (data or {}).get("iin") if hasattr(data, "get") else None
     digits = "".join(ch for ch in str(value or "") if ch.isdigit())
-    return f"iin:{digits}" if digits else f"addr:{get_remote_address()}"
+    return f"iin:{flow_context().iin_hash(digits)}" if digits else f"addr:{get_remote_address()}"
 
 
 per_address_on_post = limiter.limit(per_address_limit, methods=["POST"])

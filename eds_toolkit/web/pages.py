@@ -206,11 +206,14 @@ def register_phone():
     return redirect(url_for("flow.confirm_phone"))
 
 
-@bp.route("/phone/confirm", methods=["GET", "POST"])
-@per_address_on_post
+@bp.get("/phone/confirm")
 def confirm_phone():
-    if request.method == "GET":
-        return _page("phone_confirm.html")
+    return _page("phone_confirm.html")
+
+
+@bp.post("/phone/confirm")
+@per_address_on_post
+def submit_phone_code():
     try:
         flow.confirm_phone(
             flow_context(), _enrolment_id(), request.form.get("code", ""), client_address=client_address()
@@ -225,11 +228,14 @@ def identification():
     return _page("identification.html")
 
 
-@bp.route("/pin", methods=["GET", "POST"])
-@per_address_on_post
+@bp.get("/pin")
 def pin():
-    if request.method == "GET":
-        return _page("pin.html")
+    return _page("pin.html")
+
+
+@bp.post("/pin")
+@per_address_on_post
+def set_pin():
     try:
         flow.set_pin(
             flow_context(),
@@ -253,21 +259,29 @@ def certificates():
     return render_certificates_page(view)
 
 
-@bp.route("/certificates/review", methods=["GET", "POST"])
-@per_address_on_post
+@bp.get("/certificates/review")
 def review_application():
-    """The name and IIN the certificates will carry, shown before any key is made; confirmed once."""
+    """The name and IIN the certificates will carry, shown before any key is made."""
     try:
-        if request.method == "GET":
-            application = flow.application_of(flow_context(), _enrolment_id())
-        else:
-            flow.confirm_application(flow_context(), _enrolment_id(), client_address=client_address())
-            return redirect(url_for("flow.certificates"))
+        application = flow.application_of(flow_context(), _enrolment_id())
     except (NotFound, StepOutOfOrder):
         return _go_on()  # no enrolment, or not at this step: the page of the step it is at
     except Refusal as error:
         return _refused("review.html", error, application=None)
     return _page("review.html", application=application)
+
+
+@bp.post("/certificates/review")
+@per_address_on_post
+def confirm_application():
+    """The citizen confirms the name and IIN shown for review (once)."""
+    try:
+        flow.confirm_application(flow_context(), _enrolment_id(), client_address=client_address())
+    except (NotFound, StepOutOfOrder):
+        return _go_on()
+    except Refusal as error:
+        return _refused("review.html", error, application=None)
+    return redirect(url_for("flow.certificates"))
 
 
 @bp.post("/certificates/owner-code")
@@ -283,13 +297,17 @@ def confirm_phone_change():
     return _go_on()
 
 
-@bp.route("/phone-change/stop", methods=["GET", "POST"])
+@bp.get("/phone-change/stop")
+def phone_change_stop_page():
+    """Where the owner of the number on record types the code their SMS carried."""
+    return _page("phone_change_stop.html", stopped=None)
+
+
+@bp.post("/phone-change/stop")
 @per_address_on_post
 @iin_start_limit
 def stop_phone_change():
     """The owner of the number on record stops a change with the code their SMS carried."""
-    if request.method == "GET":
-        return _page("phone_change_stop.html", stopped=None)
     iin = request.form.get("iin", "").strip()
     try:
         stopped = flow.stop_with_owner_code(

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from cryptography import x509
 
 from eds_toolkit.cli import main
+from tests.hostile_csrs import csr_with_version
 
 PASSPHRASE = "cli passphrase, long enough"
 IN_PERSON = ("--operator", "op-17", "--document", "N1234567")  # the service-centre proof
@@ -173,6 +174,17 @@ def test_issue_with_a_bad_iin_or_a_malformed_csr_is_bad_input_exit_2_like_keysto
         result = eds(home, *args, "--profile", "sign", "--out", str(tmp_path / f"{name}.pem"))
         assert result.exit_code == 2 and "malformed_csr" in result.stderr, result.output
     assert len(json.loads(eds(home, "list", "--format", "json").stdout)) == before
+
+
+def test_issue_with_a_csr_of_another_version_is_one_line_and_exit_2(home, tmp_path):
+    csr = tmp_path / "v2.csr"
+    csr.write_bytes(csr_with_version(IIN, 1))
+    args = ["issue", "--csr", str(csr), "--iin", IIN, "--surname", "A", "--given-name", "B", *IN_PERSON]
+    result = eds(home, *args, "--profile", "sign", "--out", str(tmp_path / "v2.pem"))
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr.strip().count("\n") == 0 and "malformed_csr" in result.stderr, result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_issue_is_in_person_issuance_recorded_as_service_centre(home, tmp_path):

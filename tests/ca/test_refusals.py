@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 
 from ca.errors import IssuanceRefused
 from national_profile.iin import make_iin
+from tests.hostile_csrs import hostile_csrs
 
 
 def refused(authority, store, csr: bytes, who=None, profile="sign") -> IssuanceRefused:
@@ -213,3 +214,11 @@ def test_an_iin_born_after_the_cas_clock_is_refused(authority, store):
     assert refusal.code == "invalid_iin" and "future" in str(refusal)
     after_birth = authority.replace(clock=lambda: dt.datetime(2026, 6, 2, tzinfo=dt.UTC))
     assert after_birth.issue(make_csr(iin=None), future_person, "sign").record.iin == future_person.iin
+
+
+@pytest.mark.parametrize(("name", "csr"), list(hostile_csrs(IIN).items()), ids=list(hostile_csrs(IIN)))
+def test_a_csr_the_parser_rejects_anywhere_is_malformed_csr(authority, store, name, csr):
+    """A version other than 0, or subject text that is not UTF-8, signed again or not."""
+    error = refused(authority, store, csr)
+    assert error.code == "malformed_csr", name
+    assert "cannot be read" in str(error)

@@ -68,8 +68,9 @@ def test_the_certificates_page_says_the_agent_may_be_off_or_not_trust_this_site(
     page = client.get(f"/certificates?lang={language}").get_data(as_text=True)
 
     assert f'<p id="agent-missing-why">{_in(language, UNREACHABLE)}</p>' in page
-    # the test settings' agent is ws://127.0.0.1:7777: the command says so
-    assert '<code id="agent-command">eds agent --port 7777 --no-tls --origin http://localhost</code>' in page
+    # the test settings' agent is ws://127.0.0.1:7777, their portal http://127.0.0.1:5000: the command says so
+    command = "eds agent --port 7777 --no-tls --origin http://127.0.0.1:5000"
+    assert f'<code id="agent-command">{command}</code>' in page
     assert "is not running on this computer" not in page
     # the search in progress is neutral grey (the script turns "not found" into the amber warning)
     assert '<p id="agent-status" class="working"' in page

@@ -146,10 +146,10 @@ def _certificates_page(home, clock, agent_url: str, language: str = "en"):
 @pytest.mark.parametrize(
     ("agent_url", "command"),
     [
-        ("ws://127.0.0.1:14001", "eds agent --port 14001 --no-tls --origin http://localhost"),
-        ("wss://127.0.0.1:14001", "eds agent --port 14001 --origin http://localhost"),
-        ("ws://127.0.0.1:13579", "eds agent --no-tls --origin http://localhost"),
-        ("wss://127.0.0.1:13579", "eds agent --origin http://localhost"),
+        ("ws://127.0.0.1:14001", "eds agent --port 14001 --no-tls --origin http://127.0.0.1:5000"),
+        ("wss://127.0.0.1:14001", "eds agent --port 14001 --origin http://127.0.0.1:5000"),
+        ("ws://127.0.0.1:13579", "eds agent --no-tls --origin http://127.0.0.1:5000"),
+        ("wss://127.0.0.1:13579", "eds agent --origin http://127.0.0.1:5000"),
     ],
 )
 def test_the_help_shows_the_exact_command_that_starts_the_agent_this_page_looks_for(
@@ -184,7 +184,7 @@ def test_the_help_links_the_installer_and_keeps_the_command_line_for_administrat
     assert page.by_id["agent-admin"]["_tag"] == "details" and "open" not in page.by_id["agent-admin"]
     admin = page.text("agent-admin")
     assert page.text("agent-install") == AGENT_INSTALL_COMMAND == "pipx install eds-toolkit"
-    assert page.text("agent-trust-command") == "eds agent install --origin http://localhost"
+    assert page.text("agent-trust-command") == "eds agent install --origin http://127.0.0.1:5000"
     assert (
         admin.index(install_sentence) < admin.index("pipx install eds-toolkit") < admin.index("eds agent --")
     )
