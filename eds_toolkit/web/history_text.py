@@ -74,6 +74,10 @@ SENTENCES: dict[str, tuple[str, str]] = {
     ),
     "issue_with_csrs": (N_("Certificates issued for your own keys"), N_("Certificates not issued")),
     "issue_on_server": (N_("Certificates issued"), N_("Certificates not issued")),
+    "keystores_delivered_again": (
+        N_("The keystores made on the server were downloaded again"),
+        N_("The keystores were not downloaded again"),
+    ),
     "replace_on_server": (
         N_("New certificates issued for a lost download; the previous ones revoked"),
         N_("New certificates for a lost download not issued"),
