@@ -77,6 +77,8 @@ class OneTimeCode(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # when the provider took the SMS (``mark_sent``); until then the code before it stays usable
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class OtpError(Exception):
@@ -186,7 +188,9 @@ def issue_code(
     Raises ResendTooSoon within 60 s of the previous code, TooManyResends after 5 codes in an hour,
     PhoneResendTooSoon / TooManyCodesToPhone (subclasses, same codes) when ``phone`` itself got a code
     within a minute or 5 in an hour for any enrolment, InvalidPhone for a number that is not a Kazakh
-    mobile. Earlier codes stop working. Commits nothing (see the module docstring).
+    mobile. Earlier codes stop working once this one's SMS was sent (:func:`mark_sent`): a process
+    killed while sending never leaves the citizen without a code that works. Commits nothing (see the
+    module docstring).
     """
     key = _key(secret)
     _check_purpose(purpose)
@@ -197,17 +201,6 @@ def issue_code(
     _check_enrolment_throttle(session, enrolment_id, purpose, now)
     if number != UNSENT_PHONE:
         check_phone_throttle(session, number, now)
-    session.execute(
-        update(OneTimeCode)
-        .where(
-            OneTimeCode.enrolment_id == enrolment_id,
-            OneTimeCode.purpose == purpose,
-            OneTimeCode.used_at.is_(None),
-            OneTimeCode.expires_at > now,
-        )
-        .values(expires_at=now)
-        .execution_options(synchronize_session="fetch")
-    )
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     row = OneTimeCode(
         enrolment_id=enrolment_id,
@@ -291,6 +284,27 @@ def _raise_if_throttled(
         raise too_many(math.ceil((window_frees - now).total_seconds()))
 
 
+def mark_sent(session: Session, row_id: int, now: dt.datetime) -> None:
+    """The SMS of code ``row_id`` was taken by the provider: it is sent, and the codes before it of the
+    same enrolment and purpose stop working. Commits nothing."""
+    row = session.get(OneTimeCode, row_id)
+    if row is None:
+        return
+    row.sent_at = now
+    session.execute(
+        update(OneTimeCode)
+        .where(
+            OneTimeCode.enrolment_id == row.enrolment_id,
+            OneTimeCode.purpose == row.purpose,
+            OneTimeCode.id < row_id,
+            OneTimeCode.used_at.is_(None),
+            OneTimeCode.expires_at > now,
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
 def verify_code(
     session: Session,
     *,
@@ -300,7 +314,9 @@ def verify_code(
     clock: Clock,
     secret: str | bytes | None = None,
 ) -> OneTimeCode:
-    """Check ``code`` against the latest code of ``enrolment_id`` + ``purpose`` and mark it used.
+    """Check ``code`` against the latest code of ``enrolment_id`` + ``purpose`` and mark it used; while
+    the latest one's SMS is not known to be sent (a send in progress, or a process killed while sending),
+    the code before it is accepted too. Wrong tries count on the latest code.
 
     Raises CodeMalformed, NoActiveCode, CodeAlreadyUsed, TooManyAttempts, CodeExpired or
     CodeWrong(remaining); the 5th wrong try raises TooManyAttempts. A code issued to ``UNSENT_PHONE``
@@ -312,19 +328,24 @@ def verify_code(
     entered = "".join((code or "").split()).replace("-", "")
     if len(entered) != CODE_DIGITS or not entered.isascii() or not entered.isdigit():
         raise CodeMalformed()
-    row = session.scalars(
+    latest_two = session.scalars(
         select(OneTimeCode)
         .where(OneTimeCode.enrolment_id == enrolment_id, OneTimeCode.purpose == purpose)
         .order_by(OneTimeCode.id.desc())
-        .limit(1)
-    ).first()
-    if row is None:
+        .limit(2)
+    ).all()
+    if not latest_two:
         raise NoActiveCode()
+    row = latest_two[0]
     session.refresh(row)
     now = clock.now()
     _raise_if_unusable(row, now)
-    expected = _hash(key, enrolment_id, purpose, row.phone, entered)
-    matches = hmac.compare_digest(expected.encode(), row.code_hash.encode())
+    matches = _matches(key, row, entered)
+    if not matches and row.sent_at is None and len(latest_two) == 2:
+        earlier = latest_two[1]
+        session.refresh(earlier)
+        if _usable(earlier, now) and _matches(key, earlier, entered):
+            row, matches = earlier, True
     # A code sent nowhere (no phone, or a throttled number) proves nothing: even its digits are wrong.
     if matches and row.phone != UNSENT_PHONE:
         # Conditional update: of two requests racing with the right code, only one wins.
@@ -342,6 +363,8 @@ def verify_code(
         if not won:
             _raise_if_unusable(row, now)
             raise CodeAlreadyUsed()
+        if row is not latest_two[0]:  # the earlier code was used: the unsent newer one ends with it
+            latest_two[0].expires_at = min(latest_two[0].expires_at, now)
         return row
     session.execute(
         update(OneTimeCode)
@@ -393,6 +416,15 @@ def sms_text(code: str, *, language: str = "en") -> str:
     if len(code) != CODE_DIGITS or not code.isdigit():
         raise ValueError("sms_text needs a 6-digit code")
     return gettext_in(language, SMS_TEXT, code=code)
+
+
+def _matches(key: bytes, row: OneTimeCode, entered: str) -> bool:
+    expected = _hash(key, row.enrolment_id, row.purpose, row.phone, entered)
+    return hmac.compare_digest(expected.encode(), row.code_hash.encode())
+
+
+def _usable(row: OneTimeCode, now: dt.datetime) -> bool:
+    return row.used_at is None and row.attempts < MAX_ATTEMPTS and now < row.expires_at
 
 
 def _raise_if_unusable(row: OneTimeCode, now: dt.datetime) -> None:

@@ -9,7 +9,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from eds_toolkit import otp
@@ -36,9 +36,8 @@ def check_code_format(code: str) -> str:
 class PendingSms:
     """A code whose row is in the session, and the SMS still to send once that session has committed.
 
-    The text carries the code: never log it (it is left out of ``repr``). ``superseded`` holds the
-    earlier live codes of the same key and purpose with their expiry, which issuing ended at
-    ``issued_at``; a failed send gives them back (see :func:`deliver`).
+    The text carries the code: never log it (it is left out of ``repr``). The earlier codes of the same
+    key and purpose keep working until this one's SMS is sent (:func:`deliver`, ``otp.mark_sent``).
     """
 
     code_row_id: int
@@ -46,8 +45,6 @@ class PendingSms:
     text: str = field(repr=False)
     key: str = ""
     purpose: str = ""
-    issued_at: dt.datetime | None = None
-    superseded: tuple[tuple[int, dt.datetime], ...] = ()
 
 
 def prepare_new_code(
@@ -96,18 +93,6 @@ def prepare_code(
             session, enrolment_id=key, purpose=purpose, phone=number, clock=ctx.clock, secret=ctx.otp_key
         )
 
-    now = ctx.clock.now()
-    superseded = tuple(
-        (row_id, expires_at)
-        for row_id, expires_at in session.execute(
-            select(otp.OneTimeCode.id, otp.OneTimeCode.expires_at).where(
-                otp.OneTimeCode.enrolment_id == key,
-                otp.OneTimeCode.purpose == purpose,
-                otp.OneTimeCode.used_at.is_(None),
-                otp.OneTimeCode.expires_at > now,
-            )
-        )
-    )
     try:
         try:
             row, code = issue(phone or NOWHERE)
@@ -125,8 +110,6 @@ def prepare_code(
         text=text(code),
         key=key,
         purpose=purpose,
-        issued_at=row.created_at,
-        superseded=superseded,
     )
 
 
@@ -135,9 +118,10 @@ def deliver(
 ) -> None:
     """Send a committed code's SMS; call with no transaction open (a provider may take seconds).
 
-    When the provider fails, the code row is deleted, the earlier codes it ended work again (unless a
-    newer code was issued meanwhile) and ``undo(session)`` reverts the step's other writes, all in one
-    transaction of their own; then ``ServiceUnavailable`` (sms_failed) is raised: nothing is kept.
+    Once the provider took it, the codes before it stop working (``otp.mark_sent``). When the provider
+    fails, the code row is deleted (the earlier codes were never ended) and ``undo(session)`` reverts the
+    step's other writes, in one transaction of their own; then ``ServiceUnavailable`` (sms_failed) is
+    raised: nothing is kept. A process killed while sending leaves the earlier code working.
     """
     if pending is None:
         return
@@ -146,7 +130,6 @@ def deliver(
     except SmsDeliveryError:
         with ctx.session() as session:
             session.execute(delete(otp.OneTimeCode).where(otp.OneTimeCode.id == pending.code_row_id))
-            _revive_superseded(session, pending)
             if undo is not None:
                 undo(session)
             session.commit()
@@ -154,6 +137,9 @@ def deliver(
             "We could not send the SMS right now. Nothing was changed; please try again later.",
             code="sms_failed",
         ) from None
+    with ctx.session() as session:  # sent: the codes before it stop working now, not at issue
+        otp.mark_sent(session, pending.code_row_id, ctx.clock.now())
+        session.commit()
 
 
 def deliver_later(
@@ -178,34 +164,6 @@ def deliver_later(
             )
 
     ctx.deliveries.submit(pending.phone, send)
-
-
-def _revive_superseded(session: Session, pending: PendingSms) -> None:
-    """Give the codes a failed send's code ended their expiry back, unless a newer code replaced it."""
-    if not pending.superseded or pending.issued_at is None:
-        return
-    newer = session.scalar(
-        select(
-            exists().where(
-                otp.OneTimeCode.enrolment_id == pending.key,
-                otp.OneTimeCode.purpose == pending.purpose,
-                otp.OneTimeCode.id > pending.code_row_id,
-            )
-        )
-    )
-    if newer:
-        return
-    for row_id, expires_at in pending.superseded:
-        session.execute(
-            update(otp.OneTimeCode)
-            .where(
-                otp.OneTimeCode.id == row_id,
-                otp.OneTimeCode.used_at.is_(None),
-                otp.OneTimeCode.expires_at == pending.issued_at,
-            )
-            .values(expires_at=expires_at)
-            .execution_options(synchronize_session=False)
-        )
 
 
 def translate_otp_error(error: Exception) -> Refusal:

@@ -34,3 +34,22 @@ class SwitchableGateway:
         if self.broken:
             raise SmsDeliveryError("provider answered 500")
         self.outbox.send(phone, text, sender=sender)
+
+
+class HangingGateway:
+    """The outbox gateway, except that while ``hanging`` is set a send never returns (until ``release``):
+    the state a process killed while sending leaves behind, the code committed and its SMS in doubt."""
+
+    def __init__(self, outbox: OutboxGateway) -> None:
+        self.outbox = outbox
+        self.hanging = False
+        self._released = threading.Event()
+
+    def send(self, phone: str, text: str, *, sender: str = "1414") -> None:
+        if self.hanging:
+            self._released.wait(timeout=120)
+            raise SmsDeliveryError("the process died while sending")
+        self.outbox.send(phone, text, sender=sender)
+
+    def release(self) -> None:
+        self._released.set()

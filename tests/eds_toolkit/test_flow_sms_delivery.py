@@ -19,7 +19,7 @@ from flow_helpers import (
     make_settings,
     read_outbox,
 )
-from sms_gateways import PROVIDER_DELAY, SlowGateway, SwitchableGateway
+from sms_gateways import PROVIDER_DELAY, HangingGateway, SlowGateway, SwitchableGateway
 from sqlalchemy import func, select
 
 from eds_toolkit.core.audit_models import AuditEvent
@@ -125,3 +125,36 @@ def test_a_failed_phone_registration_leaves_no_pending_number(home, clock, outbo
     gateway.broken = False
     assert enrolment.post("phone", {"phone": NEW_PHONE}).status_code == 202
     assert [m["phone"] for m in read_outbox(outbox)] == [NEW_PHONE]
+
+
+def test_a_resend_whose_sms_is_in_doubt_leaves_the_code_that_arrived_working(home, clock, outbox):
+    """The process dies while the provider is sending the resent code (SIGKILL): the new code is in the
+    database, its SMS may never come. The code the citizen already has must still work; before, issuing
+    the new one had ended it, and the citizen could not ask again for a minute."""
+    gateway = HangingGateway(OutboxGateway(outbox, clock=clock))
+    app = create_app(make_settings(home, clock, sms=gateway))
+    client = app.test_client()
+    enrolment = api_start(client)
+    arrived = code_for(outbox, KNOWN_PHONE)
+    clock.advance(61)
+    gateway.hanging = True
+    try:
+        assert enrolment.post("code/resend").status_code == 202  # the send now hangs, as if killed
+        time.sleep(0.2)
+        assert enrolment.post("code", {"code": arrived}).status_code == 200
+    finally:
+        gateway.release()
+
+
+def test_once_the_resent_code_is_sent_the_earlier_one_no_longer_works(home, clock, outbox):
+    app = create_app(make_settings(home, clock))
+    client, ctx = app.test_client(), service(app).flow
+    enrolment = api_start(client)
+    first = code_for(outbox, KNOWN_PHONE)
+    clock.advance(61)
+    assert enrolment.post("code/resend").status_code == 202
+    assert ctx.deliveries.wait_for_deliveries()
+    second = code_for(outbox, KNOWN_PHONE)
+    if first != second:  # (one time in a million the two random codes are the same digits)
+        assert enrolment.post("code", {"code": first}).status_code == 422
+    assert enrolment.post("code", {"code": second}).status_code == 200

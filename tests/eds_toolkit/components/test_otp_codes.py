@@ -171,16 +171,38 @@ def test_codes_that_are_never_sent_are_not_throttled_per_phone(session, clock):
         issue(session, clock, enrolment=enrolment, phone=otp.UNSENT_PHONE)
 
 
-def test_a_new_code_replaces_the_previous_one(session, clock):
+def test_a_new_code_replaces_the_previous_one_once_its_sms_was_sent(session, clock):
     first_row, first = issue(session, clock)
+    otp.mark_sent(session, first_row.id, clock.now())
     clock.advance(61)
-    _, second = issue(session, clock)
+    second_row, second = issue(session, clock)
+    session.refresh(first_row)
+    assert first_row.expires_at > clock.now(), "while the new SMS is not sent, the first code stays"
+    otp.mark_sent(session, second_row.id, clock.now())
     session.refresh(first_row)
     assert first_row.expires_at == clock.now()
     if first != second:
         with pytest.raises(CodeWrong):
             verify(session, clock, first)
     verify(session, clock, second)
+
+
+def test_while_the_new_sms_is_in_doubt_the_earlier_code_works_and_wrong_tries_count_on_the_new_one(
+    session, clock
+):
+    first_row, first = issue(session, clock)
+    otp.mark_sent(session, first_row.id, clock.now())
+    clock.advance(61)
+    second_row, second = issue(session, clock)  # its SMS never confirmed (a process killed while sending)
+    wrong = next(c for c in (f"{n:06d}" for n in range(10)) if c not in (first, second))
+    with pytest.raises(CodeWrong):
+        verify(session, clock, wrong)
+    session.refresh(second_row)
+    session.refresh(first_row)
+    assert (second_row.attempts, first_row.attempts) == (1, 0)
+    assert verify(session, clock, first).id == first_row.id
+    session.refresh(second_row)
+    assert second_row.expires_at <= clock.now(), "the unsent newer code ends with the one used"
 
 
 def test_code_is_bound_to_enrolment_and_purpose(session, clock):
