@@ -200,20 +200,25 @@ def _anchored(
     thumbs: Sequence[np.ndarray],
     located: Sequence[faces.Face | None],
 ) -> list[Observation]:
-    """Each frame measured from its ``located`` box, then again from the first face's box carried along."""
-    observations = [
-        measure(i, float(t), image, face, thumb=thumb)
-        for i, (image, t, face, thumb) in enumerate(zip(images, times, located, thumbs, strict=True))
+    """Each frame measured from the first face's box carried along by the face's motion, which the
+    landmarks from its ``located`` box give; the first face's frame (and a frame whose carried box is
+    unusable) from its ``located`` box and those landmarks."""
+    rough = [
+        None if face is None else faces.landmarks(image, face)
+        for image, face in zip(images, located, strict=True)
     ]
-    first = next((o for o in observations if o.face is not None), None)
-    if first is not None:
-        for obs in observations[first.index + 1 :]:
-            if obs.face is None:
-                continue
-            box = _anchored_box(first.face, first.points, obs.points)
-            if box is not None and box.width > 8:
-                image = images[obs.index]
-                observations[obs.index] = measure(
-                    obs.index, obs.t, image, box.clipped(image.shape[1], image.shape[0]), thumb=obs.thumb
-                )
+    first = next((i for i, face in enumerate(located) if face is not None), None)
+    observations = []
+    for i, (image, t, face, thumb, points) in enumerate(
+        zip(images, times, located, thumbs, rough, strict=True)
+    ):
+        box = None
+        if first is not None and face is not None and i > first:
+            box = _anchored_box(located[first], rough[first], points)
+        if box is not None and box.width > 8:
+            observations.append(
+                measure(i, float(t), image, box.clipped(image.shape[1], image.shape[0]), thumb=thumb)
+            )
+        else:
+            observations.append(measure(i, float(t), image, face, thumb=thumb, points=points))
     return observations
