@@ -117,7 +117,7 @@ def track(images: Sequence[np.ndarray], times: Sequence[float], *, naive: bool =
     rigidly moved picture then gets the same landmarks in every frame, up to resampling noise.
     """
     thumbs = [thumbnail(image) for image in images]
-    observations = _anchored(images, times, thumbs, locate(images, naive=naive))
+    observations = _anchored(images, times, thumbs, locate(images, times, naive=naive))
     chosen = [o.index for o in observations if o.face is not None] if naive else encoded_indices(observations)
     for i in chosen:
         observations[i] = replace(observations[i], encoding=faces.encoding(images[i], observations[i].face))
