@@ -19,7 +19,7 @@ from webcam_flow.landmarks import eye_aspect_ratio, interocular, mouth_opening, 
 from webcam_flow.locating import locate
 from webcam_flow.pose import head_pose
 
-ENCODED_FRAMES = 8  # identity is checked on this many evenly spaced frames (plus the most frontal)
+ENCODED_FRAMES = 5  # identity is checked on this many evenly spaced frames (plus the most frontal)
 FRONTAL_FOR_ENCODING = 0.3  # |yaw index| up to which a frame is frontal enough to encode
 THUMB_WIDTH = 64
 _STABLE_POINTS = np.r_[27:48]  # nose bridge, nose, eyes: they do not move with the mouth
