@@ -17,7 +17,7 @@ import numpy as np
 
 from webcam_flow.colour import PALETTE, ColourSequence
 from webcam_flow.faces import Face
-from webcam_flow.tracking import locate
+from webcam_flow.locating import locate
 from webcam_flow.video import Frame
 
 JPEG_QUALITY = 80  # the page's canvas.toBlob(..., 'image/jpeg', 0.8)

@@ -61,15 +61,16 @@ def decode_image(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = M
                 # truncated upload must be refused, never decoded with grey padding
                 ImageFile.LOAD_TRUNCATED_IMAGES = False
                 image.load()
-                upright = ImageOps.exif_transpose(image)
-                rgb = upright.convert("RGB")
+                ImageOps.exif_transpose(image, in_place=True)  # no copy when it is upright already
+                rgb = image if image.mode == "RGB" else image.convert("RGB")
+                pixels = np.asarray(rgb, dtype=np.uint8)  # before the image is closed
     except BadImage:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise BadImage(f"the picture is too large to decode safely ({exc})") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise BadImage(f"the {_FORMATS[expected]} picture is truncated or corrupt ({exc})") from exc
-    return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
+    return np.ascontiguousarray(pixels)
 
 
 def ensure_rgb(image: np.ndarray) -> np.ndarray:

@@ -1,9 +1,7 @@
 """Follow one face through a sequence of frames and measure it in each frame.
 
-Fast path (what the service uses): search the whole first frame once, then detect at one
-fixed scale, just enough for the tracked face, in a window around the previous face; fall back
-to a whole-frame search when it is lost. Landmarks for every frame, encodings for a few evenly
-spaced, roughly frontal frames.
+Fast path (what the service uses): the face is found in each frame by :mod:`webcam_flow.locating`;
+landmarks for every frame, encodings for a few evenly spaced, roughly frontal frames.
 ``naive=True`` is the reference the benchmark compares with: face_recognition's detection
 (upsampled once) and an encoding on every full-size frame.
 """
@@ -18,17 +16,13 @@ import numpy as np
 
 from webcam_flow import faces
 from webcam_flow.landmarks import eye_aspect_ratio, interocular, mouth_opening, yaw_index
+from webcam_flow.locating import locate
 from webcam_flow.pose import head_pose
 
-ENCODED_FRAMES = 8  # identity is checked on this many evenly spaced frames (plus the most frontal)
+ENCODED_FRAMES = 5  # identity is checked on this many evenly spaced frames (plus the most frontal)
 FRONTAL_FOR_ENCODING = 0.3  # |yaw index| up to which a frame is frontal enough to encode
 THUMB_WIDTH = 64
-# Tracking searches a narrower window when the frame's rescaled copy has at most this many pixels.
-WHOLE_FRAME_MAX_PIXELS = 160_000
 _STABLE_POINTS = np.r_[27:48]  # nose bridge, nose, eyes: they do not move with the mouth
-# Once followed, the face is looked for in a window this many face sizes wider than its last box on
-# each side (the whole frame when not found there): the detector's cost grows with the pixels it scans.
-TRACKING_MARGIN = 0.3
 
 
 @dataclass(frozen=True)
@@ -47,51 +41,6 @@ class Observation:
     mouth: float = float("nan")
     scale: float = float("nan")  # interocular distance in pixels
     encoding: np.ndarray | None = None
-
-
-def search_size(image: np.ndarray) -> float:
-    """Smallest face (px) a whole-frame search looks for: 12% of the short side, at least 40 px."""
-    return max(40.0, 0.12 * min(image.shape[:2]))
-
-
-def find_face(
-    image: np.ndarray, previous: faces.Face | None, tracked_size: float | None = None
-) -> faces.Face | None:
-    """The tracked face in ``image``: the one nearest ``previous`` if given, else the largest.
-
-    Once a face is tracked the detector runs at one fixed scale (from ``tracked_size``) in a
-    window around the previous face (TRACKING_MARGIN face sizes on each side when the frame's copy
-    is small, the usual webcam case of a large face; 0.6 else): a face that does not move gets the
-    same box every frame.
-    """
-    if previous is not None:
-        size = tracked_size or previous.size
-        min_face = 0.75 * size
-        margin = TRACKING_MARGIN * max(size, previous.size)
-        if image.shape[0] * image.shape[1] * (faces.HOG_WINDOW / min_face) ** 2 > WHOLE_FRAME_MAX_PIXELS:
-            margin = 0.6 * max(size, previous.size)
-        region = faces.Face(
-            previous.left - margin,
-            previous.top - margin,
-            previous.right + margin,
-            previous.bottom + margin,
-        )
-        near = faces.detect_faces(image, min_face=min_face, region=region)
-        if near:
-            px, py = previous.centre
-            return min(near, key=lambda f: (f.centre[0] - px) ** 2 + (f.centre[1] - py) ** 2)
-    found = faces.detect_faces(image, min_face=search_size(image))
-    return max(found, key=lambda f: f.size) if found else None
-
-
-def _naive_face(image: np.ndarray) -> faces.Face | None:
-    import face_recognition
-
-    boxes = face_recognition.face_locations(image)
-    if not boxes:
-        return None
-    top, right, bottom, left = max(boxes, key=lambda b: (b[2] - b[0]) * (b[1] - b[3]))
-    return faces.Face(float(left), float(top), float(right), float(bottom))
 
 
 def thumbnail(image: np.ndarray) -> np.ndarray:
@@ -133,25 +82,6 @@ def measure(
     )
 
 
-def locate(images: Sequence[np.ndarray], *, naive: bool = False) -> list[faces.Face | None]:
-    """The face box in each frame (None where there is none)."""
-    located: list[faces.Face | None] = []
-    previous: faces.Face | None = None
-    tracked_size: float | None = None
-    for image in images:
-        if naive:
-            face = _naive_face(image)
-        else:
-            face = find_face(image, previous, tracked_size)
-            if face is not None and tracked_size is None:
-                # Re-detect the first face at the tracking scale, so its box is comparable.
-                tracked_size = face.size
-                face = find_face(image, face, tracked_size) or face
-        located.append(face)
-        previous = face or previous
-    return located
-
-
 def encoded_indices(observations: Sequence[Observation], count: int = ENCODED_FRAMES) -> list[int]:
     """Frames whose encoding is computed: the most frontal one first, then up to ``count`` evenly
     spaced among the roughly frontal ones (encodings of strongly turned faces drift)."""
@@ -187,7 +117,7 @@ def track(images: Sequence[np.ndarray], times: Sequence[float], *, naive: bool =
     rigidly moved picture then gets the same landmarks in every frame, up to resampling noise.
     """
     thumbs = [thumbnail(image) for image in images]
-    observations = _anchored(images, times, thumbs, locate(images, naive=naive))
+    observations = _anchored(images, times, thumbs, locate(images, times, naive=naive))
     chosen = [o.index for o in observations if o.face is not None] if naive else encoded_indices(observations)
     for i in chosen:
         observations[i] = replace(observations[i], encoding=faces.encoding(images[i], observations[i].face))
@@ -200,20 +130,25 @@ def _anchored(
     thumbs: Sequence[np.ndarray],
     located: Sequence[faces.Face | None],
 ) -> list[Observation]:
-    """Each frame measured from its ``located`` box, then again from the first face's box carried along."""
-    observations = [
-        measure(i, float(t), image, face, thumb=thumb)
-        for i, (image, t, face, thumb) in enumerate(zip(images, times, located, thumbs, strict=True))
+    """Each frame measured from the first face's box carried along by the face's motion, which the
+    landmarks from its ``located`` box give; the first face's frame (and a frame whose carried box is
+    unusable) from its ``located`` box and those landmarks."""
+    rough = [
+        None if face is None else faces.landmarks(image, face)
+        for image, face in zip(images, located, strict=True)
     ]
-    first = next((o for o in observations if o.face is not None), None)
-    if first is not None:
-        for obs in observations[first.index + 1 :]:
-            if obs.face is None:
-                continue
-            box = _anchored_box(first.face, first.points, obs.points)
-            if box is not None and box.width > 8:
-                image = images[obs.index]
-                observations[obs.index] = measure(
-                    obs.index, obs.t, image, box.clipped(image.shape[1], image.shape[0]), thumb=obs.thumb
-                )
+    first = next((i for i, face in enumerate(located) if face is not None), None)
+    observations = []
+    for i, (image, t, face, thumb, points) in enumerate(
+        zip(images, times, located, thumbs, rough, strict=True)
+    ):
+        box = None
+        if first is not None and face is not None and i > first:
+            box = _anchored_box(located[first], rough[first], points)
+        if box is not None and box.width > 8:
+            observations.append(
+                measure(i, float(t), image, box.clipped(image.shape[1], image.shape[0]), thumb=thumb)
+            )
+        else:
+            observations.append(measure(i, float(t), image, face, thumb=thumb, points=points))
     return observations
