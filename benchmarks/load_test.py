@@ -258,6 +258,7 @@ def run(
     renew_pool_size: int,
     colour: bool,
     out: Path,
+    fps: float = 10,
 ) -> dict:
     from pg_server import running_postgres
 
@@ -320,6 +321,7 @@ def run(
             **env,
             "EDS_LOAD_CITIZENS": str(citizens_file),
             "EDS_LOAD_OUTBOX": str(home / "outbox.jsonl"),
+            "EDS_LOAD_FPS": str(fps),
         }
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu_before = server_cpu_seconds(server)
@@ -346,6 +348,7 @@ def run(
         "seconds": seconds,
         "database": database,
         "colour_challenge": colour,
+        "fps": fps,
         "wall_seconds": round(wall, 1),
         "completed": completed,
         "renewed": renewed,
@@ -383,7 +386,8 @@ def report(results: list[dict], cores: int) -> None:
         print(
             f"\n{result['label']}: gunicorn -w {result['workers']} --threads {result['threads']}, "
             f"{result['users']} Locust users, {result['seconds']} s, {result['database']}, colour challenge "
-            f"{'on' if result['colour_challenge'] else 'OFF'}; {result['requests']} requests, "
+            f"{'on' if result['colour_challenge'] else 'OFF'}, video at {result['fps']:g} frames/s; "
+            f"{result['requests']} requests, "
             f"{result['failures']} failed (locust exit {result['locust_exit']})"
         )
         print(
@@ -443,6 +447,7 @@ def main() -> None:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--citizens", type=int, default=600, help="citizens prepared (one per enrolment)")
     parser.add_argument("--renewal-pool", type=int, default=20, help="renewal scenario: citizens who renew")
+    parser.add_argument("--fps", type=float, default=10, help="frames a second of the video sent (max 25)")
     parser.add_argument("--no-colour", action="store_true", help="EDS_COLOUR_CHALLENGE=0 on the server")
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "eds-load")
     args = parser.parse_args()
@@ -465,6 +470,7 @@ def main() -> None:
                 people=people,
                 renew_pool_size=args.renewal_pool,
                 colour=not args.no_colour,
+                fps=args.fps,
                 out=args.out,
             )
         )

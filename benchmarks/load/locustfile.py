@@ -46,7 +46,9 @@ if str(ROOT) not in sys.path:
 PIN = "385927"
 CLIP = "video/liveportrait_d18.mp4"  # one face throughout, blinks at 3.2 s (MANIFEST.md)
 ID_PHOTO = "faces/liveportrait_person_d18.jpg"  # the same person's still: the "identity card"
-FPS = 10  # as the page sends (OpenAPI: about 10 frames a second)
+# Frames a second sent: 10 as the page sends outside a blink's slot (up to 25 inside it); EDS_LOAD_FPS=20
+# gives 144 frames, about what a three-movement task with a blink sends (docs/identify.md).
+FPS = float(os.environ.get("EDS_LOAD_FPS") or 10)
 REFLECTION = 0.03  # the relative change of a channel under a saturated primary (docs/identify.md: 3%)
 LAG_S = 0.1  # the screen's colour is seen this late by the camera
 CODE_WAIT_S = 30.0
