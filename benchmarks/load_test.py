@@ -202,6 +202,14 @@ def server_cpu_seconds(server: subprocess.Popen) -> float:
     return total
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy so far (every process, all cores)."""
+    import psutil
+
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+
 def issue_first_pairs(env: dict[str, str], home: Path, base: str, people: list[dict]) -> list[dict]:
     """The renewal pool's first pairs, issued in the set-up with identification marked by the library."""
     from eds_toolkit.services import build_service_context
@@ -325,18 +333,22 @@ def run(
         }
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu_before = server_cpu_seconds(server)
+        busy_before = machine_busy_seconds()
         began = time.perf_counter()
         finished = subprocess.run(
             [*command, *classes], env=locust_env, capture_output=True, text=True, timeout=seconds + 600
         )
         wall = time.perf_counter() - began
         cpu_server = server_cpu_seconds(server) - cpu_before
+        busy = machine_busy_seconds() - busy_before
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         log = finished.stdout + finished.stderr
         (out / f"{label}-locust.log").write_text(log)
         prepared = re.search(r"prepared_cpu_s=([0-9.]+)", log)
     shutil.rmtree(home, ignore_errors=True)
     stats = read_stats(prefix)
+    preparing = float(prepared.group(1)) if prepared else 0.0
+    locust_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime) - preparing
     completed = int(stats.get("enrolment (whole flow)", {}).get("Request Count") or 0)
     renewed = int(stats.get("renewal (whole)", {}).get("Request Count") or 0)
     aggregated = stats.get("Aggregated", {})
@@ -356,12 +368,10 @@ def run(
         "failures": int(aggregated.get("Failure Count") or 0),
         "server_cpu_seconds": round(cpu_server, 1),
         # during the run: its CPU less the frames' preparation before the first user
-        "locust_cpu_seconds": round(
-            (after.ru_utime - before.ru_utime)
-            + (after.ru_stime - before.ru_stime)
-            - (float(prepared.group(1)) if prepared else 0.0),
-            1,
-        ),
+        "locust_cpu_seconds": round(locust_cpu, 1),
+        # the shared machine: what every other process took meanwhile (other sessions' work)
+        "machine_busy_seconds": round(busy, 1),
+        "other_cpu_seconds": round(max(0.0, busy - cpu_server - locust_cpu - preparing), 1),
         "locust_exit": finished.returncode,
         "steps": {
             name: {
@@ -391,8 +401,10 @@ def report(results: list[dict], cores: int) -> None:
             f"{result['failures']} failed (locust exit {result['locust_exit']})"
         )
         print(
-            f"  server CPU {result['server_cpu_seconds']} s, Locust CPU {result['locust_cpu_seconds']} s "
-            f"(same {cores}-core machine)"
+            f"  CPU over the run: server {result['server_cpu_seconds']} s, "
+            f"Locust {result['locust_cpu_seconds']} s, "
+            f"other processes {result['other_cpu_seconds']} s, of {cores * result['wall_seconds']:.0f} "
+            f"core-seconds ({cores} cores x {result['wall_seconds']} s wall)"
         )
     print()
     header = f"{'':<44}" + "".join(f"{r['label']:>16}" for r in results)
