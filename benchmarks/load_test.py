@@ -275,7 +275,9 @@ def run(
     label = f"{scenario}-w{workers}"
     home = Path(tempfile.mkdtemp(prefix=f"eds-load-{label}-"))
     renewers, enrollers = (
-        (people[:renew_pool_size], people[renew_pool_size:]) if scenario == "renewal" else ([], people)
+        (people[:renew_pool_size], people[renew_pool_size:])
+        if scenario.startswith("renewal")
+        else ([], people)
     )
     with ExitStack() as stack:
         postgres = stack.enter_context(running_postgres() if database == "postgresql" else nullcontext())
@@ -302,7 +304,11 @@ def run(
         pool = issue_first_pairs(env, home, base, renewers) if renewers else []
         citizens_file = home / "load-citizens.json"
         citizens_file.write_text(json.dumps({"enrol": enrollers, "renew": pool}))
-        classes = ["EnrollingCitizen", "RenewingCitizen"] if scenario == "renewal" else ["EnrollingCitizen"]
+        classes = {
+            "enrol": ["EnrollingCitizen"],
+            "renewal": ["EnrollingCitizen", "RenewingCitizen"],
+            "renewal-only": ["RenewingCitizen"],
+        }[scenario]
         prefix = out / label
         command = [
             str(BIN / "locust"),
@@ -418,12 +424,15 @@ def report(results: list[dict], cores: int) -> None:
             text += f"{values[1] / values[0]:>10.2f}"
         print(text)
 
+    mixed = any(r["completed"] and r["renewed"] for r in results)
     for key, what in (("completed", "enrolments"), ("renewed", "renewals")):
         if not any(r[key] for r in results):
             continue
         line(f"completed {what}", [r[key] for r in results])
         line(f"{what} per hour", [per_hour(r, key) for r in results])
         line(f"{what} per hour per core ({cores} cores)", [per_hour(r, key) / cores for r in results])
+        if mixed:  # the server's CPU is both kinds': see the single-kind scenarios for CPU per item
+            continue
         line(
             f"server CPU s per {what[:-1]} (all of it)",
             [r["server_cpu_seconds"] / r[key] if r[key] else 0 for r in results],
@@ -455,7 +464,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     parser.add_argument("--users", type=int, default=4, help="concurrent Locust users (citizens)")
     parser.add_argument("--time", type=int, default=180, help="seconds per run")
-    parser.add_argument("--scenario", choices=("enrol", "renewal"), default="enrol")
+    parser.add_argument("--scenario", choices=("enrol", "renewal", "renewal-only"), default="enrol")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--citizens", type=int, default=600, help="citizens prepared (one per enrolment)")
     parser.add_argument("--renewal-pool", type=int, default=20, help="renewal scenario: citizens who renew")
