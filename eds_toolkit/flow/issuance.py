@@ -162,14 +162,7 @@ def _issue_pair(
                 raise AlreadyIssued(ALREADY_ISSUED) from None
             raise request_refused(profile, error) from None
         superseded = supersede(session, earlier, now)
-        pair = IssuedPair(
-            auth_pem=issued[Profile.AUTH].pem(),
-            sign_pem=issued[Profile.SIGN].pem(),
-            chain_pem=authority.chain_pem(),
-            auth_serial=issued[Profile.AUTH].record.serial,
-            sign_serial=issued[Profile.SIGN].record.serial,
-            superseded_serials=tuple(superseded),
-        )
+        pair = IssuedPair.of(issued, authority.chain_pem(), superseded)
         if before_commit is not None:
             before_commit(session, pair)
         try:

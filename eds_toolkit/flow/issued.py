@@ -16,6 +16,19 @@ class IssuedPair:
     sign_serial: str
     superseded_serials: tuple[str, ...] = ()  # the IIN's earlier valid certificates, now revoked
 
+    @classmethod
+    def of(cls, issued: dict, chain_pem: bytes, superseded: list[str]) -> IssuedPair:
+        """From the CA's two issued certificates (by profile: AUTH, SIGN) and the chain."""
+        auth, sign = (issued[profile] for profile in sorted(issued, key=lambda p: p.name))
+        return cls(
+            auth_pem=auth.pem(),
+            sign_pem=sign.pem(),
+            chain_pem=chain_pem,
+            auth_serial=auth.record.serial,
+            sign_serial=sign.record.serial,
+            superseded_serials=tuple(superseded),
+        )
+
 
 @dataclass(frozen=True)
 class ServerKeystores:

@@ -143,14 +143,7 @@ def replace_on_server(
                 "sign_serial": issued[Profile.SIGN].record.serial,
             },
         )
-        pair = IssuedPair(
-            auth_pem=issued[Profile.AUTH].pem(),
-            sign_pem=issued[Profile.SIGN].pem(),
-            chain_pem=authority.chain_pem(),
-            auth_serial=issued[Profile.AUTH].record.serial,
-            sign_serial=issued[Profile.SIGN].record.serial,
-            superseded_serials=tuple(revoked + superseded),
-        )
+        pair = IssuedPair.of(issued, authority.chain_pem(), revoked + superseded)
         made = zipped_keystores(keys, pair, password)
         pickup.keep(ctx, session, enrolment.id, made)  # in place of the lost pair's, if still kept
         try:
