@@ -209,16 +209,29 @@ def _coverage_problem(
     if strange:
         return f"The XML signature uses a transform that is not accepted: {strange[0]}."
     if covers == "document":
-        if uri != "" or ENVELOPED not in transforms:
+        if (uri != "" and uri != _unique_root_reference(root)) or ENVELOPED not in transforms:
             return (
                 "The XML signature beside the root element does not sign the whole document "
-                f'(Reference URI="{uri}"): only URI="" with the enveloped-signature transform is accepted.'
+                f'(Reference URI="{uri}"): only URI="" (or the root\'s own id) with the '
+                "enveloped-signature transform is accepted."
             )
         return None
     body_id = _ws_security_body_id(root, signature)
     if body_id is None or uri != f"#{body_id}":
         return "The WS-Security signature does not sign the SOAP Body of this envelope."
     return None
+
+
+def _unique_root_reference(root: etree._Element) -> str | None:
+    """``#id`` naming the root element, when the root has one id that no other element has."""
+    ids = [value for name, value in root.attrib.items() if etree.QName(name).localname in ID_ATTRIBUTES]
+    if len(ids) != 1 or len(_elements_with_id(root, ids[0])) != 1:
+        return None
+    return f"#{ids[0]}"
+
+
+def _elements_with_id(root: etree._Element, value: str) -> list:
+    return root.xpath("//*[@*[local-name()='Id' or local-name()='ID' or local-name()='id'][.=$id]]", id=value)
 
 
 def _ws_security_body_id(root: etree._Element, signature: etree._Element) -> str | None:
@@ -242,10 +255,7 @@ def _ws_security_body_id(root: etree._Element, signature: etree._Element) -> str
     ids = [value for name, value in bodies[0].attrib.items() if etree.QName(name).localname in ID_ATTRIBUTES]
     if len(ids) != 1:
         return None
-    named = root.xpath(
-        "//*[@*[local-name()='Id' or local-name()='ID' or local-name()='id'][.=$id]]", id=ids[0]
-    )
-    return ids[0] if len(named) == 1 else None
+    return ids[0] if len(_elements_with_id(root, ids[0])) == 1 else None
 
 
 def _unsupported_algorithm(signature: etree._Element, method: str, digest_uri: str) -> str | None:
