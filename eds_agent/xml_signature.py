@@ -36,6 +36,14 @@ def read_document(data: bytes) -> etree._Element:
     return root
 
 
+class _Utf8Signer(XMLSigner):
+    """signxml's signer copying documents as UTF-8: its default ASCII turns non-ASCII element names
+    (Cyrillic tags) into character references, which is not XML."""
+
+    def _tostring(self, xml_node, **kwargs):
+        return etree.tostring(xml_node, **{"encoding": "utf-8", **kwargs})
+
+
 def sign_xml(document: etree._Element, key: PrivateKeyTypes, certificate: x509.Certificate) -> str:
     """The document with an enveloped XMLDSig signature appended to its root, as UTF-8 text."""
     if isinstance(key, rsa.RSAPrivateKey):
@@ -44,7 +52,7 @@ def sign_xml(document: etree._Element, key: PrivateKeyTypes, certificate: x509.C
         method = SignatureMethod.ECDSA_SHA256
     else:
         raise BadRequest("This key type cannot make XML signatures (RSA or ECDSA keys only).")
-    signer = XMLSigner(
+    signer = _Utf8Signer(
         signature_algorithm=method,
         digest_algorithm=DigestAlgorithm.SHA256,
         c14n_algorithm=CanonicalizationMethod.CANONICAL_XML_1_0,

@@ -121,11 +121,16 @@ def parse_xml(data: bytes) -> etree._Element:
 
 
 class _OneSignatureVerifier(XMLVerifier):
-    """signxml's verifier, told which ds:Signature to check (it would take the first it finds)."""
+    """signxml's verifier, told which ds:Signature to check (it would take the first it finds), and
+    copying documents as UTF-8 (signxml's default ASCII turns non-ASCII element names into
+    character references, which is not XML: a document with Cyrillic tag names would not verify)."""
 
     def __init__(self, signature_path: str) -> None:
         super().__init__()
         self._signature_path = signature_path  # ElementPath from the root element
+
+    def _tostring(self, xml_node, **kwargs):
+        return etree.tostring(xml_node, **{"encoding": "utf-8", **kwargs})
 
     def _get_signature(self, root):
         found = root.find(self._signature_path)
@@ -172,9 +177,8 @@ def _check(root: etree._Element, element: etree._Element, covers: str) -> XmlSig
         verification_time=signer.not_valid_before_utc,
     )
     try:
-        result = _OneSignatureVerifier(path).verify(
-            etree.tostring(root), x509_cert=signer, expect_config=config, validate_schema=True
-        )
+        document = etree.tostring(root, encoding="utf-8")
+        result = _OneSignatureVerifier(path).verify(document, x509_cert=signer, expect_config=config)
     except InvalidDigest:
         return XmlSignature(
             **partial,
@@ -319,7 +323,8 @@ def _last_signature(root: etree._Element) -> etree._Element:
 
 def _without_last_signature(root: etree._Element) -> etree._Element:
     """A copy of the document without its last enveloped signature (and the text after it)."""
-    copy = etree.fromstring(etree.tostring(root), parser=etree.XMLParser(resolve_entities=False))
+    parser = etree.XMLParser(resolve_entities=False)
+    copy = etree.fromstring(etree.tostring(root, encoding="utf-8"), parser=parser)
     last = _last_signature(copy)
     parent = last.getparent()
     previous = last.getprevious()
