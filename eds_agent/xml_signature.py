@@ -8,6 +8,8 @@ signatures gets one more (a co-signature covering them, as NCALayer adds it).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
@@ -44,8 +46,16 @@ class _Utf8Signer(XMLSigner):
         return etree.tostring(xml_node, **{"encoding": "utf-8", **kwargs})
 
 
-def sign_xml(document: etree._Element, key: PrivateKeyTypes, certificate: x509.Certificate) -> str:
-    """The document with an enveloped XMLDSig signature appended to its root, as UTF-8 text."""
+def sign_xml(
+    document: etree._Element,
+    key: PrivateKeyTypes,
+    certificate: x509.Certificate,
+    chain: Sequence[x509.Certificate] = (),
+) -> str:
+    """The document with an enveloped XMLDSig signature appended to its root, as UTF-8 text.
+
+    KeyInfo/X509Data holds the signer's certificate first, then ``chain`` (NCALayer sends the signer's
+    alone; the chain lets a verifier that trusts only the root build the path, as with our CMS)."""
     if isinstance(key, rsa.RSAPrivateKey):
         method = SignatureMethod.RSA_SHA256
     elif isinstance(key, ec.EllipticCurvePrivateKey):
@@ -58,7 +68,7 @@ def sign_xml(document: etree._Element, key: PrivateKeyTypes, certificate: x509.C
         c14n_algorithm=CanonicalizationMethod.CANONICAL_XML_1_0,
     )
     try:  # the Reference is URI="" (or "#id" of the root, when the root has an Id)
-        signed = signer.sign(document, key=key, cert=[certificate])
+        signed = signer.sign(document, key=key, cert=[certificate, *chain])
     except SignXMLException as error:
         raise BadRequest(f"The XML document cannot be signed: {error}.") from None
     return etree.tostring(signed, xml_declaration=True, encoding="UTF-8").decode("utf-8")

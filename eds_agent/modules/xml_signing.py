@@ -23,7 +23,7 @@ def read_documents(payloads: list[bytes]) -> list[etree._Element]:
 
 
 def sign_documents(documents: list[etree._Element], unlocked: UnlockedKey) -> list[str]:
-    return [sign_xml(document, unlocked.key, unlocked.certificate) for document in documents]
+    return [sign_xml(document, unlocked.key, unlocked.certificate, unlocked.chain) for document in documents]
 
 
 def _arguments(args: Any, method: str, documents_type: type) -> tuple[str, Any]:

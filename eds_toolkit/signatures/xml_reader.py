@@ -293,8 +293,8 @@ def _certificates(signature: etree._Element) -> tuple[tuple[x509.Certificate, ..
             continue
     if not certificates:
         return (), None
-    issuers = {certificate.issuer for certificate in certificates}
-    leaves = [c for c in certificates if c.subject not in issuers or c.subject == c.issuer]
+    issuers = {c.issuer for c in certificates if c.issuer != c.subject}  # of the others, roots aside
+    leaves = [c for c in certificates if c.subject not in issuers]
     return tuple(certificates), (leaves or certificates)[0]
 
 
