@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -36,6 +37,11 @@ X509_TOKEN = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token
 ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 ID_ATTRIBUTES = ("Id", "ID", "id")
 _NS = {"ds": DS, "wsse": WSSE}
+_PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
+DTD_REFUSED = (
+    "The XML document declares a DTD (<!DOCTYPE>): documents with DTDs or entities are refused "
+    "(their entities can expand without bound or read other files)."
+)
 _C14N = frozenset(method.value for method in CanonicalizationMethod)
 _DIGEST_NAMES = {DigestAlgorithm.SHA224: "sha224", DigestAlgorithm.SHA256: "sha256"}
 _DIGEST_NAMES |= {DigestAlgorithm.SHA384: "sha384", DigestAlgorithm.SHA512: "sha512"}
@@ -102,22 +108,30 @@ def parse_xml(data: bytes) -> etree._Element:
         raise SignatureInputError("The XML document is empty.")
     if len(data) > MAX_XML_BYTES:
         raise SignatureInputError(f"The XML document is larger than {MAX_XML_BYTES // (1024 * 1024)} MiB.")
-    parser = etree.XMLParser(
-        resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False, remove_blank_text=False
-    )
+    if _declares_dtd(data):  # refused before libxml2 reads the declarations
+        raise SignatureInputError(DTD_REFUSED)
+    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
     try:
         root = etree.fromstring(data, parser=parser)
     except etree.XMLSyntaxError as error:
         raise SignatureInputError(f"The file is not well-formed XML: {error}.") from None
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise SignatureInputError(
-            "The XML document declares a DTD (<!DOCTYPE>): documents with DTDs or entities are refused "
-            "(they can expand without bound or read other files)."
-        )
+        raise SignatureInputError(DTD_REFUSED)
     if any(True for _ in root.iter(etree.Entity)):
         raise SignatureInputError("The XML document uses entity references: they are refused.")
     return root
+
+
+def _declares_dtd(data: bytes) -> bool:
+    """Does a <!DOCTYPE follow the prolog (XML declaration, comments, processing instructions)?"""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        data = data.decode("utf-16", errors="replace").encode("utf-8")
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    position = 0
+    while item := _PROLOG_ITEM.match(data, position):
+        position = item.end()
+    return data.startswith(b"<!DOCTYPE", position)
 
 
 class _OneSignatureVerifier(XMLVerifier):
