@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from lxml import etree
 from signxml import InvalidInput, SignatureConfiguration, XMLVerifier
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
@@ -181,7 +182,7 @@ def _check(root: etree._Element, element: etree._Element, covers: str) -> XmlSig
         return XmlSignature(
             **partial,
             reason=Reason.SIGNER_CERTIFICATE_MISSING,
-            problem="The XML signature does not carry the signer's certificate (KeyInfo/X509Data).",
+            problem="The XML signature does not carry a readable signer certificate (KeyInfo/X509Data).",
         )
     config = SignatureConfiguration(
         require_x509=True,
@@ -205,7 +206,13 @@ def _check(root: etree._Element, element: etree._Element, covers: str) -> XmlSig
             reason=Reason.SIGNATURE_INVALID,
             problem=f"The XML signature does not verify with the signer certificate's key ({error}).",
         )
-    except (SignXMLException, etree.DocumentInvalid, ValueError) as error:
+    except UnsupportedAlgorithm as error:  # e.g. a GOST key in the certificate
+        return XmlSignature(
+            **partial,
+            reason=Reason.ALGORITHM_UNSUPPORTED,
+            problem=f"The signer certificate's key is of a kind this verifier cannot check: {error}.",
+        )
+    except (SignXMLException, etree.Error, ValueError, TypeError) as error:  # a malformed signature
         return XmlSignature(
             **partial,
             reason=Reason.SIGNATURE_INVALID,
@@ -302,9 +309,11 @@ def _certificates(signature: etree._Element) -> tuple[tuple[x509.Certificate, ..
     certificates = []
     for text in texts:
         try:
-            certificates.append(x509.load_der_x509_certificate(_base64(str(text))))
-        except ValueError:
+            certificate = x509.load_der_x509_certificate(_base64(str(text)))
+            _ = certificate.subject, certificate.issuer, certificate.extensions  # parsed now, not later
+        except (ValueError, TypeError):  # not a certificate we can read: as if it were absent
             continue
+        certificates.append(certificate)
     if not certificates:
         return (), None
     issuers = {c.issuer for c in certificates if c.issuer != c.subject}  # of the others, roots aside

@@ -7,6 +7,8 @@ import time
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from signature_helpers import NCA, issue_pair, load_pem_or_der
 from signxml import XMLSigner
@@ -193,3 +195,35 @@ def test_an_external_entity_is_refused_and_nothing_is_read(tmp_path, nca_root):
 def test_unreadable_input_is_refused_with_a_reason(data, message, nca_root):
     with pytest.raises(SignatureInputError, match=message):
         verify_xml(data, trust_roots=[nca_root], revocation="none")
+
+
+FUZZ_SEEDS = [
+    (NCA / "ncanode" / "xml" / name).read_bytes()
+    for name in (
+        "XmlServiceTest.XML_SIGNED_VALID_STRING.xml",
+        "XmlServiceTest.XML_SIGNED_VALID_STRING_TWO_SIGNERS.xml",
+        "WsseServiceTest.XML_SIGNED_STRING.xml",
+    )
+]
+SPLICES = [b"", b"<", b'"', b"&#13;", b"\x00", b"\xff", b'Id="x"', b'URI="#x"', b"</a>", b"<a>"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.sampled_from(FUZZ_SEEDS),
+    edits=st.lists(
+        st.tuples(st.floats(0, 1), st.integers(0, 120), st.sampled_from(SPLICES)), min_size=1, max_size=4
+    ),
+)
+def test_any_mangled_signed_xml_gets_a_verdict_or_an_input_error(seed, edits):
+    """Mutations of NCANode's signed XML: never a traceback, only a verdict or SignatureInputError."""
+    data = bytearray(seed)
+    for where, length, splice in edits:
+        start = int(where * len(data))
+        data[start : start + length] = splice
+    root = load_pem_or_der(NCA / "nca_rsa_test.crt")
+    try:
+        verdict = verify_xml(bytes(data), trust_roots=[root], at=dt.datetime(2021, 6, 1, tzinfo=dt.UTC))
+    except SignatureInputError:
+        return
+    assert all(signature.ok == (not signature.reasons) for signature in verdict.signatures)
