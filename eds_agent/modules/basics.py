@@ -78,7 +78,7 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
             raise BadRequest("data must be a string or a non-empty list of strings.")
         decode = flag(signing_params.get("decode"))
         payloads = [decode_base64(item, "data") if decode else item.encode("utf-8") for item in documents]
-        xml_documents = read_documents(payloads) if output_format == "xml" else []
+        xml_documents = read_documents(payloads, signing_params) if output_format == "xml" else []
         wanted = signer_filter(args.get("signerParams"))
         unlocked = KeyFolder(folder_of()).select_signer(
             wanted, confirmer, origin, SigningRequest.of_documents(payloads)

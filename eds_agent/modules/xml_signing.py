@@ -8,7 +8,7 @@ from typing import Any
 from lxml import etree
 
 from eds_agent.confirmation import Confirmer
-from eds_agent.errors import BadRequest, NoSuitableKey
+from eds_agent.errors import BadRequest, NoSuitableKey, TimestampNotSupported
 from eds_agent.key_folder import KeyFolder, KeyType, SignerFilter, UnlockedKey
 from eds_agent.modules import Method
 from eds_agent.questions import SigningRequest
@@ -17,8 +17,14 @@ from eds_agent.xml_signature import read_document, sign_xml
 FILE_STORAGE = "PKCS12"
 
 
-def read_documents(payloads: list[bytes]) -> list[etree._Element]:
-    """Every document parsed before the citizen is asked anything (a bad one refuses the request)."""
+def read_documents(payloads: list[bytes], signing_params: dict[str, Any]) -> list[etree._Element]:
+    """Every document parsed before the citizen is asked anything (a bad one refuses the request).
+    XML signatures carry no time-stamp (no XAdES-T): a ``tsaProfile`` is refused, never ignored."""
+    if signing_params.get("tsaProfile") is not None:
+        raise TimestampNotSupported(
+            "Time-stamped XML signatures (signingParams.tsaProfile with format xml) are not supported by "
+            "eds agent: leave tsaProfile out to sign without one."
+        )
     return [read_document(payload) for payload in payloads]
 
 
@@ -53,7 +59,7 @@ def commonutils_methods(folder_of: Any, confirmer: Confirmer) -> dict[str, Metho
         if not texts or not all(isinstance(text, str) for text in texts):
             raise BadRequest("The XML documents must be a non-empty list of strings.")
         payloads = [text.encode("utf-8") for text in texts]
-        documents = read_documents(payloads)
+        documents = read_documents(payloads, {})
         wanted = SignerFilter(key_type=KeyType(key_type) if key_type in KeyType.__members__ else None)
         shown_type = {KeyType.SIGNATURE: "SIGN", KeyType.AUTHENTICATION: "AUTH"}.get(wanted.key_type)
         request = SigningRequest.of_documents(payloads, key_type=shown_type)

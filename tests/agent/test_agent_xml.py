@@ -151,6 +151,12 @@ def test_bad_xml_requests_get_ncalayers_errors_and_the_connection_survives(agent
         basics_broken = call(
             ws, BASICS, "sign", {"format": "xml", "data": "<a>", "signingParams": {}, "signerParams": {}}
         )
+        timestamped = call(
+            ws,
+            BASICS,
+            "sign",
+            {"format": "xml", "data": "<a/>", "signingParams": {"tsaProfile": {}}, "signerParams": {}},
+        )
         alive = call(ws, COMMON, "getActiveTokens")
 
     assert mismatch == {"code": "500", "message": "argument type mismatch. Method: signXml"}
@@ -161,4 +167,5 @@ def test_bad_xml_requests_get_ncalayers_errors_and_the_connection_survives(agent
     assert part["code"] == "500" and "tbsElementXPath" in part["message"]
     assert token["code"] == "500" and "AKKaztokenStore" in token["message"]
     assert basics_broken["status"] is False and basics_broken["code"] == "INVALID_SIGNING_PARAMS"
+    assert timestamped["status"] is False and timestamped["code"] == "TSA_NOT_SUPPORTED"  # no XAdES-T
     assert alive["code"] == "200"
