@@ -147,6 +147,16 @@ class _OneSignatureVerifier(XMLVerifier):
     def _tostring(self, xml_node, **kwargs):
         return etree.tostring(xml_node, **{"encoding": "utf-8", **kwargs})
 
+    def _resolve_reference(self, doc_root, reference, uri_resolver=None):
+        resolved = super()._resolve_reference(doc_root, reference, uri_resolver=uri_resolver)
+        uri = reference.get("URI") or ""
+        if uri == "" or (uri.startswith("#") and not uri.startswith("#xpointer(")):
+            # XMLDSig 4.4.3.3: a same-document reference is the node-set "minus any comment nodes",
+            # even with a #WithComments transform (NCALayer's own); signxml would keep them
+            for comment in list(resolved.iter(etree.Comment)):
+                _remove_keeping_tail(comment)
+        return resolved
+
     def _get_signature(self, root):
         found = root.find(self._signature_path)
         if found is None or found.tag != f"{{{DS}}}Signature":
@@ -348,16 +358,21 @@ def _without_last_signature(root: etree._Element) -> etree._Element:
     """A copy of the document without its last enveloped signature (and the text after it)."""
     parser = etree.XMLParser(resolve_entities=False)
     copy = etree.fromstring(etree.tostring(root, encoding="utf-8"), parser=parser)
-    last = _last_signature(copy)
-    parent = last.getparent()
-    previous = last.getprevious()
-    if last.tail:  # keep the text that followed the removed signature
-        if previous is not None:
-            previous.tail = (previous.tail or "") + last.tail
-        else:
-            parent.text = (parent.text or "") + last.tail
-    parent.remove(last)
+    _remove_keeping_tail(_last_signature(copy))
     return copy
+
+
+def _remove_keeping_tail(node: etree._Element) -> None:
+    """Take ``node`` out of its parent, keeping the text that followed it."""
+    parent, previous = node.getparent(), node.getprevious()
+    if parent is None:
+        return
+    if node.tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
 
 
 def _attribute(element: etree._Element, path: str, name: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
 import time
 
 import pytest
@@ -138,6 +140,61 @@ def test_two_citizens_co_sign_and_each_gets_a_verdict(citizen, authority):
 def test_cyrillic_element_names_sign_and_verify(citizen, authority):
     document = "<өтініш><мекенжай>Астана</мекенжай></өтініш>".encode()
     assert check(signed(citizen, document), authority).ok
+
+
+NCALAYER_TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
+<application xmlns="urn:eds:test"><!-- comments are not signed --><address>Астана</address>\
+<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>\
+<ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/>\
+<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>\
+<ds:Reference URI=""><ds:Transforms>\
+<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>\
+<ds:Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments"/>\
+</ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>\
+<ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/>\
+<ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature></application>
+"""
+
+
+def test_xmlsec1_signing_with_ncalayers_transforms_verifies_comments_aside(citizen, tmp_path):
+    """The other direction of interop: xmlsec1 signs (NCALayer's exact algorithms, #WithComments
+    included) and we verify; a same-document reference excludes comments (XMLDSig 4.4.3.3)."""
+    xmlsec1 = shutil.which("xmlsec1")
+    assert xmlsec1, "xmlsec1 is required (Debian package xmlsec1, installed by scripts/setup --test)"
+    key = tmp_path / "key.pem"
+    key.write_bytes(
+        citizen.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    certificates = tmp_path / "certificates.pem"
+    certificates.write_bytes(
+        b"".join(c.public_bytes(serialization.Encoding.PEM) for c in [citizen.sign, *citizen.chain[:1]])
+    )
+    template = tmp_path / "template.xml"
+    template.write_text(NCALAYER_TEMPLATE, encoding="utf-8")
+    output = tmp_path / "signed.xml"
+    run = subprocess.run(
+        [xmlsec1, "--sign", "--privkey-pem", f"{key},{certificates}", "--output", str(output), str(template)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    signed_by_xmlsec = output.read_bytes()
+    issuing_ca = citizen.chain[:1]  # xmlsec1 puts the signer's certificate alone in X509Data
+
+    def check_trusting_the_issuing_ca(xml: bytes):
+        return verify_xml(xml, trust_roots=issuing_ca, revocation="none")
+
+    verdict = check_trusting_the_issuing_ca(signed_by_xmlsec)
+    assert verdict.ok, verdict.describe()
+    assert verdict.signatures[0].signer.iin == citizen.iin
+    other_comment = signed_by_xmlsec.replace(b"comments are not signed", b"another comment")
+    assert check_trusting_the_issuing_ca(other_comment).ok
+    other_address = signed_by_xmlsec.replace("Астана".encode(), "Алматы".encode())
+    reasons = check_trusting_the_issuing_ca(other_address).signatures[0].reasons
+    assert reasons == (Reason.CONTENT_MODIFIED,)
 
 
 def test_the_certificate_checks_are_those_of_cms(citizen, authority, ca_clock):
