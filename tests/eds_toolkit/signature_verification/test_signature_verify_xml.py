@@ -20,6 +20,7 @@ from ca.crl import build_crl
 from eds_agent.xml_signature import read_document, sign_xml
 from eds_toolkit.signatures import Reason, SignatureInputError
 from eds_toolkit.signatures.verify_xml import verify_xml
+from eds_toolkit.signatures.xml_reader import MAX_SIGNATURES
 from national_profile.iin import make_iin
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -135,6 +136,14 @@ def test_two_citizens_co_sign_and_each_gets_a_verdict(citizen, authority):
     root.remove(root.findall(f"{{{DS}}}Signature")[0])  # the first signer's signature taken away
     first_removed = check(etree.tostring(root), authority)
     assert first_removed.signatures[0].reasons == (Reason.CONTENT_MODIFIED,)
+
+
+def test_more_co_signatures_than_the_bound_are_refused_as_input(citizen, authority):
+    document = APPLICATION
+    for _ in range(MAX_SIGNATURES + 1):
+        document = signed(citizen, document)
+    with pytest.raises(SignatureInputError, match=f"at most {MAX_SIGNATURES}"):
+        check(document, authority)
 
 
 def test_cyrillic_element_names_sign_and_verify(citizen, authority):
