@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -55,7 +56,7 @@ def client_results(node, signing_keys, tmp_path_factory):
             env=environment,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=240,  # every call opens the keystores (PBKDF2); the machine may be busy
         )
     finally:
         agent_log = agent.stop()
@@ -175,6 +176,12 @@ def test_the_librarys_xml_methods_sign_what_our_verifier_and_xmlsec1_accept(
                 timeout=60,
             )
             assert checked.returncode == 0, checked.stderr
+    # the digest of <tag>data</tag> is byte for byte NCALayer's in its recorded signXml answer
+    recorded = json.loads((HARNESS / "node_modules/ncalayer-js-client/test/test-data.json").read_text())
+    signing = '"method":"signXml","args":["AKKaztokenStore","SIGNATURE"'
+    (ncalayer,) = [exchange for exchange in recorded if signing in exchange["request"]]
+    digest = re.search(r"<ds:DigestValue>([^<]+)</ds:DigestValue>", client_results["signXml"])[1]
+    assert f"<ds:DigestValue>{digest}</ds:DigestValue>" in ncalayer["result"]
     broken = client_results["signXmlBroken"]
     assert broken["name"] == "NCALayerError" and broken["message"].startswith("500:")
 
