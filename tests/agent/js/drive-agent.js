@@ -78,7 +78,8 @@ async function main() {
     NCALayerClient.basicsSignerSignAny,
   );
   out.signXmlBroken = await failure(client.signXml(NCALayerClient.fileStorageType, '<this>is not a valid XML'));
-  process.stdout.write(`${JSON.stringify(out)}\n`);
+  // wait until written: process.exit() would cut a piped output longer than the pipe's 64 KiB
+  await new Promise((resolve) => { process.stdout.write(`${JSON.stringify(out)}\n`, resolve); });
   client.wsConnection.close();
 }
 
