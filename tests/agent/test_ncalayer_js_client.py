@@ -56,7 +56,7 @@ def client_results(node, signing_keys, tmp_path_factory):
             env=environment,
             capture_output=True,
             text=True,
-            timeout=240,  # every call opens the keystores (PBKDF2); the machine may be busy
+            timeout=120,
         )
     finally:
         agent_log = agent.stop()
