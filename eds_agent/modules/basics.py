@@ -1,4 +1,4 @@
-"""``kz.gov.pki.knca.basics``: the 2022 ``sign`` method (CMS only), with NCALayer's signer filters."""
+"""``kz.gov.pki.knca.basics``: the 2022 ``sign`` method (CMS or XML), with NCALayer's signer filters."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from eds_agent.confirmation import Confirmer
 from eds_agent.errors import BadRequest, NoSuitableKey, TimestampNotSupported
 from eds_agent.key_folder import KeyFolder, SignerFilter
 from eds_agent.modules import AgentModule, decode_base64, flag
+from eds_agent.modules.xml_signing import read_documents, sign_documents
 from eds_agent.questions import SigningRequest
 
 NAME = "kz.gov.pki.knca.basics"
@@ -57,8 +58,9 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
     def sign(args: Any, origin: str) -> Any:
         if not isinstance(args, dict):
             raise BadRequest("args must be a JSON object.")
-        if args.get("format") != "cms":
-            raise BadRequest("eds agent signs with format 'cms' only.")
+        output_format = args.get("format")
+        if output_format not in ("cms", "xml"):
+            raise BadRequest("eds agent signs with format 'cms' or 'xml'.")
         allowed = args.get("allowedStorages")
         if allowed is not None and FILE_STORAGE not in allowed:
             raise NoSuitableKey(
@@ -76,16 +78,18 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
             raise BadRequest("data must be a string or a non-empty list of strings.")
         decode = flag(signing_params.get("decode"))
         payloads = [decode_base64(item, "data") if decode else item.encode("utf-8") for item in documents]
+        xml_documents = read_documents(payloads, signing_params) if output_format == "xml" else []
         wanted = signer_filter(args.get("signerParams"))
         unlocked = KeyFolder(folder_of()).select_signer(
             wanted, confirmer, origin, SigningRequest.of_documents(payloads)
         )
         attached = flag(signing_params.get("encapsulate"))
-        signatures = [
-            cms_pem(sign_cms(payload, unlocked.key, unlocked.certificate, unlocked.chain, attached=attached))
-            for payload in payloads
-        ]
-        result: Any = signatures if isinstance(data, list) else signatures[0]
+        if output_format == "xml":  # NCALayer answers format xml with a list, even for one document
+            signatures = sign_documents(xml_documents, unlocked)
+        else:
+            key, certificate, chain = unlocked.key, unlocked.certificate, unlocked.chain
+            signatures = [cms_pem(sign_cms(p, key, certificate, chain, attached=attached)) for p in payloads]
+        result: Any = signatures if isinstance(data, list) or output_format == "xml" else signatures[0]
         if flag(signing_params.get("outputCert")) or flag(args.get("outputCert")):
             certificate = unlocked.certificate.public_bytes(serialization.Encoding.PEM).decode()
             return {"signatures": signatures, "certificate": certificate}

@@ -1,4 +1,5 @@
-"""``kz.gov.pki.knca.commonUtils``: getActiveTokens, getKeyInfo, createCAdESFromBase64, changeLocale."""
+"""``kz.gov.pki.knca.commonUtils``: getActiveTokens, getKeyInfo, createCAdESFromBase64, changeLocale,
+signXml and signXmls (``xml_signing``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from eds_agent.errors import BadRequest, NoSuitableKey
 from eds_agent.key_folder import KeyFolder, KeyType, SignerFilter
 from eds_agent.language import set_page_language
 from eds_agent.modules import AgentModule, decode_base64, flag
+from eds_agent.modules.xml_signing import commonutils_methods
 from eds_agent.questions import SigningRequest
 from national_profile.names import SUBJECT_LABELS
 
@@ -115,6 +117,7 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
             "getKeyInfo": get_key_info,
             "createCAdESFromBase64": create_cades_from_base64,
             "changeLocale": change_locale,
+            **commonutils_methods(folder_of, confirmer),
         },
         read_only=frozenset({"getActiveTokens", "changeLocale"}),
     )
