@@ -17,6 +17,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from eds_toolkit.signatures import gost
 from eds_toolkit.signatures.errors import SignatureInputError
 
 _DIGESTS: dict[str, type[hashes.HashAlgorithm]] = {
@@ -83,7 +84,7 @@ def read_signed_cms(data: bytes, content: bytes | None) -> SignedCms:
     certificates = _certificates(signed)
     signer_certificate = _find_signer(signer_info["sid"], certificates)
     digest_name = signer_info["digest_algorithm"]["algorithm"].native
-    if digest_name not in _DIGESTS:
+    if digest_name not in _DIGESTS and digest_name not in gost.DIGEST_NAMES:
         raise SignatureInputError(f"Digest algorithm {digest_name!r} is not supported.")
     digest = _hash(digest_name, signed_content)
     signed_attrs = signer_info["signed_attrs"]
@@ -165,6 +166,8 @@ def _find_signer(
 
 
 def _hash(name: str, data: bytes) -> bytes:
+    if name in gost.DIGEST_NAMES:
+        return gost.digest(name, data)
     digest = hashes.Hash(_DIGESTS[name]())
     digest.update(data)
     return digest.finalize()
@@ -178,6 +181,8 @@ def _signature_verifies(
     data: bytes,
 ) -> bool:
     algorithm = signer_info["signature_algorithm"]
+    if gost.is_gost_signature(algorithm["algorithm"].dotted):
+        return gost.verify(gost.spki_of(certificate), algorithm["algorithm"].dotted, signature, data)
     key = certificate.public_key()
     try:
         kind = algorithm.signature_algo
