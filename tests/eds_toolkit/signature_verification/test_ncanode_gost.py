@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from asn1crypto import cms
+from asn1crypto import cms, tsp
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from signature_helpers import TESTDATA
@@ -248,6 +248,32 @@ def test_the_gost_2015_detached_signature_does_not_fit_other_content():
         revocation="none",
     )
     assert verdict.reasons == (Reason.CONTENT_MODIFIED,)
+
+
+# --- a GOST 34.310-2004 CMS: the national CA's timestamp token ---------------------------------------
+
+
+@pytest.mark.parametrize("relative", ["tsp/tsp_token.bin", "tsp/tsp_response.bin"])
+def test_the_tsa_token_is_a_gost_2004_cms_whose_digest_and_signature_verify(relative):
+    if relative.endswith("response.bin"):
+        token = tsp.TimeStampResp.load(read(relative))["time_stamp_token"]
+    else:
+        token = cms.ContentInfo.load(read(relative))
+    signed = token["content"]
+    signer = signed["signer_infos"][0]
+    tst_info = signed["encap_content_info"]["content"].contents
+    attributes = {attribute["type"].native: attribute["values"] for attribute in signer["signed_attrs"]}
+    assert signer["digest_algorithm"]["algorithm"].dotted == gost.GOST_34311_95
+    assert attributes["message_digest"][0].native == gost.digest(gost.GOST_34311_95, tst_info)
+    assert attributes["message_digest"][0].native != gost.digest(gost.GOST_34311_95, changed_byte(tst_info))
+    tsa = x509.load_der_x509_certificate(signed["certificates"][0].chosen.dump())
+    signed_attributes = b"\x31" + signer["signed_attrs"].dump()[1:]
+    algorithm = signer["signature_algorithm"]["algorithm"].dotted
+    assert gost.verify(gost.spki_of(tsa), algorithm, signer["signature"].native, signed_attributes)
+    assert not gost.verify(
+        gost.spki_of(tsa), algorithm, signer["signature"].native, changed_byte(signed_attributes)
+    )
+    assert gost.verify_issued_by(tsa, load(NCA_GOST_2004))
 
 
 # --- keystores (K2, K5, K9, K10, V3) ----------------------------------------------------------------
