@@ -55,6 +55,11 @@ SIGNATURE_NAMES = {
     GOST_2015_256_SIGNATURE: "GOST 34.10-2015 (256 bits)",
     GOST_2015_512_SIGNATURE: "GOST 34.10-2015 (512 bits)",
 }
+# XMLDSig (the national CA's URIs; the SignatureValue is encoded as in X.509 and CMS, the DigestValue is
+# the digest's bytes): established on NCANode's GOST-signed XML
+_XML_ALGORITHMS = "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:"
+XML_SIGNATURE_METHODS = {f"{_XML_ALGORITHMS}gostr34102015-gostr34112015-512": GOST_2015_512_SIGNATURE}
+XML_DIGEST_METHODS = {f"{_XML_ALGORITHMS}gostr34112015-512": STREEBOG_512}
 _CURVES = {  # the key's parameter set OID -> gostcrypto's curve
     "1.2.398.3.10.1.1.1.1.1": TC26_CURVES["id-tc26-gost-3410-2012-256-paramSetB"],
     "1.2.398.3.10.1.1.2.2.1": TC26_CURVES["id-tc26-gost-3410-12-512-paramSetA"],

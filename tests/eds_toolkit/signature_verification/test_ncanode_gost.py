@@ -8,6 +8,7 @@ has a counterpart that must fail (another CA's key, a changed byte).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from asn1crypto import cms, tsp
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from lxml import etree
 from signature_helpers import TESTDATA
 
 from eds_toolkit.signatures import Reason, gost, verify_certificate, verify_cms
@@ -274,6 +276,40 @@ def test_the_tsa_token_is_a_gost_2004_cms_whose_digest_and_signature_verify(rela
         gost.spki_of(tsa), algorithm, signer["signature"].native, changed_byte(signed_attributes)
     )
     assert gost.verify_issued_by(tsa, load(NCA_GOST_2004))
+
+
+# --- XMLDSig: the GOST 2015 signer of NCANode's two-signer XML (the XML verifier's building blocks) ---
+
+DS = {"ds": "http://www.w3.org/2000/09/xmldsig#"}
+
+
+def gost_xml_signature(document: bytes):
+    tree = etree.fromstring(document)
+    for signature in tree.findall(".//ds:Signature", DS):
+        method = signature.find("ds:SignedInfo/ds:SignatureMethod", DS).get("Algorithm")
+        if method in gost.XML_SIGNATURE_METHODS:
+            return tree, signature, gost.XML_SIGNATURE_METHODS[method]
+    raise AssertionError("no GOST signature")
+
+
+def test_the_gost_xml_signature_value_and_digest_value_verify():
+    tree, signature, algorithm = gost_xml_signature(
+        read("xml/XmlServiceTest.XML_SIGNED_VALID_STRING_TWO_SIGNERS.xml")
+    )
+    signed_info = etree.tostring(signature.find("ds:SignedInfo", DS), method="c14n")
+    value = base64.b64decode("".join(signature.find("ds:SignatureValue", DS).text.split()))
+    certificate = x509.load_der_x509_certificate(
+        base64.b64decode("".join(signature.find(".//ds:X509Certificate", DS).text.split()))
+    )
+    assert gost.verify(gost.spki_of(certificate), algorithm, value, signed_info)
+    assert not gost.verify(gost.spki_of(certificate), algorithm, value, changed_byte(signed_info, 30))
+    assert gost.verify_issued_by(certificate, load(NCA_GOST_2015))
+    reference = signature.find("ds:SignedInfo/ds:Reference", DS)
+    digest_method = gost.XML_DIGEST_METHODS[reference.find("ds:DigestMethod", DS).get("Algorithm")]
+    signature.getparent().remove(signature)  # the enveloped-signature transform, then C14N
+    assert base64.b64decode(reference.find("ds:DigestValue", DS).text) == gost.digest(
+        digest_method, etree.tostring(tree, method="c14n")
+    )
 
 
 # --- keystores (K2, K5, K9, K10, V3) ----------------------------------------------------------------
