@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
 from asn1crypto import cms, tsp
+from click.testing import CliRunner
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 from signature_helpers import TESTDATA
 
+from eds_toolkit.cli import main
 from eds_toolkit.signatures import Reason, gost, verify_certificate, verify_cms
 from eds_toolkit.signatures.revocation import check_with_crls, check_with_ocsp, read_ocsp_response
 from keystore.certificates_only import read_keystore_certificates
@@ -378,3 +381,29 @@ def test_streebog_of_gost_engine_and_of_gostcrypto_agree(monkeypatch, tmp_path: 
         gost.digest(algorithm, data) for algorithm in (gost.STREEBOG_256, gost.STREEBOG_512)
     ]
     assert [len(value) for value in with_programs] == [32, 64]
+
+
+# --- the command line --------------------------------------------------------------------------------
+
+
+def test_eds_verify_cert_checks_gost_certificates_with_their_crl_and_ocsp(tmp_path: Path):
+    def run(*args) -> tuple[int, dict]:
+        result = CliRunner().invoke(main, ["--home", str(tmp_path), "verify-cert", *map(str, args)])
+        return result.exit_code, json.loads(result.output)
+
+    code, verdict = run(
+        NCANODE / CEO_2004,
+        "--trust", NCANODE / NCA_GOST_2004,
+        "--crl", NCANODE / "crl/nca_gost_test.crl",
+        "--at", "2022-06-01T00:00:00Z",
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 0 and verdict["revocation"]["status"] == "good"
+    code, verdict = run(
+        NCANODE / CEO_REVOKED_2015,
+        "--trust", NCANODE / NCA_GOST_2015,
+        "--ocsp", NCANODE / "ocsp/ocsp_response_ceo_2015_revoked.bin",
+        "--at", "2022-09-02T17:00:00Z",
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 1 and verdict["reasons"] == ["certificate_revoked"]
