@@ -26,7 +26,7 @@ from eds_toolkit.signatures import Reason, gost, verify_certificate, verify_cms
 from eds_toolkit.signatures.revocation import check_with_crls, check_with_ocsp, read_ocsp_response
 from keystore.certificates_only import read_keystore_certificates
 from keystore.errors import WrongPassword
-from keystore.pkcs12 import open_keystore
+from keystore.pkcs12 import inspect_keystore, open_keystore
 
 NCANODE = TESTDATA.resolve() / "nca" / "ncanode"
 UTC = dt.UTC
@@ -353,6 +353,25 @@ def test_k5_a_gost_keystore_with_a_wrong_password_is_refused_as_such():
         read_keystore_certificates(data, "invalidpassword000")
     with pytest.raises(WrongPassword):
         open_keystore(data, "invalidpassword000")
+
+
+@pytest.mark.parametrize(
+    ("path", "password", "key"),
+    [
+        (f"{KNCA_2018}.p12", "Qwerty12", ("GOST 34.310-2004", 256)),
+        ("keystores/KEY_INDIVIDUAL_VALID_2015.p12", "Aa123456", ("GOST 34.10-2015", 512)),
+    ],
+)
+def test_eds_keystore_inspect_describes_a_gost_keystore_and_names_it_as_the_national_ca_does(
+    path, password, key
+):
+    info = inspect_keystore((NCANODE / path).read_bytes(), password)
+    assert (info.key_algorithm, info.key_size) == key
+    assert info.file_name_expected.split("_")[0] in ("GOSTKNCA", "GOST512")
+    assert info.file_name_expected.endswith(f"_{info.friendly_name}.p12")
+    if path.startswith("keystores-2018"):  # the real file's name, as the national CA issued it
+        assert info.file_name_expected == Path(path).name
+    assert info.signature_algorithm in ("ECGOST34310", "ECGOST3410-2015-512")
 
 
 # --- without gost-engine's programs -----------------------------------------------------------------
