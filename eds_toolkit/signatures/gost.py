@@ -162,11 +162,6 @@ def verify_issued_by(certificate: x509.Certificate, issuer: x509.Certificate) ->
     )
 
 
-def describe_unsupported(signature_algorithm: str) -> str:
-    """What a verdict says of a GOST signature whose algorithm is known but cannot be checked."""
-    return f"unsupported algorithm: {SIGNATURE_NAMES.get(signature_algorithm, signature_algorithm)}"
-
-
 class GostSignatureValidator(DefaultSignatureValidator):
     """pyhanko-certvalidator's signature check, with the national CA's GOST algorithms added."""
 
@@ -187,7 +182,7 @@ class GostSignatureValidator(DefaultSignatureValidator):
             raise InvalidSignature()
 
 
-def _checker(spki_der: bytes, signature_algorithm: str) -> tuple[gostsignature.GOST34102012, int]:
+def _checker(spki_der: bytes, signature_algorithm: str) -> tuple[_Gost3410, int]:
     if signature_algorithm not in SIGNATURE_DIGESTS:
         raise UnsupportedGostAlgorithm(
             f"unsupported algorithm: {signature_algorithm} is not a GOST signature"
@@ -220,9 +215,7 @@ def _checker(spki_der: bytes, signature_algorithm: str) -> tuple[gostsignature.G
     return _curve_checker(curve_oid), size
 
 
-def _verify_digest(
-    checker: gostsignature.GOST34102012, size: int, spki_der: bytes, hashed: bytes, signature: bytes
-) -> bool:
+def _verify_digest(checker: _Gost3410, size: int, spki_der: bytes, hashed: bytes, signature: bytes) -> bool:
     try:
         point = core.OctetString.load(_PublicKeyInfo.load(spki_der)["public_key"].native).native
     except (ValueError, TypeError):
@@ -245,11 +238,6 @@ def _run_program(command: list[str], data: bytes) -> bytes:
         return bytes.fromhex(done.stdout.split()[0].decode("ascii"))
     except (subprocess.SubprocessError, OSError, ValueError, IndexError) as error:
         raise UnsupportedGostAlgorithm(f"the GOST hash program {command[0]} failed: {error}") from None
-
-
-def public_key_matches(certificate: x509.Certificate, other: x509.Certificate) -> bool:
-    """Do the two certificates carry the same public key (compared as SubjectPublicKeyInfo DER)?"""
-    return spki_of(certificate) == spki_of(other)
 
 
 def public_key_bits(certificate: x509.Certificate) -> bytes:
