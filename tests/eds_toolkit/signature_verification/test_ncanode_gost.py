@@ -426,3 +426,16 @@ def test_eds_verify_cert_checks_gost_certificates_with_their_crl_and_ocsp(tmp_pa
         "--format", "json",
     )  # fmt: skip
     assert code == 1 and verdict["reasons"] == ["certificate_revoked"]
+
+
+def test_a_gost_key_on_curve_parameters_we_do_not_know_gives_a_verdict_not_a_traceback():
+    known = bytes.fromhex("060a2a830e030a01010202" + "01")  # 1.2.398.3.10.1.1.2.2.1, TC26 512 paramSetA
+    unknown = bytes.fromhex("060a2a830e030a01010202" + "09")
+    root_der = load(NCA_GOST_2015).public_bytes(serialization.Encoding.DER)
+    assert root_der.count(known) == 1
+    strange_root = x509.load_der_x509_certificate(root_der.replace(known, unknown))
+    verdict = verify_certificate(
+        load(INDIVIDUAL_2015), trust_roots=[strange_root], at=IN_2022, revocation="none"
+    )
+    assert verdict.reasons == (Reason.PATH_INVALID,)
+    assert "curve parameters 1.2.398.3.10.1.1.2.2.9" in verdict.messages[0]
