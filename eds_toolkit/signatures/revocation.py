@@ -246,8 +246,8 @@ def _verifies(signer: x509.Certificate, response: ocsp.OCSPResponse) -> bool:
     algorithm = response.signature_algorithm_oid.dotted_string
     if gost.is_gost_signature(algorithm):
         return gost.verify(gost.spki_of(signer), algorithm, response.signature, response.tbs_response_bytes)
-    key = signer.public_key()
     try:
+        key = signer.public_key()  # a GOST key under a non-GOST signature algorithm does not load
         if isinstance(key, rsa.RSAPublicKey):
             key.verify(
                 response.signature,
@@ -278,7 +278,7 @@ def _authorised_responder(signer: x509.Certificate, issuer: x509.Certificate, at
         return _has_ocsp_signing(signer)
     try:
         signer.verify_directly_issued_by(issuer)
-    except (InvalidSignature, ValueError, TypeError):
+    except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
         return False
     return _has_ocsp_signing(signer)
 
