@@ -74,8 +74,9 @@ def read_signed_cms(data: bytes, content: bytes | None) -> SignedCms:
     if len(signer_infos) != 1:
         raise SignatureInputError(f"The CMS has {len(signer_infos)} signers; exactly one is supported.")
     signer_info = signer_infos[0]
-    embedded = signed["encap_content_info"]["content"].native
-    detached = embedded is None
+    encapsulated = signed["encap_content_info"]["content"]
+    detached = encapsulated.native is None
+    embedded = None if detached else bytes(encapsulated)  # the octets signed, also of a TSTInfo
     if detached and content is None:
         raise SignatureInputError("This is a detached signature: give the signed content as well.")
     if not detached and content is not None and content != embedded:

@@ -439,3 +439,18 @@ def test_a_gost_key_on_curve_parameters_we_do_not_know_gives_a_verdict_not_a_tra
     )
     assert verdict.reasons == (Reason.PATH_INVALID,)
     assert "curve parameters 1.2.398.3.10.1.1.2.2.9" in verdict.messages[0]
+
+
+def test_eds_verify_checks_a_gost_2004_cms_and_without_gostsum_says_unsupported(tmp_path: Path, monkeypatch):
+    token = NCANODE / "tsp/tsp_token.bin"  # the TSA's token: a CMS signed with GOST 34.310-2004
+    args = ["--home", str(tmp_path), "verify", str(token), "--trust", str(NCANODE / NCA_GOST_2004)]
+    args += ["--at", "2022-09-18T13:30:00Z", "--format", "json"]
+    result = CliRunner().invoke(main, args)
+    verdict = json.loads(result.output)
+    assert result.exit_code == 1  # a TSA certificate is not a signer's (no digitalSignature)...
+    assert verdict["reasons"] == ["path_invalid"]  # ...but its digest and signature verify
+    assert verdict["digest_algorithm"] == gost.GOST_34311_95
+    monkeypatch.setenv("PATH", str(tmp_path))
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "unsupported algorithm: GOST 34.310-2004" in result.output + result.stderr
