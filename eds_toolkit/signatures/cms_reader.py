@@ -17,6 +17,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from eds_toolkit.signatures import gost
 from eds_toolkit.signatures.errors import SignatureInputError
 
 _DIGESTS: dict[str, type[hashes.HashAlgorithm]] = {
@@ -73,8 +74,9 @@ def read_signed_cms(data: bytes, content: bytes | None) -> SignedCms:
     if len(signer_infos) != 1:
         raise SignatureInputError(f"The CMS has {len(signer_infos)} signers; exactly one is supported.")
     signer_info = signer_infos[0]
-    embedded = signed["encap_content_info"]["content"].native
-    detached = embedded is None
+    encapsulated = signed["encap_content_info"]["content"]
+    detached = encapsulated.native is None
+    embedded = None if detached else bytes(encapsulated)  # the octets signed, also of a TSTInfo
     if detached and content is None:
         raise SignatureInputError("This is a detached signature: give the signed content as well.")
     if not detached and content is not None and content != embedded:
@@ -83,7 +85,7 @@ def read_signed_cms(data: bytes, content: bytes | None) -> SignedCms:
     certificates = _certificates(signed)
     signer_certificate = _find_signer(signer_info["sid"], certificates)
     digest_name = signer_info["digest_algorithm"]["algorithm"].native
-    if digest_name not in _DIGESTS:
+    if digest_name not in _DIGESTS and digest_name not in gost.DIGEST_NAMES:
         raise SignatureInputError(f"Digest algorithm {digest_name!r} is not supported.")
     digest = _hash(digest_name, signed_content)
     signed_attrs = signer_info["signed_attrs"]
@@ -165,6 +167,8 @@ def _find_signer(
 
 
 def _hash(name: str, data: bytes) -> bytes:
+    if name in gost.DIGEST_NAMES:
+        return gost.digest(name, data)
     digest = hashes.Hash(_DIGESTS[name]())
     digest.update(data)
     return digest.finalize()
@@ -178,6 +182,8 @@ def _signature_verifies(
     data: bytes,
 ) -> bool:
     algorithm = signer_info["signature_algorithm"]
+    if gost.is_gost_signature(algorithm["algorithm"].dotted):
+        return gost.verify(gost.spki_of(certificate), algorithm["algorithm"].dotted, signature, data)
     key = certificate.public_key()
     try:
         kind = algorithm.signature_algo

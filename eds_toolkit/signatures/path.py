@@ -28,6 +28,7 @@ from pyhanko_certvalidator.errors import (
     ValidationError,
 )
 
+from eds_toolkit.signatures.gost import GostSignatureValidator, UnsupportedGostAlgorithm
 from eds_toolkit.signatures.verdict import Reason
 
 
@@ -66,6 +67,7 @@ def validate_path(
         moment=at,
         allow_fetching=False,
         revocation_mode="soft-fail",  # no revocation data is given here: see revocation.py
+        signature_validator=GostSignatureValidator(),  # the national CA's GOST algorithms too
     )
     validator = CertificateValidator(_asn1(signer), validation_context=context)
     try:
@@ -76,7 +78,9 @@ def validate_path(
         return PathResult((), Reason.PATH_INVALID, "The signer certificate does not chain to a trusted root.")
     except (InvalidCertificateError, DisallowedAlgorithmError, PathValidationError, ValidationError) as error:
         return PathResult((), Reason.PATH_INVALID, f"The certification path is not valid: {error}.")
-    except UnsupportedAlgorithm as error:  # e.g. the national CA's GOST 34.310 keys
+    except UnsupportedGostAlgorithm as error:  # e.g. GOST 34.310-2004 without the gostsum program
+        return PathResult((), Reason.PATH_INVALID, f"A certificate on the path cannot be checked: {error}.")
+    except UnsupportedAlgorithm as error:
         return PathResult(
             (),
             Reason.PATH_INVALID,
