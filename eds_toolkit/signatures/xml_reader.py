@@ -7,6 +7,8 @@ Only what covers the document is accepted, so a signature cannot be moved onto o
 naming no other element. Co-signatures (several enveloped signatures) are checked the way NCALayer
 and NCANode add them: each covers the document with the signatures before it, so the last is checked
 first and then set aside. DTDs and entities are refused before anything is read (XXE, billion laughs).
+Signatures: RSA and ECDSA with SHA-2 (signxml), and the national CA's GOST 34.10-2015 512-bit with
+Streebog-512 (signxml's canonicalization and transforms, ``gost.py``'s cryptography).
 """
 
 from __future__ import annotations
