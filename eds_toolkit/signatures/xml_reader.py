@@ -7,6 +7,8 @@ Only what covers the document is accepted, so a signature cannot be moved onto o
 naming no other element. Co-signatures (several enveloped signatures) are checked the way NCALayer
 and NCANode add them: each covers the document with the signatures before it, so the last is checked
 first and then set aside. DTDs and entities are refused before anything is read (XXE, billion laughs).
+Signatures: RSA and ECDSA with SHA-2 (signxml), and the national CA's GOST 34.10-2015 512-bit with
+Streebog-512 (signxml's canonicalization and transforms, ``gost.py``'s cryptography).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from signxml import InvalidInput, SignatureConfiguration, XMLVerifier
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidDigest, InvalidSignature, SignXMLException
 
+from eds_toolkit.signatures import gost
 from eds_toolkit.signatures.errors import SignatureInputError
 from eds_toolkit.signatures.verdict import Reason
 
@@ -178,6 +181,38 @@ class _OneSignatureVerifier(XMLVerifier):
             raise InvalidInput("The signature to check is not where it was.")
         return found
 
+    def verify_gost(self, data: bytes, signer: x509.Certificate) -> bytes:
+        """Check a national CA GOST signature (signxml knows no GOST URIs) the way ``verify`` checks
+        others: the canonical SignedInfo against the SignatureValue with the signer's key, then the one
+        Reference's transformed content against its DigestValue. The signed bytes, or InvalidSignature
+        / InvalidDigest (gost.UnsupportedGostAlgorithm when the key or hash cannot be checked here)."""
+        root = self.get_root(data)
+        signature = self._fromstring(self._tostring(self._get_signature(root)))
+        signed_info = self._find(signature, "SignedInfo")
+        c14n_method = self._find(signed_info, "CanonicalizationMethod")
+        signed_info_c14n = self._c14n(
+            signed_info,
+            algorithm=CanonicalizationMethod(c14n_method.get("Algorithm")),
+            inclusive_ns_prefixes=self._get_inclusive_ns_prefixes(c14n_method),
+        )
+        method = gost.XML_SIGNATURE_METHODS[self._find(signed_info, "SignatureMethod").get("Algorithm")]
+        value = _base64(self._find(signature, "SignatureValue").text or "")
+        if not gost.verify(gost.spki_of(signer), method, value, signed_info_c14n):
+            raise InvalidSignature("Signature verification failed (GOST)")
+        # the Reference as the signature verified it, not as the document shows it
+        reference = self._find(self._fromstring(signed_info_c14n), "Reference")
+        copied_root = self._fromstring(self._tostring(root))
+        payload = self._apply_transforms(
+            self._resolve_reference(copied_root, reference),
+            transforms_node=self._find(reference, "Transforms", require=False),
+            signature=self._get_signature(copied_root),
+        )
+        digest_algorithm = gost.XML_DIGEST_METHODS[self._find(reference, "DigestMethod").get("Algorithm")]
+        expected = _base64(self._find(reference, "DigestValue").text or "")
+        if expected != gost.digest(digest_algorithm, payload):
+            raise InvalidDigest(f"Digest mismatch for reference 0 ({reference.get('URI')})")
+        return payload
+
 
 def _check(root: etree._Element, element: etree._Element, covers: str) -> XmlSignature:
     path = root.getroottree().getelementpath(element)
@@ -218,7 +253,11 @@ def _check(root: etree._Element, element: etree._Element, covers: str) -> XmlSig
     )
     try:
         document = etree.tostring(root, encoding="utf-8")
-        result = _OneSignatureVerifier(path).verify(document, x509_cert=signer, expect_config=config)
+        verifier = _OneSignatureVerifier(path)
+        if method in gost.XML_SIGNATURE_METHODS:
+            signed_data = verifier.verify_gost(document, signer)
+        else:
+            signed_data = verifier.verify(document, x509_cert=signer, expect_config=config).signed_data
     except InvalidDigest:
         return XmlSignature(
             **partial,
@@ -231,7 +270,9 @@ def _check(root: etree._Element, element: etree._Element, covers: str) -> XmlSig
             reason=Reason.SIGNATURE_INVALID,
             problem=f"The XML signature does not verify with the signer certificate's key ({error}).",
         )
-    except UnsupportedAlgorithm as error:  # e.g. a GOST key in the certificate
+    except gost.UnsupportedGostAlgorithm as error:  # e.g. a GOST signature by a key of another kind
+        return XmlSignature(**partial, reason=Reason.ALGORITHM_UNSUPPORTED, problem=f"{error}.")
+    except UnsupportedAlgorithm as error:  # e.g. a GOST key in the certificate of an RSA signature
         return XmlSignature(
             **partial,
             reason=Reason.ALGORITHM_UNSUPPORTED,
@@ -243,7 +284,7 @@ def _check(root: etree._Element, element: etree._Element, covers: str) -> XmlSig
             reason=Reason.SIGNATURE_INVALID,
             problem=f"The XML signature is malformed: {error}.",
         )
-    return XmlSignature(**{**partial, "signed_digest": hashlib.sha256(result.signed_data).digest()})
+    return XmlSignature(**{**partial, "signed_digest": hashlib.sha256(signed_data).digest()})
 
 
 def _coverage_problem(
@@ -310,11 +351,18 @@ def _ws_security_body_id(root: etree._Element, signature: etree._Element) -> str
 
 def _unsupported_algorithm(signature: etree._Element, method: str, digest_uri: str) -> str | None:
     c14n = _attribute(signature, "ds:SignedInfo/ds:CanonicalizationMethod", "Algorithm")
+    if (method in gost.XML_SIGNATURE_METHODS) != (digest_uri in gost.XML_DIGEST_METHODS):
+        return (
+            f"The XML signature pairs the signature method {method or '(none)'} with the digest "
+            f"{digest_uri or '(none)'}: a national CA GOST signature is accepted only with a GOST digest."
+        )
     for uri, known in ((method, SignatureMethod), (digest_uri, DigestAlgorithm)):
+        if uri in gost.XML_SIGNATURE_METHODS or uri in gost.XML_DIGEST_METHODS:
+            continue
         if "gost" in uri.lower():
             return (
                 f"The XML signature uses the GOST algorithm {uri}, which this verifier cannot check "
-                "(only RSA and ECDSA with SHA-2)."
+                "(only RSA and ECDSA with SHA-2, and the national CA's GOST 34.10-2015 512-bit)."
             )
         if uri not in _ACCEPTED[known]:
             return f"The XML signature uses the algorithm {uri or '(none)'}, which is not accepted."
@@ -396,6 +444,8 @@ def _attribute(element: etree._Element, path: str, name: str) -> str:
 
 
 def _digest_name(uri: str) -> str | None:
+    if uri in gost.XML_DIGEST_METHODS:  # its OID, as a CMS verdict names it
+        return gost.XML_DIGEST_METHODS[uri]
     try:
         return _DIGEST_NAMES.get(DigestAlgorithm(uri))
     except (ValueError, SignXMLException):

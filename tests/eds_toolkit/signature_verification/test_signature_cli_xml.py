@@ -85,3 +85,31 @@ def test_ncanodes_ws_security_envelope_verifies_as_of_its_time(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "IIN 123456789011" in result.output
+
+
+def test_ncanodes_gost_co_signature_is_reported_valid_with_its_crl(tmp_path):
+    """NCANode's two-signer document as of 2023: the RSA signer has expired (exit 1), the GOST
+    34.10-2015 (512) co-signature is valid, its signer not on the GOST 2022 CA's CRL."""
+    ncanode = NCA / "ncanode"
+    result = run(
+        tmp_path,
+        "verify",
+        ncanode / "xml" / "XmlServiceTest.XML_SIGNED_VALID_STRING_TWO_SIGNERS.xml",
+        "--trust",
+        ncanode / "ca" / "nca_rsa_test.crt",
+        "--trust",
+        ncanode / "ca" / "nca_gost2015_test.cer",
+        "--crl",
+        ncanode / "crl" / "nca_gost2022_test.crl",
+        "--revocation",
+        "crl",
+        "--at",
+        "2023-01-01T00:00:00Z",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 1, result.output
+    rsa, gost = json.loads(result.output)["signatures"]
+    assert rsa["reasons"] == ["certificate_expired"]
+    assert gost["ok"] is True and gost["signer"]["iin"] == "123456789012"
+    assert gost["revocation"]["status"] == "good" and gost["digest_algorithm"] == "1.2.398.3.10.1.3.3"
