@@ -22,6 +22,8 @@ class Reason(StrEnum):
     REVOCATION_UNAVAILABLE = "revocation_unavailable"  # revocation was asked for and could not be decided
     WRONG_PROFILE = "wrong_profile"  # e.g. an AUTH certificate where a SIGN certificate is required
     INVALID_IIN = "invalid_iin"  # the subject's IIN is malformed (or fails the enforced check digit)
+    UNSUPPORTED_ALGORITHM = "unsupported_algorithm"  # this signer's digest or signature cannot be checked
+    SIGNING_TIME_INCONSISTENT = "signing_time_inconsistent"  # claimed outside the certificate or after `at`
 
 
 @dataclass(frozen=True)
@@ -139,3 +141,21 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, StrEnum):
         return value.value
     return value
+
+
+@dataclass(frozen=True)
+class CmsVerdict:
+    """Every signer of a CMS, each with its own verdict. ``ok`` only when every signer's verdict is."""
+
+    ok: bool
+    checked_at: dt.datetime
+    detached: bool
+    signers: tuple[SignatureVerdict, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: datetimes as ISO 8601, enums as their codes."""
+        return _jsonable(asdict(self))
+
+    def describe(self) -> str:
+        """One line per signer."""
+        return "\n".join(f"Signer {i}: {v.describe()}" for i, v in enumerate(self.signers, start=1))
