@@ -1,6 +1,8 @@
 """`eds verify` (a CMS signature) and `eds verify-cert` (a certificate): verdicts as text or JSON.
 
-Exit status: 0 valid, 1 not valid (the verdict says why), 2 bad input (unreadable file, bad option).
+Exit status: 0 valid, 1 not valid (the verdict says why), 2 bad input (unreadable file, bad option,
+a malformed or unsupported signature or certificate: said as such, in JSON too with ``--format json``).
+A CMS with several signers gets one verdict per signer; it is valid when every signer's is.
 Without ``--trust`` the instance's own test CA root (``<home>/ca``) is the trust root. Revocation is
 checked when a CRL or OCSP response is given (``--revocation auto``) or asked for; otherwise the
 verdict says it was not checked.
@@ -18,7 +20,13 @@ from cryptography import x509
 from ca.authority import CertificateAuthority
 from ca.errors import CAError
 from eds_toolkit.cli import Context, pass_context
-from eds_toolkit.signatures import REVOCATION_MODES, SignatureInputError, verify_certificate, verify_cms
+from eds_toolkit.signatures import (
+    REVOCATION_MODES,
+    CmsVerdict,
+    SignatureInputError,
+    verify_certificate,
+    verify_cms_signers,
+)
 from eds_toolkit.signatures.cms_reader import MAX_CMS_BYTES
 
 VALID, INVALID, BAD_INPUT = 0, 1, 2
@@ -121,29 +129,58 @@ def _common(
     }
 
 
+def _input_error(error: SignatureInputError, output_format: str) -> click.ClickException:
+    """Input that cannot be checked: exit 2, with its kind (malformed, unsupported, unusable)."""
+    if output_format == "json":
+        click.echo(json.dumps({"ok": False, "input": error.kind, "message": str(error)}, ensure_ascii=False))
+        return click.exceptions.Exit(BAD_INPUT)
+    return BadInput(f"{error.kind.upper()}: {error}")
+
+
 def _report(verdict, output_format: str, holder) -> None:
     if output_format == "json":
         click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo("VALID" if verdict.ok else "NOT VALID")
-        if holder is not None:
-            profile = holder.profile_label
-            click.echo(f"Holder:     {holder.common_name} (IIN {holder.iin}), {profile} certificate")
-            click.echo(f"Serial:     {holder.serial}")
-        signing_time = getattr(verdict, "signing_time", None)
-        if signing_time is not None:
-            click.echo(f"Signed at:  {signing_time:%Y-%m-%d %H:%M:%S} UTC (as the signer claims)")
-        click.echo(f"Checked at: {verdict.checked_at:%Y-%m-%d %H:%M:%S} UTC")
-        for index, subject in enumerate(verdict.chain):
-            click.echo(f"Chain {index}:    {subject}")
-        revocation = verdict.revocation
-        click.echo(f"Revocation: {revocation.status} ({revocation.source}) {revocation.detail}".rstrip())
-        timestamp = getattr(verdict, "timestamp", None)
-        if timestamp is not None:
-            click.echo(f"Timestamp:  {timestamp.gen_time:%Y-%m-%d %H:%M:%S} UTC, imprint {timestamp.imprint}")
-        for reason, message in zip(verdict.reasons, verdict.messages, strict=True):
-            click.echo(f"Refused:    {reason.value}: {message}")
+        _describe(verdict, holder)
     raise click.exceptions.Exit(VALID if verdict.ok else INVALID)
+
+
+def _report_signers(verdict: CmsVerdict, output_format: str) -> None:
+    """One signer: reported as before; several: each signer's verdict, valid only when all are."""
+    if len(verdict.signers) == 1:
+        _report(verdict.signers[0], output_format, verdict.signers[0].signer)
+    if output_format == "json":
+        click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        valid = sum(signer.ok for signer in verdict.signers)
+        click.echo(
+            f"{'VALID' if verdict.ok else 'NOT VALID'} ({valid} of {len(verdict.signers)} signers valid)"
+        )
+        for index, signer in enumerate(verdict.signers, start=1):
+            click.echo(f"Signer {index}:   {'VALID' if signer.ok else 'NOT VALID'}")
+            _describe(signer, signer.signer)
+    raise click.exceptions.Exit(VALID if verdict.ok else INVALID)
+
+
+def _describe(verdict, holder) -> None:
+    if holder is not None:
+        profile = holder.profile_label
+        click.echo(f"Holder:     {holder.common_name} (IIN {holder.iin}), {profile} certificate")
+        click.echo(f"Serial:     {holder.serial}")
+    signing_time = getattr(verdict, "signing_time", None)
+    if signing_time is not None:
+        click.echo(f"Signed at:  {signing_time:%Y-%m-%d %H:%M:%S} UTC (as the signer claims)")
+    click.echo(f"Checked at: {verdict.checked_at:%Y-%m-%d %H:%M:%S} UTC")
+    for index, subject in enumerate(verdict.chain):
+        click.echo(f"Chain {index}:    {subject}")
+    revocation = verdict.revocation
+    click.echo(f"Revocation: {revocation.status} ({revocation.source}) {revocation.detail}".rstrip())
+    timestamp = getattr(verdict, "timestamp", None)
+    if timestamp is not None:
+        click.echo(f"Timestamp:  {timestamp.gen_time:%Y-%m-%d %H:%M:%S} UTC, imprint {timestamp.imprint}")
+    for reason, message in zip(verdict.reasons, verdict.messages, strict=True):
+        click.echo(f"Refused:    {reason.value}: {message}")
 
 
 @click.command("verify")
@@ -162,34 +199,43 @@ def verify_command(
     output_format: str,
     **shared,
 ) -> None:
-    """Verify a CMS signature (DER, PEM or base64): exit 0 valid, 1 not valid, 2 bad input."""
+    """Verify a CMS signature (DER, PEM or base64), each signer: exit 0 valid, 1 not valid, 2 bad input."""
     cms = _read(cms_file, "signature file", MAX_CMS_BYTES)
     signed = _read(content, "content file", MAX_CONTENT_BYTES) if content is not None else None
     options = _common(ctx, **shared)
     try:
-        verdict = verify_cms(cms, content=signed, **options)
+        verdict = verify_cms_signers(cms, content=signed, **options)
     except SignatureInputError as error:
-        raise BadInput(str(error)) from None
-    _report(verdict, output_format, verdict.signer)
+        raise _input_error(error, output_format) from None
+    _report_signers(verdict, output_format)
 
 
 @click.command("verify-cert")
 @click.argument("certificate_file", type=click.Path(dir_okay=False, path_type=Path))
+@_files_option(
+    "--intermediate",
+    "intermediates",
+    "An intermediate CA certificate (PEM or DER) for the path to --trust; repeatable.",
+)
 @_options
 @pass_context
 def verify_certificate_command(
     ctx: Context,
     certificate_file: Path,
+    intermediates: tuple[Path, ...],
     output_format: str,
     **shared,
 ) -> None:
-    """Verify a certificate (PEM or DER) as of a time: exit 0 valid, 1 not valid, 2 bad input."""
+    """Verify a certificate (PEM or DER) as of a time: exit 0 valid, 1 not valid, 2 bad input.
+
+    Certificates after the first in the file are taken as intermediates too."""
     certificates = _certificates(certificate_file)
+    given = [certificate for path in intermediates for certificate in _certificates(path)]
     options = _common(ctx, **shared)
     try:
-        verdict = verify_certificate(certificates[0], intermediates=certificates[1:], **options)
+        verdict = verify_certificate(certificates[0], intermediates=[*certificates[1:], *given], **options)
     except SignatureInputError as error:
-        raise BadInput(str(error)) from None
+        raise _input_error(error, output_format) from None
     _report(verdict, output_format, verdict.holder)
 
 
