@@ -23,7 +23,8 @@ class Reason(StrEnum):
     WRONG_PROFILE = "wrong_profile"  # e.g. an AUTH certificate where a SIGN certificate is required
     INVALID_IIN = "invalid_iin"  # the subject's IIN is malformed (or fails the enforced check digit)
     UNSUPPORTED_ALGORITHM = "unsupported_algorithm"  # this signer's digest or signature cannot be checked
-    SIGNING_TIME_INCONSISTENT = "signing_time_inconsistent"  # claimed outside the certificate or after `at`
+    SIGNING_TIME_OUTSIDE_VALIDITY = "signing_time_outside_validity"  # claimed outside the certificate's life
+    SIGNING_TIME_AFTER_CHECK = "signing_time_after_check"  # claimed after the time checked (--at)
 
 
 @dataclass(frozen=True)

@@ -228,10 +228,9 @@ def _verify_signer(
     if not parsed.signature_valid:
         reasons.append(Reason.SIGNATURE_INVALID)
         messages.append("The signature does not verify with the signer certificate's key.")
-    time_problem = signing_time_problem(parsed.signing_time, certificate, moment)
-    if time_problem:
-        reasons.append(Reason.SIGNING_TIME_INCONSISTENT)
-        messages.append(time_problem)
+    for reason, message in signing_time_problems(parsed.signing_time, certificate, moment):
+        reasons.append(reason)
+        messages.append(message)
     verdict = verify_certificate(
         certificate,
         intermediates=[cert for cert in cms.certificates if cert != certificate],
@@ -251,29 +250,34 @@ def _verify_signer(
     )
 
 
-def signing_time_problem(
+def signing_time_problems(
     signing_time: dt.datetime | None, certificate: x509.Certificate, at: dt.datetime
-) -> str | None:
-    """Why the signer's claimed signing time cannot be right, or None (also when none is claimed).
+) -> list[tuple[Reason, str]]:
+    """Why the signer's claimed signing time cannot be right (none when no time is claimed).
 
-    A signature claimed after the time checked, or outside the certificate's validity, is refused:
-    the claim is the signer's own, and such a claim says the signature was not made as stated."""
+    A signature claimed after the time checked, or outside the certificate's life, is refused: the
+    claim is the signer's own, and such a claim says the signature was not made as stated."""
     if signing_time is None:
-        return None
+        return []
     claimed = signing_time.astimezone(dt.UTC)
+    problems = []
     if claimed > at:
-        return f"The claimed signing time {claimed:%Y-%m-%d %H:%M:%S} UTC is after the time checked."
-    if claimed > certificate.not_valid_after_utc:
-        return (
-            f"The claimed signing time {claimed:%Y-%m-%d %H:%M:%S} UTC is after the certificate expired "
-            f"({certificate.not_valid_after_utc:%Y-%m-%d %H:%M:%S} UTC)."
+        problems.append(
+            (
+                Reason.SIGNING_TIME_AFTER_CHECK,
+                f"The signature claims it was made on {claimed:%Y-%m-%d %H:%M} UTC, after the time checked.",
+            )
         )
-    if claimed < certificate.not_valid_before_utc:
-        return (
-            f"The claimed signing time {claimed:%Y-%m-%d %H:%M:%S} UTC is before the certificate was valid "
-            f"({certificate.not_valid_before_utc:%Y-%m-%d %H:%M:%S} UTC)."
+    if not certificate.not_valid_before_utc <= claimed <= certificate.not_valid_after_utc:
+        problems.append(
+            (
+                Reason.SIGNING_TIME_OUTSIDE_VALIDITY,
+                f"The signature claims it was made on {claimed:%Y-%m-%d %H:%M} UTC, when the certificate "
+                f"was not valid ({certificate.not_valid_before_utc:%Y-%m-%d} to "
+                f"{certificate.not_valid_after_utc:%Y-%m-%d}).",
+            )
         )
-    return None
+    return problems
 
 
 def _revocation(
