@@ -1,4 +1,5 @@
-"""``kz.gov.pki.knca.basics``: the 2022 ``sign`` method (CMS only), with NCALayer's signer filters."""
+"""``kz.gov.pki.knca.basics``: the 2022 ``sign`` method (CMS only), with NCALayer's signer filters;
+``digested: true`` signs given SHA-256 hashes, and a CMS given as data gets one more signer."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 
-from eds_agent.cms import cms_pem, sign_cms
+from eds_agent.cms import cms_pem
 from eds_agent.confirmation import Confirmer
 from eds_agent.errors import BadRequest, NoSuitableKey, TimestampNotSupported
 from eds_agent.key_folder import KeyFolder, SignerFilter
 from eds_agent.modules import AgentModule, decode_base64, flag
-from eds_agent.questions import SigningRequest
+from eds_agent.payloads import Payload, signing_request
 
 NAME = "kz.gov.pki.knca.basics"
 FILE_STORAGE = "PKCS12"
@@ -67,24 +68,23 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
         signing_params = args.get("signingParams") or {}
         if not isinstance(signing_params, dict):
             raise BadRequest("signingParams must be a JSON object.")
-        if flag(signing_params.get("digested")):
-            raise BadRequest("Signing a precomputed hash (digested: true) is not supported by eds agent.")
+        digested = flag(signing_params.get("digested"))
+        attached = flag(signing_params.get("encapsulate"))
+        if digested and attached:
+            raise BadRequest("A hash (digested: true) cannot be encapsulated: use encapsulate false.")
         refuse_timestamp(signing_params)
         data = args.get("data")
         documents = data if isinstance(data, list) else [data]
         if not documents or not all(isinstance(item, str) for item in documents):
             raise BadRequest("data must be a string or a non-empty list of strings.")
-        decode = flag(signing_params.get("decode"))
-        payloads = [decode_base64(item, "data") if decode else item.encode("utf-8") for item in documents]
-        wanted = signer_filter(args.get("signerParams"))
-        unlocked = KeyFolder(folder_of()).select_signer(
-            wanted, confirmer, origin, SigningRequest.of_documents(payloads)
-        )
-        attached = flag(signing_params.get("encapsulate"))
-        signatures = [
-            cms_pem(sign_cms(payload, unlocked.key, unlocked.certificate, unlocked.chain, attached=attached))
-            for payload in payloads
+        decode = flag(signing_params.get("decode")) or digested  # a hash is binary: always Base64
+        payloads = [
+            Payload.of(decode_base64(item, "data") if decode else item.encode("utf-8"), digested=digested)
+            for item in documents
         ]
+        wanted = signer_filter(args.get("signerParams"))
+        unlocked = KeyFolder(folder_of()).select_signer(wanted, confirmer, origin, signing_request(payloads))
+        signatures = [cms_pem(payload.sign(unlocked, attached=attached)) for payload in payloads]
         result: Any = signatures if isinstance(data, list) else signatures[0]
         if flag(signing_params.get("outputCert")) or flag(args.get("outputCert")):
             certificate = unlocked.certificate.public_bytes(serialization.Encoding.PEM).decode()
