@@ -167,6 +167,11 @@ def _validate(
     key_usage: frozenset[str],
 ) -> PathResult | None:
     """None when certvalidator accepts the candidate path and the signer's key usage; else why not."""
+    duplicated = _duplicate_extension(
+        [candidate.anchor] if candidate.signer_is_anchor else [leaf, *candidate.intermediates]
+    )
+    if duplicated:
+        return PathResult((), Reason.PATH_INVALID, f"A certificate on the path is malformed: {duplicated}")
     trust_anchor = CertTrustAnchor(candidate.anchor, quals=_qualifiers(candidate.anchor))
     if candidate.signer_is_anchor:
         path = ValidationPath(trust_anchor, [], None)
@@ -196,6 +201,18 @@ def _failure(error: Exception) -> PathResult:
             f"A certificate on the path uses an algorithm this verifier cannot check: {error}.",
         )
     return PathResult((), Reason.PATH_INVALID, f"A certificate on the path is malformed: {problem}")
+
+
+def _duplicate_extension(certificates: list[asn1_x509.Certificate]) -> str:
+    """RFC 5280 4.2: a certificate must not carry an extension twice (certvalidator lets it pass)."""
+    for cert in certificates:
+        seen = set()
+        for extension in cert["tbs_certificate"]["extensions"]:
+            oid = extension["extn_id"].dotted
+            if oid in seen:
+                return f"{cert.subject.human_friendly} carries extension {oid} twice."
+            seen.add(oid)
+    return ""
 
 
 def _qualifiers(anchor: asn1_x509.Certificate) -> TrustQualifiers:
