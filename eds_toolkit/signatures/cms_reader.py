@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hmac
+import warnings
 from dataclasses import dataclass
 
 from asn1crypto import cms
@@ -232,6 +233,14 @@ def _certificates(signed: cms.SignedData) -> tuple[x509.Certificate, ...]:
 
 
 def _find_signer(
+    sid: cms.SignerIdentifier, certificates: tuple[x509.Certificate, ...]
+) -> x509.Certificate | None:
+    with warnings.catch_warnings():  # the national CA's names exceed X.520 lengths (e.g. a 69-character CN)
+        warnings.simplefilter("ignore", UserWarning)
+        return _matching(sid, certificates)
+
+
+def _matching(
     sid: cms.SignerIdentifier, certificates: tuple[x509.Certificate, ...]
 ) -> x509.Certificate | None:
     for certificate in certificates:
