@@ -91,7 +91,7 @@ def _certificates(path: Path) -> list[x509.Certificate]:
         if b"-----BEGIN" in data:
             return x509.load_pem_x509_certificates(data)
         return [x509.load_der_x509_certificate(data)]
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):
         raise BadInput(f"{path} is not a certificate (PEM or DER).") from None
 
 

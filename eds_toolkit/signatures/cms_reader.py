@@ -227,7 +227,7 @@ def _certificates(signed: cms.SignedData) -> tuple[x509.Certificate, ...]:
         if choice.name == "certificate":
             try:
                 found.append(x509.load_der_x509_certificate(choice.chosen.dump()))
-            except ValueError as error:
+            except (ValueError, x509.InvalidVersion) as error:
                 raise SignatureInputError(f"A certificate inside the CMS cannot be read: {error}") from None
     return tuple(found)
 

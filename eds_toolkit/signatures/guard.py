@@ -27,6 +27,7 @@ MALFORMED = (
     UnicodeError,
     x509.DuplicateExtension,
     x509.UnsupportedGeneralNameType,
+    x509.InvalidVersion,
 )
 UNSUPPORTED = (NotImplementedError, UnsupportedAlgorithm)
 

@@ -240,3 +240,26 @@ def test_two_signers_each_get_their_own_verdict(authority):
     neither_trusted = verify_cms_signers(cms, trust_roots=[stranger.root], revocation="none")
     assert not neither_trusted.ok
     assert [s.reasons for s in neither_trusted.signers] == [(Reason.PATH_INVALID,)] * 2
+
+
+def test_a_certificate_of_an_unknown_version_is_bad_input_for_the_cli(tmp_path):
+    """cryptography raises InvalidVersion (not a ValueError) for it: found by fuzzing."""
+    from click.testing import CliRunner
+
+    from eds_toolkit.cli import main
+
+    pki = adv.chain(0)
+    der = pki.signer.public_bytes(serialization.Encoding.DER)
+    version = der.index(b"\xa0\x03\x02\x01\x02")
+    (tmp_path / "v6.der").write_bytes(der[: version + 4] + b"\x05" + der[version + 5 :])
+    (tmp_path / "root.pem").write_bytes(adv.pem(pki.root))
+    args = [
+        "--home",
+        str(tmp_path),
+        "verify-cert",
+        str(tmp_path / "v6.der"),
+        "--trust",
+        str(tmp_path / "root.pem"),
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "is not a certificate" in result.output, result.output
