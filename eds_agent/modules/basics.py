@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 
 from eds_agent.cms import cms_pem
 from eds_agent.confirmation import Confirmer
-from eds_agent.errors import BadRequest, NoSuitableKey, TimestampNotSupported
+from eds_agent.errors import BadRequest, InvocationError, NoSuitableKey, TimestampNotSupported
 from eds_agent.key_folder import KeyFolder, SignerFilter
 from eds_agent.modules import AgentModule, decode_base64, flag
 from eds_agent.payloads import Payload, signing_request
@@ -25,7 +25,7 @@ def signer_filter(signer_params: Any) -> SignerFilter:
     if signer_params is None:
         return SignerFilter()
     if not isinstance(signer_params, dict):
-        raise BadRequest("signerParams must be a JSON object.")
+        raise InvocationError("signerParams must be a JSON object.")
     oids = signer_params.get("extKeyUsageOids") or []
     if not isinstance(oids, list) or not all(isinstance(oid, str) for oid in oids):
         raise BadRequest("signerParams.extKeyUsageOids must be a list of OID strings.")
@@ -57,7 +57,7 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
 
     def sign(args: Any, origin: str) -> Any:
         if not isinstance(args, dict):
-            raise BadRequest("args must be a JSON object.")
+            raise InvocationError("args must be a JSON object.")
         if args.get("format") != "cms":
             raise BadRequest("eds agent signs with format 'cms' only.")
         allowed = args.get("allowedStorages")
@@ -67,7 +67,7 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
             )
         signing_params = args.get("signingParams") or {}
         if not isinstance(signing_params, dict):
-            raise BadRequest("signingParams must be a JSON object.")
+            raise InvocationError("signingParams must be a JSON object.")
         digested = flag(signing_params.get("digested"))
         attached = flag(signing_params.get("encapsulate"))
         if digested and attached:
