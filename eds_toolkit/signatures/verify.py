@@ -133,9 +133,7 @@ def verify_cms(
         raise SignatureInputError("No trusted root certificate was given.")
     parsed = read_signers(cms_der, content)
     if len(parsed.signers) != 1:
-        raise SignatureInputError(
-            f"The CMS has {len(parsed.signers)} signers; one is expected here (eds verify checks each)."
-        )
+        raise SignatureInputError(f"The CMS has {len(parsed.signers)} signers; one is expected here.")
     options = {
         "trust_roots": trust_roots,
         "enforce_iin_check_digit": enforce_iin_check_digit,
