@@ -52,12 +52,13 @@ def _seeds_cms() -> list[bytes]:
 
 def _seeds_certificates() -> list[bytes]:
     from cryptography.hazmat.primitives import serialization
+    from signature_helpers import load_pem_or_der
 
-    return [
-        shared_file(f"{NCANODE}/certs/individual_valid_sign_2004_rsa.cer").read_bytes(),
-        shared_file(f"{NCANODE}/certs/ceo_valid_sign_2004_gost.cer").read_bytes(),
-        _CHAIN.signer.public_bytes(serialization.Encoding.DER),
+    national = [
+        load_pem_or_der(shared_file(f"{NCANODE}/certs/{name}"))
+        for name in ("individual_valid_sign_2004_rsa.cer", "ceo_valid_sign_2004_gost.cer")
     ]
+    return [cert.public_bytes(serialization.Encoding.DER) for cert in (*national, _CHAIN.signer)]
 
 
 CMS_SEEDS = _seeds_cms()
@@ -148,3 +149,31 @@ def test_the_cli_exits_0_1_or_2_on_mutated_input(tmp_path_factory, root_file, da
     )
     assert result.exit_code in (0, 1, 2), result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+
+
+def _revocation_seeds() -> list[bytes]:
+    return [
+        shared_file("nca/nca_rsa_test.crl").read_bytes(),
+        shared_file("nca/ocsp_response_individual_sign_2004.bin").read_bytes(),
+    ]
+
+
+REVOCATION_SEEDS = _revocation_seeds()
+NCA_SIGNER = x509.load_der_x509_certificate(CERTIFICATE_SEEDS[0])
+AS_OF_2022 = adv.dt.datetime(2022, 6, 1, tzinfo=adv.dt.UTC)
+
+
+@FUZZ
+@given(data=mutated(REVOCATION_SEEDS), as_crl=st.booleans())
+def test_mutated_crls_and_ocsp_responses_get_a_verdict_or_an_input_error(data, as_crl):
+    sources = {"crls": [data]} if as_crl else {"ocsp_responses": [data]}
+    try:
+        verdict = _bounded(
+            lambda: verify_certificate(
+                NCA_SIGNER, trust_roots=ROOTS, at=AS_OF_2022, revocation="auto", **sources
+            )
+        )
+    except SignatureInputError as error:
+        assert str(error)
+        return
+    assert verdict.revocation.status in {"good", "revoked", "unknown"}
