@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from asn1crypto import x509 as asn1_x509
 
-MAX_CANDIDATES = 64  # distinct certificates a CMS or a caller may offer for path building
+MAX_CANDIDATES = 64  # distinct certificates within reach of the signer that path building considers
 MAX_INTERMEDIATES = 6  # CA certificates between the signer and the trust root (the national CA uses 1)
 MAX_PATHS = 8  # candidate paths validated before giving up
 MAX_STEPS = 2000  # issuer look-ups in one search
@@ -55,12 +55,13 @@ class PathSearch:
         self.signer = signer
         self.limits = limits
         self.gave_up = ""
-        self.depth_reached = False  # some path was cut at ``max_intermediates``
         self._anchors = _by_subject(_distinct(anchors))
-        anchor_der = {cert.dump() for cert in anchors}
-        offered = [c for c in _distinct(intermediates) if c.dump() not in anchor_der | {signer.dump()}]
-        self._too_many = len(offered) > limits.max_candidates
-        self._intermediates = _by_subject(offered[: limits.max_candidates])
+        excluded = {cert.dump() for cert in anchors} | {signer.dump()}
+        offered = [c for c in _distinct(intermediates) if c.dump() not in excluded]
+        relevant, beyond = _within_reach(signer, offered, limits.max_intermediates)
+        self.depth_reached = beyond
+        self._too_many = len(relevant) > limits.max_candidates
+        self._intermediates = _by_subject(relevant[: limits.max_candidates])
         self._steps = 0
         self._deadline = 0.0
 
@@ -114,6 +115,33 @@ class PathSearch:
         elif time.monotonic() > self._deadline:
             self.gave_up = f"Path building stopped after {self.limits.time_budget:g} s."
         return not self.gave_up
+
+
+def _within_reach(
+    signer: asn1_x509.Certificate, offered: list[asn1_x509.Certificate], depth: int
+) -> tuple[list[asn1_x509.Certificate], bool]:
+    """The offered certificates whose names chain up from the signer within ``depth`` steps (a
+    breadth-first walk over issuer names: linear, whatever the certificates), and whether names
+    chain on beyond that depth. The rest are ignored."""
+    by_subject = _by_subject(offered)
+    reached: dict[bytes, asn1_x509.Certificate] = {}
+    names_done: set[str] = set()
+    frontier = [signer]
+    for level in range(depth + 1):
+        following = []
+        for cert in frontier:
+            issuer_name = cert.issuer.hashable
+            if issuer_name in names_done:
+                continue
+            names_done.add(issuer_name)
+            for issuer in by_subject.get(issuer_name, []):
+                if issuer.dump() not in reached:
+                    if level == depth:
+                        return list(reached.values()), True
+                    reached[issuer.dump()] = issuer
+                    following.append(issuer)
+        frontier = following
+    return list(reached.values()), False
 
 
 def _distinct(certificates: list[asn1_x509.Certificate]) -> list[asn1_x509.Certificate]:

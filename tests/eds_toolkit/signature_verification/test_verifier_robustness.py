@@ -64,6 +64,25 @@ def test_a_chain_of_100_intermediates_is_refused_at_once():
     pki = adv.chain(100)
     verdict = _certificate_verdict(pki)
     assert verdict.reasons == (Reason.PATH_INVALID,)
+    assert "within 6 intermediates" in verdict.messages[0]
+
+
+def test_unrelated_certificates_in_a_cms_are_ignored_but_many_issuers_of_one_name_are_refused():
+    pki = adv.chain(1)
+    strangers = [adv.root(1000 + index) for index in range(100)]
+    stuffed = _timed(
+        lambda: verify_cms_signers(
+            pki.cms(b"doc", extra=strangers), trust_roots=[pki.root], revocation="none"
+        )
+    )
+    assert stuffed.ok, stuffed.describe()
+    issuer = pki.intermediates[0]
+    namesakes = [
+        adv.certificate(issuer.subject, adv.key(3000 + index), pki.root.subject, adv.key(0), ca=True)
+        for index in range(70)
+    ]
+    verdict = _certificate_verdict(pki, intermediates=[*namesakes, issuer])
+    assert verdict.reasons == (Reason.PATH_INVALID,)
     assert "More than 64 certificates" in verdict.messages[0]
 
 
