@@ -70,7 +70,9 @@ def cases() -> dict[str, object]:
         "chain of 100 intermediates": certificate_case(adv.chain(100)),
         "CMS with a 2**30-path mesh, unanchored": cms_case(adv.mesh(30, 2, anchored=False)),
         "32-path mesh, every path refused": certificate_case(failing),
-        "CMS stuffed with 60 unrelated certificates": cms_case(simple, extra=[adv.root(500 + i) for i in range(60)]),
+        "CMS stuffed with 60 unrelated certificates": cms_case(
+            simple, extra=[adv.root(500 + index) for index in range(60)]
+        ),
         "extension nested 5000 deep": lambda: verify_certificate(
             nested,
             trust_roots=[simple.root],
