@@ -1,5 +1,5 @@
-"""``kz.gov.pki.knca.basics``: the 2022 ``sign`` method (CMS only), with NCALayer's signer filters;
-``digested: true`` signs given SHA-256 hashes, and a CMS given as data gets one more signer."""
+"""``kz.gov.pki.knca.basics``: the 2022 ``sign`` method (CMS or XML), with NCALayer's signer filters;
+for CMS, ``digested: true`` signs given SHA-256 hashes, and a CMS given as data gets one more signer."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from eds_agent.confirmation import Confirmer
 from eds_agent.errors import BadRequest, InvocationError, NoSuitableKey, TimestampNotSupported
 from eds_agent.key_folder import KeyFolder, SignerFilter
 from eds_agent.modules import AgentModule, decode_base64, flag
+from eds_agent.modules.xml_signing import read_documents, sign_documents
 from eds_agent.payloads import Payload, signing_request
+from eds_agent.questions import SigningRequest
 
 NAME = "kz.gov.pki.knca.basics"
 FILE_STORAGE = "PKCS12"
@@ -58,8 +60,9 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
     def sign(args: Any, origin: str) -> Any:
         if not isinstance(args, dict):
             raise InvocationError("args must be a JSON object.")
-        if args.get("format") != "cms":
-            raise BadRequest("eds agent signs with format 'cms' only.")
+        output_format = args.get("format")
+        if output_format not in ("cms", "xml"):
+            raise BadRequest("eds agent signs with format 'cms' or 'xml'.")
         allowed = args.get("allowedStorages")
         if allowed is not None and FILE_STORAGE not in allowed:
             raise NoSuitableKey(
@@ -78,14 +81,22 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
         if not documents or not all(isinstance(item, str) for item in documents):
             raise BadRequest("data must be a string or a non-empty list of strings.")
         decode = flag(signing_params.get("decode")) or digested  # a hash is binary: always Base64
-        payloads = [
-            Payload.of(decode_base64(item, "data") if decode else item.encode("utf-8"), digested=digested)
-            for item in documents
-        ]
+        raw = [decode_base64(item, "data") if decode else item.encode("utf-8") for item in documents]
+        if output_format == "xml":
+            if digested:
+                raise BadRequest("An XML document is signed whole: digested is for format 'cms'.")
+            xml_documents, payloads = read_documents(raw, signing_params), []
+            request = SigningRequest.of_documents(raw)
+        else:
+            xml_documents, payloads = [], [Payload.of(item, digested=digested) for item in raw]
+            request = signing_request(payloads)
         wanted = signer_filter(args.get("signerParams"))
-        unlocked = KeyFolder(folder_of()).select_signer(wanted, confirmer, origin, signing_request(payloads))
-        signatures = [cms_pem(payload.sign(unlocked, attached=attached)) for payload in payloads]
-        result: Any = signatures if isinstance(data, list) else signatures[0]
+        unlocked = KeyFolder(folder_of()).select_signer(wanted, confirmer, origin, request)
+        if output_format == "xml":  # NCALayer answers format xml with a list, even for one document
+            signatures = sign_documents(xml_documents, unlocked)
+        else:
+            signatures = [cms_pem(payload.sign(unlocked, attached=attached)) for payload in payloads]
+        result: Any = signatures if isinstance(data, list) or output_format == "xml" else signatures[0]
         if flag(signing_params.get("outputCert")) or flag(args.get("outputCert")):
             certificate = unlocked.certificate.public_bytes(serialization.Encoding.PEM).decode()
             return {"signatures": signatures, "certificate": certificate}

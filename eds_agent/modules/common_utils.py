@@ -1,6 +1,6 @@
 """``kz.gov.pki.knca.commonUtils``: getActiveTokens, getKeyInfo, createCAdESFromBase64 (a CMS given as
 data gets one more signer), createCAdESFromBase64Hash, createCMSSignatureFromBase64 (time-stamped),
-changeLocale."""
+changeLocale, signXml and signXmls (``xml_signing``)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from eds_agent.errors import BadRequest, NoSuitableKey, TimestampNotSupported
 from eds_agent.key_folder import KeyFolder, KeyType, SignerFilter
 from eds_agent.language import set_page_language
 from eds_agent.modules import AgentModule, decode_base64, flag
+from eds_agent.modules.xml_signing import commonutils_methods
 from eds_agent.payloads import Payload, signing_request
 from eds_agent.questions import SigningRequest
 from national_profile.names import SUBJECT_LABELS
@@ -151,6 +152,7 @@ def make_module(
             "createCAdESFromBase64Hash": create_cades_from_base64_hash,
             "createCMSSignatureFromBase64": create_cms_signature_from_base64,
             "changeLocale": change_locale,
+            **commonutils_methods(folder_of, confirmer),
         },
         read_only=frozenset({"getActiveTokens", "changeLocale"}),
     )

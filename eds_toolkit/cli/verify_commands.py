@@ -1,4 +1,5 @@
-"""`eds verify` (a CMS signature) and `eds verify-cert` (a certificate): verdicts as text or JSON.
+"""`eds verify` (a CMS signature or a signed XML document) and `eds verify-cert` (a certificate):
+verdicts as text or JSON.
 
 Exit status: 0 valid, 1 not valid (the verdict says why), 2 bad input (unreadable file, bad option,
 a malformed or unsupported signature or certificate: said as such, in JSON too with ``--format json``).
@@ -28,6 +29,7 @@ from eds_toolkit.signatures import (
     verify_cms_signers,
 )
 from eds_toolkit.signatures.cms_reader import MAX_CMS_BYTES
+from eds_toolkit.signatures.verify_xml import verify_xml
 
 VALID, INVALID, BAD_INPUT = 0, 1, 2
 MAX_CONTENT_BYTES = 100 * 1024 * 1024
@@ -142,7 +144,7 @@ def _report(verdict, output_format: str, holder) -> None:
         click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo("VALID" if verdict.ok else "NOT VALID")
-        _describe(verdict, holder)
+        _print_details(verdict, holder)
     raise click.exceptions.Exit(VALID if verdict.ok else INVALID)
 
 
@@ -159,11 +161,12 @@ def _report_signers(verdict: CmsVerdict, output_format: str) -> None:
         )
         for index, signer in enumerate(verdict.signers, start=1):
             click.echo(f"Signer {index}:   {'VALID' if signer.ok else 'NOT VALID'}")
-            _describe(signer, signer.signer)
+            _print_details(signer, signer.signer)
     raise click.exceptions.Exit(VALID if verdict.ok else INVALID)
 
 
-def _describe(verdict, holder) -> None:
+def _print_details(verdict, holder) -> None:
+    """The verdict's facts, one line each (the CLI's text format)."""
     if holder is not None:
         profile = holder.profile_label
         click.echo(f"Holder:     {holder.common_name} (IIN {holder.iin}), {profile} certificate")
@@ -183,6 +186,26 @@ def _describe(verdict, holder) -> None:
         click.echo(f"Refused:    {reason.value}: {message}")
 
 
+def _report_xml(verdict, output_format: str) -> None:
+    """An XML document's verdict: every signature's block, numbered when there are several."""
+    if output_format == "json":
+        click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo("VALID" if verdict.ok else "NOT VALID")
+        count = len(verdict.signatures)
+        for index, signature in enumerate(verdict.signatures, start=1):
+            if count > 1:
+                click.echo(f"XML signature {index} of {count}: {'valid' if signature.ok else 'NOT valid'}")
+            _print_details(signature, signature.signer)
+    raise click.exceptions.Exit(VALID if verdict.ok else INVALID)
+
+
+def looks_like_xml(data: bytes) -> bool:
+    """A signed XML document rather than a CMS (DER, PEM or base64 never start with '<')."""
+    text = data.removeprefix(b"\xef\xbb\xbf").lstrip()
+    return text.startswith(b"<") or data.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
 @click.command("verify")
 @click.argument("cms_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -199,10 +222,19 @@ def verify_command(
     output_format: str,
     **shared,
 ) -> None:
-    """Verify a CMS signature (DER, PEM or base64), each signer: exit 0 valid, 1 not valid, 2 bad input."""
+    """Verify a CMS signature (DER, PEM or base64), each of its signers, or a signed XML document
+    (XMLDSig): exit 0 valid, 1 not valid, 2 bad input."""
     cms = _read(cms_file, "signature file", MAX_CMS_BYTES)
     signed = _read(content, "content file", MAX_CONTENT_BYTES) if content is not None else None
     options = _common(ctx, **shared)
+    if looks_like_xml(cms):
+        if signed is not None:
+            raise BadInput("An XML signature is inside the document it signs: --content is not used.")
+        try:
+            xml_verdict = verify_xml(cms, **options)
+        except SignatureInputError as error:
+            raise _input_error(error, output_format) from None
+        _report_xml(xml_verdict, output_format)
     try:
         verdict = verify_cms_signers(cms, content=signed, **options)
     except SignatureInputError as error:

@@ -1,5 +1,5 @@
-"""Signature verification for the registration service: CMS signatures, certificates, revocation,
-timestamp tokens. No Flask here; verdicts are data (see ``verdict.py``)."""
+"""Signature verification for the registration service: CMS and XML signatures, certificates,
+revocation, timestamp tokens. No Flask here; verdicts are data (see ``verdict.py``)."""
 
 from eds_toolkit.signatures.errors import MalformedInput, SignatureInputError, UnsupportedInput
 from eds_toolkit.signatures.revocation import OcspResponseInfo, load_crl, read_ocsp_response
@@ -14,6 +14,7 @@ from eds_toolkit.signatures.verdict import (
     TimestampInfo,
 )
 from eds_toolkit.signatures.verify import REVOCATION_MODES, verify_certificate, verify_cms, verify_cms_signers
+from eds_toolkit.signatures.verify_xml import XmlVerdict, verify_xml
 
 __all__ = [
     "REVOCATION_MODES",
@@ -28,10 +29,12 @@ __all__ = [
     "Signer",
     "TimestampInfo",
     "UnsupportedInput",
+    "XmlVerdict",
     "load_crl",
     "read_ocsp_response",
     "read_timestamp_token",
     "verify_certificate",
     "verify_cms",
     "verify_cms_signers",
+    "verify_xml",
 ]

@@ -22,7 +22,8 @@ class Reason(StrEnum):
     REVOCATION_UNAVAILABLE = "revocation_unavailable"  # revocation was asked for and could not be decided
     WRONG_PROFILE = "wrong_profile"  # e.g. an AUTH certificate where a SIGN certificate is required
     INVALID_IIN = "invalid_iin"  # the subject's IIN is malformed (or fails the enforced check digit)
-    UNSUPPORTED_ALGORITHM = "unsupported_algorithm"  # this signer's digest or signature cannot be checked
+    DOCUMENT_NOT_COVERED = "document_not_covered"  # an XML signature that does not sign the whole document
+    ALGORITHM_UNSUPPORTED = "algorithm_unsupported"  # e.g. a GOST XML signature: not checked, not accepted
     SIGNING_TIME_OUTSIDE_VALIDITY = "signing_time_outside_validity"  # claimed outside the certificate's life
     SIGNING_TIME_AFTER_CHECK = "signing_time_after_check"  # claimed after the time checked (--at)
 

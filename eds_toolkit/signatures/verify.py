@@ -166,7 +166,7 @@ def verify_cms_signers(
     """Verify every signer of a CMS as ``verify_cms`` verifies one: each signer its own verdict.
 
     A signer whose algorithms this verifier does not implement gets the reason
-    ``unsupported_algorithm``; the others are checked all the same.
+    ``algorithm_unsupported``; the others are checked all the same.
     """
     if not trust_roots:
         raise SignatureInputError("No trusted root certificate was given.")
@@ -213,7 +213,7 @@ def _verify_signer(
     if parsed.unsupported:
         return SignatureVerdict(
             False,
-            (Reason.UNSUPPORTED_ALGORITHM,),
+            (Reason.ALGORITHM_UNSUPPORTED,),
             (f"This signer's signature cannot be checked: {parsed.unsupported}",),
             signer=signer_of(certificate),
             **common,

@@ -82,7 +82,20 @@ async function main() {
   out.cadesCosigned = await client.createCAdESFromBase64('PKCS12', out.cadesSignature, 'AUTHENTICATION', true);
   // The deprecated time-stamped CMS: refused while the agent has no time-stamp server.
   out.cmsWithTimestamp = await failure(client.createCMSSignatureFromBase64('PKCS12', documentB64, 'SIGNATURE', true));
-  process.stdout.write(`${JSON.stringify(out)}\n`);
+  // XML: the library's signXml / signXmls (commonUtils) and basicsSignXML (basics.sign, format xml)
+  const xml = '<?xml version="1.0" encoding="UTF-8"?><tag>data</tag>';
+  out.signXml = await client.signXml(NCALayerClient.fileStorageType, xml);
+  out.signXmlAuth = await client.signXml(NCALayerClient.fileStorageType, xml, 'AUTHENTICATION');
+  out.signXmls = await client.signXmls(NCALayerClient.fileStorageType, [xml, xml]);
+  out.basicsSignXml = await client.basicsSignXML(
+    NCALayerClient.basicsStoragePKCS12,
+    xml,
+    NCALayerClient.basicsXMLParams,
+    NCALayerClient.basicsSignerSignAny,
+  );
+  out.signXmlBroken = await failure(client.signXml(NCALayerClient.fileStorageType, '<this>is not a valid XML'));
+  // wait until written: process.exit() would cut a piped output longer than the pipe's 64 KiB
+  await new Promise((resolve) => { process.stdout.write(`${JSON.stringify(out)}\n`, resolve); });
   client.wsConnection.close();
 }
 

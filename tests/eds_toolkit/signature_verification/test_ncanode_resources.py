@@ -64,7 +64,7 @@ def test_two_signers_each_with_their_own_verdict(roots, row, name, content):
     assert not NOT_CHECKED_CRYPTO & set(rsa_signer.reasons)
     assert rsa_signer.content_digest == "ecd71870d1963316a97e3ac3408c9835ad8cf0f3c1bc703527c30265534f75ae"
     assert rsa_signer.reasons == (Reason.SIGNING_TIME_OUTSIDE_VALIDITY, Reason.CERTIFICATE_EXPIRED)
-    assert signers[GOST_SIGNER].reasons == (Reason.UNSUPPORTED_ALGORITHM,)
+    assert signers[GOST_SIGNER].reasons == (Reason.ALGORITHM_UNSUPPORTED,)
     assert not verdict.ok
 
 
