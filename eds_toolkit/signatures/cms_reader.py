@@ -19,6 +19,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from eds_toolkit.signatures import gost
 from eds_toolkit.signatures.errors import SignatureInputError
 
 _DIGESTS: dict[str, type[hashes.HashAlgorithm]] = {
@@ -131,8 +132,9 @@ def read_signers(data: bytes, content: bytes | None) -> SignedCmsSigners:
         raise SignatureInputError(
             f"The CMS has {len(signer_infos)} signers; at most {MAX_SIGNERS} are checked."
         )
-    embedded = signed["encap_content_info"]["content"].native
-    detached = embedded is None
+    encapsulated = signed["encap_content_info"]["content"]
+    detached = encapsulated.native is None
+    embedded = None if detached else bytes(encapsulated)  # the octets signed, also of a TSTInfo
     if detached and content is None:
         raise SignatureInputError("This is a detached signature: give the signed content as well.")
     if not detached and content is not None and content != embedded:
@@ -165,15 +167,18 @@ def _check_signer(
         "signature_value": signature_value,
         "timestamp_token": _timestamp_token(signer_info),
     }
-    if digest_name not in _DIGESTS:
+    try:
+        if digest_name not in _DIGESTS and digest_name not in gost.DIGEST_NAMES:
+            raise SignatureInputError(f"Digest algorithm {digest_name!r} is not supported.")
+        digest = _hash(digest_name, signed_content)
+    except SignatureInputError as error:  # e.g. GOST 34.311-95 without the gostsum program
         return SignerCheck(
             **unchecked,
             content_digest=b"",
             digest_matches=False,
             signature_valid=False,
-            unsupported=f"Digest algorithm {digest_name!r} is not supported.",
+            unsupported=str(error),
         )
-    digest = _hash(digest_name, signed_content)
     if has_attributes:
         claimed = attributes.get("message_digest")
         digest_matches = claimed is not None and hmac.compare_digest(claimed[0].native, digest)
@@ -262,6 +267,8 @@ def _matching(
 
 
 def _hash(name: str, data: bytes) -> bytes:
+    if name in gost.DIGEST_NAMES:
+        return gost.digest(name, data)
     digest = hashes.Hash(_DIGESTS[name]())
     digest.update(data)
     return digest.finalize()
@@ -275,6 +282,8 @@ def _signature_verifies(
     data: bytes,
 ) -> bool:
     algorithm = signer_info["signature_algorithm"]
+    if gost.is_gost_signature(algorithm["algorithm"].dotted):
+        return gost.verify(gost.spki_of(certificate), algorithm["algorithm"].dotted, signature, data)
     try:
         key = certificate.public_key()
         kind = algorithm.signature_algo

@@ -37,6 +37,7 @@ from pyhanko_certvalidator.path import ValidationPath
 from pyhanko_certvalidator.policy_decl import PKIXValidationParams
 from pyhanko_certvalidator.validate import async_validate_path, validate_usage
 
+from eds_toolkit.signatures.gost import GostSignatureValidator, UnsupportedGostAlgorithm
 from eds_toolkit.signatures.guard import classify
 from eds_toolkit.signatures.path_search import CandidatePath, PathSearch, SearchLimits
 from eds_toolkit.signatures.verdict import Reason
@@ -87,6 +88,7 @@ def validate_path(
         moment=at,
         allow_fetching=False,
         revocation_mode="soft-fail",  # no revocation data is given here: see revocation.py
+        signature_validator=GostSignatureValidator(),  # the national CA's GOST algorithms too
     )
     failures: list[PathResult] = []
     search = None
@@ -184,6 +186,8 @@ def _validate(
         return PathResult((), Reason.CERTIFICATE_EXPIRED, f"{error}.")
     except (InvalidCertificateError, DisallowedAlgorithmError, PathValidationError, ValidationError) as error:
         return PathResult((), Reason.PATH_INVALID, f"The certification path is not valid: {error}.")
+    except UnsupportedGostAlgorithm as error:  # e.g. GOST 34.310-2004 without the gostsum program
+        return PathResult((), Reason.PATH_INVALID, f"A certificate on the path cannot be checked: {error}.")
     except Exception as error:  # noqa: BLE001 - a hostile certificate fails deep inside the parsers
         return _failure(error)
     return None

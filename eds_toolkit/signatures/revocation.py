@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from asn1crypto import crl as asn1_crl
-from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -20,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
 
+from eds_toolkit.signatures import gost
 from eds_toolkit.signatures.errors import SignatureInputError
 from eds_toolkit.signatures.verdict import RevocationCheck
 from national_profile.names import subject_text
@@ -52,6 +52,7 @@ class OcspResponseInfo:
     signature_valid: bool
     responder_authorised: bool  # the issuer itself, or a certificate it issued with id-kp-OCSPSigning
     responses: tuple[OcspSingleStatus, ...]
+    nonce: bytes | None = None  # the id-pkix-ocsp-nonce extension's value, when the response has one
 
 
 def load_crl(data: bytes) -> x509.CertificateRevocationList:
@@ -78,7 +79,12 @@ def check_with_crls(
         if profile_problem:
             problems.append(profile_problem)
             continue
-        if not crl.is_signature_valid(issuer.public_key()):
+        try:
+            signature_valid = _crl_signature_valid(crl, issuer)
+        except gost.UnsupportedGostAlgorithm as error:
+            problems.append(f"a CRL whose signature cannot be checked ({error})")
+            continue
+        if not signature_valid:
             problems.append("a CRL whose signature does not verify with the issuing CA's key")
             continue
         next_update = crl.next_update_utc
@@ -191,19 +197,34 @@ def read_ocsp_response(data: bytes, issuer: x509.Certificate) -> OcspResponseInf
         signature_valid,
         authorised,
         tuple(statuses),
+        _nonce(response),
     )
 
 
 def check_with_ocsp(
-    certificate: x509.Certificate, issuer: x509.Certificate, responses: Sequence[bytes], at: dt.datetime
+    certificate: x509.Certificate,
+    issuer: x509.Certificate,
+    responses: Sequence[bytes],
+    at: dt.datetime,
+    nonce: bytes | None = None,
 ) -> RevocationCheck:
-    """The certificate's status from the first signed, authorised, current OCSP response about it."""
+    """The certificate's status from the first signed, authorised, current OCSP response about it.
+
+    With ``nonce`` (the request's), a response must echo it (RFC 8954): a replayed one decides nothing.
+    """
     problems = []
     serial = f"{certificate.serial_number:x}"
     for data in responses:
-        info = read_ocsp_response(data, issuer)
+        try:
+            info = read_ocsp_response(data, issuer)
+        except gost.UnsupportedGostAlgorithm as error:
+            problems.append(f"an OCSP response whose signature cannot be checked ({error})")
+            continue
         if info.response_status != "successful":
             problems.append(f"an OCSP response with status {info.response_status}")
+            continue
+        if nonce is not None and info.nonce != nonce:
+            problems.append("an OCSP response whose nonce is not the request's (a replayed response)")
             continue
         if not (info.signature_valid and info.responder_authorised):
             problems.append("an OCSP response not signed by the CA or a responder it authorised")
@@ -253,12 +274,7 @@ def _crl_reason(entry: x509.RevokedCertificate) -> str | None:
 
 def _issuer_hashes(issuer: x509.Certificate, algorithm: hashes.HashAlgorithm) -> tuple[bytes, bytes]:
     """CertID hashes (RFC 6960 4.1.1): of the issuer's DER name and of its public key BIT STRING value."""
-    info = asn1_keys.PublicKeyInfo.load(
-        issuer.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
-    key_bits = info["public_key"].contents[1:]  # drop the unused-bits octet
+    key_bits = gost.public_key_bits(issuer)
     return _digest(algorithm, issuer.subject.public_bytes()), _digest(algorithm, key_bits)
 
 
@@ -283,8 +299,11 @@ def _ocsp_signer(response: ocsp.OCSPResponse, issuer: x509.Certificate) -> x509.
 
 
 def _verifies(signer: x509.Certificate, response: ocsp.OCSPResponse) -> bool:
-    key = signer.public_key()
+    algorithm = response.signature_algorithm_oid.dotted_string
+    if gost.is_gost_signature(algorithm):
+        return gost.verify(gost.spki_of(signer), algorithm, response.signature, response.tbs_response_bytes)
     try:
+        key = signer.public_key()  # a GOST key under a non-GOST signature algorithm does not load
         if isinstance(key, rsa.RSAPublicKey):
             key.verify(
                 response.signature,
@@ -305,15 +324,36 @@ def _verifies(signer: x509.Certificate, response: ocsp.OCSPResponse) -> bool:
 
 def _authorised_responder(signer: x509.Certificate, issuer: x509.Certificate, at: dt.datetime) -> bool:
     """RFC 6960 4.2.2.2: the CA itself, or a certificate the CA issued with id-kp-OCSPSigning."""
-    if signer.public_key() == issuer.public_key():
+    if gost.spki_of(signer) == gost.spki_of(issuer):
         return True
     if signer.issuer != issuer.subject or not signer.not_valid_before_utc <= at <= signer.not_valid_after_utc:
         return False
+    if gost.is_gost_signature(signer.signature_algorithm_oid.dotted_string):
+        if not gost.verify_issued_by(signer, issuer):
+            return False
+        return _has_ocsp_signing(signer)
     try:
         signer.verify_directly_issued_by(issuer)
-    except (InvalidSignature, ValueError, TypeError):
+    except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
         return False
     return _has_ocsp_signing(signer)
+
+
+def _crl_signature_valid(crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> bool:
+    algorithm = crl.signature_algorithm_oid.dotted_string
+    if gost.is_gost_signature(algorithm):
+        return gost.verify(gost.spki_of(issuer), algorithm, crl.signature, crl.tbs_certlist_bytes)
+    try:
+        return crl.is_signature_valid(issuer.public_key())
+    except (UnsupportedAlgorithm, TypeError):  # e.g. an RSA CRL from a CA whose certificate has a GOST key
+        return False
+
+
+def _nonce(response: ocsp.OCSPResponse) -> bytes | None:
+    try:
+        return response.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
+    except x509.ExtensionNotFound:
+        return None
 
 
 def _has_ocsp_signing(certificate: x509.Certificate) -> bool:
