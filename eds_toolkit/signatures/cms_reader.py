@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hmac
+import time
 import warnings
 from dataclasses import dataclass
 
@@ -52,6 +53,7 @@ class SignerCheck:
     signature_value: bytes
     timestamp_token: cms.ContentInfo | None
     unsupported: str | None = None
+    skipped: bool = False  # not checked: the caller's time budget was spent on the signers before it
 
 
 @dataclass(frozen=True)
@@ -122,8 +124,10 @@ def read_signed_cms(data: bytes, content: bytes | None) -> SignedCms:
     )
 
 
-def read_signers(data: bytes, content: bytes | None) -> SignedCmsSigners:
-    """Parse the CMS and check each signer's digest and signature; ``content`` for a detached one."""
+def read_signers(data: bytes, content: bytes | None, *, deadline: float | None = None) -> SignedCmsSigners:
+    """Parse the CMS and check each signer's digest and signature; ``content`` for a detached one.
+
+    Signers reached after ``deadline`` (``time.monotonic()``) are ``skipped``, not checked."""
     signed = load_cms(data)["content"]
     signer_infos = signed["signer_infos"]
     if not len(signer_infos):
@@ -146,7 +150,26 @@ def read_signers(data: bytes, content: bytes | None) -> SignedCmsSigners:
     return SignedCmsSigners(
         certificates=certificates,
         detached=detached,
-        signers=tuple(_check_signer(info, signed_content, certificates) for info in signer_infos),
+        signers=tuple(
+            _skipped(info, certificates)
+            if deadline is not None and time.monotonic() > deadline
+            else _check_signer(info, signed_content, certificates)
+            for info in signer_infos
+        ),
+    )
+
+
+def _skipped(signer_info: cms.SignerInfo, certificates: tuple[x509.Certificate, ...]) -> SignerCheck:
+    return SignerCheck(
+        signer_certificate=_find_signer(signer_info["sid"], certificates),
+        digest_algorithm=signer_info["digest_algorithm"]["algorithm"].native,
+        content_digest=b"",
+        digest_matches=False,
+        signature_valid=False,
+        signing_time=None,
+        signature_value=signer_info["signature"].native,
+        timestamp_token=None,
+        skipped=True,
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -94,7 +95,11 @@ def validate_path(
     search = None
     try:
         search = PathSearch(leaf, others, anchors, limits or SearchLimits())
+        deadline = time.monotonic() + search.limits.time_budget
         for candidate in search.paths():
+            if failures and time.monotonic() > deadline:  # GOST checks are slow: validation is bounded too
+                search.gave_up = f"Path validation stopped after {search.limits.time_budget:g} s."
+                break
             failure = _check_anchor(candidate.anchor, is_signer=candidate.signer_is_anchor, at=at)
             if failure is None:
                 failure = _validate(context, leaf, candidate, key_usage)

@@ -26,6 +26,7 @@ class Reason(StrEnum):
     ALGORITHM_UNSUPPORTED = "algorithm_unsupported"  # e.g. a GOST XML signature: not checked, not accepted
     SIGNING_TIME_OUTSIDE_VALIDITY = "signing_time_outside_validity"  # claimed outside the certificate's life
     SIGNING_TIME_AFTER_CHECK = "signing_time_after_check"  # claimed after the time checked (--at)
+    TIME_BUDGET_EXCEEDED = "time_budget_exceeded"  # a CMS's later signers, once its time budget is spent
 
 
 @dataclass(frozen=True)

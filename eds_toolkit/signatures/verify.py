@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -29,6 +30,7 @@ RevocationMode = Literal["none", "crl", "ocsp", "auto"]
 CrlFetcher = Callable[[x509.Certificate], Sequence[bytes]]
 OcspFetcher = Callable[[x509.Certificate, x509.Certificate], Sequence[bytes]]
 REVOCATION_MODES = ("none", "crl", "ocsp", "auto")
+CMS_TIME_BUDGET_SECONDS = 3.0  # signers are started within it (one already started may finish after)
 
 
 @verdict_or_input_error
@@ -170,7 +172,10 @@ def verify_cms_signers(
     """
     if not trust_roots:
         raise SignatureInputError("No trusted root certificate was given.")
-    parsed = read_signers(cms_der, content)
+    started = time.monotonic()
+    deadline = started + CMS_TIME_BUDGET_SECONDS
+    # half the time for the signatures, the rest for the certificates of the signers checked
+    parsed = read_signers(cms_der, content, deadline=started + CMS_TIME_BUDGET_SECONDS / 2)
     options = {
         "trust_roots": trust_roots,
         "enforce_iin_check_digit": enforce_iin_check_digit,
@@ -182,12 +187,36 @@ def verify_cms_signers(
         "fetch_ocsp": fetch_ocsp,
     }
     moment = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    verdicts = tuple(_verify_signer(signer, parsed, moment, options) for signer in parsed.signers)
+    verdicts = []
+    for signer in parsed.signers:
+        if (
+            signer.skipped or time.monotonic() > deadline
+        ):  # e.g. many GOST signers: each takes a few hundred ms
+            verdicts.append(_not_checked(signer, parsed, moment))
+        else:
+            verdicts.append(_verify_signer(signer, parsed, moment, options))
     return CmsVerdict(
         ok=all(verdict.ok for verdict in verdicts),
         checked_at=moment,
         detached=parsed.detached,
         signers=verdicts,
+    )
+
+
+def _not_checked(parsed: SignerCheck, cms: SignedCmsSigners, moment: dt.datetime) -> SignatureVerdict:
+    message = (
+        f"Not checked: the CMS's verification time ({CMS_TIME_BUDGET_SECONDS:g} s) was spent on the "
+        "signers before this one."
+    )
+    return SignatureVerdict(
+        False,
+        (Reason.TIME_BUDGET_EXCEEDED,),
+        (message,),
+        checked_at=moment,
+        signer=signer_of(parsed.signer_certificate) if parsed.signer_certificate is not None else None,
+        signing_time=parsed.signing_time,
+        digest_algorithm=parsed.digest_algorithm,
+        detached=cms.detached,
     )
 
 

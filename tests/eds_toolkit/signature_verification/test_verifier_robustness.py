@@ -282,3 +282,36 @@ def test_a_certificate_of_an_unknown_version_is_bad_input_for_the_cli(tmp_path):
     ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2 and "is not a certificate" in result.output, result.output
+
+
+def sixteen_gost_signers() -> bytes:
+    """NCANode's GOST 34.10-2015 signer of S1, 16 times: each takes some 0.3 s to check."""
+    from asn1crypto import cms
+
+    from tests.testdata import shared_file
+
+    info = cms.ContentInfo.load(shared_file("nca/ncanode/cms/CmsServiceTest.SIGNED_CMS.der").read_bytes())
+    gost = [
+        s
+        for s in info["content"]["signer_infos"]
+        if s["signature_algorithm"]["algorithm"].dotted.startswith("1.2.398")
+    ]
+    info["content"]["signer_infos"] = cms.SignerInfos(gost * 16)
+    return info.dump(force=True)
+
+
+def test_a_cms_of_many_slow_signers_is_checked_within_its_time_budget():
+    from tests.testdata import shared_file
+
+    root = x509.load_der_x509_certificate(shared_file("nca/ncanode/ca/nca_gost2015_test.cer").read_bytes())
+    verdict = _timed(
+        lambda: verify_cms_signers(
+            sixteen_gost_signers(),
+            trust_roots=[root],
+            at=dt.datetime(2022, 10, 2, tzinfo=dt.UTC),
+            revocation="none",
+        )
+    )
+    assert len(verdict.signers) == 16 and not verdict.ok
+    assert verdict.signers[0].ok, verdict.signers[0].messages
+    assert verdict.signers[-1].reasons == (Reason.TIME_BUDGET_EXCEEDED,)
