@@ -270,12 +270,22 @@ class TimeStampAuthority:
         )
 
 
-class _Rejection(core.Sequence):
-    """A TimeStampResp without a token (asn1crypto's own class requires one)."""
+class _Reply(core.Sequence):
+    """TimeStampResp with the token optional, as RFC 3161 has it (asn1crypto's class requires one)."""
 
-    _fields = [("status", tsp.PKIStatusInfo)]
+    _fields = [("status", tsp.PKIStatusInfo), ("time_stamp_token", cms.ContentInfo, {"optional": True})]
 
 
 def _rejection(failure: str, text: str) -> bytes:
     status = {"status": "rejection", "status_string": [text], "fail_info": tsp.PKIFailureInfo({failure})}
-    return _Rejection({"status": status}).dump()
+    return _Reply({"status": status}).dump()
+
+
+def reply_outcome(reply_der: bytes) -> tuple[bool, str]:
+    """``(granted, text)`` of a TimeStampResp: for a rejection, its failure bits and status text."""
+    status = _Reply.load(reply_der)["status"]
+    if status["status"].native in ("granted", "granted_with_mods"):
+        return True, status["status"].native
+    failures = ", ".join(sorted(status["fail_info"].native or ()))
+    texts = " ".join(status["status_string"].native or ())
+    return False, f"{status['status'].native} ({failures}): {texts}"
