@@ -3,7 +3,12 @@ timestamp tokens. No Flask here; verdicts are data (see ``verdict.py``)."""
 
 from eds_toolkit.signatures.errors import SignatureInputError
 from eds_toolkit.signatures.revocation import OcspResponseInfo, load_crl, read_ocsp_response
-from eds_toolkit.signatures.timestamp import read_timestamp_token
+from eds_toolkit.signatures.timestamp import (
+    TimestampReply,
+    check_timestamp_token,
+    read_timestamp_reply,
+    read_timestamp_token,
+)
 from eds_toolkit.signatures.verdict import (
     CertificateVerdict,
     Reason,
@@ -24,8 +29,11 @@ __all__ = [
     "SignatureVerdict",
     "Signer",
     "TimestampInfo",
+    "TimestampReply",
+    "check_timestamp_token",
     "load_crl",
     "read_ocsp_response",
+    "read_timestamp_reply",
     "read_timestamp_token",
     "verify_certificate",
     "verify_cms",

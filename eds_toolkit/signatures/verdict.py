@@ -22,6 +22,8 @@ class Reason(StrEnum):
     REVOCATION_UNAVAILABLE = "revocation_unavailable"  # revocation was asked for and could not be decided
     WRONG_PROFILE = "wrong_profile"  # e.g. an AUTH certificate where a SIGN certificate is required
     INVALID_IIN = "invalid_iin"  # the subject's IIN is malformed (or fails the enforced check digit)
+    TIMESTAMP_INVALID = "timestamp_invalid"  # the signature's time-stamp is not over its signature value
+    SIGNING_TIME_OUTSIDE_VALIDITY = "signing_time_outside_validity"  # claimed outside the certificate's life
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ class TimestampInfo:
     tsa: str | None
     signer: str | None
     matches_signature: bool | None = None  # for a token inside a CMS: is it over this signature value?
+    accuracy_seconds: float | None = None
+    verified: bool | None = None  # TSA signature, EKU and chain checked (None: not asked)
+    problem: str = ""  # why it did not verify
 
 
 @dataclass(frozen=True)

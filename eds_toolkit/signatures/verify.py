@@ -13,12 +13,13 @@ from eds_toolkit.signatures.cms_reader import read_signed_cms
 from eds_toolkit.signatures.errors import SignatureInputError
 from eds_toolkit.signatures.path import validate_path
 from eds_toolkit.signatures.revocation import check_with_crls, check_with_ocsp
-from eds_toolkit.signatures.timestamp import read_timestamp_token
+from eds_toolkit.signatures.timestamp import check_timestamp_token, proven_time
 from eds_toolkit.signatures.verdict import (
     CertificateVerdict,
     Reason,
     RevocationCheck,
     SignatureVerdict,
+    TimestampInfo,
 )
 from national_profile.names import subject_text
 from national_profile.profiles import Profile
@@ -121,8 +122,10 @@ def verify_cms(
     """Verify a single-signer CMS (attached, or detached with ``content``) as of ``at`` (default: now).
 
     The content digest and the signature, then the signer certificate as ``verify_certificate``
-    checks it. Raises SignatureInputError for input that cannot be checked at all; every other
-    failure is a verdict with reason codes.
+    checks it. A signature time-stamp (CAdES-T) that verifies is the proof of time: the certificate
+    is checked as of the time-stamp (a signature made while it was valid stays valid after it
+    expires); one that is not over the signature value is refused. Raises SignatureInputError for
+    input that cannot be checked at all; every other failure is a verdict with reason codes.
     """
     if not trust_roots:
         raise SignatureInputError("No trusted root certificate was given.")
@@ -130,7 +133,14 @@ def verify_cms(
     parsed = read_signed_cms(cms_der, content)
     timestamp = None
     if parsed.timestamp_token is not None:
-        timestamp = read_timestamp_token(parsed.timestamp_token, stamped=parsed.signature_value)
+        timestamp = check_timestamp_token(
+            parsed.timestamp_token,
+            stamped=parsed.signature_value,
+            trust_roots=trust_roots,
+            intermediates=parsed.certificates,
+        )
+    proof = proven_time(timestamp)
+    certificate_moment = proof if proof is not None and proof <= moment else moment
     common = {
         "checked_at": moment,
         "signing_time": parsed.signing_time,
@@ -151,11 +161,14 @@ def verify_cms(
     if not parsed.signature_valid:
         reasons.append(Reason.SIGNATURE_INVALID)
         messages.append("The signature does not verify with the signer certificate's key.")
+    for reason, message in _time_problems(parsed.signing_time, timestamp, certificate):
+        reasons.append(reason)
+        messages.append(message)
     verdict = verify_certificate(
         certificate,
         trust_roots=trust_roots,
         intermediates=[cert for cert in parsed.certificates if cert != certificate],
-        at=moment,
+        at=certificate_moment,
         enforce_iin_check_digit=enforce_iin_check_digit,
         required_profile=required_profile,
         revocation=revocation,
@@ -175,6 +188,27 @@ def verify_cms(
         revocation=verdict.revocation,
         **common,
     )
+
+
+def _time_problems(
+    signing_time: dt.datetime | None, timestamp: TimestampInfo | None, certificate: x509.Certificate
+) -> list[tuple[Reason, str]]:
+    """A claimed signing time outside the certificate's life; a time-stamp over something else."""
+    problems = []
+    if signing_time is not None and not (
+        certificate.not_valid_before_utc <= signing_time <= certificate.not_valid_after_utc
+    ):
+        problems.append(
+            (
+                Reason.SIGNING_TIME_OUTSIDE_VALIDITY,
+                f"The signature claims it was made on {signing_time:%Y-%m-%d %H:%M} UTC, when the "
+                f"certificate was not valid ({certificate.not_valid_before_utc:%Y-%m-%d} to "
+                f"{certificate.not_valid_after_utc:%Y-%m-%d}).",
+            )
+        )
+    if timestamp is not None and timestamp.matches_signature is False:
+        problems.append((Reason.TIMESTAMP_INVALID, "The signature's time-stamp is not over this signature."))
+    return problems
 
 
 def _revocation(
