@@ -1,4 +1,5 @@
-"""``kz.gov.pki.knca.basics``: the 2022 ``sign`` method (CMS only), with NCALayer's signer filters."""
+"""``kz.gov.pki.knca.basics``: the 2022 ``sign`` method (CMS only), with NCALayer's signer filters;
+CAdES-T (a signature time-stamp) when the page gives ``tsaProfile`` and the agent has a TSA."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from eds_agent.errors import BadRequest, NoSuitableKey, TimestampNotSupported
 from eds_agent.key_folder import KeyFolder, SignerFilter
 from eds_agent.modules import AgentModule, decode_base64, flag
 from eds_agent.questions import SigningRequest
+from eds_agent.timestamping import TsaClient, timestamped
 
 NAME = "kz.gov.pki.knca.basics"
 FILE_STORAGE = "PKCS12"
@@ -40,19 +42,24 @@ def signer_filter(signer_params: Any) -> SignerFilter:
     return SignerFilter(ext_key_usage_oids=tuple(oids), iin=iin, serial_number=serial)
 
 
-def refuse_timestamp(signing_params: dict[str, Any]) -> None:
+def wants_timestamp(signing_params: dict[str, Any], tsa: TsaClient | None) -> bool:
     """NCALayer adds a TSA time-stamp whenever ``tsaProfile`` is given (even ``{}``, as the
-    ncalayer-js-client presets send it); this agent has no TSA, so it refuses instead of
-    silently returning a CMS without one."""
-    if signing_params.get("tsaProfile") is not None:
+    ncalayer-js-client presets send it). The agent's own TSA (``--tsa-url``) is used, never a URL the
+    page names; without one the agent refuses instead of silently returning a CMS without a stamp."""
+    if signing_params.get("tsaProfile") is None:
+        return False
+    if tsa is None:
         raise TimestampNotSupported(
-            "Time-stamped signatures (signingParams.tsaProfile) are not supported by eds agent: "
-            "it signs without a time-stamp (CAdES-BES). Leave tsaProfile out to sign without one."
+            "Time-stamped signatures (signingParams.tsaProfile) are not supported by eds agent "
+            "without a time-stamp server: start it with --tsa-url (or $EDS_AGENT_TSA_URL). "
+            "Leave tsaProfile out to sign without one (CAdES-BES)."
         )
+    return True
 
 
-def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
-    """``folder_of()`` gives the current key store folder (it can change with chooseStore)."""
+def make_module(folder_of: Any, confirmer: Confirmer, tsa: TsaClient | None = None) -> AgentModule:
+    """``folder_of()`` gives the current key store folder (it can change with chooseStore); ``tsa``
+    time-stamps the signatures of pages that ask for it."""
 
     def sign(args: Any, origin: str) -> Any:
         if not isinstance(args, dict):
@@ -69,7 +76,7 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
             raise BadRequest("signingParams must be a JSON object.")
         if flag(signing_params.get("digested")):
             raise BadRequest("Signing a precomputed hash (digested: true) is not supported by eds agent.")
-        refuse_timestamp(signing_params)
+        stamp = wants_timestamp(signing_params, tsa)
         data = args.get("data")
         documents = data if isinstance(data, list) else [data]
         if not documents or not all(isinstance(item, str) for item in documents):
@@ -81,10 +88,13 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
             wanted, confirmer, origin, SigningRequest.of_documents(payloads)
         )
         attached = flag(signing_params.get("encapsulate"))
-        signatures = [
-            cms_pem(sign_cms(payload, unlocked.key, unlocked.certificate, unlocked.chain, attached=attached))
+        signed = [
+            sign_cms(payload, unlocked.key, unlocked.certificate, unlocked.chain, attached=attached)
             for payload in payloads
         ]
+        if stamp:
+            signed = [timestamped(der, tsa) for der in signed]
+        signatures = [cms_pem(der) for der in signed]
         result: Any = signatures if isinstance(data, list) else signatures[0]
         if flag(signing_params.get("outputCert")) or flag(args.get("outputCert")):
             certificate = unlocked.certificate.public_bytes(serialization.Encoding.PEM).decode()
