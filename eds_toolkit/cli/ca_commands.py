@@ -421,8 +421,11 @@ def tsa_init_command(
     certificate from the issuing CA with the critical extended key usage timeStamping."""
     from ca.tsa import DEFAULT_POLICY, TsaSettings, create_tsa
 
+    try:
+        settings = TsaSettings(policy=policy or DEFAULT_POLICY, accuracy_seconds=accuracy)
+    except CAError as exc:
+        _fail(str(exc), 2)
     authority = _load_authority(ctx, passphrase_file, pin_file)
-    settings = TsaSettings(policy=policy or DEFAULT_POLICY, accuracy_seconds=accuracy)
     certificate = create_tsa(authority, _ca_dir(ctx), load_passphrase(passphrase_file), settings)
     click.echo(f"TSA created: {certificate.subject.rfc4514_string()}, policy {settings.policy}")
 
