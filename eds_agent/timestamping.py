@@ -93,7 +93,7 @@ def add_signature_timestamp(cms_der: bytes, token_der: bytes) -> bytes:
     signer_info = info["content"]["signer_infos"][0]
     token = cms.ContentInfo.load(token_der)
     signer_info["unsigned_attrs"] = [{"type": "signature_time_stamp_token", "values": [token]}]
-    return info.dump(force=True)
+    return info.dump()  # asn1crypto re-encodes what changed; force=True re-encodes all, exponentially
 
 
 def signature_value(cms_der: bytes) -> bytes:
