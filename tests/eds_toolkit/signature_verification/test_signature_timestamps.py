@@ -181,3 +181,19 @@ def test_ncanode_token_signed_with_gost_is_reported_not_verifiable_not_a_crash()
     roots = [load_pem_or_der(NCA / name) for name in ("nca_rsa_test.crt",)]
     info = check_timestamp_token((NCANODE_TSP / "tsp_response.bin").read_bytes(), trust_roots=roots)
     assert info.verified is False and info.problem
+
+
+def test_eds_verify_takes_the_time_stamp_as_proof_of_time_after_expiry(tmp_path, citizen, tsa, authority):
+    from click.testing import CliRunner
+    from cryptography.hazmat.primitives import serialization
+
+    from eds_toolkit.cli import main
+
+    root, signature = tmp_path / "root.pem", tmp_path / "application.cms"
+    root.write_bytes(authority.root_cert.public_bytes(serialization.Encoding.PEM))
+    signature.write_bytes(cades_t(citizen, tsa))
+    after_expiry = (citizen.sign.not_valid_after_utc + dt.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    args = ["--home", str(tmp_path), "verify", str(signature), "--trust", str(root), "--revocation", "none"]
+    result = CliRunner().invoke(main, [*args, "--at", after_expiry])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("VALID") and "verified: the proof of time" in result.output
