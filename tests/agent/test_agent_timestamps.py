@@ -204,3 +204,36 @@ def test_a_verdict_names_a_time_stamp_that_is_not_over_the_signature(
     root = x509.load_pem_x509_certificate(test_ca.root_path.read_bytes())
     verdict = verify_cms(moved.dump(), trust_roots=[root], revocation="none")
     assert Reason.TIMESTAMP_INVALID in verdict.reasons
+
+
+def test_the_published_ncalayer_client_gets_cades_t_with_its_time_stamp_presets(
+    start_agent, keys_copy, tsa_server, test_ca, tmp_path
+):
+    """ncalayer-js-client's basicsCMSParamsAttached / Detached (tsaProfile: {}) over wss://, in Node."""
+    import json
+    import os
+    from pathlib import Path
+
+    node = shutil.which("node")
+    harness = Path(__file__).parent / "js"
+    assert node and (harness / "node_modules" / "ncalayer-js-client").is_dir(), (
+        "npm ci --prefix tests/agent/js"
+    )
+    agent = start_agent(store=keys_copy, tls=True, extra=("--tsa-url", f"{tsa_server.url}/pki/tsp"))
+    run = subprocess.run(
+        [node, "drive-agent-tsa.js", agent.url, base64.b64encode(DOCUMENT).decode()],
+        cwd=harness,
+        env=dict(os.environ, NODE_EXTRA_CA_CERTS=str(agent.tls_ca)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    results = json.loads(run.stdout)
+    root = x509.load_pem_x509_certificate(test_ca.root_path.read_bytes())
+    for name, content in (("attached", None), ("detached", DOCUMENT)):
+        der = _der(results[name]) if results[name].startswith("-----") else base64.b64decode(results[name])
+        verdict = verify_cms(der, content=content, trust_roots=[root], revocation="none")
+        assert verdict.ok and verdict.timestamp.verified, (name, verdict.messages, verdict.timestamp)
+        checked = openssl_verify_cms(der, test_ca.root_path, tmp_path / name, content=content, pem=False)
+        assert checked.ok, checked.stderr
