@@ -10,8 +10,8 @@ A request this TSA cannot answer gets a ``rejection`` with a PKIFailureInfo, nev
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import threading
@@ -108,12 +108,18 @@ _creating = threading.Lock()
 def open_tsa(
     authority: CertificateAuthority, ca_dir: Path, passphrase: bytes, *, clock: Clock | None = None
 ) -> TimeStampAuthority:
-    """The CA's TSA, created on first use (a CA made before TSAs existed gets one then)."""
-    key_path, cert_path, _ = tsa_files(Path(ca_dir))
-    with _creating:
-        if not cert_path.exists():
-            with contextlib.suppress(CAAlreadyExists):  # another process created it a moment ago
-                create_tsa(authority, ca_dir, passphrase)
+    """The CA's TSA, created on first use (a CA made before TSAs existed gets one then).
+
+    Creation holds a lock file in the CA directory, so workers starting together make one TSA."""
+    _, cert_path, _ = tsa_files(Path(ca_dir))
+    if not cert_path.exists():
+        with _creating, open(Path(ca_dir) / ".tsa.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if not cert_path.exists():
+                    create_tsa(authority, ca_dir, passphrase)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
     return TimeStampAuthority.load(ca_dir, passphrase, authority.chain, clock=clock or authority.clock)
 
 

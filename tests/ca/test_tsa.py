@@ -202,3 +202,28 @@ def test_openssl_accepts_the_reply_with_only_the_root_trusted(tsa, loaded_ca, tm
         text=True,
     )
     assert refused.returncode != 0
+
+
+def _open_tsa_in_a_process(ca_directory: str) -> bytes:
+    from pathlib import Path
+
+    from ca.authority import CertificateAuthority
+
+    authority = CertificateAuthority.load(Path(ca_directory), PASSPHRASE)
+    return open_tsa(authority, Path(ca_directory), PASSPHRASE).certificate.public_bytes(
+        serialization.Encoding.DER
+    )
+
+
+def test_workers_starting_together_make_one_tsa(tmp_path, ca_dir):
+    """Four processes (as gunicorn workers) answer their first /pki/tsp at once: one TSA, the same for all."""
+    import multiprocessing
+
+    directory = tmp_path / "ca"
+    shutil.copytree(ca_dir, directory)
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        certificates = pool.map(_open_tsa_in_a_process, [str(directory)] * 4)
+    assert len(set(certificates)) == 1
+    assert x509.load_der_x509_certificate(certificates[0]) == x509.load_pem_x509_certificate(
+        tsa_files(directory)[1].read_bytes()
+    )
