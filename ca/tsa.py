@@ -142,12 +142,36 @@ class TimeStampAuthority:
         self.settings = settings
         self.clock = clock
         self._key = key
-        self._asn1_certificate = asn1_x509.Certificate.load(
-            certificate.public_bytes(serialization.Encoding.DER)
-        )
-        self._asn1_chain = [
-            asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)) for cert in ca_chain[:1]
-        ]  # the issuing CA: a client holding only the root can build the path
+        # What every token repeats, encoded once: re-encoding certificates per token costs ~60 ms.
+        tsa_der = certificate.public_bytes(serialization.Encoding.DER)
+        tsa_certificate = asn1_x509.Certificate.load(tsa_der)
+        issuer_serial = {"issuer": tsa_certificate.issuer, "serial_number": tsa_certificate.serial_number}
+        self._tsa_name = asn1_x509.GeneralName({"directory_name": tsa_certificate.subject}).dump()
+        self._signer_id = cms.SignerIdentifier({"issuer_and_serial_number": issuer_serial}).dump()
+        self._essential = cms.CMSAttribute(
+            {
+                "type": "signing_certificate_v2",
+                "values": [
+                    {
+                        "certs": [
+                            {
+                                "hash_algorithm": {"algorithm": "sha256"},
+                                "cert_hash": hashlib.sha256(tsa_der).digest(),
+                                "issuer_serial": {
+                                    "issuer": [
+                                        asn1_x509.GeneralName({"directory_name": tsa_certificate.issuer})
+                                    ],
+                                    "serial_number": tsa_certificate.serial_number,
+                                },
+                            }
+                        ]
+                    }
+                ],
+            }
+        ).dump()
+        # the TSA and the issuing CA: a client holding only the root can build the path
+        carried = [tsa_der, *(cert.public_bytes(serialization.Encoding.DER) for cert in ca_chain[:1])]
+        self._certificates = cms.CertificateSet([asn1_x509.Certificate.load(der) for der in carried]).dump()
 
     @classmethod
     def load(
@@ -180,7 +204,7 @@ class TimeStampAuthority:
             "gen_time": gen_time,
             "accuracy": {"seconds": self.settings.accuracy_seconds},
             "ordering": False,
-            "tsa": asn1_x509.GeneralName({"directory_name": self._asn1_certificate.subject}),
+            "tsa": asn1_x509.GeneralName.load(self._tsa_name),
         }
         if request["nonce"].native is not None:
             tst_info["nonce"] = request["nonce"].native
@@ -216,64 +240,36 @@ class TimeStampAuthority:
 
     def _signed(self, content: tsp.TSTInfo, request: tsp.TimeStampReq) -> cms.SignedData:
         encoded = content.dump()
-        certificate_der = self._asn1_certificate.dump()
-        essential = tsp.SigningCertificateV2(
-            {
-                "certs": [
-                    {
-                        "hash_algorithm": {"algorithm": "sha256"},
-                        "cert_hash": hashlib.sha256(certificate_der).digest(),
-                        "issuer_serial": {
-                            "issuer": [
-                                asn1_x509.GeneralName({"directory_name": self._asn1_certificate.issuer})
-                            ],
-                            "serial_number": self._asn1_certificate.serial_number,
-                        },
-                    }
-                ]
-            }
-        )
         attributes = [
             cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}),
             cms.CMSAttribute(
                 {"type": "signing_time", "values": [cms.Time({"utc_time": content["gen_time"].native})]}
             ),
             cms.CMSAttribute({"type": "message_digest", "values": [hashlib.sha256(encoded).digest()]}),
-            cms.CMSAttribute({"type": "signing_certificate_v2", "values": [essential]}),
+            cms.CMSAttribute.load(self._essential),
         ]
         # DER: a SET OF sorted by encoding (OpenSSL re-encodes the attributes before checking).
         signed_attrs = cms.CMSAttributes(sorted(attributes, key=lambda attribute: attribute.dump()))
         signature = self._key.sign(signed_attrs.dump(), padding.PKCS1v15(), hashes.SHA256())
-        certificates = [self._asn1_certificate, *self._asn1_chain] if request["cert_req"].native else []
         signer = cms.SignerInfo(
             {
                 "version": "v1",
-                "sid": cms.SignerIdentifier(
-                    {
-                        "issuer_and_serial_number": {
-                            "issuer": self._asn1_certificate.issuer,
-                            "serial_number": self._asn1_certificate.serial_number,
-                        }
-                    }
-                ),
+                "sid": cms.SignerIdentifier.load(self._signer_id),
                 "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
                 "signed_attrs": signed_attrs,
                 "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": "sha256_rsa"}),
                 "signature": signature,
             }
         )
-        return cms.SignedData(
-            {
-                "version": "v3",
-                "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
-                "encap_content_info": {
-                    "content_type": "tst_info",
-                    "content": core.ParsableOctetString(encoded),
-                },
-                "signer_infos": [signer],
-            }
-            | ({"certificates": certificates} if certificates else {})
-        )
+        signed = {
+            "version": "v3",
+            "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
+            "encap_content_info": {"content_type": "tst_info", "content": core.ParsableOctetString(encoded)},
+            "signer_infos": [signer],
+        }
+        if request["cert_req"].native:
+            signed["certificates"] = cms.CertificateSet.load(self._certificates)
+        return cms.SignedData(signed)
 
 
 class _Reply(core.Sequence):
