@@ -40,6 +40,11 @@ def test_tsa_init_makes_the_tsa_once_with_the_policy_asked_for(tmp_path):
     assert "policy 1.3.6.1.4.1.99999.7" in made.output
     again = eds(home, "tsa-init")
     assert again.exit_code == 1 and "already has a time-stamping authority" in again.output
+    data, query, reply = tmp_path / "data", tmp_path / "q.tsq", tmp_path / "r.tsr"
+    data.write_bytes(b"policy check")
+    assert openssl("ts", "-query", "-data", data, "-sha256", "-out", query).returncode == 0
+    assert eds(home, "timestamp", "--request", str(query), "--out", str(reply)).exit_code == 0
+    assert "Policy OID: 1.3.6.1.4.1.99999.7" in openssl("ts", "-reply", "-in", reply, "-text").stdout
 
 
 def test_openssl_query_answered_by_the_cli_is_accepted_by_openssl_verify(home, tmp_path):
