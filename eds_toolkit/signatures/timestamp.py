@@ -23,6 +23,7 @@ from eds_toolkit.signatures.verdict import TimestampInfo
 
 _HASHES = {"sha1": "sha1", "sha256": "sha256", "sha384": "sha384", "sha512": "sha512", "sha224": "sha224"}
 MAX_TIMESTAMP_BYTES = 64 * 1024  # a token with a 3-certificate chain is ~5 kB
+_PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError)
 
 
 class _Reply(core.Sequence):
@@ -57,7 +58,7 @@ def read_timestamp_reply(reply: bytes) -> TimestampReply:
             text=" ".join(status["status_string"].native or ()),
             token=None if token.native is None else token,
         )
-    except (ValueError, TypeError, KeyError) as error:
+    except _PARSE_ERRORS as error:
         raise SignatureInputError(f"The time-stamp reply cannot be read: {error}") from None
 
 
@@ -75,7 +76,7 @@ def load_timestamp_token(data: bytes | cms.ContentInfo) -> cms.ContentInfo:
         return reply.token
     try:
         return cms.ContentInfo.load(data, strict=True)
-    except (ValueError, TypeError) as error:
+    except _PARSE_ERRORS as error:
         raise SignatureInputError(f"The timestamp token cannot be read: {error}") from None
 
 
@@ -91,6 +92,7 @@ def read_timestamp_token(token: bytes | cms.ContentInfo, *, stamped: bytes | Non
         if info["content_type"].native != "signed_data":
             raise SignatureInputError("The timestamp token is not a CMS SignedData.")
         signed = info["content"]
+        signed.native  # noqa: B018 - parse it all now, not halfway through the checks
         encapsulated = signed["encap_content_info"]
         if encapsulated["content_type"].native != "tst_info":
             raise SignatureInputError("The CMS is not a timestamp token: it does not hold a TSTInfo.")
@@ -113,7 +115,7 @@ def read_timestamp_token(token: bytes | cms.ContentInfo, *, stamped: bytes | Non
         )
     except SignatureInputError:
         raise
-    except (ValueError, TypeError, KeyError) as error:
+    except _PARSE_ERRORS as error:  # asn1crypto parses lazily: a malformed part fails where it is read
         raise SignatureInputError(f"The timestamp token cannot be read: {error}") from None
 
 
@@ -135,7 +137,7 @@ def check_timestamp_token(
         return replace(info, verified=False, problem="The time-stamp is not over this signature value.")
     if not trust_roots:
         return replace(info, verified=False, problem="No trusted root certificate was given for the TSA.")
-    wrapped = _Reply({"status": {"status": "granted"}, "time_stamp_token": parsed_token}).dump()
+    wrapped = _granted_reply(_encoded(parsed_token))
     try:
         response = decode_timestamp_response(wrapped)
     except ValueError as error:  # structures rfc3161-client cannot take (e.g. GOST algorithm identifiers)
@@ -153,7 +155,28 @@ def check_timestamp_token(
         builder.build().verify(response, bytes.fromhex(info.imprint))
     except VerificationError as error:
         return replace(info, verified=False, problem=_plain(str(error)))
+    except ValueError as error:  # a part asn1crypto read leniently that rfc3161-client refuses
+        return replace(info, verified=False, problem=f"The time-stamp cannot be checked: {error}.")
     return replace(info, verified=True)
+
+
+def _encoded(value: cms.ContentInfo) -> bytes:
+    """The bytes ``value`` was parsed from. Never ``dump()``: asn1crypto re-encodes a BER
+    (indefinite-length) structure in time exponential in its depth, and a hostile token is one."""
+    return value._header + value.contents + (value._trailer or b"")  # noqa: SLF001 - no public accessor
+
+
+def _granted_reply(token: bytes) -> bytes:
+    """A TimeStampResp around ``token`` (rfc3161-client reads replies only): status granted, DER."""
+    body = b"\x30\x03\x02\x01\x00" + token  # PKIStatusInfo { status granted }, then the token as received
+    return b"\x30" + _der_length(len(body)) + body
+
+
+def _der_length(length: int) -> bytes:
+    if length < 0x80:
+        return bytes([length])
+    octets = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(octets)]) + octets
 
 
 def _bounded(data: bytes) -> bytes:

@@ -197,3 +197,29 @@ def test_eds_verify_takes_the_time_stamp_as_proof_of_time_after_expiry(tmp_path,
     result = CliRunner().invoke(main, [*args, "--at", after_expiry])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("VALID") and "verified: the proof of time" in result.output
+
+
+def test_mangled_tokens_and_replies_get_a_verdict_or_an_input_error_quickly(tsa, authority):
+    """Random byte changes (seeded): never another exception, never a long wait (asn1crypto re-encodes some
+    malformed structures in exponential time; the checker never re-encodes what it was given)."""
+    import random
+    import time
+
+    reply = tsa.respond(time_stamp_request(b"x"))
+    token = tsp.TimeStampResp.load(reply)["time_stamp_token"].dump()
+    rng = random.Random(20261203)
+    slowest = 0.0
+    for _ in range(150):
+        mangled = bytearray(rng.choice([token, reply]))
+        for _ in range(rng.randint(1, 4)):
+            mangled[rng.randrange(len(mangled))] = rng.randrange(256)
+        if rng.random() < 0.2:
+            mangled = mangled[: rng.randrange(len(mangled))]
+        began = time.perf_counter()
+        try:
+            info = check_timestamp_token(bytes(mangled), trust_roots=[authority.root_cert])
+            assert info.verified in (True, False)
+        except SignatureInputError:
+            pass
+        slowest = max(slowest, time.perf_counter() - began)
+    assert slowest < 2.0
