@@ -163,6 +163,8 @@ def check_timestamp_token(
 def _encoded(value: cms.ContentInfo) -> bytes:
     """The bytes ``value`` was parsed from. Never ``dump()``: asn1crypto re-encodes a BER
     (indefinite-length) structure in time exponential in its depth, and a hostile token is one."""
+    if value._header is None:  # noqa: SLF001 - built in code, not parsed: DER already
+        return value.dump()
     return value._header + value.contents + (value._trailer or b"")  # noqa: SLF001 - no public accessor
 
 
