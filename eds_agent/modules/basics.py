@@ -1,5 +1,6 @@
 """``kz.gov.pki.knca.basics``: the 2022 ``sign`` method (CMS or XML), with NCALayer's signer filters;
-for CMS, ``digested: true`` signs given SHA-256 hashes, and a CMS given as data gets one more signer."""
+for CMS, ``digested: true`` signs given SHA-256 hashes, a CMS given as data gets one more signer, and
+CAdES-T (a signature time-stamp) is made when the page gives ``tsaProfile`` and the agent has a TSA."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from eds_agent.modules import AgentModule, decode_base64, flag
 from eds_agent.modules.xml_signing import read_documents, sign_documents
 from eds_agent.payloads import Payload, signing_request
 from eds_agent.questions import SigningRequest
+from eds_agent.timestamping import TsaClient, timestamped
 
 NAME = "kz.gov.pki.knca.basics"
 FILE_STORAGE = "PKCS12"
@@ -43,19 +45,24 @@ def signer_filter(signer_params: Any) -> SignerFilter:
     return SignerFilter(ext_key_usage_oids=tuple(oids), iin=iin, serial_number=serial)
 
 
-def refuse_timestamp(signing_params: dict[str, Any]) -> None:
+def wants_timestamp(signing_params: dict[str, Any], tsa: TsaClient | None) -> bool:
     """NCALayer adds a TSA time-stamp whenever ``tsaProfile`` is given (even ``{}``, as the
-    ncalayer-js-client presets send it); this agent has no TSA, so it refuses instead of
-    silently returning a CMS without one."""
-    if signing_params.get("tsaProfile") is not None:
+    ncalayer-js-client presets send it). The agent's own TSA (``--tsa-url``) is used, never a URL the
+    page names; without one the agent refuses instead of silently returning a CMS without a stamp."""
+    if signing_params.get("tsaProfile") is None:
+        return False
+    if tsa is None:
         raise TimestampNotSupported(
-            "Time-stamped signatures (signingParams.tsaProfile) are not supported by eds agent: "
-            "it signs without a time-stamp (CAdES-BES). Leave tsaProfile out to sign without one."
+            "Time-stamped signatures (signingParams.tsaProfile) are not supported by eds agent "
+            "without a time-stamp server: start it with --tsa-url (or $EDS_AGENT_TSA_URL). "
+            "Leave tsaProfile out to sign without one (CAdES-BES)."
         )
+    return True
 
 
-def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
-    """``folder_of()`` gives the current key store folder (it can change with chooseStore)."""
+def make_module(folder_of: Any, confirmer: Confirmer, tsa: TsaClient | None = None) -> AgentModule:
+    """``folder_of()`` gives the current key store folder (it can change with chooseStore); ``tsa``
+    time-stamps the signatures of pages that ask for it."""
 
     def sign(args: Any, origin: str) -> Any:
         if not isinstance(args, dict):
@@ -75,7 +82,7 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
         attached = flag(signing_params.get("encapsulate"))
         if digested and attached:
             raise BadRequest("A hash (digested: true) cannot be encapsulated: use encapsulate false.")
-        refuse_timestamp(signing_params)
+        stamp = wants_timestamp(signing_params, tsa)
         data = args.get("data")
         documents = data if isinstance(data, list) else [data]
         if not documents or not all(isinstance(item, str) for item in documents):
@@ -95,7 +102,10 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
         if output_format == "xml":  # NCALayer answers format xml with a list, even for one document
             signatures = sign_documents(xml_documents, unlocked)
         else:
-            signatures = [cms_pem(payload.sign(unlocked, attached=attached)) for payload in payloads]
+            signed = [payload.sign(unlocked, attached=attached) for payload in payloads]
+            if stamp:
+                signed = [timestamped(der, tsa) for der in signed]
+            signatures = [cms_pem(der) for der in signed]
         result: Any = signatures if isinstance(data, list) or output_format == "xml" else signatures[0]
         if flag(signing_params.get("outputCert")) or flag(args.get("outputCert")):
             certificate = unlocked.certificate.public_bytes(serialization.Encoding.PEM).decode()

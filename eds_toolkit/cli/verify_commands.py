@@ -182,6 +182,10 @@ def _print_details(verdict, holder) -> None:
     timestamp = getattr(verdict, "timestamp", None)
     if timestamp is not None:
         click.echo(f"Timestamp:  {timestamp.gen_time:%Y-%m-%d %H:%M:%S} UTC, imprint {timestamp.imprint}")
+        if timestamp.verified:
+            click.echo("            verified: the proof of time (the certificate was checked as of it)")
+        elif timestamp.verified is False:
+            click.echo(f"            not used as the proof of time: {timestamp.problem}")
     for reason, message in zip(verdict.reasons, verdict.messages, strict=True):
         click.echo(f"Refused:    {reason.value}: {message}")
 

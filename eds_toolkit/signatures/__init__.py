@@ -3,7 +3,12 @@ revocation, timestamp tokens. No Flask here; verdicts are data (see ``verdict.py
 
 from eds_toolkit.signatures.errors import MalformedInput, SignatureInputError, UnsupportedInput
 from eds_toolkit.signatures.revocation import OcspResponseInfo, load_crl, read_ocsp_response
-from eds_toolkit.signatures.timestamp import read_timestamp_token
+from eds_toolkit.signatures.timestamp import (
+    TimestampReply,
+    check_timestamp_token,
+    read_timestamp_reply,
+    read_timestamp_token,
+)
 from eds_toolkit.signatures.verdict import (
     CertificateVerdict,
     CmsVerdict,
@@ -30,8 +35,11 @@ __all__ = [
     "TimestampInfo",
     "UnsupportedInput",
     "XmlVerdict",
+    "TimestampReply",
+    "check_timestamp_token",
     "load_crl",
     "read_ocsp_response",
+    "read_timestamp_reply",
     "read_timestamp_token",
     "verify_certificate",
     "verify_cms",

@@ -27,6 +27,7 @@ class Reason(StrEnum):
     SIGNING_TIME_OUTSIDE_VALIDITY = "signing_time_outside_validity"  # claimed outside the certificate's life
     SIGNING_TIME_AFTER_CHECK = "signing_time_after_check"  # claimed after the time checked (--at)
     TIME_BUDGET_EXCEEDED = "time_budget_exceeded"  # a CMS's later signers, once its time budget is spent
+    TIMESTAMP_INVALID = "timestamp_invalid"  # the signature's time-stamp is not over its signature value
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,9 @@ class TimestampInfo:
     tsa: str | None
     signer: str | None
     matches_signature: bool | None = None  # for a token inside a CMS: is it over this signature value?
+    accuracy_seconds: float | None = None
+    verified: bool | None = None  # TSA signature, EKU and chain checked (None: not asked)
+    problem: str = ""  # why it did not verify
 
 
 @dataclass(frozen=True)

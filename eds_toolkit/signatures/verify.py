@@ -15,7 +15,7 @@ from eds_toolkit.signatures.errors import SignatureInputError
 from eds_toolkit.signatures.guard import verdict_or_input_error
 from eds_toolkit.signatures.path import validate_path
 from eds_toolkit.signatures.revocation import check_with_crls, check_with_ocsp
-from eds_toolkit.signatures.timestamp import read_timestamp_token
+from eds_toolkit.signatures.timestamp import check_timestamp_token, proven_time
 from eds_toolkit.signatures.verdict import (
     CertificateVerdict,
     CmsVerdict,
@@ -127,9 +127,11 @@ def verify_cms(
     """Verify a single-signer CMS (attached, or detached with ``content``) as of ``at`` (default: now).
 
     The content digest and the signature, the claimed signing time, then the signer certificate as
-    ``verify_certificate`` checks it. Raises SignatureInputError for input that cannot be checked at
-    all (a CMS with several signers included: ``verify_cms_signers`` checks each); every other
-    failure is a verdict with reason codes.
+    ``verify_certificate`` checks it. A signature time-stamp (CAdES-T) that verifies is the proof of
+    time: the certificate is checked as of the time-stamp (a signature made while it was valid stays
+    valid after it expires); one that is not over the signature value is refused. Raises
+    SignatureInputError for input that cannot be checked at all (a CMS with several signers included:
+    ``verify_cms_signers`` checks each); every other failure is a verdict with reason codes.
     """
     if not trust_roots:
         raise SignatureInputError("No trusted root certificate was given.")
@@ -226,7 +228,14 @@ def _verify_signer(
     """One signer's verdict: its cryptography, its claimed signing time, then its certificate."""
     timestamp = None
     if parsed.timestamp_token is not None:
-        timestamp = read_timestamp_token(parsed.timestamp_token, stamped=parsed.signature_value)
+        timestamp = check_timestamp_token(
+            parsed.timestamp_token,
+            stamped=parsed.signature_value,
+            trust_roots=options["trust_roots"],
+            intermediates=cms.certificates,
+        )
+    proof = proven_time(timestamp)
+    certificate_moment = proof if proof is not None and proof <= moment else moment
     common = {
         "checked_at": moment,
         "signing_time": parsed.signing_time,
@@ -258,10 +267,13 @@ def _verify_signer(
     for reason, message in signing_time_problems(parsed.signing_time, certificate, moment):
         reasons.append(reason)
         messages.append(message)
+    if timestamp is not None and timestamp.matches_signature is False:
+        reasons.append(Reason.TIMESTAMP_INVALID)
+        messages.append("The signature's time-stamp is not over this signature.")
     verdict = verify_certificate(
         certificate,
         intermediates=[cert for cert in cms.certificates if cert != certificate],
-        at=moment,
+        at=certificate_moment,
         **options,
     )
     reasons.extend(verdict.reasons)
