@@ -1,7 +1,7 @@
 """Several web processes behind a real load balancer, one killed under load: nothing lost, nothing twice.
 
-Two `gunicorn eds_toolkit.wsgi:app` instances on their own ports share one PostgreSQL, one Redis (rate
-limits) and the instance directory (the CA's files, the secret key); HAProxy from Debian balances them
+Two `gunicorn eds_toolkit.wsgi:app` instances on their own ports share one PostgreSQL database, one Redis
+(rate limits) and the instance directory (the CA's files, the secret key); HAProxy from Debian balances them
 round-robin and stops sending to one whose health check fails. Citizens go through the API at once;
 while they are in the middle of their steps one instance is killed with SIGKILL. A request in flight on
 it fails (502) and the citizen's client tries the step again, as a page would on an error; in the end
@@ -22,7 +22,6 @@ from pathlib import Path
 import pytest
 import requests
 from flow_helpers import GOOD_PIN, citizens_csv, free_port, make_csr_pem, wait_until_answers
-from pg_server import running_postgres
 from redis_server import running_redis
 from sqlalchemy import func, select
 
@@ -132,12 +131,14 @@ def step(method: str, url: str, **kwargs) -> requests.Response:
     raise AssertionError(f"{method} {url} kept failing")
 
 
-def test_one_of_two_instances_killed_under_load_loses_nothing_and_issues_nothing_twice(tmp_path, ca_template):
+def test_one_of_two_instances_killed_under_load_loses_nothing_and_issues_nothing_twice(
+    tmp_path, ca_template, postgres
+):
     home = tmp_path / "home"
     home.mkdir()
     shutil.copytree(ca_template, home / "ca")
     people = citizens_csv(tmp_path, CITIZENS)
-    with running_postgres() as postgres, running_redis() as redis:
+    with running_redis() as redis:
         env = {
             **os.environ,
             "PYTHONPATH": str(REPO),
