@@ -1,4 +1,4 @@
-"""The root of the test suites; it holds no fixtures.
+"""The root of the test suites; its only fixtures are the shared PostgreSQL server and databases.
 
 As ``tests.conftest`` (``tests/`` is a package) it makes pytest put the repository root on sys.path
 before any suite is collected, so every suite imports the one browser/process harness as
@@ -7,3 +7,28 @@ folder pytest collects first (``pytest tests/eds_toolkit/portal_agent tests/e2e`
 tree), and the real packages win over test folders of the same name even when pytest is started
 without the repository as the working directory.
 """
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.eds_toolkit.pg_server import PostgresServer, fresh_database, running_postgres
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throw-away PostgreSQL server (tests/eds_toolkit/pg_server.py) for the session, so for each
+    xdist worker: initdb and start once, not once per module."""
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def postgres(postgres_server: PostgresServer) -> Iterator[PostgresServer]:
+    """A database of this module's own on the session's server (its ``url`` names it), dropped after.
+
+    A module that stops or kills the server defines its own ``postgres`` with ``running_postgres()``."""
+    with fresh_database(postgres_server) as database:
+        yield database

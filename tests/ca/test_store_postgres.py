@@ -11,16 +11,14 @@ from sqlalchemy import create_engine
 
 from ca.errors import IssuanceRefused
 from ca.store import CertificateStore
-from tests.eds_toolkit.pg_server import running_postgres
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
-def postgres_url():
-    """The throw-away server of the service's PostgreSQL tests (tests/eds_toolkit/pg_server.py)."""
-    with running_postgres() as server:
-        yield server.url
+def postgres_url(postgres):
+    """This module's database on the throw-away server of the PostgreSQL tests (tests/conftest.py)."""
+    return postgres.url
 
 
 @pytest.fixture

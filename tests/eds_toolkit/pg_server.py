@@ -1,17 +1,22 @@
 """A throw-away PostgreSQL server for tests and the benchmark: initdb + pg_ctl into a temporary
 directory, on a free loopback port. As root it runs as ``nobody`` (PostgreSQL refuses to run as root).
 
+A test module gets a database of its own on the session's one server (:func:`fresh_database`, the
+``postgres`` fixture of tests/conftest.py); only a test that stops or kills the server starts its own.
+
 The server is whichever major version the machine has from Debian's packages (15 on Debian 12, 17 on
 Debian 13: /usr/lib/postgresql/N/bin, the newest if several), or the one in ``$EDS_TEST_PG_BIN``."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -115,3 +120,24 @@ def empty_database(url: str) -> None:
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     engine.dispose()
+
+
+@contextmanager
+def fresh_database(server: PostgresServer) -> Iterator[PostgresServer]:
+    """A new empty database on ``server``, dropped afterwards (with whatever connections are left open).
+
+    Yields ``server`` with its ``url`` naming that database."""
+    from sqlalchemy import create_engine, text
+
+    name = f"eds_test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(server.url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield dataclasses.replace(server, url=server.url.rsplit("/", 1)[0] + f"/{name}")
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()

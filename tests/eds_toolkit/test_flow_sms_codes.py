@@ -13,7 +13,7 @@ from flow_helpers import (
     code_for,
     make_settings,
 )
-from pg_server import empty_database, running_postgres
+from pg_server import empty_database
 from sqlalchemy import select
 
 from eds_toolkit import otp
@@ -172,11 +172,10 @@ def test_wrong_codes_racing_past_the_limit_on_sqlite_are_counted_one_by_one(clie
 
 
 @pytest.mark.postgres
-def test_wrong_codes_racing_past_the_limit_on_postgresql_are_counted_one_by_one(home, clock):
-    with running_postgres() as server:
-        empty_database(server.url)
-        app = create_app(make_settings(home, clock, database_url=server.url))
-        race_the_last_tries(app.test_client(), service(app).flow, clock)
+def test_wrong_codes_racing_past_the_limit_on_postgresql_are_counted_one_by_one(home, clock, postgres):
+    empty_database(postgres.url)
+    app = create_app(make_settings(home, clock, database_url=postgres.url))
+    race_the_last_tries(app.test_client(), service(app).flow, clock)
 
 
 def test_the_lock_outs_speak_the_language_the_enrolment_was_started_in(client, clock):

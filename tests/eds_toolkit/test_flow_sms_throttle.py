@@ -16,7 +16,7 @@ from flow_helpers import (
     race,
     read_outbox,
 )
-from pg_server import empty_database, running_postgres
+from pg_server import empty_database
 
 from eds_toolkit import flow
 from eds_toolkit.web import create_app
@@ -97,8 +97,7 @@ def test_enrolments_racing_to_one_number_send_it_one_sms(client, ctx, outbox):
 
 
 @pytest.mark.postgres
-def test_enrolments_racing_to_one_number_send_it_one_sms_on_postgresql(home, clock, outbox):
-    with running_postgres() as server:
-        empty_database(server.url)
-        app = create_app(make_settings(home, clock, database_url=server.url))
-        race_to_one_number(app.test_client(), service(app).flow, outbox)
+def test_enrolments_racing_to_one_number_send_it_one_sms_on_postgresql(home, clock, outbox, postgres):
+    empty_database(postgres.url)
+    app = create_app(make_settings(home, clock, database_url=postgres.url))
+    race_to_one_number(app.test_client(), service(app).flow, outbox)

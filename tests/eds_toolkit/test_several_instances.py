@@ -1,6 +1,6 @@
 """Several web processes behind a real load balancer, one killed under load: nothing lost, nothing twice.
 
-Two `gunicorn eds_toolkit.wsgi:app` instances on their own ports share one PostgreSQL, one Redis (rate
+Two `gunicorn eds_toolkit.wsgi:app` instances on their own ports share one PostgreSQL database, one Redis (rate
 limits) and the instance directory (the CA's files, the secret key); HAProxy from Debian ends TLS and
 balances them round-robin, and stops sending to one whose health check fails. Everything is started from
 the shipped deployment files (``deploy/``: the systemd units, their environment file, HAProxy's
@@ -25,7 +25,6 @@ import pytest
 import requests
 from deploy_units import SYSTEMD, Unit, self_signed_certificate, start, start_haproxy, write_environment_file
 from flow_helpers import GOOD_PIN, citizens_csv, free_port, make_csr_pem, wait_until_answers
-from pg_server import running_postgres
 from redis_server import running_redis
 from sqlalchemy import func, select
 
@@ -108,13 +107,13 @@ def step(method: str, url: str, **kwargs) -> requests.Response:
 
 
 def test_one_of_two_instances_killed_under_load_loses_nothing_and_issues_nothing_twice(
-    tmp_path, ca_template, monkeypatch
+    tmp_path, ca_template, monkeypatch, postgres
 ):
     home = tmp_path / "home"
     home.mkdir()
     shutil.copytree(ca_template, home / "ca")
     people = citizens_csv(tmp_path, CITIZENS)
-    with running_postgres() as postgres, running_redis() as redis:
+    with running_redis() as redis:
         settings = {  # deploy/systemd/eds.env filled in for this machine
             "EDS_HOME": str(home),
             "EDS_DATABASE_URL": postgres.url,

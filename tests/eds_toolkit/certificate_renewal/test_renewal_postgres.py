@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flow_helpers import make_settings, race
-from pg_server import empty_database, running_postgres
+from pg_server import empty_database
 from renewal_helpers import certificate_count, enrol_and_issue, new_csrs, status_of
 
 from eds_toolkit.renewal import complete_renewal, start_renewal
@@ -12,12 +12,6 @@ from eds_toolkit.web import create_app
 from eds_toolkit.web.context import service
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    with running_postgres() as server:
-        yield server
 
 
 @pytest.fixture

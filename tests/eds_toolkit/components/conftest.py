@@ -19,15 +19,6 @@ OTP_SECRET = b"test-secret-for-hashing-codes-0123456789"
 TABLES = [Citizen.__table__, otp.OneTimeCode.__table__]
 
 
-@pytest.fixture(scope="session")
-def postgres():
-    """The throw-away PostgreSQL of the service's tests (pg_server), once for the session."""
-    from pg_server import running_postgres
-
-    with running_postgres() as server:
-        yield server
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request, tmp_path):
     """The components' tables in SQLite and, for the tests that use the database, PostgreSQL."""

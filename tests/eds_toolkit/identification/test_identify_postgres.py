@@ -9,18 +9,12 @@ from dataclasses import replace
 import pytest
 from flow_helpers import make_settings
 from identify_helpers import decisions, new_task, phone_confirmed, send_frames, send_image
-from pg_server import empty_database, running_postgres
+from pg_server import empty_database
 
 from eds_toolkit.web import create_app
 from eds_toolkit.web.context import service
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    with running_postgres() as server:
-        yield server
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from flow_helpers import (
     read_outbox,
 )
 from identify_helpers import new_task, problem, send_frames, send_image
-from pg_server import empty_database, running_postgres
+from pg_server import empty_database
 from sqlalchemy import select, update
 
 from eds_toolkit.citizens import Citizen
@@ -32,12 +32,6 @@ from eds_toolkit.web.context import service
 from tests.evidence_free import mark_identified
 
 ATTACKER_PHONE = "+77075550101"
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    with running_postgres() as server:
-        yield server
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
