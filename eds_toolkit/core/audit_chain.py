@@ -32,6 +32,7 @@ FORMAT = "eds-audit-1"  # names the canonical form and the MAC, written into eve
 KEY_INFO = "audit_chain_key"  # Session.info entry holding the chain key (set by ServiceContext)
 _UNSEALED = "audit_chain_unsealed"
 HEAD_ID = 1
+REORDER_WINDOW = 1000  # positions either side searched for a moved event's own (only once one is broken)
 _FIELDS = (
     "enrolment_id",
     "iin_hash",
@@ -265,7 +266,10 @@ def _check(
     if item.seq > expected:
         between = f"between {_label(last)} and {_label(item)}" if last else f"before {_label(item)}"
         return Finding(
-            "deleted", f"the event at chain position {expected} is missing ({between}): deleted", None, expected
+            "deleted",
+            f"the event at chain position {expected} is missing ({between}): deleted",
+            None,
+            expected,
         )
     if item.seq < expected:  # the unique index keeps this from happening, unless it was dropped
         return Finding("inserted", f"{_label(item)} repeats a chain position: inserted", item.id, item.seq)
@@ -276,17 +280,17 @@ def _check(
     if authentic and linked:
         return None
     if head is not None and item.seq > head[0]:
-        return Finding("inserted", f"{_label(item)} lies past the chain head ({head[0]}): inserted", item.id, item.seq)
-    origin = find_by_hash(item.prev_hash) if item.prev_hash and not linked else None
-    if origin is not None and origin.seq is not None:
-        recorded_at = origin.seq + 1
-        if hmac.compare_digest(item.hash or "", event_hash(key, item.prev_hash or "", item, recorded_at)):
-            return Finding(
-                "reordered",
-                f"{_label(item)} was recorded at chain position {recorded_at}: the events were reordered",
-                item.id,
-                item.seq,
-            )
+        return Finding(
+            "inserted", f"{_label(item)} lies past the chain head ({head[0]}): inserted", item.id, item.seq
+        )
+    recorded_at = _recorded_at(key, item, find_by_hash) if item.prev_hash and not linked else None
+    if recorded_at is not None:
+        return Finding(
+            "reordered",
+            f"{_label(item)} was recorded at chain position {recorded_at}: the events were reordered",
+            item.id,
+            item.seq,
+        )
     if following is not None and following.prev_hash == previous and not authentic:
         return Finding(
             "inserted",
@@ -296,10 +300,27 @@ def _check(
         )
     if not linked and authentic:
         return Finding(
-            "changed", f"{_label(item)} does not follow the event before it: the one before was replaced",
-            item.id, item.seq,
+            "changed",
+            f"{_label(item)} does not follow the event before it: the one before was replaced",
+            item.id,
+            item.seq,
         )
     return Finding("changed", f"{_label(item)} does not match its hash: changed", item.id, item.seq)
+
+
+def _recorded_at(key: bytes, item: Chained, find_by_hash: Callable[[str], Chained | None]) -> int | None:
+    """The position ``item`` was chained at, if another (it was moved): after the event its
+    ``prev_hash`` names, else found among the ``REORDER_WINDOW`` positions around its own."""
+    origin = find_by_hash(item.prev_hash or "")
+    candidates = [origin.seq + 1] if origin is not None and origin.seq is not None else []
+    seq = item.seq or 0
+    candidates += range(max(1, seq - REORDER_WINDOW), seq + REORDER_WINDOW + 1)
+    for candidate in candidates:
+        if candidate != seq and hmac.compare_digest(
+            item.hash or "", event_hash(key, item.prev_hash or "", item, candidate)
+        ):
+            return candidate
+    return None
 
 
 def verify_database(session: Session, key: bytes, *, batch: int = 1000) -> Verdict:
@@ -313,14 +334,17 @@ def verify_database(session: Session, key: bytes, *, batch: int = 1000) -> Verdi
         return session.scalars(select(AuditEvent).where(AuditEvent.hash == value).limit(1)).first()
 
     chained = session.scalars(
-        select(AuditEvent).where(AuditEvent.seq.is_not(None)).order_by(AuditEvent.seq).execution_options(
-            yield_per=batch
-        )
+        select(AuditEvent)
+        .where(AuditEvent.seq.is_not(None))
+        .order_by(AuditEvent.seq)
+        .execution_options(yield_per=batch)
     )
     verdict = walk(key, chained, find_by_hash=find_by_hash, head=head_state if head is not None else None)
     if verdict.finding is not None:
         return verdict
-    outside = session.scalars(select(AuditEvent).where(AuditEvent.seq.is_(None)).order_by(AuditEvent.id)).first()
+    outside = session.scalars(
+        select(AuditEvent).where(AuditEvent.seq.is_(None)).order_by(AuditEvent.id)
+    ).first()
     if outside is not None:
         finding = Finding("inserted", f"event {outside.id} has no place in the chain: inserted", outside.id)
         return Verdict(verdict.checked, verdict.last_seq, verdict.last_hash, finding)
