@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session, sessionmaker
 
 from eds_toolkit.citizens.base import CitizensBase
-from eds_toolkit.core.audit_chain import KEY_INFO, chain_key
 from eds_toolkit.clock import Clock
+from eds_toolkit.core.audit_chain import KEY_INFO, chain_key
 from eds_toolkit.sms.dispatcher import SmsDispatcher
 from eds_toolkit.sms.gateway import SmsGateway
 

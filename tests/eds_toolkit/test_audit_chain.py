@@ -111,8 +111,8 @@ def test_two_swapped_rows_are_named(home, ctx, chained):
     result = verify(home)
     assert result.exit_code == 1
     assert (
-        f"event {chained[2].id} (chain position 2) was recorded at chain position 3: the events were reordered"
-        in result.output
+        f"event {chained[2].id} (chain position 2) was recorded at chain position 3: "
+        "the events were reordered" in result.output
     )
 
 
