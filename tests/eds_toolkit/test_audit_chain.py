@@ -327,3 +327,38 @@ def test_concurrent_appends_from_threads_and_processes_make_one_chain_on_postgre
     result = verify(home)
     assert result.exit_code == 1
     assert "(chain position 10) was recorded at chain position 11: the events were reordered" in result.output
+
+
+class BrokenGateway:
+    def send(self, phone: str, text: str, *, sender: str = "1414") -> None:
+        from eds_toolkit.sms import SmsDeliveryError
+
+        raise SmsDeliveryError("provider answered 500")
+
+
+def test_a_failed_sms_keeps_the_step_and_chains_an_undone_event_naming_it(home, clock):
+    from eds_toolkit.web import create_app
+    from eds_toolkit.web.context import service
+    from eds_toolkit.web.history_text import sentence_for
+
+    app = create_app(make_settings(home, clock, sms=BrokenGateway()))
+    client, ctx = app.test_client(), service(app).flow
+    response = client.post("/api/v1/enrolments", json={"iin": KNOWN_IIN})
+    assert response.status_code == 201
+    assert ctx.deliveries.wait_for_deliveries()
+    events = rows(ctx)
+    assert [(event.action, event.outcome, event.reason) for event in events] == [
+        ("start", "ok", None),
+        ("start", "undone", "sms_failed"),
+    ]
+    started, undone = events
+    assert json.loads(undone.detail) == {"undoes": started.seq}
+    assert undone.prev_hash == started.hash
+    assert verify(home).exit_code == 0
+    assert sentence_for(undone.action, undone.outcome, undone.reason) == (
+        "The SMS could not be sent, so the step was undone"
+    )
+    sql(ctx, "DELETE FROM audit_events WHERE outcome = 'undone'")  # hiding the undo is found too
+    result = verify(home)
+    assert result.exit_code == 1
+    assert "events at chain positions 2..2 are missing" in result.output
