@@ -75,6 +75,12 @@ def verify(ctx: Context, export_file: Path | None) -> None:
     if verdict.finding is not None:
         click.echo(f"Error: {verdict.finding.message}", err=True)
         raise SystemExit(BROKEN)
+    if verdict.checked == 0 and verdict.last_seq > 0:
+        click.echo(
+            f"not chained yet: {verdict.last_seq} events recorded before the chain; "
+            "the next event recorded hashes them"
+        )
+        return
     click.echo(
         f"intact: {verdict.checked} events checked; chain head at position {verdict.last_seq}, "
         f"hash {verdict.last_hash}"

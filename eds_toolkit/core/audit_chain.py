@@ -32,6 +32,7 @@ FORMAT = "eds-audit-1"  # names the canonical form and the MAC, written into eve
 KEY_INFO = "audit_chain_key"  # Session.info entry holding the chain key (set by ServiceContext)
 _UNSEALED = "audit_chain_unsealed"
 HEAD_ID = 1
+HEAD = AuditChainHead.__table__
 REORDER_WINDOW = 1000  # positions either side searched for a moved event's own (only once one is broken)
 _FIELDS = (
     "enrolment_id",
@@ -115,10 +116,7 @@ def seal(session: Session) -> None:
         item.seq = start + offset
         item.prev_hash = previous
         item.hash = previous = event_hash(key, previous, item)
-    session.execute(
-        update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(hash=previous),
-        execution_options={"synchronize_session": False},
-    )
+    session.connection().execute(update(HEAD).where(HEAD.c.id == HEAD_ID).values(hash=previous))
 
 
 def _unsealed(session: Session) -> list[AuditEvent]:
@@ -136,14 +134,14 @@ def _unsealed(session: Session) -> list[AuditEvent]:
 def _advance_head(session: Session, count: int) -> tuple[int, str | None]:
     """Move the head ``count`` places on (taking its lock until commit); the new last seq and the
     previous last hash. The head row is made if missing (a schema made without the migrations)."""
+    connection = session.connection()  # Core statements: no ORM bookkeeping on the hot path
     statement = (
-        update(AuditChainHead)
-        .where(AuditChainHead.id == HEAD_ID)
-        .values(seq=AuditChainHead.seq + count)
-        .returning(AuditChainHead.seq, AuditChainHead.hash)
+        update(HEAD)
+        .where(HEAD.c.id == HEAD_ID)
+        .values(seq=HEAD.c.seq + count)
+        .returning(HEAD.c.seq, HEAD.c.hash)
     )
-    options = {"synchronize_session": False}
-    row = session.execute(statement, execution_options=options).one_or_none()
+    row = connection.execute(statement).one_or_none()
     if row is None:
         dialect = session.get_bind().dialect.name
         if dialect == "postgresql":
@@ -152,10 +150,8 @@ def _advance_head(session: Session, count: int) -> tuple[int, str | None]:
             from sqlalchemy.dialects.sqlite import insert as dialect_insert
         else:  # pragma: no cover - the service runs on these two
             dialect_insert = insert
-        session.execute(
-            dialect_insert(AuditChainHead).values(id=HEAD_ID, seq=0, hash=None).on_conflict_do_nothing()
-        )
-        row = session.execute(statement, execution_options=options).one()
+        connection.execute(dialect_insert(HEAD).values(id=HEAD_ID, seq=0, hash=None).on_conflict_do_nothing())
+        row = connection.execute(statement).one()
     return row[0], row[1]
 
 

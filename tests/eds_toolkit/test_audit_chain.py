@@ -221,6 +221,13 @@ def test_events_recorded_before_the_chain_are_chained_by_the_next_append(home, c
                 {"a": action, "at": "2026-01-01 10:00:00.000000"},
             )
     upgrade(engine)
+    os.environ["EDS_DATABASE_URL"] = url
+    try:
+        waiting = verify(home)
+        assert waiting.exit_code == 0
+        assert "not chained yet: 3 events recorded before the chain" in waiting.output
+    finally:
+        del os.environ["EDS_DATABASE_URL"]
     ctx = build_service_context(make_settings(home, clock, database_url=url), engine)
     append(ctx, 2, "after")
     events = rows(ctx)
