@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import event, func, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from eds_toolkit.core.audit_models import AuditChainHead, AuditEvent
@@ -106,13 +106,15 @@ def seal(session: Session) -> None:
         raise RuntimeError(
             "An audit event can only be recorded in a session of a ServiceContext (it holds the chain key)."
         )
-    session.flush()  # ids first: the hash covers them
     session.info.pop(_UNSEALED, None)
-    unsealed.sort(key=lambda item: item.id)
-    last_seq, head_hash = _advance_head(session, len(unsealed))
+    inserted = sorted((item for item in unsealed if not inspect(item).pending), key=lambda item: item.id)
+    pending = [item for item in unsealed if inspect(item).pending]
+    last_seq, head_hash, ids = _advance_head(session, len(unsealed), len(pending))
+    for item, number in zip(pending, ids, strict=True):
+        item.id = number  # the hash covers the id: pending events get theirs now, inserted with the rest
     start = last_seq - len(unsealed)
     previous = head_hash or _adopt_older_events(session, key, start)
-    for offset, item in enumerate(unsealed, start=1):
+    for offset, item in enumerate([*inserted, *pending], start=1):
         item.seq = start + offset
         item.prev_hash = previous
         item.hash = previous = event_hash(key, previous, item)
@@ -120,8 +122,6 @@ def seal(session: Session) -> None:
 
 
 def _unsealed(session: Session) -> list[AuditEvent]:
-    from sqlalchemy import inspect
-
     seen: dict[int, AuditEvent] = {}
     for item in [*session.info.get(_UNSEALED, []), *session.new]:
         if isinstance(item, AuditEvent) and item.hash is None and id(item) not in seen:
@@ -131,19 +131,21 @@ def _unsealed(session: Session) -> list[AuditEvent]:
     return list(seen.values())
 
 
-def _advance_head(session: Session, count: int) -> tuple[int, str | None]:
-    """Move the head ``count`` places on (taking its lock until commit); the new last seq and the
-    previous last hash. The head row is made if missing (a schema made without the migrations)."""
+def _advance_head(session: Session, count: int, new_ids: int) -> tuple[int, str | None, list[int]]:
+    """Move the head ``count`` places on (taking its lock until commit): the new last seq, the
+    previous last hash, and ``new_ids`` ids for events not inserted yet (PostgreSQL: from the table's
+    sequence; SQLite: after the largest, safe under the write lock). The head row is made if missing
+    (a schema made without the migrations)."""
     connection = session.connection()  # Core statements: no ORM bookkeeping on the hot path
-    statement = (
-        update(HEAD)
-        .where(HEAD.c.id == HEAD_ID)
-        .values(seq=HEAD.c.seq + count)
-        .returning(HEAD.c.seq, HEAD.c.hash)
-    )
+    dialect = connection.dialect.name
+    returned = [HEAD.c.seq, HEAD.c.hash]
+    if dialect == "postgresql" and new_ids:
+        sequence = func.pg_get_serial_sequence("audit_events", "id")
+        numbers = select(func.array_agg(func.nextval(sequence))).select_from(func.generate_series(1, new_ids))
+        returned.append(numbers.scalar_subquery())
+    statement = update(HEAD).where(HEAD.c.id == HEAD_ID).values(seq=HEAD.c.seq + count).returning(*returned)
     row = connection.execute(statement).one_or_none()
     if row is None:
-        dialect = session.get_bind().dialect.name
         if dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as dialect_insert
         elif dialect == "sqlite":
@@ -152,7 +154,14 @@ def _advance_head(session: Session, count: int) -> tuple[int, str | None]:
             dialect_insert = insert
         connection.execute(dialect_insert(HEAD).values(id=HEAD_ID, seq=0, hash=None).on_conflict_do_nothing())
         row = connection.execute(statement).one()
-    return row[0], row[1]
+    if not new_ids:
+        ids: list[int] = []
+    elif dialect == "postgresql":
+        ids = list(row[2])
+    else:
+        largest = connection.execute(select(func.coalesce(func.max(AuditEvent.id), 0))).scalar_one()
+        ids = list(range(largest + 1, largest + 1 + new_ids))
+    return row[0], row[1], ids
 
 
 def _adopt_older_events(session: Session, key: bytes, upto: int) -> str:
@@ -349,8 +358,6 @@ def verify_database(session: Session, key: bytes, *, batch: int = 1000) -> Verdi
 
 def _verify_unadopted(session: Session, upto: int) -> Verdict:
     """Before the first event after the migration: the numbered older events, none sealed yet."""
-    from sqlalchemy import func
-
     count = session.scalar(select(func.count()).select_from(AuditEvent))
     sealed = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.hash.is_not(None)))
     if count != upto or sealed:
