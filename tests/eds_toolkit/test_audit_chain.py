@@ -369,3 +369,27 @@ def test_a_failed_sms_keeps_the_step_and_chains_an_undone_event_naming_it(home, 
     result = verify(home)
     assert result.exit_code == 1
     assert "events at chain positions 2..2 are missing" in result.output
+
+
+def test_events_written_early_rolled_back_or_several_in_one_transaction_chain_in_order(home, ctx):
+    with ctx.session() as session:
+        audit.record(ctx, session, iin=KNOWN_IIN, action="rolled_back", outcome=audit.OK)
+        session.flush()
+        session.rollback()  # no event, no gap
+        audit.record(ctx, session, iin=KNOWN_IIN, action="first", outcome=audit.OK)
+        session.flush()  # written before the commit (an autoflush does the same)
+        audit.record(ctx, session, iin=KNOWN_IIN, action="second", outcome=audit.OK)
+        session.commit()
+    append(ctx, 1, "after")
+    assert [(event.seq, event.action) for event in rows(ctx)] == [(1, "first"), (2, "second"), (3, "after_0")]
+    assert verify(home).exit_code == 0
+
+
+def test_an_event_in_a_session_without_the_chain_key_is_refused(ctx):
+    from sqlalchemy.orm import Session
+
+    with Session(ctx.sessions.kw["bind"]) as session:
+        audit.record(ctx, session, iin=KNOWN_IIN, action="start", outcome=audit.OK)
+        with pytest.raises(RuntimeError, match="session of a ServiceContext"):
+            session.commit()
+    assert rows(ctx) == []
