@@ -13,6 +13,8 @@ enrolments and the enrolment rows themselves (audit events point at them). Delet
   the window (they are kept minutes, not days).
 
 An enrolment counts as expired once its ``expires_at`` has passed, even if nobody opened it since.
+Audit events form a hash chain (``core/audit_chain.py``): a purge of them, if ever wanted, must cut
+whole old segments and keep the cut's position and hash as the verifier's starting point (docs/audit.md).
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ def main(ctx: click.Context, home: Path | None) -> None:
 def _register() -> None:
     from eds_toolkit.cli import (
         agent_commands,
+        audit_commands,
         ca_commands,
         citizens_commands,
         identify_commands,
@@ -58,6 +59,7 @@ def _register() -> None:
         identify_commands,
         agent_commands,
         verify_commands,
+        audit_commands,
     ):
         for command in module.COMMANDS:
             main.add_command(command)

@@ -1,7 +1,8 @@
 """The audit log, append-only: who did what, when, from where; never a code, PIN, password or key.
 
-Events are only ever added. A step that is undone later (its SMS could not be sent) keeps its event and
-gets a second one, outcome ``undone``, naming why; a refused step gets a ``refused`` event written in a
+Events are only ever added, each chained to the one before it (``audit_chain``). A step that is undone
+later (its SMS could not be sent) keeps its event and gets a second one, outcome ``undone``, naming why
+and the position of the event it undoes; a refused step gets a ``refused`` event written in a
 transaction of its own (the step's own work was rolled back). IINs are stored as keyed hashes.
 """
 
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from eds_toolkit.core.audit_models import AuditEvent
@@ -48,10 +50,18 @@ def record(
     client_address: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Add one event to ``session`` (the caller commits). Never pass a secret in here."""
+    """Add one event to ``session`` (the caller commits). Never pass a secret in here.
+
+    An ``undone`` event names the chain position of the step it undoes (``detail["undoes"]``): the
+    latest ``ok`` event of the same action, person and enrolment."""
+    iin_hash = ctx.iin_hash(iin)
+    if outcome == UNDONE and "undoes" not in (detail or {}):
+        undone = _undone_step(session, iin_hash, action, enrolment_id)
+        if undone is not None:
+            detail = {**(detail or {}), "undoes": undone}
     event = AuditEvent(
         enrolment_id=enrolment_id,
-        iin_hash=ctx.iin_hash(iin),
+        iin_hash=iin_hash,
         action=action,
         outcome=outcome,
         from_state=from_state,
@@ -63,6 +73,24 @@ def record(
     )
     session.add(event)
     return event
+
+
+def _undone_step(session: Session, iin_hash: str, action: str, enrolment_id: str | None) -> int | None:
+    """The chain position of the latest ``ok`` event of ``action`` about this person and enrolment."""
+    return session.scalar(
+        select(AuditEvent.seq)
+        .where(
+            AuditEvent.iin_hash == iin_hash,
+            AuditEvent.action == action,
+            AuditEvent.outcome == OK,
+            AuditEvent.enrolment_id.is_(None)
+            if enrolment_id is None
+            else AuditEvent.enrolment_id == enrolment_id,
+            AuditEvent.seq.is_not(None),
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    )
 
 
 def record_about(

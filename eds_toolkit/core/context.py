@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from eds_toolkit.citizens.base import CitizensBase
 from eds_toolkit.clock import Clock
+from eds_toolkit.core.audit_chain import KEY_INFO, chain_key
 from eds_toolkit.sms.dispatcher import SmsDispatcher
 from eds_toolkit.sms.gateway import SmsGateway
 
@@ -42,6 +43,11 @@ class ServiceContext:
     replacements_per_enrolment: int = 2  # new pairs a citizen who lost the download may ask for
     keystore_pickup_seconds: int = 15 * 60  # server-made keystores kept (encrypted) for a second download
     deliveries: SmsDispatcher = field(default_factory=SmsDispatcher)  # SMS sent after the answer
+
+    def __post_init__(self) -> None:
+        """Sessions made here carry the audit chain's key, so events recorded in them get chained."""
+        info = {**self.sessions.kw.get("info", {}), KEY_INFO: chain_key(self.audit_key)}
+        self.sessions.configure(info=info)
 
     def now(self) -> dt.datetime:
         return self.clock.now()

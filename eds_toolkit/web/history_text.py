@@ -15,6 +15,8 @@ from eds_toolkit.translations import N_
 STEP_RECORDED = N_("Step recorded")
 WRONG_SMS_CODE = N_("Wrong SMS code")
 SMS_CODE_EXPIRED = N_("The SMS code had expired")
+STEP_UNDONE = N_("A step was undone")
+SMS_FAILED_UNDONE = N_("The SMS could not be sent, so the step was undone")
 
 # action -> (sentence when it went through, sentence when it was refused)
 SENTENCES: dict[str, tuple[str, str]] = {
@@ -112,7 +114,9 @@ REASON_SENTENCES: dict[tuple[str, str], str] = {
 }
 
 ALL_SENTENCES: frozenset[str] = frozenset(
-    [STEP_RECORDED] + [text for pair in SENTENCES.values() for text in pair] + list(REASON_SENTENCES.values())
+    [STEP_RECORDED, STEP_UNDONE, SMS_FAILED_UNDONE]
+    + [text for pair in SENTENCES.values() for text in pair]
+    + list(REASON_SENTENCES.values())
 )
 
 
@@ -135,7 +139,12 @@ class HistoryLine:
 
 
 def sentence_for(action: str, outcome: str, reason: str | None = None) -> str:
-    """The English sentence for one event; an unknown action is a generic line, never its raw code."""
+    """The English sentence for one event; an unknown action is a generic line, never its raw code.
+
+    An ``undone`` event (the audit log keeps the step and adds one) says the step was undone, and why
+    when the SMS could not be sent."""
+    if outcome == "undone":
+        return SMS_FAILED_UNDONE if reason == "sms_failed" else STEP_UNDONE
     refused = outcome != "ok"
     if reason:
         specific = REASON_SENTENCES.get((action, reason))
