@@ -497,6 +497,7 @@ class CertificateAuthority:
             (_authority_key_identifier(self.issuing_cert), False),
             (_policies(spec.policy, self.config.cps_url), False),
             (_crl_distribution_point(self.config.crl_url), False),
+            (_freshest_crl(self.config.delta_crl_url), False),
             (
                 x509.AuthorityInformationAccess(
                     [
@@ -668,6 +669,34 @@ def _policies(policy: x509.ObjectIdentifier, cps_url: str) -> x509.CertificatePo
     )
 
 
+def sign_root_crl(
+    builder: x509.CertificateRevocationListBuilder, root_cert: x509.Certificate, root_key: rsa.RSAPrivateKey
+) -> x509.CertificateRevocationList:
+    """Sign the root's CRL with the root key (``load_root_key``), which no CertificateAuthority holds."""
+    if root_key.public_key().public_numbers() != root_cert.public_key().public_numbers():
+        raise CAError("The root key given does not belong to this CA's root certificate.")
+    builder = builder.issuer_name(root_cert.subject).add_extension(
+        _authority_key_identifier(root_cert), False
+    )
+    return builder.sign(root_key, SIGNATURE_HASH)
+
+
+def load_root_key(ca_dir: Path, passphrase: bytes) -> rsa.RSAPrivateKey:
+    """The root's private key from root.key.pem, where the root is kept (offline in production)."""
+    files = CAFiles(Path(ca_dir))
+    if not files.root_key.exists():
+        raise CAError(
+            f"{files.root_key} is not here: the root's CRL is signed where the root key is kept "
+            "(run `eds ca crl --root` there)."
+        )
+    return load_key(files.root_key, passphrase)
+
+
+def _freshest_crl(url: str) -> x509.FreshestCRL:
+    """Where the delta CRL is (RFC 5280 4.2.1.15), in the national CA's place: after the CRL point."""
+    return x509.FreshestCRL([x509.DistributionPoint([x509.UniformResourceIdentifier(url)], None, None, None)])
+
+
 def _crl_distribution_point(url: str) -> x509.CRLDistributionPoints:
     return x509.CRLDistributionPoints(
         [x509.DistributionPoint([x509.UniformResourceIdentifier(url)], None, None, None)]
@@ -750,5 +779,6 @@ def _issuing_certificate(
             False,
         )
         .add_extension(x509.CertificatePolicies([any_policy]), False)
+        .add_extension(_crl_distribution_point(config.root_crl_url), False)
         .sign(root_key, SIGNATURE_HASH)
     )

@@ -1,15 +1,27 @@
-"""The issuing CA's certificate revocation list, built from the store's revoked records."""
+"""The CA's CRLs as it publishes them: the issuing CA's complete (base) and delta CRLs, and the root's.
+
+Each CRL is numbered from a stored counter per issuer (``ca.store.next_crl_number``) and kept in the
+store (``ca_crls``), from where the web serves it. ``publish_due`` publishes what is due (by the
+schedules below) or what is forced; the counter's lock makes two processes publishing at once take
+turns, and the second finds the first's CRL fresh and publishes nothing.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from ca.authority import CertificateAuthority
+from ca.authority import CertificateAuthority, sign_root_crl
 from ca.errors import CAError
-
-CRL_LIFETIME = dt.timedelta(days=7)
+from ca.store import CertificateRecord, CertificateStore, PublishedCRL, keep_crl, latest_crl, next_crl_number
 
 REASON_FLAGS: dict[str, x509.ReasonFlags] = {
     "key_compromise": x509.ReasonFlags.key_compromise,
@@ -22,29 +34,236 @@ REASON_FLAGS: dict[str, x509.ReasonFlags] = {
 }
 
 
+@dataclass(frozen=True)
+class CRLSchedule:
+    """How long a CRL is valid (nextUpdate - thisUpdate) and when, before that, the next one is made."""
+
+    lifetime: dt.timedelta
+    republish_after: dt.timedelta
+
+    def due(self, latest: PublishedCRL | None, now: dt.datetime) -> bool:
+        return latest is None or now >= latest.this_update + self.republish_after
+
+
+BASE = CRLSchedule(lifetime=dt.timedelta(days=7), republish_after=dt.timedelta(days=1))
+DELTA = CRLSchedule(lifetime=dt.timedelta(days=1), republish_after=dt.timedelta(hours=1))
+# The root signs only issuing CA certificates and is kept offline: a yearly CRL (the CA/Browser Forum's
+# ceiling for CRLs of CA certificates is 12 months), made a month before it runs out.
+ROOT = CRLSchedule(lifetime=dt.timedelta(days=365), republish_after=dt.timedelta(days=335))
+CRL_LIFETIME = BASE.lifetime
+
+
+def issuer_key(certificate: x509.Certificate) -> str:
+    """The store's name of a CRL issuer: SHA-256 of its DER subject (stable across a re-key)."""
+    return hashlib.sha256(certificate.subject.public_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Published:
+    """What one ``publish_due`` call published (None: nothing of that kind was due)."""
+
+    base: x509.CertificateRevocationList | None = None
+    delta: x509.CertificateRevocationList | None = None
+
+    def __iter__(self):
+        return iter(crl for crl in (self.base, self.delta) if crl is not None)
+
+
+def publish_due(
+    authority: CertificateAuthority, *, now: dt.datetime | None = None, force: bool = False
+) -> Published:
+    """Publish the issuing CA's base CRL (with a fresh delta after it) and delta CRL if due, or forced.
+
+    A new base is due a day after the last one, a new delta an hour after the last one (or once a new
+    base exists). Nothing is published (and no number used) when nothing is due.
+    """
+    store = _store_of(authority)
+    moment = (now or authority.clock()).replace(microsecond=0)
+    key = issuer_key(authority.issuing_cert)
+    if not force and not _issuing_crls_due(store.session, key, moment):
+        return Published()
+    with store.session() as session:
+        try:
+            # Numbers for a CA whose earlier CRLs were numbered by time (microseconds) continue above them.
+            number = next_crl_number(session, key, first=_legacy_number(now or authority.clock()))
+            base = latest_crl(session, key, "base")
+            delta = latest_crl(session, key, "delta")
+            published = Published()
+            if force or BASE.due(base, moment):
+                base = _store(session, key, "base", _base_crl(authority, session, number, moment), None)
+                number = next_crl_number(session, key, first=1)
+                published = Published(base=x509.load_der_x509_crl(base.der))
+            if published.base is not None or force or _delta_due(delta, base, moment):
+                crl = _delta_crl(authority, session, number, base, moment)
+                _store(session, key, "delta", crl, base.number)
+                published = Published(base=published.base, delta=crl)
+            if published.base is None and published.delta is None:
+                session.rollback()  # another process published first: the number is given back
+            else:
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    return published
+
+
 def build_crl(
     authority: CertificateAuthority, *, now: dt.datetime | None = None
 ) -> x509.CertificateRevocationList:
-    """A full CRL of every revoked certificate, valid for 7 days.
+    """Publish a new base CRL now (and a delta after it), whatever is due; return the base."""
+    return publish_due(authority, now=now, force=True).base
 
-    The CRL number is the issue time in microseconds: increasing without keeping a counter (RFC 5280
-    5.2.3 asks that it increase), even when the web service builds CRLs several times a second.
+
+def publish_root_crl(
+    store: CertificateStore,
+    root_cert: x509.Certificate,
+    root_key: rsa.RSAPrivateKey,
+    *,
+    revoked: Iterable[tuple[int, dt.datetime, str]] = (),
+    now: dt.datetime | None = None,
+    force: bool = False,
+) -> x509.CertificateRevocationList | None:
+    """Publish the root's CRL if due: the entries of its last CRL and ``revoked`` (issuing CA
+    certificates revoked now: ``(serial, date, reason)``), so a revocation is never dropped.
+
+    The root key signs it where the root is kept; the CRL goes to the same store the web serves from.
     """
+    moment = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    key = issuer_key(root_cert)
+    with store.session() as session:
+        try:
+            number = next_crl_number(session, key, first=1)
+            previous = latest_crl(session, key, "base")
+            revoked = list(revoked)
+            if not force and not revoked and not ROOT.due(previous, moment):
+                session.rollback()
+                return None
+            builder = _dated(x509.CertificateRevocationListBuilder(), moment, ROOT, number)
+            entries = (
+                {} if previous is None else {e.serial_number: e for e in x509.load_der_x509_crl(previous.der)}
+            )
+            for serial, revoked_at, reason in revoked:
+                entries.setdefault(serial, _entry(serial, revoked_at, reason))
+            for entry in entries.values():
+                builder = builder.add_revoked_certificate(entry)
+            crl = sign_root_crl(builder, root_cert, root_key)
+            _store(session, key, "base", crl, None)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    return crl
+
+
+def current_crl(authority: CertificateAuthority, which: str) -> bytes | None:
+    """The DER of the newest published ``base``, ``delta`` or ``root`` CRL, or None if none is."""
+    store = _store_of(authority)
+    issuer = authority.root_cert if which == "root" else authority.issuing_cert
+    kind = "delta" if which == "delta" else "base"
+    with store.session() as session:
+        published = latest_crl(session, issuer_key(issuer), kind)
+        return None if published is None else published.der
+
+
+def _store_of(authority: CertificateAuthority):
     if authority.store is None:
         raise CAError("This CA was loaded without a certificate store; it cannot publish a CRL.")
-    precise = now or authority.clock()
-    moment = precise.replace(microsecond=0)
-    crl_number = int(precise.timestamp()) * 1_000_000 + precise.microsecond
-    builder = (
-        x509.CertificateRevocationListBuilder()
-        .last_update(moment)
-        .next_update(moment + CRL_LIFETIME)
-        .add_extension(x509.CRLNumber(crl_number), False)
+    return authority.store
+
+
+def _legacy_number(moment: dt.datetime) -> int:
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+
+
+def _issuing_crls_due(make_session, key: str, moment: dt.datetime) -> bool:
+    """A read without locks: is a base or delta due? (Re-checked under the counter's lock.)"""
+    with make_session() as session:
+        base, delta = latest_crl(session, key, "base"), latest_crl(session, key, "delta")
+        return BASE.due(base, moment) or _delta_due(delta, base, moment)
+
+
+def _delta_due(delta: PublishedCRL | None, base: PublishedCRL | None, moment: dt.datetime) -> bool:
+    return base is not None and (
+        delta is None or delta.base_number != base.number or DELTA.due(delta, moment)
     )
-    for record in authority.store.revoked():
-        entry = x509.RevokedCertificateBuilder().serial_number(int(record.serial, 16))
-        entry = entry.revocation_date(record.revoked_at)
-        if record.revocation_reason in REASON_FLAGS:  # "unspecified" is left out (RFC 5280 5.3.1)
-            entry = entry.add_extension(x509.CRLReason(REASON_FLAGS[record.revocation_reason]), False)
-        builder = builder.add_revoked_certificate(entry.build())
+
+
+def _dated(
+    builder: x509.CertificateRevocationListBuilder, moment: dt.datetime, schedule: CRLSchedule, number: int
+) -> x509.CertificateRevocationListBuilder:
+    return (
+        builder.last_update(moment)
+        .next_update(moment + schedule.lifetime)
+        .add_extension(x509.CRLNumber(number), False)
+    )
+
+
+def _entry(serial: int, revoked_at: dt.datetime, reason: str | None) -> x509.RevokedCertificate:
+    entry = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(revoked_at)
+    if reason in REASON_FLAGS:  # "unspecified" is left out (RFC 5280 5.3.1)
+        entry = entry.add_extension(x509.CRLReason(REASON_FLAGS[reason]), False)
+    return entry.build()
+
+
+def _revoked(session: Session) -> Iterable[CertificateRecord]:
+    statement = select(CertificateRecord).where(CertificateRecord.status == "revoked")
+    return session.scalars(statement.order_by(CertificateRecord.id).execution_options(yield_per=500))
+
+
+def _base_crl(
+    authority: CertificateAuthority, session: Session, number: int, moment: dt.datetime
+) -> x509.CertificateRevocationList:
+    """Every revoked certificate, with Freshest CRL naming the delta (RFC 5280 5.2.6)."""
+    builder = _dated(x509.CertificateRevocationListBuilder(), moment, BASE, number).add_extension(
+        x509.FreshestCRL(
+            [
+                x509.DistributionPoint(
+                    [x509.UniformResourceIdentifier(authority.config.delta_crl_url)], None, None, None
+                )
+            ]
+        ),
+        False,
+    )
+    for record in _revoked(session):
+        builder = builder.add_revoked_certificate(
+            _entry(int(record.serial, 16), record.revoked_at, record.revocation_reason)
+        )
     return authority.sign_crl(builder)
+
+
+def _delta_crl(
+    authority: CertificateAuthority,
+    session: Session,
+    number: int,
+    base: PublishedCRL,
+    moment: dt.datetime,
+) -> x509.CertificateRevocationList:
+    """The certificates revoked since ``base``: revoked in the store, not listed on the base (RFC 5280
+    5.2.4; the deltaCRLIndicator is critical and names the base's number)."""
+    on_base = {entry.serial_number for entry in x509.load_der_x509_crl(base.der)}
+    builder = _dated(x509.CertificateRevocationListBuilder(), moment, DELTA, number).add_extension(
+        x509.DeltaCRLIndicator(base.number), True
+    )
+    for record in _revoked(session):
+        serial = int(record.serial, 16)
+        if serial not in on_base:
+            builder = builder.add_revoked_certificate(
+                _entry(serial, record.revoked_at, record.revocation_reason)
+            )
+    return authority.sign_crl(builder)
+
+
+def _store(
+    session: Session, key: str, kind: str, crl: x509.CertificateRevocationList, base_number: int | None
+) -> PublishedCRL:
+    row = PublishedCRL(
+        issuer_sha256=key,
+        kind=kind,
+        number=crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number,
+        base_number=base_number,
+        this_update=crl.last_update_utc,
+        next_update=crl.next_update_utc,
+        der=crl.public_bytes(serialization.Encoding.DER),
+    )
+    keep_crl(session, row)
+    return row
