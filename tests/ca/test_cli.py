@@ -374,3 +374,43 @@ def test_an_expired_certificate_is_listed_and_shown_as_expired(home, tmp_path):
         line.split() == ["status", "expired"] for line in eds(home, "show", old.serial).stdout.splitlines()
     )
     assert old.serial not in eds(home, "list", "--expiring-within", "400").stdout
+
+
+def test_crl_publish_publishes_what_is_due_once_and_force_publishes_again(tmp_path):
+    home = tmp_path / "home"
+    assert eds(home, "init").exit_code == 0
+    first = eds(home, "crl", "--publish")
+    assert first.exit_code == 0, first.output
+    assert "base CRL #" in first.output and "delta CRL #" in first.output
+    again = eds(home, "crl", "--publish")
+    assert again.exit_code == 0 and "nothing due" in again.output
+    served = tmp_path / "served"
+    served.mkdir()
+    forced = eds(home, "crl", "--publish", "--force", "--dir", str(served))
+    assert forced.exit_code == 0 and "base CRL #" in forced.output
+    base = x509.load_der_x509_crl((served / "crl").read_bytes())
+    delta = x509.load_der_x509_crl((served / "delta.crl").read_bytes())
+    numbers = [c.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number for c in (base, delta)]
+    assert f"base CRL #{numbers[0]}" in forced.output and numbers[1] == numbers[0] + 1
+    assert not (served / "root.crl").exists()  # the root's CRL is published with --root only
+
+
+def test_crl_root_is_signed_with_the_root_key_and_then_written_with_publish(tmp_path):
+    home = tmp_path / "home"
+    assert eds(home, "init").exit_code == 0
+    out = tmp_path / "root.crl"
+    made = eds(home, "crl", "--root", "--out", str(out), "--format", "pem")
+    assert made.exit_code == 0 and "root CRL #1" in made.output, made.output
+    root = x509.load_pem_x509_certificate((home / "ca" / "root.cer.pem").read_bytes())
+    assert x509.load_pem_x509_crl(out.read_bytes()).is_signature_valid(root.public_key())
+    assert "not due" in eds(home, "crl", "--root").output
+    assert "root CRL #2" in eds(home, "crl", "--root", "--force").output
+    (home / "ca" / "root.key.pem").rename(tmp_path / "offline.key.pem")
+    elsewhere = eds(home, "crl", "--root", "--force")
+    assert elsewhere.exit_code == 1 and "where the root key is kept" in elsewhere.output
+
+
+def test_crl_options_that_do_not_go_together_are_bad_input(home):
+    assert eds(home, "crl", "--publish", "--root").exit_code == 2
+    assert eds(home, "crl").exit_code == 2
+    assert eds(home, "crl", "--dir", "/tmp").exit_code == 2
