@@ -50,7 +50,6 @@ DELTA = CRLSchedule(lifetime=dt.timedelta(days=1), republish_after=dt.timedelta(
 # The root signs only issuing CA certificates and is kept offline: a yearly CRL (the CA/Browser Forum's
 # ceiling for CRLs of CA certificates is 12 months), made a month before it runs out.
 ROOT = CRLSchedule(lifetime=dt.timedelta(days=365), republish_after=dt.timedelta(days=335))
-CRL_LIFETIME = BASE.lifetime
 
 
 def issuer_key(certificate: x509.Certificate) -> str:
