@@ -184,7 +184,7 @@ class PublishedCRL(CABase):
     base_number: Mapped[int | None] = mapped_column(BigInteger(), nullable=True)  # a delta's base CRL
     this_update: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     next_update: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    der: Mapped[bytes] = mapped_column(LargeBinary())
+    der: Mapped[bytes] = mapped_column(LargeBinary(), deferred=True)  # loaded when read (MBs)
 
     def __repr__(self) -> str:
         return f"<PublishedCRL {self.kind} #{self.number} of {self.issuer_sha256[:16]}...>"
