@@ -221,7 +221,7 @@ class CertificateAuthority:
         ``$EDS_CA_PIN``; the passphrase is not needed then.
         """
         files = CAFiles(Path(ca_dir))
-        files.require(issuing_key=False)
+        files.require(issuing_key=False, root_key=False)  # the root key may be kept offline
         config = CAConfig.from_file(files.config)
         if config.issuing_key_in_token:
             from ca.pkcs11 import load_pin
@@ -229,7 +229,7 @@ class CertificateAuthority:
             signer: Signer = Pkcs11Signer.for_config(config, pin or load_pin(None))
             key_source = f"the key {config.pkcs11_key_label!r} in token {config.pkcs11_token_label!r}"
         else:
-            files.require()
+            files.require(root_key=False)
             signer = FileKeySigner(load_key(files.issuing_key, passphrase))  # the root key stays on disk
             key_source = files.issuing_key.name
         issuing_cert = load_cert(files.issuing_cert)
@@ -261,7 +261,7 @@ class CertificateAuthority:
     def read_chain(ca_dir: Path) -> list[x509.Certificate]:
         """The public chain (issuing CA first, then root) without the passphrase."""
         files = CAFiles(Path(ca_dir))
-        files.require(issuing_key=False)
+        files.require(issuing_key=False, root_key=False)
         return [load_cert(files.issuing_cert), load_cert(files.root_cert)]
 
     @property

@@ -16,12 +16,20 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ca.authority import CertificateAuthority, sign_root_crl
 from ca.errors import CAError
-from ca.store import CertificateRecord, CertificateStore, PublishedCRL, keep_crl, latest_crl, next_crl_number
+from ca.store import (
+    CertificateRecord,
+    CertificateStore,
+    CRLCounter,
+    PublishedCRL,
+    keep_crl,
+    latest_crl,
+    next_crl_number,
+)
 
 REASON_FLAGS: dict[str, x509.ReasonFlags] = {
     "key_compromise": x509.ReasonFlags.key_compromise,
@@ -144,6 +152,46 @@ def publish_root_crl(
                 entries.setdefault(serial, _entry(serial, revoked_at, reason))
             builder = _builder(moment, ROOT, number, [], list(entries.values()))
             crl = sign_root_crl(builder, root_cert, root_key)
+            _store(session, key, "base", crl, None)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    return crl
+
+
+def import_root_crl(
+    store: CertificateStore, root_cert: x509.Certificate, data: bytes
+) -> x509.CertificateRevocationList:
+    """Store a root CRL signed on the offline root's machine (``eds ca crl --root --out``), for the web.
+
+    Refused unless the root signed it and its number is above the newest stored root CRL's; the
+    counter is moved up to it, so a root CRL made here later still numbers above it.
+    """
+    try:
+        crl = x509.load_der_x509_crl(data) if data[:1] == b"\x30" else x509.load_pem_x509_crl(data)
+    except ValueError:
+        raise CAError("This file is not a CRL (DER or PEM).") from None
+    if crl.issuer != root_cert.subject or not crl.is_signature_valid(root_cert.public_key()):
+        raise CAError("This CRL is not signed by this CA's root: nothing was stored.")
+    try:
+        number = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+    except x509.ExtensionNotFound:
+        raise CAError("This CRL has no CRL number: nothing was stored.") from None
+    key = issuer_key(root_cert)
+    with store.session() as session:
+        try:
+            taken = next_crl_number(session, key, first=1)
+            latest = latest_crl(session, key, "base")
+            if latest is not None and number <= latest.number:
+                raise CAError(
+                    f"The root CRL stored here is number {latest.number}; this one is {number}: "
+                    "an older CRL is never put back."
+                )
+            if taken < number:
+                session.execute(
+                    update(CRLCounter).where(CRLCounter.issuer_sha256 == key).values(last_number=number)
+                )
             _store(session, key, "base", crl, None)
             session.commit()
         except BaseException:

@@ -392,6 +392,14 @@ def revoke_command(ctx: Context, serial: str, reason: str) -> None:
     is_flag=True,
     help="Publish the root's CRL (/pki/root.crl), signed with root.key.pem: run where the root key is.",
 )
+@click.option(
+    "--import",
+    "import_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Store a root CRL made on the offline root's machine (`eds ca crl --root --out FILE` there) "
+    "for the web to serve at /pki/root.crl.",
+)
 @click.option("--force", is_flag=True, help="Publish now even if the last CRL is not due for renewal.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Also write the CRL to this file.")
 @click.option(
@@ -412,6 +420,7 @@ def crl_command(
     ctx: Context,
     publish: bool,
     root: bool,
+    import_file: Path | None,
     force: bool,
     out: Path | None,
     directory: Path | None,
@@ -426,6 +435,9 @@ def crl_command(
     """
     from ca.crl import build_crl, current_crl, publish_due
 
+    if import_file is not None:
+        _import_root_crl(ctx, import_file)
+        return
     if publish and root:
         _fail("--publish and --root are separate runs (the root key is kept elsewhere).", 2)
     if not (publish or root) and out is None:
@@ -465,6 +477,15 @@ def crl_command(
             der = current_crl(authority, which)
             if der is not None:
                 _write_atomically(directory / name, _encoded(der, encoding))
+
+
+def _import_root_crl(ctx: Context, path: Path) -> None:
+    from ca.crl import import_root_crl
+
+    root_cert = CertificateAuthority.read_chain(_ca_dir(ctx))[1]
+    with path.open("rb") as handle:
+        data = handle.read(64 * 1024 * 1024 + 1)
+    _report("root", import_root_crl(_store(ctx), root_cert, data))
 
 
 def _publish_root_crl(ctx: Context, passphrase_file: Path | None, force: bool):

@@ -414,3 +414,35 @@ def test_crl_options_that_do_not_go_together_are_bad_input(home):
     assert eds(home, "crl", "--publish", "--root").exit_code == 2
     assert eds(home, "crl").exit_code == 2
     assert eds(home, "crl", "--dir", "/tmp").exit_code == 2
+
+
+def test_a_root_crl_signed_offline_is_imported_online_and_an_older_one_is_refused(tmp_path):
+    import shutil
+
+    online, offline = tmp_path / "online", tmp_path / "offline"
+    assert eds(online, "init").exit_code == 0
+    offline.mkdir()
+    shutil.copytree(online / "ca", offline / "ca")  # the root's machine: the CA directory, its own database
+    (online / "ca" / "root.key.pem").unlink()  # the online service never holds the root key
+    older, newer = tmp_path / "older.crl", tmp_path / "newer.crl"
+    assert eds(offline, "crl", "--root", "--out", str(older)).exit_code == 0
+    assert eds(offline, "crl", "--root", "--force", "--out", str(newer), "--format", "pem").exit_code == 0
+
+    imported = eds(online, "crl", "--import", str(newer))
+    assert imported.exit_code == 0 and "root CRL #2" in imported.output, imported.output
+    refused = eds(online, "crl", "--import", str(older))
+    assert refused.exit_code == 1 and "never put back" in refused.output
+    other = tmp_path / "other"
+    assert eds(other, "init").exit_code == 0
+    foreign = tmp_path / "foreign.crl"
+    assert eds(other, "crl", "--root", "--out", str(foreign)).exit_code == 0
+    assert "not signed by this CA's root" in eds(online, "crl", "--import", str(foreign)).output
+    served = tmp_path / "served"
+    served.mkdir()
+    assert eds(online, "crl", "--publish", "--dir", str(served)).exit_code == 0
+    assert (
+        x509.load_der_x509_crl((served / "root.crl").read_bytes())
+        .extensions.get_extension_for_class(x509.CRLNumber)
+        .value.crl_number
+        == 2
+    )
