@@ -97,9 +97,10 @@ def publish_due(
             delta = latest_crl(session, key, "delta")
             published = Published()
             if force or BASE.due(base, moment):
-                base = _store(session, key, "base", _base_crl(authority, session, number, moment), None)
+                crl = _base_crl(authority, session, number, moment)
+                base = _store(session, key, "base", crl, None)
                 number = next_crl_number(session, key, first=1)
-                published = Published(base=x509.load_der_x509_crl(base.der))
+                published = Published(base=crl)
             if published.base is not None or force or _delta_due(delta, base, moment):
                 crl = _delta_crl(authority, session, number, base, moment)
                 _store(session, key, "delta", crl, base.number)
