@@ -201,6 +201,42 @@ def import_root_crl(
     return crl
 
 
+@dataclass(frozen=True)
+class CRLStatus:
+    """Where one published CRL stands: for the operator's status page, metrics (CRL age) and the CLI."""
+
+    which: str  # "base", "delta" or "root"
+    number: int
+    this_update: dt.datetime
+    next_update: dt.datetime
+    base_number: int | None  # a delta's base
+
+    def age(self, now: dt.datetime) -> dt.timedelta:
+        return now - self.this_update
+
+    def overdue(self, now: dt.datetime) -> bool:
+        """True once nextUpdate has passed: relying parties refuse the CRL from then on."""
+        return now >= self.next_update
+
+
+def crl_status(
+    store: CertificateStore, issuing_cert: x509.Certificate, root_cert: x509.Certificate
+) -> list[CRLStatus]:
+    """The newest published base, delta and root CRLs (those published so far), without their DER;
+    needs no key (``CertificateAuthority.read_chain`` gives the certificates)."""
+    found = []
+    with store.session() as session:
+        for which, issuer, kind in (
+            ("base", issuing_cert, "base"),
+            ("delta", issuing_cert, "delta"),
+            ("root", root_cert, "base"),
+        ):
+            row = latest_crl(session, issuer_key(issuer), kind)
+            if row is not None:
+                found.append(CRLStatus(which, row.number, row.this_update, row.next_update, row.base_number))
+    return found
+
+
 def current_crl(authority: CertificateAuthority, which: str) -> bytes | None:
     """The DER of the newest published ``base``, ``delta`` or ``root`` CRL, or None if none is."""
     store = _store_of(authority)

@@ -400,6 +400,11 @@ def revoke_command(ctx: Context, serial: str, reason: str) -> None:
     help="Store a root CRL made on the offline root's machine (`eds ca crl --root --out FILE` there) "
     "for the web to serve at /pki/root.crl.",
 )
+@click.option(
+    "--status",
+    is_flag=True,
+    help="Print the newest base, delta and root CRLs (number, thisUpdate, nextUpdate, overdue) as JSON.",
+)
 @click.option("--force", is_flag=True, help="Publish now even if the last CRL is not due for renewal.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Also write the CRL to this file.")
 @click.option(
@@ -421,6 +426,7 @@ def crl_command(
     publish: bool,
     root: bool,
     import_file: Path | None,
+    status: bool,
     force: bool,
     out: Path | None,
     directory: Path | None,
@@ -437,6 +443,9 @@ def crl_command(
 
     if import_file is not None:
         _import_root_crl(ctx, import_file)
+        return
+    if status:
+        _print_status(ctx)
         return
     if publish and root:
         _fail("--publish and --root are separate runs (the root key is kept elsewhere).", 2)
@@ -477,6 +486,27 @@ def crl_command(
             der = current_crl(authority, which)
             if der is not None:
                 _write_atomically(directory / name, _encoded(der, encoding))
+
+
+def _print_status(ctx: Context) -> None:
+    """The CRLs' status from the store; the CA's public files only (no key is loaded)."""
+    from ca.crl import crl_status
+
+    issuing_cert, root_cert = CertificateAuthority.read_chain(_ca_dir(ctx))
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        {
+            "crl": entry.which,
+            "number": entry.number,
+            "base_number": entry.base_number,
+            "this_update": entry.this_update.isoformat(),
+            "next_update": entry.next_update.isoformat(),
+            "age_seconds": int(entry.age(now).total_seconds()),
+            "overdue": entry.overdue(now),
+        }
+        for entry in crl_status(_store(ctx), issuing_cert, root_cert)
+    ]
+    click.echo(json.dumps(rows, indent=2))
 
 
 def _import_root_crl(ctx: Context, path: Path) -> None:

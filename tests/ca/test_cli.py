@@ -446,3 +446,16 @@ def test_a_root_crl_signed_offline_is_imported_online_and_an_older_one_is_refuse
         .value.crl_number
         == 2
     )
+
+
+def test_crl_status_shows_each_published_crl_with_its_age_and_whether_it_is_overdue(tmp_path):
+    home = tmp_path / "home"
+    assert eds(home, "init").exit_code == 0
+    assert json.loads(eds(home, "crl", "--status").output) == []
+    assert eds(home, "crl", "--publish").exit_code == 0
+    assert eds(home, "crl", "--root").exit_code == 0
+    rows = {row["crl"]: row for row in json.loads(eds(home, "crl", "--status", passphrase=None).output)}
+    assert set(rows) == {"base", "delta", "root"}
+    assert rows["delta"]["base_number"] == rows["base"]["number"] == rows["delta"]["number"] - 1
+    assert rows["root"]["number"] == 1 and not any(row["overdue"] for row in rows.values())
+    assert all(0 <= row["age_seconds"] < 600 for row in rows.values())
