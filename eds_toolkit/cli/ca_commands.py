@@ -375,7 +375,8 @@ def show_command(ctx: Context, serial: str, output_format: str) -> None:
 @pass_context
 @_ca_errors_exit
 def revoke_command(ctx: Context, serial: str, reason: str) -> None:
-    """Revoke a certificate; it appears on the next CRL and OCSP answers "revoked"."""
+    """Revoke a certificate: OCSP answers "revoked" at once, the next delta CRL lists it (within the
+    hour; `eds ca crl --publish --force` publishes now)."""
     record = _store(ctx).revoke(serial, reason)
     click.echo(f"revoked {record.serial} ({reason}) at {record.revoked_at:%Y-%m-%d %H:%M:%S} UTC")
 
