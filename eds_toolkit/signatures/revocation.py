@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -74,6 +75,10 @@ def check_with_crls(
         if crl.issuer != certificate.issuer:
             problems.append(f"a CRL of another CA ({subject_text(crl.issuer)})")
             continue
+        profile_problem = crl_profile_problem(crl, issuer)
+        if profile_problem:
+            problems.append(profile_problem)
+            continue
         try:
             signature_valid = _crl_signature_valid(crl, issuer)
         except gost.UnsupportedGostAlgorithm as error:
@@ -104,6 +109,57 @@ def check_with_crls(
             detail = f"Revoked on {entry.revocation_date_utc:%Y-%m-%d %H:%M} UTC, after the time checked."
         return RevocationCheck("crl", "good", None, None, issued, detail)
     return RevocationCheck("crl", "unknown", detail=_nothing_usable("CRL", problems))
+
+
+# CRL extensions a complete, direct CRL of end-entity certificates may carry (RFC 5280 5.2).
+_KNOWN_CRL_EXTENSIONS = {
+    x509.oid.ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
+    x509.oid.ExtensionOID.CRL_NUMBER,
+    x509.oid.ExtensionOID.ISSUING_DISTRIBUTION_POINT,
+    x509.oid.ExtensionOID.FRESHEST_CRL,
+    x509.oid.ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
+    x509.oid.ExtensionOID.ISSUER_ALTERNATIVE_NAME,
+}
+
+
+def crl_profile_problem(crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> str | None:
+    """Why this CRL cannot decide an end-entity certificate's status, or None.
+
+    RFC 5280: the issuer must be allowed to sign CRLs (cRLSign when it states a key usage); the CRL
+    must be a complete (not delta), direct CRL covering end-entity certificates for all reasons,
+    with no critical extension we do not process, and its inner and outer signature algorithms
+    must agree."""
+    try:
+        usage = issuer.extensions.get_extension_for_class(x509.KeyUsage).value
+        if not usage.crl_sign:
+            return "a CRL signed by a CA certificate without the cRLSign key usage"
+    except x509.ExtensionNotFound:
+        pass
+    except (ValueError, x509.DuplicateExtension) as error:
+        return f"a CRL whose issuer certificate has malformed extensions ({error})"
+    try:
+        extensions = list(crl.extensions)
+    except (ValueError, x509.DuplicateExtension) as error:
+        return f"a CRL with malformed extensions ({error})"
+    for extension in extensions:
+        if extension.oid == x509.oid.ExtensionOID.DELTA_CRL_INDICATOR:
+            return "a delta CRL, not a complete CRL"
+        if extension.critical and extension.oid not in _KNOWN_CRL_EXTENSIONS:
+            return f"a CRL with an unknown critical extension {extension.oid.dotted_string}"
+        if isinstance(extension.value, x509.IssuingDistributionPoint):
+            scope = extension.value
+            if scope.only_contains_ca_certs or scope.only_contains_attribute_certs:
+                return "a CRL that covers only CA or attribute certificates"
+            if scope.only_some_reasons:
+                return "a CRL that covers only some revocation reasons"
+            if scope.indirect_crl:
+                return "an indirect CRL (not supported)"
+    outer = asn1_crl.CertificateList.load(crl.public_bytes(serialization.Encoding.DER))
+    if outer["signature_algorithm"].dump() != outer["tbs_cert_list"]["signature"].dump():
+        return "a CRL whose inner and outer signature algorithms differ"
+    if outer["tbs_cert_list"]["version"].native != "v2":
+        return "a version 1 CRL (RFC 5280 requires version 2)"
+    return None
 
 
 def read_ocsp_response(data: bytes, issuer: x509.Certificate) -> OcspResponseInfo:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from eds_toolkit.signatures import verify_cms_signers
+
 from .conftest import AIGERIM, ERLAN, PASSWORD, RunningAgent, certificate_files, load_certificate, verify_cms
 
 HARNESS = Path(__file__).parent / "js"
@@ -125,6 +127,30 @@ def test_the_librarys_time_stamp_presets_are_refused_not_answered_without_a_time
     assert refused["name"] == "NCALayerError"
     assert refused["message"].startswith("TSA_NOT_SUPPORTED:")
     assert "not supported by eds agent" in refused["message"]
+
+
+def test_hash_signing_co_signing_and_the_time_stamped_cms(client_results, signing_keys, test_ca, tmp_path):
+    """createCAdESFromBase64Hash, basicsSignCMS with the library's DetachedHash preset (less its
+    tsaProfile), a CMS co-signed through createCAdESFromBase64, createCMSSignatureFromBase64."""
+    files = certificate_files(signing_keys)
+    cades_hash = base64.b64decode(client_results["cadesHash"])
+    verdict = verify_cms(cades_hash, test_ca.root_path, tmp_path / "h", pem=False, content=DOCUMENT)
+    assert verdict.ok, verdict.stderr
+    assert verdict.signer == _certificate(files["sign"])
+    basics_hash = verify_cms(
+        client_results["basicsHash"].encode(), test_ca.root_path, tmp_path / "b", content=DOCUMENT
+    )
+    assert basics_hash.ok, basics_hash.stderr
+
+    cosigned = base64.b64decode(client_results["cadesCosigned"])
+    opened = verify_cms(cosigned, test_ca.root_path, tmp_path / "c", pem=False, any_purpose=True)
+    assert opened.ok and opened.content == DOCUMENT, opened.stderr
+    root = load_certificate(test_ca.root_path.read_bytes())
+    verdict = verify_cms_signers(cosigned, trust_roots=[root], revocation="none")
+    assert verdict.ok and [s.signer.profile_label for s in verdict.signers] == ["SIGN", "AUTH"]
+
+    refused = client_results["cmsWithTimestamp"]
+    assert refused["name"] == "NCALayerError" and "time-stamp" in refused["message"]
 
 
 def test_one_document_is_answered_with_a_string_a_list_of_one_with_a_list(client_results):
