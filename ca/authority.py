@@ -222,7 +222,7 @@ class CertificateAuthority:
         ``$EDS_CA_PIN``; the passphrase is not needed then.
         """
         files = CAFiles(Path(ca_dir))
-        files.require(issuing_key=False)
+        files.require(issuing_key=False, root_key=False)  # the root key may be kept offline
         config = CAConfig.from_file(files.config)
         if config.issuing_key_in_token:
             from ca.pkcs11 import load_pin
@@ -230,7 +230,7 @@ class CertificateAuthority:
             signer: Signer = Pkcs11Signer.for_config(config, pin or load_pin(None))
             key_source = f"the key {config.pkcs11_key_label!r} in token {config.pkcs11_token_label!r}"
         else:
-            files.require()
+            files.require(root_key=False)
             signer = FileKeySigner(load_key(files.issuing_key, passphrase))  # the root key stays on disk
             key_source = files.issuing_key.name
         issuing_cert = load_cert(files.issuing_cert)
@@ -262,7 +262,7 @@ class CertificateAuthority:
     def read_chain(ca_dir: Path) -> list[x509.Certificate]:
         """The public chain (issuing CA first, then root) without the passphrase."""
         files = CAFiles(Path(ca_dir))
-        files.require(issuing_key=False)
+        files.require(issuing_key=False, root_key=False)
         return [load_cert(files.issuing_cert), load_cert(files.root_cert)]
 
     @property
@@ -498,6 +498,7 @@ class CertificateAuthority:
             (_authority_key_identifier(self.issuing_cert), False),
             (_policies(spec.policy, self.config.cps_url), False),
             (_crl_distribution_point(self.config.crl_url), False),
+            (_freshest_crl(self.config.delta_crl_url), False),
             (
                 x509.AuthorityInformationAccess(
                     [
@@ -701,6 +702,34 @@ def _policies(policy: x509.ObjectIdentifier, cps_url: str) -> x509.CertificatePo
     )
 
 
+def sign_root_crl(
+    builder: x509.CertificateRevocationListBuilder, root_cert: x509.Certificate, root_key: rsa.RSAPrivateKey
+) -> x509.CertificateRevocationList:
+    """Sign the root's CRL with the root key (``load_root_key``), which no CertificateAuthority holds."""
+    if root_key.public_key().public_numbers() != root_cert.public_key().public_numbers():
+        raise CAError("The root key given does not belong to this CA's root certificate.")
+    builder = builder.issuer_name(root_cert.subject).add_extension(
+        _authority_key_identifier(root_cert), False
+    )
+    return builder.sign(root_key, SIGNATURE_HASH)
+
+
+def load_root_key(ca_dir: Path, passphrase: bytes) -> rsa.RSAPrivateKey:
+    """The root's private key from root.key.pem, where the root is kept (offline in production)."""
+    files = CAFiles(Path(ca_dir))
+    if not files.root_key.exists():
+        raise CAError(
+            f"{files.root_key} is not here: the root's CRL is signed where the root key is kept "
+            "(run `eds ca crl --root` there)."
+        )
+    return load_key(files.root_key, passphrase)
+
+
+def _freshest_crl(url: str) -> x509.FreshestCRL:
+    """Where the delta CRL is (RFC 5280 4.2.1.15), in the national CA's place: after the CRL point."""
+    return x509.FreshestCRL([x509.DistributionPoint([x509.UniformResourceIdentifier(url)], None, None, None)])
+
+
 def _crl_distribution_point(url: str) -> x509.CRLDistributionPoints:
     return x509.CRLDistributionPoints(
         [x509.DistributionPoint([x509.UniformResourceIdentifier(url)], None, None, None)]
@@ -783,5 +812,6 @@ def _issuing_certificate(
             False,
         )
         .add_extension(x509.CertificatePolicies([any_policy]), False)
+        .add_extension(_crl_distribution_point(config.root_crl_url), False)
         .sign(root_key, SIGNATURE_HASH)
     )

@@ -59,6 +59,16 @@ class CAConfig:
         return f"{self._base}/pki/crl"
 
     @property
+    def delta_crl_url(self) -> str:
+        """The issuing CA's delta CRL (RFC 5280 5.2.4), named by Freshest CRL in certificates and CRLs."""
+        return f"{self._base}/pki/delta.crl"
+
+    @property
+    def root_crl_url(self) -> str:
+        """The root's CRL of CA certificates (it signs only issuing CA certificates)."""
+        return f"{self._base}/pki/root.crl"
+
+    @property
     def ocsp_url(self) -> str:
         return f"{self._base}/pki/ocsp"
 

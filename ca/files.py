@@ -54,9 +54,14 @@ class CAFiles:
                 "Use another --home, or move the directory away first."
             )
 
-    def require(self, *, issuing_key: bool = True) -> None:
-        """Refuse an incomplete CA; ``issuing_key=False`` when that key may be in a token instead."""
-        needed = [p for p in self.all() if issuing_key or p != self.issuing_key]
+    def require(self, *, issuing_key: bool = True, root_key: bool = True) -> None:
+        """Refuse an incomplete CA; ``issuing_key=False`` when that key may be in a token instead,
+        ``root_key=False`` where the root key is not needed (it may be kept offline)."""
+        needed = [
+            p
+            for p in self.all()
+            if (issuing_key or p != self.issuing_key) and (root_key or p != self.root_key)
+        ]
         missing = [p.name for p in needed if not p.exists()]
         if missing:
             raise CANotInitialised(

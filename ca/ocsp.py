@@ -12,6 +12,7 @@ from ca.authority import CertificateAuthority
 from ca.crl import REASON_FLAGS
 
 RESPONSE_LIFETIME = dt.timedelta(hours=1)
+NONCE_LENGTHS = range(1, 33)  # RFC 8954 2.1: 1 to 32 octets; any other length is a malformed request
 
 
 def _issuer_hashes(issuer: x509.Certificate, algorithm: hashes.HashAlgorithm) -> tuple[bytes, bytes]:
@@ -27,13 +28,18 @@ def _issuer_hashes(issuer: x509.Certificate, algorithm: hashes.HashAlgorithm) ->
 def respond(request_der: bytes, authority: CertificateAuthority, *, now: dt.datetime | None = None) -> bytes:
     """A DER OCSP response to a DER OCSP request: good, revoked or unknown, signed by the issuing CA.
 
-    A malformed request gets ``malformedRequest``; a request about another CA's certificates gets
-    ``unauthorized``. Nonces are echoed.
+    The status is read from the store at the moment of the request. A malformed request (or a nonce of
+    0 or more than 32 octets, RFC 8954) gets ``malformedRequest``; a request about another CA's
+    certificates gets ``unauthorized``. A nonce is echoed in the response; a request without one is
+    answered without one.
     """
     try:
         request = ocsp.load_der_ocsp_request(request_der)
         algorithm = request.hash_algorithm
+        nonce = _nonce(request)
     except Exception:  # whatever the parser rejects (bad DER, unknown hash) is a malformed request
+        return _unsuccessful(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
+    if nonce is not None and len(nonce.nonce) not in NONCE_LENGTHS:
         return _unsuccessful(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
     name_hash, key_hash = _issuer_hashes(authority.issuing_cert, algorithm)
     if (request.issuer_name_hash, request.issuer_key_hash) != (name_hash, key_hash):
@@ -57,10 +63,16 @@ def respond(request_der: bytes, authority: CertificateAuthority, *, now: dt.date
         revocation_time=revoked_at,
         revocation_reason=reason,
     )
-    for extension in request.extensions:
-        if isinstance(extension.value, x509.OCSPNonce):
-            builder = builder.add_extension(extension.value, critical=False)
+    if nonce is not None:
+        builder = builder.add_extension(nonce, critical=False)
     return authority.sign_ocsp(builder).public_bytes(serialization.Encoding.DER)
+
+
+def _nonce(request: ocsp.OCSPRequest) -> x509.OCSPNonce | None:
+    try:
+        return request.extensions.get_extension_for_class(x509.OCSPNonce).value
+    except x509.ExtensionNotFound:
+        return None
 
 
 def _unsuccessful(status: ocsp.OCSPResponseStatus) -> bytes:

@@ -11,14 +11,17 @@ import datetime as dt
 from collections.abc import Iterator
 
 from sqlalchemy import (
+    BigInteger,
     Connection,
     DateTime,
     Engine,
     Index,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    delete,
     insert,
     select,
     update,
@@ -157,6 +160,80 @@ def key_holders(connection: Connection | Session, key_ids: list[str]) -> dict[st
 
 
 _IN_CHUNK = 500  # values per IN (...) query, well under every database's parameter limit
+
+
+class CRLCounter(CABase):
+    """The last CRL number one CRL issuer used: its complete and delta CRLs share it (RFC 5280 5.2.4)."""
+
+    __tablename__ = "ca_crl_counters"
+
+    issuer_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the DER name
+    last_number: Mapped[int] = mapped_column(BigInteger())
+
+
+class PublishedCRL(CABase):
+    """The newest published CRL of each issuer and kind (``base``, ``delta``), as the web serves it."""
+
+    __tablename__ = "ca_crls"
+    __table_args__ = (UniqueConstraint("issuer_sha256", "number", name="uq_ca_crls_issuer_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer_sha256: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))  # "base" (a complete CRL) / "delta"
+    number: Mapped[int] = mapped_column(BigInteger())
+    base_number: Mapped[int | None] = mapped_column(BigInteger(), nullable=True)  # a delta's base CRL
+    this_update: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    next_update: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    der: Mapped[bytes] = mapped_column(LargeBinary(), deferred=True)  # loaded when read (MBs)
+
+    def __repr__(self) -> str:
+        return f"<PublishedCRL {self.kind} #{self.number} of {self.issuer_sha256[:16]}...>"
+
+
+def next_crl_number(session: Session, issuer_sha256: str, first: int) -> int:
+    """Take the issuer's next CRL number (``first`` when it has none yet) in the caller's transaction.
+
+    The increment locks the counter row (PostgreSQL) or the database (SQLite) until the transaction ends,
+    so of two processes publishing at once the second waits, then reads what the first committed; a
+    rollback gives the number back.
+    """
+    table = CRLCounter.__table__
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    session.execute(
+        statement.values(issuer_sha256=issuer_sha256, last_number=first - 1).on_conflict_do_nothing(
+            index_elements=["issuer_sha256"]
+        )
+    )
+    return session.execute(
+        update(table)
+        .where(table.c.issuer_sha256 == issuer_sha256)
+        .values(last_number=table.c.last_number + 1)
+        .returning(table.c.last_number)
+    ).scalar_one()
+
+
+def latest_crl(session: Session, issuer_sha256: str, kind: str) -> PublishedCRL | None:
+    """The issuer's newest published CRL of ``kind`` (``base`` or ``delta``), or None."""
+    return session.scalars(
+        select(PublishedCRL)
+        .where(PublishedCRL.issuer_sha256 == issuer_sha256, PublishedCRL.kind == kind)
+        .order_by(PublishedCRL.number.desc())
+        .limit(1)
+    ).one_or_none()
+
+
+def keep_crl(session: Session, crl: PublishedCRL) -> None:
+    """Store ``crl`` as its issuer's newest of its kind; the older ones of that kind are dropped."""
+    session.execute(
+        delete(PublishedCRL).where(
+            PublishedCRL.issuer_sha256 == crl.issuer_sha256,
+            PublishedCRL.kind == crl.kind,
+            PublishedCRL.number < crl.number,
+        )
+    )
+    session.add(crl)
+    session.flush()
 
 
 def certificate(session: Session, serial: str) -> CertificateRecord | None:

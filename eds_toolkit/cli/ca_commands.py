@@ -375,13 +375,46 @@ def show_command(ctx: Context, serial: str, output_format: str) -> None:
 @pass_context
 @_ca_errors_exit
 def revoke_command(ctx: Context, serial: str, reason: str) -> None:
-    """Revoke a certificate; it appears on the next CRL and OCSP answers "revoked"."""
+    """Revoke a certificate: OCSP answers "revoked" at once, the next delta CRL lists it (within the
+    hour; `eds ca crl --publish --force` publishes now)."""
     record = _store(ctx).revoke(serial, reason)
     click.echo(f"revoked {record.serial} ({reason}) at {record.revoked_at:%Y-%m-%d %H:%M:%S} UTC")
 
 
 @ca_group.command("crl")
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="CRL file to write.")
+@click.option(
+    "--publish",
+    is_flag=True,
+    help="Publish the issuing CA's base and delta CRLs that are due (base daily, delta hourly) to the "
+    "store the web serves /pki/crl and /pki/delta.crl from; for a timer (deploy/systemd/eds-crl.timer).",
+)
+@click.option(
+    "--root",
+    is_flag=True,
+    help="Publish the root's CRL (/pki/root.crl), signed with root.key.pem: run where the root key is.",
+)
+@click.option(
+    "--import",
+    "import_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Store a root CRL made on the offline root's machine (`eds ca crl --root --out FILE` there) "
+    "for the web to serve at /pki/root.crl.",
+)
+@click.option(
+    "--status",
+    is_flag=True,
+    help="Print the newest base, delta and root CRLs (number, thisUpdate, nextUpdate, overdue) as JSON.",
+)
+@click.option("--force", is_flag=True, help="Publish now even if the last CRL is not due for renewal.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Also write the CRL to this file.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="With --publish: also write crl, delta.crl (and root.crl) here, for a static web server.",
+)
 @click.option(
     "--format", "output_format", type=click.Choice(["der", "pem"]), default="der", show_default=True
 )
@@ -390,17 +423,129 @@ def revoke_command(ctx: Context, serial: str, reason: str) -> None:
 @pass_context
 @_ca_errors_exit
 def crl_command(
-    ctx: Context, out: Path, output_format: str, passphrase_file: Path | None, pin_file: Path | None
+    ctx: Context,
+    publish: bool,
+    root: bool,
+    import_file: Path | None,
+    status: bool,
+    force: bool,
+    out: Path | None,
+    directory: Path | None,
+    output_format: str,
+    passphrase_file: Path | None,
+    pin_file: Path | None,
 ) -> None:
-    """Publish a CRL signed by the issuing CA (valid 7 days)."""
-    from ca.crl import build_crl
+    """Publish CRLs: without --publish or --root, a new base CRL of the issuing CA now (to --out).
 
-    _check_writable(out)
-    authority = _load_authority(ctx, passphrase_file, pin_file)
-    crl = build_crl(authority)
+    Each CRL is numbered from the CA's stored counter and kept in the database, from where the web
+    serves it. Exit 0 also when nothing was due.
+    """
+    from ca.crl import build_crl, current_crl, publish_due
+
+    if import_file is not None:
+        _import_root_crl(ctx, import_file)
+        return
+    if status:
+        _print_status(ctx)
+        return
+    if publish and root:
+        _fail("--publish and --root are separate runs (the root key is kept elsewhere).", 2)
+    if not (publish or root) and out is None:
+        _fail("Give --out (a new base CRL to this file), --publish or --root.", 2)
+    if directory is not None and not publish:
+        _fail("--dir goes with --publish.", 2)
+    for path in (out,) if out is not None else ():
+        _check_writable(path)
     encoding = serialization.Encoding.PEM if output_format == "pem" else serialization.Encoding.DER
-    _write_atomically(out, crl.public_bytes(encoding))
-    click.echo(f"{out}: {sum(1 for _ in crl)} revoked, next update {crl.next_update_utc:%Y-%m-%d %H:%M} UTC")
+    if root:
+        crl = _publish_root_crl(ctx, passphrase_file, force)
+        if crl is None:
+            click.echo("root CRL: not due (use --force to publish now)")
+            return
+        _report("root", crl)
+        if out is not None:
+            _write_atomically(out, crl.public_bytes(encoding))
+        return
+    authority = _load_authority(ctx, passphrase_file, pin_file)
+    if not publish:
+        crl = build_crl(authority)
+        _write_atomically(out, crl.public_bytes(encoding))
+        click.echo(
+            f"{out}: {sum(1 for _ in crl)} revoked, next update {crl.next_update_utc:%Y-%m-%d %H:%M} UTC"
+        )
+        return
+    published = publish_due(authority, force=force)
+    for kind, crl in (("base", published.base), ("delta", published.delta)):
+        if crl is not None:
+            _report(kind, crl)
+    if published.base is None and published.delta is None:
+        click.echo("nothing due (use --force to publish now)")
+    if out is not None and current_crl(authority, "base") is not None:
+        _write_atomically(out, _encoded(current_crl(authority, "base"), encoding))
+    if directory is not None:
+        for which, name in (("base", "crl"), ("delta", "delta.crl"), ("root", "root.crl")):
+            der = current_crl(authority, which)
+            if der is not None:
+                _write_atomically(directory / name, _encoded(der, encoding))
+
+
+def _print_status(ctx: Context) -> None:
+    """The CRLs' status from the store; the CA's public files only (no key is loaded)."""
+    from ca.crl import crl_status
+
+    issuing_cert, root_cert = CertificateAuthority.read_chain(_ca_dir(ctx))
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        {
+            "crl": entry.which,
+            "number": entry.number,
+            "base_number": entry.base_number,
+            "this_update": entry.this_update.isoformat(),
+            "next_update": entry.next_update.isoformat(),
+            "age_seconds": int(entry.age(now).total_seconds()),
+            "overdue": entry.overdue(now),
+        }
+        for entry in crl_status(_store(ctx), issuing_cert, root_cert)
+    ]
+    click.echo(json.dumps(rows, indent=2))
+
+
+def _import_root_crl(ctx: Context, path: Path) -> None:
+    from ca.crl import import_root_crl
+
+    root_cert = CertificateAuthority.read_chain(_ca_dir(ctx))[1]
+    with path.open("rb") as handle:
+        data = handle.read(64 * 1024 * 1024 + 1)
+    _report("root", import_root_crl(_store(ctx), root_cert, data))
+
+
+def _publish_root_crl(ctx: Context, passphrase_file: Path | None, force: bool):
+    """The root's CRL, signed with root.key.pem (the issuing key is not needed for it)."""
+    from ca.authority import load_root_key
+    from ca.crl import publish_root_crl
+
+    passphrase = load_passphrase(passphrase_file)
+    root_key = load_root_key(_ca_dir(ctx), passphrase)
+    root_cert = CertificateAuthority.read_chain(_ca_dir(ctx))[1]
+    return publish_root_crl(_store(ctx), root_cert, root_key, force=force)
+
+
+def _encoded(der: bytes, encoding: serialization.Encoding) -> bytes:
+    from cryptography import x509
+
+    return (
+        der if encoding == serialization.Encoding.DER else x509.load_der_x509_crl(der).public_bytes(encoding)
+    )
+
+
+def _report(kind: str, crl) -> None:
+    from cryptography import x509
+
+    number = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+    click.echo(
+        f"{kind} CRL #{number}: {sum(1 for _ in crl)} revoked, "
+        f"next update {crl.next_update_utc:%Y-%m-%d %H:%M} UTC"
+    )
 
 
 @ca_group.command("tsa-init")

@@ -1,6 +1,11 @@
-"""The CA's public endpoints the certificates point to: /pki/root.cer, /pki/issuing.cer (DER),
-/pki/crl (DER CRL, built from the store), /pki/ocsp (RFC 6960, POST or GET) and /pki/tsp (RFC 3161
-time-stamping, POST)."""
+"""The CA's public endpoints the certificates point to: /pki/root.cer, /pki/issuing.cer (DER), the CRLs
+/pki/crl (complete), /pki/delta.crl (delta) and /pki/root.crl (the root's), /pki/ocsp (RFC 6960,
+POST or GET) and /pki/tsp (RFC 3161 time-stamping, POST).
+
+The issuing CA's CRLs are published here when due (``ca.crl.publish_due``: the first request after
+one is due publishes it), besides ``eds ca crl --publish`` from a timer. The root's CRL is signed where
+the root key is kept (``eds ca crl --root``) and only served here.
+"""
 
 from __future__ import annotations
 
@@ -45,12 +50,31 @@ def issuing_certificate() -> Response:
     return _public(_certificate_der("issuing"), "application/pkix-cert")
 
 
-@bp.get("/crl")
-def crl() -> Response:
-    from ca.crl import build_crl
+def _crl(which: str) -> Response:
+    from ca.crl import current_crl, publish_due
 
     authority = flow_context().ca()
-    return _public(build_crl(authority).public_bytes(serialization.Encoding.DER), "application/pkix-crl", 300)
+    if which != "root":
+        publish_due(authority)
+    der = current_crl(authority, which)
+    if der is None:
+        abort(404)
+    return _public(der, "application/pkix-crl", 300)
+
+
+@bp.get("/crl")
+def crl() -> Response:
+    return _crl("base")
+
+
+@bp.get("/delta.crl")
+def delta_crl() -> Response:
+    return _crl("delta")
+
+
+@bp.get("/root.crl")
+def root_crl() -> Response:
+    return _crl("root")
 
 
 def _ocsp_answer(request_der: bytes) -> Response:

@@ -374,3 +374,88 @@ def test_an_expired_certificate_is_listed_and_shown_as_expired(home, tmp_path):
         line.split() == ["status", "expired"] for line in eds(home, "show", old.serial).stdout.splitlines()
     )
     assert old.serial not in eds(home, "list", "--expiring-within", "400").stdout
+
+
+def test_crl_publish_publishes_what_is_due_once_and_force_publishes_again(tmp_path):
+    home = tmp_path / "home"
+    assert eds(home, "init").exit_code == 0
+    first = eds(home, "crl", "--publish")
+    assert first.exit_code == 0, first.output
+    assert "base CRL #" in first.output and "delta CRL #" in first.output
+    again = eds(home, "crl", "--publish")
+    assert again.exit_code == 0 and "nothing due" in again.output
+    served = tmp_path / "served"
+    served.mkdir()
+    forced = eds(home, "crl", "--publish", "--force", "--dir", str(served))
+    assert forced.exit_code == 0 and "base CRL #" in forced.output
+    base = x509.load_der_x509_crl((served / "crl").read_bytes())
+    delta = x509.load_der_x509_crl((served / "delta.crl").read_bytes())
+    numbers = [c.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number for c in (base, delta)]
+    assert f"base CRL #{numbers[0]}" in forced.output and numbers[1] == numbers[0] + 1
+    assert not (served / "root.crl").exists()  # the root's CRL is published with --root only
+
+
+def test_crl_root_is_signed_with_the_root_key_and_then_written_with_publish(tmp_path):
+    home = tmp_path / "home"
+    assert eds(home, "init").exit_code == 0
+    out = tmp_path / "root.crl"
+    made = eds(home, "crl", "--root", "--out", str(out), "--format", "pem")
+    assert made.exit_code == 0 and "root CRL #1" in made.output, made.output
+    root = x509.load_pem_x509_certificate((home / "ca" / "root.cer.pem").read_bytes())
+    assert x509.load_pem_x509_crl(out.read_bytes()).is_signature_valid(root.public_key())
+    assert "not due" in eds(home, "crl", "--root").output
+    assert "root CRL #2" in eds(home, "crl", "--root", "--force").output
+    (home / "ca" / "root.key.pem").rename(tmp_path / "offline.key.pem")
+    elsewhere = eds(home, "crl", "--root", "--force")
+    assert elsewhere.exit_code == 1 and "where the root key is kept" in elsewhere.output
+
+
+def test_crl_options_that_do_not_go_together_are_bad_input(home):
+    assert eds(home, "crl", "--publish", "--root").exit_code == 2
+    assert eds(home, "crl").exit_code == 2
+    assert eds(home, "crl", "--dir", "/tmp").exit_code == 2
+
+
+def test_a_root_crl_signed_offline_is_imported_online_and_an_older_one_is_refused(tmp_path):
+    import shutil
+
+    online, offline = tmp_path / "online", tmp_path / "offline"
+    assert eds(online, "init").exit_code == 0
+    offline.mkdir()
+    shutil.copytree(online / "ca", offline / "ca")  # the root's machine: the CA directory, its own database
+    (online / "ca" / "root.key.pem").unlink()  # the online service never holds the root key
+    older, newer = tmp_path / "older.crl", tmp_path / "newer.crl"
+    assert eds(offline, "crl", "--root", "--out", str(older)).exit_code == 0
+    assert eds(offline, "crl", "--root", "--force", "--out", str(newer), "--format", "pem").exit_code == 0
+
+    imported = eds(online, "crl", "--import", str(newer))
+    assert imported.exit_code == 0 and "root CRL #2" in imported.output, imported.output
+    refused = eds(online, "crl", "--import", str(older))
+    assert refused.exit_code == 1 and "never put back" in refused.output
+    other = tmp_path / "other"
+    assert eds(other, "init").exit_code == 0
+    foreign = tmp_path / "foreign.crl"
+    assert eds(other, "crl", "--root", "--out", str(foreign)).exit_code == 0
+    assert "not signed by this CA's root" in eds(online, "crl", "--import", str(foreign)).output
+    served = tmp_path / "served"
+    served.mkdir()
+    assert eds(online, "crl", "--publish", "--dir", str(served)).exit_code == 0
+    assert (
+        x509.load_der_x509_crl((served / "root.crl").read_bytes())
+        .extensions.get_extension_for_class(x509.CRLNumber)
+        .value.crl_number
+        == 2
+    )
+
+
+def test_crl_status_shows_each_published_crl_with_its_age_and_whether_it_is_overdue(tmp_path):
+    home = tmp_path / "home"
+    assert eds(home, "init").exit_code == 0
+    assert json.loads(eds(home, "crl", "--status").output) == []
+    assert eds(home, "crl", "--publish").exit_code == 0
+    assert eds(home, "crl", "--root").exit_code == 0
+    rows = {row["crl"]: row for row in json.loads(eds(home, "crl", "--status", passphrase=None).output)}
+    assert set(rows) == {"base", "delta", "root"}
+    assert rows["delta"]["base_number"] == rows["base"]["number"] == rows["delta"]["number"] - 1
+    assert rows["root"]["number"] == 1 and not any(row["overdue"] for row in rows.values())
+    assert all(0 <= row["age_seconds"] < 600 for row in rows.values())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
+from pathlib import Path
 
 import pytest
 from ca_test_support import make_csr, person, rsa_key
@@ -142,3 +143,70 @@ def test_ocsp_refuses_malformed_requests_and_other_cas(authority):
         respond(request.public_bytes(serialization.Encoding.DER), authority)
     )
     assert answer.response_status == x509_ocsp.OCSPResponseStatus.UNAUTHORIZED
+
+
+def nonce_request(issued, authority, tmp_path, *options: str) -> tuple[str, str]:
+    """An `openssl ocsp` request (with ``options``: -nonce / -no_nonce) and our response, as files."""
+    issuing, leaf = tmp_path / "issuing.pem", tmp_path / "leaf.pem"
+    issuing.write_bytes(authority.issuing_cert.public_bytes(serialization.Encoding.PEM))
+    leaf.write_bytes(issued.pem())
+    request, response = tmp_path / "request.der", tmp_path / "response.der"
+    made = run(
+        "openssl", "ocsp", "-issuer", str(issuing), "-cert", str(leaf), *options, "-reqout", str(request)
+    )
+    assert made.returncode == 0, made.stderr
+    response.write_bytes(respond(request.read_bytes(), authority))
+    return str(request), str(response)
+
+
+def test_openssl_ocsp_nonce_is_echoed_and_checked(authority, ca_files, tmp_path):
+    issued = authority.issue(make_csr(), person(), "auth")
+    request, response = nonce_request(issued, authority, tmp_path, "-nonce")
+    checked = run("openssl", "ocsp", "-reqin", request, "-respin", response, "-CAfile", str(ca_files[0]))
+    assert "Response verify OK" in checked.stdout + checked.stderr
+    assert "WARNING: no nonce in response" not in checked.stdout + checked.stderr
+    answer = x509_ocsp.load_der_ocsp_response(Path(response).read_bytes())
+    asked = x509_ocsp.load_der_ocsp_request(Path(request).read_bytes())
+    assert (
+        answer.extensions.get_extension_for_class(x509.OCSPNonce).value
+        == asked.extensions.get_extension_for_class(x509.OCSPNonce).value
+    )
+
+
+def test_a_request_without_a_nonce_is_answered_without_one(authority, ca_files, tmp_path):
+    issued = authority.issue(make_csr(), person(), "auth")
+    request, response = nonce_request(issued, authority, tmp_path, "-no_nonce")
+    checked = run(
+        "openssl", "ocsp", "-reqin", request, "-respin", response, "-CAfile", str(ca_files[0]), "-resp_text"
+    )
+    assert "Response verify OK" in checked.stdout + checked.stderr
+    assert "Cert Status: good" in checked.stdout
+    answer = x509_ocsp.load_der_ocsp_response(Path(response).read_bytes())
+    with pytest.raises(x509.ExtensionNotFound):
+        answer.extensions.get_extension_for_class(x509.OCSPNonce)
+
+
+@pytest.mark.parametrize("length, answered", [(0, False), (1, True), (32, True), (33, False)])
+def test_nonces_of_1_to_32_octets_are_echoed_others_are_malformed_rfc_8954(authority, length, answered):
+    from cryptography.hazmat.primitives import hashes
+
+    issued = authority.issue(make_csr(), person(), "auth")
+    builder = x509_ocsp.OCSPRequestBuilder().add_certificate(
+        issued.certificate, authority.issuing_cert, hashes.SHA1()
+    )
+    request = builder.add_extension(x509.OCSPNonce(b"\x01" * length), False).build()
+    answer = x509_ocsp.load_der_ocsp_response(
+        respond(request.public_bytes(serialization.Encoding.DER), authority)
+    )
+    if answered:
+        assert answer.response_status == x509_ocsp.OCSPResponseStatus.SUCCESSFUL
+        assert answer.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce == b"\x01" * length
+    else:
+        assert answer.response_status == x509_ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+
+
+def test_ocsp_follows_the_live_store(authority, store, ca_files, tmp_path):
+    issued = authority.issue(make_csr(), person(), "auth")
+    assert "Cert Status: good" in ocsp_status(authority, ca_files, tmp_path, issued.pem()).stdout
+    store.revoke(issued.record.serial, "privilege_withdrawn")
+    assert "Cert Status: revoked" in ocsp_status(authority, ca_files, tmp_path, issued.pem()).stdout

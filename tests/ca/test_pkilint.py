@@ -124,3 +124,20 @@ def test_a_long_cyrillic_name_within_64_characters_is_issued_and_lints_clean(aut
     assert len(common_name) == 45 and len(common_name.encode()) > 64
     found = findings([tool("lint_pkix_cert"), "lint", write(tmp_path, "leaf.pem", certificate)])
     assert errors(found) == []
+
+
+def test_ocsp_response_with_a_nonce_has_no_errors(authority, tmp_path):
+    from cryptography.x509 import ocsp
+
+    from ca.ocsp import respond
+
+    issued = authority.issue(make_csr(), person(), "sign")
+    request = (
+        ocsp.OCSPRequestBuilder()
+        .add_certificate(issued.certificate, authority.issuing_cert, hashes.SHA256())
+        .add_extension(x509.OCSPNonce(bytes(range(32))), False)
+    )
+    response = tmp_path / "response.der"
+    response.write_bytes(respond(request.build().public_bytes(serialization.Encoding.DER), authority))
+    assert ocsp.load_der_ocsp_response(response.read_bytes()).extensions  # the nonce is in it
+    assert errors(findings([tool("lint_ocsp_response"), "lint", str(response)])) == []

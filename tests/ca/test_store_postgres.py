@@ -136,3 +136,37 @@ def test_migration_0008_binds_each_stored_key_to_its_first_holder_on_postgresql(
             connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
             connection.commit()
         engine.dispose()
+
+
+def test_crl_numbers_published_by_eight_threads_at_once_are_distinct_and_the_counter_ends_at_the_last(
+    loaded_ca, pg_store
+):
+    from cryptography import x509
+
+    from ca.crl import issuer_key, publish_due
+    from ca.store import next_crl_number
+
+    authority = loaded_ca.replace(store=pg_store)
+
+    def publish(_):
+        return [
+            crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+            for crl in publish_due(authority, force=True)
+        ]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        numbers = [n for batch in pool.map(publish, range(24)) for n in batch]
+    assert len(numbers) == 48 and len(set(numbers)) == 48
+    with pg_store.session() as session:
+        assert next_crl_number(session, issuer_key(authority.issuing_cert), first=1) == max(numbers) + 1
+        session.rollback()
+
+
+def test_when_a_crl_is_due_eight_threads_publish_it_once(loaded_ca, pg_store):
+    from ca.crl import publish_due
+
+    authority = loaded_ca.replace(store=pg_store)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        published = list(pool.map(lambda _: publish_due(authority), range(8)))
+    assert sum(1 for p in published if p.base is not None) == 1
+    assert sum(1 for p in published if p.delta is not None) == 1

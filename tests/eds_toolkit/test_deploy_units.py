@@ -16,7 +16,7 @@ from deploy_units import SYSTEMD, VENV, read_environment_file
 
 from eds_toolkit import settings
 
-UNITS = sorted(SYSTEMD.glob("*.service"))
+UNITS = sorted([*SYSTEMD.glob("*.service"), *SYSTEMD.glob("*.timer")])
 
 
 def verify(unit_text: str, name: str, directory: Path) -> subprocess.CompletedProcess:
@@ -36,7 +36,20 @@ def verify(unit_text: str, name: str, directory: Path) -> subprocess.CompletedPr
 
 
 def test_the_shipped_units_exist():
-    assert {unit.name for unit in UNITS} >= {"eds-migrate.service", "eds-web@.service"}
+    assert {unit.name for unit in UNITS} >= {
+        "eds-migrate.service",
+        "eds-web@.service",
+        "eds-crl.service",
+        "eds-crl.timer",
+    }
+
+
+def test_the_crl_timer_starts_the_crl_service_and_the_service_publishes_when_due():
+    timer = (SYSTEMD / "eds-crl.timer").read_text()
+    service = (SYSTEMD / "eds-crl.service").read_text()
+    assert "Unit=" not in timer  # a timer starts the service of its own name
+    assert "OnCalendar=" in timer and "Persistent=true" in timer
+    assert "bin/eds ca crl --publish " in service
 
 
 @pytest.mark.parametrize("unit", UNITS, ids=lambda unit: unit.name)
@@ -52,6 +65,9 @@ def test_the_check_would_catch_a_mistake(tmp_path):
     assert "Unknown key" in misspelt.stderr
     missing = verify(text.replace("bin/eds db", "bin/eds-missing db"), "b.service", tmp_path)
     assert missing.returncode != 0 and "eds-missing" in missing.stderr
+    timer = (SYSTEMD / "eds-crl.timer").read_text()
+    wrong_timer = verify(timer.replace("OnCalendar=", "OnCalender="), "eds-crl.timer", tmp_path)
+    assert "Unknown key" in wrong_timer.stderr
 
 
 def test_every_setting_in_the_environment_file_is_one_the_service_reads():

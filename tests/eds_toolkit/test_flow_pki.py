@@ -71,3 +71,34 @@ def test_garbage_ocsp_request_gets_malformed_request(client):
     assert (
         ocsp.load_der_ocsp_response(answer.data).response_status == ocsp.OCSPResponseStatus.MALFORMED_REQUEST
     )
+
+
+def test_the_delta_crl_is_served_and_names_the_base_it_extends(app, client, ctx, outbox):
+    _auth, sign, issuing = issued_pair(client, ctx, outbox)
+    base = x509.load_der_x509_crl(client.get("/pki/crl").data)
+    response = client.get("/pki/delta.crl")
+    assert response.status_code == 200 and response.mimetype == "application/pkix-crl"
+    delta = x509.load_der_x509_crl(response.data)
+    assert delta.is_signature_valid(issuing.public_key())
+    base_number = base.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+    assert delta.extensions.get_extension_for_class(x509.DeltaCRLIndicator).value.crl_number == base_number
+    (point,) = base.extensions.get_extension_for_class(x509.FreshestCRL).value
+    assert point.full_name[0].value == "http://127.0.0.1:5000/pki/delta.crl"
+    (point,) = sign.extensions.get_extension_for_class(x509.FreshestCRL).value
+    assert point.full_name[0].value == "http://127.0.0.1:5000/pki/delta.crl"
+    assert client.get("/pki/crl").data == base.public_bytes(serialization.Encoding.DER)  # not due: the same
+
+
+def test_the_root_crl_is_served_once_published_where_the_root_key_is(app, client, home):
+    from ca.authority import CertificateAuthority, load_root_key
+    from ca.crl import publish_root_crl
+    from eds_toolkit.bootstrap import ca_directory, ca_passphrase
+
+    assert client.get("/pki/root.crl").status_code == 404
+    settings = service(app).settings
+    root_cert = CertificateAuthority.read_chain(ca_directory(home))[1]
+    root_key = load_root_key(ca_directory(home), ca_passphrase(settings))
+    publish_root_crl(CertificateStore(service(app).engine), root_cert, root_key)
+    response = client.get("/pki/root.crl")
+    assert response.status_code == 200 and response.mimetype == "application/pkix-crl"
+    assert x509.load_der_x509_crl(response.data).is_signature_valid(root_cert.public_key())

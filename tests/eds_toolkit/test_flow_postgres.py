@@ -124,3 +124,17 @@ def test_with_postgresql_down_every_step_answers_503_with_retry_after_and_the_se
     # PostgreSQL is back: the same process (no restart) goes on where the citizen was
     assert enrolment.post("pin", {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}).status_code == 200
     assert enrolment.state() == "pin_set"
+
+
+def test_crls_published_by_the_web_on_postgresql_share_one_counter(pg_app):
+    """Migration 0016's tables on PostgreSQL: the first request publishes base and delta, numbered n, n+1."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    client = pg_app.test_client()
+    base = x509.load_der_x509_crl(client.get("/pki/crl").data)
+    delta = x509.load_der_x509_crl(client.get("/pki/delta.crl").data)
+    number = base.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+    assert delta.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number == number + 1
+    assert delta.extensions.get_extension_for_class(x509.DeltaCRLIndicator).value.crl_number == number
+    assert client.get("/pki/crl").data == base.public_bytes(Encoding.DER)
