@@ -1,7 +1,7 @@
 """Several web processes behind a real load balancer, one killed under load: nothing lost, nothing twice.
 
-Two `gunicorn eds_toolkit.wsgi:app` instances on their own ports share one PostgreSQL database, one Redis (rate
-limits) and the instance directory (the CA's files, the secret key); HAProxy from Debian ends TLS and
+Two `gunicorn eds_toolkit.wsgi:app` instances on their own ports share one PostgreSQL database, one Redis
+(rate limits) and the instance directory (the CA's files, the secret key); HAProxy from Debian ends TLS and
 balances them round-robin, and stops sending to one whose health check fails. Everything is started from
 the shipped deployment files (``deploy/``: the systemd units, their environment file, HAProxy's
 configuration), filled in for loopback as an operator fills them in for their machines. Citizens go
