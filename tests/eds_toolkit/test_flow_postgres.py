@@ -127,7 +127,7 @@ def test_with_postgresql_down_every_step_answers_503_with_retry_after_and_the_se
 
 
 def test_crls_published_by_the_web_on_postgresql_share_one_counter(pg_app):
-    """Migration 0016's tables on PostgreSQL: the first request publishes base and delta, numbered n, n+1."""
+    """Migration 0017's tables on PostgreSQL: the first request publishes base and delta, numbered n, n+1."""
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import Encoding
 

@@ -1,7 +1,7 @@
 """ca_crl_counters and ca_crls: CRL numbers from a stored counter, and the newest CRLs as published
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-03 21:30:00
 
 CRLs were numbered by their issue time in microseconds before this revision; ``ca.crl`` starts the
@@ -12,8 +12,8 @@ increasing across the upgrade.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
