@@ -48,6 +48,7 @@ def _register() -> None:
         keystore_commands,
         serve_commands,
         verify_commands,
+        worker_commands,
     )
 
     for module in (
@@ -58,6 +59,7 @@ def _register() -> None:
         identify_commands,
         agent_commands,
         verify_commands,
+        worker_commands,
     ):
         for command in module.COMMANDS:
             main.add_command(command)
