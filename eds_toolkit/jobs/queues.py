@@ -143,10 +143,10 @@ class RedisChecks:
         return state
 
     def _enqueue(self, job: CheckJob) -> str:
-        from rq import Retry, Worker
+        from rq import Retry
 
-        if not Worker.count(queue=self.queue):  # nobody would take it: say so now, not after the bound
-            raise QueueUnavailable(QUEUE_DOWN_MESSAGE, retry_after=RETRY_AFTER)
+        # no "is there a worker?" check first: a Redis restarted empty forgets its workers' registrations
+        # while they work on; a job nobody takes is withdrawn when the bound passes (_give_up)
         queued = self.queue.enqueue(
             "eds_toolkit.jobs.worker.perform",
             job,
@@ -195,7 +195,7 @@ class RedisChecks:
 
     def _give_up(self, job_id: str) -> None:
         """The bound passed: a job no worker took is withdrawn (nothing will be decided); a started one
-        is left to finish (the same request sent again gets its decision)."""
+        is left to finish: its decision is recorded (a video sent again is answered with it)."""
         from rq.job import JobStatus
 
         found = self._fetch(job_id)

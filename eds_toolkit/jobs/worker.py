@@ -17,7 +17,7 @@ import uuid
 
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.jobs.checks import CheckJob, CheckResult, run_check
-from eds_toolkit.jobs.queues import QUEUE_NAME
+from eds_toolkit.jobs.queues import QUEUE_NAME, RETRIES
 
 log = logging.getLogger("eds_toolkit.jobs")
 
@@ -41,20 +41,20 @@ def _service_context() -> ServiceContext:
 
 
 def perform(job: CheckJob) -> CheckResult:
-    """The RQ job: decide ``job``. A run after a killed one is ``resumed`` (its decision, if made, is
-    answered again; nothing is counted twice)."""
+    """The RQ job: decide ``job``. A run after a killed one (RQ counts it down from its retries; the job's
+    meta is no witness, the worker saves its own copy over it when it queues the job again) is
+    ``resumed``: the decision its job already made, if any, is answered again; nothing counts twice."""
     from rq import get_current_job
 
     current = get_current_job()
-    runs = int(current.meta.get("runs", 0)) if current is not None else 0
-    if current is not None:
-        current.meta.update(runs=runs + 1, pid=os.getpid(), host=socket.gethostname())
-        current.save_meta()
-    if runs:
+    if current is None:  # called directly, not by a worker
+        return run_check(_service_context(), job)
+    resumed = current.retries_left is not None and current.retries_left < RETRIES
+    current.meta.update(pid=os.getpid())  # a worker starting here can tell when this run is dead
+    current.save_meta()
+    if resumed:
         log.warning("Identification job %s runs again after a killed run.", current.id)
-    return run_check(
-        _service_context(), job, job_id=current.id if current is not None else None, resumed=runs > 0
-    )
+    return run_check(_service_context(), job, job_id=current.id, resumed=resumed)
 
 
 def load_face_models(ctx: ServiceContext) -> None:
