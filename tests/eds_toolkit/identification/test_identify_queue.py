@@ -19,15 +19,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from flow_helpers import KNOWN_IIN, KNOWN_PHONE, api_start, code_for, make_settings
 from identify_helpers import decisions, new_task, phone_confirmed, problem, record, send_frames, send_image
 from redis import Redis
 from rq import Worker
 from rq.job import Job
 
+from eds_toolkit.cli import main
 from eds_toolkit.flow.identification import IdentifyConfig
 from eds_toolkit.flow.identification.nonces import spent_at
 from eds_toolkit.jobs.queues import RETRIES
+from eds_toolkit.settings import Settings, SettingsError
 from eds_toolkit.web import create_app
 from eds_toolkit.web.context import service
 from tests.eds_toolkit.identification.conftest import D18_CHALLENGES
@@ -332,3 +335,22 @@ def test_no_worker_answering_is_a_503_within_the_bound(home, clock, redis_server
     assert response.status_code == 503 and problem(response)["code"] == "queue_unavailable"
     assert decisions(service(app).flow, enrolment.id) == []
     assert Redis.from_url(url).llen("rq:queue:eds-identification") == 0  # withdrawn, never decided later
+
+
+def test_without_a_queue_the_async_form_runs_in_the_process(client, outbox, selfie_jpeg):
+    """The embedded default (no EDS_QUEUE_URL): the same 202, Location and answer, from a thread pool."""
+    enrolment = phone_confirmed(client, outbox)
+    response = send_image(enrolment, "selfie", selfie_jpeg, headers=ASYNC)
+    assert response.status_code == 202 and response.headers["Preference-Applied"] == "respond-async"
+    answer = _poll(client, response.headers["Location"], enrolment.auth)
+    assert answer.status_code == 200 and answer.get_json()["state"] == "selfie_ok"
+    assert send_image(enrolment, "selfie", selfie_jpeg).status_code == 409  # synchronous as before
+
+
+def test_queue_settings_are_checked(tmp_path):
+    with pytest.raises(SettingsError, match="EDS_QUEUE_URL must be a Redis URL"):
+        Settings.from_env({"EDS_QUEUE_URL": "amqp://user:secret@rabbit/"}, home=tmp_path)
+    with pytest.raises(SettingsError, match="EDS_QUEUE_WAIT"):
+        Settings.from_env({"EDS_QUEUE_WAIT": "0"}, home=tmp_path)
+    result = CliRunner().invoke(main, ["--home", str(tmp_path), "worker"], env={"EDS_QUEUE_URL": ""})
+    assert result.exit_code == 2 and "set EDS_QUEUE_URL" in result.output
