@@ -137,10 +137,7 @@ class RedisChecks:
     def state(self, job_id: str, enrolment_id: str) -> JobState | None:
         if not JOB_ID.match(job_id):
             return None
-        state = self._guarded(self._state, job_id)
-        if state is None or self._guarded(self._owner, job_id) != enrolment_id:
-            return None
-        return state
+        return self._guarded(self._state, job_id, enrolment_id)
 
     def _enqueue(self, job: CheckJob) -> str:
         from rq import Retry
@@ -170,23 +167,26 @@ class RedisChecks:
         except NoSuchJobError:
             return None
 
-    def _state(self, job_id: str) -> JobState | None:
-        from rq.job import JobStatus
+    def _state(self, job_id: str, enrolment_id: str | None = None) -> JobState | None:
+        """The job's status and meta only (its pictures stay in Redis while it is pending); the result
+        once it is finished. ``enrolment_id``: None when it is not another enrolment's."""
+        from rq.job import Job, JobStatus
+        from rq.serializers import DefaultSerializer
 
-        found = self._fetch(job_id)
-        if found is None:
+        status, meta = self.connection.hmget(Job.key_for(job_id), ["status", "meta"])
+        if status is None:
             return None
-        check = found.meta.get("check", "")
-        status = found.get_status(refresh=False)
+        about = DefaultSerializer.loads(meta) if meta else {}
+        if enrolment_id is not None and about.get("enrolment") != enrolment_id:
+            return None
+        check = about.get("check", "")
+        status = status.decode()
         if status == JobStatus.FINISHED:
-            return JobState(job_id, check, found.return_value())
+            found = self._fetch(job_id)
+            return JobState(job_id, check, found.return_value()) if found is not None else None
         if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
             return JobState(job_id, check, failed=True)
         return JobState(job_id, check)
-
-    def _owner(self, job_id: str) -> str | None:
-        found = self._fetch(job_id)
-        return found.meta.get("enrolment") if found is not None else None
 
     def _forget(self, job_id: str) -> None:
         found = self._fetch(job_id)
