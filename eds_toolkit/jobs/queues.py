@@ -194,12 +194,14 @@ class RedisChecks:
             found.delete()
 
     def _give_up(self, job_id: str) -> None:
-        """The bound passed: a job no worker took is withdrawn (nothing will be decided); a started one
-        is left to finish: its decision is recorded (a video sent again is answered with it)."""
+        """The bound passed: a job no worker ever took is withdrawn (nothing will be decided); a started
+        one, or one queued again after a killed run (which may have spent the video's nonce), is left to
+        finish: its decision is recorded (a video sent again is answered with it)."""
         from rq.job import JobStatus
 
         found = self._fetch(job_id)
-        if found is not None and found.get_status() in (JobStatus.QUEUED, JobStatus.SCHEDULED):
+        never_ran = found is not None and found.retries_left == RETRIES
+        if never_ran and found.get_status() in (JobStatus.QUEUED, JobStatus.SCHEDULED):
             found.cancel()
             found.delete()
 
