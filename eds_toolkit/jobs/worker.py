@@ -57,7 +57,7 @@ def perform(job: CheckJob) -> CheckResult:
     return run_check(_service_context(), job, job_id=current.id, resumed=resumed)
 
 
-def load_face_models(ctx: ServiceContext) -> None:
+def load_face_models() -> None:
     """Load dlib's models (and import the checks) now, in the worker, so that no job pays for it."""
     import webcam_flow.liveness  # noqa: F401
     import webcam_flow.match  # noqa: F401
@@ -83,10 +83,10 @@ def _alive(pid: int) -> bool:
 
 def _dead_here(name: str | None, horse_pid: object) -> bool:
     """True when ``name`` is a worker of this host whose process and work-horse are both gone."""
-    host, _, rest = (name or "").partition(".")
-    pid = rest.partition(".")[0]
-    if host != socket.gethostname() or not pid.isdigit():
+    parts = (name or "").rsplit(".", 2)  # a host name may hold dots itself
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
         return False
+    pid = parts[1]
     horse = int(horse_pid) if isinstance(horse_pid, int | str) and str(horse_pid).isdigit() else None
     return not _alive(int(pid)) and (horse is None or not _alive(horse))
 
@@ -125,7 +125,7 @@ def run_worker(ctx: ServiceContext, url: str, *, burst: bool = False) -> None:
     from rq import Queue, Worker
 
     install(ctx)
-    load_face_models(ctx)
+    load_face_models()
     connection = Redis.from_url(url)
     requeue_abandoned(connection)
     worker = Worker(
