@@ -17,6 +17,7 @@ def worker(ctx, burst: bool) -> None:
     the face models are loaded once, each job runs in a forked work-horse. Run one per core that
     identification may use; a job whose worker is killed runs again (docs/deploy.md).
     """
+    from eds_toolkit.flow.identification import IdentifyConfig
     from eds_toolkit.jobs.worker import run_worker
     from eds_toolkit.services import build_service_context
     from eds_toolkit.settings import Settings, SettingsError
@@ -32,7 +33,8 @@ def worker(ctx, burst: bool) -> None:
     from redis.exceptions import RedisError
 
     try:
-        run_worker(build_service_context(settings), settings.queue_url, burst=burst)
+        identify = settings.identify or IdentifyConfig()
+        run_worker(build_service_context(settings), settings.queue_url, identify, burst=burst)
     except RedisError as error:
         click.echo(f"eds worker: the queue's Redis does not answer ({type(error).__name__}).", err=True)
         raise SystemExit(1) from None
