@@ -1,6 +1,7 @@
 """The certificate authority: creates the CA hierarchy and issues citizens' certificates.
 
-This is the one module that signs (certificates, CRLs, OCSP responses).
+This is the one module that signs with the CA's keys (certificates, CRLs, OCSP responses); the
+time-stamping authority's own key signs its tokens in ``ca.tsa``.
 """
 
 from __future__ import annotations
@@ -514,6 +515,38 @@ class CertificateAuthority:
             ),
         ]
         return [x509.Extension(value.oid, critical, value) for value, critical in values_and_criticality]
+
+    def certify_timestamping_key(
+        self, public_key: rsa.RSAPublicKey, *, validity_years: int = 2
+    ) -> x509.Certificate:
+        """The time-stamping authority's certificate (``ca.tsa``): critical EKU timeStamping only
+        (RFC 3161 section 2.3), key usage digitalSignature and nonRepudiation, CRL DP and AIA."""
+        now = self.clock().replace(microsecond=0)
+        usage = {name: name in ("digital_signature", "content_commitment") for name in _KEY_USAGE_NAMES}
+        name = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
+                common_name(f"{self.config.issuing_name[:60]} TSA"),
+            ]
+        )
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(self._issuer_name)
+            .public_key(public_key)
+            .serial_number(random_serial())
+            .not_valid_before(now)
+            .not_valid_after(min(add_years(now, validity_years), self._issuing_not_after))
+            .add_extension(x509.KeyUsage(**usage, encipher_only=False, decipher_only=False), True)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]), True)
+            .add_extension(_authority_key_identifier(self.issuing_cert), False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), False)
+            .add_extension(_crl_distribution_point(self.config.crl_url), False)
+        )
+        certificate = builder.sign(self._signer.key, SIGNATURE_HASH)
+        if self._signer.verify_signatures:
+            self._check_signature(certificate.signature, certificate.tbs_certificate_bytes)
+        return certificate
 
     # ----- revocation publishing (built in ca.crl / ca.ocsp, signed here) -----
 

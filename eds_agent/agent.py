@@ -12,6 +12,7 @@ from eds_agent.modules import basics, common_utils
 from eds_agent.modules import issuance as issuance_module
 from eds_agent.portals import Portals
 from eds_agent.server import AgentServer
+from eds_agent.timestamping import TsaClient, timestamped
 from eds_agent.tls import ensure_tls_certificate, server_context
 
 DEFAULT_PORT = 13579
@@ -27,6 +28,7 @@ class AgentConfig:
     tls: bool = True
     store: Path | None = None
     key_algorithm: str = "rsa2048"
+    tsa_url: str | None = None  # the time-stamp server for CAdES-T (RFC 3161 over HTTP)
 
     @property
     def agent_dir(self) -> Path:
@@ -43,7 +45,7 @@ class AgentConfig:
         return self.agent_dir / "portals.txt"
 
 
-def build_dispatcher(issuance: Issuance, confirmer: Confirmer) -> Dispatcher:
+def build_dispatcher(issuance: Issuance, confirmer: Confirmer, tsa: TsaClient | None = None) -> Dispatcher:
     """All modules the agent answers, sharing one issuance state; a page signs with the keys of the folder
     it chose (its connection's: another page's choice never changes it)."""
 
@@ -53,8 +55,10 @@ def build_dispatcher(issuance: Issuance, confirmer: Confirmer) -> Dispatcher:
     names = [basics.NAME, common_utils.NAME, issuance_module.NAME]
     return Dispatcher(
         [
-            basics.make_module(current_folder, confirmer),
-            common_utils.make_module(current_folder, confirmer),
+            basics.make_module(current_folder, confirmer, tsa),
+            common_utils.make_module(
+                current_folder, confirmer, (lambda der: timestamped(der, tsa)) if tsa is not None else None
+            ),
             issuance_module.make_module(issuance, names),
         ]
     )
@@ -71,7 +75,7 @@ def build_server(
         writer=writer,
         state_dir=config.pending_dir,
     )
-    dispatcher = build_dispatcher(issuance, confirmer)
+    dispatcher = build_dispatcher(issuance, confirmer, TsaClient(config.tsa_url) if config.tsa_url else None)
     cert_path, created, context = None, False, None
     if config.tls:
         cert_path, key_path, created = ensure_tls_certificate(config.agent_dir)

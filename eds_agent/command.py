@@ -69,6 +69,17 @@ def _origins(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
     return tuple(checked)
 
 
+def _tsa_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from eds_agent.timestamping import check_tsa_url
+
+    if not value:
+        return None
+    try:
+        return check_tsa_url(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 def listen_failure(port: int, error: OSError) -> str:
     """Why the agent cannot listen, and what to do when another program holds the port."""
     message = f"eds agent cannot listen on 127.0.0.1:{port}: {error.strerror or error}."
@@ -181,6 +192,14 @@ def _install(home: Path, origins: tuple[str, ...], autostart: bool) -> str:
     help="File whose first line is the keystores' password (with --yes).",
 )
 @click.option(
+    "--tsa-url",
+    envvar="EDS_AGENT_TSA_URL",
+    callback=_tsa_url,
+    metavar="URL",
+    help="The RFC 3161 time-stamp server for pages that ask for time-stamped signatures (tsaProfile), "
+    "e.g. https://portal.example.kz/pki/tsp (default: $EDS_AGENT_TSA_URL; none: such requests are refused).",
+)
+@click.option(
     "--install-if-needed",
     is_flag=True,
     help="First start from the desktop (the packaged eds-agent does this): run `install` unless done.",
@@ -198,6 +217,7 @@ def agent(
     store: Path | None,
     answer_timeout: float,
     password_file: Path | None,
+    tsa_url: str | None,
     install_if_needed: bool,
 ) -> None:
     """Run the local signing agent that portals reach at wss://127.0.0.1:PORT.
@@ -217,7 +237,9 @@ def agent(
     logging.getLogger("websockets").setLevel(logging.WARNING)
     if password_file and not yes:
         raise click.UsageError("--password-file is for scripts: use it together with --yes.")
-    config = AgentConfig(home=_home(ctx), port=port, origins=origins, tls=not no_tls, store=store)
+    config = AgentConfig(
+        home=_home(ctx), port=port, origins=origins, tls=not no_tls, store=store, tsa_url=tsa_url
+    )
     if install_if_needed and not no_tls and not is_installed(config.agent_dir):
         try:
             click.echo(_install(config.home, (), autostart=True), err=True)

@@ -39,11 +39,19 @@ class Dispatcher:
 
     def route(self, text: str, origin: str | None, connection: Connection | None = None) -> Call:
         """Parse ``text`` and find the method; the returned :class:`Call` runs it for ``connection``
-        (the page's own choices, such as its folder; None: a caller without a connection)."""
+        (the page's own choices, such as its folder; None: a caller without a connection). A request's
+        ``uuid`` comes back in its reply, as NCALayer echoes it, so a page can match the two."""
         try:
             request = json.loads(text)
         except (ValueError, RecursionError) as error:
             return _answer(protocol.malformed_request(type(error).__name__))
+        call = self._route(request, origin, connection)
+        uuid = request.get("uuid") if isinstance(request, dict) else None
+        if not _echoed(uuid):
+            return call
+        return Call(lambda: {**call.run(), "uuid": uuid}, call.asks_citizen)
+
+    def _route(self, request: object, origin: str | None, connection: Connection | None) -> Call:
         if not isinstance(request, dict) or not isinstance(request.get("module"), str):
             return _answer(protocol.malformed_request("no module"))
         module = self.modules.get(request["module"])
@@ -83,8 +91,11 @@ class Dispatcher:
         request = parse_request(text)
         module = self.modules.get(request.get("module")) if isinstance(request, dict) else None
         if module is None:
-            return {"success": False, "errorCode": error.code, "code": error.code, "message": str(error)}
-        return self._error(module, error)
+            reply = {"success": False, "errorCode": error.code, "code": error.code, "message": str(error)}
+        else:
+            reply = self._error(module, error)
+        uuid = request.get("uuid") if isinstance(request, dict) else None
+        return {**reply, "uuid": uuid} if _echoed(uuid) else reply
 
     @staticmethod
     def _error(module: AgentModule, error: AgentError) -> dict[str, Any]:
@@ -103,6 +114,11 @@ def parse_request(text: str) -> object:
         return json.loads(text)
     except (ValueError, RecursionError):
         return None
+
+
+def _echoed(uuid: object) -> bool:
+    """A request id worth echoing: a string or an integer (not a boolean, list or object)."""
+    return isinstance(uuid, str | int) and not isinstance(uuid, bool)
 
 
 def _answer(reply: dict[str, Any]) -> Call:

@@ -19,6 +19,12 @@ class BadRequest(AgentError):
     code = "INVALID_SIGNING_PARAMS"
 
 
+class InvocationError(BadRequest):
+    """An argument of the wrong JSON type (e.g. signingParams a number): NCALayer's INVOCATION_ERROR."""
+
+    code = "INVOCATION_ERROR"
+
+
 class TimestampNotSupported(BadRequest):
     """The page asked for a signature time-stamp (``tsaProfile``); this agent cannot add one."""
 

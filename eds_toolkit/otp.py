@@ -284,13 +284,15 @@ def _raise_if_throttled(
         raise too_many(math.ceil((window_frees - now).total_seconds()))
 
 
-def mark_sent(session: Session, row_id: int, now: dt.datetime) -> None:
-    """The SMS of code ``row_id`` was taken by the provider: it is sent, and the codes before it of the
-    same enrolment and purpose stop working. Commits nothing."""
+def mark_sent(session: Session, row_id: int, now: dt.datetime, *, end_earlier: bool = True) -> None:
+    """The SMS of code ``row_id`` was taken by the provider: it is sent, and (``end_earlier``) the codes
+    before it of the same enrolment and purpose stop working. Commits nothing."""
     row = session.get(OneTimeCode, row_id)
     if row is None:
         return
     row.sent_at = now
+    if not end_earlier:
+        return
     session.execute(
         update(OneTimeCode)
         .where(
@@ -305,6 +307,62 @@ def mark_sent(session: Session, row_id: int, now: dt.datetime) -> None:
     )
 
 
+def unsent_codes(session: Session, *, waited_since: dt.datetime, now: dt.datetime) -> list[OneTimeCode]:
+    """Codes committed before ``waited_since`` whose SMS was never sent (the process that made them died
+    before sending), still usable and each the latest of its enrolment and purpose."""
+    latest = (
+        select(func.max(OneTimeCode.id))
+        .group_by(OneTimeCode.enrolment_id, OneTimeCode.purpose)
+        .scalar_subquery()
+    )
+    return list(
+        session.scalars(
+            select(OneTimeCode).where(
+                OneTimeCode.id.in_(latest),
+                OneTimeCode.sent_at.is_(None),
+                OneTimeCode.used_at.is_(None),
+                OneTimeCode.phone != UNSENT_PHONE,
+                OneTimeCode.attempts < MAX_ATTEMPTS,
+                OneTimeCode.created_at < waited_since,
+                OneTimeCode.expires_at > now,
+            )
+        )
+    )
+
+
+def reissue_unsent_code(
+    session: Session, row: OneTimeCode, *, clock: Clock, secret: str | bytes | None = None
+) -> tuple[OneTimeCode, str] | None:
+    """A new code beside ``row``, whose SMS is not known to be sent (its process died): the new row and
+    its code, or None when another process took ``row`` first or it was sent or used meanwhile (a
+    conditional update: one of them wins). ``row`` is taken as sent (its process may have handed it to
+    the provider just before dying) and stays usable until it expires: send the new one with
+    ``mark_sent(..., end_earlier=False)``. No throttle applies: the citizen asked for nothing. Commits
+    nothing."""
+    now = clock.now()
+    won = session.execute(
+        update(OneTimeCode)
+        .where(OneTimeCode.id == row.id, OneTimeCode.sent_at.is_(None), OneTimeCode.used_at.is_(None))
+        .values(sent_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        return None
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    fresh = OneTimeCode(
+        enrolment_id=row.enrolment_id,
+        purpose=row.purpose,
+        phone=row.phone,
+        code_hash=_hash(_key(secret), row.enrolment_id, row.purpose, row.phone, code),
+        created_at=now,
+        expires_at=now + CODE_TTL,
+        attempts=0,
+    )
+    session.add(fresh)
+    session.flush()
+    return fresh, code
+
+
 def verify_code(
     session: Session,
     *,
@@ -314,9 +372,11 @@ def verify_code(
     clock: Clock,
     secret: str | bytes | None = None,
 ) -> OneTimeCode:
-    """Check ``code`` against the latest code of ``enrolment_id`` + ``purpose`` and mark it used; while
-    the latest one's SMS is not known to be sent (a send in progress, or a process killed while sending),
-    the code before it is accepted too. Wrong tries count on the latest code.
+    """Check ``code`` against the latest code of ``enrolment_id`` + ``purpose`` and mark it used. The code
+    before it is accepted too while it is still usable: until the latest one's SMS is sent (a send in
+    progress, or a process killed while sending; ``mark_sent`` ends it then), or for its whole life when
+    the latest was sent in place of a code whose SMS may or may not have gone (``reissue_unsent_code``).
+    Wrong tries count on the latest code.
 
     Raises CodeMalformed, NoActiveCode, CodeAlreadyUsed, TooManyAttempts, CodeExpired or
     CodeWrong(remaining); the 5th wrong try raises TooManyAttempts. A code issued to ``UNSENT_PHONE``
@@ -341,7 +401,7 @@ def verify_code(
     now = clock.now()
     _raise_if_unusable(row, now)
     matches = _matches(key, row, entered)
-    if not matches and row.sent_at is None and len(latest_two) == 2:
+    if not matches and len(latest_two) == 2:  # usable only until the latest was sent (mark_sent)
         earlier = latest_two[1]
         session.refresh(earlier)
         if _usable(earlier, now) and _matches(key, earlier, entered):

@@ -213,6 +213,9 @@ class Settings:
     # server-made keystores are kept, encrypted with the citizen's password, this long after issuance, so
     # that a lost answer or a crash does not lose the keys (EDS_KEYSTORE_PICKUP_MINUTES; flow/pickup.py)
     keystore_pickup_minutes: int = 15
+    # a code committed but not sent for this long (its process died) is sent again, fresh, by a serving
+    # process (EDS_SMS_RESEND_UNSENT_SECONDS; 0 turns it off; flow/unsent_codes.py)
+    resend_unsent_sms_seconds: int = 30
     time_zone: str = DEFAULT_TIME_ZONE  # the zone the pages show times in (EDS_TIME_ZONE, an IANA name)
     pin_max_attempts: int = 5
     pin_lockout_seconds: int = 900
@@ -235,6 +238,8 @@ class Settings:
             raise SettingsError("EDS_REPLACEMENTS_PER_ENROLMENT must be 0 or more.")
         if not 1 <= self.keystore_pickup_minutes <= 24 * 60:
             raise SettingsError("EDS_KEYSTORE_PICKUP_MINUTES must be from 1 to 1440 minutes.")
+        if self.resend_unsent_sms_seconds < 0:
+            raise SettingsError("EDS_SMS_RESEND_UNSENT_SECONDS must be 0 or more seconds.")
         self.time_zone = time_zone(self.time_zone)
 
     @property
@@ -287,6 +292,7 @@ class Settings:
             agent_download_url=env.get("EDS_AGENT_DOWNLOAD_URL") or DEFAULT_AGENT_DOWNLOAD_URL,
             replacements_per_enrolment=_int(env, "EDS_REPLACEMENTS_PER_ENROLMENT", 2),
             keystore_pickup_minutes=_int(env, "EDS_KEYSTORE_PICKUP_MINUTES", 15),
+            resend_unsent_sms_seconds=_int(env, "EDS_SMS_RESEND_UNSENT_SECONDS", 30),
             time_zone=env.get("EDS_TIME_ZONE") or DEFAULT_TIME_ZONE,
             identify=IdentifyConfig.from_env(env),
         )

@@ -9,6 +9,23 @@ from cryptography.x509.oid import ExtensionOID, NameOID, SignatureAlgorithmOID
 
 from keystore.errors import UnsupportedKey
 
+# The national CA's GOST keys (its keystores open for their certificates only, keystore.certificates_only):
+# key algorithm OID -> name, bits, the national CA's file-name tag
+GOST_KEYS = {
+    "1.2.398.3.10.1.1.1.1": ("GOST 34.310-2004", 256, "GOSTKNCA"),
+    "1.2.398.3.10.1.1.2.2": ("GOST 34.10-2015", 512, "GOST512"),
+}
+_GOST_SIGNATURES = {  # in Kalkan's (Java's) spelling
+    "1.2.398.3.10.1.1.1.2": "ECGOST34310",
+    "1.2.398.3.10.1.1.2.3.1": "ECGOST3410-2015-256",
+    "1.2.398.3.10.1.1.2.3.2": "ECGOST3410-2015-512",
+}
+
+
+def gost_key(certificate: x509.Certificate) -> tuple[str, int, str] | None:
+    """(name, bits, file-name tag) of the certificate's GOST key, or None for another key."""
+    return GOST_KEYS.get(certificate.public_key_algorithm_oid.dotted_string)
+
 
 def _extension(certificate: x509.Certificate, oid: x509.ObjectIdentifier):
     try:
@@ -71,7 +88,7 @@ def describe_signature(certificate: x509.Certificate) -> str:
     elif oid.dotted_string.startswith("1.2.840.113549.1.1."):
         family = "RSA"
     else:
-        return oid.dotted_string
+        return _GOST_SIGNATURES.get(oid.dotted_string, oid.dotted_string)
     hash_algorithm = certificate.signature_hash_algorithm
     digest = hash_algorithm.name.upper().replace("-", "") if hash_algorithm else "NONE"
     return f"{digest}with{family}"

@@ -24,9 +24,11 @@ from keystore.certificate_details import (
     describe_key,
     describe_signature,
     display_name,
+    gost_key,
     name_value,
     subject_key_id,
 )
+from keystore.certificates_only import read_keystore_certificates
 from keystore.errors import CorruptKeystore, KeyCertificateMismatch, KeystoreExists, WrongPassword
 from keystore.files import write_new_file
 from keystore.keys import SupportedPrivateKey, check_supported_key
@@ -229,6 +231,20 @@ def _open(data: bytes, password: str) -> tuple[OpenedKeystore, PfxLayout]:
     return OpenedKeystore(key=key, certificate=certificate, chain=chain, friendly_name=friendly), layout
 
 
+def _open_gost(
+    data: bytes, password: str
+) -> tuple[x509.Certificate, list[x509.Certificate], str | None, PfxLayout] | None:
+    """A GOST keystore's certificate, chain and alias (its key unread); None for any other file."""
+    try:
+        found = read_keystore_certificates(data, password)
+    except (CorruptKeystore, WrongPassword):
+        return None
+    if gost_key(found.certificate) is None:
+        return None
+    chain = _issuer_first(found.certificate, list(found.others))
+    return found.certificate, chain, found.alias, read_layout(data)
+
+
 def open_keystore(data: bytes, password: str) -> OpenedKeystore:
     """Open a keystore (ours, or the national CA's legacy 3DES/RC2 ones).
 
@@ -239,12 +255,28 @@ def open_keystore(data: bytes, password: str) -> OpenedKeystore:
 
 
 def inspect_keystore(data: bytes, password: str) -> KeystoreInfo:
-    """Open the keystore and describe it: owner, IIN, profile, validity, issuer, algorithms, protection."""
-    opened, layout = _open(data, password)
-    certificate = opened.certificate
-    key_algorithm, key_size = describe_key(certificate.public_key())
+    """Open the keystore and describe it: owner, IIN, profile, validity, issuer, algorithms, protection.
+
+    The national CA's GOST keystores are described from their certificates (their keys are not read).
+    """
+    try:
+        opened, layout = _open(data, password)
+        certificate, chain, friendly_name = opened.certificate, opened.chain, opened.friendly_name
+    except CorruptKeystore:
+        gost_keystore = _open_gost(data, password)
+        if gost_keystore is None:
+            raise
+        certificate, chain, friendly_name, layout = gost_keystore
+    gost = gost_key(certificate)
+    if gost is None:
+        key_algorithm, key_size = describe_key(certificate.public_key())
+        file_name = keystore_filename(certificate)
+    else:
+        key_algorithm, key_size, tag = gost
+        prefix = "AUTH_" if profile_of(certificate) is Profile.AUTH else ""
+        file_name = f"{prefix}{tag}_{subject_key_id(certificate).hex()}.p12"
     return KeystoreInfo(
-        file_name_expected=keystore_filename(certificate),
+        file_name_expected=file_name,
         owner=display_name(certificate.subject),
         surname=name_value(certificate.subject, NameOID.SURNAME),
         patronymic=name_value(certificate.subject, NameOID.GIVEN_NAME),
@@ -257,9 +289,9 @@ def inspect_keystore(data: bytes, password: str) -> KeystoreInfo:
         key_algorithm=key_algorithm,
         key_size=key_size,
         signature_algorithm=describe_signature(certificate),
-        friendly_name=layout.key_friendly_name or opened.friendly_name,
+        friendly_name=layout.key_friendly_name or friendly_name,
         local_key_id=layout.key_local_key_id.hex() if layout.key_local_key_id else None,
-        chain=[display_name(ca.subject) for ca in opened.chain],
+        chain=[display_name(ca.subject) for ca in chain],
         key_protection=layout.key_protection,
         certificate_protection=layout.certificate_protection,
         mac_algorithm=layout.mac.algorithm if layout.mac else None,

@@ -1,20 +1,24 @@
-"""``kz.gov.pki.knca.commonUtils``: getActiveTokens, getKeyInfo, createCAdESFromBase64, changeLocale."""
+"""``kz.gov.pki.knca.commonUtils``: getActiveTokens, getKeyInfo, createCAdESFromBase64 (a CMS given as
+data gets one more signer), createCAdESFromBase64Hash, createCMSSignatureFromBase64 (time-stamped),
+changeLocale, signXml and signXmls (``xml_signing``)."""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from eds_agent.cms import sign_cms
 from eds_agent.confirmation import Confirmer
-from eds_agent.errors import BadRequest, NoSuitableKey
+from eds_agent.errors import BadRequest, NoSuitableKey, TimestampNotSupported
 from eds_agent.key_folder import KeyFolder, KeyType, SignerFilter
 from eds_agent.language import set_page_language
 from eds_agent.modules import AgentModule, decode_base64, flag
+from eds_agent.modules.xml_signing import commonutils_methods
+from eds_agent.payloads import Payload, signing_request
 from eds_agent.questions import SigningRequest
 from national_profile.names import SUBJECT_LABELS
 
@@ -80,7 +84,12 @@ def key_info(certificate: x509.Certificate) -> dict[str, str]:
     }
 
 
-def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
+def make_module(
+    folder_of: Any, confirmer: Confirmer, timestamp: Callable[[bytes], bytes] | None = None
+) -> AgentModule:
+    """``folder_of()`` gives the current key store folder; ``timestamp`` adds a signature time-stamp
+    to a DER CMS (the agent's TSA), for createCMSSignatureFromBase64."""
+
     def get_active_tokens(args: Any, origin: str) -> list[str]:
         # Like NCALayer: only hardware tokens are listed; files (PKCS12) are always available.
         return []
@@ -91,16 +100,42 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
         unlocked = KeyFolder(folder_of()).select_signer(SignerFilter(), confirmer, origin, SigningRequest())
         return key_info(unlocked.certificate)
 
+    def signed_by_key_type(key_type: Any, payload: Payload, origin: str, *, attached: bool) -> bytes:
+        """Ask for a key of ``key_type`` (SIGNATURE / AUTHENTICATION; any other: any key) and sign."""
+        wanted = SignerFilter(key_type=KeyType(key_type) if key_type in KeyType.__members__ else None)
+        shown_type = {KeyType.SIGNATURE: "SIGN", KeyType.AUTHENTICATION: "AUTH"}.get(wanted.key_type)
+        request = signing_request([payload], key_type=shown_type)
+        unlocked = KeyFolder(folder_of()).select_signer(wanted, confirmer, origin, request)
+        return payload.sign(unlocked, attached=attached)
+
     def create_cades_from_base64(args: Any, origin: str) -> str:
         storage, key_type, data, attach = _args(args, "createCAdESFromBase64", [str, str, str, bool], 3)
         _storage(storage)
-        payload = decode_base64(data, "data")
-        wanted = SignerFilter(key_type=KeyType(key_type) if key_type in KeyType.__members__ else None)
-        shown_type = {KeyType.SIGNATURE: "SIGN", KeyType.AUTHENTICATION: "AUTH"}.get(wanted.key_type)
-        request = SigningRequest.of_documents([payload], key_type=shown_type)
-        unlocked = KeyFolder(folder_of()).select_signer(wanted, confirmer, origin, request)
-        der = sign_cms(payload, unlocked.key, unlocked.certificate, unlocked.chain, attached=flag(attach))
+        payload = Payload.of(decode_base64(data, "data"))
+        der = signed_by_key_type(key_type, payload, origin, attached=flag(attach))
         return base64.b64encode(der).decode("ascii")
+
+    def create_cades_from_base64_hash(args: Any, origin: str) -> str:
+        storage, key_type, digest = _args(args, "createCAdESFromBase64Hash", [str, str, str], 3)
+        _storage(storage)
+        payload = Payload.of(decode_base64(digest, "hash"), digested=True)
+        der = signed_by_key_type(key_type, payload, origin, attached=False)
+        return base64.b64encode(der).decode("ascii")
+
+    def create_cms_signature_from_base64(args: Any, origin: str) -> str:
+        """NCALayer's (deprecated) CAdES with a time-stamp: signed as createCAdESFromBase64, then
+        stamped by the agent's TSA; without one it is refused before the citizen is asked."""
+        method = "createCMSSignatureFromBase64"
+        storage, key_type, data, attach = _args(args, method, [str, str, str, bool], 3)
+        _storage(storage)
+        if timestamp is None:
+            raise TimestampNotSupported(
+                "createCMSSignatureFromBase64 makes time-stamped signatures, and eds agent has no "
+                "time-stamp server: use createCAdESFromBase64 to sign without a time-stamp."
+            )
+        payload = Payload.of(decode_base64(data, "data"))
+        der = signed_by_key_type(key_type, payload, origin, attached=flag(attach))
+        return base64.b64encode(timestamp(der)).decode("ascii")
 
     def change_locale(args: Any, origin: str) -> None:
         (locale,) = _args(args, "changeLocale", [str], 1)[:1]
@@ -114,7 +149,10 @@ def make_module(folder_of: Any, confirmer: Confirmer) -> AgentModule:
             "getActiveTokens": get_active_tokens,
             "getKeyInfo": get_key_info,
             "createCAdESFromBase64": create_cades_from_base64,
+            "createCAdESFromBase64Hash": create_cades_from_base64_hash,
+            "createCMSSignatureFromBase64": create_cms_signature_from_base64,
             "changeLocale": change_locale,
+            **commonutils_methods(folder_of, confirmer),
         },
         read_only=frozenset({"getActiveTokens", "changeLocale"}),
     )

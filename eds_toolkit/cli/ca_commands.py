@@ -403,4 +403,63 @@ def crl_command(
     click.echo(f"{out}: {sum(1 for _ in crl)} revoked, next update {crl.next_update_utc:%Y-%m-%d %H:%M} UTC")
 
 
+@ca_group.command("tsa-init")
+@click.option(
+    "--policy",
+    default=None,
+    help="The time-stamp policy OID the TSA answers under (default: the national TSA's 1.2.398.3.3.2.6.1).",
+)
+@click.option("--accuracy", type=click.IntRange(1, 60), default=1, show_default=True, metavar="SECONDS")
+@PASSPHRASE_FILE
+@PIN_FILE
+@pass_context
+@_ca_errors_exit
+def tsa_init_command(
+    ctx: Context, policy: str | None, accuracy: int, passphrase_file: Path | None, pin_file: Path | None
+) -> None:
+    """Create the time-stamping authority: its key (encrypted with the CA passphrase) and its
+    certificate from the issuing CA with the critical extended key usage timeStamping."""
+    from ca.tsa import DEFAULT_POLICY, TsaSettings, create_tsa
+
+    try:
+        settings = TsaSettings(policy=policy or DEFAULT_POLICY, accuracy_seconds=accuracy)
+    except CAError as exc:
+        _fail(str(exc), 2)
+    authority = _load_authority(ctx, passphrase_file, pin_file)
+    certificate = create_tsa(authority, _ca_dir(ctx), load_passphrase(passphrase_file), settings)
+    click.echo(f"TSA created: {certificate.subject.rfc4514_string()}, policy {settings.policy}")
+
+
+@ca_group.command("timestamp")
+@click.option(
+    "--request",
+    "request_file",
+    type=click.File("rb"),
+    required=True,
+    help="A DER TimeStampReq (e.g. from `openssl ts -query`), or - for standard input.",
+)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="TimeStampResp file to write.")
+@PASSPHRASE_FILE
+@PIN_FILE
+@pass_context
+@_ca_errors_exit
+def timestamp_command(
+    ctx: Context, request_file, out: Path, passphrase_file: Path | None, pin_file: Path | None
+) -> None:
+    """Answer an RFC 3161 time-stamp request, as POST /pki/tsp does; the TSA is created on first use.
+
+    Exit 0 with a granted reply, 1 with a rejection (the reply, written all the same, says why)."""
+    from ca.tsa import MAX_REQUEST_BYTES, open_tsa, reply_outcome
+
+    _check_writable(out)
+    data = request_file.read(MAX_REQUEST_BYTES + 1)
+    authority = _load_authority(ctx, passphrase_file, pin_file)
+    reply = open_tsa(authority, _ca_dir(ctx), load_passphrase(passphrase_file)).respond(data)
+    _write_atomically(out, reply)
+    granted, outcome = reply_outcome(reply)
+    if not granted:
+        _fail(f"request {outcome}", 1)
+    click.echo(f"{out}: granted")
+
+
 COMMANDS: list[click.Command] = [ca_group]

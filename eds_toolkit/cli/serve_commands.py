@@ -27,6 +27,7 @@ def serve(ctx, host: str, port: int, threads: int) -> None:
 
     from eds_toolkit.settings import Settings, SettingsError
     from eds_toolkit.web import create_app
+    from eds_toolkit.web.app import start_background_work
     from eds_toolkit.web.context import service
     from eds_toolkit.web.identify_uploads import largest_body
 
@@ -42,6 +43,7 @@ def serve(ctx, host: str, port: int, threads: int) -> None:
     except SettingsError as error:
         click.echo(f"eds serve: {error}", err=True)
         raise SystemExit(2) from None
+    start_background_work(app)
     click.echo(f"eds serve: http://{host}:{port}/ (instance {settings.home})", err=True)
     waitress.serve(
         app,

@@ -45,6 +45,7 @@ class PendingSms:
     text: str = field(repr=False)
     key: str = ""
     purpose: str = ""
+    ends_earlier: bool = True  # False: sent in place of an unsent code, which keeps working (unsent_codes)
 
 
 def prepare_new_code(
@@ -138,7 +139,7 @@ def deliver(
             code="sms_failed",
         ) from None
     with ctx.session() as session:  # sent: the codes before it stop working now, not at issue
-        otp.mark_sent(session, pending.code_row_id, ctx.clock.now())
+        otp.mark_sent(session, pending.code_row_id, ctx.clock.now(), end_earlier=pending.ends_earlier)
         session.commit()
 
 

@@ -1,7 +1,8 @@
-"""Read a CMS SignedData and check its cryptography: content digest and the signer's signature.
+"""Read a CMS SignedData and check its cryptography: content digest and each signer's signature.
 
-Only one signer per CMS (what NCALayer and ``eds_agent.cms`` make); several are refused as
-input we do not handle rather than half-checked.
+``read_signers`` checks every signer (a CMS co-signed by several people, as NCALayer and NCANode
+make them); a signer whose algorithms this verifier does not implement is reported as such, not
+refused for the whole CMS. ``read_signed_cms`` is the one-signer view the renewal proof needs.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hmac
+import time
+import warnings
 from dataclasses import dataclass
 
 from asn1crypto import cms
@@ -17,6 +20,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from eds_toolkit.signatures import gost
 from eds_toolkit.signatures.errors import SignatureInputError
 
 _DIGESTS: dict[str, type[hashes.HashAlgorithm]] = {
@@ -27,6 +31,38 @@ _DIGESTS: dict[str, type[hashes.HashAlgorithm]] = {
     "sha512": hashes.SHA512,
 }
 MAX_CMS_BYTES = 10 * 1024 * 1024
+
+
+MAX_SIGNERS = 16
+MAX_CERTIFICATES = 128
+
+
+@dataclass(frozen=True)
+class SignerCheck:
+    """One SignerInfo and the results of its cryptographic checks.
+
+    ``unsupported`` says why its digest or signature algorithm could not be checked (then
+    ``digest_matches`` and ``signature_valid`` are False)."""
+
+    signer_certificate: x509.Certificate | None
+    digest_algorithm: str
+    content_digest: bytes
+    digest_matches: bool
+    signature_valid: bool
+    signing_time: dt.datetime | None
+    signature_value: bytes
+    timestamp_token: cms.ContentInfo | None
+    unsupported: str | None = None
+    skipped: bool = False  # not checked: the caller's time budget was spent on the signers before it
+
+
+@dataclass(frozen=True)
+class SignedCmsSigners:
+    """A parsed CMS: its certificates, whether the content is detached, and each signer checked."""
+
+    certificates: tuple[x509.Certificate, ...]
+    detached: bool
+    signers: tuple[SignerCheck, ...]
 
 
 @dataclass(frozen=True)
@@ -67,51 +103,127 @@ def load_cms(data: bytes) -> cms.ContentInfo:
 
 
 def read_signed_cms(data: bytes, content: bytes | None) -> SignedCms:
-    """Parse the CMS and check the digest and the signature; ``content`` for a detached signature."""
+    """Parse a one-signer CMS and check the digest and the signature; ``content`` when detached."""
+    parsed = read_signers(data, content)
+    if len(parsed.signers) != 1:
+        raise SignatureInputError(f"The CMS has {len(parsed.signers)} signers; exactly one is expected here.")
+    (signer,) = parsed.signers
+    if signer.unsupported:
+        raise SignatureInputError(signer.unsupported)
+    return SignedCms(
+        signer_certificate=signer.signer_certificate,
+        certificates=parsed.certificates,
+        detached=parsed.detached,
+        digest_algorithm=signer.digest_algorithm,
+        content_digest=signer.content_digest,
+        digest_matches=signer.digest_matches,
+        signature_valid=signer.signature_valid,
+        signing_time=signer.signing_time,
+        signature_value=signer.signature_value,
+        timestamp_token=signer.timestamp_token,
+    )
+
+
+def read_signers(data: bytes, content: bytes | None, *, deadline: float | None = None) -> SignedCmsSigners:
+    """Parse the CMS and check each signer's digest and signature; ``content`` for a detached one.
+
+    Signers reached after ``deadline`` (``time.monotonic()``) are ``skipped``, not checked."""
     signed = load_cms(data)["content"]
     signer_infos = signed["signer_infos"]
-    if len(signer_infos) != 1:
-        raise SignatureInputError(f"The CMS has {len(signer_infos)} signers; exactly one is supported.")
-    signer_info = signer_infos[0]
-    embedded = signed["encap_content_info"]["content"].native
-    detached = embedded is None
+    if not len(signer_infos):
+        raise SignatureInputError("The CMS has no signer.")
+    if len(signer_infos) > MAX_SIGNERS:
+        raise SignatureInputError(
+            f"The CMS has {len(signer_infos)} signers; at most {MAX_SIGNERS} are checked."
+        )
+    encapsulated = signed["encap_content_info"]["content"]
+    detached = encapsulated.native is None
+    embedded = None if detached else bytes(encapsulated)  # the octets signed, also of a TSTInfo
     if detached and content is None:
         raise SignatureInputError("This is a detached signature: give the signed content as well.")
     if not detached and content is not None and content != embedded:
         raise SignatureInputError("The CMS already holds content, and it differs from the content given.")
     signed_content = content if detached else embedded
+    if not isinstance(signed_content, bytes):
+        raise SignatureInputError("The CMS content is not data (id-data); other content types are not read.")
     certificates = _certificates(signed)
+    return SignedCmsSigners(
+        certificates=certificates,
+        detached=detached,
+        signers=tuple(
+            _skipped(info, certificates)
+            if deadline is not None and time.monotonic() > deadline
+            else _check_signer(info, signed_content, certificates)
+            for info in signer_infos
+        ),
+    )
+
+
+def _skipped(signer_info: cms.SignerInfo, certificates: tuple[x509.Certificate, ...]) -> SignerCheck:
+    return SignerCheck(
+        signer_certificate=_find_signer(signer_info["sid"], certificates),
+        digest_algorithm=signer_info["digest_algorithm"]["algorithm"].native,
+        content_digest=b"",
+        digest_matches=False,
+        signature_valid=False,
+        signing_time=None,
+        signature_value=signer_info["signature"].native,
+        timestamp_token=None,
+        skipped=True,
+    )
+
+
+def _check_signer(
+    signer_info: cms.SignerInfo, signed_content: bytes, certificates: tuple[x509.Certificate, ...]
+) -> SignerCheck:
     signer_certificate = _find_signer(signer_info["sid"], certificates)
     digest_name = signer_info["digest_algorithm"]["algorithm"].native
-    if digest_name not in _DIGESTS:
-        raise SignatureInputError(f"Digest algorithm {digest_name!r} is not supported.")
-    digest = _hash(digest_name, signed_content)
+    signature_value = signer_info["signature"].native
     signed_attrs = signer_info["signed_attrs"]
-    if signed_attrs.native is not None and len(signed_attrs):
-        attributes = {attr["type"].native: attr["values"] for attr in signed_attrs}
+    has_attributes = signed_attrs.native is not None and len(signed_attrs) > 0
+    attributes = {attr["type"].native: attr["values"] for attr in signed_attrs} if has_attributes else {}
+    signing_time = attributes["signing_time"][0].native if "signing_time" in attributes else None
+    unchecked = {
+        "signer_certificate": signer_certificate,
+        "digest_algorithm": digest_name,
+        "signing_time": signing_time,
+        "signature_value": signature_value,
+        "timestamp_token": _timestamp_token(signer_info),
+    }
+    try:
+        if digest_name not in _DIGESTS and digest_name not in gost.DIGEST_NAMES:
+            raise SignatureInputError(f"Digest algorithm {digest_name!r} is not supported.")
+        digest = _hash(digest_name, signed_content)
+    except SignatureInputError as error:  # e.g. GOST 34.311-95 without the gostsum program
+        return SignerCheck(
+            **unchecked,
+            content_digest=b"",
+            digest_matches=False,
+            signature_valid=False,
+            unsupported=str(error),
+        )
+    if has_attributes:
         claimed = attributes.get("message_digest")
         digest_matches = claimed is not None and hmac.compare_digest(claimed[0].native, digest)
         # Signed as received but with the SET OF tag instead of [0] IMPLICIT (RFC 5652 5.4); not
         # re-encoded, so a signer's own (even unsorted) encoding still verifies.
         to_verify = b"\x31" + signed_attrs.dump()[1:]
-        signing_time = attributes["signing_time"][0].native if "signing_time" in attributes else None
     else:
-        digest_matches, to_verify, signing_time = True, signed_content, None
-    signature_value = signer_info["signature"].native
-    signature_valid = signer_certificate is not None and _signature_verifies(
-        signer_certificate, signer_info, digest_name, signature_value, to_verify
-    )
-    return SignedCms(
-        signer_certificate=signer_certificate,
-        certificates=certificates,
-        detached=detached,
-        digest_algorithm=digest_name,
-        content_digest=digest,
-        digest_matches=digest_matches,
-        signature_valid=signature_valid,
-        signing_time=signing_time,
-        signature_value=signature_value,
-        timestamp_token=_timestamp_token(signer_info),
+        digest_matches, to_verify = True, signed_content
+    try:
+        signature_valid = signer_certificate is not None and _signature_verifies(
+            signer_certificate, signer_info, digest_name, signature_value, to_verify
+        )
+    except SignatureInputError as error:
+        return SignerCheck(
+            **unchecked,
+            content_digest=digest,
+            digest_matches=digest_matches,
+            signature_valid=False,
+            unsupported=str(error),
+        )
+    return SignerCheck(
+        **unchecked, content_digest=digest, digest_matches=digest_matches, signature_valid=signature_valid
     )
 
 
@@ -134,16 +246,29 @@ def _b64(text: bytes) -> bytes:
 
 def _certificates(signed: cms.SignedData) -> tuple[x509.Certificate, ...]:
     found = []
-    for choice in signed["certificates"] or []:
+    carried = signed["certificates"] or []
+    if len(carried) > MAX_CERTIFICATES:
+        raise SignatureInputError(
+            f"The CMS carries {len(carried)} certificates; at most {MAX_CERTIFICATES} are read."
+        )
+    for choice in carried:
         if choice.name == "certificate":
             try:
                 found.append(x509.load_der_x509_certificate(choice.chosen.dump()))
-            except ValueError as error:
+            except (ValueError, x509.InvalidVersion) as error:
                 raise SignatureInputError(f"A certificate inside the CMS cannot be read: {error}") from None
     return tuple(found)
 
 
 def _find_signer(
+    sid: cms.SignerIdentifier, certificates: tuple[x509.Certificate, ...]
+) -> x509.Certificate | None:
+    with warnings.catch_warnings():  # the national CA's names exceed X.520 lengths (e.g. a 69-character CN)
+        warnings.simplefilter("ignore", UserWarning)
+        return _matching(sid, certificates)
+
+
+def _matching(
     sid: cms.SignerIdentifier, certificates: tuple[x509.Certificate, ...]
 ) -> x509.Certificate | None:
     for certificate in certificates:
@@ -165,6 +290,8 @@ def _find_signer(
 
 
 def _hash(name: str, data: bytes) -> bytes:
+    if name in gost.DIGEST_NAMES:
+        return gost.digest(name, data)
     digest = hashes.Hash(_DIGESTS[name]())
     digest.update(data)
     return digest.finalize()
@@ -178,8 +305,10 @@ def _signature_verifies(
     data: bytes,
 ) -> bool:
     algorithm = signer_info["signature_algorithm"]
-    key = certificate.public_key()
+    if gost.is_gost_signature(algorithm["algorithm"].dotted):
+        return gost.verify(gost.spki_of(certificate), algorithm["algorithm"].dotted, signature, data)
     try:
+        key = certificate.public_key()
         kind = algorithm.signature_algo
         if kind == "rsassa_pss" and isinstance(key, rsa.RSAPublicKey):
             params = algorithm["parameters"]

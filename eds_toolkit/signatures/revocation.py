@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from asn1crypto import keys as asn1_keys
+from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
 
+from eds_toolkit.signatures import gost
 from eds_toolkit.signatures.errors import SignatureInputError
 from eds_toolkit.signatures.verdict import RevocationCheck
 from national_profile.names import subject_text
@@ -51,6 +52,7 @@ class OcspResponseInfo:
     signature_valid: bool
     responder_authorised: bool  # the issuer itself, or a certificate it issued with id-kp-OCSPSigning
     responses: tuple[OcspSingleStatus, ...]
+    nonce: bytes | None = None  # the id-pkix-ocsp-nonce extension's value, when the response has one
 
 
 def load_crl(data: bytes) -> x509.CertificateRevocationList:
@@ -73,7 +75,16 @@ def check_with_crls(
         if crl.issuer != certificate.issuer:
             problems.append(f"a CRL of another CA ({subject_text(crl.issuer)})")
             continue
-        if not crl.is_signature_valid(issuer.public_key()):
+        profile_problem = crl_profile_problem(crl, issuer)
+        if profile_problem:
+            problems.append(profile_problem)
+            continue
+        try:
+            signature_valid = _crl_signature_valid(crl, issuer)
+        except gost.UnsupportedGostAlgorithm as error:
+            problems.append(f"a CRL whose signature cannot be checked ({error})")
+            continue
+        if not signature_valid:
             problems.append("a CRL whose signature does not verify with the issuing CA's key")
             continue
         next_update = crl.next_update_utc
@@ -98,6 +109,57 @@ def check_with_crls(
             detail = f"Revoked on {entry.revocation_date_utc:%Y-%m-%d %H:%M} UTC, after the time checked."
         return RevocationCheck("crl", "good", None, None, issued, detail)
     return RevocationCheck("crl", "unknown", detail=_nothing_usable("CRL", problems))
+
+
+# CRL extensions a complete, direct CRL of end-entity certificates may carry (RFC 5280 5.2).
+_KNOWN_CRL_EXTENSIONS = {
+    x509.oid.ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
+    x509.oid.ExtensionOID.CRL_NUMBER,
+    x509.oid.ExtensionOID.ISSUING_DISTRIBUTION_POINT,
+    x509.oid.ExtensionOID.FRESHEST_CRL,
+    x509.oid.ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
+    x509.oid.ExtensionOID.ISSUER_ALTERNATIVE_NAME,
+}
+
+
+def crl_profile_problem(crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> str | None:
+    """Why this CRL cannot decide an end-entity certificate's status, or None.
+
+    RFC 5280: the issuer must be allowed to sign CRLs (cRLSign when it states a key usage); the CRL
+    must be a complete (not delta), direct CRL covering end-entity certificates for all reasons,
+    with no critical extension we do not process, and its inner and outer signature algorithms
+    must agree."""
+    try:
+        usage = issuer.extensions.get_extension_for_class(x509.KeyUsage).value
+        if not usage.crl_sign:
+            return "a CRL signed by a CA certificate without the cRLSign key usage"
+    except x509.ExtensionNotFound:
+        pass
+    except (ValueError, x509.DuplicateExtension) as error:
+        return f"a CRL whose issuer certificate has malformed extensions ({error})"
+    try:
+        extensions = list(crl.extensions)
+    except (ValueError, x509.DuplicateExtension) as error:
+        return f"a CRL with malformed extensions ({error})"
+    for extension in extensions:
+        if extension.oid == x509.oid.ExtensionOID.DELTA_CRL_INDICATOR:
+            return "a delta CRL, not a complete CRL"
+        if extension.critical and extension.oid not in _KNOWN_CRL_EXTENSIONS:
+            return f"a CRL with an unknown critical extension {extension.oid.dotted_string}"
+        if isinstance(extension.value, x509.IssuingDistributionPoint):
+            scope = extension.value
+            if scope.only_contains_ca_certs or scope.only_contains_attribute_certs:
+                return "a CRL that covers only CA or attribute certificates"
+            if scope.only_some_reasons:
+                return "a CRL that covers only some revocation reasons"
+            if scope.indirect_crl:
+                return "an indirect CRL (not supported)"
+    outer = asn1_crl.CertificateList.load(crl.public_bytes(serialization.Encoding.DER))
+    if outer["signature_algorithm"].dump() != outer["tbs_cert_list"]["signature"].dump():
+        return "a CRL whose inner and outer signature algorithms differ"
+    if outer["tbs_cert_list"]["version"].native != "v2":
+        return "a version 1 CRL (RFC 5280 requires version 2)"
+    return None
 
 
 def read_ocsp_response(data: bytes, issuer: x509.Certificate) -> OcspResponseInfo:
@@ -135,19 +197,34 @@ def read_ocsp_response(data: bytes, issuer: x509.Certificate) -> OcspResponseInf
         signature_valid,
         authorised,
         tuple(statuses),
+        _nonce(response),
     )
 
 
 def check_with_ocsp(
-    certificate: x509.Certificate, issuer: x509.Certificate, responses: Sequence[bytes], at: dt.datetime
+    certificate: x509.Certificate,
+    issuer: x509.Certificate,
+    responses: Sequence[bytes],
+    at: dt.datetime,
+    nonce: bytes | None = None,
 ) -> RevocationCheck:
-    """The certificate's status from the first signed, authorised, current OCSP response about it."""
+    """The certificate's status from the first signed, authorised, current OCSP response about it.
+
+    With ``nonce`` (the request's), a response must echo it (RFC 8954): a replayed one decides nothing.
+    """
     problems = []
     serial = f"{certificate.serial_number:x}"
     for data in responses:
-        info = read_ocsp_response(data, issuer)
+        try:
+            info = read_ocsp_response(data, issuer)
+        except gost.UnsupportedGostAlgorithm as error:
+            problems.append(f"an OCSP response whose signature cannot be checked ({error})")
+            continue
         if info.response_status != "successful":
             problems.append(f"an OCSP response with status {info.response_status}")
+            continue
+        if nonce is not None and info.nonce != nonce:
+            problems.append("an OCSP response whose nonce is not the request's (a replayed response)")
             continue
         if not (info.signature_valid and info.responder_authorised):
             problems.append("an OCSP response not signed by the CA or a responder it authorised")
@@ -197,12 +274,7 @@ def _crl_reason(entry: x509.RevokedCertificate) -> str | None:
 
 def _issuer_hashes(issuer: x509.Certificate, algorithm: hashes.HashAlgorithm) -> tuple[bytes, bytes]:
     """CertID hashes (RFC 6960 4.1.1): of the issuer's DER name and of its public key BIT STRING value."""
-    info = asn1_keys.PublicKeyInfo.load(
-        issuer.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
-    key_bits = info["public_key"].contents[1:]  # drop the unused-bits octet
+    key_bits = gost.public_key_bits(issuer)
     return _digest(algorithm, issuer.subject.public_bytes()), _digest(algorithm, key_bits)
 
 
@@ -227,8 +299,11 @@ def _ocsp_signer(response: ocsp.OCSPResponse, issuer: x509.Certificate) -> x509.
 
 
 def _verifies(signer: x509.Certificate, response: ocsp.OCSPResponse) -> bool:
-    key = signer.public_key()
+    algorithm = response.signature_algorithm_oid.dotted_string
+    if gost.is_gost_signature(algorithm):
+        return gost.verify(gost.spki_of(signer), algorithm, response.signature, response.tbs_response_bytes)
     try:
+        key = signer.public_key()  # a GOST key under a non-GOST signature algorithm does not load
         if isinstance(key, rsa.RSAPublicKey):
             key.verify(
                 response.signature,
@@ -249,15 +324,36 @@ def _verifies(signer: x509.Certificate, response: ocsp.OCSPResponse) -> bool:
 
 def _authorised_responder(signer: x509.Certificate, issuer: x509.Certificate, at: dt.datetime) -> bool:
     """RFC 6960 4.2.2.2: the CA itself, or a certificate the CA issued with id-kp-OCSPSigning."""
-    if signer.public_key() == issuer.public_key():
+    if gost.spki_of(signer) == gost.spki_of(issuer):
         return True
     if signer.issuer != issuer.subject or not signer.not_valid_before_utc <= at <= signer.not_valid_after_utc:
         return False
+    if gost.is_gost_signature(signer.signature_algorithm_oid.dotted_string):
+        if not gost.verify_issued_by(signer, issuer):
+            return False
+        return _has_ocsp_signing(signer)
     try:
         signer.verify_directly_issued_by(issuer)
-    except (InvalidSignature, ValueError, TypeError):
+    except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
         return False
     return _has_ocsp_signing(signer)
+
+
+def _crl_signature_valid(crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> bool:
+    algorithm = crl.signature_algorithm_oid.dotted_string
+    if gost.is_gost_signature(algorithm):
+        return gost.verify(gost.spki_of(issuer), algorithm, crl.signature, crl.tbs_certlist_bytes)
+    try:
+        return crl.is_signature_valid(issuer.public_key())
+    except (UnsupportedAlgorithm, TypeError):  # e.g. an RSA CRL from a CA whose certificate has a GOST key
+        return False
+
+
+def _nonce(response: ocsp.OCSPResponse) -> bytes | None:
+    try:
+        return response.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
+    except x509.ExtensionNotFound:
+        return None
 
 
 def _has_ocsp_signing(certificate: x509.Certificate) -> bool:

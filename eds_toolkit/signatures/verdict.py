@@ -22,6 +22,12 @@ class Reason(StrEnum):
     REVOCATION_UNAVAILABLE = "revocation_unavailable"  # revocation was asked for and could not be decided
     WRONG_PROFILE = "wrong_profile"  # e.g. an AUTH certificate where a SIGN certificate is required
     INVALID_IIN = "invalid_iin"  # the subject's IIN is malformed (or fails the enforced check digit)
+    DOCUMENT_NOT_COVERED = "document_not_covered"  # an XML signature that does not sign the whole document
+    ALGORITHM_UNSUPPORTED = "algorithm_unsupported"  # e.g. a GOST XML signature: not checked, not accepted
+    SIGNING_TIME_OUTSIDE_VALIDITY = "signing_time_outside_validity"  # claimed outside the certificate's life
+    SIGNING_TIME_AFTER_CHECK = "signing_time_after_check"  # claimed after the time checked (--at)
+    TIME_BUDGET_EXCEEDED = "time_budget_exceeded"  # a CMS's later signers, once its time budget is spent
+    TIMESTAMP_INVALID = "timestamp_invalid"  # the signature's time-stamp is not over its signature value
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,9 @@ class TimestampInfo:
     tsa: str | None
     signer: str | None
     matches_signature: bool | None = None  # for a token inside a CMS: is it over this signature value?
+    accuracy_seconds: float | None = None
+    verified: bool | None = None  # TSA signature, EKU and chain checked (None: not asked)
+    problem: str = ""  # why it did not verify
 
 
 @dataclass(frozen=True)
@@ -139,3 +148,21 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, StrEnum):
         return value.value
     return value
+
+
+@dataclass(frozen=True)
+class CmsVerdict:
+    """Every signer of a CMS, each with its own verdict. ``ok`` only when every signer's verdict is."""
+
+    ok: bool
+    checked_at: dt.datetime
+    detached: bool
+    signers: tuple[SignatureVerdict, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: datetimes as ISO 8601, enums as their codes."""
+        return _jsonable(asdict(self))
+
+    def describe(self) -> str:
+        """One line per signer."""
+        return "\n".join(f"Signer {i}: {v.describe()}" for i, v in enumerate(self.signers, start=1))

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from cryptography import x509
 
 from eds_toolkit.signatures.certificate_info import check_iin, signer_of
-from eds_toolkit.signatures.cms_reader import read_signed_cms
+from eds_toolkit.signatures.cms_reader import SignedCmsSigners, SignerCheck, read_signers
 from eds_toolkit.signatures.errors import SignatureInputError
+from eds_toolkit.signatures.guard import verdict_or_input_error
 from eds_toolkit.signatures.path import validate_path
 from eds_toolkit.signatures.revocation import check_with_crls, check_with_ocsp
-from eds_toolkit.signatures.timestamp import read_timestamp_token
+from eds_toolkit.signatures.timestamp import check_timestamp_token, proven_time
 from eds_toolkit.signatures.verdict import (
     CertificateVerdict,
+    CmsVerdict,
     Reason,
     RevocationCheck,
     SignatureVerdict,
@@ -27,8 +30,10 @@ RevocationMode = Literal["none", "crl", "ocsp", "auto"]
 CrlFetcher = Callable[[x509.Certificate], Sequence[bytes]]
 OcspFetcher = Callable[[x509.Certificate, x509.Certificate], Sequence[bytes]]
 REVOCATION_MODES = ("none", "crl", "ocsp", "auto")
+CMS_TIME_BUDGET_SECONDS = 3.0  # signers are started within it (one already started may finish after)
 
 
+@verdict_or_input_error
 def verify_certificate(
     certificate: x509.Certificate,
     *,
@@ -104,6 +109,7 @@ def verify_certificate(
     )
 
 
+@verdict_or_input_error
 def verify_cms(
     cms_der: bytes,
     *,
@@ -120,29 +126,136 @@ def verify_cms(
 ) -> SignatureVerdict:
     """Verify a single-signer CMS (attached, or detached with ``content``) as of ``at`` (default: now).
 
-    The content digest and the signature, then the signer certificate as ``verify_certificate``
-    checks it. Raises SignatureInputError for input that cannot be checked at all; every other
-    failure is a verdict with reason codes.
+    The content digest and the signature, the claimed signing time, then the signer certificate as
+    ``verify_certificate`` checks it. A signature time-stamp (CAdES-T) that verifies is the proof of
+    time: the certificate is checked as of the time-stamp (a signature made while it was valid stays
+    valid after it expires); one that is not over the signature value is refused. Raises
+    SignatureInputError for input that cannot be checked at all (a CMS with several signers included:
+    ``verify_cms_signers`` checks each); every other failure is a verdict with reason codes.
     """
     if not trust_roots:
         raise SignatureInputError("No trusted root certificate was given.")
+    parsed = read_signers(cms_der, content)
+    if len(parsed.signers) != 1:
+        raise SignatureInputError(f"The CMS has {len(parsed.signers)} signers; one is expected here.")
+    options = {
+        "trust_roots": trust_roots,
+        "enforce_iin_check_digit": enforce_iin_check_digit,
+        "required_profile": required_profile,
+        "revocation": revocation,
+        "crls": crls,
+        "ocsp_responses": ocsp_responses,
+        "fetch_crls": fetch_crls,
+        "fetch_ocsp": fetch_ocsp,
+    }
     moment = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    parsed = read_signed_cms(cms_der, content)
+    return _verify_signer(parsed.signers[0], parsed, moment, options)
+
+
+@verdict_or_input_error
+def verify_cms_signers(
+    cms_der: bytes,
+    *,
+    content: bytes | None = None,
+    trust_roots: Sequence[x509.Certificate],
+    at: dt.datetime | None = None,
+    enforce_iin_check_digit: bool = False,
+    required_profile: Profile | str | None = None,
+    revocation: RevocationMode = "auto",
+    crls: Sequence[bytes] = (),
+    ocsp_responses: Sequence[bytes] = (),
+    fetch_crls: CrlFetcher | None = None,
+    fetch_ocsp: OcspFetcher | None = None,
+) -> CmsVerdict:
+    """Verify every signer of a CMS as ``verify_cms`` verifies one: each signer its own verdict.
+
+    A signer whose algorithms this verifier does not implement gets the reason
+    ``algorithm_unsupported``; the others are checked all the same.
+    """
+    if not trust_roots:
+        raise SignatureInputError("No trusted root certificate was given.")
+    started = time.monotonic()
+    deadline = started + CMS_TIME_BUDGET_SECONDS
+    # half the time for the signatures, the rest for the certificates of the signers checked
+    parsed = read_signers(cms_der, content, deadline=started + CMS_TIME_BUDGET_SECONDS / 2)
+    options = {
+        "trust_roots": trust_roots,
+        "enforce_iin_check_digit": enforce_iin_check_digit,
+        "required_profile": required_profile,
+        "revocation": revocation,
+        "crls": crls,
+        "ocsp_responses": ocsp_responses,
+        "fetch_crls": fetch_crls,
+        "fetch_ocsp": fetch_ocsp,
+    }
+    moment = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    verdicts = []
+    for signer in parsed.signers:
+        if (
+            signer.skipped or time.monotonic() > deadline
+        ):  # e.g. many GOST signers: each takes a few hundred ms
+            verdicts.append(_not_checked(signer, parsed, moment))
+        else:
+            verdicts.append(_verify_signer(signer, parsed, moment, options))
+    return CmsVerdict(
+        ok=all(verdict.ok for verdict in verdicts),
+        checked_at=moment,
+        detached=parsed.detached,
+        signers=verdicts,
+    )
+
+
+def _not_checked(parsed: SignerCheck, cms: SignedCmsSigners, moment: dt.datetime) -> SignatureVerdict:
+    message = (
+        f"Not checked: the CMS's verification time ({CMS_TIME_BUDGET_SECONDS:g} s) was spent on the "
+        "signers before this one."
+    )
+    return SignatureVerdict(
+        False,
+        (Reason.TIME_BUDGET_EXCEEDED,),
+        (message,),
+        checked_at=moment,
+        signer=signer_of(parsed.signer_certificate) if parsed.signer_certificate is not None else None,
+        signing_time=parsed.signing_time,
+        digest_algorithm=parsed.digest_algorithm,
+        detached=cms.detached,
+    )
+
+
+def _verify_signer(
+    parsed: SignerCheck, cms: SignedCmsSigners, moment: dt.datetime, options: dict[str, Any]
+) -> SignatureVerdict:
+    """One signer's verdict: its cryptography, its claimed signing time, then its certificate."""
     timestamp = None
     if parsed.timestamp_token is not None:
-        timestamp = read_timestamp_token(parsed.timestamp_token, stamped=parsed.signature_value)
+        timestamp = check_timestamp_token(
+            parsed.timestamp_token,
+            stamped=parsed.signature_value,
+            trust_roots=options["trust_roots"],
+            intermediates=cms.certificates,
+        )
+    proof = proven_time(timestamp)
+    certificate_moment = proof if proof is not None and proof <= moment else moment
     common = {
         "checked_at": moment,
         "signing_time": parsed.signing_time,
         "digest_algorithm": parsed.digest_algorithm,
         "content_digest": parsed.content_digest.hex(),
-        "detached": parsed.detached,
+        "detached": cms.detached,
         "timestamp": timestamp,
     }
     certificate = parsed.signer_certificate
     if certificate is None:
         message = "The CMS does not carry the signer's certificate."
         return SignatureVerdict(False, (Reason.SIGNER_CERTIFICATE_MISSING,), (message,), **common)
+    if parsed.unsupported:
+        return SignatureVerdict(
+            False,
+            (Reason.ALGORITHM_UNSUPPORTED,),
+            (f"This signer's signature cannot be checked: {parsed.unsupported}",),
+            signer=signer_of(certificate),
+            **common,
+        )
     reasons: list[Reason] = []
     messages: list[str] = []
     if not parsed.digest_matches:
@@ -151,18 +264,17 @@ def verify_cms(
     if not parsed.signature_valid:
         reasons.append(Reason.SIGNATURE_INVALID)
         messages.append("The signature does not verify with the signer certificate's key.")
+    for reason, message in signing_time_problems(parsed.signing_time, certificate, moment):
+        reasons.append(reason)
+        messages.append(message)
+    if timestamp is not None and timestamp.matches_signature is False:
+        reasons.append(Reason.TIMESTAMP_INVALID)
+        messages.append("The signature's time-stamp is not over this signature.")
     verdict = verify_certificate(
         certificate,
-        trust_roots=trust_roots,
-        intermediates=[cert for cert in parsed.certificates if cert != certificate],
-        at=moment,
-        enforce_iin_check_digit=enforce_iin_check_digit,
-        required_profile=required_profile,
-        revocation=revocation,
-        crls=crls,
-        ocsp_responses=ocsp_responses,
-        fetch_crls=fetch_crls,
-        fetch_ocsp=fetch_ocsp,
+        intermediates=[cert for cert in cms.certificates if cert != certificate],
+        at=certificate_moment,
+        **options,
     )
     reasons.extend(verdict.reasons)
     messages.extend(verdict.messages)
@@ -175,6 +287,36 @@ def verify_cms(
         revocation=verdict.revocation,
         **common,
     )
+
+
+def signing_time_problems(
+    signing_time: dt.datetime | None, certificate: x509.Certificate, at: dt.datetime
+) -> list[tuple[Reason, str]]:
+    """Why the signer's claimed signing time cannot be right (none when no time is claimed).
+
+    A signature claimed after the time checked, or outside the certificate's life, is refused: the
+    claim is the signer's own, and such a claim says the signature was not made as stated."""
+    if signing_time is None:
+        return []
+    claimed = signing_time.astimezone(dt.UTC)
+    problems = []
+    if claimed > at:
+        problems.append(
+            (
+                Reason.SIGNING_TIME_AFTER_CHECK,
+                f"The signature claims it was made on {claimed:%Y-%m-%d %H:%M} UTC, after the time checked.",
+            )
+        )
+    if not certificate.not_valid_before_utc <= claimed <= certificate.not_valid_after_utc:
+        problems.append(
+            (
+                Reason.SIGNING_TIME_OUTSIDE_VALIDITY,
+                f"The signature claims it was made on {claimed:%Y-%m-%d %H:%M} UTC, when the certificate "
+                f"was not valid ({certificate.not_valid_before_utc:%Y-%m-%d} to "
+                f"{certificate.not_valid_after_utc:%Y-%m-%d}).",
+            )
+        )
+    return problems
 
 
 def _revocation(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 from flask import Flask
@@ -9,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from eds_toolkit.bootstrap import prepare_instance
 from eds_toolkit.db import make_engine
+from eds_toolkit.flow.unsent_codes import UnsentCodeSweeper
 from eds_toolkit.jobs import make_check_queue
 from eds_toolkit.logs import configure_logging
 from eds_toolkit.services import build_service_context
@@ -95,3 +97,13 @@ def create_app(config: Settings | None = None) -> Flask:
     app.add_template_filter(local_time)
     register_error_handlers(app)
     return app
+
+
+def start_background_work(app: Flask) -> None:
+    """The threads a serving process runs beside its requests (``eds serve``, ``eds_toolkit.wsgi``; the
+    tests' apps run none): codes whose process died before sending them are sent again."""
+    svc = app.extensions[EXTENSION]
+    seconds = svc.settings.resend_unsent_sms_seconds
+    if seconds:
+        waited = dt.timedelta(seconds=seconds)
+        UnsentCodeSweeper(svc.flow, waited=waited, every=max(1.0, seconds / 3)).start()

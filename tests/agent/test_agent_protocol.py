@@ -88,7 +88,7 @@ def test_bad_requests_get_errors_in_ncalayers_shapes(agent):
         assert mismatch == {"code": "500", "message": "argument type mismatch. Method: getKeyInfo"}
 
         bad_params = call(ws, BASICS, "sign", dict(_sign_args(attached=True), signingParams=555))
-        assert bad_params["status"] is False and bad_params["code"] == "INVALID_SIGNING_PARAMS"
+        assert bad_params["status"] is False and bad_params["code"] == "INVOCATION_ERROR"  # as NCALayer
 
         for profile in ({}, {"url": "http://tsp.pki.gov.kz:80"}):
             params = dict(_sign_args(attached=True)["signingParams"], tsaProfile=profile)

@@ -8,11 +8,14 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from eds_toolkit.signatures import verify_cms_signers
 
 from .conftest import AIGERIM, ERLAN, PASSWORD, RunningAgent, certificate_files, load_certificate, verify_cms
 
@@ -126,6 +129,30 @@ def test_the_librarys_time_stamp_presets_are_refused_not_answered_without_a_time
     assert "not supported by eds agent" in refused["message"]
 
 
+def test_hash_signing_co_signing_and_the_time_stamped_cms(client_results, signing_keys, test_ca, tmp_path):
+    """createCAdESFromBase64Hash, basicsSignCMS with the library's DetachedHash preset (less its
+    tsaProfile), a CMS co-signed through createCAdESFromBase64, createCMSSignatureFromBase64."""
+    files = certificate_files(signing_keys)
+    cades_hash = base64.b64decode(client_results["cadesHash"])
+    verdict = verify_cms(cades_hash, test_ca.root_path, tmp_path / "h", pem=False, content=DOCUMENT)
+    assert verdict.ok, verdict.stderr
+    assert verdict.signer == _certificate(files["sign"])
+    basics_hash = verify_cms(
+        client_results["basicsHash"].encode(), test_ca.root_path, tmp_path / "b", content=DOCUMENT
+    )
+    assert basics_hash.ok, basics_hash.stderr
+
+    cosigned = base64.b64decode(client_results["cadesCosigned"])
+    opened = verify_cms(cosigned, test_ca.root_path, tmp_path / "c", pem=False, any_purpose=True)
+    assert opened.ok and opened.content == DOCUMENT, opened.stderr
+    root = load_certificate(test_ca.root_path.read_bytes())
+    verdict = verify_cms_signers(cosigned, trust_roots=[root], revocation="none")
+    assert verdict.ok and [s.signer.profile_label for s in verdict.signers] == ["SIGN", "AUTH"]
+
+    refused = client_results["cmsWithTimestamp"]
+    assert refused["name"] == "NCALayerError" and "time-stamp" in refused["message"]
+
+
 def test_one_document_is_answered_with_a_string_a_list_of_one_with_a_list(client_results):
     # NCALayer's recorded answers (ncalayer-js-client test data) give a string for one document.
     assert isinstance(client_results["basicsAttachedSignPerson"], str)
@@ -143,6 +170,46 @@ def test_refusals_reach_the_library_as_ncalayer_errors(client_results):
     assert not any(
         "unexpectedSuccess" in value for value in client_results.values() if isinstance(value, dict)
     )
+
+
+def test_the_librarys_xml_methods_sign_what_our_verifier_and_xmlsec1_accept(
+    client_results, signing_keys, test_ca, tmp_path
+):
+    from eds_toolkit.signatures.verify_xml import verify_xml
+
+    files = certificate_files(signing_keys)
+    signed = {
+        "sign": [client_results["signXml"], *client_results["signXmls"], *client_results["basicsSignXml"]],
+        "auth": [client_results["signXmlAuth"]],
+    }
+    assert len(signed["sign"]) == 4  # basicsSignXML answers a list, as NCALayer's recorded answer
+    xmlsec1 = shutil.which("xmlsec1")
+    assert xmlsec1, "xmlsec1 is required (Debian package xmlsec1)"
+    for profile, documents in signed.items():
+        for index, document in enumerate(documents):
+            assert document.count("<ds:Signature xmlns") == 1 and "<tag>data<ds:Signature" in document
+            verdict = verify_xml(
+                document.encode(), trust_roots=[test_ca.authority.root_cert], revocation="none"
+            )
+            assert verdict.ok, verdict.describe()
+            assert verdict.signatures[0].signer.serial == f"{_certificate(files[profile]).serial_number:x}"
+            path = tmp_path / f"{profile}-{index}.xml"
+            path.write_text(document, encoding="utf-8")
+            checked = subprocess.run(
+                [xmlsec1, "--verify", "--trusted-pem", str(test_ca.root_path), str(path)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert checked.returncode == 0, checked.stderr
+    # the digest of <tag>data</tag> is byte for byte NCALayer's in its recorded signXml answer
+    recorded = json.loads((HARNESS / "node_modules/ncalayer-js-client/test/test-data.json").read_text())
+    signing = '"method":"signXml","args":["AKKaztokenStore","SIGNATURE"'
+    (ncalayer,) = [exchange for exchange in recorded if signing in exchange["request"]]
+    digest = re.search(r"<ds:DigestValue>([^<]+)</ds:DigestValue>", client_results["signXml"])[1]
+    assert f"<ds:DigestValue>{digest}</ds:DigestValue>" in ncalayer["result"]
+    broken = client_results["signXmlBroken"]
+    assert broken["name"] == "NCALayerError" and broken["message"].startswith("500:")
 
 
 def test_the_page_helper_drives_the_whole_issuance(node, start_agent, test_ca, tmp_path):

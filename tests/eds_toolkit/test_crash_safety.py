@@ -10,18 +10,16 @@ the one pair the CA holds for the enrolment.
 from __future__ import annotations
 
 import io
-import os
 import shutil
-import signal
 import subprocess
-import sys
 import threading
 import time
 import zipfile
 
 import requests
 from cryptography.hazmat.primitives import serialization
-from flow_helpers import GOOD_PASSWORD, GOOD_PIN, citizens_csv, free_port, wait_until_answers
+from flow_helpers import GOOD_PASSWORD, GOOD_PIN, citizens_csv, free_port
+from real_server import EDS, Serve
 
 from eds_toolkit.services import build_service_context
 from eds_toolkit.settings import Settings
@@ -29,43 +27,9 @@ from keystore.pkcs12 import open_keystore
 from tests.e2e.eds import wait_for_code
 from tests.evidence_free import mark_identified
 
-EDS = os.path.join(os.path.dirname(sys.executable), "eds")
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # When the process is killed: at these fractions of the request's measured time, and ("commit") the moment
 # the issued pair shows in the database (the window in which the keys used to be lost).
 KILL_AT: tuple[float | str, ...] = (0.15, 0.5, "commit")
-
-
-class Serve:
-    """`eds serve` on one home and port, killed with SIGKILL and started again."""
-
-    def __init__(self, home, port: int) -> None:
-        self.home, self.port = home, port
-        # PYTHONPATH: this checkout's code, whichever checkout the venv was installed from
-        self.env = {**os.environ, "EDS_HOME": str(home), "EDS_SMS_GATEWAY": "outbox", "PYTHONPATH": REPO}
-        self.env.pop("EDS_DATABASE_URL", None)
-        self.base = f"http://127.0.0.1:{port}"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [EDS, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        wait_until_answers(self.base + "/", self.process)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
 
 
 def ready_for_certificates(serve: Serve, ctx, iin: str, phone: str) -> tuple[str, dict]:
@@ -116,7 +80,7 @@ def test_kill_9_while_making_server_side_keys_never_loses_the_keys_of_an_issued_
     shutil.copytree(ca_template, home / "ca")
     people = citizens_csv(tmp_path, 1 + len(KILL_AT))
     serve = Serve(home, free_port())
-    imported = subprocess.run([EDS, "citizens", "import", str(tmp_path / "citizens.csv")], env=serve.env)
+    imported = subprocess.run([str(EDS), "citizens", "import", str(tmp_path / "citizens.csv")], env=serve.env)
     assert imported.returncode == 0
     ctx = build_service_context(Settings.from_env(serve.env, home=home))
     serve.start()

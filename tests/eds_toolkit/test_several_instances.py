@@ -1,11 +1,13 @@
 """Several web processes behind a real load balancer, one killed under load: nothing lost, nothing twice.
 
 Two `gunicorn eds_toolkit.wsgi:app` instances on their own ports share one PostgreSQL, one Redis (rate
-limits) and the instance directory (the CA's files, the secret key); HAProxy from Debian balances them
-round-robin and stops sending to one whose health check fails. Citizens go through the API at once;
-while they are in the middle of their steps one instance is killed with SIGKILL. A request in flight on
-it fails (502) and the citizen's client tries the step again, as a page would on an error; in the end
-every citizen holds exactly one pair, and the CA holds no other certificate.
+limits) and the instance directory (the CA's files, the secret key); HAProxy from Debian ends TLS and
+balances them round-robin, and stops sending to one whose health check fails. Everything is started from
+the shipped deployment files (``deploy/``: the systemd units, their environment file, HAProxy's
+configuration), filled in for loopback as an operator fills them in for their machines. Citizens go
+through the API at once; while they are in the middle of their steps one instance is killed with
+SIGKILL. A request in flight on it fails (502) and the citizen's client tries the step again, as a page
+would on an error; in the end every citizen holds exactly one pair, and the CA holds no other certificate.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from deploy_units import SYSTEMD, Unit, self_signed_certificate, start, start_haproxy, write_environment_file
 from flow_helpers import GOOD_PIN, citizens_csv, free_port, make_csr_pem, wait_until_answers
 from pg_server import running_postgres
 from redis_server import running_redis
@@ -41,68 +44,40 @@ RETRYABLE = {502, 503, 504}
 RETRIED: list[str] = []  # what the clients had to try again (the kill's visible effect)
 
 
-def haproxy_config(front: int, backends: list[int], directory: Path) -> Path:
-    """Round-robin over ``backends``. A backend that refuses a connection is marked down at once
-    (``observe layer4``), one whose health check fails three times (a busy one answers slowly, which is
-    not down) gets no new request; a request whose connection failed is sent to the other one."""
-    servers = "\n".join(
-        f"    server web{n} 127.0.0.1:{port} check inter 500ms fall 3 rise 1 observe layer4 error-limit 1 "
-        "on-error mark-down"
-        for n, port in enumerate(backends)
-    )
-    config = directory / "haproxy.cfg"
-    config.write_text(
-        f"""global
-    maxconn 256
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 60s
-    timeout server 60s
-    timeout check 5s
-    retries 3
-    option redispatch
-    retry-on conn-failure empty-response
-    option forwardfor
-frontend eds
-    bind 127.0.0.1:{front}
-    default_backend web
-backend web
-    balance roundrobin
-    option httpchk GET /
-{servers}
-"""
-    )
-    return config
-
-
 class Instances:
-    """The web processes and the balancer in front of them."""
+    """The stack as the shipped units start it (``deploy/``): the migrations, two web processes
+    (``eds-web@<port>``) and HAProxy on ``deploy/haproxy/eds.cfg`` ending TLS in front of them."""
 
-    def __init__(self, env: dict[str, str], directory: Path) -> None:
-        self.env, self.directory = env, directory
+    def __init__(self, settings: dict[str, str], test_only: dict[str, str], directory: Path) -> None:
+        self.etc = directory / "etc"
+        self.etc.mkdir()
         self.ports = [free_port(), free_port()]
-        self.web: list[subprocess.Popen] = []
         self.front = free_port()
-        self.base = f"http://127.0.0.1:{self.front}"
+        self.base = f"https://127.0.0.1:{self.front}"
+        self.certificate, pem = self_signed_certificate(directory)
+        settings = {**settings, "EDS_BASE_URL": self.base}
+        write_environment_file(SYSTEMD / "eds.env", self.etc / "eds.env", settings)
+        web0, web1 = (f"127.0.0.1:{port}" for port in self.ports)
+        write_environment_file(
+            SYSTEMD / "haproxy.env",
+            self.etc / "haproxy.env",
+            {"EDS_FRONT": f"127.0.0.1:{self.front}", "EDS_FRONT_OPTIONS": f"ssl crt {pem}"}
+            | {"EDS_WEB0": web0, "EDS_WEB1": web1},
+        )
+        self.test_only = test_only
+        self.web: list[subprocess.Popen] = []
         self.balancer: subprocess.Popen | None = None
 
     def start(self) -> None:
-        for port in self.ports:  # one after the other: the first migrates the schema
-            process = subprocess.Popen(
-                [str(BIN / "gunicorn"), "-w", "1", "--threads", "4", "-b", f"127.0.0.1:{port}"]
-                + ["eds_toolkit.wsgi:app"],
-                env=self.env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
+        migrate = start(Unit.read(SYSTEMD / "eds-migrate.service"), self.etc, self.test_only)
+        output, _ = migrate.communicate(timeout=120)
+        assert migrate.returncode == 0, output
+        web = Unit.read(SYSTEMD / "eds-web@.service")
+        for port in self.ports:
+            process = start(web, self.etc, self.test_only, instance=str(port))
             self.web.append(process)
             wait_until_answers(f"http://127.0.0.1:{port}/", process)
-        config = haproxy_config(self.front, self.ports, self.directory)
-        self.balancer = subprocess.Popen(
-            ["haproxy", "-f", str(config), "-db"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
+        self.balancer = start_haproxy(self.etc)
         wait_until_answers(self.base + "/", self.balancer)
 
     def kill(self, index: int) -> None:
@@ -132,23 +107,25 @@ def step(method: str, url: str, **kwargs) -> requests.Response:
     raise AssertionError(f"{method} {url} kept failing")
 
 
-def test_one_of_two_instances_killed_under_load_loses_nothing_and_issues_nothing_twice(tmp_path, ca_template):
+def test_one_of_two_instances_killed_under_load_loses_nothing_and_issues_nothing_twice(
+    tmp_path, ca_template, monkeypatch
+):
     home = tmp_path / "home"
     home.mkdir()
     shutil.copytree(ca_template, home / "ca")
     people = citizens_csv(tmp_path, CITIZENS)
     with running_postgres() as postgres, running_redis() as redis:
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(REPO),
+        settings = {  # deploy/systemd/eds.env filled in for this machine
             "EDS_HOME": str(home),
             "EDS_DATABASE_URL": postgres.url,
             "EDS_RATELIMIT_STORAGE_URL": redis.url,
-            "EDS_RATELIMIT_PER_ADDRESS": "100000/minute",  # every client here is 127.0.0.1
-            "EDS_TRUSTED_PROXIES": "1",
             "EDS_SMS_GATEWAY": "outbox",
+            "WEB_CONCURRENCY": "1",
         }
-        instances = Instances(env, tmp_path)
+        test_only = {"EDS_RATELIMIT_PER_ADDRESS": "100000/minute"}  # every client here is 127.0.0.1
+        instances = Instances(settings, test_only, tmp_path)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(instances.certificate))
+        env = {**os.environ, "PYTHONPATH": str(REPO), **settings}
         try:
             instances.start()
             imported = subprocess.run(

@@ -3,6 +3,7 @@
 // exactly as a portal written for NCALayer would, and prints what each call returned as JSON.
 // Usage: node drive-agent.js URL DOCUMENT_BASE64 OTHER_IIN
 // (Node 20 has no global WebSocket: the library then uses the `ws` package, our dependency.)
+const crypto = require('node:crypto');
 const { NCALayerClient } = require('ncalayer-js-client');
 
 async function failure(promise) {
@@ -66,7 +67,35 @@ async function main() {
     NCALayerClient.basicsSignerAny,
   ));
   out.keyInfoOnToken = await failure(client.getKeyInfo('AKKaztokenStore'));
-  process.stdout.write(`${JSON.stringify(out)}\n`);
+  // Signing a hash the page computed (large files): commonUtils and basics with digested: true.
+  const hashB64 = crypto.createHash('sha256').update(Buffer.from(documentB64, 'base64')).digest('base64');
+  out.cadesHash = await client.createCAdESFromBase64Hash('PKCS12', hashB64);
+  const detachedHashNoTsp = { ...NCALayerClient.basicsCMSParamsDetachedHash };
+  delete detachedHashNoTsp.tsaProfile;
+  out.basicsHash = await client.basicsSignCMS(
+    NCALayerClient.basicsStorageAll,
+    hashB64,
+    detachedHashNoTsp,
+    NCALayerClient.basicsSignerSignPerson,
+  );
+  // A second signature: the CMS createCAdESFromBase64 made is the data to sign (as with NCALayer).
+  out.cadesCosigned = await client.createCAdESFromBase64('PKCS12', out.cadesSignature, 'AUTHENTICATION', true);
+  // The deprecated time-stamped CMS: refused while the agent has no time-stamp server.
+  out.cmsWithTimestamp = await failure(client.createCMSSignatureFromBase64('PKCS12', documentB64, 'SIGNATURE', true));
+  // XML: the library's signXml / signXmls (commonUtils) and basicsSignXML (basics.sign, format xml)
+  const xml = '<?xml version="1.0" encoding="UTF-8"?><tag>data</tag>';
+  out.signXml = await client.signXml(NCALayerClient.fileStorageType, xml);
+  out.signXmlAuth = await client.signXml(NCALayerClient.fileStorageType, xml, 'AUTHENTICATION');
+  out.signXmls = await client.signXmls(NCALayerClient.fileStorageType, [xml, xml]);
+  out.basicsSignXml = await client.basicsSignXML(
+    NCALayerClient.basicsStoragePKCS12,
+    xml,
+    NCALayerClient.basicsXMLParams,
+    NCALayerClient.basicsSignerSignAny,
+  );
+  out.signXmlBroken = await failure(client.signXml(NCALayerClient.fileStorageType, '<this>is not a valid XML'));
+  // wait until written: process.exit() would cut a piped output longer than the pipe's 64 KiB
+  await new Promise((resolve) => { process.stdout.write(`${JSON.stringify(out)}\n`, resolve); });
   client.wsConnection.close();
 }
 

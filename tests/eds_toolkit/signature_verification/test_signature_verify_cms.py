@@ -233,9 +233,9 @@ def test_crl_fetcher_is_asked_for_the_signer_certificate_when_auto_finds_no_ocsp
     assert asked == [citizen.sign.serial_number]
 
 
-def test_a_timestamp_token_inside_the_cms_is_reported_with_its_imprint_check(citizen, authority):
+def test_a_timestamp_token_over_another_signature_is_refused(citizen, authority):
     """The national TSA's token, added as an unsigned attribute: read and reported; its imprint is
-    not over this signature value, and the verdict says so (the signature itself still holds)."""
+    not over this signature value, so it proves nothing about it and the CAdES-T is refused."""
     from asn1crypto import cms as asn1_cms
     from signature_helpers import NCA
 
@@ -244,9 +244,9 @@ def test_a_timestamp_token_inside_the_cms_is_reported_with_its_imprint_check(cit
     signer_info = info["content"]["signer_infos"][0]
     signer_info["unsigned_attrs"] = [{"type": "signature_time_stamp_token", "values": [token]}]
     verdict = verify_cms(info.dump(force=True), trust_roots=[authority.root_cert], revocation="none")
-    assert verdict.ok, verdict.messages
+    assert verdict.reasons == (Reason.TIMESTAMP_INVALID,), verdict.messages
     assert verdict.timestamp.gen_time == dt.datetime(2022, 9, 18, 13, 20, 14, tzinfo=dt.UTC)
-    assert verdict.timestamp.matches_signature is False
+    assert verdict.timestamp.matches_signature is False and verdict.timestamp.verified is False
 
 
 def test_an_ec_key_signature_verifies(authority):
