@@ -16,9 +16,11 @@ challenge and two CSRs, chained renewals on a pool of citizens who got their fir
 through the evidence-free shortcut ``tests.evidence_free.mark_identified``), the other half enrol with
 real identification at the same time, as first issuance peaks with the wave.
 
-The identification "workers" of a job queue do not exist yet (issue 12): identification runs inside the
-web request, so the worker count here is gunicorn's worker processes (``--threads 1`` by default: a
-worker does one request at a time, as a queue worker does one job).
+Identification workers: by default identification runs inside the web request, so the worker count is
+gunicorn's worker processes (``--threads 1`` by default: a worker does one request at a time, as a queue
+worker does one job). With ``--queue`` a throw-away Redis is the job queue (``EDS_QUEUE_URL``), gunicorn
+runs ``-w 1 --threads 8`` (it only waits for the checks) and the worker count is ``eds worker``
+processes; the server CPU is then gunicorn's and the workers' with their work-horses.
 
 Server settings for the load (test hooks, see the locustfile): ``EDS_LIVENESS_CHALLENGES=blink``,
 ``EDS_LIVENESS_SECONDS_PER_CHALLENGE=6``, ``EDS_RATELIMIT_PER_ADDRESS=1000000/minute`` (every simulated
@@ -187,6 +189,37 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, l
             time.sleep(0.2)
 
 
+def start_queue_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`eds worker` on the run's queue, once it has registered with Redis."""
+    from redis import Redis
+    from rq import Worker
+
+    output = log.open("w")
+    process = subprocess.Popen([str(BIN / "eds"), "worker"], env=env, stdout=output, stderr=subprocess.STDOUT)
+    connection = Redis.from_url(env["EDS_QUEUE_URL"])
+    deadline = time.monotonic() + 120
+    while not any(f".{process.pid}." in w.name for w in Worker.all(connection=connection)):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"eds worker did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)
+    return process
+
+
+def queue_workers_cpu_seconds(workers: list[subprocess.Popen]) -> float:
+    """User + system CPU of `eds worker` processes and their finished work-horses."""
+    import psutil
+
+    total = 0.0
+    for worker in workers:
+        try:
+            times = psutil.Process(worker.pid).cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
 def server_cpu_seconds(server: subprocess.Popen) -> float:
     """User + system CPU of gunicorn's master and its live workers."""
     import psutil
@@ -267,12 +300,14 @@ def run(
     colour: bool,
     out: Path,
     fps: float = 10,
+    queue: bool = False,
 ) -> dict:
     from pg_server import running_postgres
+    from redis_server import running_redis
 
     from eds_toolkit.bootstrap import ensure_test_ca
 
-    label = f"{scenario}-w{workers}"
+    label = f"{scenario}-{'q' if queue else 'w'}{workers}"
     home = Path(tempfile.mkdtemp(prefix=f"eds-load-{label}-"))
     renewers, enrollers = (
         (people[:renew_pool_size], people[renew_pool_size:])
@@ -286,13 +321,21 @@ def run(
         base = f"http://127.0.0.1:{port}"
         env = server_env(home, url, port, colour=colour)
         ensure_test_ca(home, base)
-        server = start_gunicorn(env, port, workers, threads, out / f"{label}-gunicorn.log")
+        if queue:
+            env["EDS_QUEUE_URL"] = stack.enter_context(running_redis()).url
+            server = start_gunicorn(env, port, 1, 8, out / f"{label}-gunicorn.log")
+        else:
+            server = start_gunicorn(env, port, workers, threads, out / f"{label}-gunicorn.log")
+        queue_workers: list[subprocess.Popen] = []
 
         def stop() -> None:
-            server.terminate()
-            server.wait(timeout=60)
+            for process in [server, *queue_workers]:
+                process.terminate()
+                process.wait(timeout=60)
 
         stack.callback(stop)
+        if queue:
+            queue_workers += [start_queue_worker(env, out / f"{label}-worker{i}.log") for i in range(workers)]
         imported = subprocess.run(
             [str(BIN / "eds"), "citizens", "import", str(write_citizens_csv(home, people))],
             env=env,
@@ -338,14 +381,14 @@ def run(
             "EDS_LOAD_FPS": str(fps),
         }
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu_before = server_cpu_seconds(server)
+        cpu_before = server_cpu_seconds(server) + queue_workers_cpu_seconds(queue_workers)
         busy_before = machine_busy_seconds()
         began = time.perf_counter()
         finished = subprocess.run(
             [*command, *classes], env=locust_env, capture_output=True, text=True, timeout=seconds + 600
         )
         wall = time.perf_counter() - began
-        cpu_server = server_cpu_seconds(server) - cpu_before
+        cpu_server = server_cpu_seconds(server) + queue_workers_cpu_seconds(queue_workers) - cpu_before
         busy = machine_busy_seconds() - busy_before
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         log = finished.stdout + finished.stderr
@@ -361,6 +404,7 @@ def run(
     return {
         "label": label,
         "workers": workers,
+        "queue": queue,
         "threads": threads,
         "users": users,
         "seconds": seconds,
@@ -399,8 +443,13 @@ def per_hour(result: dict, key: str) -> float:
 
 def report(results: list[dict], cores: int) -> None:
     for result in results:
+        serving = (
+            f"gunicorn -w 1 --threads 8 and {result['workers']} eds worker"
+            if result.get("queue")
+            else f"gunicorn -w {result['workers']} --threads {result['threads']}"
+        )
         print(
-            f"\n{result['label']}: gunicorn -w {result['workers']} --threads {result['threads']}, "
+            f"\n{result['label']}: {serving}, "
             f"{result['users']} Locust users, {result['seconds']} s, {result['database']}, colour challenge "
             f"{'on' if result['colour_challenge'] else 'OFF'}, video at {result['fps']:g} frames/s; "
             f"{result['requests']} requests, "
@@ -470,6 +519,9 @@ def main() -> None:
     parser.add_argument("--renewal-pool", type=int, default=20, help="renewal scenario: citizens who renew")
     parser.add_argument("--fps", type=float, default=10, help="frames a second of the video sent (max 25)")
     parser.add_argument("--no-colour", action="store_true", help="EDS_COLOUR_CHALLENGE=0 on the server")
+    parser.add_argument(
+        "--queue", action="store_true", help="identification on a Redis job queue (--workers: eds workers)"
+    )
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "eds-load")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -477,7 +529,8 @@ def main() -> None:
     results = []
     for workers in args.workers:  # one after the other, never at once
         print(
-            f"run: {args.scenario}, gunicorn -w {workers}, {args.users} users, {args.time} s ...",
+            f"run: {args.scenario}, {'eds worker x' if args.queue else 'gunicorn -w'} {workers}, "
+            f"{args.users} users, {args.time} s ...",
             file=sys.stderr,
         )
         results.append(
@@ -493,11 +546,13 @@ def main() -> None:
                 colour=not args.no_colour,
                 fps=args.fps,
                 out=args.out,
+                queue=args.queue,
             )
         )
     report(results, os.cpu_count() or 1)
-    (args.out / f"{args.scenario}-results.json").write_text(json.dumps(results, indent=2))
-    print(f"\nraw: {args.out}/{args.scenario}-results.json, Locust CSVs and logs in {args.out}")
+    raw = args.out / f"{args.scenario}{'-queue' if args.queue else ''}-results.json"
+    raw.write_text(json.dumps(results, indent=2))
+    print(f"\nraw: {raw}, Locust CSVs and logs in {args.out}")
 
 
 if __name__ == "__main__":

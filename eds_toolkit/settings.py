@@ -117,6 +117,24 @@ def ratelimit_storage_url(raw: str | None) -> str:
     return value
 
 
+QUEUE_SCHEMES = ("redis", "rediss", "unix")
+
+
+def queue_url(raw: str | None) -> str | None:
+    """``EDS_QUEUE_URL``: the Redis of the identification job queue (None: checks run in the web process)."""
+    value = (raw or "").strip()
+    if not value:
+        return None
+    scheme, sep, _ = value.partition("://")
+    if not sep or scheme.lower() not in QUEUE_SCHEMES:
+        shown = value.split("@", 1)[-1] if "@" in value else value  # never echo a password
+        raise SettingsError(
+            "EDS_QUEUE_URL must be a Redis URL such as redis://localhost:6379/1 (also rediss://, "
+            f"unix://), got {shown!r}."
+        )
+    return value
+
+
 def stored_secret_key(home: Path) -> str:
     """The secret key kept in ``<home>/secret_key`` (0600), generated on first use.
 
@@ -170,6 +188,10 @@ class Settings:
     ratelimit_enabled: bool = True
     ratelimit_per_address: str = "120/minute"
     ratelimit_per_iin: str = "10/hour"
+    # identification checks as jobs on this Redis, decided by `eds worker` (None: in the web process);
+    # a request waits at most queue_wait seconds for its check (eds_toolkit/jobs, docs/deploy.md)
+    queue_url: str | None = None
+    queue_wait: float = 30.0
     ca_passphrase: bytes | None = None
     ca_passphrase_file: Path | None = None
     create_test_ca: bool = False  # embedded default for `eds serve`: a TEST CA on first start
@@ -207,6 +229,9 @@ class Settings:
         self.agent_url = agent_url(self.agent_url)
         self.base_url = base_url(self.base_url)
         self.ratelimit_storage_url = ratelimit_storage_url(self.ratelimit_storage_url)
+        self.queue_url = queue_url(self.queue_url)
+        if not 0 < self.queue_wait <= 600:
+            raise SettingsError("EDS_QUEUE_WAIT must be more than 0 and at most 600 seconds.")
         if self.phone_change_hold_hours < 0:
             raise SettingsError("EDS_PHONE_CHANGE_HOLD_HOURS must be 0 or more hours.")
         if self.replacements_per_enrolment < 0:
@@ -250,6 +275,8 @@ class Settings:
             ratelimit_enabled=_flag(env.get("EDS_RATELIMIT_ENABLED"), True),
             ratelimit_per_address=env.get("EDS_RATELIMIT_PER_ADDRESS") or "120/minute",
             ratelimit_per_iin=env.get("EDS_RATELIMIT_PER_IIN") or "10/hour",
+            queue_url=env.get("EDS_QUEUE_URL") or None,
+            queue_wait=_int(env, "EDS_QUEUE_WAIT", 30),
             ca_passphrase=passphrase.encode() if passphrase else None,
             ca_passphrase_file=Path(passphrase_file) if passphrase_file else None,
             create_test_ca=_flag(env.get("EDS_CREATE_TEST_CA"), False),

@@ -49,6 +49,7 @@ def _register() -> None:
         keystore_commands,
         serve_commands,
         verify_commands,
+        worker_commands,
     )
 
     for module in (
@@ -60,6 +61,7 @@ def _register() -> None:
         agent_commands,
         verify_commands,
         audit_commands,
+        worker_commands,
     ):
         for command in module.COMMANDS:
             main.add_command(command)

@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from eds_toolkit.bootstrap import prepare_instance
 from eds_toolkit.db import make_engine
 from eds_toolkit.flow.unsent_codes import UnsentCodeSweeper
+from eds_toolkit.jobs import make_check_queue
 from eds_toolkit.logs import configure_logging
 from eds_toolkit.services import build_service_context
 from eds_toolkit.settings import Settings
@@ -83,7 +84,8 @@ def create_app(config: Settings | None = None) -> Flask:
     engine = make_engine(settings.database_url)
     flow = build_service_context(settings, engine)
     prepare_instance(settings, engine, flow.sessions)
-    app.extensions[EXTENSION] = Service(settings=settings, flow=flow, engine=engine)
+    checks = make_check_queue(settings.queue_url, flow)
+    app.extensions[EXTENSION] = Service(settings=settings, flow=flow, engine=engine, checks=checks)
 
     babel.init_app(app, locale_selector=language.request_language)
     app.before_request(raise_upload_limit)  # before CSRFProtect's check, which reads the form

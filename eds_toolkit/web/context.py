@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.flow.identification import IdentifyConfig
+from eds_toolkit.jobs import CheckQueue
 from eds_toolkit.settings import Settings
 
 EXTENSION = "eds"
@@ -20,11 +21,13 @@ EXTENSION = "eds"
 
 @dataclass
 class Service:
-    """One app's settings (identification included), the ServiceContext its steps run in, and its database."""
+    """One app's settings (identification included), the ServiceContext its steps run in, its database,
+    and where its identification checks run (in-process, or jobs on Redis)."""
 
     settings: Settings
     flow: ServiceContext
     engine: Engine
+    checks: CheckQueue
 
 
 def service(app: Flask | None = None) -> Service:
@@ -43,6 +46,10 @@ def flow_context() -> ServiceContext:
 def identify_config() -> IdentifyConfig:
     """The app's identification settings (``settings().identify``, resolved by ``create_app``)."""
     return service().settings.identify
+
+
+def check_queue() -> CheckQueue:
+    return service().checks
 
 
 def client_address() -> str | None:

@@ -169,6 +169,7 @@ ERROR_TEXTS: dict[str, str] = dict(
             "This address cannot be opened directly: go back and use the buttons on the page.",
         ),
         NC_("database_unavailable", "The service is temporarily unavailable: please try again in a minute."),
+        NC_("queue_unavailable", "The check cannot be done just now: please send it again in a few seconds."),
         NC_(
             "service_unavailable", "The service is unavailable for a moment. Please try again a little later."
         ),

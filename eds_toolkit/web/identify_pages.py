@@ -1,6 +1,7 @@
 """The identification pages: selfie (live camera, circle, quality hints), video (challenges in turn)
 and identity-card photo (file or camera shot). The page scripts post with fetch() and get JSON; the
-selfie and ID-photo forms also work without JavaScript. Same step functions as the JSON API."""
+selfie and ID-photo forms also work without JavaScript. Same step functions as the JSON API, on the same
+check queue (eds_toolkit/jobs); the pages wait for the decision (synchronous, at most EDS_QUEUE_WAIT)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from eds_toolkit import flow
 from eds_toolkit.core.refusals import NotFound, Refusal
 from eds_toolkit.flow import identification as steps
 from eds_toolkit.flow.machine import State
-from eds_toolkit.web.context import client_address, flow_context, identify_config, settings
+from eds_toolkit.jobs import CheckJob, QueueUnavailable
+from eds_toolkit.web.context import check_queue, client_address, flow_context, identify_config, settings
 from eds_toolkit.web.i18n import identify_script_texts
 from eds_toolkit.web.identify_uploads import asked_seconds, too_large, uploaded_frames, uploaded_image
 from eds_toolkit.web.limits import per_address_on_post
@@ -93,6 +95,8 @@ def _refusal_json(error: Refusal) -> Response:
     }
     response = jsonify(body)
     response.status_code = error.status
+    if isinstance(error, QueueUnavailable):
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 
@@ -102,15 +106,15 @@ def _success(outcome: steps.StepOutcome, template: str, page_state: State):
     return redirect(_next_url(outcome.state))
 
 
-def _decide(template: str, page_state: State, step, *args):
+def _run(check: str, **upload) -> steps.StepOutcome:
+    """Decide a check of this session's enrolment on the service's check queue (waiting for it)."""
+    job = CheckJob(check, _enrolment_id(), identify_config(), client_address(), **upload)
+    return check_queue().decide(job, settings().queue_wait).unwrap()
+
+
+def _decide(template: str, page_state: State, check: str, **upload):
     try:
-        outcome = step(
-            flow_context(),
-            _enrolment_id(),
-            *args,
-            config=identify_config(),
-            client_address=client_address(),
-        )
+        outcome = _run(check, **upload)
     except Refusal as error:
         if _wants_json():
             return _refusal_json(error)
@@ -152,7 +156,7 @@ def selfie():
 @bp.post("/selfie")
 @per_address_on_post
 def submit_selfie():
-    return _decide("identify/selfie.html", State.PHONE_CONFIRMED, steps.submit_selfie, uploaded_image())
+    return _decide("identify/selfie.html", State.PHONE_CONFIRMED, "selfie", image=uploaded_image())
 
 
 @bp.post("/selfie/hint")
@@ -194,13 +198,10 @@ def video_task():
 @per_address_on_post
 def submit_video():
     try:
-        outcome = steps.submit_liveness(
-            flow_context(),
-            _enrolment_id(),
-            request.form.get("nonce", ""),
-            uploaded_frames(),
-            config=identify_config(),
-            client_address=client_address(),
+        outcome = _run(
+            "liveness",
+            nonce=request.form.get("nonce", ""),
+            frames=tuple(uploaded_frames()),
             camera=request.form.get("camera", "")[:200] or None,
         )
     except Refusal as error:
@@ -216,4 +217,4 @@ def id_photo():
 @bp.post("/id-photo")
 @per_address_on_post
 def submit_id_photo():
-    return _decide("identify/id_photo.html", State.LIVENESS_OK, steps.submit_id_photo, uploaded_image())
+    return _decide("identify/id_photo.html", State.LIVENESS_OK, "face_match", image=uploaded_image())

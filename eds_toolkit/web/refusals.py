@@ -20,6 +20,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarg
 
 from eds_toolkit.core.refusals import Refusal, ServiceUnavailable
 from eds_toolkit.db import DATABASE_DOWN
+from eds_toolkit.jobs import QueueUnavailable
 from eds_toolkit.web import verdict_text
 from eds_toolkit.web.context import service
 from eds_toolkit.web.identify_uploads import UPLOAD_BLUEPRINTS, too_large
@@ -181,6 +182,11 @@ def register_error_handlers(app: Flask) -> None:
             ServiceUnavailable(STORAGE_DOWN_MESSAGE, code="database_unavailable"),
             headers={"Retry-After": str(DATABASE_DOWN_RETRY_AFTER)},
         )
+
+    @app.errorhandler(QueueUnavailable)
+    def _queue_down(error: QueueUnavailable) -> Response:
+        log.error("identification queue unavailable, refusing %s %s", request.method, request.path)
+        return refusal_response(error, headers={"Retry-After": str(error.retry_after)})
 
     for error_type in DATABASE_DOWN:
         app.register_error_handler(error_type, _database_down)

@@ -16,6 +16,7 @@ from eds_toolkit.flow.identification.decision import Decision, StepOutcome, appl
 from eds_toolkit.flow.identification.encodings import unpack_templates
 from eds_toolkit.flow.identification.pictures import decode_picture
 from eds_toolkit.flow.identification.reference import require_state_photo
+from eds_toolkit.flow.identification.replay import first_answer
 from eds_toolkit.flow.identification.review import has_pending_review, refer
 from eds_toolkit.flow.machine import State
 from eds_toolkit.flow.models import Enrolment
@@ -32,10 +33,17 @@ def submit_id_photo(
     *,
     config: IdentifyConfig = IdentifyConfig(),
     client_address: str | None = None,
+    submission: str | None = None,
 ) -> StepOutcome:
     """Match the live face (selfie and video) against the state's photo of the IIN's owner, and the
     identity-card photo against the live face; positive -> ``face_matched``, and the kept encodings
-    are deleted. Without a usable state photo the enrolment stops (ServiceCentreRequired)."""
+    are deleted. Without a usable state photo the enrolment stops (ServiceCentreRequired).
+    ``submission``: the job's id when the check runs on the job queue, kept with the decision (a run of
+    the job after a killed one answers it again)."""
+    if submission is not None and (
+        answered := first_answer(ctx, enrolment_id, submission, config, "face_match")
+    ):
+        return answered  # a job run again after its worker was killed: the decision it already made
     record = begin_step(ctx, enrolment_id, State.LIVENESS_OK, config, client_address)
     image = decode_picture(image_bytes, config, "identity-card photo")
     with ctx.session() as session:
@@ -73,7 +81,7 @@ def submit_id_photo(
     return apply_decision(
         ctx,
         enrolment_id,
-        Decision(verdict, store, kept=kept),
+        Decision(verdict, store, submission, kept=kept),
         from_state=State.LIVENESS_OK,
         to_state=State.FACE_MATCHED,
         config=config,

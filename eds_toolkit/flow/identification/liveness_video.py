@@ -35,6 +35,7 @@ def submit_liveness(
     config: IdentifyConfig = IdentifyConfig(),
     client_address: str | None = None,
     camera: str | None = None,
+    resumed: bool = False,
 ) -> StepOutcome:
     """Check the task's frames: the nonce (this enrolment's newest task, unused, in time), each challenge
     in its time slot (``seconds_per_challenge`` each, as the page showed them), one live face, the
@@ -42,7 +43,9 @@ def submit_liveness(
 
     The same nonce and frames sent again (the page resends once when the connection dropped) get the
     first request's verdict again: the resend costs no attempt and is not refused as a reused nonce.
-    ``camera``: the camera's name as the page read it (a virtual camera is refused, ``virtual_camera``)."""
+    ``camera``: the camera's name as the page read it (a virtual camera is refused, ``virtual_camera``).
+    ``resumed``: the job queue runs the check again after its worker was killed mid-check; the nonce that
+    run consumed is used again when nothing was decided since (``DatabaseNonces.reclaim``)."""
     submission = submission_digest(nonce, frames)
     answered = first_answer(ctx, enrolment_id, submission, config)
     if answered is not None:
@@ -65,7 +68,7 @@ def submit_liveness(
             nonce,
             decoded,
             now=ctx.now().timestamp(),
-            registry=DatabaseNonces(ctx, enrolment_id),
+            registry=DatabaseNonces(ctx, enrolment_id, reclaim=resumed),
             reference_encoding=selfie[0] if selfie else None,
             seconds_per_challenge=seconds,
             newest=newest,

@@ -10,6 +10,7 @@ import hashlib
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.flow.identification.models import LivenessTaskRecord
 from webcam_flow.colour import ColourSequence
@@ -21,10 +22,13 @@ def nonce_hash(nonce: str) -> str:
 
 
 class DatabaseNonces:
-    """The NonceRegistry of one enrolment's tasks: a nonce is consumed by setting ``used_at`` once."""
+    """The NonceRegistry of one enrolment's tasks: a nonce is consumed by setting ``used_at`` once.
 
-    def __init__(self, ctx: ServiceContext, enrolment_id: str) -> None:
-        self.ctx, self.enrolment_id = ctx, enrolment_id
+    ``reclaim``: a job run again after its worker was killed mid-check (eds_toolkit/jobs) may use the
+    nonce its killed run consumed, as long as no liveness decision was recorded since it was spent."""
+
+    def __init__(self, ctx: ServiceContext, enrolment_id: str, *, reclaim: bool = False) -> None:
+        self.ctx, self.enrolment_id, self.reclaim = ctx, enrolment_id, reclaim
 
     def consume(self, nonce: str) -> bool:
         with self.ctx.session() as session:
@@ -38,7 +42,24 @@ class DatabaseNonces:
                 .values(used_at=self.ctx.now())
             )
             session.commit()
-            return result.rowcount == 1
+            if result.rowcount == 1:
+                return True
+            return self.reclaim and self._spent_without_decision(session, nonce)
+
+    def _spent_without_decision(self, session: Session, nonce: str) -> bool:
+        row = _row(session, self.enrolment_id, nonce)
+        if row is None or row.used_at is None:
+            return False
+        decided = session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.enrolment_id == self.enrolment_id,
+                AuditEvent.action == "identify_liveness",
+                AuditEvent.at >= row.used_at,
+            )
+        )
+        return not decided
 
 
 def _row(session: Session, enrolment_id: str, nonce: str) -> LivenessTaskRecord | None:

@@ -1,6 +1,8 @@
 """A resent liveness request (the page resends once when the connection dropped before the answer) gets
 the first request's verdict again: no attempt is counted and it is not refused as ``nonce_reused``. The
-audit detail of each liveness decision carries the digest of what was sent (``submission``) for this."""
+audit detail of each liveness decision carries the digest of what was sent (``submission``) for this.
+A check run again by the job queue (its worker was killed) finds its first verdict the same way, by the
+job's id as its ``submission`` (eds_toolkit/jobs)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from sqlalchemy import func, select
 from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.flow.identification.config import IdentifyConfig
-from eds_toolkit.flow.identification.decision import ACTIONS, StepOutcome
+from eds_toolkit.flow.identification.decision import ACTIONS, ATTEMPT_COLUMNS, StepOutcome
 from eds_toolkit.flow.identification.models import IdentificationRecord
 from eds_toolkit.flow.identification.nonces import nonce_hash
 from eds_toolkit.flow.identification.refusals import refusal
@@ -40,14 +42,19 @@ def submission_digest(nonce: str, frames: Sequence[Frame | tuple[float, bytes]])
 
 
 def first_answer(
-    ctx: ServiceContext, enrolment_id: str, submission: str, config: IdentifyConfig
+    ctx: ServiceContext,
+    enrolment_id: str,
+    submission: str,
+    config: IdentifyConfig,
+    check: str = "liveness",
 ) -> StepOutcome | None:
-    """The verdict already decided for exactly this submission (a resend after a lost answer), answered
-    again as it was (no attempt counted, the nonce stays spent); None when it was never decided."""
+    """The verdict of ``check`` already decided for exactly this submission (a resend after a lost answer,
+    a job run again), answered again as it was (no attempt counted, the nonce stays spent); None when it
+    was never decided."""
     with ctx.session() as session:
         events = session.scalars(
             select(AuditEvent.detail)
-            .where(AuditEvent.enrolment_id == enrolment_id, AuditEvent.action == ACTIONS["liveness"])
+            .where(AuditEvent.enrolment_id == enrolment_id, AuditEvent.action == ACTIONS[check])
             .order_by(AuditEvent.id.desc())
         ).all()
         first = next(
@@ -57,10 +64,10 @@ def first_answer(
             return None
         state = session.get(Enrolment, enrolment_id).state
         record = session.get(IdentificationRecord, enrolment_id)
-        used = record.liveness_attempts if record else 0
+        used = getattr(record, ATTEMPT_COLUMNS[check].key) if record else 0
     verdict = Verdict.from_dict(first)
-    log.info("Identical liveness frames sent again for one enrolment: answered with the first verdict.")
-    left = max(0, config.liveness_attempts - used)
+    log.info("The same %s submission again for one enrolment: answered with the first verdict.", check)
+    left = max(0, config.attempts_for(check) - used)
     if verdict.ok:
         return StepOutcome(verdict, str(state), left)
     raise refusal(verdict, left, str(state))

@@ -12,6 +12,7 @@ from eds_toolkit.flow.identification.config import IdentifyConfig
 from eds_toolkit.flow.identification.decision import Decision, StepOutcome, apply_decision, audited_step
 from eds_toolkit.flow.identification.encodings import forget_stale_encodings, pack_templates
 from eds_toolkit.flow.identification.pictures import decode_picture
+from eds_toolkit.flow.identification.replay import first_answer
 from eds_toolkit.flow.machine import State, load_for_step
 from webcam_flow.engines import DLIB, Template, engine_id
 from webcam_flow.match import face_template
@@ -36,9 +37,14 @@ def submit_selfie(
     *,
     config: IdentifyConfig = IdentifyConfig(),
     client_address: str | None = None,
+    submission: str | None = None,
 ) -> StepOutcome:
     """Check the selfie's quality; a good one moves the enrolment to ``selfie_ok`` and its face encoding
-    is kept for the later checks."""
+    is kept for the later checks.
+    ``submission``: the job's id when the check runs on the job queue, kept with the decision (a run of
+    the job after a killed one answers it again)."""
+    if submission is not None and (answered := first_answer(ctx, enrolment_id, submission, config, "selfie")):
+        return answered  # a job run again after its worker was killed: the decision it already made
     begin_step(ctx, enrolment_id, State.PHONE_CONFIRMED, config, client_address)
     forget_stale_encodings(ctx)
     image = decode_picture(image_bytes, config, "selfie")
@@ -56,7 +62,7 @@ def submit_selfie(
     return apply_decision(
         ctx,
         enrolment_id,
-        Decision(verdict, store, kept={"image": ("selfie", image_bytes)}),
+        Decision(verdict, store, submission, kept={"image": ("selfie", image_bytes)}),
         from_state=State.PHONE_CONFIRMED,
         to_state=State.SELFIE_OK,
         config=config,

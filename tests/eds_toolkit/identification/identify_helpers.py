@@ -25,11 +25,13 @@ def phone_confirmed(client, outbox, iin: str = KNOWN_IIN) -> ApiEnrolment:
     return enrolment
 
 
-def send_image(enrolment: ApiEnrolment, step: str, data: bytes, name: str = "photo.jpg"):
+def send_image(
+    enrolment: ApiEnrolment, step: str, data: bytes, name: str = "photo.jpg", headers: dict | None = None
+):
     return enrolment.client.post(
         f"/api/v1/enrolments/{enrolment.id}/{step}",
         data={"image": (io.BytesIO(data), name)},
-        headers=enrolment.auth,
+        headers={**enrolment.auth, **(headers or {})},
         content_type="multipart/form-data",
     )
 
@@ -59,7 +61,13 @@ def lit(nonce: str, frames: list[tuple[float, bytes]]) -> list[tuple[float, byte
 
 
 def send_frames(
-    enrolment: ApiEnrolment, nonce: str, frames: list[tuple[float, bytes]], *, reflect: bool = True, **extra
+    enrolment: ApiEnrolment,
+    nonce: str,
+    frames: list[tuple[float, bytes]],
+    *,
+    reflect: bool = True,
+    headers: dict | None = None,
+    **extra,
 ):
     """POST the frames; ``reflect``: lit by the task's colours first (:func:`lit`), as a citizen's camera
     would see them (False: exactly as given, a replay)."""
@@ -73,7 +81,7 @@ def send_frames(
     return enrolment.client.post(
         f"/api/v1/enrolments/{enrolment.id}/liveness/frames",
         data=data,
-        headers=enrolment.auth,
+        headers={**enrolment.auth, **(headers or {})},
         content_type="multipart/form-data",
     )
 
