@@ -436,7 +436,7 @@ def _case(row_id: str):
 
 def test_every_expected_row_has_exactly_one_case():
     rows = expected_rows()
-    assert len(rows) == len(set(rows)) == 43
+    assert len(rows) == len(set(rows)) >= 43  # 43 when written; rows added later need a case too
     assert sorted(rows) == sorted(CHECKS)
 
 
