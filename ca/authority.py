@@ -112,6 +112,12 @@ class IssuedCertificate:
         return self.certificate.public_bytes(serialization.Encoding.PEM)
 
 
+def sign_timestamp_attributes(key: rsa.RSAPrivateKey, signed_attributes: bytes) -> bytes:
+    """The time-stamping authority's signature over a token's DER signed attributes (RSA PKCS#1 v1.5,
+    SHA-256): ``ca.tsa`` builds the token, the signing stays here with the CA's other signatures."""
+    return key.sign(signed_attributes, padding.PKCS1v15(), hashes.SHA256())
+
+
 class CertificateAuthority:
     """A root CA and an issuing CA; issues AUTH and SIGN certificates on identity proofs (``ca.proofs``)."""
 

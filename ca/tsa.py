@@ -22,10 +22,10 @@ from pathlib import Path
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-from ca.authority import CertificateAuthority, random_serial, utc_now
+from ca.authority import CertificateAuthority, random_serial, sign_timestamp_attributes, utc_now
 from ca.errors import CAAlreadyExists, CAError
 from ca.files import CAFiles, encrypted_key_pem, load_cert, load_key
 
@@ -250,7 +250,7 @@ class TimeStampAuthority:
         ]
         # DER: a SET OF sorted by encoding (OpenSSL re-encodes the attributes before checking).
         signed_attrs = cms.CMSAttributes(sorted(attributes, key=lambda attribute: attribute.dump()))
-        signature = self._key.sign(signed_attrs.dump(), padding.PKCS1v15(), hashes.SHA256())
+        signature = sign_timestamp_attributes(self._key, signed_attrs.dump())
         signer = cms.SignerInfo(
             {
                 "version": "v1",

@@ -24,7 +24,11 @@ def test_openapi_document_is_valid_openapi_3_1(client):
 
 
 def test_every_api_route_is_described(app, client):
-    documented = client.get("/api/v1/openapi.json").get_json()["paths"]
+    # path parameters compared by place, not name ({id}/checks/{job} is <enrolment_id>/checks/<job_id>)
+    documented = {
+        re.sub(r"\{\w+\}", "{id}", path): methods
+        for path, methods in client.get("/api/v1/openapi.json").get_json()["paths"].items()
+    }
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/") or rule.rule.endswith("openapi.json"):
             continue
