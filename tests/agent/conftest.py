@@ -23,6 +23,8 @@ from eds_agent.issuance import Issuance
 from eds_toolkit.db import make_engine
 from national_profile.iin import make_iin
 from tests.agent.desktop import Desktop
+from tests.e2e.eds import serve_command, serve_env
+from tests.e2e.services import free_port, start_service
 from tests.evidence_free import StatedPerson
 
 REPO = Path(__file__).resolve().parents[2]
@@ -278,3 +280,22 @@ def verify_cms(
     return CMSVerdict(
         ok, out_file.read_bytes() if ok else b"", signer, result.stderr.decode(errors="replace")
     )
+
+
+@pytest.fixture(scope="module")
+def tsa_server(test_ca, tmp_path_factory):
+    """`eds serve` with the agent tests' CA, so the TSA and the citizen chain to one root."""
+    home = tmp_path_factory.mktemp("tsa-home")
+    shutil.copytree(test_ca.root_path.parent / "ca", home / "ca")
+    port = free_port()
+    server = start_service(
+        "eds-serve",
+        serve_command(port),
+        port=port,
+        log_dir=home / "logs",
+        env=serve_env(home, port, {"EDS_CA_PASSPHRASE": "test-ca-passphrase"}),
+        http_path="/",
+        timeout=90,
+    )
+    yield server
+    server.stop()

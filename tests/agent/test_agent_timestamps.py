@@ -7,7 +7,6 @@ import base64
 import shutil
 import subprocess
 
-import pytest
 import requests
 from asn1crypto import cms
 from cryptography import x509
@@ -16,33 +15,14 @@ from websockets.sync.client import connect
 
 from ca.tsa import reply_outcome
 from eds_toolkit.signatures import Reason, verify_cms
-from tests.e2e.eds import EDS, serve_command, serve_env
-from tests.e2e.services import free_port, start_service
+from tests.e2e.eds import EDS
+from tests.e2e.services import free_port
 
 from .conftest import call, openssl
 from .conftest import verify_cms as openssl_verify_cms
 
 BASICS = "kz.gov.pki.knca.basics"
 DOCUMENT = "Өтініш: тұрғылықты жерді тіркеу (CAdES-T)\n".encode()
-
-
-@pytest.fixture(scope="module")
-def tsa_server(test_ca, tmp_path_factory):
-    """`eds serve` with the agent tests' CA, so the TSA and the citizen chain to one root."""
-    home = tmp_path_factory.mktemp("tsa-home")
-    shutil.copytree(test_ca.root_path.parent / "ca", home / "ca")
-    port = free_port()
-    server = start_service(
-        "eds-serve",
-        serve_command(port),
-        port=port,
-        log_dir=home / "logs",
-        env=serve_env(home, port, {"EDS_CA_PASSPHRASE": "test-ca-passphrase"}),
-        http_path="/",
-        timeout=90,
-    )
-    yield server
-    server.stop()
 
 
 def _post(url: str, body: bytes, content_type: str = "application/timestamp-query") -> requests.Response:
