@@ -176,7 +176,11 @@ def test_a_verdict_names_a_time_stamp_that_is_not_over_the_signature(
 ):
     """Two CAdES-T signatures; the first's time-stamp moved onto the second is refused."""
     agent = start_agent(store=keys_copy, extra=("--tsa-url", f"{tsa_server.url}/pki/tsp"))
-    first, second = (_der(_sign(agent, _sign_args(tsa_profile={}))["body"]["result"]) for _ in range(2))
+    # two different documents: the same one signed twice within a second has the same RSA signature
+    documents = (base64.b64encode(DOCUMENT + bytes([n])).decode() for n in range(2))
+    first, second = (
+        _der(_sign(agent, _sign_args(tsa_profile={}, data=data))["body"]["result"]) for data in documents
+    )
     moved = cms.ContentInfo.load(second)
     moved["content"]["signer_infos"][0]["unsigned_attrs"] = cms.ContentInfo.load(first)["content"][
         "signer_infos"
