@@ -32,3 +32,20 @@ def postgres(postgres_server: PostgresServer) -> Iterator[PostgresServer]:
     A module that stops or kills the server defines its own ``postgres`` with ``running_postgres()``."""
     with fresh_database(postgres_server) as database:
         yield database
+
+
+def duplicate_test_ids(items: list[pytest.Item]) -> list[str]:
+    """Test ids collected more than once (schemathesis gives its generated cases one id)."""
+    seen: dict[str, int] = {}
+    for item in items:
+        seen[item.nodeid] = seen.get(item.nodeid, 0) + 1
+    return sorted(nodeid for nodeid, count in seen.items() if count > 1)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (scripts/test), tests that share an id would be run only once, silently:
+    refuse to start instead (scripts/test runs such a file on its own, without xdist)."""
+    if getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput"):
+        duplicates = duplicate_test_ids(items)
+        if duplicates:
+            raise pytest.UsageError(f"test ids collected more than once (xdist runs one): {duplicates[:5]}")
