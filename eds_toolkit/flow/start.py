@@ -45,6 +45,15 @@ class Started:
     api_token: str
 
 
+def new_enrolment_id() -> str:
+    """32 URL-safe characters (192 random bits) that never start with "-", so that an operator can pass
+    an id to any command (``eds identify export ID``) without it being read as an option."""
+    while True:
+        candidate = secrets.token_urlsafe(24)
+        if not candidate.startswith("-"):
+            return candidate
+
+
 def start(
     ctx: ServiceContext, iin: str, *, client_address: str | None = None, language: str = "en"
 ) -> Started:
@@ -71,7 +80,7 @@ def start(
     token = secrets.token_urlsafe(32)
     with ctx.session() as session:
         enrolment = Enrolment(
-            id=secrets.token_urlsafe(24),
+            id=new_enrolment_id(),
             iin=iin,
             state=str(State.STARTED),
             version=1,
