@@ -104,6 +104,35 @@
     });
   };
 
+  // NCALayer's commonUtils.createCAdESFromBase64 with the AUTH key: a detached CMS (base64) over
+  // ``dataBase64``, as a challenge sign-in or a renewal asks. Its replies are NCALayer's shape.
+  EdsAgent.prototype.signWithAuthKey = function (dataBase64) {
+    var self = this;
+    if (!self.socket) {
+      return Promise.reject(EdsAgentError('NOT_CONNECTED', 'call connect() first'));
+    }
+    return new Promise(function (resolve, reject) {
+      self.waiting.push({
+        reject: reject,
+        settle: function (reply) {
+          if (String(reply.code) === '200' && reply.responseObject) {
+            resolve(reply.responseObject);
+          } else if (String(reply.code) === '200') {
+            reject(EdsAgentError('CANCELLED', 'The citizen cancelled in eds agent.', true));
+          } else {
+            reject(EdsAgentError(reply.code || 'ERROR', reply.message || 'eds agent refused'));
+          }
+        },
+      });
+      var message = {
+        module: 'kz.gov.pki.knca.commonUtils',
+        method: 'createCAdESFromBase64',
+        args: ['PKCS12', 'AUTHENTICATION', dataBase64, false],
+      };
+      self.socket.send(JSON.stringify(message));
+    });
+  };
+
   EdsAgent.prototype.version = function () { return this.call('version'); };
   EdsAgent.prototype.chooseStore = function (path) { return this.call('chooseStore', path ? { path: path } : {}); };
   EdsAgent.prototype.makeRequests = function (person) { return this.call('makeRequests', person); };
