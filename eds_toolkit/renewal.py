@@ -16,7 +16,6 @@ import secrets
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -32,14 +31,12 @@ from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import InvalidInput, NotFound, Refusal, ServiceUnavailable
 from eds_toolkit.flow.issuance import IssuedPair, csr_field, loaded_authority, request_refused
 from eds_toolkit.flow.renewal_models import RenewalChallenge
-from eds_toolkit.signatures.cms_reader import load_cms, read_signed_cms
-from eds_toolkit.signatures.errors import SignatureInputError
+from eds_toolkit.signed_challenge import auth_proof, challenge_signature, cms_bytes
 from national_profile.iin import iin_of, iins_named_in
 from national_profile.profiles import Profile
 
 CHALLENGE_SECONDS = 300
 STALE_AFTER = dt.timedelta(days=1)
-MAX_CMS_BYTES = 64 * 1024
 RENEWAL_ENROLMENT_PREFIX = "renewal-"  # the new pair's ca_certificates.enrolment_id links AUTH and SIGN
 AUDIT_ACTION = "renewal"
 
@@ -119,7 +116,7 @@ def complete_renewal(
 
     ``signed_challenge_cms``: a CMS (DER, PEM or base64), attached or detached, over the challenge text.
     """
-    cms_der = _cms_bytes(signed_challenge_cms)
+    cms_der = cms_bytes(signed_challenge_cms)
     csrs = {Profile.AUTH: csr_field(auth_csr_pem, "AUTH"), Profile.SIGN: csr_field(sign_csr_pem, "SIGN")}
     authority = loaded_authority(
         ctx
@@ -127,9 +124,9 @@ def complete_renewal(
     challenge = _spend_challenge(ctx, challenge_id)
     iin = ""  # for the audit event: the IIN the signer certificate names, once it is read
     try:
-        signature = _challenge_signature(challenge.encode("utf-8"), cms_der)
+        signature = challenge_signature(challenge.encode("utf-8"), cms_der)
         iin = iin_of(signature.signer_certificate.subject) or ""
-        proof = _renewal_proof(ctx, authority, signature)
+        proof = auth_proof(ctx, authority, signature)
         person = _verified_person(proof)  # a 403 before any CSR check; the CA checks it again to issue
         _require_csrs_name(csrs, person.iin)
         old_auth = signature.signer_certificate
@@ -140,15 +137,6 @@ def complete_renewal(
         _record_refusal(ctx, challenge_id, iin, error, client_address)
         raise
     return pair
-
-
-def _cms_bytes(value: str | bytes | None) -> bytes:
-    data = value.encode("ascii", "replace") if isinstance(value, str) else (value or b"")
-    if not data.strip():
-        raise InvalidInput("The signed challenge (CMS) is missing.", code="cms_missing")
-    if len(data) > MAX_CMS_BYTES:
-        raise InvalidInput("The signed challenge is too large to be a CMS signature.", code="cms_too_large")
-    return data
 
 
 def _spend_challenge(ctx: ServiceContext, challenge_id: str) -> str:
@@ -188,63 +176,6 @@ def _spend_challenge(ctx: ServiceContext, challenge_id: str) -> str:
         return row.challenge
 
 
-@dataclass(frozen=True)
-class _ChallengeSignature:
-    """A CMS over exactly the challenge: who signed, and what their key signed (RFC 5652 5.4)."""
-
-    signer_certificate: x509.Certificate
-    signed_data: bytes
-    signature: bytes
-
-
-def _challenge_signature(challenge: bytes, cms_der: bytes) -> _ChallengeSignature:
-    """Read the CMS and check it is over exactly ``challenge`` with SHA-256 and carries its signer."""
-    try:
-        signer_info, embedded = _signer_info_and_content(cms_der)
-        if embedded is not None and embedded != challenge:
-            raise _wrong_challenge()
-        signed = read_signed_cms(cms_der, None if embedded is not None else challenge)
-    except SignatureInputError as error:
-        raise InvalidInput(f"The signed challenge cannot be read: {error}", code="malformed_cms") from None
-    if signed.digest_algorithm != "sha256":
-        raise InvalidInput(
-            f"The challenge must be signed with SHA-256, not {signed.digest_algorithm}.",
-            code="unsupported_algorithm",
-        )
-    if not signed.digest_matches:
-        raise _wrong_challenge()
-    if signed.signer_certificate is None:
-        raise InvalidInput(
-            "The signed challenge does not include the signer's certificate: include the AUTH certificate.",
-            code="signer_certificate_missing",
-        )
-    attributes = signer_info["signed_attrs"]
-    has_attributes = attributes.native is not None and len(attributes) > 0
-    # RFC 5652 5.4: with signed attributes the signature covers their DER with the SET OF tag.
-    signed_data = b"\x31" + attributes.dump()[1:] if has_attributes else challenge
-    return _ChallengeSignature(signed.signer_certificate, signed_data, signed.signature_value)
-
-
-def _wrong_challenge() -> InvalidInput:
-    return InvalidInput(
-        "The signature is over other data than this renewal challenge. Sign the challenge text "
-        "exactly as it was given.",
-        code="wrong_challenge",
-    )
-
-
-def _renewal_proof(ctx: ServiceContext, authority, signature: _ChallengeSignature) -> RenewalProof:
-    """The proof the CA issues on: our still-valid, unrevoked AUTH certificate, and its key's signature."""
-    return RenewalProof(
-        auth_certificate_pem=signature.signer_certificate.public_bytes(serialization.Encoding.PEM),
-        signed_data=signature.signed_data,
-        signature=signature.signature,
-        issuing_cert=authority.issuing_cert,
-        store=authority.store,
-        clock=ctx.now,
-    )
-
-
 def _verified_person(proof: RenewalProof) -> VerifiedPerson:
     """The person the proof verifies, or RenewalRefused with the proof's code."""
     try:
@@ -255,13 +186,6 @@ def _verified_person(proof: RenewalProof) -> VerifiedPerson:
 
 def _renewal_refused(error: IdentityNotProven) -> RenewalRefused:
     return RenewalRefused(str(error), code=error.code)
-
-
-def _signer_info_and_content(cms_der: bytes):
-    signed = load_cms(cms_der)["content"]
-    if len(signed["signer_infos"]) != 1:
-        raise SignatureInputError("The signed challenge must have exactly one signer.")
-    return signed["signer_infos"][0], signed["encap_content_info"]["content"].native
 
 
 def _require_csrs_name(csrs: dict[Profile, bytes], iin: str) -> None:
