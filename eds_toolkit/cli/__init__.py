@@ -26,6 +26,26 @@ class Context:
 pass_context = click.make_pass_decorator(Context)
 
 
+def instance_service(obj: Context):
+    """The instance's ServiceContext and identification settings (``--home``, ``EDS_*``), schema current."""
+    import os
+
+    from eds_toolkit.db import make_engine
+    from eds_toolkit.flow.identification import IdentifyConfig
+    from eds_toolkit.migrations import upgrade
+    from eds_toolkit.services import build_service_context
+    from eds_toolkit.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env(os.environ, home=obj.home)
+        config = settings.identify or IdentifyConfig.from_env(os.environ)
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return build_service_context(settings, engine), config
+
+
 @click.group()
 @click.option(
     "--home",
@@ -47,6 +67,7 @@ def _register() -> None:
         citizens_commands,
         identify_commands,
         keystore_commands,
+        operator_commands,
         serve_commands,
         verify_commands,
         worker_commands,
@@ -61,6 +82,7 @@ def _register() -> None:
         agent_commands,
         verify_commands,
         audit_commands,
+        operator_commands,
         worker_commands,
     ):
         for command in module.COMMANDS:

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+from eds_toolkit.cli import instance_service
 from eds_toolkit.identify_archive import (
     FRAME_INDEX,
     ArchiveError,
@@ -266,27 +267,6 @@ def purge_command(obj: object, days: int | None) -> None:
     click.echo(json.dumps({"deleted_enrolments": removed, "keep_days": archive.keep_days}))
 
 
-def _service(obj: object):
-    """The instance's ServiceContext and identification settings (``--home``, ``EDS_*``), schema current."""
-    import os
-
-    from eds_toolkit.db import make_engine
-    from eds_toolkit.migrations import upgrade
-    from eds_toolkit.services import build_service_context
-    from eds_toolkit.settings import Settings, SettingsError
-
-    try:
-        settings = Settings.from_env(os.environ, home=obj.home)  # type: ignore[attr-defined]
-        from eds_toolkit.flow.identification import IdentifyConfig
-
-        config = settings.identify or IdentifyConfig.from_env(os.environ)
-    except SettingsError as error:
-        raise click.UsageError(str(error)) from None
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return build_service_context(settings, engine), config
-
-
 @identify.group("review")
 def review() -> None:
     """Face matches referred to an officer (neither accepted nor refused automatically): list them, write
@@ -300,7 +280,7 @@ def review_list(obj: object, show_all: bool) -> None:
     """One JSON line per review: id, enrolment, status, engine, scores, who decided."""
     from eds_toolkit.flow.identification.review import list_reviews
 
-    ctx, _ = _service(obj)
+    ctx, _ = instance_service(obj)
     for entry in list_reviews(ctx, status=None if show_all else "pending"):
         click.echo(json.dumps(entry.as_json(), sort_keys=True))
 
@@ -314,7 +294,7 @@ def review_pictures_command(obj: object, review_id: int, out: Path) -> None:
     from eds_toolkit.core.refusals import Refusal
     from eds_toolkit.flow.identification.review import review_pictures
 
-    ctx, _ = _service(obj)
+    ctx, _ = instance_service(obj)
     try:
         pictures = review_pictures(ctx, review_id)
     except Refusal as error:
@@ -333,7 +313,7 @@ def _decide(obj: object, review_id: int, accept: bool, officer: str, note: str |
     from eds_toolkit.core.refusals import InvalidInput, NotFound, Refusal
     from eds_toolkit.flow.identification.review import decide_review
 
-    ctx, config = _service(obj)
+    ctx, config = instance_service(obj)
     try:
         decided = decide_review(ctx, review_id, accept=accept, officer=officer, note=note, config=config)
     except Refusal as error:
