@@ -22,6 +22,7 @@ from eds_toolkit.web import (
     identify_api,
     identify_pages,
     language,
+    operator,
     pages,
     pki,
     registration_api,
@@ -45,6 +46,7 @@ BLUEPRINTS = (
     pki.bp,
     registration_api.bp,
     renewal_api.bp,
+    operator.bp,
     language.bp,
 )
 

@@ -173,5 +173,19 @@ ERROR_TEXTS: dict[str, str] = dict(
         NC_(
             "service_unavailable", "The service is unavailable for a moment. Please try again a little later."
         ),
+        # a challenge signed with the AUTH key: the operators' sign-in and the citizens' renewal
+        NC_("challenge_not_found", "This challenge does not exist: start again."),
+        NC_("challenge_used", "This challenge was already used: start again."),
+        NC_("challenge_expired", "This challenge expired (it is valid for 5 minutes): start again."),
+        NC_("wrong_challenge", "The signature is over other data than the challenge: start again."),
+        NC_("malformed_cms", "The signature cannot be read: sign again with eds agent or NCALayer."),
+        NC_("signer_certificate_missing", "The signature does not include the certificate: sign again."),
+        NC_("foreign_certificate", "This certificate was not issued by this certification authority."),
+        NC_("not_auth_certificate", "Sign with the AUTH certificate (for signing in), not the SIGN one."),
+        NC_("certificate_expired", "This certificate has expired."),
+        NC_("certificate_revoked", "This certificate has been revoked."),
+        NC_("unknown_certificate", "This certificate is not known to this certification authority."),
+        NC_("bad_signature", "The signature does not verify with the certificate's key."),
+        NC_("not_an_operator", "This certificate does not belong to an operator of this CA."),
     ]
 )
