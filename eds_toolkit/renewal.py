@@ -31,7 +31,7 @@ from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import InvalidInput, NotFound, Refusal, ServiceUnavailable
 from eds_toolkit.flow.issuance import IssuedPair, csr_field, loaded_authority, request_refused
 from eds_toolkit.flow.renewal_models import RenewalChallenge
-from eds_toolkit.signed_challenge import auth_proof, challenge_signature, cms_bytes
+from eds_toolkit.signed_challenge import auth_proof, challenge_signature, challenge_text, cms_bytes
 from national_profile.iin import iin_of, iins_named_in
 from national_profile.profiles import Profile
 
@@ -85,12 +85,7 @@ def start_renewal(ctx: ServiceContext) -> Challenge:
     challenge_id = secrets.token_urlsafe(32)
     now = ctx.now()
     expires_at = now + dt.timedelta(seconds=CHALLENGE_SECONDS)
-    text = (
-        "eds-toolkit certificate renewal\n"
-        f"challenge: {challenge_id}\n"
-        f"nonce: {secrets.token_urlsafe(32)}\n"
-        f"expires: {expires_at:%Y-%m-%dT%H:%M:%SZ}\n"
-    )
+    text = challenge_text("certificate renewal", challenge_id, expires_at)
     with ctx.session() as session:
         # never-used challenges are of no record value once stale; used ones stay as the renewal's trail
         session.execute(

@@ -1,25 +1,147 @@
 """A one-time challenge signed with this CA's AUTH key: who signed it, proven by ``RenewalProof``.
 
-Used wherever the AUTH key is the authentication: yearly renewal (``eds_toolkit.renewal``) and the
-operators' sign-in (``eds_toolkit.operators.signin``). The CMS must be over exactly the challenge's
-bytes (attached or detached), SHA-256, one signer, carrying its certificate; the proof then checks
-the certificate is ours, an AUTH one, current, unrevoked, and that its key made the signature.
+Used wherever the AUTH key is the authentication: yearly renewal (``eds_toolkit.renewal``, its own
+challenge table) and signing in (``issue_challenge`` / ``signer_of``: the operators' console and the
+citizen's cabinet). The CMS must be over exactly the challenge's bytes (attached or detached),
+SHA-256, one signer, carrying its certificate; the proof then checks the certificate is ours, an AUTH
+one, current, unrevoked, and that its key made the signature.
 """
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import secrets
 from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from sqlalchemy import delete, update
 
+from ca.person import VerifiedPerson
+from ca.proofs import IdentityNotProven
 from ca.proofs.renewal import RenewalProof
 from eds_toolkit.core.context import ServiceContext
-from eds_toolkit.core.refusals import InvalidInput
+from eds_toolkit.core.refusals import InvalidInput, NotFound, Refusal
+from eds_toolkit.flow.challenge_models import SigninChallenge
+from eds_toolkit.flow.issuance import loaded_authority
 from eds_toolkit.signatures.cms_reader import load_cms, read_signed_cms
 from eds_toolkit.signatures.errors import SignatureInputError
 
 MAX_CMS_BYTES = 64 * 1024
+CHALLENGE_SECONDS = 300
+STALE_AFTER = dt.timedelta(days=1)
+
+
+class SignatureRefused(Refusal):
+    """The signed challenge does not sign anyone in (certificate or signature refused, challenge spent)."""
+
+    status = 403
+    code = "signin_refused"
+    title = "Sign-in refused"
+    signer_iin = ""  # the IIN the refused certificate names, when it could be read
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """What the person signs: ``text`` (UTF-8 bytes, exactly), before ``expires_at``."""
+
+    id: str
+    text: str
+    expires_at: dt.datetime
+
+    @property
+    def data(self) -> bytes:
+        return self.text.encode("utf-8")
+
+    @property
+    def data_base64(self) -> str:
+        """The challenge as ``createCAdESFromBase64`` takes it."""
+        return base64.b64encode(self.data).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who signed a sign-in challenge: the person of the AUTH certificate, and its serial (hex)."""
+
+    person: VerifiedPerson
+    certificate_serial: str
+
+    @property
+    def iin(self) -> str:
+        return self.person.iin
+
+
+def challenge_text(title: str, challenge_id: str, expires_at: dt.datetime) -> str:
+    """The text signed: what it is for, its id, a random nonce and when it expires."""
+    return (
+        f"eds-toolkit {title}\n"
+        f"challenge: {challenge_id}\n"
+        f"nonce: {secrets.token_urlsafe(32)}\n"
+        f"expires: {expires_at:%Y-%m-%dT%H:%M:%SZ}\n"
+    )
+
+
+def issue_challenge(ctx: ServiceContext, purpose: str, title: str) -> Challenge:
+    """A fresh random sign-in challenge for ``purpose``, valid for five minutes and one attempt."""
+    challenge_id = secrets.token_urlsafe(32)
+    now = ctx.now()
+    expires_at = now + dt.timedelta(seconds=CHALLENGE_SECONDS)
+    text = challenge_text(title, challenge_id, expires_at)
+    with ctx.session() as session:
+        session.execute(delete(SigninChallenge).where(SigninChallenge.expires_at < now - STALE_AFTER))
+        session.add(
+            SigninChallenge(
+                id=challenge_id, purpose=purpose, challenge=text, issued_at=now, expires_at=expires_at
+            )
+        )
+        session.commit()
+    return Challenge(challenge_id, text, expires_at)
+
+
+def signer_of(ctx: ServiceContext, purpose: str, challenge_id: str, signed_challenge: str | bytes) -> Signer:
+    """Spend the challenge and return who signed it with a valid AUTH key of this CA; else a Refusal
+    (``SignatureRefused`` with the proof's code, ``InvalidInput`` for an unreadable CMS)."""
+    cms_der = cms_bytes(signed_challenge)
+    authority = loaded_authority(ctx)  # before spending the challenge: an outage does not cost one
+    text = _spend(ctx, purpose, challenge_id)
+    signature = challenge_signature(text.encode("utf-8"), cms_der)
+    try:
+        person = auth_proof(ctx, authority, signature).verified_person()
+    except IdentityNotProven as error:
+        refused = SignatureRefused(str(error), code=error.code)
+        refused.signer_iin = _iin_named(signature)  # for the caller's audit event, never for the answer
+        raise refused from None
+    return Signer(person, f"{signature.signer_certificate.serial_number:040x}")
+
+
+def _iin_named(signature: ChallengeSignature) -> str:
+    from national_profile.iin import iin_of
+
+    return iin_of(signature.signer_certificate.subject) or ""
+
+
+def _spend(ctx: ServiceContext, purpose: str, challenge_id: str) -> str:
+    """Mark the challenge used (compare-and-set) and return its text; a used or expired one is refused."""
+    with ctx.session() as session:
+        row = session.get(SigninChallenge, challenge_id) if challenge_id else None
+        if row is None or row.purpose != purpose:
+            raise NotFound("This sign-in challenge does not exist. Start again.", code="challenge_not_found")
+        now = ctx.now()
+        spent = session.execute(
+            update(SigninChallenge)
+            .where(SigninChallenge.id == challenge_id, SigninChallenge.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        if spent.rowcount != 1:
+            raise SignatureRefused(
+                "This sign-in challenge was already used. Start again.", code="challenge_used"
+            )
+        if now >= row.expires_at:
+            raise SignatureRefused("This sign-in challenge expired. Start again.", code="challenge_expired")
+        return row.challenge
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
-"""Tables of the operators: the operators themselves, their sign-in challenges and sessions."""
+"""Tables of the operators: the operators themselves and their sessions (challenges: ``SigninChallenge``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eds_toolkit.clock import UtcDateTime
@@ -23,18 +23,6 @@ class Operator(Base):
     added_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     added_by: Mapped[str] = mapped_column(String(200))
     disabled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
-
-
-class OperatorChallenge(Base):
-    """A sign-in challenge: the text the operator signs with the AUTH key, once, within minutes."""
-
-    __tablename__ = "operator_challenges"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    challenge: Mapped[str] = mapped_column(Text)
-    issued_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
-    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
-    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class OperatorSession(Base):

@@ -1,4 +1,4 @@
-"""operators, operator_challenges, operator_sessions: the CA operators' console sign-in
+"""operators, operator_sessions, signin_challenges: signing in with the AUTH certificate
 
 Revision ID: 0018
 Revises: 0017
@@ -28,15 +28,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("iin"),
     )
     op.create_table(
-        "operator_challenges",
+        "signin_challenges",
         sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("purpose", sa.String(length=16), nullable=False),
         sa.Column("challenge", sa.Text(), nullable=False),
         sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_operator_challenges_expires_at", "operator_challenges", ["expires_at"])
+    op.create_index("ix_signin_challenges_expires_at", "signin_challenges", ["expires_at"])
     op.create_table(
         "operator_sessions",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
@@ -55,6 +56,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_operator_sessions_operator_id", table_name="operator_sessions")
     op.drop_table("operator_sessions")
-    op.drop_index("ix_operator_challenges_expires_at", table_name="operator_challenges")
-    op.drop_table("operator_challenges")
+    op.drop_index("ix_signin_challenges_expires_at", table_name="signin_challenges")
+    op.drop_table("signin_challenges")
     op.drop_table("operators")
