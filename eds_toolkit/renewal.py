@@ -10,7 +10,6 @@ issued and nothing revoked. A challenge is spent by its first attempt, refused o
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import secrets
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import InvalidInput, NotFound, Refusal, ServiceUnavailable
 from eds_toolkit.flow.issuance import IssuedPair, csr_field, loaded_authority, request_refused
 from eds_toolkit.flow.renewal_models import RenewalChallenge
-from eds_toolkit.signed_challenge import auth_proof, challenge_signature, challenge_text, cms_bytes
+from eds_toolkit.signed_challenge import Challenge, auth_proof, challenge_signature, challenge_text, cms_bytes
 from national_profile.iin import iin_of, iins_named_in
 from national_profile.profiles import Profile
 
@@ -55,24 +54,6 @@ class ChallengeRefused(Refusal):
     status = 409
     code = "challenge_refused"
     title = "Challenge refused"
-
-
-@dataclass(frozen=True)
-class Challenge:
-    """What the citizen signs: ``text`` (UTF-8 bytes, exactly), before ``expires_at``."""
-
-    id: str
-    text: str
-    expires_at: dt.datetime
-
-    @property
-    def data(self) -> bytes:
-        return self.text.encode("utf-8")
-
-    @property
-    def data_base64(self) -> str:
-        """The challenge as ``createCAdESFromBase64`` takes it."""
-        return base64.b64encode(self.data).decode("ascii")
 
 
 @dataclass(frozen=True)
