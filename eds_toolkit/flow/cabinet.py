@@ -1,4 +1,5 @@
-"""The personal cabinet: sign in with IIN + PIN (attempt-limited), server-side sessions, certificates.
+"""The personal cabinet: sign in with IIN + PIN (attempt-limited) or with the AUTH certificate (a signed
+one-time challenge), server-side sessions, certificates.
 
 Every failed sign-in answers the same way whether or not the IIN has an account: the wrong-PIN counter and
 the lock are kept per IIN (``SigninThrottle``) for any IIN tried, and each attempt does one argon2 check.
@@ -18,9 +19,11 @@ from eds_toolkit.core.refusals import InvalidInput
 from eds_toolkit.flow.cabinet_models import CabinetSession, SigninThrottle
 from eds_toolkit.flow.machine import aware
 from eds_toolkit.flow.models import DigitalIdAccount
+from eds_toolkit.signed_challenge import Challenge, issue_challenge, signer_of
 from national_profile.iin import InvalidIIN, parse_iin
 
 WRONG = "The IIN or PIN is wrong."
+CERTIFICATE_SIGNIN = "cabinet"  # the purpose of the cabinet's sign-in challenges
 # a real argon2id hash of a PIN nobody can sign in with: checked when the IIN has no account or is paused
 _DECOY_HASH = pin_policy.hash_pin("decoy-not-a-pin")
 
@@ -83,6 +86,16 @@ def sign_in(
             throttle.locked_until = now + dt.timedelta(seconds=lockout_seconds)
         session.commit()
         raise InvalidInput(WRONG, code="wrong_credentials")
+
+
+def start_certificate_sign_in(ctx: ServiceContext) -> Challenge:
+    """A one-time challenge for the citizen to sign with their AUTH key (through the agent)."""
+    return issue_challenge(ctx, CERTIFICATE_SIGNIN, "personal cabinet sign-in")
+
+
+def sign_in_with_certificate(ctx: ServiceContext, challenge_id: str, signed_challenge: str | bytes) -> str:
+    """The IIN of the valid AUTH certificate of this CA that signed the challenge; else a Refusal."""
+    return signer_of(ctx, CERTIFICATE_SIGNIN, challenge_id, signed_challenge).iin
 
 
 def _token_hash(token: str) -> str:

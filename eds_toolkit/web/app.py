@@ -19,6 +19,7 @@ from eds_toolkit.translations import TRANSLATIONS_DIR
 from eds_toolkit.web import (
     api,
     cabinet,
+    cabinet_certificate_signin,  # noqa: F401  (its routes are on cabinet.bp)
     identify_api,
     identify_pages,
     language,

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 
 from eds_toolkit.core.refusals import Refusal
 from eds_toolkit.flow import cabinet, certificate_files
@@ -17,6 +17,7 @@ from eds_toolkit.web.context import flow_context, pem_download, settings
 from eds_toolkit.web.history_text import history_lines
 from eds_toolkit.web.i18n import error_message
 from eds_toolkit.web.limits import iin_key, limiter, per_address_on_post, per_iin_limit
+from eds_toolkit.web.security import content_security_policy
 
 # a certificate's status (eds_toolkit.flow.status.certificate_status) -> the English key of its word
 STATUS_WORDS = {"valid": N_("Valid"), "expired": N_("Expired"), "revoked": N_("Revoked")}
@@ -27,7 +28,10 @@ bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
 
 @bp.get("/login")
 def login():
-    return render_template("cabinet/login.html")
+    agent_url = settings().agent_url
+    response = make_response(render_template("cabinet/login.html", agent_url=agent_url))
+    response.headers["Content-Security-Policy"] = content_security_policy([agent_url])
+    return response
 
 
 @bp.post("/login")
@@ -46,13 +50,18 @@ def sign_in():
     except Refusal as error:
         message = error_message(error.code, error.message, **error.extra)
         return render_template("cabinet/login.html", error=message), error.status
-    token = cabinet.open_session(flow_context(), iin, lifetime=dt.timedelta(seconds=config.enrolment_ttl))
+    start_cabinet_session(iin, dt.timedelta(seconds=config.enrolment_ttl))
+    return redirect(url_for("cabinet.home"))
+
+
+def start_cabinet_session(iin: str, lifetime: dt.timedelta) -> None:
+    """Open the citizen's server-side session in a fresh browser session (only the language stays)."""
+    token = cabinet.open_session(flow_context(), iin, lifetime=lifetime)
     language = session.get("lang")
-    session.clear()  # a fresh session for the signed-in citizen; only the chosen language stays
+    session.clear()
     session["cabinet_session"] = token  # the server-side session's token: sign-out ends it for good
     if language:
         session["lang"] = language
-    return redirect(url_for("cabinet.home"))
 
 
 def signed_in_iin() -> str | None:

@@ -1,13 +1,14 @@
-/* The operators' sign-in: ask the server for a one-time challenge, have eds agent (or NCALayer) sign it
-   with the AUTH key (commonUtils.createCAdESFromBase64, detached), send the CMS back; the server checks
-   the certificate and that it belongs to an operator, and the page goes on to the console. */
+/* Signing in with the AUTH certificate (the operators' console, the citizen's cabinet): ask the server
+   for a one-time challenge, have eds agent (or NCALayer) sign it with the AUTH key
+   (commonUtils.createCAdESFromBase64, detached), send the CMS back; the server checks the certificate
+   (and, for the console, that it is an operator's), and the page goes where the answer says. */
 (function () {
   'use strict';
-  var section = document.getElementById('operator-signin');
+  var section = document.querySelector('[data-challenge-signin]');
   if (!section || typeof window.EdsAgent !== 'function') { return; }
   var data = section.dataset;
-  var button = document.getElementById('operator-signin-button');
-  var status = document.getElementById('operator-signin-status');
+  var button = section.querySelector('button');
+  var status = section.querySelector('[data-signin-status]');
 
   function say(message, kind) {
     status.textContent = message;
