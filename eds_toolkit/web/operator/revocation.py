@@ -1,0 +1,79 @@
+"""/operator/certificates/<serial>/revoke: choose the certificates (the whole pair by default), the RFC
+5280 reason and a note; review what will be revoked; confirm. The work is in
+``eds_toolkit.operators.revocation``."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from eds_toolkit.core.refusals import InvalidInput, Refusal
+from eds_toolkit.operators.revocation import OPERATOR_REASONS, pair_of, revocation_request, revoke
+from eds_toolkit.operators.roles import Permission
+from eds_toolkit.web.context import client_address, flow_context
+from eds_toolkit.web.i18n import error_message, translate
+from eds_toolkit.web.operator.access import bp, current, requires
+from eds_toolkit.web.operator.certificates import page_texts
+
+
+def _form(serial: str, *, error: str | None = None, status: int = 200, **chosen):
+    pair = pair_of(flow_context(), serial)
+    selected = chosen.get("selected")
+    if selected is None:  # the whole pair, as far as it can still be revoked
+        selected = [row.serial for row in pair if row.status == "valid"]
+    page = render_template(
+        "operator/revoke.html",
+        pair=pair,
+        selected=selected,
+        reason=chosen.get("reason", ""),
+        note=chosen.get("note", ""),
+        reasons=OPERATOR_REASONS,
+        error=error,
+        **page_texts(),
+    )
+    return page, status
+
+
+@bp.get("/certificates/<serial>/revoke")
+@requires(Permission.REVOKE)
+def revoke_form(serial: str):
+    return _form(serial)
+
+
+@bp.post("/certificates/<serial>/revoke")
+@requires(Permission.REVOKE)
+def revoke_certificates(serial: str):
+    """``step=review`` shows what will be revoked; ``step=confirm`` (from that page) revokes."""
+    form = request.form
+    chosen = {
+        "selected": form.getlist("serials"),
+        "reason": form.get("reason", ""),
+        "note": form.get("note", ""),
+    }
+    pair = pair_of(flow_context(), serial)
+    try:
+        asked = revocation_request(pair, chosen["selected"], chosen["reason"], chosen["note"])
+    except InvalidInput as error:
+        return _form(
+            serial, error=error_message(error.code, error.message, **error.extra), status=422, **chosen
+        )
+    if form.get("step") != "confirm":
+        rows = [row for row in pair if row.serial in asked.serials]
+        return render_template(
+            "operator/revoke_review.html", pair=pair, rows=rows, asked=asked, **page_texts()
+        )
+    try:
+        done = revoke(flow_context(), current(), asked, client_address=client_address())
+    except Refusal as error:
+        message = error_message(error.code, error.message, **error.extra)
+        return _form(serial, error=message, status=error.status, **chosen)
+    if done.crl_number is not None:
+        flash(
+            translate(
+                "Revoked: {count}. CRL number {number} published.",
+                count=len(done.serials),
+                number=done.crl_number,
+            )
+        )
+    else:
+        flash(translate("Revoked: {count}. The next scheduled CRL will list them.", count=len(done.serials)))
+    return redirect(url_for("operator.certificate", serial=asked.serial))
