@@ -23,6 +23,7 @@ def target_metadata() -> list[MetaData]:
     import eds_toolkit.citizens.model  # noqa: F401
     import eds_toolkit.core.audit_models  # noqa: F401
     import eds_toolkit.flow
+    import eds_toolkit.operators.bulk_models  # noqa: F401
     import eds_toolkit.operators.models  # noqa: F401
     import eds_toolkit.otp  # noqa: F401
     import eds_toolkit.registration.models  # noqa: F401

@@ -3,6 +3,7 @@
 with the operator's identity (``eds_toolkit.operators.actions``). Pages live in one module per area."""
 
 from eds_toolkit.web.operator import (  # noqa: E402,F401  (routes register on bp)
+    bulk_revocation,
     certificates,
     home,
     revocation,
