@@ -5,6 +5,7 @@ with the operator's identity (``eds_toolkit.operators.actions``). Pages live in 
 from eds_toolkit.web.operator import (  # noqa: E402,F401  (routes register on bp)
     bulk_revocation,
     certificates,
+    expiring,
     home,
     revocation,
     signin,
