@@ -45,6 +45,7 @@ REVOKING_ACTIONS = (
     "operator_revoke",
     "operator_bulk_revoke",
     "replace_on_server",
+    "self_revocation",  # the holder's own, from the cabinet
     "renewal",
     "issue_with_csrs",
     "issue_on_server",

@@ -74,6 +74,37 @@ SENTENCES: dict[str, tuple[str, str]] = {
         N_("An officer decided on the face match"),
         N_("Face match review not decided"),
     ),
+    # the CA operators' console (eds_toolkit.operators): what it did with this person's certificates
+    "operator_search": (N_("A CA operator looked up your certificates"), N_("A CA operator looked you up")),
+    "operator_view_certificate": (
+        N_("A CA operator opened the record of one of your certificates"),
+        N_("A CA operator opened the record of one of your certificates"),
+    ),
+    "operator_revoke": (
+        N_("Certificates revoked by the certification authority"),
+        N_("A revocation of your certificates was not carried out"),
+    ),
+    "operator_bulk_revoke": (
+        N_("Certificates revoked by the certification authority"),
+        N_("A revocation of your certificates was not carried out"),
+    ),
+    # ...and what an operator did there, in their own history (an operator is a citizen too)
+    "bulk_revocation_proposed": (
+        N_("You proposed a bulk revocation in the CA operators' console"),
+        N_("Your bulk revocation proposal was not accepted"),
+    ),
+    "bulk_revocation_approved": (
+        N_("You approved a bulk revocation in the CA operators' console"),
+        N_("Your approval of a bulk revocation was refused"),
+    ),
+    "bulk_revocation_rejected": (
+        N_("You rejected a bulk revocation in the CA operators' console"),
+        N_("Your rejection of a bulk revocation was refused"),
+    ),
+    "operator_export_expiring": (
+        N_("You downloaded the list of expiring certificates in the CA operators' console"),
+        N_("The list of expiring certificates was not downloaded"),
+    ),
     "issue_with_csrs": (N_("Certificates issued for your own keys"), N_("Certificates not issued")),
     "issue_on_server": (N_("Certificates issued"), N_("Certificates not issued")),
     "keystores_delivered_again": (

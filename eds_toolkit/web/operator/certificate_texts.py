@@ -30,6 +30,7 @@ REVOKED_BY_WORDS = {
     "operator_revoke": N_("CA operator {name}"),
     "operator_bulk_revoke": N_("bulk revocation approved by {name}"),
     "replace_on_server": N_("the holder, asking for a new pair after a lost download"),
+    "self_revocation": N_("the holder, from the cabinet (key lost or stolen)"),
     "renewal": N_("the holder's renewal (a new pair)"),
     "issue_with_csrs": N_("the holder's new enrolment (a new pair)"),
     "issue_on_server": N_("the holder's new enrolment (a new pair)"),
