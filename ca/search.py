@@ -62,7 +62,9 @@ def search(
     if serial_prefix is not None:
         if len(serial_prefix) < MIN_SERIAL_PREFIX or any(c not in "0123456789abcdef" for c in serial_prefix):
             raise CAError(f"A serial prefix is at least {MIN_SERIAL_PREFIX} lower-case hex digits.")
-        statement = statement.where(record.serial.startswith(serial_prefix, autoescape=True))
+        # a range on the unique index, not LIKE (which neither SQLite nor PostgreSQL's usual collations
+        # answer from an index): every hex digit sorts before "g"
+        statement = statement.where(record.serial >= serial_prefix, record.serial < serial_prefix + "g")
     statement = _with_status(statement, status, now)
     total = session.scalar(select(func.count()).select_from(statement.subquery()))
     rows = session.scalars(statement.order_by(record.id.desc()).offset(offset).limit(limit))
