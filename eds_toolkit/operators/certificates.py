@@ -253,18 +253,14 @@ def stored_serial(serial: str) -> str:
     try:
         return normalise_serial(serial)
     except CertificateNotFound:
-        raise NotFound(
-            f"{serial!r} is not a certificate serial number.", code="certificate_not_found"
-        ) from None
+        raise NotFound(f"{serial!r} is not a certificate serial number.", code="serial_not_found") from None
 
 
 def load_record(session: Session, serial: str) -> CertificateRecord:
     """The record of ``serial`` (any typed form), or NotFound."""
     record = certificate(session, stored_serial(serial))
     if record is None:
-        raise NotFound(
-            "No certificate with this serial number in this CA's store.", code="certificate_not_found"
-        )
+        raise NotFound("No certificate with this serial number in this CA's store.", code="serial_not_found")
     return record
 
 

@@ -102,11 +102,12 @@ def checked_note(note: str) -> str:
     note = note.strip()
     if not note:
         raise InvalidInput(
-            "Write a note: why the certificates are revoked, and on whose request.", code="note_missing"
+            "Write a note: why the certificates are revoked, and on whose request.",
+            code="revocation_note_missing",
         )
     if len(note) > NOTE_LIMIT:
         raise InvalidInput(
-            f"The note is at most {NOTE_LIMIT} characters.", code="note_too_long", limit=NOTE_LIMIT
+            f"The note is at most {NOTE_LIMIT} characters.", code="revocation_note_too_long", limit=NOTE_LIMIT
         )
     return note
 
@@ -192,7 +193,7 @@ def _not_revocable(
         return NotRevocable(
             f"Certificate {serial} has expired: it is no longer valid and cannot be revoked. "
             "Nothing was revoked.",
-            code="certificate_expired",
+            code="revoke_expired",
             serial=serial,
         )
     when = f"{revoked_at:%Y-%m-%d %H:%M} UTC" if revoked_at else "earlier"

@@ -187,5 +187,53 @@ ERROR_TEXTS: dict[str, str] = dict(
         NC_("unknown_certificate", "This certificate is not known to this certification authority."),
         NC_("bad_signature", "The signature does not verify with the certificate's key."),
         NC_("not_an_operator", "This certificate does not belong to an operator of this CA."),
+        # the console's certificate pages (eds_toolkit.operators: search, revocation, bulk, expiring)
+        NC_(
+            "invalid_serial", "A serial number is hexadecimal (0-9, a-f; colons allowed), at most 40 digits."
+        ),
+        NC_("serial_too_short", "Type at least the first 8 hexadecimal digits of the serial number."),
+        NC_("invalid_status", "The status is valid, revoked or expired."),
+        NC_("serial_not_found", "No certificate with this serial number in this CA's store."),
+        NC_(
+            "invalid_reason",
+            "Choose the reason for the revocation: keyCompromise, affiliationChanged, superseded, "
+            "cessationOfOperation or privilegeWithdrawn.",
+        ),
+        NC_(
+            "revocation_note_missing", "Write a note: why the certificates are revoked, and on whose request."
+        ),
+        NC_("revocation_note_too_long", "The note is at most {limit} characters."),
+        NC_("nothing_selected", "Choose at least one certificate to revoke."),
+        NC_("not_in_pair", "Only this certificate and its pair partner can be revoked here."),
+        NC_(
+            "already_revoked",
+            "Certificate {serial} was already revoked ({revoked_at}, {reason}). Nothing was revoked: reload "
+            "the certificate's page.",
+        ),
+        NC_(
+            "revoke_expired",
+            "Certificate {serial} has expired: it is no longer valid and cannot be revoked. Nothing was "
+            "revoked.",
+        ),
+        NC_("invalid_list_kind", "Say whether the list holds serial numbers or IINs."),
+        NC_("list_empty", "The list is empty: paste or upload serial numbers or IINs."),
+        NC_("list_too_long", "The list is too long: one proposal takes at most {limit} entries."),
+        NC_(
+            "invalid_list_entry",
+            "These entries are not serial numbers or IINs: {entries}. Nothing was proposed.",
+        ),
+        NC_(
+            "unknown_entries",
+            "No certificate in this CA's store matches these entries: {entries}. Nothing was proposed.",
+        ),
+        NC_("nothing_to_revoke", "None of these IINs has a valid certificate: there is nothing to revoke."),
+        NC_("proposal_decided", "This proposal was already decided: nothing was changed."),
+        NC_(
+            "proposal_expired",
+            "This proposal expired (a proposal waits 24 hours for a second administrator): propose it again.",
+        ),
+        NC_("own_proposal", "You proposed this bulk revocation: another CA administrator must approve it."),
+        NC_("proposal_not_found", "There is no such bulk revocation proposal."),
+        NC_("invalid_window", "Choose 7, 30 or 90 days."),
     ]
 )
