@@ -9,7 +9,7 @@ import re
 
 from cryptography import x509
 from operator_helpers import Operator, sign_in
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from ca.authority import CertificateAuthority
 from ca.store import CertificateRecord
@@ -99,6 +99,38 @@ def set_not_after(ctx, serial: str, moment: dt.datetime) -> None:
             update(CertificateRecord).where(CertificateRecord.serial == serial).values(not_after=moment)
         )
         session.commit()
+
+
+def store_rows(ctx, count: int) -> list[str]:
+    """``count`` valid records of distinct holders put straight into the store (no certificate behind
+    them: for lists longer than issuing would be quick); their serials."""
+    from ca.authority import random_serial
+
+    now = ctx.now().replace(microsecond=0)
+    rows = []
+    for n in range(count):
+        iin = make_iin(dt.date(1970, 1, 1) + dt.timedelta(days=n), "F", 100 + n)
+        rows.append(
+            {
+                "serial": f"{random_serial():040x}",
+                "iin": iin,
+                "profile": "auth",
+                "identification": "remote_digital_id",
+                "subject": f"CN=ТЕСТОВА АЙЫМ,SERIALNUMBER=IIN{iin},C=KZ",
+                "not_before": now - dt.timedelta(days=1),
+                "not_after": now + dt.timedelta(days=200),
+                "status": "valid",
+                "fingerprint_sha256": f"{n:064x}",
+                "spki_sha256": f"{n:064x}",
+                "pem": "",
+                "enrolment_id": None,
+                "created_at": now,
+            }
+        )
+    with ctx.session() as session:
+        session.execute(insert(CertificateRecord), rows)
+        session.commit()
+    return [row["serial"] for row in rows]
 
 
 def serial_of(certificate: x509.Certificate) -> str:

@@ -15,6 +15,7 @@ from console_certificates_helpers import (
     person_iin,
     serial_of,
     signed_in,
+    store_rows,
 )
 from operator_helpers import Operator
 
@@ -96,6 +97,18 @@ def test_one_administrator_proposes_and_another_approves(app, ctx, proposer, app
     assert "bulk revocation approved by Бекітуші Гүлнар" in certificate_page
     assert 'id="ocsp-status" data-status="revoked"' in certificate_page
     assert 'id="crl-base" data-listed="yes"' in certificate_page
+
+
+def test_a_long_list_is_shown_in_part_and_revoked_whole(app, ctx, proposer, approver):
+    serials = store_rows(ctx, 620)  # more than a page shows, more than one statement's 500
+    number = proposal_id(propose(signed_in(app, proposer), "\n".join(serials)))
+    second = signed_in(app, approver)
+    page = second.get(f"{BULK}/{number}").get_data(as_text=True)
+    assert page.count('<tr data-serial="') == 500 and "…and 120 more (the first 500 are shown)." in page
+    assert decide(second, number, "approve").status_code == 302
+    assert all(status_of(ctx, s) == ("revoked", "key_compromise") for s in (serials[0], serials[-1]))
+    assert len(events(ctx, "operator_bulk_revoke")) == 620  # one per holder
+    assert '<dd id="revoked-count">620</dd>' in second.get(f"{BULK}/{number}").get_data(as_text=True)
 
 
 def test_the_proposer_cannot_approve_their_own_proposal(app, ctx, proposer, holders):
