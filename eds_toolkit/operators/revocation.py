@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass
 
 from cryptography import x509
+from sqlalchemy.exc import SQLAlchemyError
 
 from ca.crl import REASON_FLAGS, publish_due
 from ca.errors import CAError
@@ -180,7 +181,7 @@ def publish_crl(ctx: ServiceContext) -> int | None:
     (then the scheduled publication, within the hour, lists the revocation)."""
     try:
         published = publish_due(loaded_authority(ctx), force=True)
-    except (CAError, Refusal) as error:
+    except (CAError, Refusal, SQLAlchemyError) as error:  # the revocation is committed: say so, not 500
         log.error("CRL not published after a revocation: %s", type(error).__name__)
         return None
     return published.base.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number

@@ -206,3 +206,24 @@ def test_a_revocation_without_the_form_token_is_refused(app, ctx, admin, citizen
 def test_revoking_an_unknown_serial_is_not_found(app, admin):
     client = signed_in(app, admin)
     assert client.get(revoke_path("cd" * 20)).status_code == 404
+
+
+def test_when_the_crl_cannot_be_published_the_revocation_stands(ctx, admin, citizen):
+    """The CA (its keys) unavailable after the revocation committed: the operator is told the next
+    scheduled CRL lists it, and OCSP (read from the store) already answers revoked."""
+    from dataclasses import replace
+
+    from ca.errors import CAError
+    from eds_toolkit.operators.revocation import pair_of, revocation_request, revoke
+    from eds_toolkit.operators.signin import SignedIn
+
+    def ca_unavailable():
+        raise CAError("The CA's keys cannot be loaded.")
+
+    pair = pair_of(ctx, serial_of(citizen.auth))
+    asked = revocation_request(pair, [row.serial for row in pair], "key_compromise", NOTE)
+    who = SignedIn(operator_by_iin(ctx, admin.iin), admin.holder.auth_serial)
+    done = revoke(replace(ctx, ca=ca_unavailable), who, asked)
+    assert done.crl_number is None and done.serials == (serial_of(citizen.auth), serial_of(citizen.sign))
+    assert status_of(ctx, serial_of(citizen.auth)) == ("revoked", "key_compromise")
+    assert current_crl(ctx.ca(), "base") is None  # nothing was published
