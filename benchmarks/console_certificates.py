@@ -1,20 +1,19 @@
 """The console's certificate work on a large store: search, a certificate's page, the expiring wave and
 its CSV, a revocation with the CRL published after it, and a bulk approval.
 
-Run:  .venv/bin/python benchmarks/console_certificates.py                     (SQLite file, about 1 min)
-      .venv/bin/python benchmarks/console_certificates.py --records 20000 --database-url URL
+Run:  .venv/bin/python benchmarks/console_certificates.py                    (SQLite, 20,000 certificates)
+      .venv/bin/python benchmarks/console_certificates.py --records 100000 --revoked 10000 [--database-url U]
 
-The store is filled with ``--records`` rows (pairs of one holder each, notAfter spread over the next
-365 days, ``--revoked`` of them revoked) inserted directly, plus one real pair issued by the CA for the
-certificate page (OCSP needs the certificate itself). Each timing is the median of --repeat runs of
-the library call the page makes (``eds_toolkit.operators``), without HTTP.
+The store is filled with ``--records`` certificates issued by the CA (pairs, EC keys; notAfter spread
+over the next 365 days; ``--revoked`` of them revoked), plus one RSA pair under one enrolment id for
+the certificate page. Each timing is the median of --repeat runs of the library call the page makes
+(``eds_toolkit.operators``), without HTTP.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import secrets
 import statistics
 import sys
 import tempfile
@@ -24,13 +23,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cryptography.hazmat.primitives import serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec, rsa  # noqa: E402
 
-from ca.authority import random_serial  # noqa: E402
 from ca.crl import publish_due  # noqa: E402
 from ca.proofs.service_centre import ServiceCentreProof  # noqa: E402
-from ca.store import CertificateRecord  # noqa: E402
+from ca.store import revoke_valid  # noqa: E402
 from eds_toolkit.bootstrap import prepare_instance  # noqa: E402
 from eds_toolkit.db import make_engine  # noqa: E402
 from eds_toolkit.operators import bulk_revocation, certificates, expiring, revocation  # noqa: E402
@@ -55,49 +52,37 @@ def timed(label: str, call, repeat: int) -> object:
     return result
 
 
-def fill(ctx, records: int, revoked: int) -> list[str]:
-    """``records`` rows (pairs), ``revoked`` of them revoked; the serials of the first valid ones."""
+def fill(ctx, authority, records: int, revoked: int) -> list[str]:
+    """``records`` real certificates (AUTH and SIGN of ``records // 2`` people, EC P-256 keys: quick to
+    make) issued by the CA in 20 rounds at clocks spread over the past year, so their notAfter spreads
+    over the next; ``revoked`` of them revoked. Returns the serials still valid."""
     now = ctx.now().replace(microsecond=0)
-    rows, valid = [], []
-    for n in range(records):
-        pair = n // 2
-        iin = make_iin(dt.date(1960, 1, 1) + dt.timedelta(days=pair % 20000), "M", pair % 9000)
-        serial = f"{random_serial():040x}"
-        is_revoked = n < revoked
-        rows.append(
-            {
-                "serial": serial,
-                "iin": iin,
-                "profile": "auth" if n % 2 == 0 else "sign",
-                "identification": "remote_digital_id",
-                "subject": f"CN=ТЕСТОВ {pair},SERIALNUMBER=IIN{iin},C=KZ",
-                "not_before": now - dt.timedelta(days=365),
-                "not_after": now + dt.timedelta(seconds=int(365 * 86400 * ((pair * 7919) % 10007) / 10007)),
-                "status": "revoked" if is_revoked else "valid",
-                "revoked_at": now if is_revoked else None,
-                "revocation_reason": "superseded" if is_revoked else None,
-                "fingerprint_sha256": secrets.token_hex(32),
-                "spki_sha256": secrets.token_hex(32),
-                "pem": "",
-                "enrolment_id": f"bench-{pair}",
-                "created_at": now,
-            }
-        )
-        if not is_revoked:
-            valid.append(serial)
+    rounds, serials = 20, []
+    for round_number in range(rounds):
+        moment = now - dt.timedelta(days=365 * round_number / rounds)
+        dated = authority.replace(clock=lambda moment=moment: moment)
+        people = range(round_number, records // 2, rounds)
+        requests = []
+        for n in people:
+            iin = make_iin(dt.date(1960, 1, 1) + dt.timedelta(days=n % 20000), "M", n // 20000)
+            proof = ServiceCentreProof("bench", f"N{n}", iin, "Тестов", "Асан")
+            for profile in ("auth", "sign"):
+                key = ec.generate_private_key(ec.SECP256R1())
+                csr = build_csr(key, iin=iin, surname="Тестов", given_name="Асан")
+                requests.append((csr.public_bytes(serialization.Encoding.PEM), proof, profile))
+        serials += [issued.record.serial for issued in dated.issue_many(requests, batch_size=1000)]
     with ctx.session() as session:
-        for start in range(0, len(rows), 5000):
-            session.execute(insert(CertificateRecord), rows[start : start + 5000])
+        revoke_valid(session, serials[:revoked], now, "superseded")
         session.commit()
-    return valid
+    return serials[revoked:]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--revoked", type=int, default=10_000)
+    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--revoked", type=int, default=2_000)
     parser.add_argument("--bulk", type=int, default=bulk_revocation.MAX_ENTRIES)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--database-url", default=None)
@@ -114,12 +99,12 @@ def main() -> None:
     engine = make_engine(settings.database_url)
     ctx = build_service_context(settings, engine)
     prepare_instance(settings, engine, ctx.sessions)
-    started = time.perf_counter()
-    valid = fill(ctx, options.records, options.revoked)
-    took = time.perf_counter() - started
-    print(f"{options.records} records ({options.revoked} revoked) stored in {took:.1f} s")
-
     authority = ctx.ca()
+    started = time.perf_counter()
+    valid = fill(ctx, authority, options.records, options.revoked)
+    took = time.perf_counter() - started
+    print(f"{options.records} certificates ({options.revoked} revoked) issued in {took:.1f} s")
+
     proof = ServiceCentreProof("bench", "N1", HOLDER_IIN, "Тестов", "Асан")
     issued = []
     with authority.store.session() as session:

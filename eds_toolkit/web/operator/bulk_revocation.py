@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import flash, get_flashed_messages, redirect, render_template, request, url_for
 
-from eds_toolkit.core.refusals import InvalidInput, Refusal
+from eds_toolkit.core.refusals import InvalidInput, NotFound, Refusal
 from eds_toolkit.operators import bulk_revocation as bulk
 from eds_toolkit.operators.revocation import OPERATOR_REASONS
 from eds_toolkit.operators.roles import Permission
@@ -71,20 +71,21 @@ def propose_bulk_revocation():
     return redirect(url_for("operator.bulk_proposal", proposal_id=made.id))
 
 
-@bp.get("/bulk-revocations/<int:proposal_id>")
+@bp.get("/bulk-revocations/<proposal_id>")
 @requires(Permission.BULK_REVOKE)
-def bulk_proposal(proposal_id: int):
-    return _proposal_page(proposal_id)
+def bulk_proposal(proposal_id: str):
+    return _proposal_page(_number(proposal_id))
 
 
-@bp.post("/bulk-revocations/<int:proposal_id>/approve")
+@bp.post("/bulk-revocations/<proposal_id>/approve")
 @requires(Permission.BULK_REVOKE)
-def approve_bulk_revocation(proposal_id: int):
+def approve_bulk_revocation(proposal_id: str):
+    number = _number(proposal_id)
     try:
-        done = bulk.approve(flow_context(), current(), proposal_id, client_address=client_address())
+        done = bulk.approve(flow_context(), current(), number, client_address=client_address())
     except Refusal as error:
         return _proposal_page(
-            proposal_id, error=error_message(error.code, error.message, **error.extra), status=error.status
+            number, error=error_message(error.code, error.message, **error.extra), status=error.status
         )
     flash(
         translate(
@@ -95,26 +96,35 @@ def approve_bulk_revocation(proposal_id: int):
     )
     if done.crl_number is not None:
         flash(translate("CRL number {number} published.", number=done.crl_number))
-    return redirect(url_for("operator.bulk_proposal", proposal_id=proposal_id))
+    return redirect(url_for("operator.bulk_proposal", proposal_id=number))
 
 
-@bp.post("/bulk-revocations/<int:proposal_id>/reject")
+@bp.post("/bulk-revocations/<proposal_id>/reject")
 @requires(Permission.BULK_REVOKE)
-def reject_bulk_revocation(proposal_id: int):
+def reject_bulk_revocation(proposal_id: str):
+    number = _number(proposal_id)
     try:
         bulk.reject(
             flow_context(),
             current(),
-            proposal_id,
+            number,
             request.form.get("note", ""),
             client_address=client_address(),
         )
     except Refusal as error:
         return _proposal_page(
-            proposal_id, error=error_message(error.code, error.message, **error.extra), status=error.status
+            number, error=error_message(error.code, error.message, **error.extra), status=error.status
         )
     flash(translate("Rejected: nothing was revoked."))
-    return redirect(url_for("operator.bulk_proposal", proposal_id=proposal_id))
+    return redirect(url_for("operator.bulk_proposal", proposal_id=number))
+
+
+def _number(proposal_id: str) -> int:
+    """A proposal's number from its address (a string route: every route builds from any value, as the
+    HEAD-on-every-address test builds them); anything but digits is no proposal."""
+    if not proposal_id.isdigit() or len(proposal_id) > 18:
+        raise NotFound("There is no such bulk revocation proposal.", code="proposal_not_found")
+    return int(proposal_id)
 
 
 def _proposal_page(proposal_id: int, *, error: str | None = None, status: int = 200):

@@ -263,5 +263,6 @@ def test_an_approval_without_the_form_token_is_refused(app, ctx, proposer, appro
 def test_an_unknown_proposal_is_not_found(app, approver):
     client = signed_in(app, approver)
     assert client.get(f"{BULK}/999").status_code == 404
+    assert client.get(f"{BULK}/not-a-number").status_code == 404
     token = form_csrf(client.get(BULK).get_data(as_text=True))
     assert client.post(f"{BULK}/999/approve", data={"csrf_token": token}).status_code == 404
