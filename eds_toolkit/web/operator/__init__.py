@@ -2,7 +2,8 @@
 (``signin``); each page names the permission it needs (``access.requires``); each action is audited
 with the operator's identity (``eds_toolkit.operators.actions``). Pages live in one module per area."""
 
-from eds_toolkit.web.operator import home, signin  # noqa: E402,F401  (routes register on bp)
+# routes register on bp as their modules are imported; the menu lists sections in this order
+from eds_toolkit.web.operator import home, pki_status, signin  # noqa: F401
 from eds_toolkit.web.operator.access import bp
 
 __all__ = ["bp"]
