@@ -187,5 +187,19 @@ ERROR_TEXTS: dict[str, str] = dict(
         NC_("unknown_certificate", "This certificate is not known to this certification authority."),
         NC_("bad_signature", "The signature does not verify with the certificate's key."),
         NC_("not_an_operator", "This certificate does not belong to an operator of this CA."),
+        # the operators' console: identification reviews and the audit log
+        NC_("decision_missing", "Choose to accept or to refuse."),
+        NC_("note_required", "Write a note saying why you decide so."),
+        NC_("note_too_long", "The note is at most {limit} characters."),
+        NC_("review_decided", "This review was already decided (by you or another officer)."),
+        NC_("own_review", "An officer cannot decide the review of their own identification."),
+        NC_(
+            "review_enrolment_ended", "The enrolment of this review has ended; the citizen must start again."
+        ),
+        NC_("review_not_found", "There is no such identification review."),
+        NC_("picture_not_found", "This picture is not kept any more: the review was decided."),
+        NC_("invalid_time", "Give the time as a date and a time of day."),
+        NC_("invalid_time_range", "The time range ends before it starts."),
+        NC_("invalid_operator", "Choose an operator from the list."),
     ]
 )

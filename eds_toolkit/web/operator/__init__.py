@@ -3,7 +3,7 @@
 with the operator's identity (``eds_toolkit.operators.actions``). Pages live in one module per area."""
 
 # routes register on bp as their modules are imported; the menu lists sections in this order
-from eds_toolkit.web.operator import audit_log, home, pki_status, signin  # noqa: F401
+from eds_toolkit.web.operator import audit_log, home, pki_status, reviews, signin  # noqa: F401
 from eds_toolkit.web.operator.access import bp
 
 __all__ = ["bp"]

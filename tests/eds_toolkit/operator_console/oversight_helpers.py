@@ -25,20 +25,23 @@ class Citizen:
 
 # demo citizens with a phone in the base (eds_toolkit/citizens/demo_citizens.csv), besides KNOWN_IIN's
 SMAGULOVA = Citizen("920721433024", "+77051234568", "Smagulova Aigerim")
-ABILOVA = Citizen("781102444036", "+77771234569", "Әбілова Динара")
+ABILOVA = Citizen("781102444036", "+77771234569", "Әбілова Динара")  # no state photo: cannot enrol remotely
+TOKTAROVA = Citizen("991231477068", "+77471234570", "Тоқтарова Гүлнар")
 KNOWN_CITIZENS = (KNOWN_IIN, SMAGULOVA.iin, ABILOVA.iin, "010130555049", "650509366054", "991231477068")
 
 
 def make_other_operator(client, ctx, outbox, citizen: Citizen, *, roles: str) -> Operator:
     """``citizen`` enrolled through the API with keys made here (their own pair), made an operator."""
     enrolment = api_start(client, citizen.iin)
-    assert enrolment.post("code", {"code": code_for(outbox, citizen.phone)}).status_code == 200
+    confirmed = enrolment.post("code", {"code": code_for(outbox, citizen.phone)})
+    assert confirmed.status_code == 200, confirmed.get_json()
     mark_identified(ctx, enrolment.id)
     assert enrolment.post("pin", {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}).status_code == 200
     assert enrolment.post("application/confirm").status_code == 200
     auth_key, sign_key = key_for(f"{citizen.iin}-auth"), key_for(f"{citizen.iin}-sign")
     answer = enrolment.post(
-        "certificates", {"auth_csr": csr_pem(auth_key, citizen.iin), "sign_csr": csr_pem(sign_key, citizen.iin)}
+        "certificates",
+        {"auth_csr": csr_pem(auth_key, citizen.iin), "sign_csr": csr_pem(sign_key, citizen.iin)},
     )
     assert answer.status_code == 201, answer.get_json()
     body = answer.get_json()

@@ -90,7 +90,9 @@ def test_the_root_crl_is_shown_once_published(client, ctx, app, ca_admin):
     settings = service(app).settings
     directory = ca_directory(settings.home)
     root = CertificateAuthority.read_chain(directory)[1]
-    crl = publish_root_crl(ctx.ca().store, root, load_root_key(directory, ca_passphrase(settings)), force=True)
+    crl = publish_root_crl(
+        ctx.ca().store, root, load_root_key(directory, ca_passphrase(settings)), force=True
+    )
     assert crl is not None
     assert crl_numbers(client.get("/operator/pki").get_data(as_text=True))["root"] >= 1
 
