@@ -31,7 +31,9 @@ from eds_toolkit.operators.signin import SignedIn
 
 PAGE_SIZE = 50
 DETAIL_SHOWN = 400  # characters of an event's detail on the page (the export carries it whole)
-WHOLE_CHAIN_EVERY = 300.0  # seconds: the whole chain is walked again at most this often per process
+WHOLE_CHAIN_EVERY = 300.0  # seconds: each process walks the whole chain again this often (in a thread)
+SYNC_WALK_LIMIT = 20_000  # events: a first view walks a log this long itself (about 3 s), a longer one
+# in a thread (100,000 events took 14 s on the 2-core development machine under load)
 _IIN = re.compile(r"\d{12}")
 
 
@@ -216,26 +218,29 @@ def record_viewing(
 
 @dataclass(frozen=True)
 class ChainState:
-    """The chain as last verified: the verdict (its ``finding`` names the first broken event), when the
-    whole chain was last walked, and up to which position the events after that were checked now."""
+    """The chain as last verified: the verdict (its ``finding`` names the first broken event; None: not
+    known yet, the first whole walk is running), when the whole chain was last walked, and whether a
+    whole walk is running now."""
 
-    verdict: audit_chain.Verdict
-    whole_chain_checked_at: float  # time.time()
-    seconds: float  # how long this check took
+    verdict: audit_chain.Verdict | None
+    whole_chain_checked_at: float | None  # time.time(); None: never in this process
+    walking: bool
 
     @property
     def intact(self) -> bool:
-        return self.verdict.finding is None
+        return self.verdict is not None and self.verdict.finding is None
 
 
 @dataclass
 class _Watch:
-    """A process's last verified place in one database's chain (walking the whole chain costs about
-    0.1 ms an event: docs/audit.md), so a page view walks only what was appended since."""
+    """A process's last verified place in one database's chain. Walking the whole chain costs about
+    0.15 ms an event (benchmarks/console_audit_log.py), so a view walks only what was appended since and
+    the whole walk runs beside the requests."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     verdict: audit_chain.Verdict | None = None
-    whole_at: float = 0.0
+    whole_at: float | None = None
+    walker: threading.Thread | None = None
 
 
 _watches: weakref.WeakKeyDictionary[sessionmaker, _Watch] = weakref.WeakKeyDictionary()
@@ -243,23 +248,49 @@ _watches_lock = threading.Lock()
 
 
 def chain_state(ctx: ServiceContext, *, whole: bool = False) -> ChainState:
-    """Verify the chain: the whole of it when asked (``whole``), when never done in this process, after a
-    finding, or every ``WHOLE_CHAIN_EVERY`` seconds; otherwise the events appended since the last check,
-    linked to the last checked event (whose stored hash must not have changed either)."""
+    """The chain's state for a view.
+
+    The whole chain is walked now when asked (``whole``: the page's button), or on this process's first
+    view of a log of at most ``SYNC_WALK_LIMIT`` events; a longer log is walked in a thread, as is any log
+    every ``WHOLE_CHAIN_EVERY`` seconds. Between whole walks a view checks the events appended since the
+    last check, linked to the last checked event (whose stored hash must not have changed); a change to
+    an older event shows at the next whole walk."""
     watch = _watch_of(ctx.sessions)
     key = audit_chain.chain_key(ctx.audit_key)
-    started = time.monotonic()
-    with watch.lock, ctx.session() as session:
-        last = watch.verdict
-        stale = time.time() - watch.whole_at >= WHOLE_CHAIN_EVERY
-        verdict = None
-        if not (whole or last is None or last.finding is not None or stale or last.checked == 0):
-            verdict = _appended_since(session, key, last)
-        if verdict is None:
-            verdict = audit_chain.verify_database(session, key)
-            watch.whole_at = time.time()
-        watch.verdict = verdict
-        return ChainState(verdict, watch.whole_at, time.monotonic() - started)
+    with watch.lock:
+        with ctx.session() as session:
+            verdict = None
+            if watch.verdict is not None and not whole:
+                verdict = _appended_since(session, key, watch.verdict)
+            if verdict is None and (
+                whole or watch.verdict is not None or _head_seq(session) <= SYNC_WALK_LIMIT
+            ):
+                verdict = audit_chain.verify_database(session, key)
+                watch.whole_at = time.time()
+        if verdict is not None:
+            watch.verdict = verdict
+        due = watch.whole_at is None or time.time() - watch.whole_at >= WHOLE_CHAIN_EVERY
+        if due and (watch.walker is None or not watch.walker.is_alive()):
+            watch.walker = threading.Thread(
+                target=_walk_whole, args=(ctx, key, watch), name="audit-chain-walk", daemon=True
+            )
+            watch.walker.start()
+        walking = watch.walker is not None and watch.walker.is_alive()
+        return ChainState(watch.verdict, watch.whole_at, walking)
+
+
+def _walk_whole(ctx: ServiceContext, key: bytes, watch: _Watch) -> None:
+    """The whole walk beside the requests; its verdict replaces the watch's (the next view goes on from
+    its last event)."""
+    with ctx.session() as session:
+        verdict = audit_chain.verify_database(session, key)
+    with watch.lock:
+        watch.verdict, watch.whole_at = verdict, time.time()
+
+
+def _head_seq(session: Session) -> int:
+    head = session.get(AuditChainHead, audit_chain.HEAD_ID)
+    return head.seq if head is not None else 0
 
 
 def _watch_of(sessions: sessionmaker) -> _Watch:

@@ -57,7 +57,7 @@ def audit_log():
         typed=typed,
         outcomes=OUTCOMES,
         operator_names=names,
-        whole_chain_checked_at=dt.datetime.fromtimestamp(chain.whole_chain_checked_at, dt.UTC),
+        whole_chain_checked_at=_instant(chain.whole_chain_checked_at),
         error=error,
     )
     return make_response(body, status)
@@ -89,6 +89,10 @@ def audit_export() -> Response:
             "Cache-Control": "no-store",
         },
     )
+
+
+def _instant(timestamp: float | None) -> dt.datetime | None:
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC) if timestamp is not None else None
 
 
 def _filters(typed: dict[str, str]) -> log.AuditFilter:

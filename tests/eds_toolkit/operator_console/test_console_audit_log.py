@@ -230,3 +230,29 @@ def test_who_may_read_the_log(client, ctx, outbox):
     token = form_token(client.get("/operator/").get_data(as_text=True))
     assert client.post("/operator/audit/export", data={"csrf_token": token}).status_code == 403
     assert events_where(ctx, AuditEvent.action.in_(["audit_log_viewed", "audit_log_exported"])) == []
+
+
+def test_a_long_log_is_walked_beside_the_requests(client, ctx, auditor, monkeypatch):
+    monkeypatch.setattr(audit_log, "SYNC_WALK_LIMIT", 0)  # every log is "long"
+    assert sign_in(client, auditor).status_code == 200
+    first = client.get("/operator/audit")
+    assert first.status_code == 200 and 'data-chain="walking"' in first.get_data(as_text=True)
+    audit_log._watch_of(ctx.sessions).walker.join(timeout=60)
+    assert 'data-chain="intact"' in client.get("/operator/audit").get_data(as_text=True)
+
+
+def test_a_change_to_an_older_event_shows_after_the_next_whole_walk(client, ctx, auditor, monkeypatch):
+    record(ctx, ABILOVA.iin, "older")
+    assert sign_in(client, auditor).status_code == 200
+    assert 'data-chain="intact"' in client.get("/operator/audit").get_data(as_text=True)
+    (older,) = events_where(ctx, AuditEvent.action == "older")
+    with ctx.session() as session:
+        session.execute(
+            text("UPDATE audit_events SET client_address = '198.51.100.1' WHERE id = :id"), {"id": older.id}
+        )
+        session.commit()
+    monkeypatch.setattr(audit_log, "WHOLE_CHAIN_EVERY", 0.0)  # the periodic walk is due at every view
+    assert 'data-chain="intact"' in client.get("/operator/audit").get_data(as_text=True)  # appended ones only
+    audit_log._watch_of(ctx.sessions).walker.join(timeout=60)
+    page = client.get("/operator/audit").get_data(as_text=True)
+    assert 'data-chain="broken"' in page and f"event {older.id} (chain position {older.seq})" in page
