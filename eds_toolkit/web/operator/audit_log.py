@@ -23,12 +23,22 @@ OUTCOMES = (audit.OK, audit.REFUSED, audit.UNDONE, "referred")
 FIELDS = ("action", "outcome", "since", "until", "operator", "iin")
 
 
-@bp.route("/audit", methods=["GET", "POST"])
+@bp.get("/audit")
 @section(Permission.AUDIT_LOG, N_("Audit log"))
 def audit_log():
-    """GET: the newest events; POST: the filtered ones (and older pages: ``before``)."""
+    """The newest events, unfiltered."""
+    return _log_page({})
+
+
+@bp.post("/audit")
+@requires(Permission.AUDIT_LOG)
+def audit_search():
+    """The filtered events (older pages: ``before``; ``check=whole``: walk the whole chain now)."""
+    return _log_page(request.form)
+
+
+def _log_page(form):
     ctx = flow_context()
-    form = request.form if request.method == "POST" else {}
     typed = {name: (form.get(name) or "").strip() for name in FIELDS}
     status, error = 200, None
     try:
