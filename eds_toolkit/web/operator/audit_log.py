@@ -5,6 +5,7 @@ not reach an access log, the browser's history or a Referer. Viewing and exporti
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 from flask import Response, make_response, render_template, request, stream_with_context
@@ -37,7 +38,7 @@ def audit_search():
     return _log_page(request.form)
 
 
-def _log_page(form):
+def _log_page(form: Mapping[str, str]) -> Response:
     ctx = flow_context()
     typed = {name: (form.get(name) or "").strip() for name in FIELDS}
     status, error = 200, None

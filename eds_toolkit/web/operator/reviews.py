@@ -69,7 +69,7 @@ def review_picture(review_id: int, name: str) -> Response:
 
 @bp.post("/reviews/<int:review_id>/decision")
 @requires(Permission.REVIEW_IDENTIFICATION)
-def decide(review_id: int):
+def decide_review(review_id: int):
     decision = request.form.get("decision")
     note = request.form.get("note", "")
     try:
