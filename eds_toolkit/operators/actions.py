@@ -33,9 +33,11 @@ def record_action(
         outcome=outcome,
         reason=reason,
         client_address=client_address,
-        detail={
-            "operator_id": who.operator.id,
-            "operator_certificate": who.certificate_serial,
-            **(detail or {}),
-        },
+        detail={**operator_detail(who), **(detail or {})},
     )
+
+
+def operator_detail(who: SignedIn) -> dict[str, Any]:
+    """The operator's identity as every console event carries it (the audit log's operator filter reads
+    ``operator_id``)."""
+    return {"operator_id": who.operator.id, "operator_certificate": who.certificate_serial}

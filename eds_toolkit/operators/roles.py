@@ -18,6 +18,7 @@ class Permission(StrEnum):
     EXPIRING = "expiring"  # certificates expiring within N days, the renewal wave
     REVIEW_IDENTIFICATION = "review_identification"  # referred face matches: accept or refuse
     PKI_STATUS = "pki_status"  # CRL and OCSP status
+    PUBLISH_CRL = "publish_crl"  # publish a new CRL now (the status page's button)
     AUDIT_LOG = "audit_log"  # the audit log with filters, the chain's check
 
 
@@ -32,6 +33,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.BULK_REVOKE,
             Permission.EXPIRING,
             Permission.PKI_STATUS,
+            Permission.PUBLISH_CRL,
         }
     ),
     Role.AUDITOR: frozenset(

@@ -235,5 +235,19 @@ ERROR_TEXTS: dict[str, str] = dict(
         NC_("own_proposal", "You proposed this bulk revocation: another CA administrator must approve it."),
         NC_("proposal_not_found", "There is no such bulk revocation proposal."),
         NC_("invalid_window", "Choose 7, 30 or 90 days."),
+        # the operators' console: identification reviews and the audit log
+        NC_("decision_missing", "Choose to accept or to refuse."),
+        NC_("note_required", "Write a note saying why you decide so."),
+        NC_("note_too_long", "The note is at most {limit} characters."),
+        NC_("review_decided", "This review was already decided (by you or another officer)."),
+        NC_("own_review", "An officer cannot decide the review of their own identification."),
+        NC_(
+            "review_enrolment_ended", "The enrolment of this review has ended; the citizen must start again."
+        ),
+        NC_("review_not_found", "There is no such identification review."),
+        NC_("picture_not_found", "This picture is not kept any more: the review was decided."),
+        NC_("invalid_time", "Give the time as a date and a time of day."),
+        NC_("invalid_time_range", "The time range ends before it starts."),
+        NC_("invalid_operator", "Choose an operator from the list."),
     ]
 )

@@ -6,8 +6,8 @@ the verdict, its scores and the engine. While an IIN has a pending review, no ot
 is accepted automatically either: its match is referred too. An officer decides once (compare-and-set on
 the pending status): accepted -> ``face_matched`` (the PIN step), refused -> ``failed`` (counted like any
 failed identification of the IIN). Every decision is in the audit log; the pictures are deleted with it.
-There is no web endpoint for deciding: the citizen's session can never reach it (the console is
-issue 14's); officers use ``eds identify review``.
+No citizen-facing endpoint decides: officers use the operators' console (``/operator/reviews``, signed in
+with their AUTH certificate: ``eds_toolkit.operators.review_queue``) or ``eds identify review``.
 """
 
 from __future__ import annotations
@@ -165,6 +165,27 @@ def list_reviews(ctx: ServiceContext, *, status: str | None = PENDING) -> list[R
         return [_view(review) for review in session.scalars(query)]
 
 
+def get_review(ctx: ServiceContext, review_id: int) -> ReviewView:
+    """One review, whatever its status (NotFound: there is none)."""
+    with ctx.session() as session:
+        review = session.get(IdentificationReview, review_id)
+        if review is None:
+            raise NotFound(f"There is no identification review {review_id}.", code="review_not_found")
+        return _view(review)
+
+
+def decided_reviews(ctx: ServiceContext, *, limit: int = 50) -> list[ReviewView]:
+    """The latest ``limit`` decided reviews, the most recently decided first."""
+    query = (
+        select(IdentificationReview)
+        .where(IdentificationReview.status != PENDING)
+        .order_by(IdentificationReview.decided_at.desc(), IdentificationReview.id.desc())
+        .limit(limit)
+    )
+    with ctx.session() as session:
+        return [_view(review) for review in session.scalars(query)]
+
+
 def review_pictures(ctx: ServiceContext, review_id: int) -> dict[str, bytes]:
     """The pictures of a pending review the officer compares: ``selfie``, ``id_photo`` and the register's
     ``state_photo`` of the IIN (empty once decided: the pictures are deleted with the decision)."""
@@ -189,12 +210,15 @@ def decide_review(
     officer: str,
     note: str | None = None,
     config: IdentifyConfig = IdentifyConfig(),
+    officer_iin: str | None = None,
+    audit_detail: dict[str, Any] | None = None,
 ) -> ReviewView:
     """An officer's decision on a pending review, once: accepted -> the enrolment is ``face_matched`` (and
     lives ``config.review_hours`` more for the PIN step); refused -> ``failed``. Audited
-    (``identification_review``), the pictures deleted. Refused: no officer named, an officer deciding their
-    own IIN's review, a review already decided (ReviewAlreadyDecided), an enrolment that ended meanwhile
-    (accept only; a refusal is still recorded)."""
+    (``identification_review``, with ``audit_detail`` added: the console's operator identity), the pictures
+    deleted. Refused: no officer named, an officer deciding their own IIN's review (``officer`` itself, or
+    ``officer_iin`` when the officer is named otherwise), a review already decided (ReviewAlreadyDecided),
+    an enrolment that ended meanwhile (accept only; a refusal is still recorded)."""
     officer = (officer or "").strip()
     if not officer:
         raise InvalidInput("Name the officer who decides (their staff identifier).", code="officer_required")
@@ -208,7 +232,7 @@ def decide_review(
                 code="review_decided",
             )
         enrolment = session.get(Enrolment, review.enrolment_id)
-        if ctx.iin_hash(officer) == review.iin_hash:
+        if review.iin_hash in {ctx.iin_hash(officer), ctx.iin_hash(officer_iin or officer)}:
             raise InvalidInput(
                 "An officer cannot decide the review of their own identification.", code="own_review"
             )
@@ -257,7 +281,13 @@ def decide_review(
                 outcome=audit.OK,
                 enrolment_id=enrolment.id,
                 reason=status,
-                detail={"review": review_id, "officer": officer[:80], "note": note, "engine": review.engine},
+                detail={
+                    "review": review_id,
+                    "officer": officer[:80],
+                    "note": note,
+                    "engine": review.engine,
+                    **(audit_detail or {}),
+                },
             )
         session.commit()
         review = session.get(IdentificationReview, review_id)

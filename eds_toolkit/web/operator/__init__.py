@@ -2,11 +2,15 @@
 (``signin``); each page names the permission it needs (``access.requires``); each action is audited
 with the operator's identity (``eds_toolkit.operators.actions``). Pages live in one module per area."""
 
-from eds_toolkit.web.operator import (  # noqa: E402,F401  (routes register on bp)
+# routes register on bp as their modules are imported; the menu lists sections in this order
+from eds_toolkit.web.operator import (  # noqa: F401
+    audit_log,
     bulk_revocation,
     certificates,
     expiring,
     home,
+    pki_status,
+    reviews,
     revocation,
     signin,
 )
