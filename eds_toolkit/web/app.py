@@ -19,6 +19,7 @@ from eds_toolkit.translations import TRANSLATIONS_DIR
 from eds_toolkit.web import (
     api,
     cabinet,
+    cabinet_renewal,
     identify_api,
     identify_pages,
     language,
@@ -40,6 +41,7 @@ BLUEPRINTS = (
     api.bp,
     pages.bp,
     cabinet.bp,
+    cabinet_renewal.bp,
     identify_api.bp,
     identify_pages.bp,
     pki.bp,

@@ -10,6 +10,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 
 from eds_toolkit.core.refusals import Refusal
 from eds_toolkit.flow import cabinet, certificate_files
+from eds_toolkit.flow.cabinet_pairs import renewable_pair
 from eds_toolkit.flow.status import certificate_json, history
 from eds_toolkit.settings import Settings
 from eds_toolkit.translations import N_
@@ -20,6 +21,12 @@ from eds_toolkit.web.limits import iin_key, limiter, per_address_on_post, per_ii
 
 # a certificate's status (eds_toolkit.flow.status.certificate_status) -> the English key of its word
 STATUS_WORDS = {"valid": N_("Valid"), "expired": N_("Expired"), "revoked": N_("Revoked")}
+# a revoked certificate's reason (ca.store.REVOCATION_REASONS) -> why, in the citizen's words
+REVOCATION_WORDS = {
+    "superseded": N_("Replaced by a new pair"),
+    "key_compromise": N_("Key lost or stolen"),
+}
+OTHER_REVOCATION = N_("Revoked by the certification authority")
 
 bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
 """/cabinet: sign-in is limited per IIN and per address, and locks after repeated wrong PINs."""
@@ -64,14 +71,28 @@ def home():
     iin = signed_in_iin()
     if not iin:
         return redirect(url_for("cabinet.login"))
-    now = flow_context().now()
-    certificates = [certificate_json(row, now=now) for row in cabinet.certificates_of(flow_context(), iin)]
+    ctx = flow_context()
+    now = ctx.now()
+    rows = cabinet.certificates_of(ctx, iin)
+    certificates = [
+        {**certificate_json(row, now=now), "reason": _revocation_words(row.revocation_reason)} for row in rows
+    ]
+    renewable = renewable_pair(ctx, iin)
     return render_template(
         "cabinet/home.html",
         certificates=certificates,
         status_words=STATUS_WORDS,
-        events=history_lines(history(flow_context(), iin)),
+        renewable=renewable,
+        renewal_due=renewable is not None and renewable.renewal_due(now),
+        events=history_lines(history(ctx, iin)),
     )
+
+
+def _revocation_words(reason: str | None) -> str | None:
+    """The English key of a revoked certificate's reason in words (None when it is not revoked)."""
+    if reason is None:
+        return None
+    return REVOCATION_WORDS.get(reason, OTHER_REVOCATION)
 
 
 @bp.get("/certificates/<serial>.pem")

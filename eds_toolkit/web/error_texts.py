@@ -163,6 +163,52 @@ ERROR_TEXTS: dict[str, str] = dict(
             "{minutes} minutes.",
         ),
         NC_("signin_locked", "Too many wrong PINs. Try again in {minutes} minutes."),
+        # renewal with the AUTH certificate (eds_toolkit.renewal, the cabinet's renewal page)
+        NC_("challenge_not_found", "This renewal request does not exist or was already used: start again."),
+        NC_("challenge_used", "This renewal request was already used: start again."),
+        NC_(
+            "challenge_expired",
+            "This renewal request expired (it is valid for 5 minutes): start again and sign it straight "
+            "away.",
+        ),
+        NC_("cms_missing", "The signed renewal request is missing."),
+        NC_("cms_too_large", "The signed renewal request is too large to be a signature."),
+        NC_("malformed_cms", "The signed renewal request cannot be read."),
+        NC_("unsupported_algorithm", "The renewal request must be signed with SHA-256."),
+        NC_(
+            "signer_certificate_missing",
+            "The signed renewal request does not include your AUTH certificate.",
+        ),
+        NC_("wrong_challenge", "The signature is over other data than this renewal request."),
+        NC_("foreign_certificate", "The renewal is signed with a certificate this CA did not issue."),
+        NC_("not_auth_certificate", "A renewal must be signed with the AUTH certificate, not the SIGN one."),
+        NC_(
+            "certificate_expired",
+            "Your AUTH certificate has expired: renew in person at a public service centre.",
+        ),
+        NC_("unknown_certificate", "The AUTH certificate is not in this CA's records."),
+        NC_(
+            "certificate_revoked",
+            "The AUTH certificate has been revoked or already renewed: renewal with it is refused.",
+        ),
+        NC_("bad_signature", "The signature does not verify with the AUTH certificate."),
+        NC_(
+            "iin_mismatch",
+            "The new certificate requests name another IIN than your AUTH certificate: a certificate "
+            "renews only its own holder.",
+        ),
+        NC_("csr_without_iin", "A new certificate request does not name your IIN."),
+        NC_(
+            "not_holders_certificate",
+            "The AUTH certificate that signed belongs to another person than the one signed in: renew "
+            "with your own AUTH certificate.",
+        ),
+        NC_(
+            "nothing_to_renew",
+            "You have no valid AUTH certificate to renew with. Get new certificates with your IIN on the "
+            "start page, or visit a public service centre.",
+        ),
+        NC_("cabinet_signed_out", "You are signed out of your cabinet. Sign in again, then renew."),
         NC_("page_not_found", "There is no such page. Start again from the first page."),
         NC_(
             "method_not_allowed",
