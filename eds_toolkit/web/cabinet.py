@@ -16,7 +16,7 @@ from eds_toolkit.settings import Settings
 from eds_toolkit.translations import N_
 from eds_toolkit.web.context import flow_context, pem_download, settings
 from eds_toolkit.web.history_text import history_lines
-from eds_toolkit.web.i18n import error_message
+from eds_toolkit.web.i18n import error_message, translate
 from eds_toolkit.web.limits import iin_key, limiter, per_address_on_post, per_iin_limit
 
 # a certificate's status (eds_toolkit.flow.status.certificate_status) -> the English key of its word
@@ -27,6 +27,8 @@ REVOCATION_WORDS = {
     "key_compromise": N_("Key lost or stolen"),
 }
 OTHER_REVOCATION = N_("Revoked by the certification authority")
+# what the last step of this session did (session["cabinet_notice"]), shown once on the cabinet's page
+NOTICES = {"revoked": N_("Your certificates are revoked: nobody can sign or sign in with them any more.")}
 
 bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
 """/cabinet: sign-in is limited per IIN and per address, and locks after repeated wrong PINs."""
@@ -78,12 +80,15 @@ def home():
         {**certificate_json(row, now=now), "reason": _revocation_words(row.revocation_reason)} for row in rows
     ]
     renewable = renewable_pair(ctx, iin)
+    notice = NOTICES.get(session.pop("cabinet_notice", ""))
     return render_template(
         "cabinet/home.html",
         certificates=certificates,
         status_words=STATUS_WORDS,
         renewable=renewable,
         renewal_due=renewable is not None and renewable.renewal_due(now),
+        can_revoke=any(row.status_at(now) == "valid" for row in rows),
+        notice=translate(notice) if notice else None,
         events=history_lines(history(ctx, iin)),
     )
 

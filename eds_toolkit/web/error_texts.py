@@ -209,6 +209,38 @@ ERROR_TEXTS: dict[str, str] = dict(
             "start page, or visit a public service centre.",
         ),
         NC_("cabinet_signed_out", "You are signed out of your cabinet. Sign in again, then renew."),
+        # the citizen's own revocation from the cabinet (eds_toolkit.flow.self_revocation)
+        NC_(
+            "certificate_not_found",
+            "None of your valid certificates has this serial number. Choose one of the pairs listed.",
+        ),
+        NC_(
+            "revocation_not_confirmed",
+            "Confirm that your certificates will stop working for good: tick the box, then try again.",
+        ),
+        NC_(
+            "no_phone_on_record",
+            "There is no phone number on record for your IIN, so no code can be sent. To revoke your "
+            "certificates, visit a public service centre with your identity card.",
+        ),
+        NC_(
+            "revocation_not_found",
+            "There is no such revocation request in this session. Choose the certificates again.",
+        ),
+        NC_("revocation_done", "These certificates were already revoked."),
+        NC_(
+            "revocation_expired",
+            "This revocation request has expired. Choose the certificates again to get a new code.",
+        ),
+        NC_(
+            "revocation_not_needed",
+            "These certificates are no longer valid (revoked or expired): there is nothing to revoke.",
+        ),
+        NC_(
+            "too_many_wrong_revocation_codes",
+            "Too many wrong codes were entered to revoke your certificates within a day, so no code is "
+            "accepted for now. Try again tomorrow, or visit a public service centre.",
+        ),
         NC_("page_not_found", "There is no such page. Start again from the first page."),
         NC_(
             "method_not_allowed",
