@@ -1,10 +1,10 @@
 """/cabinet/renew: the signed-in citizen renews their pair through eds agent (static/renewal.js).
 
-The page shows the current pair; its script asks for a challenge (``POST /cabinet/renew/challenge``: the
-challenge's id stays in this browser's session, so a challenge is tried once and only from here), has the
-agent sign it with the current AUTH key and make the new keys, and posts the CMS with the two CSRs
-(``POST /cabinet/renew``, JSON). Both POSTs need the cabinet session and the page's CSRF token; their
-refusals are problem details in the page's language.
+The page shows the current pair; its script asks for a challenge (``POST /cabinet/renew/challenge``: its
+id is remembered in this browser's session, so a challenge is tried once and only from here), has the
+agent sign it with the current AUTH key and make the new keys, and posts the CMS with the two CSRs and
+the challenge's id (``POST /cabinet/renew``, JSON). Both POSTs need the cabinet session and the page's
+CSRF token; their refusals are problem details in the page's language.
 """
 
 from __future__ import annotations
@@ -25,8 +25,10 @@ from eds_toolkit.web.security import content_security_policy
 
 bp = Blueprint("cabinet_renewal", __name__, url_prefix="/cabinet/renew")
 
-CHALLENGE_KEY = "renewal_challenge"
-"""The Flask session's key for the id of the challenge this browser asked for (one at a time)."""
+CHALLENGE_KEY = "renewal_challenges"
+"""The Flask session's key for the ids of the challenges this browser asked for and has not tried yet
+(the newest few: two tabs each renew with their own)."""
+KEPT_CHALLENGES = 3
 
 
 class SignedOut(Refusal):
@@ -81,9 +83,10 @@ def challenge() -> Response:
         started = cabinet_renewal.start_cabinet_renewal(flow_context(), iin)
     except Refusal as error:
         return _refused(error)
-    session[CHALLENGE_KEY] = started.id
+    session[CHALLENGE_KEY] = [*session.get(CHALLENGE_KEY, []), started.id][-KEPT_CHALLENGES:]
     return json_response(
         {
+            "id": started.id,
             "challenge_base64": started.data_base64,
             "expires_at": started.expires_at.isoformat().replace("+00:00", "Z"),
         },
@@ -95,16 +98,11 @@ def challenge() -> Response:
 @per_address_on_post
 def renew() -> Response:
     iin = signed_in_iin()
-    challenge_id = session.pop(CHALLENGE_KEY, "")  # one attempt per challenge, refused or not
     try:
         if not iin:
             raise _signed_out()
-        if not challenge_id:
-            raise ChallengeRefused(
-                "This page has no renewal challenge to sign (it was used already): press the button again.",
-                code="challenge_not_found",
-            )
         data = json_body()
+        challenge_id = _take_challenge(data.get("challenge_id"))
         pair = cabinet_renewal.renew_in_cabinet(
             flow_context(),
             iin,
@@ -117,3 +115,15 @@ def renew() -> Response:
     except Refusal as error:
         return _refused(error)
     return json_response(issued_pair_json(pair), 201)
+
+
+def _take_challenge(challenge_id: object) -> str:
+    """``challenge_id`` if this browser asked for it and has not tried it yet; it is tried now, once."""
+    asked = session.get(CHALLENGE_KEY, [])
+    if not isinstance(challenge_id, str) or challenge_id not in asked:
+        raise ChallengeRefused(
+            "This page has no such renewal challenge to sign (it was used already): press the button again.",
+            code="challenge_not_found",
+        )
+    session[CHALLENGE_KEY] = [other for other in asked if other != challenge_id]
+    return challenge_id

@@ -124,12 +124,14 @@
     }).then(function (requests) {
       return post(data.challengeUrl).then(function (challenge) {
         say(text.signing, 'working');
-        return agent.createCAdESFromBase64('AUTHENTICATION', challenge.challenge_base64, false);
-      }).then(function (cms) {
-        say(text.issuing, 'working');
-        return post(data.renewUrl, {
-          signed_challenge: cms, auth_csr: requests.authCsr, sign_csr: requests.signCsr
-        });
+        return agent.createCAdESFromBase64('AUTHENTICATION', challenge.challenge_base64, false)
+          .then(function (cms) {
+            say(text.issuing, 'working');
+            return post(data.renewUrl, {
+              challenge_id: challenge.id, signed_challenge: cms,
+              auth_csr: requests.authCsr, sign_csr: requests.signCsr
+            });
+          });
       });
     }).then(function (pair) { issued = pair; });
   }

@@ -41,20 +41,17 @@ def post_json(client, path: str, body: dict | None = None, token: str | None = N
     return client.post(path, json=body or {}, headers=headers)
 
 
-def challenge_data(client, token: str) -> bytes:
+def challenge_data(client, token: str) -> tuple[str, bytes]:
+    """(the challenge's id, the bytes to sign), as the page's script gets them."""
     answer = post_json(client, "/cabinet/renew/challenge", token=token)
     assert answer.status_code == 201, answer.get_data(as_text=True)
-    return base64.b64decode(answer.get_json()["challenge_base64"])
+    return answer.get_json()["id"], base64.b64decode(answer.get_json()["challenge_base64"])
 
 
-def renew(client, token: str, cms: str, generation: str = "second"):
+def renew(client, token: str, challenge_id: str, cms: str, generation: str = "second"):
     auth_csr, sign_csr = new_csrs(generation)
-    return post_json(
-        client,
-        "/cabinet/renew",
-        {"signed_challenge": cms, "auth_csr": auth_csr, "sign_csr": sign_csr},
-        token,
-    )
+    body = {"challenge_id": challenge_id, "signed_challenge": cms, "auth_csr": auth_csr, "sign_csr": sign_csr}
+    return post_json(client, "/cabinet/renew", body, token)
 
 
 def test_the_page_shows_the_pair_and_renews_it_in_the_cabinet(client, ctx, holder):
@@ -67,7 +64,8 @@ def test_the_page_shows_the_pair_and_renews_it_in_the_cabinet(client, ctx, holde
     assert "data-unsaved-request-id" not in page
     token = DATA_CSRF.search(page).group(1)
 
-    answer = renew(client, token, holder.cms_base64(challenge_data(client, token)))
+    challenge_id, data = challenge_data(client, token)
+    answer = renew(client, token, challenge_id, holder.cms_base64(data))
 
     assert answer.status_code == 201, answer.get_json()
     body = answer.get_json()
@@ -96,7 +94,8 @@ def test_another_persons_auth_certificate_is_refused_and_nothing_is_issued(clien
     token = page_token(client)
     before = certificate_count(ctx)
 
-    answer = renew(client, token, aigerim.cms_base64(challenge_data(client, token)))
+    challenge_id, data = challenge_data(client, token)
+    answer = renew(client, token, challenge_id, aigerim.cms_base64(data))
 
     assert answer.status_code == 403
     assert answer.mimetype == "application/problem+json"
@@ -112,14 +111,13 @@ def test_another_persons_auth_certificate_is_refused_and_nothing_is_issued(clien
 def test_a_challenge_is_tried_once(client, ctx, holder):
     sign_in(client, KNOWN_IIN)
     token = page_token(client)
-    data = challenge_data(client, token)
-    with_sign_key = renew(client, token, holder.cms_base64(data, profile="sign"))
+    challenge_id, data = challenge_data(client, token)
+    with_sign_key = renew(client, token, challenge_id, holder.cms_base64(data, profile="sign"))
     assert (with_sign_key.status_code, with_sign_key.get_json()["code"]) == (403, "not_auth_certificate")
 
-    replay = renew(client, token, holder.cms_base64(data))  # the right key, the spent challenge
+    replay = renew(client, token, challenge_id, holder.cms_base64(data))  # the right key, the spent challenge
 
     assert (replay.status_code, replay.get_json()["code"]) == (409, "challenge_not_found")
-    challenge_id = data.decode().split("challenge: ")[1].split("\n")[0]
     auth_csr, sign_csr = new_csrs()
     over_the_api = client.post(
         f"/api/v1/renewals/{challenge_id}",
@@ -140,9 +138,9 @@ def test_posts_need_the_page_csrf_token_and_the_cabinet_session(client, ctx, hol
     forged = post_json(client, "/cabinet/renew/challenge", token="forged")
     assert forged.status_code == 400
 
-    data = challenge_data(client, token)
+    challenge_id, data = challenge_data(client, token)
     clock.advance(3601)  # the cabinet session (one hour) has ended
-    after_sign_out = renew(client, token, holder.cms_base64(data))
+    after_sign_out = renew(client, token, challenge_id, holder.cms_base64(data))
     assert after_sign_out.status_code == 401
     assert status_of(ctx, holder.auth_serial) == ("valid", None)
 
@@ -184,7 +182,25 @@ def test_a_refusal_is_told_in_the_page_language(client, ctx, holder):
     client.get("/language/ru?next=/cabinet/renew")
     token = page_token(client)
 
-    answer = renew(client, token, aigerim.cms_base64(challenge_data(client, token)))
+    challenge_id, data = challenge_data(client, token)
+    answer = renew(client, token, challenge_id, aigerim.cms_base64(data))
 
     assert answer.get_json()["code"] == "not_holders_certificate"
     assert "другому человеку" in answer.get_json()["detail"]
+
+
+def test_a_challenge_this_browser_did_not_ask_for_is_refused_two_tabs_each_use_their_own(client, ctx, holder):
+    sign_in(client, KNOWN_IIN)
+    token = page_token(client)
+    from_the_api = client.post("/api/v1/renewals").get_json()
+    data = base64.b64decode(from_the_api["challenge_base64"])
+    foreign = renew(client, token, from_the_api["id"], holder.cms_base64(data))
+    assert (foreign.status_code, foreign.get_json()["code"]) == (409, "challenge_not_found")
+
+    first_tab, second_tab = challenge_data(client, token), challenge_data(client, token)
+    renewed = renew(client, token, first_tab[0], holder.cms_base64(first_tab[1]))
+    late = renew(client, token, second_tab[0], holder.cms_base64(second_tab[1]), generation="third")
+
+    assert renewed.status_code == 201, renewed.get_json()
+    assert (late.status_code, late.get_json()["code"]) == (403, "certificate_revoked"), "one renewal per pair"
+    assert status_of(ctx, holder.auth_serial) == ("revoked", "superseded")
