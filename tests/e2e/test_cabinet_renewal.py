@@ -4,9 +4,10 @@
 The citizen already holds a pair (issued by the running service's CA at a service centre: the test
 issues it through the library into the same instance, with a Digital ID PIN) in two keystores in their
 folder, protected by the agent's --password-file password. On the page: sign in with IIN + PIN ->
-"Renew your certificates" -> eds agent found -> the folder and a new password -> the agent makes the
-new keys, signs the server's challenge with the current AUTH key, the server issues, the agent saves
--> two new keystores that `openssl pkcs12` opens with the new password; the cabinet shows the old
+"Renew your certificates" -> eds agent found -> the folder and a password -> the agent makes the new
+keys, signs the server's challenge with the current AUTH key, the server issues -> the agent refuses
+to save under the (too weak) password -> the page opened again offers the renewed pair for saving ->
+a good password -> two new keystores that `openssl pkcs12` opens with it. The cabinet shows the old
 pair revoked ("Replaced by a new pair"); `openssl ocsp` and the CRL say the old pair is revoked
 (superseded), OCSP says the new one is good. Then the citizen reports the new keys lost: the
 revocation page, the SMS code from the outbox, the new pair revoked (keyCompromise), OCSP agrees.
@@ -43,6 +44,7 @@ CITIZEN_PHONE = "+77471234570"
 PIN = "385927"
 AGENT_FILE_PASSWORD = "Baiterek-Zhailau-2031"  # the current keystores' password (the agent's --password-file)
 NEW_PASSWORD = "Tulpar-Kokpar-2027"  # typed on the page for the new keystores
+WEAK_PASSWORD = "qwerty12"  # typed first: eds agent refuses to save under it
 SHOTS = SCREENSHOTS / "renewal"
 
 
@@ -83,20 +85,28 @@ def test_a_citizen_renews_on_the_cabinet_page_with_eds_agent(tmp_path, start_pro
     shown = driver.find_element(By.ID, "current-pair").text
     assert old["auth"] in shown and old["sign"] in shown and "GMT+05:00" in shown
 
-    state = wait_for(
-        lambda: agent_state(driver) in ("found", "missing") and agent_state(driver), 20, 0.1, "eds agent"
-    )
-    assert state == "found", driver.find_element(By.ID, "agent-status").text
+    assert wait_for_agent(driver, ("found", "missing")) == "found", agent_said(driver)
     fill(driver, "agent_folder", str(folder))
+    fill(driver, "agent_password", WEAK_PASSWORD)
+    fill(driver, "agent_password_confirmation", WEAK_PASSWORD)
+    shots.take("agent-found-folder-and-weak-password")
+    driver.find_element(By.ID, "renew-start").click()
+
+    # The server renews, then eds agent refuses to save under that password; the citizen closes the page.
+    assert wait_for_agent(driver, ("done", "error"), 120) == "error"
+    shots.take("renewal-saving-refused")
+    assert "refused the password" in agent_said(driver)
+    assert len(list(folder.glob("*.p12"))) == 2, "nothing saved yet"
+    driver.refresh()  # opened again: the renewed pair is offered for saving, the server is not asked again
+    assert wait_for_agent(driver, ("unsaved", "found", "missing")) == "unsaved", agent_said(driver)
+    assert driver.find_element(By.ID, "renew-start").text == "Save my new certificates into keystores"
     fill(driver, "agent_password", NEW_PASSWORD)
     fill(driver, "agent_password_confirmation", NEW_PASSWORD)
-    shots.take("agent-found-folder-and-password")
+    shots.take("renewed-pair-offered-for-saving")
     driver.find_element(By.ID, "renew-start").click()
-    state = wait_for(
-        lambda: agent_state(driver) in ("done", "error") and agent_state(driver), 120, 0.2, "renewal"
-    )
+    state = wait_for_agent(driver, ("done", "error"), 120)
     shots.take(f"renewal-{state}")
-    assert state == "done", driver.find_element(By.ID, "agent-status").text
+    assert state == "done", agent_said(driver)
 
     new = {
         "auth": driver.find_element(By.ID, "new-auth-serial").text,
@@ -176,6 +186,17 @@ def test_a_citizen_renews_on_the_cabinet_page_with_eds_agent(tmp_path, start_pro
 
 def agent_state(driver) -> str:
     return driver.find_element(By.ID, "agent-status").get_attribute("data-state") or ""
+
+
+def agent_said(driver) -> str:
+    return driver.find_element(By.ID, "agent-status").text
+
+
+def wait_for_agent(driver, states: tuple[str, ...], timeout: float = 20) -> str:
+    """Wait until the page's eds agent status is one of ``states``; return it."""
+    return wait_for(
+        lambda: agent_state(driver) in states and agent_state(driver), timeout, 0.1, f"one of {states}"
+    )
 
 
 def fill(driver, element_id: str, value: str) -> None:

@@ -30,7 +30,9 @@
   function say(message, state) {
     status.textContent = message;
     status.dataset.state = state;
-    status.className = { error: 'error', missing: 'warning', searching: 'working', working: 'working' }[state] || 'notice';
+    status.className = {
+      error: 'error', missing: 'warning', unsaved: 'warning', searching: 'working', working: 'working'
+    }[state] || 'notice';
     status.setAttribute('role', state === 'error' ? 'alert' : 'status');
   }
 
