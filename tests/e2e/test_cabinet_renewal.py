@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -90,10 +91,12 @@ def test_a_citizen_renews_on_the_cabinet_page_with_eds_agent(tmp_path, start_pro
     fill(driver, "agent_password", WEAK_PASSWORD)
     fill(driver, "agent_password_confirmation", WEAK_PASSWORD)
     shots.take("agent-found-folder-and-weak-password")
+    started = time.monotonic()
     driver.find_element(By.ID, "renew-start").click()
 
     # The server renews, then eds agent refuses to save under that password; the citizen closes the page.
     assert wait_for_agent(driver, ("done", "error"), 120) == "error"
+    print(f"keys, challenge, signature and renewal in the page: {time.monotonic() - started:.1f} s")
     shots.take("renewal-saving-refused")
     assert "refused the password" in agent_said(driver)
     assert len(list(folder.glob("*.p12"))) == 2, "nothing saved yet"
@@ -103,8 +106,10 @@ def test_a_citizen_renews_on_the_cabinet_page_with_eds_agent(tmp_path, start_pro
     fill(driver, "agent_password", NEW_PASSWORD)
     fill(driver, "agent_password_confirmation", NEW_PASSWORD)
     shots.take("renewed-pair-offered-for-saving")
+    started = time.monotonic()
     driver.find_element(By.ID, "renew-start").click()
     state = wait_for_agent(driver, ("done", "error"), 120)
+    print(f"saving the renewed pair into two keystores: {time.monotonic() - started:.1f} s")
     shots.take(f"renewal-{state}")
     assert state == "done", agent_said(driver)
 
