@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ca.store import CertificateRecord, certificates_of_iin, valid_certificates_of
+from ca.store import CertificateRecord, valid_certificates_of
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.flow.machine import aware
 
@@ -35,21 +35,9 @@ class CertificatePair:
         return [row for row in (self.auth, self.sign) if row is not None]
 
     @property
-    def serials(self) -> list[str]:
-        return [row.serial for row in self.records]
-
-    @property
     def not_after(self) -> dt.datetime:
         """When the first of its certificates expires."""
         return min(aware(row.not_after) for row in self.records)
-
-    def is_valid(self, now: dt.datetime) -> bool:
-        """At least one of its certificates is neither revoked nor expired."""
-        return any(row.status_at(now) == "valid" for row in self.records)
-
-    def days_left(self, now: dt.datetime) -> int:
-        """Whole days until the first certificate expires (0 on its last day)."""
-        return max(0, (self.not_after - now).days)
 
     def renewal_due(self, now: dt.datetime, days: int = RENEWAL_DUE_DAYS) -> bool:
         """The AUTH certificate is valid and expires within ``days`` days."""
@@ -77,12 +65,6 @@ def valid_pairs(ctx: ServiceContext, iin: str) -> list[CertificatePair]:
     with ctx.session() as session:
         rows = valid_certificates_of(session, iin, ctx.now())
     return list(reversed(pairs_of(rows)))
-
-
-def all_pairs(ctx: ServiceContext, iin: str) -> list[CertificatePair]:
-    """Every pair of the citizen, whatever its status, newest first."""
-    with ctx.session() as session:
-        return pairs_of(certificates_of_iin(session, iin))
 
 
 def renewable_pair(ctx: ServiceContext, iin: str) -> CertificatePair | None:
