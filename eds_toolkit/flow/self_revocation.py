@@ -12,6 +12,7 @@ The CRL and OCSP answer from the store, so they say "revoked" from the commit on
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -261,7 +262,8 @@ def _open_request(
     """The request, if it is this citizen's and this session's, not done, not expired, still revoking
     something; else the refusal that says which."""
     row = session.get(SelfRevocation, request_id) if request_id else None
-    if row is None or row.iin != iin or row.session_hash != session_hash(session_token or ""):
+    asking = session_hash(session_token or "")
+    if row is None or row.iin != iin or not hmac.compare_digest(row.session_hash, asking):
         raise NotFound(
             "There is no such revocation request in this session. Choose the certificates again.",
             code="revocation_not_found",
