@@ -87,10 +87,13 @@ def complete_renewal(
     sign_csr_pem: str | bytes,
     *,
     client_address: str | None = None,
+    holder_iin: str | None = None,
 ) -> RenewedPair:
     """Verify the signed challenge, issue the new AUTH+SIGN pair, supersede the old pair; all or nothing.
 
     ``signed_challenge_cms``: a CMS (DER, PEM or base64), attached or detached, over the challenge text.
+    ``holder_iin``: the person already signed in (the cabinet); a certificate of anyone else is refused
+    (``not_holders_certificate``) before anything is issued, and the refusal is filed under them.
     """
     cms_der = cms_bytes(signed_challenge_cms)
     csrs = {Profile.AUTH: csr_field(auth_csr_pem, "AUTH"), Profile.SIGN: csr_field(sign_csr_pem, "SIGN")}
@@ -102,6 +105,13 @@ def complete_renewal(
     try:
         signature = challenge_signature(challenge.encode("utf-8"), cms_der)
         iin = iin_of(signature.signer_certificate.subject) or ""
+        if holder_iin is not None and iin != holder_iin:
+            iin = holder_iin
+            raise RenewalRefused(
+                "The AUTH certificate that signed belongs to another person than the one signed in: "
+                "renew with your own AUTH certificate.",
+                code="not_holders_certificate",
+            )
         proof = auth_proof(ctx, authority, signature)
         person = _verified_person(proof)  # a 403 before any CSR check; the CA checks it again to issue
         _require_csrs_name(csrs, person.iin)

@@ -10,6 +10,8 @@
  *   const { authCsr, signCsr } = await agent.makeRequests({ enrolmentId, iin, surname, givenName, patronymic });
  *   // ...send the CSRs to the server, get the certificates back...
  *   await agent.installCertificates({ enrolmentId, authCertificate, signCertificate, chain });
+ *   // NCALayer's commonUtils signature (e.g. a renewal challenge with the current AUTH key):
+ *   const cms = await agent.createCAdESFromBase64('AUTHENTICATION', dataBase64, false);  // base64 CMS
  *
  * Errors reject with EdsAgentError: .code is the agent's code (WEAK_PASSWORD, ENROLMENT_MISMATCH,
  * DISK_FULL, ...), .cancelled is true when the citizen declined in the agent's window.
@@ -18,6 +20,8 @@
   'use strict';
 
   var MODULE = 'kz.eds.toolkit.issuance';
+  var COMMON_UTILS = 'kz.gov.pki.knca.commonUtils';
+  var CANCELLED = 'action.canceled';  // commonUtils' message for a dialog the citizen closed
 
   function EdsAgentError(code, message, cancelled) {
     var error = new Error(message);
@@ -78,7 +82,8 @@
   };
 
   // One request, one reply, in order (the agent answers a connection's requests one by one).
-  EdsAgent.prototype.call = function (method, args) {
+  // ``settle(reply, resolve, reject)`` reads the reply in its module's envelope.
+  EdsAgent.prototype.request = function (message, settle) {
     var self = this;
     if (!self.socket) {
       return Promise.reject(EdsAgentError('NOT_CONNECTED', 'call connect() first'));
@@ -86,51 +91,56 @@
     return new Promise(function (resolve, reject) {
       self.waiting.push({
         reject: reject,
-        settle: function (reply) {
-          if (reply.status === true && reply.body && Object.prototype.hasOwnProperty.call(reply.body, 'result')) {
-            resolve(reply.body.result);
-          } else if (reply.status === true) {
-            reject(EdsAgentError('CANCELLED', 'The citizen cancelled in eds agent.', true));
-          } else {
-            reject(EdsAgentError(reply.code || reply.errorCode || 'ERROR', reply.message || 'eds agent refused'));
-          }
-        },
+        settle: function (reply) { settle(reply, resolve, reject); },
       });
-      var sent = Object.assign({}, args || {});
-      if (self.locale && sent.locale === undefined) {
-        sent.locale = self.locale; // the agent asks the citizen in the page's language
-      }
-      self.socket.send(JSON.stringify({ module: MODULE, method: method, args: sent }));
+      self.socket.send(JSON.stringify(message));
     });
   };
 
-  // NCALayer's commonUtils.createCAdESFromBase64 with the AUTH key: a detached CMS (base64) over
-  // ``dataBase64``, as a challenge sign-in or a renewal asks. Its replies are NCALayer's shape.
-  EdsAgent.prototype.signWithAuthKey = function (dataBase64) {
-    var self = this;
-    if (!self.socket) {
-      return Promise.reject(EdsAgentError('NOT_CONNECTED', 'call connect() first'));
+  // kz.eds.toolkit.issuance (basics envelope): {status: true, body: {result}}; {} when cancelled.
+  EdsAgent.prototype.call = function (method, args) {
+    var sent = Object.assign({}, args || {});
+    if (this.locale && sent.locale === undefined) {
+      sent.locale = this.locale; // the agent asks the citizen in the page's language
     }
-    return new Promise(function (resolve, reject) {
-      self.waiting.push({
-        reject: reject,
-        settle: function (reply) {
-          if (String(reply.code) === '200' && reply.responseObject) {
-            resolve(reply.responseObject);
-          } else if (String(reply.code) === '200') {
-            reject(EdsAgentError('CANCELLED', 'The citizen cancelled in eds agent.', true));
-          } else {
-            reject(EdsAgentError(reply.code || 'ERROR', reply.message || 'eds agent refused'));
-          }
-        },
-      });
-      var message = {
-        module: 'kz.gov.pki.knca.commonUtils',
-        method: 'createCAdESFromBase64',
-        args: ['PKCS12', 'AUTHENTICATION', dataBase64, false],
-      };
-      self.socket.send(JSON.stringify(message));
+    return this.request({ module: MODULE, method: method, args: sent }, function (reply, resolve, reject) {
+      if (reply.status === true && reply.body && Object.prototype.hasOwnProperty.call(reply.body, 'result')) {
+        resolve(reply.body.result);
+      } else if (reply.status === true) {
+        reject(EdsAgentError('CANCELLED', 'The citizen cancelled in eds agent.', true));
+      } else {
+        reject(EdsAgentError(reply.code || reply.errorCode || 'ERROR', reply.message || 'eds agent refused'));
+      }
     });
+  };
+
+  // kz.gov.pki.knca.commonUtils (positional args): {code: "200", responseObject}; {code: "500", message}.
+  EdsAgent.prototype.callCommon = function (method, args) {
+    return this.request({ module: COMMON_UTILS, method: method, args: args }, function (reply, resolve, reject) {
+      if (reply.code === '200') {
+        resolve(reply.responseObject);
+      } else if (reply.message === CANCELLED) {
+        reject(EdsAgentError('CANCELLED', 'The citizen cancelled in eds agent.', true));
+      } else {
+        reject(EdsAgentError(reply.errorCode || 'ERROR', reply.message || 'eds agent refused'));
+      }
+    });
+  };
+
+  // A CMS (base64) over the bytes of ``dataBase64``, made with a PKCS12 key of ``keyType``
+  // (AUTHENTICATION or SIGNATURE); ``attached``: the data inside the CMS. The agent asks in the
+  // page's language (changeLocale first: commonUtils' positional args carry no locale).
+  EdsAgent.prototype.createCAdESFromBase64 = function (keyType, dataBase64, attached) {
+    var self = this;
+    var language = self.locale ? self.callCommon('changeLocale', [self.locale]) : Promise.resolve();
+    return language.then(function () {
+      return self.callCommon('createCAdESFromBase64', ['PKCS12', keyType, dataBase64, Boolean(attached)]);
+    });
+  };
+
+  // A detached CMS (base64) with the AUTH key over ``dataBase64``: a challenge sign-in or a renewal.
+  EdsAgent.prototype.signWithAuthKey = function (dataBase64) {
+    return this.createCAdESFromBase64('AUTHENTICATION', dataBase64, false);
   };
 
   EdsAgent.prototype.version = function () { return this.call('version'); };

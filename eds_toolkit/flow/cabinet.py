@@ -98,7 +98,8 @@ def sign_in_with_certificate(ctx: ServiceContext, challenge_id: str, signed_chal
     return signer_of(ctx, CERTIFICATE_SIGNIN, challenge_id, signed_challenge).iin
 
 
-def _token_hash(token: str) -> str:
+def session_hash(token: str) -> str:
+    """The stored form of a cabinet session's token (SHA-256): what other tables bind to a session."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -108,7 +109,7 @@ def open_session(ctx: ServiceContext, iin: str, *, lifetime: dt.timedelta) -> st
     now = ctx.now()
     with ctx.session() as session:
         session.add(
-            CabinetSession(token_hash=_token_hash(token), iin=iin, created_at=now, expires_at=now + lifetime)
+            CabinetSession(token_hash=session_hash(token), iin=iin, created_at=now, expires_at=now + lifetime)
         )
         session.commit()
     return token
@@ -119,7 +120,7 @@ def session_owner(ctx: ServiceContext, token: str | None) -> str | None:
     if not token or not isinstance(token, str):
         return None
     with ctx.session() as session:
-        row = session.get(CabinetSession, _token_hash(token))
+        row = session.get(CabinetSession, session_hash(token))
         if row is None or row.ended_at is not None or aware(row.expires_at) <= ctx.now():
             return None
         return row.iin
@@ -130,7 +131,7 @@ def close_session(ctx: ServiceContext, token: str | None) -> None:
     if not token or not isinstance(token, str):
         return
     with ctx.session() as session:
-        row = session.get(CabinetSession, _token_hash(token))
+        row = session.get(CabinetSession, session_hash(token))
         if row is not None and row.ended_at is None:
             row.ended_at = ctx.now()
             session.commit()

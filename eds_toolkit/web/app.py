@@ -20,6 +20,8 @@ from eds_toolkit.web import (
     api,
     cabinet,
     cabinet_certificate_signin,  # noqa: F401  (its routes are on cabinet.bp)
+    cabinet_renewal,
+    cabinet_revocation,
     identify_api,
     identify_pages,
     language,
@@ -42,6 +44,8 @@ BLUEPRINTS = (
     api.bp,
     pages.bp,
     cabinet.bp,
+    cabinet_renewal.bp,
+    cabinet_revocation.bp,
     identify_api.bp,
     identify_pages.bp,
     pki.bp,

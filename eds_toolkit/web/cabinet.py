@@ -10,17 +10,26 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 
 from eds_toolkit.core.refusals import Refusal
 from eds_toolkit.flow import cabinet, certificate_files
+from eds_toolkit.flow.cabinet_pairs import renewable_pair
 from eds_toolkit.flow.status import certificate_json, history
 from eds_toolkit.settings import Settings
 from eds_toolkit.translations import N_
 from eds_toolkit.web.context import flow_context, pem_download, settings
 from eds_toolkit.web.history_text import history_lines
-from eds_toolkit.web.i18n import error_message
+from eds_toolkit.web.i18n import error_message, translate
 from eds_toolkit.web.limits import iin_key, limiter, per_address_on_post, per_iin_limit
 from eds_toolkit.web.security import content_security_policy
 
 # a certificate's status (eds_toolkit.flow.status.certificate_status) -> the English key of its word
 STATUS_WORDS = {"valid": N_("Valid"), "expired": N_("Expired"), "revoked": N_("Revoked")}
+# a revoked certificate's reason (ca.store.REVOCATION_REASONS) -> why, in the citizen's words
+REVOCATION_WORDS = {
+    "superseded": N_("Replaced by a new pair"),
+    "key_compromise": N_("Key lost or stolen"),
+}
+OTHER_REVOCATION = N_("Revoked by the certification authority")
+# what the last step of this session did (session["cabinet_notice"]), shown once on the cabinet's page
+NOTICES = {"revoked": N_("Your certificates are revoked: nobody can sign or sign in with them any more.")}
 
 bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
 """/cabinet: sign-in is limited per IIN and per address, and locks after repeated wrong PINs."""
@@ -73,14 +82,31 @@ def home():
     iin = signed_in_iin()
     if not iin:
         return redirect(url_for("cabinet.login"))
-    now = flow_context().now()
-    certificates = [certificate_json(row, now=now) for row in cabinet.certificates_of(flow_context(), iin)]
+    ctx = flow_context()
+    now = ctx.now()
+    rows = cabinet.certificates_of(ctx, iin)
+    certificates = [
+        {**certificate_json(row, now=now), "reason": _revocation_words(row.revocation_reason)} for row in rows
+    ]
+    renewable = renewable_pair(ctx, iin)
+    notice = NOTICES.get(session.pop("cabinet_notice", ""))
     return render_template(
         "cabinet/home.html",
         certificates=certificates,
         status_words=STATUS_WORDS,
-        events=history_lines(history(flow_context(), iin)),
+        renewable=renewable,
+        renewal_due=renewable is not None and renewable.renewal_due(now),
+        can_revoke=any(row.status_at(now) == "valid" for row in rows),
+        notice=translate(notice) if notice else None,
+        events=history_lines(history(ctx, iin)),
     )
+
+
+def _revocation_words(reason: str | None) -> str | None:
+    """The English key of a revoked certificate's reason in words (None when it is not revoked)."""
+    if reason is None:
+        return None
+    return REVOCATION_WORDS.get(reason, OTHER_REVOCATION)
 
 
 @bp.get("/certificates/<serial>.pem")

@@ -163,6 +163,84 @@ ERROR_TEXTS: dict[str, str] = dict(
             "{minutes} minutes.",
         ),
         NC_("signin_locked", "Too many wrong PINs. Try again in {minutes} minutes."),
+        # renewal with the AUTH certificate (eds_toolkit.renewal, the cabinet's renewal page)
+        NC_("challenge_not_found", "This renewal request does not exist or was already used: start again."),
+        NC_("challenge_used", "This renewal request was already used: start again."),
+        NC_(
+            "challenge_expired",
+            "This renewal request expired (it is valid for 5 minutes): start again and sign it straight "
+            "away.",
+        ),
+        NC_("cms_missing", "The signed renewal request is missing."),
+        NC_("cms_too_large", "The signed renewal request is too large to be a signature."),
+        NC_("malformed_cms", "The signed renewal request cannot be read."),
+        NC_("unsupported_algorithm", "The renewal request must be signed with SHA-256."),
+        NC_(
+            "signer_certificate_missing",
+            "The signed renewal request does not include your AUTH certificate.",
+        ),
+        NC_("wrong_challenge", "The signature is over other data than this renewal request."),
+        NC_("foreign_certificate", "The renewal is signed with a certificate this CA did not issue."),
+        NC_("not_auth_certificate", "A renewal must be signed with the AUTH certificate, not the SIGN one."),
+        NC_(
+            "certificate_expired",
+            "Your AUTH certificate has expired: renew in person at a public service centre.",
+        ),
+        NC_("unknown_certificate", "The AUTH certificate is not in this CA's records."),
+        NC_(
+            "certificate_revoked",
+            "The AUTH certificate has been revoked or already renewed: renewal with it is refused.",
+        ),
+        NC_("bad_signature", "The signature does not verify with the AUTH certificate."),
+        NC_(
+            "iin_mismatch",
+            "The new certificate requests name another IIN than your AUTH certificate: a certificate "
+            "renews only its own holder.",
+        ),
+        NC_("csr_without_iin", "A new certificate request does not name your IIN."),
+        NC_(
+            "not_holders_certificate",
+            "The AUTH certificate that signed belongs to another person than the one signed in: renew "
+            "with your own AUTH certificate.",
+        ),
+        NC_(
+            "nothing_to_renew",
+            "You have no valid AUTH certificate to renew with. Get new certificates with your IIN on the "
+            "start page, or visit a public service centre.",
+        ),
+        NC_("cabinet_signed_out", "You are signed out of your cabinet. Sign in again, then renew."),
+        # the citizen's own revocation from the cabinet (eds_toolkit.flow.self_revocation)
+        NC_(
+            "certificate_not_found",
+            "None of your valid certificates has this serial number. Choose one of the pairs listed.",
+        ),
+        NC_(
+            "revocation_not_confirmed",
+            "Confirm that your certificates will stop working for good: tick the box, then try again.",
+        ),
+        NC_(
+            "no_phone_on_record",
+            "There is no phone number on record for your IIN, so no code can be sent. To revoke your "
+            "certificates, visit a public service centre with your identity card.",
+        ),
+        NC_(
+            "revocation_not_found",
+            "There is no such revocation request in this session. Choose the certificates again.",
+        ),
+        NC_("revocation_done", "These certificates were already revoked."),
+        NC_(
+            "revocation_expired",
+            "This revocation request has expired. Choose the certificates again to get a new code.",
+        ),
+        NC_(
+            "revocation_not_needed",
+            "These certificates are no longer valid (revoked or expired): there is nothing to revoke.",
+        ),
+        NC_(
+            "too_many_wrong_revocation_codes",
+            "Too many wrong codes were entered to revoke your certificates within a day, so no code is "
+            "accepted for now. Try again tomorrow, or visit a public service centre.",
+        ),
         NC_("page_not_found", "There is no such page. Start again from the first page."),
         NC_(
             "method_not_allowed",

@@ -117,6 +117,14 @@ SENTENCES: dict[str, tuple[str, str]] = {
     ),
     "expire": (N_("Enrolment expired: it was not finished in time"), N_("Enrolment expired")),
     "renewal": (N_("Certificates renewed"), N_("Certificate renewal refused")),
+    "self_revocation_code": (
+        N_("Code to revoke your certificates sent by SMS"),
+        N_("Code to revoke your certificates not sent"),
+    ),
+    "self_revocation": (
+        N_("Certificates revoked at your request: key lost or stolen"),
+        N_("Revocation of your certificates not confirmed"),
+    ),
     "application.file": (N_("Residence registration application filed"), N_("Application not filed")),
     "application.signing_code": (N_("Signing code sent by SMS"), N_("Signing code not sent")),
     "application.sign_sms": (N_("Application signed with the SMS code"), N_("Application not signed")),
