@@ -61,7 +61,8 @@ def make_key_pool(path: Path, count: int) -> None:
 
 def read_key_pool(path: Path, count: int) -> list[bytes]:
     marker = b"-----END PRIVATE KEY-----\n"
-    return [chunk + marker for chunk in path.read_bytes().split(marker)[:count]]
+    chunks = [chunk for chunk in path.read_bytes().split(marker) if b"BEGIN PRIVATE KEY" in chunk]
+    return [chunk + marker for chunk in chunks[:count]]
 
 
 def csr_pem(key, iin: str) -> str:
@@ -251,6 +252,9 @@ def main() -> None:
     )
     parser.add_argument("--counts", default="200,1000")
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument(
+        "--key-pool", type=Path, help="keep the citizens' keys in this file and reuse them in the next run"
+    )
     parser.add_argument("--setup-child", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--wave-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -267,13 +271,14 @@ def main() -> None:
     databases = args.databases.split(",")
     print(f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; Python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory(prefix="renewal-wave-keys-") as keys:
-        pool = Path(keys) / "pool.pem"
-        began = time.perf_counter()
-        make_key_pool(pool, 2 * max(counts))
-        print(
-            f"{2 * max(counts)} citizens' RSA-2048 keys made in {time.perf_counter() - began:.0f} s "
-            "(not counted)"
-        )
+        pool = args.key_pool or Path(keys) / "pool.pem"
+        wanted = 2 * max(counts)
+        if not pool.exists() or len(read_key_pool(pool, wanted)) < wanted:
+            began = time.perf_counter()
+            make_key_pool(pool, wanted)
+            print(
+                f"{wanted} citizens' RSA-2048 keys made in {time.perf_counter() - began:.0f} s (not counted)"
+            )
         rows = []
         for database in databases:
             if database == "sqlite":
