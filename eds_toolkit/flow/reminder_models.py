@@ -1,4 +1,4 @@
-"""Renewal reminders: one row per (AUTH certificate, days before its expiry), its state kept across crashes."""
+"""Renewal reminders: one row per (AUTH certificate, days before expiry), its state kept across crashes."""
 
 from __future__ import annotations
 
