@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from sqlalchemy import (
     BigInteger,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     delete,
+    func,
     insert,
     select,
     update,
@@ -276,6 +278,74 @@ def valid_certificates_of(session: Session, iin: str, now: dt.datetime) -> list[
             .order_by(CertificateRecord.id)
         )
     )
+
+
+@dataclass(frozen=True)
+class ExpiringCertificate:
+    """The few columns of an AUTH certificate that a renewal reminder needs."""
+
+    id: int
+    serial: str
+    iin: str
+    not_after: dt.datetime
+
+
+def expiring_pair_auth_certificates(
+    session: Session, *, now: dt.datetime, until: dt.datetime, after_id: int = 0, limit: int = 500
+) -> list[ExpiringCertificate]:
+    """Valid AUTH certificates issued as a pair (with an enrolment or renewal id) whose ``not_after`` is
+    in ``(now, until]``, in issue order after the record ``after_id``: at most ``limit``, so a caller
+    pages through a wave of any size with the last ``id`` it got."""
+    c = CertificateRecord
+    rows = session.execute(
+        select(c.id, c.serial, c.iin, c.not_after)
+        .where(
+            c.profile == "auth",
+            c.status == "valid",
+            c.enrolment_id.is_not(None),
+            c.not_after > now,
+            c.not_after <= until,
+            c.id > after_id,
+        )
+        .order_by(c.id)
+        .limit(limit)
+    )
+    return [ExpiringCertificate(*row) for row in rows]
+
+
+def is_valid_at(session: Session, serial: str, now: dt.datetime) -> bool:
+    """Whether the certificate ``serial`` is neither revoked (or superseded) nor expired at ``now``."""
+    c = CertificateRecord
+    return (
+        session.scalar(select(func.count()).where(c.serial == serial, c.status == "valid", c.not_after > now))
+        == 1
+    )
+
+
+def pair_expiry_counts(
+    session: Session, *, since: dt.datetime, until: dt.datetime, now: dt.datetime, within_days: list[int]
+) -> dict[str, int]:
+    """Counts over the AUTH certificates of pairs whose ``not_after`` is in ``(since, until]``: ``due``
+    (valid, not yet expired), ``due_within_<n>`` (of those, expiring within n days of ``now``), ``renewed``
+    (superseded by a new pair), ``expired_unrenewed`` (expired while valid), ``revoked`` (any other
+    reason)."""
+    c = CertificateRecord
+    valid = c.status == "valid"
+    columns = {
+        "due": func.count().filter(valid, c.not_after > now),
+        "expired_unrenewed": func.count().filter(valid, c.not_after <= now),
+        "renewed": func.count().filter(c.status == "revoked", c.revocation_reason == "superseded"),
+        "revoked": func.count().filter(c.status == "revoked", c.revocation_reason != "superseded"),
+    }
+    for days in within_days:
+        horizon = now + dt.timedelta(days=days)
+        columns[f"due_within_{days}"] = func.count().filter(valid, c.not_after > now, c.not_after <= horizon)
+    row = session.execute(
+        select(*(column.label(name) for name, column in columns.items())).where(
+            c.profile == "auth", c.enrolment_id.is_not(None), c.not_after > since, c.not_after <= until
+        )
+    ).one()
+    return {name: int(value or 0) for name, value in row._mapping.items()}
 
 
 REPLACEMENT_MARK = "~r"

@@ -173,6 +173,28 @@ def time_zone(name: str) -> str:
     return name
 
 
+DEFAULT_REMINDER_DAYS = (30, 7, 1)
+REMINDER_LANGUAGES = ("kk+ru", "kk", "ru", "en")
+
+
+def reminder_days(raw: str | tuple[int, ...] | None) -> tuple[int, ...]:
+    """``EDS_RENEWAL_REMINDER_DAYS``: days before the AUTH certificate expires when a reminder is due,
+    e.g. ``30,7,1`` (each from 1 to 364, no repeats); returned largest first."""
+    if raw is None or raw == "":
+        return DEFAULT_REMINDER_DAYS
+    words = raw.split(",") if isinstance(raw, str) else [str(day) for day in raw]
+    try:
+        days = [int(word) for word in words]
+    except ValueError:
+        days = []
+    if not days or len(set(days)) != len(days) or not all(1 <= day <= 364 for day in days):
+        raise SettingsError(
+            f"EDS_RENEWAL_REMINDER_DAYS must be days before expiry, each from 1 to 364 and named once, "
+            f"separated by commas (e.g. 30,7,1), got {raw!r}."
+        )
+    return tuple(sorted(days, reverse=True))
+
+
 @dataclass
 class Settings:
     """Everything the app factory needs. ``from_env`` fills it from ``EDS_*`` variables."""
@@ -217,6 +239,10 @@ class Settings:
     # process (EDS_SMS_RESEND_UNSENT_SECONDS; 0 turns it off; flow/unsent_codes.py)
     resend_unsent_sms_seconds: int = 30
     time_zone: str = DEFAULT_TIME_ZONE  # the zone the pages show times in (EDS_TIME_ZONE, an IANA name)
+    # SMS reminders before the AUTH certificate expires, this many days before (EDS_RENEWAL_REMINDER_DAYS),
+    # in the citizen's language, else this one (EDS_RENEWAL_REMINDER_LANGUAGE: kk+ru sends both)
+    renewal_reminder_days: tuple[int, ...] = DEFAULT_REMINDER_DAYS
+    renewal_reminder_language: str = "kk+ru"
     pin_max_attempts: int = 5
     pin_lockout_seconds: int = 900
     # identification limits and switches (EDS_IDENTIFY_*, EDS_LIVENESS_*, EDS_FACE_MATCH_THRESHOLD); None:
@@ -241,6 +267,12 @@ class Settings:
         if self.resend_unsent_sms_seconds < 0:
             raise SettingsError("EDS_SMS_RESEND_UNSENT_SECONDS must be 0 or more seconds.")
         self.time_zone = time_zone(self.time_zone)
+        self.renewal_reminder_days = reminder_days(self.renewal_reminder_days)
+        if self.renewal_reminder_language not in REMINDER_LANGUAGES:
+            raise SettingsError(
+                f"EDS_RENEWAL_REMINDER_LANGUAGE must be one of {', '.join(REMINDER_LANGUAGES)}, "
+                f"got {self.renewal_reminder_language!r}."
+            )
 
     @property
     def portal_origin(self) -> str:
@@ -294,5 +326,7 @@ class Settings:
             keystore_pickup_minutes=_int(env, "EDS_KEYSTORE_PICKUP_MINUTES", 15),
             resend_unsent_sms_seconds=_int(env, "EDS_SMS_RESEND_UNSENT_SECONDS", 30),
             time_zone=env.get("EDS_TIME_ZONE") or DEFAULT_TIME_ZONE,
+            renewal_reminder_days=reminder_days(env.get("EDS_RENEWAL_REMINDER_DAYS")),
+            renewal_reminder_language=env.get("EDS_RENEWAL_REMINDER_LANGUAGE") or "kk+ru",
             identify=IdentifyConfig.from_env(env),
         )

@@ -1,4 +1,5 @@
-"""`eds ca` commands: create the CA, issue, list, show, revoke, publish the chain and CRL.
+"""`eds ca` commands: create the CA, issue, list, show, revoke, publish the chain and CRL; `eds ca renewals`
+(reminders before expiry, the wave's status) is in ``ca_renewals``.
 
 Exit status: 0 done, 1 refused by the CA (issuance refused, CA exists or missing, unknown serial,
 --out file exists, database unusable), 2 bad input (malformed CSR, invalid IIN or name, missing or
@@ -606,5 +607,13 @@ def timestamp_command(
         _fail(f"request {outcome}", 1)
     click.echo(f"{out}: granted")
 
+
+def _add_renewals() -> None:
+    from eds_toolkit.cli.ca_renewals import renewals_group
+
+    ca_group.add_command(renewals_group)
+
+
+_add_renewals()
 
 COMMANDS: list[click.Command] = [ca_group]

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from deploy_units import SYSTEMD, VENV, read_environment_file
+from deploy_units import SYSTEMD, VENV, Unit, read_environment_file, start, write_environment_file
 
 from eds_toolkit import settings
 
@@ -41,6 +41,8 @@ def test_the_shipped_units_exist():
         "eds-web@.service",
         "eds-crl.service",
         "eds-crl.timer",
+        "eds-renewal-reminders.service",
+        "eds-renewal-reminders.timer",
     }
 
 
@@ -50,6 +52,39 @@ def test_the_crl_timer_starts_the_crl_service_and_the_service_publishes_when_due
     assert "Unit=" not in timer  # a timer starts the service of its own name
     assert "OnCalendar=" in timer and "Persistent=true" in timer
     assert "bin/eds ca crl --publish " in service
+
+
+def test_the_reminders_timer_runs_the_batch_daily_and_a_stop_is_not_a_failure():
+    timer = (SYSTEMD / "eds-renewal-reminders.timer").read_text()
+    service = Unit.read(SYSTEMD / "eds-renewal-reminders.service")
+    assert "Unit=" not in timer and "Persistent=true" in timer
+    (calendar,) = [line for line in timer.splitlines() if line.startswith("OnCalendar=")]
+    assert calendar == "OnCalendar=*-*-* 10:00:00 Asia/Almaty"  # daily, at a sociable hour for an SMS
+    assert service.command()[1:] == ["ca", "renewals", "remind"]
+    assert service.values("SuccessExitStatus") == ["143"]  # `eds ca renewals remind` stopped by SIGTERM
+
+
+def test_the_reminders_service_starts_as_its_unit_says(tmp_path):
+    """The unit's command with the shipped environment file (a SQLite database and the outbox in place of
+    the production ones): it runs, finds nothing due in an empty database, and says so."""
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    home = tmp_path / "home"
+    write_environment_file(
+        SYSTEMD / "eds.env",
+        etc / "eds.env",
+        {
+            "EDS_HOME": str(home),
+            "EDS_DATABASE_URL": f"sqlite:///{tmp_path / 'eds.sqlite3'}",
+            "EDS_RATELIMIT_STORAGE_URL": "memory://",
+            "EDS_SMS_GATEWAY": "outbox",
+        },
+    )
+    (etc / "secrets.env").write_text("EDS_SECRET_KEY=deploy-units-test-secret-key\n")
+    process = start(Unit.read(SYSTEMD / "eds-renewal-reminders.service"), etc, {})
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 0, output
+    assert "renewal reminders: 0 sent" in output
 
 
 @pytest.mark.parametrize("unit", UNITS, ids=lambda unit: unit.name)
