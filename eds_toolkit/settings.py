@@ -155,6 +155,22 @@ def stored_secret_key(home: Path) -> str:
     return path.read_text().strip()
 
 
+METRICS_TOKEN_MIN_LENGTH = 32
+
+
+def metrics_token(raw: str | None) -> str | None:
+    """``EDS_METRICS_TOKEN``: the bearer token of /metrics (None: no metrics endpoint), long and random."""
+    value = (raw or "").strip()
+    if not value:
+        return None
+    if len(value) < METRICS_TOKEN_MIN_LENGTH or any(ch.isspace() for ch in value):
+        raise SettingsError(
+            f"EDS_METRICS_TOKEN must be at least {METRICS_TOKEN_MIN_LENGTH} characters without spaces "
+            "(make one with: openssl rand -hex 32)."
+        )
+    return value
+
+
 DEFAULT_TIME_ZONE = "Asia/Almaty"
 """Kazakhstan's zone: a single UTC+5 for the whole country since 1 March 2024 (the tz database, 2024a on,
 has Asia/Almaty at +05 from then on; see docs/cabinet-history.md)."""
@@ -218,6 +234,8 @@ class Settings:
     resend_unsent_sms_seconds: int = 30
     time_zone: str = DEFAULT_TIME_ZONE  # the zone the pages show times in (EDS_TIME_ZONE, an IANA name)
     pin_max_attempts: int = 5
+    # the bearer token Prometheus sends to /metrics (EDS_METRICS_TOKEN); None: the endpoints do not exist
+    metrics_token: str | None = field(default=None, repr=False)
     pin_lockout_seconds: int = 900
     # identification limits and switches (EDS_IDENTIFY_*, EDS_LIVENESS_*, EDS_FACE_MATCH_THRESHOLD); None:
     # the defaults. The app never reads these variables itself when it is given a Settings.
@@ -241,6 +259,7 @@ class Settings:
         if self.resend_unsent_sms_seconds < 0:
             raise SettingsError("EDS_SMS_RESEND_UNSENT_SECONDS must be 0 or more seconds.")
         self.time_zone = time_zone(self.time_zone)
+        self.metrics_token = metrics_token(self.metrics_token)
 
     @property
     def portal_origin(self) -> str:
@@ -294,5 +313,6 @@ class Settings:
             keystore_pickup_minutes=_int(env, "EDS_KEYSTORE_PICKUP_MINUTES", 15),
             resend_unsent_sms_seconds=_int(env, "EDS_SMS_RESEND_UNSENT_SECONDS", 30),
             time_zone=env.get("EDS_TIME_ZONE") or DEFAULT_TIME_ZONE,
+            metrics_token=env.get("EDS_METRICS_TOKEN") or None,
             identify=IdentifyConfig.from_env(env),
         )

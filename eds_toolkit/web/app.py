@@ -22,6 +22,7 @@ from eds_toolkit.web import (
     identify_api,
     identify_pages,
     language,
+    metrics,
     pages,
     pki,
     registration_api,
@@ -46,6 +47,7 @@ BLUEPRINTS = (
     registration_api.bp,
     renewal_api.bp,
     language.bp,
+    metrics.bp,
 )
 
 
@@ -86,6 +88,7 @@ def create_app(config: Settings | None = None) -> Flask:
     prepare_instance(settings, engine, flow.sessions)
     checks = make_check_queue(settings.queue_url, flow)
     app.extensions[EXTENSION] = Service(settings=settings, flow=flow, engine=engine, checks=checks)
+    metrics.init_metrics(app)  # first: its request clock starts before the other hooks run
 
     babel.init_app(app, locale_selector=language.request_language)
     app.before_request(raise_upload_limit)  # before CSRFProtect's check, which reads the form
