@@ -27,9 +27,10 @@ from eds_toolkit.flow.identification.models import IdentificationReview
 from eds_toolkit.flow.identification.review import PENDING
 from eds_toolkit.jobs import CheckQueue, QueueUnavailable, RedisChecks
 from eds_toolkit.jobs.queues import QUEUE_NAME
-from eds_toolkit.metrics.audit_tally import AuditTally, Key
-from eds_toolkit.metrics.labels import safe_label
+from eds_toolkit.metrics.audit_tally import AuditTally, TallyReading
+from eds_toolkit.metrics.labels import OTHER, safe_label
 from national_profile.profiles import Profile
+from webcam_flow.liveness import Challenge
 from webcam_flow.verdict import MESSAGES
 
 # the identification decisions' audit actions (flow/identification/decision.py) and their outcomes
@@ -42,7 +43,7 @@ SMS_FAILED = "sms_failed"  # the reason of every event that records a failed sen
 # from rate()); a failure of any other step shows up as its own series
 SMS_ACTIONS = ("start", "resend_code", "register_phone", "owner_notice")
 EXPIRING_WITHIN = dt.timedelta(days=30)
-CRL_KINDS = ("base", "delta", "root")
+CHALLENGES = frozenset(challenge.value for challenge in Challenge)  # challenge_missing:<challenge>
 
 
 class ServiceCollector:
@@ -53,7 +54,7 @@ class ServiceCollector:
         self.engine = engine
         self.ca_directory = ca_directory
         self.checks = checks
-        self.tally = AuditTally()
+        self.tally = AuditTally(spelled_out=frozenset(CHECKS))
 
     def collect(self) -> Iterator[Metric]:
         started = time.perf_counter()
@@ -85,17 +86,22 @@ def _filled(family: Metric, values: Counter) -> Metric:
     return family
 
 
+def _verdict_code(code: str) -> str:
+    """A verdict reason code (``no_face``, ``challenge_missing:blink``) as is; anything else ``other``."""
+    name, _, parameter = code.partition(":")
+    return code if name in MESSAGES and (not parameter or parameter in CHALLENGES) else OTHER
+
+
 def _verdict_reasons(reason: str | None) -> list[str] | None:
     """The verdict reason codes of a decision's event (``a,b:param``), or None when the event is a step
-    refusal (a bad upload, a step out of order) rather than a decision; a code cut off by the column's
-    64 characters is ``other``."""
+    refusal (a bad upload, a step out of order) rather than a decision."""
     codes = (reason or "").split(",")
-    if codes[0].split(":")[0] not in MESSAGES:
+    if codes[0].partition(":")[0] not in MESSAGES:
         return None
-    return [code if code.split(":")[0] in MESSAGES else "other" for code in codes]
+    return [_verdict_code(code) for code in codes]
 
 
-def audit_families(counts: dict[Key, int]) -> list[Metric]:
+def audit_families(reading: TallyReading) -> list[Metric]:
     """Events, refusals, identification decisions and reviews, and failed SMS, from the audit tally."""
     events, events_values = _counter(
         "eds_audit_events", "Audit events recorded, by action and outcome.", ["action", "outcome"]
@@ -130,7 +136,7 @@ def audit_families(counts: dict[Key, int]) -> list[Metric]:
         ["action"],
         zeros=[(action,) for action in SMS_ACTIONS],
     )
-    for (action, outcome, reason), n in counts.items():
+    for (action, outcome, reason), n in reading.counts.items():
         events_values[(safe_label(action), safe_label(outcome))] += n
         if outcome == "refused":
             refusal_values[(safe_label(action), safe_label(reason))] += n
@@ -145,8 +151,11 @@ def audit_families(counts: dict[Key, int]) -> list[Metric]:
         if codes is None:  # a refused step, not a decision: counted in eds_refusals_total only
             continue
         decision_values[(check, DECISIONS[outcome])] += n
-        for code in codes:
-            reason_values[(check, safe_label(code))] += n
+        if not TallyReading.cut(reason):  # a cut list is counted whole below
+            for code in codes:
+                reason_values[(check, safe_label(code))] += n
+    for (action, code), n in reading.spelled_out.items():
+        reason_values[(CHECKS[action], safe_label(_verdict_code(code)))] += n
     return [
         _filled(events, events_values),
         _filled(refusals, refusal_values),
