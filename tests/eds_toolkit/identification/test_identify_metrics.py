@@ -11,6 +11,8 @@ from metrics_helpers import BEARER, TOKEN, parse, value
 
 from eds_toolkit.flow.identification.review import decide_review, list_reviews
 from eds_toolkit.web import create_app
+from eds_toolkit.web.context import service
+from tests.eds_toolkit.redis_server import running_redis
 
 
 @pytest.fixture
@@ -69,3 +71,30 @@ def test_decisions_reasons_and_the_review_queue(
     assert {k: v for k, v in fresh.items() if k[0].endswith("_total")} == {
         k: v for k, v in decided.items() if k[0].endswith("_total")
     }
+
+
+def test_the_job_queue_by_state_and_a_redis_that_does_not_answer(home, clock, outbox, selfie_jpeg):
+    """With EDS_QUEUE_URL: jobs waiting (a check sent with respond-async, no worker), failed (one a real RQ
+    worker could not run); Redis stopped: the scrape still answers, with the queue down."""
+    from rq import SimpleWorker
+
+    with running_redis() as redis:
+        app = create_app(make_settings(home, clock, queue_url=redis.url, metrics_token=TOKEN))
+        client = app.test_client()
+        enrolment = phone_confirmed(client, outbox)
+        response = send_image(enrolment, "selfie", selfie_jpeg, headers={"Prefer": "respond-async"})
+        assert response.status_code == 202
+        queue = service(app).checks.queue
+        queue.enqueue_call("eds_toolkit.jobs.no_such_function", at_front=True)  # a job no worker can run
+        SimpleWorker([queue], connection=queue.connection).work(burst=True, max_jobs=1)
+
+        running = scrape(client)
+        assert value(running, "eds_queue_up", queue="eds-identification") == 1
+        for state, jobs in (("queued", 1), ("started", 0), ("failed", 1)):
+            assert value(running, "eds_queue_jobs", queue="eds-identification", state=state) == jobs
+
+        redis.stop()
+        down = scrape(client)
+        assert value(down, "eds_queue_up", queue="eds-identification") == 0
+        assert value(down, "eds_queue_jobs", queue="eds-identification", state="queued") is None
+        assert value(down, "eds_certificates_valid") == 0  # the database's metrics are still there
