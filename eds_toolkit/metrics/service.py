@@ -19,6 +19,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from ca.authority import CertificateAuthority
+from ca.crl import crl_status
 from ca.errors import CAError
 from ca.person import Identification
 from ca.store import REVOCATION_REASONS, CertificateStore, issued_counts, revoked_counts, valid_count
@@ -75,7 +77,10 @@ class ServiceCollector:
         yield took
 
 
-def _counter(name: str, documentation: str, labels: list[str], zeros: Iterable[tuple[str, ...]] = ()):
+def _counter(
+    name: str, documentation: str, labels: list[str], zeros: Iterable[tuple[str, ...]] = ()
+) -> tuple[CounterMetricFamily, Counter]:
+    """A counter family and its values by labels, the ``zeros`` shown before their first event."""
     family = CounterMetricFamily(name, documentation, labels=labels)
     return family, Counter({key: 0 for key in zeros})
 
@@ -217,9 +222,6 @@ def review_queue_families(session: Session, now: dt.datetime) -> list[Metric]:
 def crl_families(engine: Engine, ca_directory: Path, now: dt.datetime) -> list[Metric]:
     """Each published CRL's age (since its thisUpdate) and the seconds to its nextUpdate (negative once
     it has passed: relying parties then refuse it). Nothing before the CA exists or publishes."""
-    from ca.authority import CertificateAuthority
-    from ca.crl import crl_status
-
     try:
         issuing_cert, root_cert = CertificateAuthority.read_chain(ca_directory)
     except CAError:
