@@ -7,7 +7,8 @@ Run:  .venv/bin/python benchmarks/metrics_scrape.py                      (10k an
 For each size a database is migrated to 0017 (before 0020) and filled with a realistic mix: per enrolment
 about 13 events (start, code, the identification checks with their verdicts, some refused with several
 reasons, PIN, application, issuance, the owner's notice, some SMS failures) and, per issued enrolment, a
-pair of certificates (PEM of a real size), a third of them revoked (superseded). Then:
+pair of certificates issued by the test CA (``issue_many``, real RSA-2048 signatures: most of the fill
+time), a third of them revoked (superseded, ``revoke_valid``). Then:
 
 - cold: the first scrape of a process (``ServiceCollector`` made anew: the audit tally counts every event);
 - warm: a later scrape after 100 new events (the tally reads only those), median of 5;
@@ -32,17 +33,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cryptography.hazmat.primitives.serialization import Encoding  # noqa: E402
 from prometheus_client import CollectorRegistry, generate_latest  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
 
+from ca.proofs.remote_enrolment import RemoteEnrolmentProof  # noqa: E402
+from ca.store import revoke_valid  # noqa: E402
 from eds_toolkit.bootstrap import ca_directory, ensure_test_ca  # noqa: E402
+from eds_toolkit.core.context import ServiceContext  # noqa: E402
 from eds_toolkit.db import make_engine  # noqa: E402
 from eds_toolkit.metrics.service import ServiceCollector  # noqa: E402
 from eds_toolkit.migrations import current, upgrade  # noqa: E402
 from eds_toolkit.services import build_service_context  # noqa: E402
 from eds_toolkit.settings import Settings  # noqa: E402
+from keystore.csr import build_csr  # noqa: E402
+from keystore.keys import generate_private_key  # noqa: E402
 
-PEM = "-----BEGIN CERTIFICATE-----\n" + ("A" * 64 + "\n") * 26 + "-----END CERTIFICATE-----\n"  # ~1.8 kB
+IIN = "850314312017"
 LIVENESS_REFUSALS = [
     "static_frames,challenge_missing:blink,challenge_missing:open_mouth,colour_not_seen",
     "challenge_missing:turn_left",
@@ -84,44 +91,47 @@ def enrolment_events(rng: random.Random) -> list[tuple[str, str, str | None, str
 
 
 def fill(path: Path, events: int, rng: random.Random) -> tuple[int, int]:
-    """Add about ``events`` audit events and the certificates of the issued enrolments; (events, certs)."""
+    """Add about ``events`` audit events; (events added, enrolments that ended issued)."""
     connection = sqlite3.connect(path)
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    seq = 0
-    audit_rows, certificate_rows = [], []
+    seq = issued = 0
+    rows = []
     while seq < events:
         for action, outcome, reason, detail in enrolment_events(rng):
             seq += 1
             at = stamp(start + dt.timedelta(seconds=seq))
-            audit_rows.append(
+            rows.append(
                 (None, secrets.token_hex(32), action, outcome, None, None, reason, "127.0.0.1", detail)
                 + (at, seq, secrets.token_hex(32), secrets.token_hex(32))
             )
-            if action == "issue_with_csrs":
-                revoked = rng.random() < 1 / 3
-                not_before = start + dt.timedelta(seconds=seq)
-                for profile in ("auth", "sign"):
-                    certificate_rows.append(
-                        (secrets.token_hex(20), "850314312017", profile, "remote_digital_id", "CN=X")
-                        + (stamp(not_before), stamp(not_before + dt.timedelta(days=365)))
-                        + ("revoked" if revoked else "valid", stamp(not_before) if revoked else None)
-                        + ("superseded" if revoked else None, secrets.token_hex(32), secrets.token_hex(32))
-                        + (PEM, None, stamp(not_before))
-                    )
+            issued += action == "issue_with_csrs"
     connection.executemany(
         "INSERT INTO audit_events (enrolment_id, iin_hash, action, outcome, from_state, to_state, reason, "
         "client_address, detail, at, seq, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        audit_rows,
-    )
-    connection.executemany(
-        "INSERT INTO ca_certificates (serial, iin, profile, identification, subject, not_before, not_after, "
-        "status, revoked_at, revocation_reason, fingerprint_sha256, spki_sha256, pem, enrolment_id, "
-        "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        certificate_rows,
+        rows,
     )
     connection.commit()
     connection.close()
-    return seq, len(certificate_rows)
+    return seq, issued
+
+
+def issue_pairs(ctx: ServiceContext, pairs: int) -> int:
+    """``pairs`` AUTH+SIGN pairs issued by the CA (one key per profile: the CA lets a person's key be
+    certified again), a third of them then superseded; how many certificates."""
+    authority = ctx.ca()
+    keys = {profile: generate_private_key("rsa2048") for profile in ("auth", "sign")}
+    csrs = {
+        profile: build_csr(key, iin=IIN, surname="Тестов", given_name="Асан").public_bytes(Encoding.PEM)
+        for profile, key in keys.items()
+    }
+    proof = RemoteEnrolmentProof(IIN, "Тестов", "Асан", None, True, True, True)
+    requests = ((csrs[profile], proof, profile) for _ in range(pairs) for profile in ("auth", "sign"))
+    serials = [issued.record.serial for issued in authority.issue_many(requests, batch_size=1000)]
+    superseded = [serial for n, serial in enumerate(serials) if (n // 2) % 3 == 0]
+    with ctx.session() as session:
+        revoke_valid(session, superseded, ctx.now(), "superseded")
+        session.commit()
+    return len(serials)
 
 
 def append(path: Path, count: int) -> None:
@@ -182,7 +192,8 @@ def run(events: int, directory: Path) -> None:
     engine.dispose()
     list(collector(settings)[0].collect())  # the process's imports and first uses, on the empty database
     started = time.perf_counter()
-    stored, certificates = fill(path, events, random.Random(events))
+    stored, issued = fill(path, events, random.Random(events))
+    certificates = issue_pairs(build_service_context(settings), issued)
     print(
         f"\n{stored:,} audit events, {certificates:,} certificates "
         f"({path.stat().st_size / 1e6:,.0f} MB, filled in {time.perf_counter() - started:.0f} s)"

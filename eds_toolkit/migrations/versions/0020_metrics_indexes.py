@@ -3,7 +3,7 @@ profile and proof, and by revocation reason (docs/metrics.md: the scrape reads t
 
 Revision ID: 0020
 Revises: 0017
-Create Date: 2026-12-04 10:00:00
+Create Date: 2026-12-04 00:00:00
 """
 
 from alembic import op
