@@ -76,6 +76,9 @@ class CertificateRecord(CABase):
         Index("ix_ca_certificates_iin", "iin"),
         Index("ix_ca_certificates_status_not_after", "status", "not_after"),
         Index("ix_ca_certificates_spki_sha256", "spki_sha256"),
+        # the operators' counts (eds_toolkit/metrics): issued by profile and proof, revoked by reason
+        Index("ix_ca_certificates_profile_identification", "profile", "identification"),
+        Index("ix_ca_certificates_status_reason", "status", "revocation_reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -346,6 +349,38 @@ def pair_expiry_counts(
         )
     ).one()
     return {name: int(value or 0) for name, value in row._mapping.items()}
+
+
+def issued_counts(session: Session) -> dict[tuple[str, str], int]:
+    """``{(profile, identification): n}`` of every certificate ever stored (rows are never deleted)."""
+    record = CertificateRecord
+    rows = session.execute(
+        select(record.profile, record.identification, func.count()).group_by(
+            record.profile, record.identification
+        )
+    )
+    return {(profile, identification): n for profile, identification, n in rows}
+
+
+def revoked_counts(session: Session) -> dict[str | None, int]:
+    """``{revocation reason: n}`` of the revoked certificates (a revocation is never undone)."""
+    record = CertificateRecord
+    rows = session.execute(
+        select(record.revocation_reason, func.count())
+        .where(record.status == "revoked")
+        .group_by(record.revocation_reason)
+    )
+    return {reason: n for reason, n in rows}
+
+
+def valid_count(session: Session, now: dt.datetime, *, expiring_within: dt.timedelta | None = None) -> int:
+    """How many certificates are valid at ``now`` (not revoked, not expired); with ``expiring_within``,
+    only those whose validity ends within it."""
+    record = CertificateRecord
+    statement = select(func.count()).where(record.status == "valid", record.not_after > now)
+    if expiring_within is not None:
+        statement = statement.where(record.not_after <= now + expiring_within)
+    return session.scalar(statement) or 0
 
 
 REPLACEMENT_MARK = "~r"

@@ -155,6 +155,22 @@ def stored_secret_key(home: Path) -> str:
     return path.read_text().strip()
 
 
+METRICS_TOKEN_MIN_LENGTH = 32
+
+
+def metrics_token(raw: str | None) -> str | None:
+    """``EDS_METRICS_TOKEN``: the bearer token of /metrics (None: no metrics endpoint), long and random."""
+    value = (raw or "").strip()
+    if not value:
+        return None
+    if len(value) < METRICS_TOKEN_MIN_LENGTH or any(ch.isspace() for ch in value):
+        raise SettingsError(
+            f"EDS_METRICS_TOKEN must be at least {METRICS_TOKEN_MIN_LENGTH} characters without spaces "
+            "(make one with: openssl rand -hex 32)."
+        )
+    return value
+
+
 DEFAULT_TIME_ZONE = "Asia/Almaty"
 """Kazakhstan's zone: a single UTC+5 for the whole country since 1 March 2024 (the tz database, 2024a on,
 has Asia/Almaty at +05 from then on; see docs/cabinet-history.md)."""
@@ -244,6 +260,8 @@ class Settings:
     renewal_reminder_days: tuple[int, ...] = DEFAULT_REMINDER_DAYS
     renewal_reminder_language: str = "kk+ru"
     pin_max_attempts: int = 5
+    # the bearer token Prometheus sends to /metrics (EDS_METRICS_TOKEN); None: the endpoints do not exist
+    metrics_token: str | None = field(default=None, repr=False)
     pin_lockout_seconds: int = 900
     # identification limits and switches (EDS_IDENTIFY_*, EDS_LIVENESS_*, EDS_FACE_MATCH_THRESHOLD); None:
     # the defaults. The app never reads these variables itself when it is given a Settings.
@@ -273,6 +291,7 @@ class Settings:
                 f"EDS_RENEWAL_REMINDER_LANGUAGE must be one of {', '.join(REMINDER_LANGUAGES)}, "
                 f"got {self.renewal_reminder_language!r}."
             )
+        self.metrics_token = metrics_token(self.metrics_token)
 
     @property
     def portal_origin(self) -> str:
@@ -328,5 +347,6 @@ class Settings:
             time_zone=env.get("EDS_TIME_ZONE") or DEFAULT_TIME_ZONE,
             renewal_reminder_days=reminder_days(env.get("EDS_RENEWAL_REMINDER_DAYS")),
             renewal_reminder_language=env.get("EDS_RENEWAL_REMINDER_LANGUAGE") or "kk+ru",
+            metrics_token=env.get("EDS_METRICS_TOKEN") or None,
             identify=IdentifyConfig.from_env(env),
         )

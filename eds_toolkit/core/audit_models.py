@@ -22,6 +22,8 @@ class AuditEvent(Base):
     __table_args__ = (
         Index("ix_audit_events_enrolment_at", "enrolment_id", "at"),
         Index("ux_audit_events_seq", "seq", unique=True),
+        # the operators' counts (eds_toolkit/metrics/audit_tally.py): read from the index alone
+        Index("ix_audit_events_action_outcome_reason_seq", "action", "outcome", "reason", "seq"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

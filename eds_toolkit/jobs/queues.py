@@ -139,6 +139,18 @@ class RedisChecks:
             return None
         return self._guarded(self._state, job_id, enrolment_id)
 
+    def depths(self) -> dict[str, int]:
+        """How many jobs are ``queued``, ``started`` (a worker runs them) and ``failed`` (kept RESULT_TTL),
+        read without changing anything (no registry clean-up)."""
+        return self._guarded(self._depths)
+
+    def _depths(self) -> dict[str, int]:
+        return {
+            "queued": self.queue.count,
+            "started": self.queue.started_job_registry.get_job_count(cleanup=False),
+            "failed": self.queue.failed_job_registry.get_job_count(cleanup=False),
+        }
+
     def _enqueue(self, job: CheckJob) -> str:
         from rq import Retry
 

@@ -25,6 +25,7 @@ from eds_toolkit.web import (
     identify_api,
     identify_pages,
     language,
+    metrics,
     operator,
     pages,
     pki,
@@ -53,6 +54,7 @@ BLUEPRINTS = (
     renewal_api.bp,
     operator.bp,
     language.bp,
+    metrics.bp,
 )
 
 
@@ -93,6 +95,7 @@ def create_app(config: Settings | None = None) -> Flask:
     prepare_instance(settings, engine, flow.sessions)
     checks = make_check_queue(settings.queue_url, flow)
     app.extensions[EXTENSION] = Service(settings=settings, flow=flow, engine=engine, checks=checks)
+    metrics.init_metrics(app)  # first: its request clock starts before the other hooks run
 
     babel.init_app(app, locale_selector=language.request_language)
     app.before_request(raise_upload_limit)  # before CSRFProtect's check, which reads the form

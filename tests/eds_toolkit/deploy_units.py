@@ -8,6 +8,7 @@ The tests do not run systemd (there is none in CI); they read each unit's ``Envi
 from __future__ import annotations
 
 import shlex
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -44,9 +45,10 @@ class Unit:
     def values(self, key: str) -> list[str]:
         return [value for name, value in self.service if name == key]
 
-    def environment(self, etc: Path) -> dict[str, str]:
+    def environment(self, etc: Path, instance: str = "") -> dict[str, str]:
         """What systemd puts in the process's environment: the files (``/etc/eds`` read from ``etc``; a
-        ``-`` prefix means optional), then ``Environment=`` assignments."""
+        ``-`` prefix means optional), then ``Environment=`` assignments (``%i`` the instance, ``/run``
+        the test's :func:`run_directory` of ``etc``)."""
         env: dict[str, str] = {}
         for name in self.values("EnvironmentFile"):
             optional = name.startswith("-")
@@ -54,8 +56,17 @@ class Unit:
             if path.exists() or not optional:
                 env.update(read_environment_file(path))
         for assignments in self.values("Environment"):
+            assignments = assignments.replace("%i", instance).replace("=/run/", f"={run_directory(etc)}/")
             env.update(dict(word.split("=", 1) for word in shlex.split(assignments)))
         return env
+
+    def make_runtime_directories(self, etc: Path, instance: str = "") -> None:
+        """``RuntimeDirectory=`` as systemd makes it at each start: empty, under :func:`run_directory`."""
+        for names in self.values("RuntimeDirectory"):
+            for name in names.replace("%i", instance).split():
+                directory = run_directory(etc) / name
+                shutil.rmtree(directory, ignore_errors=True)
+                directory.mkdir(parents=True)
 
     def command(self, instance: str = "") -> list[str]:
         """``ExecStart=`` with ``%i`` and this machine's virtual environment."""
@@ -84,9 +95,15 @@ def write_environment_file(source: Path, target: Path, values: dict[str, str]) -
     target.write_text("".join(f"{key}={values.get(key, value)}\n" for key, value in shipped.items()))
 
 
+def run_directory(etc: Path) -> Path:
+    """Where the units' ``/run`` is, beside the test's ``/etc/eds`` (``etc``)."""
+    return etc.parent / "run"
+
+
 def start(unit: Unit, etc: Path, extra_env: dict[str, str], instance: str = "") -> subprocess.Popen:
     """The unit's command with its environment (on top of PATH and the like: systemd sets those too)."""
-    env = {**base_environment(), **unit.environment(etc), **extra_env}
+    unit.make_runtime_directories(etc, instance)
+    env = {**base_environment(), **unit.environment(etc, instance), **extra_env}
     return subprocess.Popen(
         unit.command(instance), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
