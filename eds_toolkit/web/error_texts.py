@@ -8,6 +8,7 @@ weak PIN refused by ``rule`` (``eds_toolkit.pin.RULES``).
 
 from __future__ import annotations
 
+from eds_toolkit.registration.decision_texts import DECISION_TEXTS
 from eds_toolkit.translations import NC_
 
 # code -> English text (msgid; msgctxt = the code)
@@ -189,3 +190,6 @@ ERROR_TEXTS: dict[str, str] = dict(
         NC_("not_an_operator", "This certificate does not belong to an operator of this CA."),
     ]
 )
+
+# the registration rules' codes (refused, returned, sent to a service centre...) and the filing refusals
+ERROR_TEXTS.update(DECISION_TEXTS)
