@@ -175,6 +175,7 @@ def _parse_property(
     rows: list[Row], errors: list[RowError], today: dt.date
 ) -> dict[Hashable, PropertyRecord]:
     groups: dict[str, list[tuple[int, str, str, object]]] = {}
+    spoiled: set[str] = set()  # addresses with a bad row: their shares cannot be added up
     for line, row in rows:
         try:
             address_id = checked_address_id(row["address_id"])
@@ -183,29 +184,34 @@ def _parse_property(
             share = checked_share(row["share"])
         except InvalidRecord as error:
             errors.append(RowError(line, str(error)))
+            spoiled.add(row["address_id"].strip())
             continue
         group = groups.setdefault(address_id, [])
         if group and group[0][1] != address:
             errors.append(
                 RowError(line, f"address {address_id} is written differently on line {group[0][0]}")
             )
+            spoiled.add(address_id)
             continue
         named = [first for first, _text, iin, _share in group if iin == owner]
         if named:
             errors.append(
                 RowError(line, f"owner {owner} of address {address_id} is already on line {named[0]}")
             )
+            spoiled.add(address_id)
             continue
         group.append((line, address, owner, share))
     records: dict[Hashable, PropertyRecord] = {}
     for address_id, group in groups.items():
+        if address_id in spoiled:
+            continue
         try:
             records[address_id] = make_property(
                 address_id, group[0][1], [(owner, share) for _line, _text, owner, share in group]
             )
         except InvalidRecord as error:
             lines = ", ".join(str(line) for line, *_rest in group)
-            errors.append(RowError(group[0][0], f"{error} (lines {lines})"))
+            errors.append(RowError(group[0][0], f"{error} (line{'s' if len(group) > 1 else ''} {lines})"))
     return records
 
 
