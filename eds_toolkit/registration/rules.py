@@ -118,8 +118,8 @@ def _applies_in_person(facts: ApplicationFacts) -> Decision:
     if facts.person.age < APPLIES_IN_PERSON_AGE or facts.person.restricted or facts.by_self:
         return PASS
     rental = facts.address.rental
-    if rental is not None and rental.tenant_iin == facts.applicant.iin and rental.lists(facts.person.iin):
-        return PASS
+    if rental is not None and rental.tenant_iin == facts.applicant.iin:
+        return PASS  # the tenant registers the contract's people: state_rental_list checks the list
     return Decision.refused("applies_in_person")
 
 

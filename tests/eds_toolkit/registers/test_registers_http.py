@@ -4,7 +4,6 @@ built-in tables (the same records come back), and scripted ones that fail in eac
 from __future__ import annotations
 
 import pytest
-from registry_server import RegistryServer
 
 from eds_toolkit.registers import (
     DEMO_SCENARIOS,
@@ -19,6 +18,7 @@ from eds_toolkit.registers import (
     table_registers,
 )
 from tests.eds_toolkit.components.components_http import Reply, ScriptedServer
+from tests.eds_toolkit.registers.registry_server import RegistryServer
 
 PEOPLE = ["850314312017", "110915641073", "900601441287", "750303341634", "880808341359", "841201441499"]
 

@@ -253,6 +253,14 @@ def test_a_person_not_on_the_contract_is_returned_even_when_the_tenant_applies()
     )
 
 
+def test_the_tenant_registering_an_adult_not_on_the_contract_is_returned():
+    tenant, stranger = adult(), adult()
+    assert decided(application(tenant, stranger, address=rented(tenant))) == (
+        "returned",
+        "person_not_in_rental_contract",
+    )
+
+
 def test_a_listed_person_who_is_not_the_tenant_registers_only_themselves():
     tenant, listed_one, listed_two = adult(), adult(), adult()
     contract = rented(tenant, listed_one, listed_two)
