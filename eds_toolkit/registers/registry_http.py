@@ -3,12 +3,14 @@
 ``GET {url}/properties/{address_id}``  -> ``{"address_id", "address", "owners": [{"iin", "share": "1/2"}]}``
 ``GET {url}/rental-contracts/{address_id}`` -> ``{"address_id", "address", "contract_number",
 "tenant_iin", "listed_iins": [...]}``
-``GET {url}/people/{iin}/representatives`` -> ``{"representatives": [{"representative_iin", "relation",
-"basis"}]}``
-``GET {url}/capacity/{iin}`` -> ``{"iin", "status", "court_decision", "decided_on": "YYYY-MM-DD"}``
+``POST {url}/representatives/lookup {"person_iin"}`` -> ``{"representatives": [{"representative_iin",
+"relation", "basis"}]}``
+``POST {url}/capacity/lookup {"iin"}`` -> ``{"iin", "status", "court_decision", "decided_on": "YYYY-MM-DD"}``
 
-404 means "no record". Every answer passes the same checks as an imported CSV row; anything else
-(another status, a timeout, a record that does not hold) is RegisterUnavailable.
+A person is looked up with the IIN in the request body, never in the URL (URLs end up in access logs);
+an address id is not personal. 404 means "no record". Every answer passes the same checks as an
+imported CSV row; anything else (another status, a timeout, a record that does not hold) is
+RegisterUnavailable.
 """
 
 from __future__ import annotations
@@ -43,11 +45,16 @@ class _HttpRegistry:
         self._timeout = timeout
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
 
-    def _get(self, path: str) -> dict | None:
-        """The JSON object at ``path``, or None for 404."""
+    def _get(self, path: str, lookup: dict | None = None) -> dict | None:
+        """The JSON object at ``path`` (with ``lookup``: POSTed as the JSON body), or None for 404."""
         try:
-            response = requests.get(
-                f"{self.url}/{path}", headers=self._headers, timeout=self._timeout, allow_redirects=False
+            response = requests.request(
+                "POST" if lookup is not None else "GET",
+                f"{self.url}/{path}",
+                json=lookup,
+                headers=self._headers,
+                timeout=self._timeout,
+                allow_redirects=False,
             )
         except requests.Timeout:
             raise RegisterUnavailable(
@@ -120,7 +127,7 @@ class HttpFamilyRegistry(_HttpRegistry):
 
     def representatives_of(self, person_iin: str) -> list[RelationRecord]:
         person_iin = checked_iin(person_iin, "person_iin")
-        data = self._get(f"people/{person_iin}/representatives")
+        data = self._get("representatives/lookup", {"person_iin": person_iin})
         if data is None:
             return []
         try:
@@ -137,12 +144,12 @@ class HttpCapacityRegistry(_HttpRegistry):
 
     def capacity_of(self, iin: str) -> CapacityRecord | None:
         iin = checked_iin(iin, "iin")
-        data = self._get(f"capacity/{iin}")
+        data = self._get("capacity/lookup", {"iin": iin})
         if data is None:
             return None
         try:
             if data["iin"] != iin:
-                raise ValueError(f"asked for IIN {iin}, got {data['iin']}")
+                raise ValueError("the answer is about another person")
             return make_capacity(
                 data["iin"], data["status"], data.get("court_decision"), data.get("decided_on")
             )

@@ -17,6 +17,7 @@ import datetime as dt
 import hmac
 import json
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -411,7 +412,7 @@ def _evaluate(
             DECISION_TEXTS["address_not_in_register"], code="address_not_in_register", field="address_id"
         ) from None
     except RegisterUnavailable as error:
-        log.warning("the registers cannot be read: %s", error)
+        log.warning("the registers cannot be read: %s", re.sub(r"\d{12}", "<IIN>", str(error)))
         raise ServiceUnavailable(
             DECISION_TEXTS["registers_unavailable"], code="registers_unavailable"
         ) from None

@@ -14,9 +14,8 @@ from eds_toolkit.registers import Registers
 ROUTES = {
     "property": re.compile(r"/properties/([^/]+)"),
     "rental": re.compile(r"/rental-contracts/([^/]+)"),
-    "family": re.compile(r"/people/(\d{12})/representatives"),
-    "capacity": re.compile(r"/capacity/(\d{12})"),
 }
+LOOKUPS = {"/representatives/lookup": ("family", "person_iin"), "/capacity/lookup": ("capacity", "iin")}
 
 
 @dataclass
@@ -34,7 +33,18 @@ class RegistryServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 server.seen.append(self.path)
-                status, body = server.answer(self.path)
+                self._send(*server.answer(self.path))
+
+            def do_POST(self) -> None:  # noqa: N802
+                server.seen.append(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    lookup = json.loads(self.rfile.read(length) or b"null")
+                except ValueError:
+                    lookup = None
+                self._send(*server.answer(self.path, lookup))
+
+            def _send(self, status: int, body: object) -> None:
                 payload = json.dumps(body, ensure_ascii=False).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -50,12 +60,18 @@ class RegistryServer:
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}{self.prefix}"
         threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True).start()
 
-    def answer(self, path: str) -> tuple[int, object]:
+    def answer(self, path: str, lookup: object = None) -> tuple[int, object]:
         if self.down:
             return 503, {"error": "maintenance"}
         if not path.startswith(self.prefix + "/"):
             return 404, {"error": "no such path"}
         path = path[len(self.prefix) :]
+        if path in LOOKUPS:
+            kind, field_name = LOOKUPS[path]
+            iin = lookup.get(field_name) if isinstance(lookup, dict) else None
+            if not isinstance(iin, str) or not re.fullmatch(r"\d{12}", iin):
+                return 400, {"error": f"send {{{field_name!r}: <12 digits>}}"}
+            return self._record(kind, iin)
         for kind, route in ROUTES.items():
             found = route.fullmatch(path)
             if found:

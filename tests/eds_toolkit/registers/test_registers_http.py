@@ -71,7 +71,10 @@ def test_over_http_the_registers_say_what_the_tables_say(registry, demo_tables, 
     assert remote.property.property_at("AST-0000") is None  # 404: no record
     assert remote.family.representatives_of("850314312017") == []
     assert "/registry/properties/AST-1005" in registry.seen
-    assert "/registry/people/900601441287/representatives" in registry.seen
+    assert (
+        "/registry/representatives/lookup" in registry.seen and "/registry/capacity/lookup" in registry.seen
+    )
+    assert not [path for path in registry.seen if any(iin in path for iin in PEOPLE)]  # IINs only in bodies
 
 
 def test_a_registry_that_is_down_is_unavailable(registry):
@@ -135,7 +138,7 @@ def test_property_registry_failures_are_unavailable(scripted, reply, message):
             HttpCapacityRegistry,
             lambda r: r.capacity_of("900601441287"),
             {"iin": "750303341634", "status": "capable"},
-            "asked for IIN 900601441287, got 750303341634",
+            "the answer is about another person",
         ),
     ],
 )
@@ -166,6 +169,16 @@ def test_only_a_checked_key_goes_into_the_url_and_the_token_is_sent(scripted):
     (request,) = server.seen
     assert (request.method, request.path) == ("GET", "/properties/AST-1")
     assert request.headers["Authorization"] == "Bearer registry-token"
+
+
+def test_a_person_is_looked_up_with_the_iin_in_the_body(scripted):
+    server = scripted(Reply(404), Reply(200, {"representatives": []}))
+    assert HttpCapacityRegistry(server.url).capacity_of("900601441287") is None
+    assert HttpFamilyRegistry(server.url).representatives_of("110915641073") == []
+    assert [(seen.method, seen.path, seen.body) for seen in server.seen] == [
+        ("POST", "/capacity/lookup", {"iin": "900601441287"}),
+        ("POST", "/representatives/lookup", {"person_iin": "110915641073"}),
+    ]
 
 
 def test_a_registry_url_must_be_http():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import logging
 import shutil
 
 import pytest
@@ -331,7 +332,9 @@ def test_with_several_owners_the_applicant_names_the_one_who_confirms(world, app
     assert (unnamed.status_code, unnamed.get_json()["code"]) == (422, "owner_required")
     application = apply(applicant, flat, owner_iin=second)
     assert application.sign().get_json()["owner_iin"] == second
-    confirmed = application.post("owner-decision", {"code": code_for(outbox, world.phones[second])}, token=False)
+    confirmed = application.post(
+        "owner-decision", {"code": code_for(outbox, world.phones[second])}, token=False
+    )
     assert confirmed.status_code == 200, confirmed.get_json()
     assert application.get()["status"] == "registered"
     co_owner_applies = apply(first, flat)
@@ -379,9 +382,12 @@ def test_each_demo_scenario_is_decided_as_it_says(client, scenario):
 # ----- registers over HTTP, and down -----
 
 
-def test_with_the_registers_over_http_the_decisions_are_the_same(world, apply, ctx, monkeypatch):
+def test_with_the_registers_over_http_the_decisions_are_the_same_and_no_iin_is_logged(
+    world, apply, ctx, monkeypatch, caplog
+):
     from tests.eds_toolkit.registers.registry_server import RegistryServer
 
+    caplog.set_level(logging.DEBUG)  # urllib3 logs every URL it asks for at DEBUG
     tenant, stranger = world.adult(), world.adult()
     flat = world.rented(tenant)
     server = RegistryServer(ctx.registers)
@@ -399,6 +405,9 @@ def test_with_the_registers_over_http_the_decisions_are_the_same(world, apply, c
         assert (down.status_code, down.get_json()["code"]) == (503, "registers_unavailable")
     finally:
         server.close()
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "registers cannot be read" in logged and "/rental-contracts/" in logged
+    assert tenant not in logged and stranger not in logged
 
 
 def test_a_register_down_at_signing_changes_nothing_and_the_code_still_works(
