@@ -564,28 +564,39 @@ def _submit(
             owner_iin=decision.owner_iin,
             owner_deadline=now + OWNER_CONFIRMATION_WINDOW,
         )
-        return
-    to_status, action = _DECIDED[decision.outcome]
+    elif decision.outcome == Outcome.OK:
+        _decide(ctx, session, application, Status.REGISTERED, "register", decision.code, client_address)
+    elif decision.outcome == Outcome.REFUSED:
+        _decide(ctx, session, application, Status.REFUSED, "refuse", decision.code, client_address)
+    elif decision.outcome == Outcome.RETURNED:
+        _decide(ctx, session, application, Status.RETURNED, "return", decision.code, client_address)
+    else:
+        _decide(ctx, session, application, Status.SENT_OFFLINE, "send_offline", decision.code, client_address)
+
+
+def _decide(
+    ctx: ServiceContext,
+    session: Session,
+    application: ResidenceApplication,
+    to_status: Status,
+    action: str,
+    code: str | None,
+    client_address: str | None,
+) -> None:
+    """The rules decided: the final status, the rule's code as the outcome reason."""
+    now = ctx.now()
     _move(
         ctx,
         session,
         application,
         to_status,
         action,
-        applicant,
+        application.applicant_iin,
         client_address,
-        reason=decision.code,
+        reason=code,
         decided_at=now,
-        outcome_reason=decision.code,
+        outcome_reason=code,
     )
-
-
-_DECIDED = {
-    Outcome.OK: (Status.REGISTERED, "register"),
-    Outcome.REFUSED: (Status.REFUSED, "refuse"),
-    Outcome.RETURNED: (Status.RETURNED, "return"),
-    Outcome.OFFLINE: (Status.SENT_OFFLINE, "send_offline"),
-}
 
 
 def _notify_owner(ctx: ServiceContext, application_id: str) -> None:
