@@ -109,7 +109,7 @@ class World:
         birth = TODAY.replace(year=TODAY.year - years) + dt.timedelta(days=1 if birthday_tomorrow else 0)
         return self.person(birth)
 
-    def _import(self, kind: str, text: str) -> None:
+    def load(self, kind: str, text: str) -> None:
         with self.ctx.session() as session:
             import_register_text(session, kind, text, name=kind, mode=ImportMode.MERGE, clock=self.ctx.clock)
 
@@ -118,12 +118,12 @@ class World:
         rows = "".join(
             f'{address_id},"Астана, test street {address_id}",{iin},{share}\n' for iin, share in owners
         )
-        self._import("property", "address_id,address,owner_iin,share\n" + rows)
+        self.load("property", "address_id,address,owner_iin,share\n" + rows)
         return address_id
 
     def rented(self, tenant: str, *listed: str) -> str:
         address_id = f"T-{next(_addresses)}"
-        self._import(
+        self.load(
             "rental",
             "address_id,address,contract_number,tenant_iin,listed_iins\n"
             f'{address_id},"Астана, state flat {address_id}",SRH-{address_id},{tenant},{" ".join(listed)}\n',
@@ -131,13 +131,13 @@ class World:
         return address_id
 
     def related(self, representative: str, relation: str, person: str) -> None:
-        self._import(
+        self.load(
             "family",
             f"representative_iin,relation,person_iin,basis\n{representative},{relation},{person},b-1\n",
         )
 
     def found(self, iin: str, status: str) -> None:
-        self._import(
+        self.load(
             "capacity", f"iin,status,court_decision,decided_on\n{iin},{status},court 2-9/2025,2025-05-05\n"
         )
 
@@ -339,6 +339,18 @@ def test_with_several_owners_the_applicant_names_the_one_who_confirms(world, app
     assert application.get()["status"] == "registered"
     co_owner_applies = apply(first, flat)
     assert co_owner_applies.preview == ("ok", "applicant_owns")
+
+
+def test_an_owner_named_who_sold_before_the_signing_cannot_confirm(world, apply):
+    first, second, applicant = world.adult(), world.adult(), world.adult()
+    flat = world.owned((first, "1/2"), (second, "1/2"))
+    application = apply(applicant, flat, owner_iin=second)
+    assert application.preview == ("needs_owner_consent", "owner_consent_required")
+    buyer = world.adult()
+    world.load(
+        "property", f"address_id,address,owner_iin,share\n{flat},x,{first},1/2\n{flat},x,{buyer},1/2\n"
+    )
+    assert decided(application.sign())[:2] == ("refused", "owner_not_in_register")
 
 
 def test_an_address_in_no_register_is_refused_and_nothing_is_stored(world, apply, ctx):
