@@ -1,4 +1,5 @@
-"""Getting an instance ready: schema migrations, the embedded test CA, demo citizens (once, under a lock)."""
+"""Getting an instance ready: schema migrations, the embedded test CA, demo citizens and registers (once,
+under a lock)."""
 
 from __future__ import annotations
 
@@ -80,7 +81,8 @@ def ca_passphrase(settings: Settings) -> bytes:
 
 
 def prepare_instance(settings: Settings, engine: Engine, sessions) -> None:
-    """Migrate the schema; with the embedded defaults also create the test CA and load demo citizens."""
+    """Migrate the schema; with the embedded defaults also create the test CA and load demo citizens and
+    the demo registers."""
     from eds_toolkit.migrations import current, upgrade
 
     with instance_lock(settings.home):
@@ -106,3 +108,10 @@ def prepare_instance(settings: Settings, engine: Engine, sessions) -> None:
                 session.commit()
             if added:
                 log.info("Loaded %d demo citizens.", added)
+        if settings.load_demo_registers:
+            from eds_toolkit.registers import load_demo_registers
+
+            with sessions() as session:
+                added = load_demo_registers(session, clock=settings.clock)
+            if added:
+                log.info("Loaded %d demo register records and people.", added)

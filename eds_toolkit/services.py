@@ -13,6 +13,7 @@ from eds_toolkit.citizens import HttpCitizensRegistry, TableCitizensBase
 from eds_toolkit.clock import SystemClock
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.db import make_engine, make_sessionmaker
+from eds_toolkit.registers import make_registers
 from eds_toolkit.settings import Settings
 from eds_toolkit.sms import make_gateway
 
@@ -70,4 +71,12 @@ def build_service_context(settings: Settings, engine: Engine | None = None) -> S
         base_url=settings.base_url,
         replacements_per_enrolment=settings.replacements_per_enrolment,
         keystore_pickup_seconds=settings.keystore_pickup_minutes * 60,
+        registers=make_registers(
+            sessions,
+            property_url=settings.property_registry_url,
+            rental_url=settings.rental_registry_url,
+            family_url=settings.family_registry_url,
+            capacity_url=settings.capacity_registry_url,
+        ),
+        time_zone=settings.time_zone,
     )

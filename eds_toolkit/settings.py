@@ -222,6 +222,11 @@ class Settings:
     sms_url: str | None = None
     sms_token: str | None = None
     citizens_registry_url: str | None = None  # an external HTTP registry instead of the built-in table
+    # the registration rules' registers kept by other services (HTTP) instead of the built-in tables
+    property_registry_url: str | None = None
+    rental_registry_url: str | None = None
+    family_registry_url: str | None = None
+    capacity_registry_url: str | None = None
     ratelimit_storage_url: str = "memory://"
     ratelimit_enabled: bool = True
     ratelimit_per_address: str = "120/minute"
@@ -234,6 +239,9 @@ class Settings:
     ca_passphrase_file: Path | None = None
     create_test_ca: bool = False  # embedded default for `eds serve`: a TEST CA on first start
     load_demo_citizens: bool = False
+    load_demo_registers: bool = (
+        False  # the registers' demo addresses and people (eds_toolkit/registers/demo.py)
+    )
     demo_photos_dir: Path | None = None  # the demo citizens' reference photos (None: the shared test faces)
     base_url: str = DEFAULT_BASE_URL  # the portal's public address (`eds serve`: where it listens)
     enrolment_ttl: int = 3600  # seconds
@@ -322,6 +330,10 @@ class Settings:
             sms_url=env.get("EDS_SMS_URL") or None,
             sms_token=env.get("EDS_SMS_TOKEN") or None,
             citizens_registry_url=env.get("EDS_CITIZENS_REGISTRY_URL") or None,
+            property_registry_url=env.get("EDS_PROPERTY_REGISTRY_URL") or None,
+            rental_registry_url=env.get("EDS_RENTAL_REGISTRY_URL") or None,
+            family_registry_url=env.get("EDS_FAMILY_REGISTRY_URL") or None,
+            capacity_registry_url=env.get("EDS_CAPACITY_REGISTRY_URL") or None,
             ratelimit_storage_url=env.get("EDS_RATELIMIT_STORAGE_URL") or "memory://",
             ratelimit_enabled=_flag(env.get("EDS_RATELIMIT_ENABLED"), True),
             ratelimit_per_address=env.get("EDS_RATELIMIT_PER_ADDRESS") or "120/minute",
@@ -332,6 +344,7 @@ class Settings:
             ca_passphrase_file=Path(passphrase_file) if passphrase_file else None,
             create_test_ca=_flag(env.get("EDS_CREATE_TEST_CA"), False),
             load_demo_citizens=_flag(env.get("EDS_LOAD_DEMO_CITIZENS"), False),
+            load_demo_registers=_flag(env.get("EDS_LOAD_DEMO_REGISTERS"), False),
             demo_photos_dir=Path(env["EDS_DEMO_PHOTOS_DIR"]) if env.get("EDS_DEMO_PHOTOS_DIR") else None,
             base_url=env.get("EDS_BASE_URL") or DEFAULT_BASE_URL,
             enrolment_ttl=_int(env, "EDS_ENROLMENT_TTL", 3600),

@@ -70,6 +70,21 @@ def parse_iin(value: str, *, enforce_check_digit: bool = True, today: dt.date | 
     return IIN(value=value, birth_date=birth_date, sex=sex)
 
 
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    """Full years of age on ``day``: a birthday counts from its own date (the person is 14 on their 14th
+    birthday). Someone born on 29 February has their birthday on 28 February in a common year (a period
+    of years ends on the last day of the month when the month has no such day)."""
+    birthday = _birthday_in(birth_date, day.year)
+    return day.year - birth_date.year - (day < birthday)
+
+
+def _birthday_in(birth_date: dt.date, year: int) -> dt.date:
+    try:
+        return birth_date.replace(year=year)
+    except ValueError:  # 29 February in a common year
+        return dt.date(year, 2, 28)
+
+
 def is_valid_iin(value: str) -> bool:
     """True when ``value`` is a valid IIN with a correct check digit."""
     try:

@@ -20,7 +20,8 @@ def serve(ctx, host: str, port: int, threads: int) -> None:
     """Run the citizen web service on the embedded defaults.
 
     SQLite in the instance directory, a TEST CA created on first start, the console SMS gateway
-    (EDS_SMS_GATEWAY to change it) and the demo citizens, served by waitress in one process.
+    (EDS_SMS_GATEWAY to change it), the demo citizens and the demo registers of the registration
+    service, served by waitress in one process.
     For several processes behind a proxy use gunicorn with `eds_toolkit.wsgi:app`.
     """
     import waitress
@@ -34,6 +35,7 @@ def serve(ctx, host: str, port: int, threads: int) -> None:
     env = dict(os.environ)
     env.setdefault("EDS_CREATE_TEST_CA", "1")
     env.setdefault("EDS_LOAD_DEMO_CITIZENS", "1")
+    env.setdefault("EDS_LOAD_DEMO_REGISTERS", "1")
     env.setdefault("EDS_BASE_URL", f"http://{host}:{port}")
     if env["EDS_BASE_URL"].startswith("http://"):
         env.setdefault("EDS_SECURE_COOKIES", "0")  # plain HTTP on one machine: browsers drop Secure cookies

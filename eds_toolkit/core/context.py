@@ -1,6 +1,7 @@
 """The service context: what every step of every service runs in (database, clock, ports, keys).
 
-The outside services are ports typed by their Protocols (``Clock``, ``SmsGateway``, ``CitizensBase``);
+The outside services are ports typed by their Protocols (``Clock``, ``SmsGateway``, ``CitizensBase``,
+the ``Registers`` of the registration rules);
 ``eds_toolkit.services.build_service_context`` fills them from ``Settings``; tests pass their own.
 """
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from eds_toolkit.citizens.base import CitizensBase
 from eds_toolkit.clock import Clock
 from eds_toolkit.core.audit_chain import KEY_INFO, chain_key
+from eds_toolkit.registers import Registers, table_registers
 from eds_toolkit.sms.dispatcher import SmsDispatcher
 from eds_toolkit.sms.gateway import SmsGateway
 
@@ -43,11 +45,15 @@ class ServiceContext:
     replacements_per_enrolment: int = 2  # new pairs a citizen who lost the download may ask for
     keystore_pickup_seconds: int = 15 * 60  # server-made keystores kept (encrypted) for a second download
     deliveries: SmsDispatcher = field(default_factory=SmsDispatcher)  # SMS sent after the answer
+    registers: Registers | None = None  # the registration rules' registers (None: the built-in tables)
+    time_zone: str = "Asia/Almaty"  # the service's zone: an application's date is its date there
 
     def __post_init__(self) -> None:
         """Sessions made here carry the audit chain's key, so events recorded in them get chained."""
         info = {**self.sessions.kw.get("info", {}), KEY_INFO: chain_key(self.audit_key)}
         self.sessions.configure(info=info)
+        if self.registers is None:
+            self.registers = table_registers(self.sessions)
 
     def now(self) -> dt.datetime:
         return self.clock.now()

@@ -26,6 +26,7 @@ def target_metadata() -> list[MetaData]:
     import eds_toolkit.operators.bulk_models  # noqa: F401
     import eds_toolkit.operators.models  # noqa: F401
     import eds_toolkit.otp  # noqa: F401
+    import eds_toolkit.registers.model  # noqa: F401
     import eds_toolkit.registration.models  # noqa: F401
 
     for module in pkgutil.iter_modules(eds_toolkit.flow.__path__):

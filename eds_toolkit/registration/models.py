@@ -13,8 +13,9 @@ from eds_toolkit.db import Base
 
 
 class Status(StrEnum):
-    """Where an application stands: draft (filed, not yet signed) -> submitted -> awaiting_owner ->
-    registered | returned (the owner did not confirm within one hour) | rejected (the owner declined)."""
+    """Where an application stands: draft (filed, not yet signed) -> submitted -> decided by the rules:
+    registered | refused | returned | sent_offline (to a service centre) | awaiting_owner -> registered |
+    returned (the owner did not confirm within one hour) | rejected (the owner declined)."""
 
     DRAFT = "draft"
     SUBMITTED = "submitted"
@@ -22,9 +23,13 @@ class Status(StrEnum):
     REGISTERED = "registered"
     RETURNED = "returned"
     REJECTED = "rejected"
+    REFUSED = "refused"
+    SENT_OFFLINE = "sent_offline"
 
 
-FINAL_STATUSES = frozenset({Status.REGISTERED, Status.RETURNED, Status.REJECTED})
+FINAL_STATUSES = frozenset(
+    {Status.REGISTERED, Status.RETURNED, Status.REJECTED, Status.REFUSED, Status.SENT_OFFLINE}
+)
 
 
 class ResidenceApplication(Base):
@@ -32,6 +37,9 @@ class ResidenceApplication(Base):
 
     ``document`` is the canonical JSON the applicant signs; with an EDS signature its CMS is kept
     (``signature_cms``) so the registration can be re-verified later. No code is ever stored here.
+    ``person_iin`` is who is registered (None: the applicant, as before it existed); ``address_id`` the
+    address in the registers (None: an address as declared). ``rules_verdict`` is the rules' evaluation
+    as JSON (``rules.Evaluation``): a preview while a draft, the decision from submission on.
     """
 
     __tablename__ = "residence_applications"
@@ -44,6 +52,8 @@ class ResidenceApplication(Base):
     token_hash: Mapped[str] = mapped_column(String(64))
     applicant_iin: Mapped[str] = mapped_column(String(12))
     owner_iin: Mapped[str | None] = mapped_column(String(12), nullable=True)  # None: the applicant owns it
+    person_iin: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    address_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     address: Mapped[str] = mapped_column(String(300))
     document: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20))
@@ -56,3 +66,4 @@ class ResidenceApplication(Base):
     owner_deadline: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
     outcome_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    rules_verdict: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -1,15 +1,23 @@
-"""The registration service's steps: file, sign (EDS or SMS code), owner's confirmation, returns.
+"""The registration service's steps: file, sign (EDS or SMS code), the rules' decision, owner's
+confirmation, returns.
 
 Each step is one function ``step(ctx, application_id, ...)`` the JSON API (and any other front end)
 calls; it checks the status, moves it forward in one transaction (compare-and-set on ``version``)
 and writes audit events. Refusals are flow errors with stable codes and are audited too.
+
+The rules (``rules.RULES``) are evaluated over the registers when an application is filed (a preview
+shown with the draft) and again when it is signed: that evaluation decides (registered, refused,
+returned, sent to a service centre, or waiting for the owner). The registers are read before anything
+is written, so a slow registry never holds the database's write lock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hmac
+import json
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -25,14 +33,19 @@ from eds_toolkit.core.refusals import ConcurrentChange, Refusal, ServiceUnavaila
 from eds_toolkit.core.versioned import compare_and_set
 from eds_toolkit.flow.codes import PendingSms, check_code_format, deliver, prepare_code, use_code
 from eds_toolkit.flow.machine import aware, token_hash
+from eds_toolkit.registers import InvalidRecord, RegisterUnavailable
+from eds_toolkit.registers.records import checked_address_id
+from eds_toolkit.registration.decision_texts import DECISION_TEXTS
 from eds_toolkit.registration.document import canonical_document, document_bytes
 from eds_toolkit.registration.errors import (
     ApplicationNotFound,
     ApplicationNotOpen,
     InvalidApplication,
 )
+from eds_toolkit.registration.facts import UnknownAddress, application_date, gather_facts
 from eds_toolkit.registration.models import ResidenceApplication, Status
 from eds_toolkit.registration.notices import applicant_code_text, owner_code_text
+from eds_toolkit.registration.rules import Evaluation, Outcome, evaluate
 from eds_toolkit.registration.verification import verify_application_signature
 from national_profile.iin import InvalidIIN, parse_iin
 
@@ -58,7 +71,9 @@ class ApplicationView:
     id: str
     status: str
     applicant_iin: str
+    person_iin: str
     owner_iin: str | None
+    address_id: str | None
     address: str
     signed_with: str | None
     created_at: dt.datetime
@@ -66,6 +81,7 @@ class ApplicationView:
     owner_deadline: dt.datetime | None
     decided_at: dt.datetime | None
     outcome_reason: str | None
+    rules: Evaluation | None  # the rules' evaluation: a preview while a draft (None: filed before the rules)
 
     def as_json(self) -> dict:
         def moment(value: dt.datetime | None) -> str | None:
@@ -75,7 +91,9 @@ class ApplicationView:
             "id": self.id,
             "status": self.status,
             "applicant_iin": self.applicant_iin,
+            "person_iin": self.person_iin,
             "owner_iin": self.owner_iin,
+            "address_id": self.address_id,
             "address": self.address,
             "signed_with": self.signed_with,
             "created_at": moment(self.created_at),
@@ -83,7 +101,14 @@ class ApplicationView:
             "owner_deadline": moment(self.owner_deadline),
             "decided_at": moment(self.decided_at),
             "outcome_reason": self.outcome_reason,
+            "decision": self.decision_json(),
         }
+
+    def decision_json(self) -> dict | None:
+        """The rules' decision (``preview`` while the application is a draft) and each rule's own."""
+        if self.rules is None:
+            return None
+        return {**self.rules.as_json(), "preview": self.status == Status.DRAFT}
 
 
 @dataclass(frozen=True)
@@ -98,39 +123,61 @@ def file_application(
     ctx: ServiceContext,
     *,
     applicant_iin: str,
-    address: str,
+    address: str | None = None,
     owner_iin: str | None = None,
+    person_iin: str | None = None,
+    address_id: str | None = None,
     client_address: str | None = None,
 ) -> FiledApplication:
-    """File a draft application; ``owner_iin`` is the address owner's IIN when it is not the applicant."""
+    """File a draft application to register ``person_iin`` (default: the applicant) at an address.
+
+    ``address_id`` names the address in the registers (its owners and any state rental contract come
+    from them; ``owner_iin`` names which owner confirms when there are several). Without it ``address`` is
+    the address as declared and ``owner_iin`` its owner when not the applicant. The rules are evaluated
+    at once: the draft shows what they say (``decision`` with ``preview``)."""
     applicant = _checked_iin(applicant_iin, "applicant_iin")
+    person = _checked_iin(person_iin, "person_iin") if person_iin not in (None, "") else applicant
     owner = _checked_iin(owner_iin, "owner_iin") if owner_iin not in (None, "") else None
     if owner == applicant:
         owner = None
+    place_id = _checked_address_id(address_id) if address_id not in (None, "") else None
     place = " ".join((address or "").split())
-    if not place or len(place) > MAX_ADDRESS_LENGTH:
+    if place_id is None and (not place or len(place) > MAX_ADDRESS_LENGTH):
         raise InvalidApplication(
             f"The address is required and at most {MAX_ADDRESS_LENGTH} characters.", field="address"
         )
     now = ctx.now()
+    evaluation, place = _evaluate(ctx, now, applicant, person, place_id, place, owner)
+    if evaluation.decision.code == "owner_not_in_register":  # who is to confirm is part of the input
+        if owner is not None:
+            raise InvalidApplication(
+                DECISION_TEXTS["owner_not_in_register"], code="owner_not_in_register", field="owner_iin"
+            )
+        raise InvalidApplication(DECISION_TEXTS["owner_required"], code="owner_required", field="owner_iin")
+    owner = evaluation.decision.owner_iin or owner
     application_id = secrets.token_hex(16)
     token = secrets.token_urlsafe(32)
     application = ResidenceApplication(
         id=application_id,
         token_hash=token_hash(token),
         applicant_iin=applicant,
+        person_iin=person,
         owner_iin=owner,
+        address_id=place_id,
         address=place,
         document=canonical_document(
             application_id=application_id,
             applicant_iin=applicant,
+            person_iin=person,
             owner_iin=owner,
+            address_id=place_id,
             address=place,
             filed_at=now,
         ),
         status=str(Status.DRAFT),
         version=0,
         created_at=now,
+        rules_verdict=json.dumps(evaluation.as_json()),
     )
     with ctx.session() as session:
         session.add(application)
@@ -203,12 +250,14 @@ def send_signing_code(
 def sign_with_code(
     ctx: ServiceContext, application_id: str, code: str, *, client_address: str | None = None
 ) -> ApplicationView:
-    """Sign the draft with the SMS code sent to the applicant; then submit it (see ``_submit``)."""
+    """Sign the draft with the SMS code sent to the applicant; then submit it and the rules decide
+    (see ``_submit``)."""
     entered = check_code_format(code)
     with _refusals_audited(ctx, application_id, "sign_sms", client_address), ctx.session() as session:
         application = _load(ctx, session, application_id, allowed={Status.DRAFT})
+        evaluation = _evaluate_application(ctx, application)
         _use_code(ctx, session, applicant_code_key(application.id), entered)
-        _submit(ctx, session, application, "sms", client_address)
+        _submit(ctx, session, application, "sms", client_address, evaluation)
         session.commit()
     _notify_owner(ctx, application_id)
     return describe(ctx, application_id)
@@ -228,12 +277,14 @@ def sign_with_eds(
             ctx, cms, document_bytes(application.document), applicant_iin=application.applicant_iin
         )
         detail = {"signer_serial": verdict.signer.serial, "revocation": verdict.revocation.source}
+        evaluation = _evaluate_application(ctx, application)
         _submit(
             ctx,
             session,
             application,
             "eds",
             client_address,
+            evaluation,
             detail=detail,
             signature_cms=cms,
             signer_serial=verdict.signer.serial,
@@ -328,12 +379,72 @@ def _checked_iin(value: str | None, field: str) -> str:
         raise InvalidApplication(f"{field}: {error}", field=field) from None
 
 
+def _checked_address_id(value: str | None) -> str:
+    try:
+        return checked_address_id(value)
+    except InvalidRecord as error:
+        raise InvalidApplication(str(error), field="address_id") from None
+
+
+def _evaluate(
+    ctx: ServiceContext,
+    now: dt.datetime,
+    applicant: str,
+    person: str,
+    address_id: str | None,
+    address: str,
+    owner: str | None,
+) -> tuple[Evaluation, str]:
+    """The rules over the registers as of ``now``'s date, and the address's text (the register's when
+    it has an id)."""
+    try:
+        facts = gather_facts(
+            ctx.registers,
+            on=application_date(now, ctx.time_zone),
+            applicant_iin=applicant,
+            person_iin=person,
+            address_id=address_id,
+            address=address,
+            owner_iin=owner,
+        )
+    except UnknownAddress:
+        raise InvalidApplication(
+            DECISION_TEXTS["address_not_in_register"], code="address_not_in_register", field="address_id"
+        ) from None
+    except RegisterUnavailable as error:
+        log.warning("the registers cannot be read: %s", re.sub(r"\d{12}", "<IIN>", str(error)))
+        raise ServiceUnavailable(
+            DECISION_TEXTS["registers_unavailable"], code="registers_unavailable"
+        ) from None
+    return evaluate(facts), facts.address.address
+
+
+def _evaluate_application(ctx: ServiceContext, application: ResidenceApplication) -> Evaluation:
+    """The rules for a filed application as of now (the date it is signed is the application's date)."""
+    evaluation, _address = _evaluate(
+        ctx,
+        ctx.now(),
+        application.applicant_iin,
+        _person(application),
+        application.address_id,
+        application.address,
+        application.owner_iin,
+    )
+    return evaluation
+
+
+def _person(application: ResidenceApplication) -> str:
+    return application.person_iin or application.applicant_iin
+
+
 def _view(application: ResidenceApplication) -> ApplicationView:
     return ApplicationView(
         id=application.id,
         status=application.status,
         applicant_iin=application.applicant_iin,
+        person_iin=_person(application),
         owner_iin=application.owner_iin,
+        address_id=application.address_id,
         address=application.address,
         signed_with=application.signed_with,
         created_at=application.created_at,
@@ -341,6 +452,9 @@ def _view(application: ResidenceApplication) -> ApplicationView:
         owner_deadline=application.owner_deadline,
         decided_at=application.decided_at,
         outcome_reason=application.outcome_reason,
+        rules=Evaluation.from_json(json.loads(application.rules_verdict))
+        if application.rules_verdict
+        else None,
     )
 
 
@@ -351,7 +465,18 @@ _NOT_OPEN = {
     Status.REGISTERED: "This application was already decided: the residence is registered.",
     Status.RETURNED: "This application was returned: the owner did not confirm within one hour.",
     Status.REJECTED: "This application was rejected: the owner declined. File a new one.",
+    Status.REFUSED: "This application was refused.",
+    Status.SENT_OFFLINE: "This application cannot be decided online: it was sent to a public service centre.",
 }
+
+
+def _not_open_message(application: ResidenceApplication) -> str:
+    """Why a decided application takes no more steps: the rule's own text where a rule decided it."""
+    status = Status(application.status)
+    rule_text = DECISION_TEXTS.get(application.outcome_reason or "")
+    if rule_text and status in (Status.REFUSED, Status.RETURNED, Status.SENT_OFFLINE):
+        return f"{_NOT_OPEN[status].split(':')[0].rstrip('.')}: {rule_text}"
+    return _NOT_OPEN[status]
 
 
 def _load(
@@ -363,7 +488,7 @@ def _load(
     _return_if_overdue(ctx, session, application)
     status = Status(application.status)
     if allowed is not None and status not in allowed:
-        raise ApplicationNotOpen(_NOT_OPEN[status], application_status=str(status))
+        raise ApplicationNotOpen(_not_open_message(application), application_status=str(status))
     return application
 
 
@@ -402,12 +527,14 @@ def _submit(
     application: ResidenceApplication,
     method: str,
     client_address: str | None,
+    evaluation: Evaluation,
     *,
     detail: dict | None = None,
     **changes: object,
 ) -> None:
-    """Signed: ``submitted``; then ``registered`` at once when the applicant owns the address, else
-    ``awaiting_owner`` with a one-hour deadline."""
+    """Signed: ``submitted``; then as the rules decide: ``registered`` (the applicant owns the address, or
+    a state rental contract lists the person), ``awaiting_owner`` with a one-hour deadline, ``refused``,
+    ``returned`` or ``sent_offline`` (the rule's code is the outcome reason)."""
     now = ctx.now()
     applicant = application.applicant_iin
     _move(
@@ -421,22 +548,11 @@ def _submit(
         detail=detail,
         signed_with=method,
         submitted_at=now,
+        rules_verdict=json.dumps(evaluation.as_json()),
         **changes,
     )
-    if application.owner_iin is None:
-        _move(
-            ctx,
-            session,
-            application,
-            Status.REGISTERED,
-            "register",
-            applicant,
-            client_address,
-            reason="applicant_owns",
-            decided_at=now,
-            outcome_reason="applicant_owns",
-        )
-    else:
+    decision = evaluation.decision
+    if decision.outcome == Outcome.NEEDS_OWNER_CONSENT:
         _move(
             ctx,
             session,
@@ -445,8 +561,42 @@ def _submit(
             "await_owner",
             applicant,
             client_address,
+            owner_iin=decision.owner_iin,
             owner_deadline=now + OWNER_CONFIRMATION_WINDOW,
         )
+    elif decision.outcome == Outcome.OK:
+        _decide(ctx, session, application, Status.REGISTERED, "register", decision.code, client_address)
+    elif decision.outcome == Outcome.REFUSED:
+        _decide(ctx, session, application, Status.REFUSED, "refuse", decision.code, client_address)
+    elif decision.outcome == Outcome.RETURNED:
+        _decide(ctx, session, application, Status.RETURNED, "return", decision.code, client_address)
+    else:
+        _decide(ctx, session, application, Status.SENT_OFFLINE, "send_offline", decision.code, client_address)
+
+
+def _decide(
+    ctx: ServiceContext,
+    session: Session,
+    application: ResidenceApplication,
+    to_status: Status,
+    action: str,
+    code: str | None,
+    client_address: str | None,
+) -> None:
+    """The rules decided: the final status, the rule's code as the outcome reason."""
+    now = ctx.now()
+    _move(
+        ctx,
+        session,
+        application,
+        to_status,
+        action,
+        application.applicant_iin,
+        client_address,
+        reason=code,
+        decided_at=now,
+        outcome_reason=code,
+    )
 
 
 def _notify_owner(ctx: ServiceContext, application_id: str) -> None:
@@ -469,8 +619,8 @@ def _notify_owner(ctx: ServiceContext, application_id: str) -> None:
 def _prepare_owner_code(
     ctx: ServiceContext, session: Session, application: ResidenceApplication, language: str
 ) -> PendingSms | None:
-    applicant = _citizen(ctx, application.applicant_iin)
-    who = f"{applicant.surname} {applicant.given_name}" if applicant else f"IIN {application.applicant_iin}"
+    person = _citizen(ctx, _person(application))  # the one the owner agrees to register
+    who = f"{person.surname} {person.given_name}" if person else f"IIN {_person(application)}"
     return _prepare_code(
         ctx,
         session,

@@ -8,6 +8,7 @@ weak PIN refused by ``rule`` (``eds_toolkit.pin.RULES``).
 
 from __future__ import annotations
 
+from eds_toolkit.registration.decision_texts import DECISION_TEXTS
 from eds_toolkit.translations import NC_
 
 # code -> English text (msgid; msgctxt = the code)
@@ -329,3 +330,6 @@ ERROR_TEXTS: dict[str, str] = dict(
         NC_("invalid_operator", "Choose an operator from the list."),
     ]
 )
+
+# the registration rules' codes (refused, returned, sent to a service centre...) and the filing refusals
+ERROR_TEXTS.update(DECISION_TEXTS)

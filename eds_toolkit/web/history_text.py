@@ -140,6 +140,14 @@ SENTENCES: dict[str, tuple[str, str]] = {
         N_("Application returned: the owner did not confirm in time"),
         N_("Application returned"),
     ),
+    "application.refuse": (
+        N_("Application refused: the registration rules do not allow it"),
+        N_("Application refused"),
+    ),
+    "application.send_offline": (
+        N_("Application sent to a public service centre: it cannot be decided online"),
+        N_("Application not sent to a service centre"),
+    ),
 }
 
 # (action or "*", reason code) -> a more precise sentence than the action's own
@@ -148,6 +156,12 @@ REASON_SENTENCES: dict[tuple[str, str], str] = {
     ("*", "code_expired"): SMS_CODE_EXPIRED,
     ("application.owner_decision", "owner_confirmed"): N_("Owner confirmed the registration"),
     ("application.owner_decision", "owner_declined"): N_("Owner declined the registration"),
+    ("application.return", "applicant_not_in_rental_contract"): N_(
+        "Application returned: you are not listed in the state rental contract"
+    ),
+    ("application.return", "person_not_in_rental_contract"): N_(
+        "Application returned: the person is not listed in the state rental contract"
+    ),
     ("identification_review", "accepted"): N_("An officer confirmed that the face matches"),
     ("identification_review", "refused"): N_("An officer found that the face does not match"),
 }

@@ -1,7 +1,8 @@
 """The registration service's JSON API under /api/v1/applications; views only translate HTTP.
 
 The applicant holds the bearer token returned on filing; the owner proves themselves with the code
-sent to their phone in the mobile-citizens base (no token).
+sent to their phone in the mobile-citizens base (no token). An application's ``decision`` (the rules'
+outcome and code) carries its ``message`` in the answer's language.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from flask import Response
 
 from eds_toolkit.core.refusals import InvalidInput
 from eds_toolkit.registration import service
+from eds_toolkit.registration.decision_texts import decision_message
 from eds_toolkit.web.api_language import answer_language
 from eds_toolkit.web.api_support import (
     api_blueprint,
@@ -36,24 +38,36 @@ def _authorised(application_id: str) -> None:
     service.authenticate(flow_context(), application_id, token)
 
 
+def _application_json(view: service.ApplicationView) -> dict:
+    body = view.as_json()
+    if body["decision"] is not None:
+        body["decision"]["message"] = decision_message(body["decision"]["code"], answer_language())
+    return body
+
+
 @bp.post("")
 def file_application() -> Response:
     data = json_body()
+    address_id = optional_text_field(data, "address_id")
     filed = service.file_application(
         flow_context(),
         applicant_iin=text_field(data, "applicant_iin"),
-        address=text_field(data, "address"),
+        address=optional_text_field(data, "address") if address_id else text_field(data, "address"),
+        address_id=address_id,
+        person_iin=optional_text_field(data, "person_iin"),
         owner_iin=optional_text_field(data, "owner_iin"),
         client_address=client_address(),
     )
     document = service.application_document(flow_context(), filed.application.id)
-    return json_response({**filed.application.as_json(), "token": filed.token, "document": document}, 201)
+    return json_response(
+        {**_application_json(filed.application), "token": filed.token, "document": document}, 201
+    )
 
 
 @bp.get("/<application_id>")
 def show(application_id: str) -> Response:
     _authorised(application_id)
-    return json_response(service.describe(flow_context(), application_id).as_json())
+    return json_response(_application_json(service.describe(flow_context(), application_id)))
 
 
 @bp.get("/<application_id>/document")
@@ -92,7 +106,7 @@ def signature(application_id: str) -> Response:
         raise InvalidInput(
             "The field 'method' is 'eds' (with 'cms') or 'sms' (with 'code').", code="field_missing"
         )
-    return json_response(view.as_json())
+    return json_response(_application_json(view))
 
 
 @bp.post("/<application_id>/owner-code")
