@@ -12,6 +12,8 @@
  *   await agent.installCertificates({ enrolmentId, authCertificate, signCertificate, chain });
  *   // NCALayer's commonUtils signature (e.g. a renewal challenge with the current AUTH key):
  *   const cms = await agent.createCAdESFromBase64('AUTHENTICATION', dataBase64, false);  // base64 CMS
+ *   // signing a document as a portal does (kz.gov.pki.knca.basics sign, the SIGN key): a CMS in PEM
+ *   const cms = await agent.signWithSignKey(documentBase64, { iin: '850314312017' });
  *
  * Errors reject with EdsAgentError: .code is the agent's code (WEAK_PASSWORD, ENROLMENT_MISMATCH,
  * DISK_FULL, ...), .cancelled is true when the citizen declined in the agent's window.
@@ -141,6 +143,36 @@
   // A detached CMS (base64) with the AUTH key over ``dataBase64``: a challenge sign-in or a renewal.
   EdsAgent.prototype.signWithAuthKey = function (dataBase64) {
     return this.createCAdESFromBase64('AUTHENTICATION', dataBase64, false);
+  };
+
+  // NCALayer's kz.gov.pki.knca.basics ``sign`` with the SIGN key (extendedKeyUsage emailProtection), as a
+  // portal signs a document: a CMS (PEM) over the bytes of ``dataBase64``. ``options.iin``: only that
+  // person's key is offered; ``options.attached`` (default true): the document inside the CMS.
+  EdsAgent.prototype.signWithSignKey = function (dataBase64, options) {
+    var wanted = options || {};
+    var signerParams = { extKeyUsageOids: ['1.3.6.1.5.5.7.3.4'] };
+    if (wanted.iin) {
+      signerParams.iin = wanted.iin;
+    }
+    var args = {
+      format: 'cms',
+      data: dataBase64,
+      signingParams: { decode: true, encapsulate: wanted.attached !== false, digested: false },
+      signerParams: signerParams,
+    };
+    if (this.locale) {
+      args.locale = this.locale; // the agent asks the citizen in the page's language
+    }
+    var message = { module: 'kz.gov.pki.knca.basics', method: 'sign', args: args };
+    return this.request(message, function (reply, resolve, reject) {
+      if (reply.status === true && reply.body && typeof reply.body.result === 'string') {
+        resolve(reply.body.result);
+      } else if (reply.status === true) {
+        reject(EdsAgentError('CANCELLED', 'The citizen cancelled in eds agent.', true));
+      } else {
+        reject(EdsAgentError(reply.code || 'ERROR', reply.message || 'eds agent refused'));
+      }
+    });
   };
 
   EdsAgent.prototype.version = function () { return this.call('version'); };

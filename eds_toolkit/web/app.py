@@ -31,6 +31,7 @@ from eds_toolkit.web import (
     pki,
     registration_api,
     renewal_api,
+    residence,
 )
 from eds_toolkit.web.context import EXTENSION, Service
 from eds_toolkit.web.extensions import babel, csrf
@@ -51,6 +52,7 @@ BLUEPRINTS = (
     identify_pages.bp,
     pki.bp,
     registration_api.bp,
+    residence.bp,
     renewal_api.bp,
     operator.bp,
     language.bp,

@@ -252,6 +252,32 @@ ERROR_TEXTS: dict[str, str] = dict(
         NC_(
             "service_unavailable", "The service is unavailable for a moment. Please try again a little later."
         ),
+        # the registration service's refusals (its pages in the cabinet and /api/v1/applications)
+        NC_("application_not_found", "There is no such application."),
+        NC_(
+            "application_not_open",
+            "This application cannot take this step now: it was already signed or decided. Reload the page.",
+        ),
+        NC_(
+            "invalid_application",
+            "The application is not filled in correctly: check the address and the IINs.",
+        ),
+        NC_(
+            "signature_refused",
+            "The signature was not accepted: sign with your own valid SIGN certificate (RSA256_…).",
+        ),
+        NC_(
+            "signer_mismatch",
+            "The application was signed with another person's certificate: sign it with your own EDS.",
+        ),
+        NC_(
+            "signature_unreadable",
+            "The signature could not be read, or it is not over this application: sign it again.",
+        ),
+        NC_(
+            "citizens_base_unavailable",
+            "The mobile-citizens base is not answering right now; nothing was sent. Please try again later.",
+        ),
         # a challenge signed with the AUTH key: the operators' sign-in and the citizens' renewal
         NC_("challenge_not_found", "This challenge does not exist: start again."),
         NC_("challenge_used", "This challenge was already used: start again."),

@@ -1,0 +1,127 @@
+"""What the residence pages share: an application's words (status, decision, the document's fields), a
+signature verdict as lines to read, refusals in the page's language, the one-time notice after a POST."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+
+from flask import session
+
+from eds_toolkit.core.refusals import Refusal
+from eds_toolkit.registration.errors import SignatureRefused
+from eds_toolkit.signatures import SignatureVerdict
+from eds_toolkit.translations import N_
+from eds_toolkit.web.i18n import error_message, translate
+from eds_toolkit.web.residence import library
+from eds_toolkit.web.residence.texts import (
+    DECISIONS,
+    REVOCATION_WORDS,
+    SIGNED_WITH,
+    STATUS_WORDS,
+    VERDICT_REASONS,
+    WAITING_FOR_OWNER,
+)
+
+NOTICE_KEY = "residence_notice"
+NOT_ACCEPTED = N_("The signature was not accepted:")
+
+
+def word(table: dict[str, str], code: str | None) -> str:
+    """The translated word for ``code`` in ``table``; the code itself when it has none."""
+    if code is None:
+        return ""
+    return translate(table[code]) if code in table else code
+
+
+def refusal_message(error: Refusal) -> str:
+    """A refusal in the page's language; a refused signature says why, reason by reason."""
+    reasons = error.extra.get("reasons") if isinstance(error, SignatureRefused) else None
+    if reasons:
+        return " ".join([translate(NOT_ACCEPTED), *(word(VERDICT_REASONS, r) for r in reasons)])
+    return error_message(error.code, error.message, **error.extra)
+
+
+def set_notice(message: str, **params: object) -> None:
+    """A sentence (English msgid) the next page shows once, focused: what the POST before it did."""
+    session[NOTICE_KEY] = [message, params]
+
+
+def take_notice() -> str | None:
+    stored = session.pop(NOTICE_KEY, None)
+    if not stored:
+        return None
+    message, params = stored
+    return translate(message, **params)
+
+
+@dataclass(frozen=True)
+class ApplicationWords:
+    """An application as its pages show it."""
+
+    view: library.ApplicationView
+    reference: str
+    status: str
+    decision: str
+    document: str
+    fields: dict[str, object]
+
+    @property
+    def document_base64(self) -> str:
+        """The document's exact UTF-8 bytes, base64: what the agent signs (``basics.sign`` decodes it)."""
+        return base64.b64encode(self.document.encode("utf-8")).decode("ascii")
+
+
+def application_words(ctx, view: library.ApplicationView, local_time) -> ApplicationWords:
+    """``local_time``: the pages' filter, for the owner's deadline in the decision sentence."""
+    document = library.application_document(ctx, view.id)
+    if view.status == "awaiting_owner" and view.owner_deadline is not None:
+        decision = translate(WAITING_FOR_OWNER, deadline=local_time(view.owner_deadline))
+    else:
+        decision = word(DECISIONS, view.outcome_reason)
+    return ApplicationWords(
+        view=view,
+        reference=library.reference(view.id),
+        status=word(STATUS_WORDS, view.status),
+        decision=decision,
+        document=document,
+        fields=json.loads(document),
+    )
+
+
+@dataclass(frozen=True)
+class VerdictLines:
+    """A signature verdict as the cabinet shows it."""
+
+    valid: bool
+    signer: str
+    signer_iin: str
+    iin_matches: bool
+    certificate: str
+    chain: tuple[str, ...]
+    revocation: str
+    reasons: tuple[str, ...]
+
+
+def verdict_lines(verdict: SignatureVerdict, applicant_iin: str, local_time) -> VerdictLines:
+    signer = verdict.signer
+    revocation = verdict.revocation
+    said = word(REVOCATION_WORDS, revocation.status)
+    if revocation.source not in ("none", ""):
+        said += f" ({revocation.source.upper()}"
+        said += f", {local_time(revocation.issued_at)})" if revocation.issued_at else ")"
+    return VerdictLines(
+        valid=verdict.ok and signer is not None and signer.iin == applicant_iin,
+        signer=(signer.common_name or signer.subject) if signer else "",
+        signer_iin=(signer.iin or "") if signer else "",
+        iin_matches=signer is not None and signer.iin == applicant_iin,
+        certificate=f"{signer.profile_label} {signer.serial}" if signer else "",
+        chain=verdict.chain,
+        revocation=said,
+        reasons=tuple(word(VERDICT_REASONS, reason.value) for reason in verdict.reasons),
+    )
+
+
+def signed_with(code: str | None) -> str:
+    return word(SIGNED_WITH, code)

@@ -1,0 +1,60 @@
+"""The words the residence pages show for the library's codes: statuses, decisions, a signature verdict's
+reasons. English msgids marked with ``N_``; a code with no text here is shown as it is."""
+
+from __future__ import annotations
+
+from eds_toolkit.translations import N_
+
+SERVICE_NAME = N_("Registration at the place of residence")
+
+STATUS_WORDS = {
+    "draft": N_("Not signed yet"),
+    "submitted": N_("Being processed"),
+    "awaiting_owner": N_("Waiting for the owner's consent"),
+    "registered": N_("Registered"),
+    "returned": N_("Returned"),
+    "rejected": N_("Rejected"),
+}
+
+# what the decision means for the applicant, by the library's outcome_reason
+DECISIONS = {
+    "applicant_owns": N_("Registered: you own this home, so no one else had to agree."),
+    "owner_confirmed": N_("Registered: the owner of the home confirmed it."),
+    "owner_declined": N_("Rejected: the owner of the home refused. You can file a new application."),
+    "owner_not_confirmed": N_(
+        "Returned: the owner did not confirm within one hour. You can file a new application."
+    ),
+}
+
+WAITING_FOR_OWNER = N_(
+    "The owner of the home got an SMS code from 1414 and has until {deadline} to confirm. If they do "
+    "not, the application is returned."
+)
+
+SIGNED_WITH = {"eds": N_("EDS (SIGN certificate)"), "sms": N_("One-time SMS code")}
+
+# a signature verdict's reason codes (eds_toolkit.signatures.Reason), as the applicant reads them
+VERDICT_REASONS = {
+    "signature_invalid": N_("The signature does not verify with the certificate's key."),
+    "content_modified": N_("The signed document is not this application."),
+    "signer_certificate_missing": N_("The signature does not include the signer's certificate."),
+    "path_invalid": N_("The certificate was not issued by a trusted certification authority."),
+    "certificate_expired": N_("The certificate was not valid at the time of signing."),
+    "certificate_revoked": N_("The certificate had been revoked."),
+    "revocation_unavailable": N_("Whether the certificate was revoked could not be checked."),
+    "wrong_profile": N_("This is not a SIGN certificate: sign with your SIGN key (RSA256_…), not AUTH."),
+    "invalid_iin": N_("The IIN in the certificate is not valid."),
+    "signing_time_outside_validity": N_("The signing time is outside the certificate's validity."),
+    "signing_time_after_check": N_("The signing time is later than the time checked."),
+    "algorithm_unsupported": N_("The signature's algorithm is not supported."),
+    "timestamp_invalid": N_("The signature's time-stamp is not over this signature."),
+    "time_budget_exceeded": N_("The signature could not be checked in time."),
+    "document_not_covered": N_("The signature does not cover the whole document."),
+}
+
+REVOCATION_WORDS = {
+    "good": N_("Not revoked"),
+    "revoked": N_("Revoked"),
+    "unknown": N_("Could not be checked"),
+    "not_checked": N_("Not checked"),
+}

@@ -1,0 +1,320 @@
+"""The registration service in the personal cabinet: the catalogue's entry, the form's errors per field, the
+review of the exact document, signing with the EDS (the CMS the agent makes) or an SMS code, the owner's
+page, the History of services with the signature's verdict, and nobody else's application."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import re
+
+from flow_helpers import code_for
+from page_helpers import NEW, file_on_page, open_account, page_text, signed_in
+from registration_helpers import (
+    ADDRESS,
+    APPLICANT_IIN,
+    APPLICANT_PHONE,
+    OWNER_IIN,
+    OWNER_PHONE,
+    STRANGER_IIN,
+    certificates_for,
+)
+from sqlalchemy import func, select
+
+from eds_toolkit.registration import ResidenceApplication, application_document, describe
+from eds_toolkit.signatures import verify_cms
+
+
+def application_count(ctx) -> int:
+    with ctx.session() as session:
+        return session.scalar(select(func.count()).select_from(ResidenceApplication))
+
+
+def page_of(application_id: str) -> str:
+    return f"/cabinet/services/applications/{application_id}"
+
+
+def sign_with_eds(browser, application_id: str, cms: str):
+    page = page_of(application_id)
+    return browser.post_json_form(page, f"{page}/eds-signature", cms=cms)
+
+
+def test_signed_out_the_services_send_to_sign_in(client):
+    for path in ("/cabinet/services/", NEW, "/cabinet/services/history", page_of("0" * 32)):
+        response = client.get(path)
+        assert response.status_code == 302 and response.headers["Location"].endswith("/cabinet/login"), path
+    refused = client.post(f"{page_of('0' * 32)}/eds-signature", data={"cms": "x"})
+    assert refused.status_code == 400  # no form token: CSRF refuses before the view
+
+
+def test_the_catalogue_leads_to_the_online_request(client, ctx, outbox):
+    open_account(client, ctx, outbox)
+    browser = signed_in(client)
+    home = browser.get("/cabinet/")
+    assert 'href="/cabinet/services/"' in home and 'href="/cabinet/services/history"' in home
+    catalogue = browser.get("/cabinet/services/")
+    headings = re.findall(r"<h[123][^>]*>(.*?)</h[123]>", catalogue)
+    assert headings == ["Services", "Citizens", "Citizenship, migration and immigration"]
+    assert 'id="service-residence-registration" href="/cabinet/services/residence-registration"' in catalogue
+    service = browser.get("/cabinet/services/residence-registration")
+    assert "Civil Code, article 16" in service
+    assert f'id="online-request" href="{NEW}"' in service
+    form = browser.get(NEW)
+    for label in ('for="address"', 'for="owner_iin"', 'id="owner-legend"'):
+        assert label in form
+
+
+def test_form_errors_are_shown_under_each_field_and_nothing_is_filed(client, ctx, outbox):
+    open_account(client, ctx, outbox)
+    browser = signed_in(client)
+    empty = browser.post(NEW, NEW, address="   ", owner="", owner_iin="")
+    page = empty.get_data(as_text=True)
+    assert empty.status_code == 422
+    assert 'id="page-error"' in page and "data-decision" in page  # the summary, focused
+    assert page_text(page, "address-error") == "Enter the address: city, street, house and flat."
+    assert page_text(page, "owner-error") == "Choose who owns this home."
+    assert 'aria-invalid="true" aria-describedby="address-error address-hint"' in page
+    assert re.search(
+        r'id="owner" role="radiogroup"[^>]*aria-invalid="true" aria-describedby="owner-error"', page
+    )
+    assert "owner_iin-error" not in page
+
+    bad_iin = browser.post(NEW, NEW, address=ADDRESS, owner="other", owner_iin="12345")
+    page = bad_iin.get_data(as_text=True)
+    assert page_text(page, "owner_iin-error") == "The owner's IIN is not valid: check the 12 digits."
+    assert f'value="{html.escape(ADDRESS)}"' in page  # what was typed stays
+    assert "address-error" not in page
+
+    own_iin = browser.post(NEW, NEW, address=ADDRESS, owner="other", owner_iin=APPLICANT_IIN)
+    assert "This is your own IIN" in page_text(own_iin.get_data(as_text=True), "owner_iin-error")
+    too_long = browser.post(NEW, NEW, address="д" * 301, owner="self")
+    assert page_text(too_long.get_data(as_text=True), "address-error") == (
+        "The address is at most 300 characters."
+    )
+    assert application_count(ctx) == 0
+
+
+def test_the_review_page_shows_exactly_the_document_that_is_signed(client, ctx, outbox, app):
+    open_account(client, ctx, outbox)
+    browser = signed_in(client)
+    application_id = file_on_page(browser, ADDRESS, OWNER_IIN)
+    response = client.get(page_of(application_id))
+    page = response.get_data(as_text=True)
+    document = application_document(ctx, application_id)
+    assert page_text(page, "document-text") == document
+    data = re.search(r'data-document="([^"]+)"', page).group(1)
+    assert base64.b64decode(data) == document.encode("utf-8")  # the bytes the agent is asked to sign
+    assert re.search(rf'data-iin="{APPLICANT_IIN}"', page)
+    assert page_text(page, "application-address") == ADDRESS
+    assert page_text(page, "application-owner") == f"IIN {OWNER_IIN}"
+    agent_url = app.extensions["eds"].settings.agent_url
+    assert agent_url in response.headers["Content-Security-Policy"]  # the page may talk to the agent
+    assert 'src="/agent/eds-agent-client.js"' in page and 'src="/static/residence_sign.js"' in page
+
+
+def test_an_eds_signature_files_it_and_the_history_shows_the_signed_copy_and_its_verdict(client, ctx, outbox):
+    open_account(client, ctx, outbox)
+    applicant = certificates_for(ctx, APPLICANT_IIN)
+    browser = signed_in(client)
+    application_id = file_on_page(browser, ADDRESS)
+    document = application_document(ctx, application_id)
+
+    answer = sign_with_eds(browser, application_id, applicant.cms(document.encode(), attached=True))
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json() == {"ok": True, "next": page_of(application_id)}
+    assert describe(ctx, application_id).status == "registered"
+
+    result = browser.get(page_of(application_id))
+    assert page_text(result, "page-notice") == "Your application is signed and filed."
+    assert page_text(result, "application-status") == "Registered"
+    assert "you own this home" in page_text(result, "application-outcome")
+    assert page_text(result, "document-text") == document  # kept with the signature
+    assert page_text(result, "signed-with") == "EDS (SIGN certificate)"
+    assert page_text(result, "verdict-summary") == "The signature is valid."
+    assert page_text(result, "verdict-iin") == f"{APPLICANT_IIN} — the applicant's IIN"
+    assert page_text(result, "verdict-certificate") == f"SIGN {applicant.sign.serial_number:x}"
+    chain = page_text(result, "verdict-chain")
+    assert f"IIN{APPLICANT_IIN}" in chain and "TEST" in chain
+    assert page_text(result, "verdict-revocation").startswith("Not revoked (OCSP, ")
+    assert "page-notice" not in browser.get(page_of(application_id))  # the notice is shown once
+
+    history = browser.get("/cabinet/services/history")
+    row = re.search(
+        rf'<tr data-application="{application_id}" data-status="registered">(.*?)</tr>', history, re.S
+    )
+    assert row and "Registered" in row.group(1) and ADDRESS in html.unescape(row.group(1))
+
+    downloaded = client.get(f"{page_of(application_id)}/document.json")
+    assert downloaded.get_data() == document.encode("utf-8")
+    signature = client.get(f"{page_of(application_id)}/signature.cms").get_data()
+    assert signature.startswith(b"-----BEGIN CMS-----")
+    der = base64.b64decode(b"".join(signature.splitlines()[1:-1]))
+    authority = ctx.ca()
+    kept = verify_cms(
+        der, content=downloaded.get_data(), trust_roots=[authority.root_cert], at=ctx.now(), revocation="none"
+    )
+    assert kept.ok and kept.signer.iin == APPLICANT_IIN
+
+
+def test_the_verdict_still_shows_a_signature_made_before_its_certificate_was_revoked(
+    client, ctx, outbox, clock
+):
+    open_account(client, ctx, outbox)
+    applicant = certificates_for(ctx, APPLICANT_IIN)
+    browser = signed_in(client)
+    application_id = file_on_page(browser, ADDRESS)
+    document = application_document(ctx, application_id).encode()
+    assert sign_with_eds(browser, application_id, applicant.cms(document)).status_code == 200
+    clock.advance(60)
+    ctx.ca().store.revoke(f"{applicant.sign.serial_number:x}", "key_compromise", now=clock.now())
+    result = browser.get(page_of(application_id))
+    assert page_text(result, "verdict-summary") == "The signature is valid."  # as of its signing
+    assert page_text(result, "verdict-revocation").startswith("Not revoked (OCSP")
+
+
+def test_a_signature_the_page_cannot_accept_says_why_and_leaves_the_draft(client, ctx, outbox):
+    open_account(client, ctx, outbox)
+    applicant = certificates_for(ctx, APPLICANT_IIN)
+    stranger = certificates_for(ctx, STRANGER_IIN)
+    browser = signed_in(client)
+    application_id = file_on_page(browser, ADDRESS)
+    document = application_document(ctx, application_id).encode()
+
+    someone_else = sign_with_eds(browser, application_id, stranger.cms(document))
+    assert someone_else.status_code == 422
+    assert someone_else.get_json()["code"] == "signer_mismatch"
+    assert "another person's certificate" in someone_else.get_json()["message"]
+    auth_key = sign_with_eds(browser, application_id, applicant.cms(document, profile="auth"))
+    assert auth_key.get_json()["message"] == (
+        "The signature was not accepted: This is not a SIGN certificate: sign with your SIGN key "
+        "(RSA256_…), not AUTH."
+    )
+    assert sign_with_eds(browser, application_id, "not a CMS").get_json()["code"] == "signature_unreadable"
+    assert describe(ctx, application_id).status == "draft"
+
+
+def test_sms_signature_then_the_owner_confirms_on_their_page(app, client, ctx, outbox, clock):
+    open_account(client, ctx, outbox)
+    owner_client = app.test_client()
+    open_account(owner_client, ctx, outbox, OWNER_IIN, OWNER_PHONE)
+    clock.advance(61)  # one code a minute to a phone: the accounts' codes were just sent
+    browser = signed_in(client)
+    application_id = file_on_page(browser, ADDRESS, OWNER_IIN)
+    page = page_of(application_id)
+
+    sent = browser.post(page, f"{page}/signing-code")
+    assert sent.status_code == 302
+    review = browser.get(page)
+    assert "a code was sent to it from 1414" in page_text(review, "page-notice")
+    wrong = browser.post(page, f"{page}/sms-signature", code="000000")
+    assert wrong.status_code == 422
+    wrong_page = wrong.get_data(as_text=True)
+    assert "The code is wrong" in page_text(wrong_page, "page-error")
+    assert (
+        'id="code" name="code"' in wrong_page
+        and 'aria-invalid="true" aria-describedby="page-error"' in wrong_page
+    )
+    signed = browser.post(page, f"{page}/sms-signature", code=code_for(outbox, APPLICANT_PHONE))
+    assert signed.status_code == 302
+    result = browser.get(page)
+    assert page_text(result, "application-status") == "Waiting for the owner's consent"
+    assert "has until" in page_text(result, "application-outcome")
+    assert page_text(result, "signed-with") == "One-time SMS code"
+    assert 'id="verdict"' not in result and 'id="download-signature"' not in result
+
+    owner = signed_in(owner_client, OWNER_IIN)
+    history = owner.get("/cabinet/services/history")
+    assert f'href="/cabinet/services/consents/{application_id}"' in history
+    consent_page = f"/cabinet/services/consents/{application_id}"
+    consent = owner.get(consent_page)
+    assert "Жұмабеков Асқар Серікұлы" in page_text(consent, "consent-request")
+    assert page_text(consent, "document-text") == application_document(ctx, application_id)
+    assert "Confirm or refuse by" in page_text(consent, "consent-deadline")
+    wrong = owner.post(consent_page, f"{consent_page}/decision", code="000000", decision="confirm")
+    assert wrong.status_code == 422 and 'aria-invalid="true"' in wrong.get_data(as_text=True)
+    clock.advance(10 * 60)  # the first code (5 minutes) expired: the owner asks for another
+    expired = owner.post(
+        consent_page, f"{consent_page}/decision", code=code_for(outbox, OWNER_PHONE), decision="confirm"
+    )
+    assert "expired" in page_text(expired.get_data(as_text=True), "page-error")
+    assert owner.post(consent_page, f"{consent_page}/code").status_code == 302
+    confirmed = owner.post(
+        consent_page, f"{consent_page}/decision", code=code_for(outbox, OWNER_PHONE), decision="confirm"
+    )
+    assert confirmed.status_code == 302
+    decided = owner.get(consent_page)
+    assert page_text(decided, "page-notice") == "You confirmed the registration at your home."
+    assert page_text(decided, "application-status") == "Registered"
+    assert page_text(browser.get(page), "application-status") == "Registered"
+    assert "owner of the home confirmed" in page_text(browser.get(page), "application-outcome")
+    assert f"/consents/{application_id}" not in owner.get("/cabinet/services/history")
+
+
+def test_the_owner_refuses_and_after_the_hour_it_is_returned(app, client, ctx, outbox, clock):
+    open_account(client, ctx, outbox)
+    owner_client = app.test_client()
+    open_account(owner_client, ctx, outbox, OWNER_IIN, OWNER_PHONE)
+    browser, owner = signed_in(client), signed_in(owner_client, OWNER_IIN)
+
+    def signed_for_the_owner() -> str:
+        clock.advance(61)  # one code a minute to a phone
+        application_id = file_on_page(browser, ADDRESS, OWNER_IIN)
+        page = page_of(application_id)
+        browser.post(page, f"{page}/signing-code")
+        assert (
+            browser.post(page, f"{page}/sms-signature", code=code_for(outbox, APPLICANT_PHONE)).status_code
+            == 302
+        )
+        return application_id
+
+    refused_id = signed_for_the_owner()
+    consent_page = f"/cabinet/services/consents/{refused_id}"
+    owner.post(
+        consent_page, f"{consent_page}/decision", code=code_for(outbox, OWNER_PHONE), decision="decline"
+    )
+    assert describe(ctx, refused_id).status == "rejected"
+    assert "the owner of the home refused" in page_text(
+        browser.get(page_of(refused_id)), "application-outcome"
+    )
+
+    late_id = signed_for_the_owner()
+    late_page = f"/cabinet/services/consents/{late_id}"
+    code = code_for(outbox, OWNER_PHONE)
+    clock.advance(dt.timedelta(hours=1).total_seconds())
+    browser, owner = signed_in(client), signed_in(owner_client, OWNER_IIN)  # the sessions ended too
+    shown = owner.get(late_page)
+    assert page_text(shown, "application-status") == "Returned" and 'id="code"' not in shown
+    too_late = owner.post(NEW, f"{late_page}/decision", code=code, decision="confirm")  # a form kept open
+    assert too_late.status_code == 409
+    assert "did not confirm within one hour" in page_text(too_late.get_data(as_text=True), "page-error")
+    history = browser.get("/cabinet/services/history")
+    assert f'data-application="{late_id}" data-status="returned"' in history
+    assert f'data-application="{refused_id}" data-status="rejected"' in history
+
+
+def test_nobody_else_opens_or_signs_an_application(app, client, ctx, outbox):
+    open_account(client, ctx, outbox)
+    other_client = app.test_client()
+    open_account(other_client, ctx, outbox, OWNER_IIN, OWNER_PHONE)
+    browser, other = signed_in(client), signed_in(other_client, OWNER_IIN)
+    application_id = file_on_page(browser, ADDRESS)  # the applicant owns it: no consent asked
+    page = page_of(application_id)
+    for path in (
+        page,
+        f"{page}/document.json",
+        f"{page}/signature.cms",
+        f"/cabinet/services/consents/{application_id}",
+    ):
+        assert other_client.get(path).status_code == 404, path
+    holder = certificates_for(ctx, OWNER_IIN)
+    cms = holder.cms(application_document(ctx, application_id).encode())
+    token = re.search(r'data-csrf="([^"]+)"', other.get(NEW)) or re.search(
+        r'name="csrf_token" value="([^"]+)"', other.get(NEW)
+    )
+    refused = other_client.post(
+        f"{page}/eds-signature", data={"cms": cms}, headers={"X-CSRFToken": token.group(1)}
+    )
+    assert refused.status_code == 404 and refused.get_json()["code"] == "application_not_found"
+    assert describe(ctx, application_id).status == "draft"
+    assert application_id not in other.get("/cabinet/services/history")
