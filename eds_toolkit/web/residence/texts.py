@@ -18,12 +18,10 @@ STATUS_WORDS = {
 
 # what the decision means for the applicant, by the library's outcome_reason
 DECISIONS = {
-    "applicant_owns": N_("Registered: you own this home, so no one else had to agree."),
-    "owner_confirmed": N_("Registered: the owner of the home confirmed it."),
-    "owner_declined": N_("Rejected: the owner of the home refused. You can file a new application."),
-    "owner_not_confirmed": N_(
-        "Returned: the owner did not confirm within one hour. You can file a new application."
-    ),
+    "applicant_owns": N_("You own this home, so no one else had to agree."),
+    "owner_confirmed": N_("The owner of the home confirmed it."),
+    "owner_declined": N_("The owner of the home refused. You can file a new application."),
+    "owner_not_confirmed": N_("The owner did not confirm within one hour. You can file a new application."),
 }
 
 WAITING_FOR_OWNER = N_(

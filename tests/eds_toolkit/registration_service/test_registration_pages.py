@@ -128,7 +128,7 @@ def test_an_eds_signature_files_it_and_the_history_shows_the_signed_copy_and_its
     result = browser.get(page_of(application_id))
     assert page_text(result, "page-notice") == "Your application is signed and filed."
     assert page_text(result, "application-status") == "Registered"
-    assert "you own this home" in page_text(result, "application-outcome")
+    assert "You own this home" in page_text(result, "application-outcome")
     assert page_text(result, "document-text") == document  # kept with the signature
     assert page_text(result, "signed-with") == "EDS (SIGN certificate)"
     assert page_text(result, "verdict-summary") == "The signature is valid."
@@ -247,7 +247,7 @@ def test_sms_signature_then_the_owner_confirms_on_their_page(app, client, ctx, o
     assert page_text(decided, "page-notice") == "You confirmed the registration at your home."
     assert page_text(decided, "application-status") == "Registered"
     assert page_text(browser.get(page), "application-status") == "Registered"
-    assert "owner of the home confirmed" in page_text(browser.get(page), "application-outcome")
+    assert "The owner of the home confirmed" in page_text(browser.get(page), "application-outcome")
     assert f"/consents/{application_id}" not in owner.get("/cabinet/services/history")
 
 
@@ -274,7 +274,7 @@ def test_the_owner_refuses_and_after_the_hour_it_is_returned(app, client, ctx, o
         consent_page, f"{consent_page}/decision", code=code_for(outbox, OWNER_PHONE), decision="decline"
     )
     assert describe(ctx, refused_id).status == "rejected"
-    assert "the owner of the home refused" in page_text(
+    assert "The owner of the home refused" in page_text(
         browser.get(page_of(refused_id)), "application-outcome"
     )
 

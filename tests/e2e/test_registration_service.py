@@ -1,0 +1,377 @@
+"""The registration service in the personal cabinet, in real headless Chromium on a real `eds serve`, signed
+with a real `eds agent` (NCALayer's ``kz.gov.pki.knca.basics`` ``sign``).
+
+A citizen signs in to the cabinet with IIN and PIN, goes Services -> Citizens -> Citizenship, migration and
+immigration -> Registration at the place of residence -> "Online request", fills in the form (its errors
+first), checks the exact document on the review page, signs it with the agent and sees the result and the
+History of services; the owner of the home signs in with the AUTH certificate through the agent, confirms
+with the SMS code from 1414 on their page, and the applicant's history then says Registered with the
+signature's verdict. Each scenario is one parametrised case; every page is saved under
+artifacts/screenshots/registration/<case>/NN-<step>.png.
+
+One agent serves every browser here, as an agent serves one computer: its folder holds the applicants'
+SIGN keystores (the page asks for the applicant's IIN, so the agent offers only theirs) and the owners'
+AUTH keystores (the only AUTH keys in it). Accounts, certificates and keystores are made beforehand
+through the library on the server's own instance (an operator at a service centre vouches for the
+certificates); everything the test then checks goes through the pages.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from selenium.webdriver.common.by import By
+
+from .browser import SCREENSHOTS, Screenshots, new_page, safe_name, start_chromium, wait_for
+from .eds import start_eds_agent, start_eds_serve, wait_for_code
+from .services import ServiceProcess, free_port, start_service
+
+pytestmark = pytest.mark.browser
+
+PIN = "385927"
+KEYSTORE_PASSWORD = "Tulpar-Kokpar-2026"  # every keystore in the agent's folder (its --password-file)
+SHOTS = SCREENSHOTS / "registration"
+
+
+@dataclass(frozen=True)
+class Citizen:
+    """A person of the demo mobile-citizens base (eds_toolkit/citizens/demo_citizens.csv)."""
+
+    iin: str
+    phone: str
+    surname: str
+    given_name: str
+    patronymic: str | None
+
+
+ZHUMABEKOV = Citizen("850314312017", "+77011234567", "Жұмабеков", "Асқар", "Серікұлы")
+SMAGULOVA = Citizen("920721433024", "+77051234568", "Smagulova", "Aigerim", "Nurlanovna")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One case: who applies, where, who owns the home (None: the applicant), and how it ends."""
+
+    name: str
+    applicant: Citizen
+    address: str
+    owner: Citizen | None
+    status: str  # the application's status once everyone has acted
+    status_words: str  # how the History of services says it
+
+
+SCENARIOS = [
+    Scenario(
+        "agent-signed-owner-confirms",
+        applicant=ZHUMABEKOV,
+        address="Астана, проспект Мәңгілік Ел 55, кв. 12",
+        owner=SMAGULOVA,
+        status="registered",
+        status_words="Registered",
+    ),
+]
+APPLICANTS = {scenario.applicant for scenario in SCENARIOS}
+OWNERS = {scenario.owner for scenario in SCENARIOS if scenario.owner}
+
+
+@dataclass
+class Service:
+    """`eds serve` (the cabinet) and `eds agent` (the citizens' computer), and the server's instance."""
+
+    home: Path
+    server: ServiceProcess
+    agent: ServiceProcess
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def outbox(self) -> Path:
+        return self.home / "outbox.jsonl"
+
+    def context(self):
+        """The server's instance as a library user sees it (same database, CA and SMS outbox)."""
+        from eds_toolkit.services import build_service_context
+        from eds_toolkit.settings import Settings
+
+        return build_service_context(
+            Settings.from_env({"EDS_HOME": str(self.home), "EDS_SMS_GATEWAY": "outbox"})
+        )
+
+
+def _starter(log_dir: Path) -> Callable[..., ServiceProcess]:
+    return functools.partial(start_service, log_dir=log_dir)
+
+
+def open_account(ctx, outbox: Path, citizen: Citizen) -> None:
+    """A Digital ID account with ``PIN``: the SMS code through the outbox, identification through the
+    evidence-free library shortcut (the webcam steps have their own browser tests)."""
+    from eds_toolkit import flow
+    from tests.evidence_free import mark_identified
+
+    started = flow.start(ctx, citizen.iin)
+    flow.submit_code(ctx, started.enrolment.id, wait_for_code(outbox, citizen.phone))
+    mark_identified(ctx, started.enrolment.id)
+    flow.set_pin(ctx, started.enrolment.id, PIN, PIN)
+
+
+def issue_keystore(ctx, folder: Path, citizen: Citizen, profile: str) -> None:
+    """A certificate of ``profile`` from the server's CA (a service-centre identification), its keystore
+    written into the agent's folder."""
+    from ca.proofs.service_centre import ServiceCentreProof
+    from keystore.csr import build_csr
+    from keystore.pkcs12 import write_keystore
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    csr = build_csr(key, iin=citizen.iin, surname=citizen.surname, given_name=citizen.given_name)
+    proof = ServiceCentreProof(
+        "op-e2e", "N0000001", citizen.iin, citizen.surname, citizen.given_name, citizen.patronymic
+    )
+    authority = ctx.ca()
+    issued = authority.issue(csr.public_bytes(serialization.Encoding.PEM), proof, profile)
+    chain = [authority.issuing_cert, authority.root_cert]
+    write_keystore(folder, key, issued.certificate, chain, KEYSTORE_PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory) -> Iterator[Service]:
+    home = tmp_path_factory.mktemp("registration-home")
+    agent_port = free_port()
+    server = start_eds_serve(_starter(home / "logs"), home, {"EDS_AGENT_URL": f"ws://127.0.0.1:{agent_port}"})
+    folder = home / "agent-keys"
+    folder.mkdir()
+    stub = Service(home, server, server)
+    ctx = stub.context()
+    for citizen in APPLICANTS:
+        open_account(ctx, stub.outbox, citizen)
+        issue_keystore(ctx, folder, citizen, "sign")
+    for citizen in OWNERS:
+        issue_keystore(ctx, folder, citizen, "auth")
+    password_file = home / "agent-password.txt"
+    password_file.write_text(KEYSTORE_PASSWORD + "\n")
+    agent_home = home / "agent-home"
+    agent = start_eds_agent(
+        _starter(agent_home / "logs"),
+        agent_home,
+        origin=server.url,
+        store=folder,
+        password_file=password_file,
+        port=agent_port,
+    )
+    yield Service(home, server, agent)
+    agent.stop()
+    server.stop()
+
+
+@pytest.fixture
+def browsers(tmp_path: Path) -> Iterator[Callable[[], object]]:
+    """``open()`` -> a fresh headless Chromium (no camera); each is quit at the end."""
+    started = []
+
+    def open_() -> object:
+        driver = start_chromium(None, tmp_path / f"chromium-{len(started)}")
+        started.append(driver)
+        return driver
+
+    yield open_
+    for driver in started:
+        driver.quit()
+
+
+class Cabinet:
+    """One person's browser on the cabinet, saving every page it reaches in the case's sequence."""
+
+    def __init__(self, driver, service: Service, shots: Screenshots, who: str) -> None:
+        self.driver, self.service, self.shots, self.who = driver, service, shots, who
+
+    def shot(self, step: str) -> None:
+        """The whole page, below the fold too (the signature's check is long), numbered in the case."""
+        self.shots.directory.mkdir(parents=True, exist_ok=True)
+        path = self.shots.directory / f"{len(self.shots.taken) + 1:02d}-{self.who}-{safe_name(step)}.png"
+        size = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+        clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
+        picture = self.driver.execute_cdp_cmd(
+            "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}
+        )
+        path.write_bytes(base64.b64decode(picture["data"]))
+        self.shots.taken.append(path)
+
+    def element(self, element_id: str):
+        return self.driver.find_element(By.ID, element_id)
+
+    def text(self, element_id: str) -> str:
+        return self.element(element_id).text
+
+    def path(self) -> str:
+        return self.driver.current_url.removeprefix(self.service.url).split("?")[0].split("#")[0]
+
+    def open(self, path: str) -> None:
+        with new_page(self.driver, path):
+            self.driver.get(f"{self.service.url}{path}")
+
+    def follow(self, element_id: str) -> None:
+        with new_page(self.driver, f"the page #{element_id} leads to"):
+            self.element(element_id).click()
+
+    def fill(self, element_id: str, value: str) -> None:
+        self.element(element_id).clear()
+        self.element(element_id).send_keys(value)
+
+    def press(self, button_id: str) -> None:
+        """Press a submit button and wait for the page the server answers with."""
+        with new_page(self.driver, f"the answer to #{button_id}"):
+            self.element(button_id).click()
+
+    def focused(self) -> str:
+        return self.driver.execute_script("return document.activeElement && document.activeElement.id")
+
+    def sign_in_with_pin(self, citizen: Citizen) -> None:
+        self.open("/cabinet/login?lang=en")
+        self.shot("sign-in")
+        self.fill("iin", citizen.iin)
+        self.fill("pin", PIN)
+        with new_page(self.driver, "the cabinet"):
+            self.element("pin").submit()
+        assert self.path() == "/cabinet/", self.path()
+
+    def sign_in_with_certificate(self) -> None:
+        self.open("/cabinet/login?lang=en")
+        self.shot("sign-in")
+        with new_page(self.driver, "the cabinet after the agent signed the challenge", timeout=60):
+            self.element("cabinet-certificate-signin-button").click()
+        assert self.path() == "/cabinet/", self.path()
+
+    def csp_violations(self) -> list[str]:
+        return [
+            entry["message"]
+            for entry in self.driver.get_log("browser")
+            if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]
+        ]
+
+
+def history_row(cabinet: Cabinet, application_id: str):
+    return cabinet.driver.find_element(
+        By.CSS_SELECTOR, f'table.applications tr[data-application="{application_id}"]'
+    )
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda scenario: scenario.name)
+def test_a_citizen_applies_in_the_cabinet_and_signs_with_the_agent(scenario, service, browsers):
+    shot_dir = SHOTS / scenario.name
+    shutil.rmtree(shot_dir, ignore_errors=True)
+    driver = browsers()
+    shots = Screenshots(driver, shot_dir)
+    applicant = Cabinet(driver, service, shots, "applicant")
+
+    applicant.sign_in_with_pin(scenario.applicant)
+    applicant.shot("cabinet")
+    with new_page(driver, "the catalogue"):
+        driver.find_element(By.CSS_SELECTOR, '#services-links a[href="/cabinet/services/"]').click()
+    headings = [h.text for h in driver.find_elements(By.CSS_SELECTOR, "main h1, main h2, main h3")]
+    assert headings == ["Services", "Citizens", "Citizenship, migration and immigration"]
+    applicant.shot("catalogue")
+    applicant.follow("service-residence-registration")
+    applicant.shot("service")
+    applicant.follow("online-request")
+    applicant.shot("form")
+
+    applicant.press("file-application")  # nothing filled in: each field says what it needs
+    assert applicant.focused() == "page-error"
+    assert applicant.text("address-error") == "Enter the address: city, street, house and flat."
+    assert applicant.text("owner-error") == "Choose who owns this home."
+    assert applicant.element("address").get_attribute("aria-describedby") == "address-error address-hint"
+    applicant.shot("form-errors")
+
+    applicant.fill("address", scenario.address)
+    if scenario.owner is None:
+        applicant.element("owner-self").click()
+    else:
+        applicant.element("owner-other").click()
+        applicant.fill("owner_iin", scenario.owner.iin)
+    applicant.shot("form-filled")
+    applicant.press("file-application")
+    assert applicant.path().startswith("/cabinet/services/applications/"), applicant.path()
+    application_id = applicant.path().rsplit("/", 1)[1]
+
+    from eds_toolkit.registration import application_document, describe
+
+    ctx = service.context()
+    document = application_document(ctx, application_id)
+    assert applicant.text("document-text") == document  # the review shows exactly what is signed
+    assert json.loads(document)["address"] == scenario.address
+    applicant.shot("review")
+
+    applicant.element("agent-sign-button").click()  # the agent signs with the applicant's SIGN key
+    wait_for(
+        lambda: (
+            applicant.path().endswith(application_id)
+            and "application-decision" in driver.page_source
+            or applicant.element("agent-sign-status").get_attribute("data-state") == "error"
+        ),
+        60,
+        0.2,
+        "the signed application's page",
+    )
+    assert "application-decision" in driver.page_source, applicant.text("agent-sign-status")
+    assert applicant.text("page-notice") == "Your application is signed and filed."
+    assert applicant.focused() == "page-notice"
+    assert applicant.text("signed-with") == "EDS (SIGN certificate)"
+    assert applicant.text("verdict-summary") == "The signature is valid."
+    assert applicant.text("verdict-iin") == f"{scenario.applicant.iin} — the applicant's IIN"
+    assert applicant.text("verdict-revocation").startswith("Not revoked (OCSP")
+    assert describe(ctx, application_id).signed_with == "eds"
+    applicant.shot("signed")
+
+    applicant.follow("history-link")
+    row = history_row(applicant, application_id)
+    waiting = "awaiting_owner" if scenario.owner else scenario.status
+    assert row.get_attribute("data-status") == waiting
+    applicant.shot("history")
+
+    if scenario.owner is not None:
+        owner_driver = browsers()
+        owner = Cabinet(owner_driver, service, Screenshots(owner_driver, shot_dir, shots.taken), "owner")
+        owner.sign_in_with_certificate()  # the owner's AUTH key, through the agent
+        owner.shot("cabinet")
+        owner.open("/cabinet/services/history")
+        link = owner_driver.find_element(
+            By.CSS_SELECTOR, f'a[href="/cabinet/services/consents/{application_id}"]'
+        )
+        owner.shot("history")
+        with new_page(owner_driver, "the consent page"):
+            link.click()
+        assert scenario.applicant.surname in owner.text("consent-request")
+        assert owner.text("document-text") == document
+        owner.shot("consent")
+        owner.fill("code", wait_for_code(service.outbox, scenario.owner.phone))
+        owner.press("confirm-registration")
+        assert owner.text("page-notice") == "You confirmed the registration at your home."
+        assert owner.focused() == "page-notice"
+        assert owner.text("application-status") == "Registered"
+        owner.shot("confirmed")
+        assert owner.csp_violations() == []
+
+    applicant.open("/cabinet/services/history")
+    row = history_row(applicant, application_id)
+    assert row.get_attribute("data-status") == scenario.status
+    assert row.find_element(By.CSS_SELECTOR, "td.status").text == scenario.status_words
+    applicant.shot("history-decided")
+    with new_page(driver, "the application"):
+        row.find_element(By.CSS_SELECTOR, "a").click()
+    assert applicant.text("application-status") == scenario.status_words
+    assert applicant.text("verdict-summary") == "The signature is valid."
+    applicant.shot("result")
+    assert describe(ctx, application_id).status == scenario.status
+    assert applicant.csp_violations() == []
+    assert KEYSTORE_PASSWORD not in service.agent.log.read_text(errors="replace")
+    assert all(path.is_file() for path in shots.taken)
