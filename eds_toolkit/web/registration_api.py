@@ -12,6 +12,7 @@ from flask import Response
 from eds_toolkit.core.refusals import InvalidInput
 from eds_toolkit.registration import service
 from eds_toolkit.registration.decision_texts import decision_message
+from eds_toolkit.registration.signed_copy import signed_copy as signed_copy_of
 from eds_toolkit.web.api_language import answer_language
 from eds_toolkit.web.api_support import (
     api_blueprint,
@@ -134,3 +135,24 @@ def owner_decision(application_id: str) -> Response:
         client_address=client_address(),
     )
     return json_response({"id": view.id, "status": view.status})
+
+
+@bp.get("/<application_id>/signed-copy")
+def signed_copy(application_id: str) -> Response:
+    """The application as signed: the document, the CMS kept with it (PEM) and the signature's verdict as
+    of its signing (chain, revocation, the signer's IIN against the applicant's); nulls for an SMS code."""
+    _authorised(application_id)
+    copy = signed_copy_of(flow_context(), application_id)
+    verdict = copy.verdict
+    return json_response(
+        {
+            "id": copy.application_id,
+            "document": copy.document,
+            "encoding": "utf-8",
+            "signed_with": copy.signed_with,
+            "signed_at": copy.signed_at.isoformat() if copy.signed_at else None,
+            "signature": copy.signature_pem(),
+            "verdict": verdict.to_dict() if verdict is not None else None,
+            "signer_is_applicant": copy.signer_is_applicant if verdict is not None else None,
+        }
+    )
