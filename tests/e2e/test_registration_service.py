@@ -40,6 +40,7 @@ pytestmark = pytest.mark.browser
 PIN = "385927"
 KEYSTORE_PASSWORD = "Tulpar-Kokpar-2026"  # every keystore in the agent's folder (its --password-file)
 SHOTS = SCREENSHOTS / "registration"
+PHONE_WIDTH, PHONE_HEIGHT = 390, 844
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,13 @@ class Cabinet:
         ]
 
 
+def overflow(driver) -> int:
+    """How many CSS pixels the page is wider than the window (0: nothing sticks out sideways)."""
+    return driver.execute_script(
+        "return Math.max(0, document.documentElement.scrollWidth - document.documentElement.clientWidth);"
+    )
+
+
 def history_row(cabinet: Cabinet, application_id: str):
     return cabinet.driver.find_element(
         By.CSS_SELECTOR, f'table.applications tr[data-application="{application_id}"]'
@@ -372,6 +380,16 @@ def test_a_citizen_applies_in_the_cabinet_and_signs_with_the_agent(scenario, ser
     assert applicant.text("verdict-summary") == "The signature is valid."
     applicant.shot("result")
     assert describe(ctx, application_id).status == scenario.status
+
+    driver.set_window_size(PHONE_WIDTH, PHONE_HEIGHT)  # on a phone nothing sticks out sideways
+    for path, step in (
+        (f"/cabinet/services/applications/{application_id}", "result-phone"),
+        ("/cabinet/services/history", "history-phone"),
+        ("/cabinet/services/residence-registration/new", "form-phone"),
+    ):
+        applicant.open(path)
+        applicant.shot(step)
+        assert overflow(driver) == 0, path
     assert applicant.csp_violations() == []
     assert KEYSTORE_PASSWORD not in service.agent.log.read_text(errors="replace")
     assert all(path.is_file() for path in shots.taken)
