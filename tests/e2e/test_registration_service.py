@@ -1,19 +1,18 @@
 """The registration service in the personal cabinet, in real headless Chromium on a real `eds serve`, signed
 with a real `eds agent` (NCALayer's ``kz.gov.pki.knca.basics`` ``sign``).
 
-A citizen signs in to the cabinet with IIN and PIN, goes Services -> Citizens -> Citizenship, migration and
-immigration -> Registration at the place of residence -> "Online request", fills in the form (its errors
-first), checks the exact document on the review page, signs it with the agent and sees the result and the
-History of services; the owner of the home signs in with the AUTH certificate through the agent, confirms
-with the SMS code from 1414 on their page, and the applicant's history then says Registered with the
-signature's verdict. Each scenario is one parametrised case; every page is saved under
-artifacts/screenshots/registration/<case>/NN-<step>.png.
+A citizen signs in to the cabinet with their AUTH certificate through the agent, goes Services -> Citizens
+-> Citizenship, migration and immigration -> Registration at the place of residence -> "Online request",
+fills in the form (its errors first), checks the exact document on the review page, signs it with the
+agent and sees the result and the History of services; the owner of the home signs in on their own
+computer, confirms with the SMS code from 1414 on their page, and the applicant's history then says
+Registered with the signature's verdict. Each scenario is one parametrised case; every page is saved
+under artifacts/screenshots/registration/<case>/NN-<who>-<step>.png.
 
-One agent serves every browser here, as an agent serves one computer: its folder holds the applicants'
-SIGN keystores (the page asks for the applicant's IIN, so the agent offers only theirs) and the owners'
-AUTH keystores (the only AUTH keys in it). Accounts, certificates and keystores are made beforehand
-through the library on the server's own instance (an operator at a service centre vouches for the
-certificates); everything the test then checks goes through the pages.
+Each person has their own computer: an `eds agent` over a folder with their two keystores, started on the
+port the portal looks at when they sit down (the previous person's agent stops). Certificates and
+keystores are made beforehand through the library on the server's own instance (an operator at a
+service centre vouches for them); everything the test then checks goes through the pages.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ import functools
 import json
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -37,8 +36,7 @@ from .services import ServiceProcess, free_port, start_service
 
 pytestmark = pytest.mark.browser
 
-PIN = "385927"
-KEYSTORE_PASSWORD = "Tulpar-Kokpar-2026"  # every keystore in the agent's folder (its --password-file)
+KEYSTORE_PASSWORD = "Tulpar-Kokpar-2026"  # the keystores' password (each agent's --password-file)
 SHOTS = SCREENSHOTS / "registration"
 PHONE_WIDTH, PHONE_HEIGHT = 390, 844
 
@@ -80,17 +78,18 @@ SCENARIOS = [
         status_words="Registered",
     ),
 ]
-APPLICANTS = {scenario.applicant for scenario in SCENARIOS}
-OWNERS = {scenario.owner for scenario in SCENARIOS if scenario.owner}
+PEOPLE = {scenario.applicant for scenario in SCENARIOS} | {s.owner for s in SCENARIOS if s.owner}
 
 
 @dataclass
 class Service:
-    """`eds serve` (the cabinet) and `eds agent` (the citizens' computer), and the server's instance."""
+    """`eds serve` (the cabinet), the server's instance, and the agent of whoever sits at a computer now."""
 
     home: Path
     server: ServiceProcess
-    agent: ServiceProcess
+    agent_port: int
+    agent: ServiceProcess | None = None
+    agent_logs: list[Path] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -109,21 +108,29 @@ class Service:
             Settings.from_env({"EDS_HOME": str(self.home), "EDS_SMS_GATEWAY": "outbox"})
         )
 
+    def folder_of(self, citizen: Citizen) -> Path:
+        return self.home / "computers" / citizen.iin / "eds-keys"
+
+    def sit_down(self, citizen: Citizen) -> None:
+        """``citizen``'s computer: their agent (over their keystores) on the port the portal looks at."""
+        if self.agent is not None:
+            self.agent.stop()
+        computer = self.folder_of(citizen).parent
+        password_file = computer / "agent-password.txt"
+        password_file.write_text(KEYSTORE_PASSWORD + "\n")
+        self.agent = start_eds_agent(
+            _starter(computer / "logs"),
+            computer / "agent-home",
+            origin=self.url,
+            store=self.folder_of(citizen),
+            password_file=password_file,
+            port=self.agent_port,
+        )
+        self.agent_logs.append(self.agent.log)
+
 
 def _starter(log_dir: Path) -> Callable[..., ServiceProcess]:
     return functools.partial(start_service, log_dir=log_dir)
-
-
-def open_account(ctx, outbox: Path, citizen: Citizen) -> None:
-    """A Digital ID account with ``PIN``: the SMS code through the outbox, identification through the
-    evidence-free library shortcut (the webcam steps have their own browser tests)."""
-    from eds_toolkit import flow
-    from tests.evidence_free import mark_identified
-
-    started = flow.start(ctx, citizen.iin)
-    flow.submit_code(ctx, started.enrolment.id, wait_for_code(outbox, citizen.phone))
-    mark_identified(ctx, started.enrolment.id)
-    flow.set_pin(ctx, started.enrolment.id, PIN, PIN)
 
 
 def issue_keystore(ctx, folder: Path, citizen: Citizen, profile: str) -> None:
@@ -149,28 +156,16 @@ def service(tmp_path_factory) -> Iterator[Service]:
     home = tmp_path_factory.mktemp("registration-home")
     agent_port = free_port()
     server = start_eds_serve(_starter(home / "logs"), home, {"EDS_AGENT_URL": f"ws://127.0.0.1:{agent_port}"})
-    folder = home / "agent-keys"
-    folder.mkdir()
-    stub = Service(home, server, server)
-    ctx = stub.context()
-    for citizen in APPLICANTS:
-        open_account(ctx, stub.outbox, citizen)
-        issue_keystore(ctx, folder, citizen, "sign")
-    for citizen in OWNERS:
-        issue_keystore(ctx, folder, citizen, "auth")
-    password_file = home / "agent-password.txt"
-    password_file.write_text(KEYSTORE_PASSWORD + "\n")
-    agent_home = home / "agent-home"
-    agent = start_eds_agent(
-        _starter(agent_home / "logs"),
-        agent_home,
-        origin=server.url,
-        store=folder,
-        password_file=password_file,
-        port=agent_port,
-    )
-    yield Service(home, server, agent)
-    agent.stop()
+    service = Service(home, server, agent_port)
+    ctx = service.context()
+    for citizen in PEOPLE:
+        folder = service.folder_of(citizen)
+        folder.mkdir(parents=True)
+        for profile in ("auth", "sign"):
+            issue_keystore(ctx, folder, citizen, profile)
+    yield service
+    if service.agent is not None:
+        service.agent.stop()
     server.stop()
 
 
@@ -236,15 +231,6 @@ class Cabinet:
     def focused(self) -> str:
         return self.driver.execute_script("return document.activeElement && document.activeElement.id")
 
-    def sign_in_with_pin(self, citizen: Citizen) -> None:
-        self.open("/cabinet/login?lang=en")
-        self.shot("sign-in")
-        self.fill("iin", citizen.iin)
-        self.fill("pin", PIN)
-        with new_page(self.driver, "the cabinet"):
-            self.element("pin").submit()
-        assert self.path() == "/cabinet/", self.path()
-
     def sign_in_with_certificate(self) -> None:
         self.open("/cabinet/login?lang=en")
         self.shot("sign-in")
@@ -281,7 +267,8 @@ def test_a_citizen_applies_in_the_cabinet_and_signs_with_the_agent(scenario, ser
     shots = Screenshots(driver, shot_dir)
     applicant = Cabinet(driver, service, shots, "applicant")
 
-    applicant.sign_in_with_pin(scenario.applicant)
+    service.sit_down(scenario.applicant)
+    applicant.sign_in_with_certificate()
     applicant.shot("cabinet")
     with new_page(driver, "the catalogue"):
         driver.find_element(By.CSS_SELECTOR, '#services-links a[href="/cabinet/services/"]').click()
@@ -349,7 +336,8 @@ def test_a_citizen_applies_in_the_cabinet_and_signs_with_the_agent(scenario, ser
     if scenario.owner is not None:
         owner_driver = browsers()
         owner = Cabinet(owner_driver, service, Screenshots(owner_driver, shot_dir, shots.taken), "owner")
-        owner.sign_in_with_certificate()  # the owner's AUTH key, through the agent
+        service.sit_down(scenario.owner)  # the owner, at their own computer
+        owner.sign_in_with_certificate()
         owner.shot("cabinet")
         owner.open("/cabinet/services/history")
         link = owner_driver.find_element(
@@ -391,5 +379,5 @@ def test_a_citizen_applies_in_the_cabinet_and_signs_with_the_agent(scenario, ser
         applicant.shot(step)
         assert overflow(driver) == 0, path
     assert applicant.csp_violations() == []
-    assert KEYSTORE_PASSWORD not in service.agent.log.read_text(errors="replace")
+    assert not any(KEYSTORE_PASSWORD in log.read_text(errors="replace") for log in service.agent_logs)
     assert all(path.is_file() for path in shots.taken)
