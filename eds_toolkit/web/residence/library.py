@@ -10,6 +10,8 @@ from werkzeug.datastructures import MultiDict
 
 from eds_toolkit.citizens import CitizensRegistryError
 from eds_toolkit.core.context import ServiceContext
+from eds_toolkit.registers import InvalidRecord
+from eds_toolkit.registers.records import checked_address_id
 from eds_toolkit.registration import (
     ApplicationView,
     application_document,
@@ -21,24 +23,24 @@ from eds_toolkit.registration import (
     sign_with_code,
     sign_with_eds,
 )
+from eds_toolkit.registration.decision_texts import decision_message
 from eds_toolkit.registration.errors import ApplicationNotFound, InvalidApplication
 from eds_toolkit.registration.listing import applications_of, awaiting_consent_of
 from eds_toolkit.registration.notices import reference
-from eds_toolkit.registration.service import MAX_ADDRESS_LENGTH
 from eds_toolkit.registration.signed_copy import SignedCopy, signed_copy
 from eds_toolkit.translations import N_
-from national_profile.iin import InvalidIIN, parse_iin
+from national_profile.iin import is_valid_iin
 
 __all__ = [
-    "MAX_ADDRESS_LENGTH",
     "ApplicationForm",
     "ApplicationView",
     "SignedCopy",
-    "applicant_name",
     "application_document",
     "awaiting_consent",
+    "decision_text",
     "file",
     "history",
+    "name_of",
     "owner_decides",
     "owners_application",
     "reference",
@@ -51,14 +53,17 @@ __all__ = [
 ]
 
 # the form's problems, by field (English msgids; the page shows them in its language)
-ADDRESS_MISSING = N_("Enter the address: city, street, house and flat.")
-ADDRESS_TOO_LONG = N_("The address is at most {limit} characters.")
-OWNER_NOT_CHOSEN = N_("Choose who owns this home.")
+PERSON_NOT_CHOSEN = N_("Choose whom you register.")
+PERSON_IIN_INVALID = N_("The IIN of the person you register is not valid: check the 12 digits.")
+PERSON_IS_YOU = N_("This is your own IIN: choose “Myself”.")
+ADDRESS_ID_MISSING = N_("Enter the address's number in the property register, e.g. AST-1001.")
+ADDRESS_ID_INVALID = N_(
+    "An address number is up to 40 Latin letters, digits, dots, dashes or underscores, e.g. AST-1001."
+)
 OWNER_IIN_INVALID = N_("The owner's IIN is not valid: check the 12 digits.")
-OWNER_IS_YOU = N_("This is your own IIN: choose “I own this home”.")
 
-OWNER_SELF, OWNER_OTHER = "self", "other"
-FORM_FIELDS = ("address", "owner_iin")  # the library's field names the form shares
+PERSON_SELF, PERSON_OTHER = "self", "other"
+FORM_FIELDS = ("person_iin", "address_id", "owner_iin")  # the library's field names the form shares
 
 
 @dataclass(frozen=True)
@@ -71,55 +76,69 @@ class Problem:
 
 @dataclass(frozen=True)
 class ApplicationForm:
-    """What the citizen typed: the address, who owns it (``self`` or ``other``) and the owner's IIN."""
+    """What the citizen typed: whom they register (``self`` or ``other`` with their IIN), the address's
+    number in the property register, and which owner is to confirm (only when there are several)."""
 
-    address: str = ""
-    owner: str = ""
+    person: str = ""
+    person_iin: str = ""
+    address_id: str = ""
     owner_iin: str = ""
 
     @classmethod
     def from_fields(cls, fields: MultiDict) -> ApplicationForm:
         return cls(
-            address=" ".join(fields.get("address", "").split()),
-            owner=fields.get("owner", ""),
+            person=fields.get("person", ""),
+            person_iin=fields.get("person_iin", "").strip(),
+            address_id=fields.get("address_id", "").strip(),
             owner_iin=fields.get("owner_iin", "").strip(),
         )
 
     def problems(self, applicant_iin: str) -> dict[str, Problem]:
         """Every field's problem at once (field -> Problem), before anything is filed."""
         found: dict[str, Problem] = {}
-        if not self.address:
-            found["address"] = Problem(ADDRESS_MISSING, {})
-        elif len(self.address) > MAX_ADDRESS_LENGTH:
-            found["address"] = Problem(ADDRESS_TOO_LONG, {"limit": MAX_ADDRESS_LENGTH})
-        if self.owner not in (OWNER_SELF, OWNER_OTHER):
-            found["owner"] = Problem(OWNER_NOT_CHOSEN, {})
-        elif self.owner == OWNER_OTHER:
+        if self.person not in (PERSON_SELF, PERSON_OTHER):
+            found["person"] = Problem(PERSON_NOT_CHOSEN, {})
+        elif self.person == PERSON_OTHER:
+            if not is_valid_iin(self.person_iin):
+                found["person_iin"] = Problem(PERSON_IIN_INVALID, {})
+            elif self.person_iin == applicant_iin:
+                found["person_iin"] = Problem(PERSON_IS_YOU, {})
+        if not self.address_id:
+            found["address_id"] = Problem(ADDRESS_ID_MISSING, {})
+        else:
             try:
-                owner = parse_iin(self.owner_iin).value
-            except InvalidIIN:
-                found["owner_iin"] = Problem(OWNER_IIN_INVALID, {})
-            else:
-                if owner == applicant_iin:
-                    found["owner_iin"] = Problem(OWNER_IS_YOU, {})
+                checked_address_id(self.address_id)
+            except InvalidRecord:
+                found["address_id"] = Problem(ADDRESS_ID_INVALID, {})
+        if self.owner_iin and not is_valid_iin(self.owner_iin):
+            found["owner_iin"] = Problem(OWNER_IIN_INVALID, {})
         return found
 
 
 def file(ctx: ServiceContext, applicant_iin: str, form: ApplicationForm, client_address: str | None) -> str:
     """File the signed-in citizen's draft; its id. (The token the API hands out is not needed: the
-    cabinet's session says who the applicant is.) InvalidApplication carries the form field."""
+    cabinet's session says who the applicant is.) InvalidApplication carries the form field, when the
+    refusal is about one (an address in no register, an owner who is not one, several owners)."""
     try:
         filed = file_application(
             ctx,
             applicant_iin=applicant_iin,
-            address=form.address,
-            owner_iin=form.owner_iin if form.owner == OWNER_OTHER else None,
+            person_iin=form.person_iin if form.person == PERSON_OTHER else None,
+            address_id=form.address_id,
+            owner_iin=form.owner_iin or None,
             client_address=client_address,
         )
     except InvalidApplication as error:
         field = error.extra.get("field")
-        raise InvalidApplication(error.message, field=field if field in FORM_FIELDS else None) from None
+        raise InvalidApplication(
+            error.message, code=error.code, field=field if field in FORM_FIELDS else None
+        ) from None
     return filed.application.id
+
+
+def decision_text(code: str | None, language: str) -> str | None:
+    """What a rule's code says (refused, returned, at a service centre...), in ``language``."""
+    return decision_message(code, language)
 
 
 def your_application(ctx: ServiceContext, application_id: str, applicant_iin: str) -> ApplicationView:
@@ -150,9 +169,9 @@ def signed_copy_of(ctx: ServiceContext, application_id: str, *, verify: bool = T
     return signed_copy(ctx, application_id, verify=verify)
 
 
-def applicant_name(ctx: ServiceContext, iin: str) -> str | None:
-    """The applicant's name from the citizens base for the owner's page (None when not known or the
-    base does not answer: the page then shows the IIN alone)."""
+def name_of(ctx: ServiceContext, iin: str) -> str | None:
+    """A person's name from the citizens base, for the owner's page (None when not known or the base
+    does not answer: the page then shows the IIN alone)."""
     try:
         record = ctx.citizens.lookup(iin)
     except CitizensRegistryError:

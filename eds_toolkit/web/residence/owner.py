@@ -31,7 +31,8 @@ def _consent_page(application_id: str, status: int = 200, **values):
     page = render_template(
         "residence/consent.html",
         application=application_words(ctx, view, local_time),
-        applicant_name=library.applicant_name(ctx, view.applicant_iin),
+        applicant_name=library.name_of(ctx, view.applicant_iin),
+        person_name=library.name_of(ctx, view.person_iin),
         **values,
     )
     return page, status

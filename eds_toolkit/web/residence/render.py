@@ -13,10 +13,12 @@ from eds_toolkit.core.refusals import Refusal
 from eds_toolkit.registration.errors import SignatureRefused
 from eds_toolkit.signatures import SignatureVerdict
 from eds_toolkit.translations import N_
-from eds_toolkit.web.i18n import error_message, translate
+from eds_toolkit.web.i18n import current_language, error_message, translate
 from eds_toolkit.web.residence import library
 from eds_toolkit.web.residence.texts import (
+    CHECK_WORDS,
     DECISIONS,
+    OUTCOME_WORDS,
     REVOCATION_WORDS,
     SIGNED_WITH,
     STATUS_WORDS,
@@ -58,7 +60,8 @@ def take_notice() -> str | None:
 
 @dataclass(frozen=True)
 class ApplicationWords:
-    """An application as its pages show it."""
+    """An application as its pages show it; ``preview``: what the rules say of a draft (outcome word,
+    outcome code, their sentence), None once signed or for a draft filed before the rules."""
 
     view: library.ApplicationView
     reference: str
@@ -66,6 +69,9 @@ class ApplicationWords:
     decision: str
     document: str
     fields: dict[str, object]
+    preview: tuple[str, str, str] | None
+    checks: tuple[tuple[str, str], ...]  # every rule the decision ran: (rule, its outcome's word)
+    person_name: str | None  # the person registered, when not the applicant (from the citizens base)
 
     @property
     def document_base64(self) -> str:
@@ -76,10 +82,20 @@ class ApplicationWords:
 def application_words(ctx, view: library.ApplicationView, local_time) -> ApplicationWords:
     """``local_time``: the pages' filter, for the owner's deadline in the decision sentence."""
     document = library.application_document(ctx, view.id)
+    language = current_language()
     if view.status == "awaiting_owner" and view.owner_deadline is not None:
         decision = translate(WAITING_FOR_OWNER, deadline=local_time(view.owner_deadline))
-    else:
+    elif view.outcome_reason in DECISIONS:
         decision = word(DECISIONS, view.outcome_reason)
+    else:
+        decision = library.decision_text(view.outcome_reason, language) or ""
+    rules = view.rules
+    preview = None
+    if rules is not None and view.status == "draft":
+        outcome = str(rules.decision.outcome)
+        said = library.decision_text(rules.decision.code, language) or ""
+        preview = (word(OUTCOME_WORDS, outcome), outcome, said)
+    checks = tuple((name, word(CHECK_WORDS, str(d.outcome))) for name, d in rules.checks) if rules else ()
     return ApplicationWords(
         view=view,
         reference=library.reference(view.id),
@@ -87,6 +103,9 @@ def application_words(ctx, view: library.ApplicationView, local_time) -> Applica
         decision=decision,
         document=document,
         fields=json.loads(document),
+        preview=preview,
+        checks=checks,
+        person_name=library.name_of(ctx, view.person_iin) if view.person_iin != view.applicant_iin else None,
     )
 
 

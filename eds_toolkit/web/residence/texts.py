@@ -14,11 +14,30 @@ STATUS_WORDS = {
     "registered": N_("Registered"),
     "returned": N_("Returned"),
     "rejected": N_("Rejected"),
+    "refused": N_("Refused"),
+    "sent_offline": N_("Only at a service centre"),
 }
 
-# what the decision means for the applicant, by the library's outcome_reason
+# what the rules say of a draft before it is signed (eds_toolkit.registration.rules.Outcome)
+OUTCOME_WORDS = {
+    "ok": N_("It will be registered"),
+    "needs_owner_consent": N_("The owner will be asked to confirm"),
+    "refused": N_("It will be refused"),
+    "returned": N_("It will be returned"),
+    "offline": N_("It cannot be done online"),
+}
+# one rule's own answer, as the list of checks on a decided application shows it
+CHECK_WORDS = {
+    "ok": N_("Passed"),
+    "needs_owner_consent": N_("The owner confirms"),
+    "refused": N_("Refused"),
+    "returned": N_("Returned"),
+    "offline": N_("Only at a service centre"),
+}
+
+# what the owner's part of the decision means for the applicant, by the library's outcome_reason (the
+# rules' own codes have their texts in eds_toolkit.registration.decision_texts)
 DECISIONS = {
-    "applicant_owns": N_("You own this home, so no one else had to agree."),
     "owner_confirmed": N_("The owner of the home confirmed it."),
     "owner_declined": N_("The owner of the home refused. You can file a new application."),
     "owner_not_confirmed": N_("The owner did not confirm within one hour. You can file a new application."),

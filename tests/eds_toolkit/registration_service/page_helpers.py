@@ -1,33 +1,30 @@
-"""Helpers for the cabinet's residence pages: citizens with a Digital ID account, signed in as a browser
-signs in, forms posted with their CSRF token."""
+"""Helpers for the cabinet's residence pages: citizens signed in with their AUTH certificate as a browser
+signs in, forms posted with their CSRF token, people and addresses of a test's own in the registers."""
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import html
+import itertools
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
-from flow_helpers import GOOD_PIN, code_for
-from registration_helpers import APPLICANT_IIN, APPLICANT_PHONE
+from registration_helpers import certificates_for
+
+from eds_toolkit.citizens import Citizen
+from eds_toolkit.registers import ImportMode
+from eds_toolkit.registers.importing import import_register_text
+from national_profile.iin import make_iin
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 DATA_CSRF = re.compile(r'data-csrf="([^"]+)"')
+NEW = "/cabinet/services/residence-registration/new"
 
-
-def open_account(client, ctx, outbox, iin: str = APPLICANT_IIN, phone: str = APPLICANT_PHONE) -> None:
-    """A Digital ID account with ``GOOD_PIN`` for ``iin`` (enrolment API to pin_set; identification
-    through the evidence-free library shortcut)."""
-    from tests.evidence_free import mark_identified
-
-    started = client.post("/api/v1/enrolments", json={"iin": iin}).get_json()
-    auth = {"Authorization": f"Bearer {started['token']}"}
-    path = f"/api/v1/enrolments/{started['id']}"
-    assert (
-        client.post(f"{path}/code", json={"code": code_for(outbox, phone)}, headers=auth).status_code == 200
-    )
-    mark_identified(ctx, started["id"])
-    pin = {"pin": GOOD_PIN, "pin_confirmation": GOOD_PIN}
-    assert client.post(f"{path}/pin", json=pin, headers=auth).status_code == 200
+# the demo registers (eds_toolkit/registers/demo_*.csv) the pages' tests use: none depends on the date
+ZHUMABEKOV_HOME = "AST-1001"  # owned by Жұмабеков Асқар (850314312017)
+STATE_RENTAL = "AST-1004"  # contract ГЖФ-2025/0142: tenant 880808341359, listed 910117441426
 
 
 @dataclass
@@ -35,6 +32,7 @@ class Browser:
     """A test client signed in to the cabinet, posting forms as the pages do."""
 
     client: object
+    iin: str
 
     def get(self, path: str, status: int = 200) -> str:
         response = self.client.get(path)
@@ -51,19 +49,31 @@ class Browser:
         return self.client.post(action, data=fields, headers={"X-CSRFToken": token})
 
 
-def signed_in(client, iin: str = APPLICANT_IIN) -> Browser:
-    browser = Browser(client)
-    response = browser.post("/cabinet/login", "/cabinet/login", iin=iin, pin=GOOD_PIN)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return browser
+def signed_in(client, ctx, iin: str) -> Browser:
+    """Sign ``client`` in to the cabinet as the agent would: the AUTH key signs the one-time challenge."""
+    holder = certificates_for(ctx, iin)
+    token = DATA_CSRF.search(client.get("/cabinet/login").get_data(as_text=True)).group(1)
+    issued = client.post("/cabinet/login/challenge", headers={"X-CSRFToken": token}).get_json()
+    cms = holder.cms(base64.b64decode(issued["challenge_base64"]), profile="auth")
+    answer = client.post(
+        "/cabinet/login/certificate",
+        data={"challenge_id": issued["id"], "signed_challenge": cms},
+        headers={"X-CSRFToken": token},
+    )
+    assert answer.status_code == 200 and answer.get_json()["ok"], answer.get_json()
+    return Browser(client, iin)
 
 
-NEW = "/cabinet/services/residence-registration/new"
-
-
-def file_on_page(browser: Browser, address: str, owner_iin: str | None = None) -> str:
+def file_on_page(
+    browser: Browser, address_id: str, person_iin: str | None = None, owner_iin: str = ""
+) -> str:
     """File through the form; the application's id (from the review page it redirects to)."""
-    fields = {"address": address, "owner": "other" if owner_iin else "self", "owner_iin": owner_iin or ""}
+    fields = {
+        "person": "other" if person_iin else "self",
+        "person_iin": person_iin or "",
+        "address_id": address_id,
+        "owner_iin": owner_iin,
+    }
     response = browser.post(NEW, NEW, **fields)
     assert response.status_code == 302, response.get_data(as_text=True)
     location = response.headers["Location"]
@@ -73,6 +83,59 @@ def file_on_page(browser: Browser, address: str, owner_iin: str | None = None) -
 
 def page_text(page: str, element_id: str) -> str:
     """The text inside the element with ``element_id`` (unescaped, tags removed)."""
-    match = re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:p|pre|dd|strong|td|div)>', page, re.S)
+    match = re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:p|pre|dd|strong|td|div|details)>', page, re.S)
     assert match, f"no #{element_id} on the page"
-    return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip()
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).split())
+
+
+_serials = itertools.count(7000, 10)
+_addresses = itertools.count(1)
+
+
+class Registers:
+    """People (in the citizens base, with a phone) and register records of a test's own, their ages
+    counted from the clock's date in Astana, so that a 15-year-old stays 15 whenever the test runs."""
+
+    def __init__(self, ctx) -> None:
+        self.ctx = ctx
+
+    @property
+    def today(self) -> dt.date:
+        return self.ctx.now().astimezone(ZoneInfo("Asia/Almaty")).date()
+
+    def person(self, years: int, *, phone: str | None = None) -> str:
+        """Someone ``years`` old today (their birthday 100 days ago)."""
+        birth = self.today.replace(year=self.today.year - years) - dt.timedelta(days=100)
+        with self.ctx.session() as session:
+            while True:
+                iin = make_iin(birth, "F", next(_serials))
+                if session.get(Citizen, iin) is None:
+                    break
+            session.add(
+                Citizen(
+                    iin=iin,
+                    surname="Тестова",
+                    given_name=f"Person{iin[-4:]}",
+                    patronymic=None,
+                    birth_date=birth,
+                    phone=phone,
+                    updated_at=self.ctx.now(),
+                )
+            )
+            session.commit()
+        return iin
+
+    def load(self, kind: str, text: str) -> None:
+        with self.ctx.session() as session:
+            import_register_text(session, kind, text, name=kind, mode=ImportMode.MERGE, clock=self.ctx.clock)
+
+    def owned(self, *owners: tuple[str, str]) -> str:
+        address_id = f"P-{next(_addresses)}"
+        rows = "".join(
+            f'{address_id},"Астана, улица Тест {address_id}",{iin},{share}\n' for iin, share in owners
+        )
+        self.load("property", "address_id,address,owner_iin,share\n" + rows)
+        return address_id
+
+    def parent_of(self, parent: str, child: str) -> None:
+        self.load("family", f"representative_iin,relation,person_iin,basis\n{parent},parent,{child},b-1\n")
