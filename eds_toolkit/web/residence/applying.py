@@ -53,17 +53,21 @@ def file_application():
         field: translate(problem.message, **problem.params)
         for field, problem in form.problems(g.citizen_iin).items()
     }
+    summary, status = translate(FORM_HAS_PROBLEMS), 422
     if not problems:
         try:
             application_id = library.file(flow_context(), g.citizen_iin, form, client_address())
         except InvalidApplication as error:
-            problems = {error.extra.get("field") or "address": refusal_message(error)}
+            field = error.extra.get("field")
+            if field:
+                problems = {field: refusal_message(error)}
+            else:
+                summary = refusal_message(error)
+        except Refusal as error:  # e.g. the registers do not answer: the form stays as typed
+            summary, status = refusal_message(error), error.status
         else:
             return redirect(url_for("residence.application", application_id=application_id))
-    page = render_template(
-        "residence/form.html", form=form, problems=problems, error=translate(FORM_HAS_PROBLEMS)
-    )
-    return page, 422
+    return render_template("residence/form.html", form=form, problems=problems, error=summary), status
 
 
 # ----- the application: review and sign, or its result -----

@@ -4,11 +4,14 @@ signature verdict as lines to read, refusals in the page's language, the one-tim
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import session
 
+from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import Refusal
 from eds_toolkit.registration.errors import SignatureRefused
 from eds_toolkit.signatures import SignatureVerdict
@@ -79,7 +82,9 @@ class ApplicationWords:
         return base64.b64encode(self.document.encode("utf-8")).decode("ascii")
 
 
-def application_words(ctx, view: library.ApplicationView, local_time) -> ApplicationWords:
+def application_words(
+    ctx: ServiceContext, view: library.ApplicationView, local_time: Callable[[dt.datetime], str]
+) -> ApplicationWords:
     """``local_time``: the pages' filter, for the owner's deadline in the decision sentence."""
     document = library.application_document(ctx, view.id)
     language = current_language()
@@ -123,7 +128,9 @@ class VerdictLines:
     reasons: tuple[str, ...]
 
 
-def verdict_lines(verdict: SignatureVerdict, applicant_iin: str, local_time) -> VerdictLines:
+def verdict_lines(
+    verdict: SignatureVerdict, applicant_iin: str, local_time: Callable[[dt.datetime], str]
+) -> VerdictLines:
     signer = verdict.signer
     revocation = verdict.revocation
     said = word(REVOCATION_WORDS, revocation.status)

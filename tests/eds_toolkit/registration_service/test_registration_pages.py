@@ -11,7 +11,7 @@ import html
 import re
 
 import pytest
-from flow_helpers import code_for, make_settings
+from flow_helpers import code_for, free_port, make_settings
 from page_helpers import (
     NEW,
     STATE_RENTAL,
@@ -34,6 +34,7 @@ from sqlalchemy import func, select
 from eds_toolkit.registration import ResidenceApplication, application_document, describe
 from eds_toolkit.signatures import verify_cms
 from eds_toolkit.web import create_app
+from eds_toolkit.web.context import service
 
 # the demo registers: AST-1001 is Жұмабеков's home; Smagulova, not an owner, asks his consent there
 OWN_HOME, OWN_PHONE = APPLICANT_IIN, APPLICANT_PHONE  # Жұмабеков Асқар
@@ -395,3 +396,20 @@ def test_nobody_else_opens_or_signs_an_application(app, client, ctx):
     assert refused.status_code == 404 and refused.get_json()["code"] == "application_not_found"
     assert describe(ctx, application_id).status == "draft"
     assert application_id not in other.get("/cabinet/services/history")
+
+
+def test_when_a_register_does_not_answer_the_form_says_so_and_keeps_what_was_typed(home, clock):
+    nobody_listens = f"http://127.0.0.1:{free_port()}/registry"
+    app = create_app(
+        make_settings(home, clock, load_demo_registers=True, property_registry_url=nobody_listens)
+    )
+    client, ctx = app.test_client(), service(app).flow
+    browser = signed_in(client, ctx, GUEST)
+    down = browser.post(NEW, NEW, person="self", address_id=ZHUMABEKOV_HOME)
+    page = down.get_data(as_text=True)
+    assert down.status_code == 503
+    assert page_text(page, "page-error") == (
+        "The registers cannot be checked right now. Nothing was changed; please try again later."
+    )
+    assert f'value="{ZHUMABEKOV_HOME}"' in page and 'id="person-self" value="self" checked' in page
+    assert application_count(ctx) == 0
