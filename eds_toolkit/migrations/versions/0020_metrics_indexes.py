@@ -2,14 +2,14 @@
 profile and proof, and by revocation reason (docs/metrics.md: the scrape reads these indexes alone)
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0019
 Create Date: 2026-12-04 00:00:00
 """
 
 from alembic import op
 
 revision = "0020"
-down_revision = "0017"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

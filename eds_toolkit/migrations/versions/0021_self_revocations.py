@@ -2,7 +2,7 @@
 confirmed with a one-time SMS code
 
 Revision ID: 0021
-Revises: 0017
+Revises: 0020
 Create Date: 2026-12-04 10:00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0017"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """bulk_revocations: bulk revocation proposed by one CA administrator, approved by another
 
 Revision ID: 0022
-Revises: 0018
+Revises: 0021
 Create Date: 2026-12-04 12:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0018"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

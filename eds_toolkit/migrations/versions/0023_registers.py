@@ -1,16 +1,16 @@
 """registers: property shares, state rental contracts, family relations, legal capacity; applications
 name the person registered, the address id and the rules' verdict
 
-Revision ID: 0024
-Revises: 0018
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-04 00:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024"
-down_revision = "0018"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
