@@ -228,7 +228,7 @@ def approve(
         row = _row(session, proposal_id)
         try:
             _decidable(row, who, now, approving=True)
-            _decide(session, row, who, now, "approved", None)
+            _settle_proposal(session, row, who, now, "approved", None)
         except BulkRefused as error:
             session.rollback()
             _record_refusal(ctx, who, "bulk_revocation_approved", proposal_id, error, client_address)
@@ -295,7 +295,7 @@ def reject(
         row = _row(session, proposal_id)
         try:
             _decidable(row, who, now, approving=False)
-            _decide(session, row, who, now, "rejected", note)
+            _settle_proposal(session, row, who, now, "rejected", note)
         except BulkRefused as error:
             session.rollback()
             _record_refusal(ctx, who, "bulk_revocation_rejected", proposal_id, error, client_address)
@@ -332,7 +332,7 @@ def _decidable(row: BulkRevocation, who: SignedIn, now: dt.datetime, *, approvin
         )
 
 
-def _decide(
+def _settle_proposal(
     session, row: BulkRevocation, who: SignedIn, now: dt.datetime, state: str, note: str | None
 ) -> None:
     """The compare-and-set: pending and unexpired -> ``state``; of two deciding at once, one wins."""

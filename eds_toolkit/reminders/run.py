@@ -216,7 +216,7 @@ def _claim(
         row = reminder.row
         if row is not None and row.state == SENDING and row.attempts >= MAX_ATTEMPTS:
             _settle(session, row, UNCONFIRMED, "unconfirmed")
-            _audit(ctx, session, reminder, "unconfirmed", phone=None)
+            _record_reminder(ctx, session, reminder, "unconfirmed", phone=None)
             session.commit()
             summary.given_up += 1
             return None
@@ -249,7 +249,7 @@ def _claim(
                 return None
         _record_missed(ctx, session, policy, reminder, now, summary)
         if phone is None:
-            _audit(ctx, session, reminder, "no_phone", phone=None)
+            _record_reminder(ctx, session, reminder, "no_phone", phone=None)
         try:
             session.commit()
         except IntegrityError:  # another process claimed this reminder first (runs hold a lock: rare)
@@ -296,15 +296,15 @@ def _record_missed(
                     claimed_at=now,
                 )
             )
-            _audit(ctx, session, missed, "missed", phone=None)
+            _record_reminder(ctx, session, missed, "missed", phone=None)
             summary.missed += 1
         elif row.state == SENDING:  # left in doubt by a dead run, and now too late to send again
             _settle(session, row, UNCONFIRMED, "unconfirmed")
-            _audit(ctx, session, missed, "unconfirmed", phone=None)
+            _record_reminder(ctx, session, missed, "unconfirmed", phone=None)
             summary.given_up += 1
         elif row.state == RETRY:
             _settle(session, row, FAILED, "sms_failed")
-            _audit(ctx, session, missed, "sms_failed", phone=None)
+            _record_reminder(ctx, session, missed, "sms_failed", phone=None)
             summary.given_up += 1
 
 
@@ -343,7 +343,7 @@ def _finish(
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        _audit(ctx, session, reminder, "sent" if sent else "sms_failed", phone=phone)
+        _record_reminder(ctx, session, reminder, "sent" if sent else "sms_failed", phone=phone)
         session.commit()
     serial = reminder.certificate.serial[:12]
     if reminder.why == IN_DOUBT:
@@ -361,7 +361,7 @@ def _finish(
         log.warning("renewal reminder for certificate %s refused by the gateway: retried next run", serial)
 
 
-def _audit(
+def _record_reminder(
     ctx: ServiceContext, session: Session, reminder: DueReminder, reason: str, *, phone: str | None
 ) -> None:
     """The reminder's audit event: the IIN only as the audit log's keyed hash, the number masked."""

@@ -117,6 +117,24 @@ SENTENCES: dict[str, tuple[str, str]] = {
     ),
     "expire": (N_("Enrolment expired: it was not finished in time"), N_("Enrolment expired")),
     "renewal": (N_("Certificates renewed"), N_("Certificate renewal refused")),
+    "renewal_reminder": (
+        N_("Reminder sent: the certificates expire soon"),
+        N_("The expiry reminder could not be sent"),
+    ),
+    # the operators' own events, as their history shows them
+    "operator_added": (N_("Made an operator of the certification authority"), N_("Not made an operator")),
+    "operator_disabled": (N_("Operator access ended"), N_("Operator access not ended")),
+    "operator_signin": (
+        N_("Signed in to the operators' console"),
+        N_("Sign-in to the operators' console refused"),
+    ),
+    "audit_log_viewed": (N_("The audit log was viewed"), N_("The audit log could not be viewed")),
+    "audit_log_exported": (N_("The audit log was exported"), N_("The audit log could not be exported")),
+    "crl_published": (N_("A revocation list was published"), N_("A revocation list could not be published")),
+    "review_picture_viewed": (
+        N_("An officer viewed the identification pictures"),
+        N_("The identification pictures could not be viewed"),
+    ),
     "self_revocation_code": (
         N_("Code to revoke your certificates sent by SMS"),
         N_("Code to revoke your certificates not sent"),
