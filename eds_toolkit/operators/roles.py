@@ -20,11 +20,12 @@ class Permission(StrEnum):
     PKI_STATUS = "pki_status"  # CRL and OCSP status
     PUBLISH_CRL = "publish_crl"  # publish a new CRL now (the status page's button)
     AUDIT_LOG = "audit_log"  # the audit log with filters, the chain's check
+    APPLICATIONS = "applications"  # registration applications: the signed document and its verdict
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.REGISTRATION_OFFICER: frozenset(
-        {Permission.SEARCH, Permission.REVIEW_IDENTIFICATION, Permission.EXPIRING}
+        {Permission.SEARCH, Permission.REVIEW_IDENTIFICATION, Permission.EXPIRING, Permission.APPLICATIONS}
     ),
     Role.CA_ADMIN: frozenset(
         {
@@ -37,7 +38,13 @@ GRANTS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.AUDITOR: frozenset(
-        {Permission.SEARCH, Permission.EXPIRING, Permission.PKI_STATUS, Permission.AUDIT_LOG}
+        {
+            Permission.SEARCH,
+            Permission.EXPIRING,
+            Permission.PKI_STATUS,
+            Permission.AUDIT_LOG,
+            Permission.APPLICATIONS,
+        }
     ),
 }
 """An auditor reads and changes nothing; a registration officer decides identifications but revokes

@@ -131,6 +131,10 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "audit_log_viewed": (N_("The audit log was viewed"), N_("The audit log could not be viewed")),
     "audit_log_exported": (N_("The audit log was exported"), N_("The audit log could not be exported")),
     "crl_published": (N_("A revocation list was published"), N_("A revocation list could not be published")),
+    "application_viewed": (
+        N_("An officer opened the registration application"),
+        N_("The registration application could not be opened"),
+    ),
     "review_picture_viewed": (
         N_("An officer viewed the identification pictures"),
         N_("The identification pictures could not be viewed"),

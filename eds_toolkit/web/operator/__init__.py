@@ -4,6 +4,7 @@ with the operator's identity (``eds_toolkit.operators.actions``). Pages live in 
 
 # routes register on bp as their modules are imported; the menu lists sections in this order
 from eds_toolkit.web.operator import (  # noqa: F401
+    applications,
     audit_log,
     bulk_revocation,
     certificates,
