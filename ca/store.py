@@ -257,6 +257,11 @@ def certificates_of_enrolment(session: Session, enrolment_id: str) -> list[Certi
     )
 
 
+def newest_certificate(session: Session) -> CertificateRecord | None:
+    """The certificate issued last (the console's OCSP self-check asks about it)."""
+    return session.scalars(select(CertificateRecord).order_by(CertificateRecord.id.desc()).limit(1)).first()
+
+
 def certificates_of_iin(session: Session, iin: str) -> list[CertificateRecord]:
     """Every certificate of ``iin``, whatever its status, newest first."""
     return list(

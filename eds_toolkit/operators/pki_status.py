@@ -16,12 +16,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.x509 import ocsp
-from sqlalchemy import select
 
 from ca.authority import CertificateAuthority
 from ca.crl import Published, crl_status, current_crl, publish_due
 from ca.ocsp import respond
-from ca.store import CertificateRecord
+from ca.store import newest_certificate
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.operators.actions import record_action
 from eds_toolkit.operators.signin import SignedIn
@@ -137,9 +136,7 @@ def _certificate_view(certificate: x509.Certificate, now: dt.datetime) -> Certif
 def ocsp_self_check(authority: CertificateAuthority, now: dt.datetime) -> OcspCheck:
     """Ask the responder about the newest certificate in the store, with a nonce, and check the answer."""
     with authority.store.session() as session:
-        record = session.scalars(
-            select(CertificateRecord).order_by(CertificateRecord.id.desc()).limit(1)
-        ).first()
+        record = newest_certificate(session)
     if record is None:
         return OcspCheck(None)
     certificate = x509.load_pem_x509_certificate(record.pem.encode())

@@ -116,7 +116,11 @@ def test_a_lost_download_gets_a_new_pair_and_the_ca_shows_the_lost_one_revoked(
     assert [rows[s].status for s in new] == ["valid", "valid"]
 
     with ctx.session() as session:
-        events = list(session.scalars(select(AuditEvent).where(AuditEvent.action == "replace_on_server")))
+        events = list(
+            session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "replace_on_server").order_by(AuditEvent.id)
+            )
+        )
     assert [(e.outcome, e.reason) for e in events] == [
         ("refused", "replacement_not_confirmed"),
         ("ok", "download_lost"),

@@ -57,7 +57,9 @@ def test_a_failed_owner_resend_keeps_nothing_and_the_earlier_code_still_works(
             select(OneTimeCode).where(OneTimeCode.enrolment_id == f"app:{application.id}:owner")
         ).all()
         steps = session.execute(
-            select(AuditEvent.action, AuditEvent.outcome).where(AuditEvent.action == "application.owner_code")
+            select(AuditEvent.action, AuditEvent.outcome)
+            .where(AuditEvent.action == "application.owner_code")
+            .order_by(AuditEvent.id)
         ).all()
     assert len(owner_codes) == 1  # only the first code
     # append-only: the resend, its undo (the SMS failed), the refusal the owner got
