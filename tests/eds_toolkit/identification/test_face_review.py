@@ -40,10 +40,12 @@ def review_events(ctx, enrolment_id):
     with ctx.sessions() as session:
         return list(
             session.execute(
-                select(AuditEvent.action, AuditEvent.outcome, AuditEvent.reason, AuditEvent.detail).where(
+                select(AuditEvent.action, AuditEvent.outcome, AuditEvent.reason, AuditEvent.detail)
+                .where(
                     AuditEvent.enrolment_id == enrolment_id,
                     AuditEvent.action.in_(["identify_face_match", "identification_review"]),
                 )
+                .order_by(AuditEvent.id)
             )
         )
 

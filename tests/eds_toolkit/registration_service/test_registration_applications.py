@@ -27,7 +27,9 @@ from eds_toolkit.sms import read_outbox
 
 def audit_events(ctx, application_id: str) -> list[AuditEvent]:
     with ctx.session() as session:
-        events = session.scalars(select(AuditEvent).where(AuditEvent.action.like("application.%"))).all()
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action.like("application.%")).order_by(AuditEvent.id)
+        ).all()
     return [event for event in events if json.loads(event.detail)["application"] == application_id]
 
 
