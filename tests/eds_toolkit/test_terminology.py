@@ -60,7 +60,11 @@ FORBIDDEN: list[tuple[str, str, str]] = [
     ("kk", r"(?i)бір рет жүктеледі", "«жүктеледі» is upload: downloaded once is «бір рет жүктеп алынады»"),
     ("kk", r"(?i)қайта жүктей аласыз", "download again is «қайта жүктеп ала аласыз»"),
     ("kk", r"(?i)цифр", "a digit is «сан», as everywhere else"),
-    ("kk", r"(?i)шығарыл", "certificates are «берілді» (issued), as in the SMS and the cabinet: one word per meaning"),
+    (
+        "kk",
+        r"(?i)шығарыл",
+        "certificates are «берілді» (issued), as in the SMS and the cabinet: one word per meaning",
+    ),
     ("ru", r"(?i)за меня", "«Создайте ключи за меня» is English word order: «Создать ключи на сервере»"),
     ("ru", r"(?i)Я создал ключи командой", "«Я уже создал ключи (eds keystore new)»"),
     ("ru", r"(?i)Неверный код: осталось попыток:", "two colons: «Неверный код. Осталось попыток: N.»"),
