@@ -60,7 +60,11 @@ FORBIDDEN: list[tuple[str, str, str]] = [
     ("kk", r"(?i)бір рет жүктеледі", "«жүктеледі» is upload: downloaded once is «бір рет жүктеп алынады»"),
     ("kk", r"(?i)қайта жүктей аласыз", "download again is «қайта жүктеп ала аласыз»"),
     ("kk", r"(?i)цифр", "a digit is «сан», as everywhere else"),
-    ("kk", r"(?i)шығарыл", "certificates are «берілді» (issued), as in the SMS and the cabinet: one word per meaning"),
+    (
+        "kk",
+        r"(?i)шығарыл",
+        "certificates are «берілді» (issued), as in the SMS and the cabinet: one word per meaning",
+    ),
     ("ru", r"(?i)за меня", "«Создайте ключи за меня» is English word order: «Создать ключи на сервере»"),
     ("ru", r"(?i)Я создал ключи командой", "«Я уже создал ключи (eds keystore new)»"),
     ("ru", r"(?i)Неверный код: осталось попыток:", "two colons: «Неверный код. Осталось попыток: N.»"),
@@ -117,3 +121,14 @@ def test_the_glossary_reaches_the_texts(language: str) -> None:
     """The check runs over both sources: the portal's catalogue and the agent's table."""
     wheres = {where.split()[0] for where, text_language, _, _ in translations() if text_language == language}
     assert wheres == {"portal", "agent"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_agent_says_nothing_in_english_to_a_kazakh_or_russian_citizen(language: str) -> None:
+    """Every text of the agent's windows and terminal (its prompts and hints too) is translated."""
+    untranslated = [
+        where
+        for where, text_language, english, text in translations()
+        if where.startswith("agent") and text_language == language and text == english
+    ]
+    assert not untranslated, untranslated
