@@ -171,7 +171,7 @@ def _install(home: Path, origins: tuple[str, ...], autostart: bool) -> str:
 @click.option(
     "--terminal",
     is_flag=True,
-    help="Ask in this terminal (in English) instead of in windows, even when a display is available.",
+    help="Ask in this terminal, in the windows' languages, instead of in windows (even with a display).",
 )
 @click.option(
     "--store",

@@ -1,4 +1,4 @@
-"""The agent's own words in its windows, in Kazakh, Russian and English.
+"""The agent's own words in its windows and its terminal, in Kazakh, Russian and English.
 
 The agent is a library apart from the portal, so it keeps this small table instead of the portal's
 gettext catalogues. Terms follow the eGov guide and NCALayer: ЭЦҚ / ЭЦП for EDS, кілттер қоймасы /
@@ -186,6 +186,30 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "purpose_sign": {"kk": "SIGN (қол қою)", "ru": "SIGN (подпись)", "en": "SIGN (signing)"},
     "sign": {"kk": "Қол қою", "ru": "Подписать", "en": "Sign"},
     "choose": {"kk": "Таңдау", "ru": "Выбрать", "en": "Choose"},
+    # the terminal (--terminal) shows the texts above, and asks with these
+    "yes_no_hint": {
+        "kk": "(иә/жоқ; Enter — жоқ)",
+        "ru": "(да/нет; Enter — нет)",
+        "en": "[y/N]",
+    },
+    "allow_question": {"kk": "Рұқсат бересіз бе?", "ru": "Разрешить?", "en": "Allow?"},
+    "continue_question": {"kk": "Жалғастырасыз ба?", "ru": "Продолжить?", "en": "Continue?"},
+    "key_number": {
+        "kk": "Кілттің нөмірі (бос қалдырсаңыз — бас тарту):",
+        "ru": "Номер ключа (пусто — отмена):",
+        "en": "Number (empty to cancel):",
+    },
+    "nothing_saved": {"kk": "ештеңе сақталған жоқ", "ru": "ничего не сохранено", "en": "nothing was saved"},
+    "no_answer": {
+        "kk": "{seconds} секунд ішінде жауап болмады: сұрау қабылданбады.",
+        "ru": "Нет ответа за {seconds} с: запрос отклонён.",
+        "en": "No answer in {seconds} s: cancelled.",
+    },
+    "withdrawn": {
+        "kk": "Сұрақ қойған бет жабылды: сұрақ жойылды.",
+        "ru": "Страница, которая спрашивала, закрыта: вопрос снят.",
+        "en": "The page that asked is gone: the question is withdrawn.",
+    },
 }
 
 RULES: dict[PasswordRule, dict[Language, str]] = {

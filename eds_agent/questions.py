@@ -1,8 +1,8 @@
 """What the agent asks the citizen, as data: each confirmer shows it in its own way.
 
 A question carries who asks (the page's origin) and the facts to show (folder, IIN, documents,
-keys); the windows render them in the citizen's language (``messages.py``), the terminal in
-English (``terminal_text``).
+keys); the windows (``windows.py``) and the terminal (``confirmation.TerminalConfirmer``) put them
+into the citizen's words from one table (``messages.py``).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eds_agent.language import Language
-from eds_agent.messages import documents_word, say
+from eds_agent.messages import MESSAGES, documents_word, say
 
-LOCAL_PROGRAM = "A program on this computer"
-"""Who asks when a request has no Origin (a local program, not a page)."""
+LOCAL_PROGRAM = MESSAGES["local_program"]["en"]
+"""Who asks when a request has no Origin (a local program, not a page); shown in the citizen's words."""
 
 PREVIEW_CHARACTERS = 400
 
@@ -47,15 +47,10 @@ class SigningRequest:
         preview = text[:PREVIEW_CHARACTERS] if readable else None
         return cls(len(payloads), digests, preview, key_type)
 
-    def terminal_text(self, origin: str) -> str:
-        if not self.documents:
-            return f"{origin} asks to see one of your certificates."
-        if self.key_type:
-            return f"{origin} asks you to sign a document with your {self.key_type} key."
-        shown = ", ".join(self.digests[:5])
-        more = f" and {self.documents - 5} more" if self.documents > 5 else ""
-        plural = "s" if self.documents > 1 else ""
-        return f"{origin} asks you to sign {self.documents} document{plural} (SHA-256 {shown}{more})."
+    def digests_text(self) -> str:
+        """The documents' SHA-256 prefixes (the first three): "SHA-256: 1f2e…, 9a0b… …"."""
+        more = " …" if len(self.digests) > 3 else ""
+        return "SHA-256: " + ", ".join(self.digests[:3]) + more
 
     def window_text(self, language: Language) -> str:
         if not self.documents:
@@ -76,25 +71,12 @@ class KeyOption:
     valid_to: dt.date
     file_name: str
 
-    def terminal_text(self) -> str:
-        return (
-            f"{self.kind}  {self.owner}  IIN {self.iin}  "
-            f"valid to {self.valid_to.isoformat()}  ({self.file_name})"
-        )
-
 
 @dataclass(frozen=True)
 class PortalQuestion:
     """May the site ``origin`` use the agent (see its keys, ask to sign)? Asked once per site."""
 
     origin: str
-
-    @property
-    def terminal_text(self) -> str:
-        return (
-            f"The site {self.origin} wants to use eds agent: to see your certificates and ask you to "
-            "sign. Allow it only if you opened this site yourself. Allow?"
-        )
 
 
 @dataclass(frozen=True)
@@ -103,10 +85,6 @@ class FolderQuestion:
 
     origin: str
     folder: Path
-
-    @property
-    def terminal_text(self) -> str:
-        return f"{self.origin} asks to keep your EDS keys in {self.folder}. Allow?"
 
 
 @dataclass(frozen=True)
@@ -117,12 +95,6 @@ class MakeKeysQuestion:
     iin: str
     folder: Path
 
-    @property
-    def terminal_text(self) -> str:
-        return (
-            f"{self.origin} asks to make your AUTH and SIGN keys (IIN {self.iin}) in {self.folder}. Continue?"
-        )
-
 
 @dataclass(frozen=True)
 class SaveQuestion:
@@ -130,10 +102,6 @@ class SaveQuestion:
 
     origin: str
     folder: Path
-
-    @property
-    def terminal_text(self) -> str:
-        return f"Save your AUTH and SIGN keystores into {self.folder}?"
 
 
 @dataclass(frozen=True)
@@ -144,10 +112,6 @@ class NewPasswordQuestion:
     folder: Path
     iin: str
 
-    @property
-    def terminal_text(self) -> str:
-        return f"{self.origin} has your certificates. Invent a password for your keystores in {self.folder}"
-
 
 @dataclass(frozen=True)
 class PasswordQuestion:
@@ -157,10 +121,6 @@ class PasswordQuestion:
     request: SigningRequest
     folder: Path
 
-    @property
-    def terminal_text(self) -> str:
-        return f"{self.request.terminal_text(self.origin)}\nPassword of your keystores in {self.folder}"
-
 
 @dataclass(frozen=True)
 class KeyQuestion:
@@ -169,10 +129,6 @@ class KeyQuestion:
     origin: str
     request: SigningRequest
     keys: tuple[KeyOption, ...]
-
-    @property
-    def terminal_text(self) -> str:
-        return f"{self.request.terminal_text(self.origin)}\nWhich key?"
 
 
 ConfirmQuestion = MakeKeysQuestion | SaveQuestion

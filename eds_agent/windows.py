@@ -140,8 +140,7 @@ class QuestionWindow(tk.Toplevel):
             text.configure(state="disabled")
             self.add(text, (2, 0), sticky="ew")
         if request.digests:
-            more = " …" if len(request.digests) > 3 else ""
-            self.add_label("SHA-256: " + ", ".join(request.digests[:3]) + more, style="Quiet.TLabel")
+            self.add_label(request.digests_text(), style="Quiet.TLabel")
 
     # -- answering ------------------------------------------------------------------------------
     def submit(self) -> None:

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import pty
 import re
-import select
-import signal
 import threading
 import time
 
@@ -18,12 +14,14 @@ from websockets.sync.client import connect
 from keystore.pkcs12 import open_keystore
 
 from .conftest import AIGERIM, EDS, PASSWORD, PORTAL, call, certificate_files, verify_cms
+from .terminal import Terminal
 
 BASICS = "kz.gov.pki.knca.basics"
 COMMON = "kz.gov.pki.knca.commonUtils"
 ISSUANCE = "kz.eds.toolkit.issuance"
 PERSON = {"iin": AIGERIM.iin, "surname": AIGERIM.surname, "givenName": AIGERIM.given_name}
 DOCUMENT = b"I agree."
+FOLDER_QUESTION = r"asks to keep your EDS keys in this folder\..*\r\nFolder: .*\r\nAllow\? \[y/N\] "
 SIGN_ARGS = {
     "allowedStorages": None,
     "format": "cms",
@@ -32,38 +30,6 @@ SIGN_ARGS = {
     "signerParams": {"extKeyUsageOids": ["1.3.6.1.5.5.7.3.4"]},
     "locale": "kk",
 }
-
-
-class Terminal:
-    """`eds agent` on a pseudo-terminal: read what it shows, type answers."""
-
-    def __init__(self, argv: list[str]) -> None:
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:  # the child: becomes eds agent with the pty as its terminal
-            os.execv(argv[0], argv)
-        self.screen = ""
-
-    def wait_for(self, pattern: str, timeout: float = 60) -> re.Match:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            match = re.search(pattern, self.screen)
-            if match:
-                return match
-            ready, _, _ = select.select([self.fd], [], [], 0.2)
-            if ready:
-                try:
-                    self.screen += os.read(self.fd, 65536).decode("utf-8", "replace")
-                except OSError:
-                    break
-        raise AssertionError(f"{pattern!r} never appeared; the terminal shows:\n{self.screen}")
-
-    def type(self, text: str) -> None:
-        os.write(self.fd, text.encode())
-
-    def close(self) -> None:
-        os.kill(self.pid, signal.SIGTERM)
-        os.waitpid(self.pid, 0)
-        os.close(self.fd)
 
 
 def test_in_a_terminal_the_citizen_types_the_password_and_picks_the_key(keys_copy, tmp_path, test_ca):
@@ -88,15 +54,15 @@ def test_in_a_terminal_the_citizen_types_the_password_and_picks_the_key(keys_cop
         def portal() -> None:
             with connect(f"ws://127.0.0.1:{port}") as ws:
                 ws.recv(timeout=10)
-                replies.append(call(ws, BASICS, "sign", SIGN_ARGS))
+                replies.append(call(ws, BASICS, "sign", {**SIGN_ARGS, "locale": "en"}))
 
         page = threading.Thread(target=portal)
         page.start()
-        terminal.wait_for(r"asks you to sign 1 document \(SHA-256 [0-9a-f]{16}\)")
-        terminal.wait_for(r"Password of your keystores in .*: ")
+        terminal.wait_for(r"The site asks you to sign 1 document with your EDS\.")
+        terminal.wait_for(r"SHA-256: [0-9a-f]{16}\r\nType the password of your keystores in .*\r\nPassword: ")
         mark = len(terminal.screen)
         terminal.type(PASSWORD + "\n")
-        terminal.wait_for(r"Which key\?")
+        terminal.wait_for(r"Choose the key")
         terminal.wait_for(r"Number \(empty to cancel\): ")
         assert PASSWORD not in terminal.screen[mark:], "the password must not be echoed"
         assert re.search(r"1\. SIGN ", terminal.screen)
@@ -151,7 +117,7 @@ def test_an_unanswered_question_is_cancelled_and_meanwhile_version_and_list_keys
 
         page = threading.Thread(target=first_tab)
         page.start()
-        terminal.wait_for(r"asks to keep your EDS keys in .*\[y/N\] ")
+        terminal.wait_for(FOLDER_QUESTION)
         # The question waits for the citizen; a reloaded page still finds the agent at once.
         with connect(f"ws://127.0.0.1:{port}", origin=PORTAL) as ws:
             ws.recv(timeout=5)
@@ -172,7 +138,7 @@ def test_an_unanswered_question_is_cancelled_and_meanwhile_version_and_list_keys
         with connect(f"ws://127.0.0.1:{port}", origin=PORTAL) as ws:
             ws.recv(timeout=10)
             ws.send(json.dumps({"module": ISSUANCE, "method": "chooseStore", "args": {}}))
-            terminal.wait_for(r"asks to keep your EDS keys in .*\[y/N\] $", timeout=10)
+            terminal.wait_for(FOLDER_QUESTION + "$", timeout=10)
             with pytest.raises(TimeoutError):
                 ws.recv(timeout=1.5)  # the stale "y" was dropped: the question still waits
             terminal.type("y\n")
@@ -202,7 +168,7 @@ def test_a_question_whose_page_closed_is_withdrawn_and_the_next_page_is_asked_at
                     {"module": ISSUANCE, "method": "makeRequests", "args": {"enrolmentId": "e-1", **PERSON}}
                 )
             )
-            terminal.wait_for(r"asks to keep your EDS keys in .*\[y/N\] ")
+            terminal.wait_for(FOLDER_QUESTION)
         # The tab is closed: a "y" typed now must not make keys for a page that is gone.
         terminal.wait_for(r"the question is withdrawn", timeout=10)
         terminal.type("y\n")
@@ -212,7 +178,7 @@ def test_a_question_whose_page_closed_is_withdrawn_and_the_next_page_is_asked_at
         with connect(f"ws://127.0.0.1:{port}", origin=PORTAL) as ws:
             ws.recv(timeout=10)
             ws.send(json.dumps({"module": ISSUANCE, "method": "chooseStore", "args": {}}))
-            terminal.wait_for(r"asks to keep your EDS keys in .*\[y/N\] $", timeout=10)
+            terminal.wait_for(FOLDER_QUESTION + "$", timeout=10)
             terminal.type("y\n")
             assert json.loads(ws.recv(timeout=10))["status"] is True
     finally:

@@ -121,3 +121,14 @@ def test_the_glossary_reaches_the_texts(language: str) -> None:
     """The check runs over both sources: the portal's catalogue and the agent's table."""
     wheres = {where.split()[0] for where, text_language, _, _ in translations() if text_language == language}
     assert wheres == {"portal", "agent"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_agent_says_nothing_in_english_to_a_kazakh_or_russian_citizen(language: str) -> None:
+    """Every text of the agent's windows and terminal (its prompts and hints too) is translated."""
+    untranslated = [
+        where
+        for where, text_language, english, text in translations()
+        if where.startswith("agent") and text_language == language and text == english
+    ]
+    assert not untranslated, untranslated
