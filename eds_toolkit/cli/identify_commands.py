@@ -385,7 +385,7 @@ def report_command(
     finally:
         engine.dispose()
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         click.echo("\n".join(report_lines(report)))
 

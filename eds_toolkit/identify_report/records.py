@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -122,7 +122,7 @@ def read_traces(
         if action == REVIEW_DECISION:
             referred = [i for i, t in enumerate(found) if t.outcome == REFERRED]
             if outcome == "ok" and referred and reason in ("accepted", "refused"):
-                found[referred[-1]] = _with_review(found[referred[-1]], reason)
+                found[referred[-1]] = replace(found[referred[-1]], review=reason)
             continue
         decision = _verdict_try(DECISIONS[action], outcome, detail)
         if decision is not None:
@@ -141,7 +141,3 @@ def read_traces(
         expired = state == EXPIRED_STATE or (state not in (FINISHED_STATE, FAILED_STATE) and now >= expires)
         traces.append(Trace(state, failure_reason, expired, tries[enrolment_id]))
     return traces
-
-
-def _with_review(referred: Try, decision: str) -> Try:
-    return Try(referred.check, referred.outcome, referred.reasons, referred.scores, decision)

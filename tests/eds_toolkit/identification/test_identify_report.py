@@ -128,7 +128,7 @@ def pilot(tmp_path_factory, ca_template) -> Pilot:
     home.mkdir()
     shutil.copytree(ca_template, home / "ca")
     clock = frozen_clock()
-    app = create_app(make_settings(home, clock))
+    app = create_app(make_settings(home, clock, load_demo_citizens=False))
     ctx, client, outbox = service(app).flow, app.test_client(), home / "outbox.jsonl"
     # four citizens with a phone and a state photo (a small one: each start encodes it)
     phones = dict(citizens_csv(folder, 4))
