@@ -118,16 +118,6 @@ def pair_group(a: str, b: str) -> str:
 # -- intervals ---------------------------------------------------------------------------------------
 
 
-def wilson(errors: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson score 95% interval of a proportion."""
-    if n == 0:
-        return (0.0, 1.0)
-    p = errors / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
 def _log_choose(n: int, i: int) -> float:
     return math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
 

@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.liveness_genuine import SECONDS_PER_CHALLENGE, fair_tasks, task_frames  # noqa: E402
+from eds_toolkit.intervals import wilson  # noqa: E402
 from tests.attacks import animated, load_photo, printed, replayed, swapped  # noqa: E402
 from tests.reflection import reflect  # noqa: E402
 from webcam_flow.colour import ColourSequence, new_sequence  # noqa: E402
@@ -61,16 +62,6 @@ REHEARSED = {"nose_shift": 0.45, "nose_extra": 0.2, "mouth_drop": 0.45, "idle": 
 UNTUNED = {"nose_shift": 0.45, "nose_extra": 0.2}
 # Share of the genuine reflection that a screen held up to the camera shows (it emits its own light).
 SCREEN_GLASS = 0.1
-
-
-def wilson(errors: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """95% Wilson score interval of a proportion."""
-    if n == 0:
-        return 0.0, 1.0
-    p = errors / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def rate(errors: int, n: int) -> str:

@@ -26,24 +26,43 @@ class Context:
 pass_context = click.make_pass_decorator(Context)
 
 
+def instance_settings(obj: Context):
+    """The instance's settings (``--home``, ``EDS_*``: the database, the time zone...); a bad one is a usage
+    error."""
+    import os
+
+    from eds_toolkit.settings import Settings, SettingsError
+
+    try:
+        return Settings.from_env(os.environ, home=obj.home)
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def instance_database(settings):
+    """The database engine of ``settings``, its schema brought up to date."""
+    from eds_toolkit.db import make_engine
+    from eds_toolkit.migrations import upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return engine
+
+
 def instance_service(obj: Context):
     """The instance's ServiceContext and identification settings (``--home``, ``EDS_*``), schema current."""
     import os
 
-    from eds_toolkit.db import make_engine
     from eds_toolkit.flow.identification import IdentifyConfig
-    from eds_toolkit.migrations import upgrade
     from eds_toolkit.services import build_service_context
-    from eds_toolkit.settings import Settings, SettingsError
+    from eds_toolkit.settings import SettingsError
 
+    settings = instance_settings(obj)
     try:
-        settings = Settings.from_env(os.environ, home=obj.home)
         config = settings.identify or IdentifyConfig.from_env(os.environ)
     except SettingsError as error:
         raise click.UsageError(str(error)) from None
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return build_service_context(settings, engine), config
+    return build_service_context(settings, instance_database(settings)), config
 
 
 @click.group()

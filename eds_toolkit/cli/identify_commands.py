@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from eds_toolkit.cli import instance_service
+from eds_toolkit.cli import instance_database, instance_service, instance_settings
 from eds_toolkit.identify_archive import (
     FRAME_INDEX,
     ArchiveError,
@@ -344,6 +344,50 @@ def review_accept(obj: object, review_id: int, officer: str, note: str | None) -
 def review_refuse(obj: object, review_id: int, officer: str, note: str | None) -> None:
     """Not the same person: the enrolment fails (counted like any failed identification of the IIN)."""
     _decide(obj, review_id, False, officer, note)
+
+
+@identify.command("report")
+@click.option("--since", metavar="YYYY-MM-DD", help="First day, in the service's time zone (EDS_TIME_ZONE).")
+@click.option("--until", metavar="YYYY-MM-DD", help="Last day, included. Default: no bound either side.")
+@click.option(
+    "--would-refuse",
+    "rules",
+    multiple=True,
+    metavar="SCORE<OP>VALUE",
+    help="A candidate threshold, e.g. turn_texture>0.87 (OP > >= < <=; several allowed): the tries that "
+    "passed and the enrolments that finished it would have refused.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON document instead of the tables.")
+@click.pass_obj
+def report_command(
+    obj: object, since: str | None, until: str | None, rules: tuple[str, ...], as_json: bool
+) -> None:
+    """How identification decided for the enrolments started in a period, to calibrate its thresholds on
+    real citizens: tries and enrolments per outcome and reason, the genuine-refusal lower bound, score
+    percentiles, candidate thresholds, the review queue's distances. Aggregates only. Exit 2: bad option."""
+    import datetime as dt
+
+    from sqlalchemy.orm import Session
+
+    from eds_toolkit.identify_report import BadOption, Period, identification_report, parse_rule, report_lines
+
+    settings = instance_settings(obj)
+    try:
+        period = Period.of_days(since, until, settings.time_zone)
+        chosen = [parse_rule(rule) for rule in rules]
+    except BadOption as error:
+        click.echo(f"Error: {error}", err=True)
+        raise SystemExit(2) from None
+    engine = instance_database(settings)
+    try:
+        with Session(engine) as session:
+            report = identification_report(session, period, chosen, now=dt.datetime.now(dt.UTC))
+    finally:
+        engine.dispose()
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(report_lines(report)))
 
 
 COMMANDS: list[click.Command] = [identify]

@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 
+from click.testing import CliRunner
 from flow_helpers import GOOD_PASSWORD, GOOD_PIN, KNOWN_IIN, change_identification
 from identify_helpers import (
     decisions,
@@ -21,6 +22,7 @@ from identify_helpers import (
 from sqlalchemy import update
 
 from eds_toolkit.citizens import Citizen
+from eds_toolkit.cli import main
 from eds_toolkit.web.context import service
 
 
@@ -39,7 +41,7 @@ def to_liveness_ok(client, outbox, selfie_jpeg, d18_frames):
 
 
 def test_whole_identification_reaches_face_matched_then_pin_and_issuance_work(
-    client, ctx, outbox, selfie_jpeg, d18_frames, id_photo_jpeg
+    client, ctx, home, outbox, selfie_jpeg, d18_frames, id_photo_jpeg
 ):
     enrolment = phone_confirmed(client, outbox)
 
@@ -99,6 +101,22 @@ def test_whole_identification_reaches_face_matched_then_pin_and_issuance_work(
     assert response.status_code == 201, response.data[:300]
     assert len(zipfile.ZipFile(io.BytesIO(response.data)).namelist()) == 2
     assert enrolment.state() == "issued"
+
+    # `eds identify report` (tests/eds_toolkit/identification/test_identify_report.py) reads these verdicts
+    amplitude = liveness_scores["colour_amplitude"]
+    report_args = ["identify", "report", "--json", f"--would-refuse=colour_amplitude<={amplitude}"]
+    database = {"EDS_DATABASE_URL": f"sqlite:///{home / 'eds.sqlite3'}"}
+    result = CliRunner(env=database).invoke(main, ["--home", str(home), *report_args])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["genuine_refusals"]["finished"] == 1 and report["genuine_refusals"]["tries"]["count"] == 0
+    passed = {row["score"]: row["p50"] for row in report["scores"] if row["group"] == "passed"}
+    for score in ("ear_min", "mouth_max", "colour_correlation", "colour_amplitude"):
+        assert passed[score] == liveness_scores[score]
+    assert passed["record_distance_max"] == verdicts[2]["scores"]["record_distance_max"]
+    assert not [score for score in passed if score.startswith(("turn_", "parallax"))]  # blink, open mouth
+    (rule,) = report["would_refuse"]
+    assert (rule["passed_tries"]["count"], rule["finished_enrolments"]["count"]) == (1, 1)
 
 
 def test_selfie_without_a_face_is_refused_with_the_reason_and_the_state_unchanged(
