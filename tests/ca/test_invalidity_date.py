@@ -118,5 +118,6 @@ def test_an_invalidity_date_after_the_revocation_is_refused(authority):
 def test_the_store_revoke_takes_it_too(authority):
     issued = _issue(authority)
     since = issued.record.not_before + dt.timedelta(minutes=1)
-    record = authority.store.revoke(issued.record.serial, "key_compromise", invalid_since=since)
+    now = since + dt.timedelta(hours=1)
+    record = authority.store.revoke(issued.record.serial, "key_compromise", now=now, invalid_since=since)
     assert record.invalidity_date == since
