@@ -116,7 +116,11 @@ def test_without_a_date_no_invalidity_date_is_written(app, ctx, admin, citizen):
     ("when", "reason", "said"),
     [
         (lambda today: today + dt.timedelta(days=1), "key_compromise", "cannot be in the future"),
-        (lambda today: today - dt.timedelta(days=11), "key_compromise", "before the certificate was issued"),
+        (
+            lambda today: today - dt.timedelta(days=11),
+            "key_compromise",
+            "before the certificates were issued",
+        ),
         (lambda today: "2026-02-30", "key_compromise", "is not a date"),
         (lambda today: "yesterday", "key_compromise", "is not a date"),
         (lambda today: today - dt.timedelta(days=1), "superseded", "only with the reason keyCompromise"),
@@ -133,5 +137,5 @@ def test_a_bad_compromised_since_date_is_refused_at_the_field(app, ctx, admin, c
         error = re.search(r'<p class="error" role="alert" id="page-error"[^>]*>([^<]*)</p>', page).group(1)
         assert said in error
         field = re.search(r"<input[^>]*id=\"compromised_since\"[^>]*>", page).group(0)
-        assert 'aria-invalid="true"' in field and 'aria-describedby="page-error"' in field
+        assert 'aria-invalid="true"' in field and 'aria-describedby="page-error' in field
     assert status_of(ctx, auth) == ("valid", None)

@@ -88,7 +88,7 @@ def test_without_a_date_the_revocation_has_none(client, ctx, outbox, askar):
     ("when", "said"),
     [
         (lambda day: day + dt.timedelta(days=1), "cannot be in the future"),
-        (lambda day: day - dt.timedelta(days=11), "before your certificates were issued"),
+        (lambda day: day - dt.timedelta(days=11), "before the certificates were issued"),
         (lambda day: "31.12.2025", "is not a date"),
     ],
 )
