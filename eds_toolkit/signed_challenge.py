@@ -127,12 +127,15 @@ class SessionEnded:
 
 def certificate_gone(session: Session, serial: str, now: dt.datetime) -> str | None:
     """Why the AUTH certificate a session was opened with no longer keeps it open, as the sign-in's
-    refusal code (``certificate_revoked``, ``certificate_expired``, ``unknown_certificate``); None while
-    it is current and unrevoked. One lookup by the store's unique serial."""
+    refusal code (``certificate_revoked``, ``certificate_expired``, ``unknown_certificate``; a renewal's
+    superseding is ``certificate_superseded``); None while it is current and unrevoked. One lookup by the
+    store's unique serial."""
     record = certificate(session, serial)
     if record is None:
         return "unknown_certificate"
     state = record.status_at(now)
+    if state == "revoked" and record.revocation_reason == "superseded":
+        return "certificate_superseded"
     return None if state == "valid" else f"certificate_{state}"
 
 

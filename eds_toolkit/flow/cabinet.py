@@ -169,6 +169,26 @@ def session_owner(ctx: ServiceContext, token: str | None) -> str | SessionEnded 
         return SessionEnded(gone)
 
 
+def carry_session(
+    ctx: ServiceContext, token: str | None, superseded: list[str], new_auth_serial: str
+) -> None:
+    """After a renewal made in this session: a session opened with one of the ``superseded`` AUTH
+    certificates goes on with the new one (the renewal was signed with its key, in this session)."""
+    if not token or not isinstance(token, str) or not superseded:
+        return
+    with ctx.session() as session:
+        session.execute(
+            update(CabinetSession)
+            .where(
+                CabinetSession.token_hash == session_hash(token),
+                CabinetSession.ended_at.is_(None),
+                CabinetSession.certificate_serial.in_(superseded),
+            )
+            .values(certificate_serial=new_auth_serial)
+        )
+        session.commit()
+
+
 def close_session(ctx: ServiceContext, token: str | None) -> None:
     """End a session for good (sign-out): its token, wherever copied, no longer signs anyone in."""
     if not token or not isinstance(token, str):

@@ -12,6 +12,10 @@ MESSAGES = {
         "You were signed out: the AUTH certificate you signed in with has been revoked. Sign in again "
         "with a valid certificate."
     ),
+    "certificate_superseded": N_(
+        "You were signed out: the AUTH certificate you signed in with was replaced by a renewal. Sign in "
+        "again with the new one."
+    ),
     "certificate_expired": N_(
         "You were signed out: the AUTH certificate you signed in with has expired. Sign in again with a "
         "valid certificate."

@@ -3,11 +3,13 @@ who signed in with a stolen key is signed out once the owner (signed in with the
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 
 from cabinet_helpers import (
     ASKAR,
     ASKAR_PHONE,
+    DATA_CSRF,
     audit_events,
     citizen_with_pair,
     form_token,
@@ -72,3 +74,32 @@ def test_an_expired_auth_certificate_ends_the_cabinet_session(app, ctx, clock):
         as_text=True
     )
     assert audit_events(ctx, ASKAR[0], "cabinet_session_ended") == [("ok", "certificate_expired")]
+
+
+def test_renewing_in_a_certificate_session_carries_it_to_the_new_auth_certificate(app, ctx):
+    """The renewal is signed with the session's AUTH key, so the session goes on with the new pair (and
+    ends with the new AUTH certificate, not the superseded one)."""
+    from tests.eds_toolkit.certificate_renewal.renewal_helpers import new_csrs
+
+    askar = citizen_with_pair(ctx, ASKAR, "askar")
+    client = app.test_client()
+    sign_in_with_certificate(client, askar)
+    token = DATA_CSRF.search(client.get("/cabinet/renew").get_data(as_text=True)).group(1)
+    headers = {"Accept": "application/json", "X-CSRFToken": token}
+    issued = client.post("/cabinet/renew/challenge", json={}, headers=headers).get_json()
+    auth_csr, sign_csr = new_csrs("carried", iin=ASKAR[0])
+    body = {
+        "challenge_id": issued["id"],
+        "signed_challenge": askar.cms_base64(base64.b64decode(issued["challenge_base64"])),
+        "auth_csr": auth_csr,
+        "sign_csr": sign_csr,
+    }
+    renewed = client.post("/cabinet/renew", json=body, headers=headers)
+    assert renewed.status_code == 201, renewed.get_json()
+    assert status_of(ctx, askar.auth_serial) == ("revoked", "superseded")
+
+    assert client.get("/cabinet/").status_code == 200  # still signed in, now by the new pair
+    assert audit_events(ctx, ASKAR[0], "cabinet_session_ended") == []
+    ctx.ca().store.revoke(renewed.get_json()["auth_serial"], reason="key_compromise")
+    assert client.get("/cabinet/").status_code == 302
+    assert audit_events(ctx, ASKAR[0], "cabinet_session_ended") == [("ok", "certificate_revoked")]

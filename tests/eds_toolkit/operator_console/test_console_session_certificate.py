@@ -98,3 +98,14 @@ def test_revoking_another_certificate_of_the_operator_keeps_the_session(app, ctx
     ctx.ca().store.revoke(admin.holder.sign_serial, reason="key_compromise")
     assert client.get("/operator/").status_code == 200
     assert events(ctx, "operator_session_ended") == []
+
+
+def test_a_renewed_auth_certificate_ends_the_session_saying_so(app, ctx, admin):
+    """The operator renewed their pair (the old one superseded): sign in again with the new key."""
+    client = signed_in(app, admin)
+    ctx.ca().store.revoke(admin.holder.auth_serial, reason="superseded")
+    answer = client.get("/operator/expiring")
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/operator/login")
+    login = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "was replaced by a renewal" in login
+    assert [e.reason for e in events(ctx, "operator_session_ended")] == ["certificate_superseded"]
