@@ -26,6 +26,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
     select,
     update,
 )
@@ -452,7 +453,7 @@ def revoke_valid(
     table = CertificateRecord.__table__
     values = {"status": "revoked", "revoked_at": now.replace(microsecond=0), "revocation_reason": reason}
     if invalid_since is not None:
-        since = invalid_since.replace(microsecond=0)
+        since = literal(invalid_since.replace(microsecond=0), UTCDateTime())  # stored as naive UTC
         values["invalidity_date"] = case((table.c.not_before > since, table.c.not_before), else_=since)
     wanted = list(dict.fromkeys(serials))
     revoked: set[str] = set()
