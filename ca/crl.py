@@ -270,18 +270,23 @@ def _delta_due(delta: PublishedCRL | None, base: PublishedCRL | None, moment: dt
     )
 
 
-def _entry(serial: int, revoked_at: dt.datetime, reason: str | None) -> x509.RevokedCertificate:
+def _entry(
+    serial: int, revoked_at: dt.datetime, reason: str | None, invalid_since: dt.datetime | None = None
+) -> x509.RevokedCertificate:
     entry = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(revoked_at)
     if reason in REASON_FLAGS:  # "unspecified" is left out (RFC 5280 5.3.1)
         entry = entry.add_extension(x509.CRLReason(REASON_FLAGS[reason]), False)
+    if invalid_since is not None:  # RFC 5280 5.3.2: non-critical, GeneralizedTime
+        entry = entry.add_extension(x509.InvalidityDate(invalid_since), False)
     return entry.build()
 
 
-def _revoked(session: Session) -> Iterable[tuple[str, dt.datetime, str | None]]:
-    """``(serial, revoked_at, reason)`` of every revoked certificate, streamed in issue order."""
+def _revoked(session: Session) -> Iterable[tuple[str, dt.datetime, str | None, dt.datetime | None]]:
+    """``(serial, revoked_at, reason, invalidity date)`` of every revoked certificate, streamed in issue
+    order."""
     record = CertificateRecord
     statement = (
-        select(record.serial, record.revoked_at, record.revocation_reason)
+        select(record.serial, record.revoked_at, record.revocation_reason, record.invalidity_date)
         .where(record.status == "revoked")
         .order_by(record.id)
     )
@@ -314,9 +319,7 @@ def _base_crl(
     """Every revoked certificate, with Freshest CRL naming the delta (RFC 5280 5.2.6)."""
     delta_url = x509.UniformResourceIdentifier(authority.config.delta_crl_url)
     freshest = x509.FreshestCRL([x509.DistributionPoint([delta_url], None, None, None)])
-    entries = [
-        _entry(int(serial, 16), revoked_at, reason) for serial, revoked_at, reason in _revoked(session)
-    ]
+    entries = [_entry(int(serial, 16), *revocation) for serial, *revocation in _revoked(session)]
     return authority.sign_crl(_builder(moment, BASE, number, [(freshest, False)], entries))
 
 
@@ -331,8 +334,8 @@ def _delta_crl(
     5.2.4; the deltaCRLIndicator is critical and names the base's number)."""
     on_base = {entry.serial_number for entry in x509.load_der_x509_crl(base.der)}
     entries = [
-        _entry(int(serial, 16), revoked_at, reason)
-        for serial, revoked_at, reason in _revoked(session)
+        _entry(int(serial, 16), *revocation)
+        for serial, *revocation in _revoked(session)
         if int(serial, 16) not in on_base
     ]
     indicator = x509.DeltaCRLIndicator(base.number)

@@ -48,6 +48,8 @@ def respond(request_der: bytes, authority: CertificateAuthority, *, now: dt.date
     record = authority.store.get(f"{request.serial_number:x}") if authority.store else None
     status, revoked_at, reason = ocsp.OCSPCertStatus.UNKNOWN, None, None
     if record is not None and record.status == "revoked":
+        # revocationTime is when it was revoked; since when the key may be compromised (invalidityDate)
+        # is on the CRL entry only
         status, revoked_at = ocsp.OCSPCertStatus.REVOKED, record.revoked_at
         reason = REASON_FLAGS.get(record.revocation_reason or "")
     elif record is not None:

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import delete, update
+from sqlalchemy.orm import Session
 
 from ca.person import VerifiedPerson
 from ca.proofs import IdentityNotProven
 from ca.proofs.renewal import RenewalProof
+from ca.store import certificate
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import InvalidInput, NotFound, Refusal
 from eds_toolkit.flow.challenge_models import SigninChallenge
@@ -113,6 +115,28 @@ def signer_of(ctx: ServiceContext, purpose: str, challenge_id: str, signed_chall
         refused.signer_iin = _iin_named(signature)  # for the caller's audit event, never for the answer
         raise refused from None
     return Signer(person, f"{signature.signer_certificate.serial_number:040x}")
+
+
+@dataclass(frozen=True)
+class SessionEnded:
+    """A session ended at this request because its AUTH certificate no longer signs anyone in: why, as
+    :func:`certificate_gone` says it."""
+
+    reason: str
+
+
+def certificate_gone(session: Session, serial: str, now: dt.datetime) -> str | None:
+    """Why the AUTH certificate a session was opened with no longer keeps it open, as the sign-in's
+    refusal code (``certificate_revoked``, ``certificate_expired``, ``unknown_certificate``; a renewal's
+    superseding is ``certificate_superseded``); None while it is current and unrevoked. One lookup by the
+    store's unique serial."""
+    record = certificate(session, serial)
+    if record is None:
+        return "unknown_certificate"
+    state = record.status_at(now)
+    if state == "revoked" and record.revocation_reason == "superseded":
+        return "certificate_superseded"
+    return None if state == "valid" else f"certificate_{state}"
 
 
 def _iin_named(signature: ChallengeSignature) -> str:

@@ -1,5 +1,6 @@
 """The personal cabinet: sign in with IIN + PIN (attempt-limited) or with the AUTH certificate (a signed
-one-time challenge), server-side sessions, certificates.
+one-time challenge), server-side sessions, certificates. A session opened with the AUTH certificate
+ends at the first request after that certificate is revoked or expired.
 
 Every failed sign-in answers the same way whether or not the IIN has an account: the wrong-PIN counter and
 the lock are kept per IIN (``SigninThrottle``) for any IIN tried, and each attempt does one argon2 check.
@@ -12,14 +13,24 @@ import hashlib
 import math
 import secrets
 
+from sqlalchemy import update
+
 from ca.store import certificates_of_iin
 from eds_toolkit import pin as pin_policy
+from eds_toolkit.core import audit
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import InvalidInput
 from eds_toolkit.flow.cabinet_models import CabinetSession, SigninThrottle
 from eds_toolkit.flow.machine import aware
 from eds_toolkit.flow.models import DigitalIdAccount
-from eds_toolkit.signed_challenge import Challenge, issue_challenge, signer_of
+from eds_toolkit.signed_challenge import (
+    Challenge,
+    SessionEnded,
+    Signer,
+    certificate_gone,
+    issue_challenge,
+    signer_of,
+)
 from national_profile.iin import InvalidIIN, parse_iin
 
 WRONG = "The IIN or PIN is wrong."
@@ -93,9 +104,10 @@ def start_certificate_sign_in(ctx: ServiceContext) -> Challenge:
     return issue_challenge(ctx, CERTIFICATE_SIGNIN, "personal cabinet sign-in")
 
 
-def sign_in_with_certificate(ctx: ServiceContext, challenge_id: str, signed_challenge: str | bytes) -> str:
-    """The IIN of the valid AUTH certificate of this CA that signed the challenge; else a Refusal."""
-    return signer_of(ctx, CERTIFICATE_SIGNIN, challenge_id, signed_challenge).iin
+def sign_in_with_certificate(ctx: ServiceContext, challenge_id: str, signed_challenge: str | bytes) -> Signer:
+    """Who signed the challenge with a valid AUTH certificate of this CA (IIN and serial); else a
+    Refusal."""
+    return signer_of(ctx, CERTIFICATE_SIGNIN, challenge_id, signed_challenge)
 
 
 def session_hash(token: str) -> str:
@@ -103,27 +115,78 @@ def session_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def open_session(ctx: ServiceContext, iin: str, *, lifetime: dt.timedelta) -> str:
-    """Start a server-side cabinet session for ``iin``; return its token (the browser keeps it)."""
+def open_session(
+    ctx: ServiceContext, iin: str, *, lifetime: dt.timedelta, certificate_serial: str | None = None
+) -> str:
+    """Start a server-side cabinet session for ``iin``; return its token (the browser keeps it).
+    ``certificate_serial``: the AUTH certificate it was opened with (the session lasts no longer)."""
     token = secrets.token_urlsafe(32)
     now = ctx.now()
     with ctx.session() as session:
         session.add(
-            CabinetSession(token_hash=session_hash(token), iin=iin, created_at=now, expires_at=now + lifetime)
+            CabinetSession(
+                token_hash=session_hash(token),
+                iin=iin,
+                created_at=now,
+                expires_at=now + lifetime,
+                certificate_serial=certificate_serial,
+            )
         )
         session.commit()
     return token
 
 
-def session_owner(ctx: ServiceContext, token: str | None) -> str | None:
-    """The IIN of a live session (not ended, not expired), else None."""
+def session_owner(ctx: ServiceContext, token: str | None) -> str | SessionEnded | None:
+    """The IIN of a live session (not ended, not expired), else None. A session opened with an AUTH
+    certificate ends here once that certificate is revoked or expired (audited; ``SessionEnded``)."""
     if not token or not isinstance(token, str):
         return None
+    now = ctx.now()
     with ctx.session() as session:
         row = session.get(CabinetSession, session_hash(token))
-        if row is None or row.ended_at is not None or aware(row.expires_at) <= ctx.now():
+        if row is None or row.ended_at is not None or aware(row.expires_at) <= now:
             return None
-        return row.iin
+        gone = row.certificate_serial and certificate_gone(session, row.certificate_serial, now)
+        if not gone:
+            return row.iin
+        ended = session.execute(
+            update(CabinetSession)
+            .where(CabinetSession.token_hash == row.token_hash, CabinetSession.ended_at.is_(None))
+            .values(ended_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if ended.rowcount == 1:  # two requests at once: one of them ends it and says so
+            audit.record(
+                ctx,
+                session,
+                iin=row.iin,
+                action="cabinet_session_ended",
+                outcome=audit.OK,
+                reason=gone,
+                detail={"certificate": row.certificate_serial},
+            )
+        session.commit()
+        return SessionEnded(gone)
+
+
+def carry_session(
+    ctx: ServiceContext, token: str | None, superseded: list[str], new_auth_serial: str
+) -> None:
+    """After a renewal made in this session: a session opened with one of the ``superseded`` AUTH
+    certificates goes on with the new one (the renewal was signed with its key, in this session)."""
+    if not token or not isinstance(token, str) or not superseded:
+        return
+    with ctx.session() as session:
+        session.execute(
+            update(CabinetSession)
+            .where(
+                CabinetSession.token_hash == session_hash(token),
+                CabinetSession.ended_at.is_(None),
+                CabinetSession.certificate_serial.in_(superseded),
+            )
+            .values(certificate_serial=new_auth_serial)
+        )
+        session.commit()
 
 
 def close_session(ctx: ServiceContext, token: str | None) -> None:

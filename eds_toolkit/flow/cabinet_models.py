@@ -21,6 +21,8 @@ class CabinetSession(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # the AUTH certificate it was opened with (None: IIN + PIN); it ends once that one is revoked/expired
+    certificate_serial: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class SigninThrottle(Base):

@@ -6,7 +6,9 @@ certificates go (a pair, named by its AUTH serial) and sends a one-time code to 
 certificates with reason ``keyCompromise`` (RFC 5280, 5.3.1: the key is out of the holder's control)
 and records the audit event. Only the cabinet session that asked can confirm; a code is used once
 (``eds_toolkit.otp``), 5 wrong tries end a code and 10 wrong tries per IIN in 24 hours end them all.
-The CRL and OCSP answer from the store, so they say "revoked" from the commit on.
+The CRL and OCSP answer from the store, so they say "revoked" from the commit on. The citizen may say
+since when the key may be in someone else's hands (``eds_toolkit.compromised_since``): that day goes
+into the CRL entries' invalidityDate (RFC 5280 5.3.2).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy.orm import Session
 from ca.errors import CertificateNotFound
 from ca.store import normalise_serial, revoke_valid, valid_certificates_of
 from eds_toolkit import otp
+from eds_toolkit.compromised_since import compromised_since as compromised_since_day
 from eds_toolkit.core import audit
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import (
@@ -69,6 +72,7 @@ class RevocationRequest:
     id: str
     serials: tuple[str, ...]
     expires_at: dt.datetime
+    compromised_since: dt.datetime | None = None
 
 
 def revocation_sms(code: str, language: str = "en") -> str:
@@ -83,11 +87,13 @@ def request_revocation(
     pair_key: str,
     *,
     confirmed: bool,
+    compromised_since: str = "",
     language: str = "en",
     client_address: str | None = None,
 ) -> RevocationRequest:
     """Fix the pair named by ``pair_key`` (one of ``iin``'s own valid pairs) and send the code to the
-    phone on record. ``confirmed``: the citizen agreed that both certificates stop working for good."""
+    phone on record. ``confirmed``: the citizen agreed that both certificates stop working for good;
+    ``compromised_since``: the optional day since when the key may be compromised (YYYY-MM-DD)."""
     with _refusals_recorded(ctx, CODE_ACTION, iin, client_address):
         pair = _own_valid_pair(ctx, iin, pair_key)
         if not confirmed:
@@ -95,6 +101,12 @@ def request_revocation(
                 "Confirm that your certificates will stop working for good: tick the box, then try again.",
                 code="revocation_not_confirmed",
             )
+        since = compromised_since_day(
+            compromised_since,
+            issued=min(aware(row.not_before) for row in pair.records),
+            now=ctx.now(),
+            time_zone=ctx.time_zone,
+        )
         phone = _phone_on_record(ctx, iin)
         now = ctx.now()
         request_id = secrets.token_urlsafe(32)
@@ -108,6 +120,7 @@ def request_revocation(
                 language=language,
                 created_at=now,
                 expires_at=now + REQUEST_LIFETIME,
+                compromised_since=since.moment if since else None,
             )
             session.add(row)
             pending = _prepare(ctx, session, row, phone)
@@ -170,7 +183,8 @@ def confirm_revocation(
                 raise _counted(ctx, session, iin, refusal) from None
             now = ctx.now()
             serials = [serial for serial in (row.auth_serial, row.sign_serial) if serial]
-            revoked = revoke_valid(session, serials, now, REVOCATION_REASON)
+            since = aware(row.compromised_since) if row.compromised_since else None
+            revoked = revoke_valid(session, serials, now, REVOCATION_REASON, invalid_since=since)
             if not revoked:  # revoked or renewed elsewhere since the check above
                 session.rollback()
                 raise _no_longer_valid()
@@ -183,7 +197,11 @@ def confirm_revocation(
                 outcome=audit.OK,
                 reason="key_lost",
                 client_address=client_address,
-                detail={"revoked": revoked, "revocation_reason": REVOCATION_REASON},
+                detail={
+                    "revoked": revoked,
+                    "revocation_reason": REVOCATION_REASON,
+                    **({"compromised_since": since.isoformat()} if since else {}),
+                },
             )
             session.commit()
     return revoked
@@ -325,4 +343,7 @@ def _counted(ctx: ServiceContext, session: Session, iin: str, refusal: CodeRefus
 
 def _view(row: SelfRevocation) -> RevocationRequest:
     serials = tuple(serial for serial in (row.auth_serial, row.sign_serial) if serial)
-    return RevocationRequest(id=row.id, serials=serials, expires_at=aware(row.expires_at))
+    since = aware(row.compromised_since) if row.compromised_since else None
+    return RevocationRequest(
+        id=row.id, serials=serials, expires_at=aware(row.expires_at), compromised_since=since
+    )

@@ -28,3 +28,5 @@ class SelfRevocation(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # since when the key may be compromised, as the citizen said (the CRL entry's invalidityDate)
+    compromised_since: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -66,6 +66,7 @@ class CertificateRow:
     status: str  # valid / revoked / expired, as of the moment it was read
     revoked_at: dt.datetime | None
     revocation_reason: str | None  # the store's code, e.g. key_compromise
+    invalidity_date: dt.datetime | None  # "compromised since" (RFC 5280 invalidityDate), if given
     enrolment_id: str | None
     identification: str
     subject: str
@@ -82,6 +83,7 @@ class CertificateRow:
             status=record.status_at(now),
             revoked_at=record.revoked_at,
             revocation_reason=record.revocation_reason,
+            invalidity_date=record.invalidity_date,
             enrolment_id=record.enrolment_id,
             identification=record.identification,
             subject=record.subject,

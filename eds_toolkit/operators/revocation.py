@@ -8,6 +8,9 @@ and aACompromise (about authorities, not a citizen's pair), certificateHold (a h
 released, but a revocation here is final: nothing un-revokes, and the CA/Browser Forum's rules
 forbid it too), and removeFromCRL (only a delta CRL's release of a hold).
 
+An optional "compromised since" day (``eds_toolkit.compromised_since``, keyCompromise only) goes with
+the revocation into the CRL entries' invalidityDate (RFC 5280 5.3.2).
+
 The revocation is a compare-and-set on ``valid`` (``ca.store.revoke_valid``): a certificate revoked or
 expired meanwhile makes the whole request refused with nothing changed, so the operator revokes
 exactly what they confirmed.
@@ -25,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ca.crl import REASON_FLAGS, publish_due
 from ca.errors import CAError
 from ca.store import certificates_of_enrolment, revoke_valid
+from eds_toolkit.compromised_since import CompromisedSince, compromised_since
 from eds_toolkit.core import audit
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import InvalidInput, Refusal
@@ -69,6 +73,7 @@ class RevocationRequest:
     serials: tuple[str, ...]
     reason: str
     note: str
+    compromised_since: CompromisedSince | None = None
 
 
 @dataclass(frozen=True)
@@ -114,9 +119,17 @@ def checked_note(note: str) -> str:
 
 
 def revocation_request(
-    pair: list[CertificateRow], selected: list[str], reason: str, note: str
+    pair: list[CertificateRow],
+    selected: list[str],
+    reason: str,
+    note: str,
+    *,
+    compromised_since: str = "",
+    now: dt.datetime | None = None,
+    time_zone: str = "Asia/Almaty",
 ) -> RevocationRequest:
-    """The form's choices, checked against ``pair`` (from :func:`pair_of`)."""
+    """The form's choices, checked against ``pair`` (from :func:`pair_of`); ``compromised_since`` is
+    the optional day (keyCompromise only) in ``time_zone``, not after ``now``."""
     in_pair = [row.serial for row in pair]
     chosen = tuple(serial for serial in in_pair if serial in set(selected))
     if set(selected) - set(in_pair):
@@ -125,7 +138,29 @@ def revocation_request(
         )
     if not chosen:
         raise InvalidInput("Choose at least one certificate to revoke.", code="nothing_selected")
-    return RevocationRequest(in_pair[0], chosen, checked_reason(reason), checked_note(note))
+    reason, note = checked_reason(reason), checked_note(note)
+    since = compromised_since_for(
+        [row for row in pair if row.serial in chosen], reason, compromised_since, now, time_zone
+    )
+    return RevocationRequest(in_pair[0], chosen, reason, note, since)
+
+
+def compromised_since_for(
+    rows: list[CertificateRow], reason: str, text: str, now: dt.datetime | None, time_zone: str
+) -> CompromisedSince | None:
+    """The "compromised since" day for revoking ``rows`` with ``reason``: keyCompromise only."""
+    if text.strip() and reason != "key_compromise":
+        raise InvalidInput(
+            "A “compromised since” date goes only with the reason keyCompromise: choose that reason or "
+            "leave the date empty.",
+            code="compromise_date_wrong_reason",
+        )
+    return compromised_since(
+        text,
+        issued=min(row.not_before for row in rows),
+        now=now or dt.datetime.now(dt.UTC),
+        time_zone=time_zone,
+    )
 
 
 def revoke(
@@ -142,7 +177,8 @@ def revoke(
                 state = record.status_at(now)
                 if state != "valid":
                     raise _not_revocable(record.serial, state, record.revoked_at, record.revocation_reason)
-            revoked = revoke_valid(session, list(request.serials), now, request.reason)
+            since = request.compromised_since.moment if request.compromised_since else None
+            revoked = revoke_valid(session, list(request.serials), now, request.reason, invalid_since=since)
             if revoked != list(request.serials):  # another operator (or the holder) was first
                 session.rollback()
                 record = load_record(session, next(s for s in request.serials if s not in revoked))
@@ -170,7 +206,11 @@ def revoke(
             iin=iin,
             reason=request.reason,
             client_address=client_address,
-            detail={"serials": revoked, "note": request.note},
+            detail={
+                "serials": revoked,
+                "note": request.note,
+                **({"compromised_since": since.isoformat()} if since else {}),
+            },
         )
         session.commit()
     return Revoked(tuple(revoked), now.replace(microsecond=0), publish_crl(ctx))

@@ -3,7 +3,9 @@
 ``start_signin`` hands out the challenge (5 minutes, one attempt); ``complete_signin`` checks it the
 way renewal does (``eds_toolkit.signed_challenge``: ours, AUTH, current, unrevoked, the key's own
 signature over exactly the challenge), then that the certificate's IIN is an enabled operator, and
-opens a server-side session: 15 minutes idle, 8 hours at most. Every attempt is audited.
+opens a server-side session: 15 minutes idle, 8 hours at most. Every attempt is audited. At each
+request the session's AUTH certificate must still be current and unrevoked (``certificate_gone``), or
+the session ends there, audited (``operator_session_ended`` with the reason).
 """
 
 from __future__ import annotations
@@ -20,7 +22,14 @@ from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import Refusal
 from eds_toolkit.operators.models import OperatorSession
 from eds_toolkit.operators.registry import OperatorView, operator, operator_by_iin
-from eds_toolkit.signed_challenge import Challenge, SignatureRefused, issue_challenge, signer_of
+from eds_toolkit.signed_challenge import (
+    Challenge,
+    SessionEnded,
+    SignatureRefused,
+    certificate_gone,
+    issue_challenge,
+    signer_of,
+)
 
 PURPOSE = "operator"
 IDLE = dt.timedelta(minutes=15)
@@ -75,9 +84,10 @@ def complete_signin(
     return token, SignedIn(who, signer.certificate_serial)
 
 
-def signed_in(ctx: ServiceContext, token: str | None) -> SignedIn | None:
+def signed_in(ctx: ServiceContext, token: str | None) -> SignedIn | SessionEnded | None:
     """The operator of a live session (touched: the idle clock restarts), else None. A disabled
-    operator's sessions end here."""
+    operator's sessions end here; so does a session whose AUTH certificate is revoked or expired
+    (audited; ``SessionEnded`` says why)."""
     if not token or not isinstance(token, str):
         return None
     now = ctx.now()
@@ -90,6 +100,26 @@ def signed_in(ctx: ServiceContext, token: str | None) -> SignedIn | None:
             row.ended_at = now
             session.commit()
             return None
+        gone = certificate_gone(session, row.certificate_serial, now)
+        if gone is not None:
+            ended = session.execute(
+                update(OperatorSession)
+                .where(OperatorSession.token_hash == row.token_hash, OperatorSession.ended_at.is_(None))
+                .values(ended_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if ended.rowcount == 1:  # two requests at once: one of them ends it and says so
+                audit.record(
+                    ctx,
+                    session,
+                    iin=who.iin,
+                    action="operator_session_ended",
+                    outcome=audit.OK,
+                    reason=gone,
+                    detail={"operator_id": who.id, "operator_certificate": row.certificate_serial},
+                )
+            session.commit()
+            return SessionEnded(gone)
         row.last_seen_at = now
         serial = row.certificate_serial
         session.commit()

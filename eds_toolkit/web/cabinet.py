@@ -13,12 +13,14 @@ from eds_toolkit.flow import cabinet, certificate_files
 from eds_toolkit.flow.cabinet_pairs import renewable_pair
 from eds_toolkit.flow.status import certificate_json, history
 from eds_toolkit.settings import Settings
+from eds_toolkit.signed_challenge import SessionEnded
 from eds_toolkit.translations import N_
 from eds_toolkit.web.context import flow_context, pem_download, settings
 from eds_toolkit.web.history_text import history_lines
 from eds_toolkit.web.i18n import error_message, translate
 from eds_toolkit.web.limits import iin_key, limiter, per_address_on_post, per_iin_limit
 from eds_toolkit.web.security import content_security_policy
+from eds_toolkit.web.session_ended import ended_message
 
 # a certificate's status (eds_toolkit.flow.status.certificate_status) -> the English key of its word
 STATUS_WORDS = {"valid": N_("Valid"), "expired": N_("Expired"), "revoked": N_("Revoked")}
@@ -35,10 +37,14 @@ bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
 """/cabinet: sign-in is limited per IIN and per address, and locks after repeated wrong PINs."""
 
 
+ENDED_KEY = "cabinet_session_ended"  # why the last session ended, for the sign-in page (once)
+
+
 @bp.get("/login")
 def login():
     agent_url = settings().agent_url
-    response = make_response(render_template("cabinet/login.html", agent_url=agent_url))
+    ended = ended_message(session.pop(ENDED_KEY, None))
+    response = make_response(render_template("cabinet/login.html", agent_url=agent_url, error=ended))
     response.headers["Content-Security-Policy"] = content_security_policy([agent_url])
     return response
 
@@ -63,9 +69,12 @@ def sign_in():
     return redirect(url_for("cabinet.home"))
 
 
-def start_cabinet_session(iin: str, lifetime: dt.timedelta) -> None:
-    """Open the citizen's server-side session in a fresh browser session (only the language stays)."""
-    token = cabinet.open_session(flow_context(), iin, lifetime=lifetime)
+def start_cabinet_session(iin: str, lifetime: dt.timedelta, certificate_serial: str | None = None) -> None:
+    """Open the citizen's server-side session in a fresh browser session (only the language stays);
+    ``certificate_serial``: the AUTH certificate that signed in, if that was the way in."""
+    token = cabinet.open_session(
+        flow_context(), iin, lifetime=lifetime, certificate_serial=certificate_serial
+    )
     language = session.get("lang")
     session.clear()
     session["cabinet_session"] = token  # the server-side session's token: sign-out ends it for good
@@ -74,7 +83,13 @@ def start_cabinet_session(iin: str, lifetime: dt.timedelta) -> None:
 
 
 def signed_in_iin() -> str | None:
-    return cabinet.session_owner(flow_context(), session.get("cabinet_session"))
+    """The signed-in citizen's IIN, else None (a session ended just now says why on the sign-in page)."""
+    owner = cabinet.session_owner(flow_context(), session.get("cabinet_session"))
+    if isinstance(owner, SessionEnded):  # its AUTH certificate was revoked or expired
+        session.pop("cabinet_session", None)
+        session[ENDED_KEY] = owner.reason
+        return None
+    return owner
 
 
 @bp.get("/")

@@ -28,11 +28,12 @@ def certificate_challenge():
 @per_address_on_post
 def certificate_sign_in():
     try:
-        iin = cabinet.sign_in_with_certificate(
+        signer = cabinet.sign_in_with_certificate(
             flow_context(), request.form.get("challenge_id", ""), request.form.get("signed_challenge", "")
         )
     except Refusal as error:
         message = error_message(error.code, error.message, **error.extra)
         return jsonify({"ok": False, "code": error.code, "message": message}), error.status
-    start_cabinet_session(iin, dt.timedelta(seconds=settings().enrolment_ttl))
+    lifetime = dt.timedelta(seconds=settings().enrolment_ttl)
+    start_cabinet_session(signer.iin, lifetime, signer.certificate_serial)  # ends with the certificate
     return jsonify({"ok": True, "next": url_for("cabinet.home")})

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, make_response, redirect, render_template, session, url_for
 
 from eds_toolkit.core.refusals import Refusal
-from eds_toolkit.flow import cabinet_renewal
+from eds_toolkit.flow import cabinet, cabinet_renewal
 from eds_toolkit.renewal import ChallengeRefused
 from eds_toolkit.web.agent_page import agent_start_command
 from eds_toolkit.web.api_support import issued_pair_json, json_body, json_response, pair_json, text_field
@@ -114,6 +114,10 @@ def renew() -> Response:
         )
     except Refusal as error:
         return _refused(error)
+    # signed in with the AUTH certificate just superseded: the session goes on with the new one
+    cabinet.carry_session(
+        flow_context(), session.get("cabinet_session"), list(pair.superseded_serials), pair.auth_serial
+    )
     return json_response(issued_pair_json(pair), 201)
 
 

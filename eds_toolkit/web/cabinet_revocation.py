@@ -7,8 +7,11 @@ session, never taken from the form; every POST needs the cabinet session and the
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
+from eds_toolkit.compromised_since import FIELD
 from eds_toolkit.core.refusals import CodeRefused, Refusal, TooManyRequests
 from eds_toolkit.flow import self_revocation
 from eds_toolkit.flow.cabinet_pairs import valid_pairs
@@ -32,8 +35,10 @@ def _token() -> str:
 
 
 def _choose_page(iin: str, status: int = 200, **values):
-    pairs = valid_pairs(flow_context(), iin)
-    return render_template("cabinet/revoke.html", pairs=pairs, **values), status
+    ctx = flow_context()
+    pairs = valid_pairs(ctx, iin)
+    today = ctx.now().astimezone(ZoneInfo(ctx.time_zone)).date().isoformat()
+    return render_template("cabinet/revoke.html", pairs=pairs, today=today, **values), status
 
 
 def _code_page(iin: str, status: int = 200, **values):
@@ -66,12 +71,18 @@ def send_code():
             _token(),
             request.form.get("pair", ""),
             confirmed=request.form.get("confirm_revocation") == "yes",
+            compromised_since=request.form.get(FIELD, ""),
             language=current_language(),
             client_address=client_address(),
         )
     except Refusal as error:
         field = "confirm_revocation" if error.code == "revocation_not_confirmed" else "pair"
-        return _choose_page(iin, error.status, error=_message(error), error_field=field)
+        if error.code.startswith("compromise_date"):
+            field = FIELD
+        typed = request.form.get(FIELD, "")
+        return _choose_page(
+            iin, error.status, error=_message(error), error_field=field, compromised_since=typed
+        )
     session[REQUEST_KEY] = pending.id
     return redirect(url_for("cabinet_revocation.code"))
 

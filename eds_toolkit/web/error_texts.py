@@ -309,6 +309,21 @@ ERROR_TEXTS: dict[str, str] = dict(
         ),
         NC_("revocation_note_too_long", "The note is at most {limit} characters."),
         NC_("nothing_selected", "Choose at least one certificate to revoke."),
+        # the "compromised since" day of a revocation (eds_toolkit.compromised_since): console and cabinet
+        NC_(
+            "compromise_date_invalid",
+            "The “compromised since” date is not a date: choose a day (year-month-day).",
+        ),
+        NC_("compromise_date_in_future", "The “compromised since” date cannot be in the future."),
+        NC_(
+            "compromise_date_before_issue",
+            "The “compromised since” date cannot be before the certificates were issued ({issued}).",
+        ),
+        NC_(
+            "compromise_date_wrong_reason",
+            "A “compromised since” date goes only with the reason keyCompromise: choose that reason or "
+            "leave the date empty.",
+        ),
         NC_("not_in_pair", "Only this certificate and its pair partner can be revoked here."),
         NC_(
             "already_revoked",

@@ -128,6 +128,14 @@ SENTENCES: dict[str, tuple[str, str]] = {
         N_("Signed in to the operators' console"),
         N_("Sign-in to the operators' console refused"),
     ),
+    "operator_session_ended": (
+        N_("Signed out of the operators' console: the AUTH certificate is no longer valid"),
+        N_("Signed out of the operators' console: the AUTH certificate is no longer valid"),
+    ),
+    "cabinet_session_ended": (
+        N_("Signed out of the cabinet: the AUTH certificate you signed in with is no longer valid"),
+        N_("Signed out of the cabinet: the AUTH certificate you signed in with is no longer valid"),
+    ),
     "audit_log_viewed": (N_("The audit log was viewed"), N_("The audit log could not be viewed")),
     "audit_log_exported": (N_("The audit log was exported"), N_("The audit log could not be exported")),
     "crl_published": (N_("A revocation list was published"), N_("A revocation list could not be published")),

@@ -170,3 +170,35 @@ def test_when_a_crl_is_due_eight_threads_publish_it_once(loaded_ca, pg_store):
         published = list(pool.map(lambda _: publish_due(authority), range(8)))
     assert sum(1 for p in published if p.base is not None) == 1
     assert sum(1 for p in published if p.delta is not None) == 1
+
+
+def test_an_invalidity_date_is_stored_in_utc_and_never_before_notbefore_on_postgresql(loaded_ca, pg_store):
+    """The date goes through the UPDATE as UTC whatever the server's time zone (Asia/Almaty here)."""
+    from sqlalchemy import event
+
+    from ca.store import revoke_valid
+
+    @event.listens_for(pg_store.engine, "connect")
+    def _zone(connection, _record):
+        with connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'Asia/Almaty'")
+
+    pg_store.engine.dispose()
+    moment = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    authority = loaded_ca.replace(store=pg_store, clock=lambda: moment)
+    first, second = (authority.issue(make_csr(rsa_key(index=n)), person(), "sign") for n in (5, 6))
+    not_before = pg_store.get(first.record.serial).not_before
+    since = not_before + dt.timedelta(hours=3)
+    now = since + dt.timedelta(days=1)
+    with pg_store.session() as session:
+        revoke_valid(session, [first.record.serial], now, "key_compromise", invalid_since=since)
+        revoke_valid(
+            session,
+            [second.record.serial],
+            now,
+            "key_compromise",
+            invalid_since=not_before - dt.timedelta(days=2),
+        )
+        session.commit()
+    assert pg_store.get(first.record.serial).invalidity_date == since
+    assert pg_store.get(second.record.serial).invalidity_date == pg_store.get(second.record.serial).not_before

@@ -127,3 +127,16 @@ def audit_events(ctx, iin: str, action: str) -> list[tuple[str, str | None]]:
             .order_by(AuditEvent.id)
         )
         return [tuple(row) for row in rows]
+
+
+def sign_in_with_certificate(client, citizen) -> None:
+    """The cabinet's sign-in with the AUTH key (as the page's script does it through the agent)."""
+    token = DATA_CSRF.search(client.get("/cabinet/login").get_data(as_text=True)).group(1)
+    issued = client.post("/cabinet/login/challenge", headers={"X-CSRFToken": token}).get_json()
+    cms = citizen.cms_base64(base64.b64decode(issued["challenge_base64"]))
+    answer = client.post(
+        "/cabinet/login/certificate",
+        data={"challenge_id": issued["id"], "signed_challenge": cms},
+        headers={"X-CSRFToken": token},
+    )
+    assert answer.status_code == 200 and answer.get_json()["ok"] is True, answer.get_json()

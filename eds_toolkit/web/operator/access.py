@@ -9,12 +9,14 @@ from flask import Blueprint, abort, g, redirect, request, session, url_for
 
 from eds_toolkit.operators.roles import Permission, Role
 from eds_toolkit.operators.signin import SignedIn, signed_in
+from eds_toolkit.signed_challenge import SessionEnded
 from eds_toolkit.translations import N_
 from eds_toolkit.web.context import flow_context
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 
 SESSION_KEY = "operator_session"
+ENDED_KEY = "operator_session_ended"  # why the last session ended, for the sign-in page (once)
 
 SECTIONS: list[tuple[Permission, str, str]] = []
 """The console's pages in its menu: (permission, endpoint, English label); ``section`` adds them."""
@@ -29,7 +31,12 @@ ROLE_NAMES = {
 def current() -> SignedIn | None:
     """The signed-in operator of this request (looked up once per request), else None."""
     if "operator" not in g:
-        g.operator = signed_in(flow_context(), session.get(SESSION_KEY))
+        state = signed_in(flow_context(), session.get(SESSION_KEY))
+        if isinstance(state, SessionEnded):  # its AUTH certificate was revoked or expired
+            session.pop(SESSION_KEY, None)
+            session[ENDED_KEY] = state.reason
+            state = None
+        g.operator = state
     return g.operator
 
 

@@ -40,6 +40,9 @@ NOT_RECORDED = N_("not in the audit log (for example eds ca revoke at the comman
 # The console's own audit actions, for the history table (the citizens' steps use history_text).
 CONSOLE_ACTIONS = {
     "operator_signin": N_("Signed in to the operators' console"),
+    "operator_session_ended": N_(
+        "Signed out of the operators' console: the AUTH certificate is no longer valid"
+    ),
     "operator_search": N_("A CA operator searched for this IIN"),
     "operator_view_certificate": N_("A CA operator opened a certificate's page"),
     "operator_revoke": N_("Certificates revoked by a CA operator"),

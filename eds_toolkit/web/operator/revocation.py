@@ -4,8 +4,11 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import flash, redirect, render_template, request, url_for
 
+from eds_toolkit.compromised_since import FIELD
 from eds_toolkit.core.refusals import InvalidInput, Refusal
 from eds_toolkit.operators.revocation import OPERATOR_REASONS, pair_of, revocation_request, revoke
 from eds_toolkit.operators.roles import Permission
@@ -15,22 +18,35 @@ from eds_toolkit.web.operator.access import bp, current, requires
 from eds_toolkit.web.operator.certificates import page_texts
 
 
-def _form(serial: str, *, error: str | None = None, status: int = 200, **chosen):
-    pair = pair_of(flow_context(), serial)
+def _form(
+    serial: str, *, error: str | None = None, error_field: str | None = None, status: int = 200, **chosen
+):
+    ctx = flow_context()
+    pair = pair_of(ctx, serial)
     selected = chosen.get("selected")
     if selected is None:  # the whole pair, as far as it can still be revoked
         selected = [row.serial for row in pair if row.status == "valid"]
+    zone = ZoneInfo(ctx.time_zone)
     page = render_template(
         "operator/revoke.html",
         pair=pair,
         selected=selected,
         reason=chosen.get("reason", ""),
         note=chosen.get("note", ""),
+        compromised_since=chosen.get("compromised_since", ""),
+        today=ctx.now().astimezone(zone).date().isoformat(),
+        issued_on=min(row.not_before for row in pair).astimezone(zone).date().isoformat(),
         reasons=OPERATOR_REASONS,
         error=error,
+        error_field=error_field,
         **page_texts(),
     )
     return page, status
+
+
+def _field_of(code: str) -> str | None:
+    """The form field a refusal is about (its error is tied to it)."""
+    return FIELD if code.startswith("compromise_date") else None
 
 
 @bp.get("/certificates/<serial>/revoke")
@@ -48,14 +64,23 @@ def revoke_certificates(serial: str):
         "selected": form.getlist("serials"),
         "reason": form.get("reason", ""),
         "note": form.get("note", ""),
+        "compromised_since": form.get(FIELD, ""),
     }
-    pair = pair_of(flow_context(), serial)
+    ctx = flow_context()
+    pair = pair_of(ctx, serial)
     try:
-        asked = revocation_request(pair, chosen["selected"], chosen["reason"], chosen["note"])
-    except InvalidInput as error:
-        return _form(
-            serial, error=error_message(error.code, error.message, **error.extra), status=422, **chosen
+        asked = revocation_request(
+            pair,
+            chosen["selected"],
+            chosen["reason"],
+            chosen["note"],
+            compromised_since=chosen["compromised_since"],
+            now=ctx.now(),
+            time_zone=ctx.time_zone,
         )
+    except InvalidInput as error:
+        message = error_message(error.code, error.message, **error.extra)
+        return _form(serial, error=message, error_field=_field_of(error.code), status=422, **chosen)
     if form.get("step") != "confirm":
         rows = [row for row in pair if row.serial in asked.serials]
         return render_template(

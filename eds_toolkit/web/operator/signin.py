@@ -9,8 +9,9 @@ from eds_toolkit.operators.signin import complete_signin, sign_out, start_signin
 from eds_toolkit.web.context import client_address, flow_context, settings
 from eds_toolkit.web.i18n import error_message
 from eds_toolkit.web.limits import per_address_on_post
-from eds_toolkit.web.operator.access import SESSION_KEY, bp, current
+from eds_toolkit.web.operator.access import ENDED_KEY, SESSION_KEY, bp, current
 from eds_toolkit.web.security import content_security_policy
+from eds_toolkit.web.session_ended import ended_message
 
 
 def _safe_next(target: str | None) -> str:
@@ -25,7 +26,12 @@ def login():
     if current() is not None:
         return redirect(_safe_next(request.args.get("next")))
     agent_url = settings().agent_url
-    page = render_template("operator/login.html", agent_url=agent_url, next=request.args.get("next", ""))
+    page = render_template(
+        "operator/login.html",
+        agent_url=agent_url,
+        next=request.args.get("next", ""),
+        error=ended_message(session.pop(ENDED_KEY, None)),
+    )
     response = make_response(page)
     response.headers["Content-Security-Policy"] = content_security_policy([agent_url])
     return response
