@@ -31,6 +31,22 @@ CrlFetcher = Callable[[x509.Certificate], Sequence[bytes]]
 OcspFetcher = Callable[[x509.Certificate, x509.Certificate], Sequence[bytes]]
 REVOCATION_MODES = ("none", "crl", "ocsp", "auto")
 CMS_TIME_BUDGET_SECONDS = 3.0  # signers are started within it (one already started may finish after)
+CERTIFICATE_OPTIONS = (
+    "trust_roots",
+    "enforce_iin_check_digit",
+    "required_profile",
+    "revocation",
+    "crls",
+    "ocsp_responses",
+    "fetch_crls",
+    "fetch_ocsp",
+)
+"""The arguments a signature's verification hands on, as they are, to ``verify_certificate``."""
+
+
+def certificate_options(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The ``CERTIFICATE_OPTIONS`` among a verifying function's ``arguments`` (its ``locals()``)."""
+    return {name: arguments[name] for name in CERTIFICATE_OPTIONS}
 
 
 @verdict_or_input_error
@@ -138,16 +154,7 @@ def verify_cms(
     parsed = read_signers(cms_der, content)
     if len(parsed.signers) != 1:
         raise SignatureInputError(f"The CMS has {len(parsed.signers)} signers; one is expected here.")
-    options = {
-        "trust_roots": trust_roots,
-        "enforce_iin_check_digit": enforce_iin_check_digit,
-        "required_profile": required_profile,
-        "revocation": revocation,
-        "crls": crls,
-        "ocsp_responses": ocsp_responses,
-        "fetch_crls": fetch_crls,
-        "fetch_ocsp": fetch_ocsp,
-    }
+    options = certificate_options(locals())
     moment = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     return _verify_signer(parsed.signers[0], parsed, moment, options)
 
@@ -178,16 +185,7 @@ def verify_cms_signers(
     deadline = started + CMS_TIME_BUDGET_SECONDS
     # half the time for the signatures, the rest for the certificates of the signers checked
     parsed = read_signers(cms_der, content, deadline=started + CMS_TIME_BUDGET_SECONDS / 2)
-    options = {
-        "trust_roots": trust_roots,
-        "enforce_iin_check_digit": enforce_iin_check_digit,
-        "required_profile": required_profile,
-        "revocation": revocation,
-        "crls": crls,
-        "ocsp_responses": ocsp_responses,
-        "fetch_crls": fetch_crls,
-        "fetch_ocsp": fetch_ocsp,
-    }
+    options = certificate_options(locals())
     moment = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     verdicts = []
     for index, signer in enumerate(parsed.signers):

@@ -9,7 +9,13 @@ from typing import Any
 
 from eds_toolkit.signatures.errors import SignatureInputError
 from eds_toolkit.signatures.verdict import Reason, SignatureVerdict, _jsonable
-from eds_toolkit.signatures.verify import CrlFetcher, OcspFetcher, RevocationMode, verify_certificate
+from eds_toolkit.signatures.verify import (
+    CrlFetcher,
+    OcspFetcher,
+    RevocationMode,
+    certificate_options,
+    verify_certificate,
+)
 from eds_toolkit.signatures.xml_reader import XmlSignature, read_signed_xml
 from national_profile.profiles import Profile
 
@@ -54,20 +60,8 @@ def verify_xml(
     if not trust_roots:
         raise SignatureInputError("No trusted root certificate was given.")
     moment = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    certificate_options = {
-        "trust_roots": trust_roots,
-        "at": moment,
-        "enforce_iin_check_digit": enforce_iin_check_digit,
-        "required_profile": required_profile,
-        "revocation": revocation,
-        "crls": crls,
-        "ocsp_responses": ocsp_responses,
-        "fetch_crls": fetch_crls,
-        "fetch_ocsp": fetch_ocsp,
-    }
-    verdicts = tuple(
-        _signature_verdict(signature, moment, certificate_options) for signature in read_signed_xml(xml)
-    )
+    options = {**certificate_options(locals()), "at": moment}
+    verdicts = tuple(_signature_verdict(signature, moment, options) for signature in read_signed_xml(xml))
     return XmlVerdict(ok=all(verdict.ok for verdict in verdicts), checked_at=moment, signatures=verdicts)
 
 

@@ -276,9 +276,13 @@ def test_the_identification_script_shows_no_text_of_its_own():
 
 
 def test_every_agent_text_the_certificates_script_reads_is_on_the_page():
-    script = (WEB / "static" / "issuance.js").read_text()
+    # the page's script and the one it shares with the renewal page (agent_keystores.js)
+    script = "".join((WEB / "static" / name).read_text() for name in ("agent_keystores.js", "issuance.js"))
     template = (WEB / "templates" / "certificates.html").read_text()
     block = re.search(r'<div id="agent-messages"(.*?)></div>', template, re.S).group(1)
+    shared = '{% include "_agent_keystore_texts.html" %}'  # the texts the renewal page says alike
+    assert shared in block
+    block = block.replace(shared, (WEB / "templates" / "_agent_keystore_texts.html").read_text())
     on_page = {
         re.sub(r"-([a-z])", lambda m: m.group(1).upper(), name)
         for name in re.findall(r"data-([a-z-]+)=", block)

@@ -11,7 +11,7 @@ from components_http import Reply, ScriptedServer
 from eds_toolkit import otp
 from eds_toolkit.citizens import Citizen
 from eds_toolkit.clock import FrozenClock
-from eds_toolkit.db import Base, make_engine, make_sessionmaker
+from tests.eds_toolkit.table_fixtures import table_fixtures
 
 OTP_SECRET = b"test-secret-for-hashing-codes-0123456789"
 
@@ -19,28 +19,7 @@ OTP_SECRET = b"test-secret-for-hashing-codes-0123456789"
 TABLES = [Citizen.__table__, otp.OneTimeCode.__table__]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request, tmp_path):
-    """The components' tables in SQLite and, for the tests that use the database, PostgreSQL."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'components.sqlite3'}")
-    else:
-        engine = make_engine(request.getfixturevalue("postgres").url)
-        Base.metadata.drop_all(engine, tables=TABLES)
-    Base.metadata.create_all(engine, tables=TABLES)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine):
-    return make_sessionmaker(engine)
-
-
-@pytest.fixture
-def session(sessions):
-    with sessions() as session:
-        yield session
+engine, sessions, session = table_fixtures(TABLES, "components")
 
 
 @pytest.fixture

@@ -44,6 +44,7 @@ def test_page_scripts_are_files_of_this_origin_and_the_csp_lets_only_this_page_r
 
     assert [s["src"] for s in page.scripts] == [
         "/agent/eds-agent-client.js",
+        "/static/agent_keystores.js",
         "/static/issuance.js",
         "/static/decision.js",
     ]
@@ -77,11 +78,14 @@ def test_the_agent_client_is_served_as_javascript_from_its_one_source_file(clien
 
 
 def test_the_page_logic_is_served_as_javascript(client):
-    response = client.get("/static/issuance.js")
+    shared = client.get("/static/agent_keystores.js")
+    page = client.get("/static/issuance.js")
 
-    assert response.status_code == 200
-    assert response.mimetype == "text/javascript"
-    assert b"installCertificates" in response.get_data()
+    for response in (shared, page):
+        assert response.status_code == 200
+        assert response.mimetype == "text/javascript"
+    assert b"installCertificates" in shared.get_data()
+    assert b"makeRequests" in page.get_data()
 
 
 def test_an_enrolment_not_yet_at_this_step_gets_no_person_for_the_agent(client, outbox):

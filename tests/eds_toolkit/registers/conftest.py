@@ -8,7 +8,6 @@ import pytest
 
 from eds_toolkit.citizens import Citizen
 from eds_toolkit.clock import FrozenClock
-from eds_toolkit.db import Base, make_engine, make_sessionmaker
 from eds_toolkit.registers.model import (
     FamilyRelation,
     LegalCapacity,
@@ -16,6 +15,7 @@ from eds_toolkit.registers.model import (
     RentalContract,
     RentalListedPerson,
 )
+from tests.eds_toolkit.table_fixtures import table_fixtures
 
 TABLES = [
     Citizen.__table__,
@@ -27,28 +27,7 @@ TABLES = [
 ]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request, tmp_path):
-    """The registers' tables in SQLite and in PostgreSQL (the session's server, a database per module)."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'registers.sqlite3'}")
-    else:
-        engine = make_engine(request.getfixturevalue("postgres").url)
-        Base.metadata.drop_all(engine, tables=TABLES)
-    Base.metadata.create_all(engine, tables=TABLES)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine):
-    return make_sessionmaker(engine)
-
-
-@pytest.fixture
-def session(sessions):
-    with sessions() as session:
-        yield session
+engine, sessions, session = table_fixtures(TABLES, "registers")
 
 
 @pytest.fixture

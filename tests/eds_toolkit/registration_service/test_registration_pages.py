@@ -153,6 +153,7 @@ def test_the_review_shows_exactly_the_document_signed_and_what_the_rules_say(cli
     agent_url = app.extensions["eds"].settings.agent_url
     assert agent_url in response.headers["Content-Security-Policy"]  # the page may talk to the agent
     assert 'src="/agent/eds-agent-client.js"' in page and 'src="/static/residence_sign.js"' in page
+    assert 'src="/static/agent_signing.js"' in page
 
 
 def test_an_eds_signature_files_it_and_the_history_shows_the_signed_copy_and_its_verdict(client, ctx):
