@@ -16,7 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -118,10 +122,16 @@ class Screenshots:
 
 
 def wait_for(condition, timeout: float = 10.0, interval: float = 0.05, message: str = "condition"):
-    """Poll ``condition()`` until it returns something truthy; raise TimeoutError with ``message``."""
+    """Poll ``condition()`` until it returns something truthy; raise TimeoutError with ``message``.
+
+    An element that went stale or is not there yet (the page is moving on to the next one) counts as
+    "not yet", so a condition may read the page while it navigates."""
     deadline = time.monotonic() + timeout
     while True:
-        value = condition()
+        try:
+            value = condition()
+        except (StaleElementReferenceException, NoSuchElementException):
+            value = None
         if value:
             return value
         if time.monotonic() > deadline:
