@@ -99,7 +99,7 @@
     // Nothing answers (or the agent refuses this site) vs. a program that greets like NCALayer but
     // has no kz.eds.toolkit.issuance (MODULE_NOT_FOUND): most likely the real NCALayer on its port.
     if (error && error.code === 'ORIGIN_NOT_ALLOWED') {
-      page.say(text.refused, 'missing');
+      page.say(text.siteRefused, 'missing');
     } else if (greeted || (error && error.code === 'NOT_AN_AGENT')) {
       document.getElementById('agent-missing-why').textContent = text.otherAppWhy;
       page.say(text.otherApp, 'other-app');

@@ -20,9 +20,15 @@ class _Elements(HTMLParser):
         self.inline_script = False
         self._in_script = False
         self._open: list[tuple[str, str | None]] = []  # (tag, id) of the elements around the text
+        self.repeated: list[tuple[str, str]] = []  # (tag, attribute) written twice on one element
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
+        attributes: dict[str, str | None] = {}
+        for name, value in attrs:  # a browser keeps an attribute's first value and drops the others
+            if name in attributes:
+                self.repeated.append((tag, name))
+            else:
+                attributes[name] = value
         if attributes.get("id"):
             self.by_id[attributes["id"]] = {"_tag": tag, **attributes}
             self.text_of[attributes["id"]] = ""

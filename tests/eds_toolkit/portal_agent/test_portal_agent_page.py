@@ -235,6 +235,16 @@ def test_the_script_has_words_for_another_signing_program_on_the_agents_port(hom
     assert (messages["data-other-app-why"] == english) == (language == "en")
 
 
+@pytest.mark.parametrize("language", ["en", "kk", "ru"])
+def test_no_element_of_the_page_names_an_attribute_twice(home, clock, language):
+    """A browser keeps the first of two equal attribute names: a second ``data-refused`` once put "eds agent
+    refused this site" before every refusal of the agent (a wrong password, a full disk)."""
+    page = _certificates_page(home, clock, AGENT_URL, language)
+    assert page.repeated == []
+    messages = page.by_id["agent-messages"]
+    assert messages["data-refused"] != messages["data-site-refused"]
+
+
 MESSAGES_EN_OTHER_APP = (
     "Another signing program, probably NCALayer, answers where this site looks for eds agent, but it "
     "cannot make keys for this site. Close it while you get your certificates, start eds agent with the "
