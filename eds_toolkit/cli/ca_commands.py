@@ -167,6 +167,7 @@ def _record_dict(record: CertificateRecord, now: dt.datetime | None = None) -> d
         "enrolment_id": record.enrolment_id,
         "revoked_at": record.revoked_at.isoformat() if record.revoked_at else None,
         "revocation_reason": record.revocation_reason,
+        "invalidity_date": record.invalidity_date.isoformat() if record.invalidity_date else None,
     }
 
 
@@ -373,13 +374,34 @@ def show_command(ctx: Context, serial: str, output_format: str) -> None:
 @ca_group.command("revoke")
 @click.argument("serial")
 @click.option("--reason", type=click.Choice(REVOCATION_REASONS), default="unspecified", show_default=True)
+@click.option(
+    "--compromised-since",
+    "compromised_since",
+    default=None,
+    metavar="WHEN",
+    help="With --reason key_compromise: since when the key may be in someone else's hands, an ISO 8601 day "
+    "(from 00:00 UTC) or time with its offset; the CRL entry's Invalidity Date (RFC 5280 5.3.2). Not in the "
+    "future; a time before the certificate's notBefore is stored as its notBefore.",
+)
 @pass_context
 @_ca_errors_exit
-def revoke_command(ctx: Context, serial: str, reason: str) -> None:
+def revoke_command(ctx: Context, serial: str, reason: str, compromised_since: str | None) -> None:
     """Revoke a certificate: OCSP answers "revoked" at once, the next delta CRL lists it (within the
     hour; `eds ca crl --publish --force` publishes now)."""
-    record = _store(ctx).revoke(serial, reason)
+    invalid_since = _compromise_moment(compromised_since, reason) if compromised_since else None
+    record = _store(ctx).revoke(serial, reason, invalid_since=invalid_since)
     click.echo(f"revoked {record.serial} ({reason}) at {record.revoked_at:%Y-%m-%d %H:%M:%S} UTC")
+
+
+def _compromise_moment(text: str, reason: str) -> dt.datetime:
+    """``--compromised-since`` as a UTC moment; exit 2 for a text not a day or time, or another reason."""
+    if reason != "key_compromise":
+        _fail("--compromised-since goes only with --reason key_compromise.", 2)
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        _fail(f"--compromised-since {text!r} is not an ISO 8601 day or time (e.g. 2026-11-30).", 2)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
 
 
 @ca_group.command("crl")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import subprocess
@@ -317,6 +318,46 @@ def test_show_revoke_and_crl(home, tmp_path):
     )
     assert "verify OK" in checked.stderr + checked.stdout
     assert serial.upper() in checked.stdout
+
+
+def test_revoke_with_a_compromise_day_puts_the_invalidity_date_in_the_crl(home, tmp_path):
+    serial = issue(home, tmp_path, name="c.pem")[0].stdout.strip()
+    not_before = dt.datetime.fromisoformat(
+        json.loads(eds(home, "show", serial, "--format", "json").stdout)["not_before"]
+    )
+    tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).date().isoformat()
+    refused = [
+        eds(
+            home, "revoke", serial, "--compromised-since", not_before.date().isoformat()
+        ),  # reason unspecified
+        eds(home, "revoke", serial, "--reason", "key_compromise", "--compromised-since", "last tuesday"),
+        eds(home, "revoke", serial, "--reason", "key_compromise", "--compromised-since", tomorrow),
+    ]
+    assert [r.exit_code for r in refused] == [2, 2, 1]
+    assert "only with --reason key_compromise" in refused[0].stderr and "ISO 8601" in refused[1].stderr
+    assert "cannot be after the revocation" in refused[2].stderr
+    assert (
+        json.loads(eds(home, "show", serial, "--format", "json").stdout)["status"] == "valid"
+    )  # nothing half-done
+
+    since = (not_before + (dt.datetime.now(dt.UTC) - not_before) / 2).replace(
+        microsecond=0
+    )  # between the two
+    revoked = eds(
+        home, "revoke", serial, "--reason", "key_compromise", "--compromised-since", since.isoformat()
+    )
+    assert revoked.exit_code == 0, revoked.stderr
+    shown = json.loads(eds(home, "show", serial, "--format", "json").stdout)
+    assert dt.datetime.fromisoformat(shown["invalidity_date"]) == since
+    crl, chain = tmp_path / "ca.crl", tmp_path / "chain.pem"
+    eds(home, "chain", "--out", str(chain))
+    assert eds(home, "crl", "--out", str(crl)).exit_code == 0
+    text = subprocess.run(
+        ["openssl", "crl", "-inform", "DER", "-in", str(crl), "-noout", "-text"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "Invalidity Date" in text and since.strftime("%b %e %H:%M:%S %Y GMT") in text
 
 
 def test_show_and_revoke_of_an_unknown_serial_exit_1(home):
