@@ -5,7 +5,7 @@ The zip of the two .p12 files is built inside the transaction that issues the pa
 which the service never stores. Asking again with that password within ``keystore_pickup_seconds``
 (a retry after a lost answer, a killed process, a closed tab) gets the same files, not "already
 issued"; another password is told so and gets nothing. After that the kept copy is not served and
-``eds purge`` deletes it; a lost download then has the replacement (``replacement.py``).
+``eds db purge`` deletes it; a lost download then has the replacement (``replacement.py``).
 """
 
 from __future__ import annotations
