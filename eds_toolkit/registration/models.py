@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Index, Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eds_toolkit.clock import UtcDateTime
@@ -67,3 +67,24 @@ class ResidenceApplication(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
     outcome_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
     rules_verdict: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class OwnerDecision(Base):
+    """The owner's one decision on an application (the primary key allows no second): ``confirmed`` or
+    ``declined``, and how: ``eds`` (the consent document signed with the owner's SIGN key: the document,
+    its CMS and the verdict of its check at the time, as JSON), ``sms`` (the code from 1414) or
+    ``cabinet`` (refused in the owner's signed-in cabinet). ``document`` is the consent confirmed."""
+
+    __tablename__ = "residence_owner_decisions"
+
+    application_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("residence_applications.id"), primary_key=True
+    )
+    owner_iin: Mapped[str] = mapped_column(String(12))
+    decision: Mapped[str] = mapped_column(String(10))  # "confirmed" | "declined"
+    method: Mapped[str] = mapped_column(String(8))  # "eds" | "sms" | "cabinet"
+    document: Mapped[str | None] = mapped_column(Text, nullable=True)
+    signature_cms: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    signer_serial: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    verdict: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

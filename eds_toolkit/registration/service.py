@@ -36,14 +36,14 @@ from eds_toolkit.flow.machine import aware, token_hash
 from eds_toolkit.registers import InvalidRecord, RegisterUnavailable
 from eds_toolkit.registers.records import checked_address_id
 from eds_toolkit.registration.decision_texts import DECISION_TEXTS
-from eds_toolkit.registration.document import canonical_document, document_bytes
+from eds_toolkit.registration.document import canonical_document, document_bytes, owner_consent_document
 from eds_toolkit.registration.errors import (
     ApplicationNotFound,
     ApplicationNotOpen,
     InvalidApplication,
 )
 from eds_toolkit.registration.facts import UnknownAddress, application_date, gather_facts
-from eds_toolkit.registration.models import ResidenceApplication, Status
+from eds_toolkit.registration.models import OwnerDecision, ResidenceApplication, Status
 from eds_toolkit.registration.notices import applicant_code_text, owner_code_text
 from eds_toolkit.registration.rules import Evaluation, Outcome, evaluate
 from eds_toolkit.registration.verification import verify_application_signature
@@ -330,22 +330,77 @@ def owner_decides(
     with _refusals_audited(ctx, application_id, "owner_decision", client_address), ctx.session() as session:
         application = _load(ctx, session, application_id, allowed={Status.AWAITING_OWNER})
         _use_code(ctx, session, owner_code_key(application.id), entered)
-        to_status = Status.REGISTERED if accept else Status.REJECTED
-        reason = "owner_confirmed" if accept else "owner_declined"
-        _move(
+        document = owner_consent_text(application) if accept else None
+        owner_decided(
             ctx,
             session,
             application,
-            to_status,
             "owner_decision",
-            application.owner_iin,
             client_address,
-            reason=reason,
-            decided_at=ctx.now(),
-            outcome_reason=reason,
+            accept=accept,
+            method="sms",
+            document=document,
         )
         session.commit()
     return describe(ctx, application_id)
+
+
+def owner_consent_text(application: ResidenceApplication) -> str:
+    """The consent the owner gives to ``application`` (awaiting them): what they sign with the EDS."""
+    return owner_consent_document(
+        application_id=application.id,
+        application_document=application.document,
+        owner_iin=application.owner_iin or "",
+        applicant_iin=application.applicant_iin,
+        person_iin=_person(application),
+        address_id=application.address_id,
+        address=application.address,
+        confirm_by=aware(application.owner_deadline),
+    )
+
+
+def owner_decided(
+    ctx: ServiceContext,
+    session: Session,
+    application: ResidenceApplication,
+    action: str,
+    client_address: str | None,
+    *,
+    accept: bool,
+    method: str,
+    document: str | None = None,
+    detail: dict | None = None,
+    **kept: object,
+) -> None:
+    """The owner's decision: ``registered`` or ``rejected`` (compare-and-set, audited as ``action``), and
+    the one ``OwnerDecision`` row kept with it (``kept``: the signature and its verdict); the caller
+    commits, so a second decision racing this one finds the version moved on and changes nothing."""
+    now = ctx.now()
+    reason = "owner_confirmed" if accept else "owner_declined"
+    _move(
+        ctx,
+        session,
+        application,
+        Status.REGISTERED if accept else Status.REJECTED,
+        action,
+        application.owner_iin,
+        client_address,
+        reason=reason,
+        detail={"method": method, **(detail or {})},
+        decided_at=now,
+        outcome_reason=reason,
+    )
+    session.add(
+        OwnerDecision(
+            application_id=application.id,
+            owner_iin=application.owner_iin,
+            decision="confirmed" if accept else "declined",
+            method=method,
+            document=document,
+            decided_at=now,
+            **kept,
+        )
+    )
 
 
 def return_overdue(ctx: ServiceContext) -> int:

@@ -76,15 +76,15 @@ def signed_copy(ctx: ServiceContext, application_id: str, *, verify: bool = True
         )
     if not verify or copy.signature_cms is None or signed_at is None:
         return copy
-    verdict = _verdict_as_of(ctx, copy.signature_cms, document_bytes(copy.document), signed_at)
+    verdict = verdict_as_of(ctx, copy.signature_cms, document_bytes(copy.document), signed_at)
     return replace(copy, verdict=verdict)
 
 
-def _verdict_as_of(
+def verdict_as_of(
     ctx: ServiceContext, cms: bytes, content: bytes, at: dt.datetime
 ) -> SignatureVerdict | None:
-    """The verdict as of ``at`` with the CA's current OCSP answer (a revocation after ``at`` does not
-    undo a signature made before it); None when the kept bytes cannot be read as a CMS."""
+    """A kept signature's verdict as of ``at`` with the CA's current OCSP answer (a revocation after ``at``
+    does not undo a signature made before it); None when the kept bytes cannot be read as a CMS."""
     try:
         authority = ctx.ca()
     except Exception as error:  # a CA that cannot load is an outage, as when signing

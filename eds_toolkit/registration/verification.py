@@ -1,5 +1,6 @@
-"""Checking an application's EDS signature: the applicant's own SIGN certificate from the service CA,
-valid and not revoked (the CA's OCSP responder, asked in-process) at the time of signing."""
+"""Checking an EDS signature of the registration service: the applicant's over the application, or the
+owner's over their consent; the signer's own SIGN certificate from the service CA, valid and not revoked
+(the CA's OCSP responder, asked in-process) at the time of signing."""
 
 from __future__ import annotations
 
@@ -14,15 +15,67 @@ from eds_toolkit.signatures import SignatureInputError, SignatureVerdict, verify
 
 MAX_CMS_BYTES = 256 * 1024
 
+NOT_THE_APPLICATION = "The signed document is not this application: sign the application's document as given."
+NOT_THE_APPLICANT = (
+    "The application was signed with another person's certificate: the applicant must sign it with their "
+    "own EDS."
+)
+NOT_THE_CONSENT = "The signed document is not this consent: sign the consent document as shown."
+NOT_THE_OWNER = (
+    "The consent was signed with another person's certificate: only the owner of the address confirms, "
+    "with their own EDS."
+)
+
 
 def verify_application_signature(
     ctx: ServiceContext, cms: bytes, content: bytes, *, applicant_iin: str
 ) -> SignatureVerdict:
     """The verdict when the CMS is the applicant's valid SIGN signature over ``content``; else
     SignatureRefused with the verdict's reason codes."""
+    return verify_signature(
+        ctx,
+        cms,
+        content,
+        signer_iin=applicant_iin,
+        not_content=NOT_THE_APPLICATION,
+        not_signer=NOT_THE_APPLICANT,
+    )
+
+
+def verify_consent_signature(
+    ctx: ServiceContext, cms: bytes, content: bytes, *, owner_iin: str
+) -> SignatureVerdict:
+    """The verdict when the CMS is the owner's valid SIGN signature over their consent ``content``."""
+    return verify_signature(
+        ctx,
+        cms,
+        content,
+        signer_iin=owner_iin,
+        not_content=NOT_THE_CONSENT,
+        not_signer=NOT_THE_OWNER,
+        rule="owner_consent",
+    )
+
+
+def verify_signature(
+    ctx: ServiceContext,
+    cms: bytes,
+    content: bytes,
+    *,
+    signer_iin: str,
+    not_content: str,
+    not_signer: str,
+    rule: str | None = None,
+) -> SignatureVerdict:
+    """The verdict when the CMS is ``signer_iin``'s valid SIGN signature over ``content`` as of now; else
+    SignatureRefused (``not_content``: the sentence for another document, ``not_signer``: for another
+    person's certificate; ``rule``: the refusal catalogue's more precise text, ``code.rule``)."""
+    precise = {"rule": rule} if rule else {}
     if not cms or len(cms) > MAX_CMS_BYTES:
         raise SignatureRefused(
-            f"Send the CMS signature (at most {MAX_CMS_BYTES // 1024} KiB).", code="signature_unreadable"
+            f"Send the CMS signature (at most {MAX_CMS_BYTES // 1024} KiB).",
+            code="signature_unreadable",
+            **precise,
         )
     try:
         authority = ctx.ca()
@@ -51,17 +104,13 @@ def verify_application_signature(
     except SignatureInputError as error:
         message = str(error)
         if "differs" in message:
-            message = "The signed document is not this application: sign the application's document as given."
-        raise SignatureRefused(message, code="signature_unreadable") from None
+            message = not_content
+        raise SignatureRefused(message, code="signature_unreadable", **precise) from None
     if not verdict.ok:
         raise SignatureRefused(
             "The signature was not accepted: " + " ".join(verdict.messages),
             reasons=[reason.value for reason in verdict.reasons],
         )
-    if verdict.signer.iin != applicant_iin:
-        raise SignatureRefused(
-            "The application was signed with another person's certificate: the applicant must sign it "
-            "with their own EDS.",
-            code="signer_mismatch",
-        )
+    if verdict.signer.iin != signer_iin:
+        raise SignatureRefused(not_signer, code="signer_mismatch", **precise)
     return verdict

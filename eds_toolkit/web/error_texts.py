@@ -275,6 +275,15 @@ ERROR_TEXTS: dict[str, str] = dict(
             "The signature could not be read, or it is not over this application: sign it again.",
         ),
         NC_(
+            "signer_mismatch.owner_consent",
+            "The consent was signed with another person's certificate: only the owner of the address "
+            "confirms, with their own EDS.",
+        ),
+        NC_(
+            "signature_unreadable.owner_consent",
+            "The signature could not be read, or it is not over this consent: sign the consent shown.",
+        ),
+        NC_(
             "citizens_base_unavailable",
             "The mobile-citizens base is not answering right now; nothing was sent. Please try again later.",
         ),

@@ -166,6 +166,14 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "application.register": (N_("Residence registered"), N_("Residence not registered")),
     "application.owner_code": (N_("Confirmation code sent to the owner"), N_("Confirmation code not sent")),
     "application.owner_decision": (N_("Owner's decision recorded"), N_("Owner's decision not accepted")),
+    "application.owner_sign_eds": (
+        N_("Owner confirmed the registration by signing the consent with their EDS"),
+        N_("Owner's EDS signature of the consent not accepted"),
+    ),
+    "application.owner_decline": (
+        N_("Owner refused the registration in their personal cabinet"),
+        N_("Owner's refusal not accepted"),
+    ),
     "application.return": (
         N_("Application returned: the owner did not confirm in time"),
         N_("Application returned"),

@@ -9,7 +9,8 @@ In each, a citizen signs in to the cabinet with their AUTH certificate through t
 "Online request", fills in the form (whom, the address's number in the property register), checks the
 exact document and what the rules say on the review page, signs it with the agent and sees the decision
 and the History of services; where an owner must consent, the owner signs in on their own computer and
-confirms with the SMS code from 1414. Every page is saved under
+confirms from "Consents awaiting me" by signing the consent document with their SIGN key through their
+agent (the SMS code path is tested in-process). Every page is saved under
 artifacts/screenshots/registration/<case>/NN-<who>-<step>.png.
 
 Each person has their own computer: an `eds agent` over a folder with their two keystores, started on the
@@ -42,7 +43,7 @@ from selenium.webdriver.common.by import By
 from national_profile.iin import make_iin
 
 from .browser import SCREENSHOTS, Screenshots, new_page, safe_name, start_chromium, wait_for
-from .eds import EDS, start_eds_agent, start_eds_serve, wait_for_code
+from .eds import EDS, start_eds_agent, start_eds_serve
 from .services import ServiceProcess, free_port, start_service
 
 pytestmark = pytest.mark.browser
@@ -377,6 +378,7 @@ def history_row(cabinet: Cabinet, application_id: str):
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda scenario: scenario.name)
 def test_a_citizen_applies_in_the_cabinet_and_signs_with_the_agent(scenario, service, browsers):
     from eds_toolkit.registration import application_document, describe
+    from eds_toolkit.registration.owner_consent import consent_document, owner_decision_of
 
     shot_dir = SHOTS / scenario.name
     shutil.rmtree(shot_dir, ignore_errors=True)
@@ -461,21 +463,33 @@ def test_a_citizen_applies_in_the_cabinet_and_signs_with_the_agent(scenario, ser
         service.sit_down(scenario.owner)  # the owner, at their own computer
         owner.sign_in_with_certificate()
         owner.shot("cabinet")
-        owner.open("/cabinet/services/history")
+        owner.open("/cabinet/services/consents")  # "Consents awaiting me"
         link = owner_driver.find_element(
             By.CSS_SELECTOR, f'a[href="/cabinet/services/consents/{application_id}"]'
         )
-        owner.shot("history")
+        owner.shot("consents")
         with new_page(owner_driver, "the consent page"):
             link.click()
         assert scenario.applicant.surname in owner.text("consent-request")
         assert owner.text("document-text") == document
+        consent = owner.text("consent-document-text")
+        assert consent == consent_document(ctx, application_id)  # exactly what the agent signs
         owner.shot("consent")
-        owner.fill("code", wait_for_code(service.outbox, scenario.owner.phone))
-        owner.press("confirm-registration")
+        owner.element("agent-sign-button").click()  # the agent signs the consent with the owner's SIGN key
+        wait_for(
+            lambda: (
+                "application-decision" in owner_driver.page_source
+                or owner.element("agent-sign-status").get_attribute("data-state") == "error"
+            ),
+            60,
+            0.2,
+            "the confirmed consent",
+        )
+        assert "application-decision" in owner_driver.page_source, owner.text("agent-sign-status")
         assert owner.text("page-notice") == "You confirmed the registration at your home."
         assert owner.focused() == "page-notice"
         assert owner.text("application-status") == "Registered"
+        assert owner_decision_of(ctx, application_id).method == "eds"
         owner.shot("confirmed")
         assert owner.csp_violations() == []
 

@@ -17,6 +17,7 @@ from eds_toolkit.web.residence import library
 from eds_toolkit.web.residence.access import bp, citizen_only
 from eds_toolkit.web.residence.render import (
     application_words,
+    owner_decision_words,
     refusal_message,
     set_notice,
     signed_with,
@@ -33,6 +34,12 @@ CODE_SENT = N_(
     "(valid 5 minutes)."
 )
 SIGNED = N_("Your application is signed and filed.")
+SIGNED_OUT = N_("Your cabinet session has ended: sign in again.")
+
+
+def signed_out_answer():
+    """What a page script's POST gets when the cabinet session has ended: JSON, 401."""
+    return jsonify({"ok": False, "code": "signed_out", "message": translate(SIGNED_OUT)}), 401
 
 
 # ----- the form -----
@@ -77,8 +84,9 @@ def _application_page(application_id: str, status: int = 200, **values):
     ctx = flow_context()
     view = library.your_application(ctx, application_id, g.citizen_iin)
     words = application_words(ctx, view, local_time)
-    copy = verdict = None
+    copy = verdict = owner_decision = None
     if view.status != "draft":
+        owner_decision = owner_decision_words(library.owner_decision_of(ctx, view.id, verify=False))
         copy = library.signed_copy_of(ctx, view.id)
         if copy.verdict is not None:
             verdict = verdict_lines(copy.verdict, view.applicant_iin, local_time)
@@ -90,6 +98,7 @@ def _application_page(application_id: str, status: int = 200, **values):
         copy=copy,
         verdict=verdict,
         signed_with=signed_with(view.signed_with),
+        owner_decision=owner_decision,
         code_sent=session.get(CODE_SENT_KEY) == view.id,
         agent_url=agent_url,
         **values,
@@ -150,8 +159,7 @@ def sign_with_eds(application_id: str):
     """The page script's POST of the CMS eds agent made: JSON in, JSON out ({ok, next} or {ok, message})."""
     iin = signed_in_iin()
     if not iin:
-        message = translate(N_("Your cabinet session has ended: sign in again."))
-        return jsonify({"ok": False, "code": "signed_out", "message": message}), 401
+        return signed_out_answer()
     try:
         library.your_application(flow_context(), application_id, iin)
         cms = request.form.get("cms", "").encode("ascii", "replace")

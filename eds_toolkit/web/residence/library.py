@@ -27,6 +27,13 @@ from eds_toolkit.registration.decision_texts import decision_message
 from eds_toolkit.registration.errors import ApplicationNotFound, InvalidApplication
 from eds_toolkit.registration.listing import applications_of, awaiting_consent_of
 from eds_toolkit.registration.notices import reference
+from eds_toolkit.registration.owner_consent import (
+    KeptDecision,
+    confirm_with_eds,
+    consent_document,
+    decline,
+    owner_decision_of,
+)
 from eds_toolkit.registration.signed_copy import SignedCopy, signed_copy
 from eds_toolkit.translations import N_
 from national_profile.iin import is_valid_iin
@@ -34,14 +41,20 @@ from national_profile.iin import is_valid_iin
 __all__ = [
     "ApplicationForm",
     "ApplicationView",
+    "KeptDecision",
     "SignedCopy",
     "application_document",
     "awaiting_consent",
+    "confirm_with_eds",
+    "consent_document",
+    "decline",
     "decision_text",
     "file",
     "history",
+    "masked_name_of",
     "name_of",
     "owner_decides",
+    "owner_decision_of",
     "owners_application",
     "reference",
     "send_owner_code",
@@ -179,3 +192,16 @@ def name_of(ctx: ServiceContext, iin: str) -> str | None:
     if record is None:
         return None
     return " ".join(part for part in (record.surname, record.given_name, record.patronymic) if part)
+
+
+def masked_name_of(ctx: ServiceContext, iin: str) -> str | None:
+    """A person's name as the portal shows it to someone else: the given name and the surname's first
+    letter, the rest hidden ("Aigerim S***"); None when the citizens base does not know it."""
+    try:
+        record = ctx.citizens.lookup(iin)
+    except CitizensRegistryError:
+        return None
+    if record is None or not (record.given_name or record.surname):
+        return None
+    surname = f"{record.surname[:1]}***" if record.surname else ""
+    return " ".join(part for part in (record.given_name, surname) if part)

@@ -22,6 +22,9 @@ from eds_toolkit.web.residence.texts import (
     CHECK_WORDS,
     DECISIONS,
     OUTCOME_WORDS,
+    OWNER_DECISION_SENTENCES,
+    OWNER_DECISION_WORDS,
+    OWNER_METHOD_WORDS,
     REVOCATION_WORDS,
     SIGNED_WITH,
     STATUS_WORDS,
@@ -131,6 +134,7 @@ class VerdictLines:
 def verdict_lines(
     verdict: SignatureVerdict, applicant_iin: str, local_time: Callable[[dt.datetime], str]
 ) -> VerdictLines:
+    """``applicant_iin``: the IIN that must have signed (the applicant's, or the owner's for a consent)."""
     signer = verdict.signer
     revocation = verdict.revocation
     said = word(REVOCATION_WORDS, revocation.status)
@@ -151,3 +155,20 @@ def verdict_lines(
 
 def signed_with(code: str | None) -> str:
     return word(SIGNED_WITH, code)
+
+
+@dataclass(frozen=True)
+class OwnerDecisionWords:
+    """The owner's kept decision: a sentence for the applicant and the owner, a line for an officer."""
+
+    kept: library.KeptDecision
+    sentence: str
+    officer: str
+
+
+def owner_decision_words(kept: library.KeptDecision | None) -> OwnerDecisionWords | None:
+    if kept is None:
+        return None
+    sentence = OWNER_DECISION_SENTENCES.get((kept.decision, kept.method))
+    officer = f"{word(OWNER_DECISION_WORDS, kept.decision)}: {word(OWNER_METHOD_WORDS, kept.method)}"
+    return OwnerDecisionWords(kept, translate(sentence) if sentence else "", officer)

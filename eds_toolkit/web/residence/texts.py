@@ -43,6 +43,22 @@ DECISIONS = {
     "owner_not_confirmed": N_("The owner did not confirm within one hour. You can file a new application."),
 }
 
+# the owner's decision as kept (eds_toolkit.registration.models.OwnerDecision: decision, method), as the
+# applicant and the owner read it...
+OWNER_DECISION_SENTENCES = {
+    ("confirmed", "eds"): N_("The owner confirmed it by signing the consent with their EDS."),
+    ("confirmed", "sms"): N_("The owner confirmed it with the code sent to them by SMS."),
+    ("declined", "sms"): N_("The owner refused it with the code sent to them by SMS."),
+    ("declined", "cabinet"): N_("The owner refused it in their personal cabinet."),
+}
+# ...and as an officer reads it: "<decision>: <method>"
+OWNER_DECISION_WORDS = {"confirmed": N_("Confirmed"), "declined": N_("Declined")}
+OWNER_METHOD_WORDS = {
+    "eds": N_("signed with the owner's EDS (SIGN certificate)"),
+    "sms": N_("with the SMS code from 1414"),
+    "cabinet": N_("in the owner's personal cabinet"),
+}
+
 WAITING_FOR_OWNER = N_(
     "The owner of the home got an SMS code from 1414 and has until {deadline} to confirm. If they do "
     "not, the application is returned."

@@ -1,7 +1,8 @@
-/* Signing an application in the cabinet with the SIGN key through eds agent (or NCALayer): the page holds
-   the document's exact bytes (base64); the agent signs them with basics.sign (CMS with the document
-   inside, only the applicant's key offered), the page sends the CMS to the server, which verifies it
-   (chain, revocation, the applicant's IIN) before the application is filed, and goes where it says.
+/* Signing in the cabinet with the SIGN key through eds agent (or NCALayer): an application by its applicant,
+   or the owner's consent to one. The page holds the document's exact bytes (base64); the agent signs them
+   with basics.sign (CMS with the document inside, only the signer's key offered: data-iin), the page sends
+   the CMS to the server, which verifies it (chain, revocation, the signer's IIN) before the application is
+   filed or the consent counts, and goes where it says.
    eds-agent-client.js and agent_signing.js are loaded before this file. */
 (function () {
   'use strict';

@@ -64,6 +64,18 @@ def signed_in(client, ctx, iin: str) -> Browser:
     return Browser(client, iin)
 
 
+def officer_signed_in(client, ctx, roles: str, *, iin: str) -> None:
+    """Make ``iin`` an operator with ``roles`` and sign ``client`` in to the console with their AUTH key."""
+    from eds_toolkit.operators.registry import add_operator
+    from tests.eds_toolkit.operator_console.operator_helpers import challenge, post_signature
+
+    officer = certificates_for(ctx, iin)
+    add_operator(ctx, iin, "Асан Тестов", roles, added_by="tests")
+    issued = challenge(client)
+    cms = officer.cms(base64.b64decode(issued["challenge_base64"]), profile="auth")
+    assert post_signature(client, issued, cms).status_code == 200
+
+
 def file_on_page(
     browser: Browser, address_id: str, person_iin: str | None = None, owner_iin: str = ""
 ) -> str:

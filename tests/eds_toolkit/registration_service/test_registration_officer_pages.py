@@ -3,25 +3,19 @@ signature's verdict (chain, revocation, signer's IIN equal to the applicant's); 
 
 from __future__ import annotations
 
-import base64
 import json
 
+from page_helpers import officer_signed_in
 from registration_helpers import APPLICANT_IIN, STRANGER_IIN, certificates_for, file
 from sqlalchemy import select
 
 from eds_toolkit.core.audit_models import AuditEvent
-from eds_toolkit.operators.registry import add_operator
-from tests.eds_toolkit.operator_console.operator_helpers import challenge, post_signature
 
 OFFICER_IIN = "850314312017"
 
 
 def _sign_in_as(client, ctx, roles: str) -> None:
-    officer = certificates_for(ctx, OFFICER_IIN)
-    add_operator(ctx, OFFICER_IIN, "Асан Тестов", roles, added_by="tests")
-    issued = challenge(client)
-    cms = officer.cms(base64.b64decode(issued["challenge_base64"]), profile="auth")
-    assert post_signature(client, issued, cms).status_code == 200
+    officer_signed_in(client, ctx, roles, iin=OFFICER_IIN)
 
 
 def _signed_by(client, ctx, signer_iin: str):
