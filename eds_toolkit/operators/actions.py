@@ -23,6 +23,8 @@ def record_action(
     reason: str | None = None,
     client_address: str | None = None,
     detail: dict[str, Any] | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
 ) -> None:
     """Add the audit event of ``who`` doing ``action`` about ``iin`` (the caller commits)."""
     audit.record(
@@ -33,6 +35,8 @@ def record_action(
         outcome=outcome,
         reason=reason,
         client_address=client_address,
+        from_state=from_state,
+        to_state=to_state,
         detail={**operator_detail(who), **(detail or {})},
     )
 

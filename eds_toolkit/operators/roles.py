@@ -21,11 +21,18 @@ class Permission(StrEnum):
     PUBLISH_CRL = "publish_crl"  # publish a new CRL now (the status page's button)
     AUDIT_LOG = "audit_log"  # the audit log with filters, the chain's check
     APPLICATIONS = "applications"  # registration applications: the signed document and its verdict
+    DECIDE_OFFLINE = "decide_offline"  # record a service centre's decision on an application sent offline
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.REGISTRATION_OFFICER: frozenset(
-        {Permission.SEARCH, Permission.REVIEW_IDENTIFICATION, Permission.EXPIRING, Permission.APPLICATIONS}
+        {
+            Permission.SEARCH,
+            Permission.REVIEW_IDENTIFICATION,
+            Permission.EXPIRING,
+            Permission.APPLICATIONS,
+            Permission.DECIDE_OFFLINE,
+        }
     ),
     Role.CA_ADMIN: frozenset(
         {
@@ -47,8 +54,9 @@ GRANTS: dict[Role, frozenset[Permission]] = {
         }
     ),
 }
-"""An auditor reads and changes nothing; a registration officer decides identifications but revokes
-nothing; a CA administrator revokes but neither decides identifications nor reads the audit log."""
+"""An auditor reads and changes nothing; a registration officer decides identifications and, for a
+service centre, applications sent offline, but revokes nothing; a CA administrator revokes but neither
+decides identifications nor reads the audit log."""
 
 
 def parse_roles(text: str) -> frozenset[Role]:

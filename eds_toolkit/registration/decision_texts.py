@@ -66,6 +66,30 @@ DECISION_TEXTS: dict[str, str] = dict(
             "The person is listed in the state rental contract of this address: no owner's consent is "
             "needed.",
         ),
+        # decided in person at a public service centre (``service_centre``): registered, or a refusal reason
+        NC_(
+            "service_centre_registered",
+            "Registered at a public service centre: the documents were checked in person.",
+        ),
+        NC_(
+            "service_centre_identity_not_confirmed",
+            "Refused at a public service centre: the applicant's identity document was not presented, or it "
+            "is not the applicant's.",
+        ),
+        NC_(
+            "service_centre_no_guardianship_permission",
+            "Refused at a public service centre: neither the guardianship authority's permission nor the "
+            "consent of the owner's legal representative was presented.",
+        ),
+        NC_(
+            "service_centre_documents_invalid",
+            "Refused at a public service centre: the documents presented are not valid or do not match the "
+            "registers.",
+        ),
+        NC_(
+            "service_centre_withdrawn",
+            "Refused at a public service centre: the applicant withdrew the application.",
+        ),
         # refusals when filing
         NC_(
             "address_not_in_register",

@@ -46,6 +46,7 @@ from eds_toolkit.registration.facts import UnknownAddress, application_date, gat
 from eds_toolkit.registration.models import OwnerDecision, ResidenceApplication, Status
 from eds_toolkit.registration.notices import applicant_code_text, owner_code_text
 from eds_toolkit.registration.rules import Evaluation, Outcome, evaluate
+from eds_toolkit.registration.service_centre import decided_at_service_centre
 from eds_toolkit.registration.verification import verify_application_signature
 from national_profile.iin import InvalidIIN, parse_iin
 
@@ -101,8 +102,14 @@ class ApplicationView:
             "owner_deadline": moment(self.owner_deadline),
             "decided_at": moment(self.decided_at),
             "outcome_reason": self.outcome_reason,
+            "decided_at_service_centre": self.decided_at_service_centre,
             "decision": self.decision_json(),
         }
+
+    @property
+    def decided_at_service_centre(self) -> bool:
+        """Registered or refused in person at a service centre (the rules had sent it offline)."""
+        return decided_at_service_centre(self.outcome_reason)
 
     def decision_json(self) -> dict | None:
         """The rules' decision (``preview`` while the application is a draft) and each rule's own."""

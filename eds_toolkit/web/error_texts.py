@@ -344,6 +344,20 @@ ERROR_TEXTS: dict[str, str] = dict(
             "Certificate {serial} has expired: it is no longer valid and cannot be revoked. Nothing was "
             "revoked.",
         ),
+        # a service centre's decision on an application sent offline (eds_toolkit.operators.offline_decisions)
+        NC_("offline_outcome_missing", "Choose the outcome: registered or refused."),
+        NC_(
+            "offline_checks_missing",
+            "Tick every check: a registration at a service centre needs each of them seen in person.",
+        ),
+        NC_("offline_reason_invalid", "Choose the reason for the refusal from the list."),
+        NC_("offline_note_missing", "Write a note: what was presented, and why it is refused."),
+        NC_("offline_note_too_long", "The note is at most {limit} characters."),
+        NC_(
+            "party_to_application",
+            "You are a party to this application (its applicant, the person registered or an owner of the "
+            "address): another officer decides it. Nothing was changed.",
+        ),
         NC_("invalid_list_kind", "Say whether the list holds serial numbers or IINs."),
         NC_("list_empty", "The list is empty: paste or upload serial numbers or IINs."),
         NC_("list_too_long", "The list is too long: one proposal takes at most {limit} entries."),

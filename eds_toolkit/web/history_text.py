@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
+from eds_toolkit.registration.service_centre import REFUSAL_REASONS
 from eds_toolkit.translations import N_
 
 STEP_RECORDED = N_("Step recorded")
@@ -186,6 +187,14 @@ SENTENCES: dict[str, tuple[str, str]] = {
         N_("Application sent to a public service centre: it cannot be decided online"),
         N_("Application not sent to a service centre"),
     ),
+    "application.service_centre_decision": (
+        N_("Application decided at a public service centre"),
+        N_("A decision at a public service centre was not recorded"),
+    ),
+    "application.outcome_sms": (
+        N_("The outcome of your application was sent by SMS"),
+        N_("The SMS with the outcome of your application could not be sent"),
+    ),
 }
 
 # (action or "*", reason code) -> a more precise sentence than the action's own
@@ -200,6 +209,13 @@ REASON_SENTENCES: dict[tuple[str, str], str] = {
     ("application.return", "person_not_in_rental_contract"): N_(
         "Application returned: the person is not listed in the state rental contract"
     ),
+    ("application.service_centre_decision", "service_centre_registered"): N_(
+        "Residence registered at a public service centre"
+    ),
+    **{
+        ("application.service_centre_decision", code): N_("Application refused at a public service centre")
+        for code in REFUSAL_REASONS
+    },
     ("identification_review", "accepted"): N_("An officer confirmed that the face matches"),
     ("identification_review", "refused"): N_("An officer found that the face does not match"),
 }

@@ -43,6 +43,8 @@ def _application_json(view: service.ApplicationView) -> dict:
     body = view.as_json()
     if body["decision"] is not None:
         body["decision"]["message"] = decision_message(body["decision"]["code"], answer_language())
+    if view.decided_at_service_centre:  # the rules sent it offline; this is what the service centre decided
+        body["outcome_message"] = decision_message(view.outcome_reason, answer_language())
     return body
 
 

@@ -10,6 +10,7 @@ from eds_toolkit.web.operator import (  # noqa: F401
     certificates,
     expiring,
     home,
+    offline_decision,
     pki_status,
     reviews,
     revocation,
