@@ -44,6 +44,11 @@ CERTIFICATE_OPTIONS = (
 """The arguments a signature's verification hands on, as they are, to ``verify_certificate``."""
 
 
+def checked_moment(at: dt.datetime | None) -> dt.datetime:
+    """The time a verification checks as of: ``at`` in UTC, or now."""
+    return (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+
+
 def certificate_options(arguments: dict[str, Any]) -> dict[str, Any]:
     """The ``CERTIFICATE_OPTIONS`` among a verifying function's ``arguments`` (its ``locals()``)."""
     return {name: arguments[name] for name in CERTIFICATE_OPTIONS}
@@ -81,7 +86,7 @@ def verify_certificate(
         raise SignatureInputError(
             f"The required profile is 'sign' or 'auth', not {required_profile!r}."
         ) from None
-    moment = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    moment = checked_moment(at)
     holder = signer_of(certificate)
     reasons: list[Reason] = []
     messages: list[str] = []
@@ -155,7 +160,7 @@ def verify_cms(
     if len(parsed.signers) != 1:
         raise SignatureInputError(f"The CMS has {len(parsed.signers)} signers; one is expected here.")
     options = certificate_options(locals())
-    moment = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    moment = checked_moment(at)
     return _verify_signer(parsed.signers[0], parsed, moment, options)
 
 
@@ -186,7 +191,7 @@ def verify_cms_signers(
     # half the time for the signatures, the rest for the certificates of the signers checked
     parsed = read_signers(cms_der, content, deadline=started + CMS_TIME_BUDGET_SECONDS / 2)
     options = certificate_options(locals())
-    moment = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    moment = checked_moment(at)
     verdicts = []
     for index, signer in enumerate(parsed.signers):
         # e.g. many GOST signers (a few hundred ms each); the first signer is always checked
@@ -267,18 +272,31 @@ def _verify_signer(
     if timestamp is not None and timestamp.matches_signature is False:
         reasons.append(Reason.TIMESTAMP_INVALID)
         messages.append("The signature's time-stamp is not over this signature.")
+    return with_certificate_checks(
+        certificate, cms.certificates, reasons, messages, {**options, "at": certificate_moment}, common
+    )
+
+
+def with_certificate_checks(
+    certificate: x509.Certificate,
+    carried: Sequence[x509.Certificate],
+    reasons: list[Reason],
+    messages: list[str],
+    options: dict[str, Any],
+    common: dict[str, Any],
+) -> SignatureVerdict:
+    """A signature's verdict: its own ``reasons`` and ``messages``, then its signer ``certificate`` as
+    ``verify_certificate`` checks it with ``options`` (the other ``carried`` certificates as intermediates);
+    ``common`` holds the verdict's other fields."""
     verdict = verify_certificate(
         certificate,
-        intermediates=[cert for cert in cms.certificates if cert != certificate],
-        at=certificate_moment,
+        intermediates=[cert for cert in carried if cert != certificate],
         **options,
     )
-    reasons.extend(verdict.reasons)
-    messages.extend(verdict.messages)
     return SignatureVerdict(
-        ok=not reasons,
-        reasons=tuple(reasons),
-        messages=tuple(messages),
+        ok=not (reasons or verdict.reasons),
+        reasons=(*reasons, *verdict.reasons),
+        messages=(*messages, *verdict.messages),
         signer=verdict.holder,
         chain=verdict.chain,
         revocation=verdict.revocation,

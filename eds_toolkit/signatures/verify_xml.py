@@ -14,7 +14,8 @@ from eds_toolkit.signatures.verify import (
     OcspFetcher,
     RevocationMode,
     certificate_options,
-    verify_certificate,
+    checked_moment,
+    with_certificate_checks,
 )
 from eds_toolkit.signatures.xml_reader import XmlSignature, read_signed_xml
 from national_profile.profiles import Profile
@@ -59,7 +60,7 @@ def verify_xml(
     """
     if not trust_roots:
         raise SignatureInputError("No trusted root certificate was given.")
-    moment = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    moment = checked_moment(at)
     options = {**certificate_options(locals()), "at": moment}
     verdicts = tuple(_signature_verdict(signature, moment, options) for signature in read_signed_xml(xml))
     return XmlVerdict(ok=all(verdict.ok for verdict in verdicts), checked_at=moment, signatures=verdicts)
@@ -82,19 +83,4 @@ def _signature_verdict(signature: XmlSignature, moment: dt.datetime, options: di
             reasons.append(Reason.SIGNER_CERTIFICATE_MISSING)
             messages.append("The XML signature does not carry the signer's certificate.")
         return SignatureVerdict(False, tuple(reasons), tuple(messages), **common)
-    verdict = verify_certificate(
-        certificate,
-        intermediates=[other for other in signature.certificates if other != certificate],
-        **options,
-    )
-    reasons.extend(verdict.reasons)
-    messages.extend(verdict.messages)
-    return SignatureVerdict(
-        ok=not reasons,
-        reasons=tuple(reasons),
-        messages=tuple(messages),
-        signer=verdict.holder,
-        chain=verdict.chain,
-        revocation=verdict.revocation,
-        **common,
-    )
+    return with_certificate_checks(certificate, signature.certificates, reasons, messages, options, common)
