@@ -13,6 +13,7 @@ import base64
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -23,6 +24,7 @@ from ca.person import VerifiedPerson
 from ca.proofs import IdentityNotProven
 from ca.proofs.renewal import RenewalProof
 from ca.store import certificate
+from eds_toolkit.core import audit
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import InvalidInput, NotFound, Refusal
 from eds_toolkit.flow.challenge_models import SigninChallenge
@@ -137,6 +139,32 @@ def certificate_gone(session: Session, serial: str, now: dt.datetime) -> str | N
     if state == "revoked" and record.revocation_reason == "superseded":
         return "certificate_superseded"
     return None if state == "valid" else f"certificate_{state}"
+
+
+def end_session(
+    ctx: ServiceContext,
+    session: Session,
+    row: Any,
+    gone: str,
+    now: dt.datetime,
+    *,
+    iin: str,
+    action: str,
+    detail: dict,
+) -> SessionEnded:
+    """End the session ``row`` (a cabinet's or an operator's) because its AUTH certificate is ``gone``
+    (:func:`certificate_gone`) at ``now``: the request that ends it audits ``action``; commits."""
+    table = type(row)
+    ended = session.execute(
+        update(table)
+        .where(table.token_hash == row.token_hash, table.ended_at.is_(None))
+        .values(ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if ended.rowcount == 1:  # two requests at once: one of them ends it and says so
+        audit.record(ctx, session, iin=iin, action=action, outcome=audit.OK, reason=gone, detail=detail)
+    session.commit()
+    return SessionEnded(gone)
 
 
 def _iin_named(signature: ChallengeSignature) -> str:

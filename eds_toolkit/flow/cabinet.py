@@ -9,7 +9,6 @@ the lock are kept per IIN (``SigninThrottle``) for any IIN tried, and each attem
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 import secrets
 
@@ -17,17 +16,17 @@ from sqlalchemy import update
 
 from ca.store import certificates_of_iin
 from eds_toolkit import pin as pin_policy
-from eds_toolkit.core import audit
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import InvalidInput
 from eds_toolkit.flow.cabinet_models import CabinetSession, SigninThrottle
-from eds_toolkit.flow.machine import aware
+from eds_toolkit.flow.machine import aware, token_hash
 from eds_toolkit.flow.models import DigitalIdAccount
 from eds_toolkit.signed_challenge import (
     Challenge,
     SessionEnded,
     Signer,
     certificate_gone,
+    end_session,
     issue_challenge,
     signer_of,
 )
@@ -112,7 +111,7 @@ def sign_in_with_certificate(ctx: ServiceContext, challenge_id: str, signed_chal
 
 def session_hash(token: str) -> str:
     """The stored form of a cabinet session's token (SHA-256): what other tables bind to a session."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    return token_hash(token)
 
 
 def open_session(
@@ -149,24 +148,10 @@ def session_owner(ctx: ServiceContext, token: str | None) -> str | SessionEnded 
         gone = row.certificate_serial and certificate_gone(session, row.certificate_serial, now)
         if not gone:
             return row.iin
-        ended = session.execute(
-            update(CabinetSession)
-            .where(CabinetSession.token_hash == row.token_hash, CabinetSession.ended_at.is_(None))
-            .values(ended_at=now)
-            .execution_options(synchronize_session=False)
+        detail = {"certificate": row.certificate_serial}
+        return end_session(
+            ctx, session, row, gone, now, iin=row.iin, action="cabinet_session_ended", detail=detail
         )
-        if ended.rowcount == 1:  # two requests at once: one of them ends it and says so
-            audit.record(
-                ctx,
-                session,
-                iin=row.iin,
-                action="cabinet_session_ended",
-                outcome=audit.OK,
-                reason=gone,
-                detail={"certificate": row.certificate_serial},
-            )
-        session.commit()
-        return SessionEnded(gone)
 
 
 def carry_session(

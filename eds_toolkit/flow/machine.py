@@ -73,7 +73,7 @@ def aware(value: dt.datetime) -> dt.datetime:
 
 
 def token_hash(token: str) -> str:
-    """The stored form of an API bearer token (random 256-bit tokens: SHA-256 suffices)."""
+    """The stored form of a random 256-bit token (API bearer, session): SHA-256 suffices."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 

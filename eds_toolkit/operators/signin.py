@@ -11,7 +11,6 @@ the session ends there, audited (``operator_session_ended`` with the reason).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from sqlalchemy import update
 from eds_toolkit.core import audit
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import Refusal
+from eds_toolkit.flow.machine import token_hash
 from eds_toolkit.operators.models import OperatorSession
 from eds_toolkit.operators.registry import OperatorView, operator, operator_by_iin
 from eds_toolkit.signed_challenge import (
@@ -27,6 +27,7 @@ from eds_toolkit.signed_challenge import (
     SessionEnded,
     SignatureRefused,
     certificate_gone,
+    end_session,
     issue_challenge,
     signer_of,
 )
@@ -92,7 +93,7 @@ def signed_in(ctx: ServiceContext, token: str | None) -> SignedIn | SessionEnded
         return None
     now = ctx.now()
     with ctx.session() as session:
-        row = session.get(OperatorSession, _token_hash(token))
+        row = session.get(OperatorSession, token_hash(token))
         if row is None or row.ended_at is not None:
             return None
         who = operator(ctx, row.operator_id)
@@ -102,24 +103,10 @@ def signed_in(ctx: ServiceContext, token: str | None) -> SignedIn | SessionEnded
             return None
         gone = certificate_gone(session, row.certificate_serial, now)
         if gone is not None:
-            ended = session.execute(
-                update(OperatorSession)
-                .where(OperatorSession.token_hash == row.token_hash, OperatorSession.ended_at.is_(None))
-                .values(ended_at=now)
-                .execution_options(synchronize_session=False)
+            detail = {"operator_id": who.id, "operator_certificate": row.certificate_serial}
+            return end_session(
+                ctx, session, row, gone, now, iin=who.iin, action="operator_session_ended", detail=detail
             )
-            if ended.rowcount == 1:  # two requests at once: one of them ends it and says so
-                audit.record(
-                    ctx,
-                    session,
-                    iin=who.iin,
-                    action="operator_session_ended",
-                    outcome=audit.OK,
-                    reason=gone,
-                    detail={"operator_id": who.id, "operator_certificate": row.certificate_serial},
-                )
-            session.commit()
-            return SessionEnded(gone)
         row.last_seen_at = now
         serial = row.certificate_serial
         session.commit()
@@ -133,7 +120,7 @@ def sign_out(ctx: ServiceContext, token: str | None) -> None:
     with ctx.session() as session:
         session.execute(
             update(OperatorSession)
-            .where(OperatorSession.token_hash == _token_hash(token), OperatorSession.ended_at.is_(None))
+            .where(OperatorSession.token_hash == token_hash(token), OperatorSession.ended_at.is_(None))
             .values(ended_at=ctx.now())
         )
         session.commit()
@@ -145,7 +132,7 @@ def _open_session(ctx: ServiceContext, who: OperatorView, serial: str, client_ad
     with ctx.session() as session:
         session.add(
             OperatorSession(
-                token_hash=_token_hash(token),
+                token_hash=token_hash(token),
                 operator_id=who.id,
                 certificate_serial=serial,
                 created_at=now,
@@ -164,7 +151,3 @@ def _open_session(ctx: ServiceContext, who: OperatorView, serial: str, client_ad
         )
         session.commit()
     return token
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
