@@ -293,23 +293,35 @@ def _chunks(keys: list, size: int = 500):
         yield keys[start : start + size]
 
 
-class _PropertyWriter:
+class _KeyedByColumn:
+    """A register keyed by one column, ``key``: a key's rows go from each of ``tables`` in that order;
+    the keys are read from the last."""
+
+    key: str
+    tables: tuple[type, ...]
+
     def existing(self, session: Session, keys: list) -> set:
+        column = getattr(self.tables[-1], self.key)
         found: set = set()
         for chunk in _chunks(keys):
-            found.update(
-                session.scalars(select(PropertyShare.address_id).where(PropertyShare.address_id.in_(chunk)))
-            )
+            found.update(session.scalars(select(column).where(column.in_(chunk))))
         return found
 
     def all_keys(self, session: Session) -> set:
-        return set(session.scalars(select(PropertyShare.address_id).distinct()))
+        return set(session.scalars(select(getattr(self.tables[-1], self.key)).distinct()))
 
     def clear(self, session: Session) -> None:
-        session.execute(delete(PropertyShare))
+        for table in self.tables:
+            session.execute(delete(table))
 
     def remove(self, session: Session, key) -> None:
-        session.execute(delete(PropertyShare).where(PropertyShare.address_id == key))
+        for table in self.tables:
+            session.execute(delete(table).where(getattr(table, self.key) == key))
+
+
+class _PropertyWriter(_KeyedByColumn):
+    key = "address_id"
+    tables = (PropertyShare,)
 
     def add(self, session: Session, record: PropertyRecord, now: dt.datetime) -> None:
         session.add_all(
@@ -325,25 +337,9 @@ class _PropertyWriter:
         )
 
 
-class _RentalWriter:
-    def existing(self, session: Session, keys: list) -> set:
-        found: set = set()
-        for chunk in _chunks(keys):
-            found.update(
-                session.scalars(select(RentalContract.address_id).where(RentalContract.address_id.in_(chunk)))
-            )
-        return found
-
-    def all_keys(self, session: Session) -> set:
-        return set(session.scalars(select(RentalContract.address_id)))
-
-    def clear(self, session: Session) -> None:
-        session.execute(delete(RentalListedPerson))
-        session.execute(delete(RentalContract))
-
-    def remove(self, session: Session, key) -> None:
-        session.execute(delete(RentalListedPerson).where(RentalListedPerson.address_id == key))
-        session.execute(delete(RentalContract).where(RentalContract.address_id == key))
+class _RentalWriter(_KeyedByColumn):
+    key = "address_id"
+    tables = (RentalListedPerson, RentalContract)
 
     def add(self, session: Session, record: RentalContractRecord, now: dt.datetime) -> None:
         session.add(
@@ -405,21 +401,9 @@ class _FamilyWriter:
         )
 
 
-class _CapacityWriter:
-    def existing(self, session: Session, keys: list) -> set:
-        found: set = set()
-        for chunk in _chunks(keys):
-            found.update(session.scalars(select(LegalCapacity.iin).where(LegalCapacity.iin.in_(chunk))))
-        return found
-
-    def all_keys(self, session: Session) -> set:
-        return set(session.scalars(select(LegalCapacity.iin)))
-
-    def clear(self, session: Session) -> None:
-        session.execute(delete(LegalCapacity))
-
-    def remove(self, session: Session, key) -> None:
-        session.execute(delete(LegalCapacity).where(LegalCapacity.iin == key))
+class _CapacityWriter(_KeyedByColumn):
+    key = "iin"
+    tables = (LegalCapacity,)
 
     def add(self, session: Session, record: CapacityRecord, now: dt.datetime) -> None:
         session.add(
