@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from eds_toolkit.home import ensure_home
 
@@ -42,18 +42,25 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}.") from None
 
 
+def _trimmed_url(raw: str | None, default: str) -> tuple[str, SplitResult | None]:
+    """``raw`` (or ``default``) without surrounding spaces and trailing slashes, and its parts (None when
+    it is malformed, a bad port included)."""
+    value = (raw or default).strip().rstrip("/")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return value, None
+    return value, parts
+
+
 def agent_url(raw: str | None) -> str:
     """``EDS_AGENT_URL``: the ``ws://`` or ``wss://`` loopback address of the citizen's ``eds agent``.
 
     It goes into the certificates page's CSP ``connect-src``, so anything but a plain
     loopback WebSocket origin is refused here.
     """
-    value = (raw or DEFAULT_AGENT_URL).strip().rstrip("/")
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError:
-        parts = None
+    value, parts = _trimmed_url(raw, DEFAULT_AGENT_URL)
     if (
         parts is None
         or parts.scheme not in {"ws", "wss"}
@@ -80,12 +87,7 @@ def base_url(raw: str | None) -> str:
     Its origin goes into the agent commands the certificates page shows (``--origin``) and its whole
     into the CA's URLs and SMS links, so anything but a plain address is refused here.
     """
-    value = (raw or DEFAULT_BASE_URL).strip().rstrip("/")
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError:
-        parts = None
+    value, parts = _trimmed_url(raw, DEFAULT_BASE_URL)
     if (
         parts is None
         or parts.scheme not in {"http", "https"}
