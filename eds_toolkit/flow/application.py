@@ -16,7 +16,7 @@ from eds_toolkit.core import audit
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import InvalidInput, NotInRegister, StepOutOfOrder
 from eds_toolkit.core.versioned import compare_and_set
-from eds_toolkit.flow.machine import CHANGED_ELSEWHERE, State, load_for_step, refusals_audited
+from eds_toolkit.flow.machine import CHANGED_ELSEWHERE, State, load_for_step, refusals_audited, subject_of
 from eds_toolkit.flow.models import Enrolment
 from national_profile.names import InvalidName, clean_name, national_subject_and_text
 
@@ -105,15 +105,12 @@ def confirm_application(
             application_confirmed_at=ctx.now(),
             updated_at=ctx.now(),
         )
-        audit.record(
+        audit.record_about(
             ctx,
             session,
-            iin=enrolment.iin,
-            action="confirm_application",
-            outcome=audit.OK,
-            enrolment_id=enrolment.id,
-            from_state=enrolment.state,
-            to_state=enrolment.state,
+            subject_of(enrolment),
+            "confirm_application",
+            audit.OK,
             client_address=client_address,
         )
         session.commit()

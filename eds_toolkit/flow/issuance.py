@@ -36,7 +36,7 @@ from eds_toolkit.core.refusals import AlreadyIssued, InvalidInput, NotInRegister
 from eds_toolkit.flow import pickup
 from eds_toolkit.flow.application import require_confirmed
 from eds_toolkit.flow.issued import IssuedPair, ServerKeystores
-from eds_toolkit.flow.machine import State, load_for_step, refusals_audited, transition
+from eds_toolkit.flow.machine import State, load_for_step, refusals_audited, subject_of, transition
 from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.flow.owner_notices import notify_owner
 from eds_toolkit.flow.phone_change import mark_applied, require_release
@@ -260,15 +260,12 @@ def delivered_again(
     client_address: str | None,
 ) -> None:
     """Audit that the kept keystores were handed out again (which pair, not the files)."""
-    audit.record(
+    audit.record_about(
         ctx,
         session,
-        iin=enrolment.iin,
-        action="keystores_delivered_again",
-        outcome=audit.OK,
-        enrolment_id=enrolment.id,
-        from_state=enrolment.state,
-        to_state=enrolment.state,
+        subject_of(enrolment),
+        "keystores_delivered_again",
+        audit.OK,
         client_address=client_address,
         detail={"auth_serial": made.pair.auth_serial, "sign_serial": made.pair.sign_serial},
     )

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from eds_toolkit.core import audit
 from eds_toolkit.core.context import ServiceContext
 from eds_toolkit.core.refusals import CodeRefused, InvalidInput, Refusal
-from eds_toolkit.flow.machine import FINAL_STATES, State, aware, transition
+from eds_toolkit.flow.machine import FINAL_STATES, State, aware, subject_of, transition
 from eds_toolkit.flow.models import Enrolment
 from eds_toolkit.flow.phone_change_models import PhoneChange
 from eds_toolkit.sms import mask_phone
@@ -258,15 +258,12 @@ def _audit_confirmation(
     reason: str | None,
     client_address: str | None,
 ) -> None:
-    audit.record(
+    audit.record_about(
         ctx,
         session,
-        enrolment_id=enrolment.id,
-        iin=enrolment.iin,
-        action="phone_change_confirm",
-        outcome=outcome,
-        from_state=enrolment.state,
-        to_state=enrolment.state,
+        subject_of(enrolment),
+        "phone_change_confirm",
+        outcome,
         reason=reason,
         client_address=client_address,
     )

@@ -253,16 +253,8 @@ def resend_code(
             language=language or enrolment.language or "en",
             quiet_when_phone_throttled=purpose == "login",
         )
-        audit.record(
-            ctx,
-            session,
-            enrolment_id=enrolment.id,
-            iin=enrolment.iin,
-            action="resend_code",
-            outcome="ok",
-            from_state=enrolment.state,
-            to_state=enrolment.state,
-            client_address=client_address,
+        audit.record_about(
+            ctx, session, subject_of(enrolment), "resend_code", audit.OK, client_address=client_address
         )
         session.commit()
     deliver_later(ctx, pending, undo=lambda session: resend_not_sent(ctx, session, enrolment))

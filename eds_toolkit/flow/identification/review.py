@@ -27,7 +27,7 @@ from eds_toolkit.flow.identification.config import IdentifyConfig
 from eds_toolkit.flow.identification.decision import StepOutcome
 from eds_toolkit.flow.identification.failure import mark_failed
 from eds_toolkit.flow.identification.models import IdentificationRecord, IdentificationReview
-from eds_toolkit.flow.machine import FINAL_STATES, State, aware, load_for_step, transition
+from eds_toolkit.flow.machine import FINAL_STATES, State, aware, load_for_step, subject_of, transition
 from eds_toolkit.flow.models import Enrolment
 from webcam_flow.verdict import Verdict
 
@@ -129,15 +129,12 @@ def refer(
         )
         record.selfie_encoding = record.video_encodings = record.selfie_image = None
         record.updated_at = ctx.now()
-        audit.record(
+        audit.record_about(
             ctx,
             session,
-            iin=enrolment.iin,
-            action="identify_face_match",
-            outcome="referred",
-            enrolment_id=enrolment_id,
-            from_state=enrolment.state,
-            to_state=enrolment.state,
+            subject_of(enrolment),
+            "identify_face_match",
+            "referred",
             reason=",".join(verdict.reasons),
             client_address=client_address,
             detail={**verdict.to_dict(), "attempt": attempt, "engine": engine},
