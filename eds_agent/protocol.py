@@ -51,30 +51,25 @@ def common_error(error: AgentError) -> dict[str, Any]:
     return {"code": "500", "message": str(error)}
 
 
+def _failure(code: str, message: str) -> dict[str, Any]:
+    """Felix-NCALayer's failure, with ``code``/``message`` for commonUtils-style clients too."""
+    return {"success": False, "errorCode": code, "code": code, "message": message}
+
+
 def module_not_found(module: str) -> dict[str, Any]:
-    return {
-        "success": False,
-        "errorCode": "MODULE_NOT_FOUND",
-        "code": "MODULE_NOT_FOUND",
-        "message": f"Module {module!r} is not available in eds agent.",
-    }
+    return _failure("MODULE_NOT_FOUND", f"Module {module!r} is not available in eds agent.")
 
 
 def malformed_request(reason: str) -> dict[str, Any]:
-    return {
-        "success": False,
-        "errorCode": "COMMON_JSON_WRAPPING_EXCEPTION",
-        "code": "COMMON_JSON_WRAPPING_EXCEPTION",
-        "message": f"The request is not a JSON object with module and method: {reason}",
-    }
+    return _failure(
+        "COMMON_JSON_WRAPPING_EXCEPTION", f"The request is not a JSON object with module and method: {reason}"
+    )
 
 
 def origin_refused(origin: str) -> dict[str, Any]:
     """Body of the HTTP 403 answer to a WebSocket handshake from a site the agent may not serve."""
-    return {
-        "success": False,
-        "errorCode": "ORIGIN_NOT_ALLOWED",
-        "code": "ORIGIN_NOT_ALLOWED",
-        "message": f"eds agent does not serve pages from {origin}: it was refused in this run, it is not "
+    return _failure(
+        "ORIGIN_NOT_ALLOWED",
+        f"eds agent does not serve pages from {origin}: it was refused in this run, it is not "
         f"https, or the agent cannot ask (start it with --origin {origin} to allow it).",
-    }
+    )
