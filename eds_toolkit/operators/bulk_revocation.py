@@ -225,14 +225,7 @@ def approve(
     now = ctx.now()
     names = _names(ctx)
     with ctx.session() as session:
-        row = _row(session, proposal_id)
-        try:
-            _decidable(row, who, now, approving=True)
-            _settle_proposal(session, row, who, now, "approved", None)
-        except BulkRefused as error:
-            session.rollback()
-            _record_refusal(ctx, who, "bulk_revocation_approved", proposal_id, error, client_address)
-            raise
+        row = _decided(ctx, session, proposal_id, who, now, "approved", None, client_address)
         serials = row.serials.split()
         records = store_search.records_by_serial(session, serials)
         still_valid = [s for s in serials if s in records and records[s].status_at(now) == "valid"]
@@ -292,14 +285,7 @@ def reject(
     now = ctx.now()
     note = note.strip()[:1000] or None
     with ctx.session() as session:
-        row = _row(session, proposal_id)
-        try:
-            _decidable(row, who, now, approving=False)
-            _settle_proposal(session, row, who, now, "rejected", note)
-        except BulkRefused as error:
-            session.rollback()
-            _record_refusal(ctx, who, "bulk_revocation_rejected", proposal_id, error, client_address)
-            raise
+        row = _decided(ctx, session, proposal_id, who, now, "rejected", note, client_address)
         record_action(
             ctx,
             session,
@@ -316,6 +302,29 @@ def reject(
         session.commit()
         session.refresh(row)
         return _view(row, _names(ctx), now)
+
+
+def _decided(
+    ctx: ServiceContext,
+    session,
+    proposal_id: int,
+    who: SignedIn,
+    now: dt.datetime,
+    state: str,
+    note: str | None,
+    client_address: str | None,
+) -> BulkRevocation:
+    """The proposal, moved from pending to ``state`` (``approved``, ``rejected``) with ``note``; a refusal
+    is rolled back, audited (``bulk_revocation_<state>``) and raised."""
+    row = _row(session, proposal_id)
+    try:
+        _decidable(row, who, now, approving=state == "approved")
+        _settle_proposal(session, row, who, now, state, note)
+    except BulkRefused as error:
+        session.rollback()
+        _record_refusal(ctx, who, f"bulk_revocation_{state}", proposal_id, error, client_address)
+        raise
+    return row
 
 
 def _decidable(row: BulkRevocation, who: SignedIn, now: dt.datetime, *, approving: bool) -> None:
