@@ -31,7 +31,7 @@ COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
     "<": operator.lt,
 }
-_RULE = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+))\s*$")
+_RULE = re.compile(r"\s*([a-z_]+)\s*(>=|<=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+))\s*")
 
 
 class BadOption(ValueError):
@@ -63,7 +63,7 @@ class Rule:
 def parse_rule(text: str) -> Rule:
     """``turn_texture>0.87``: a score (a family of :data:`SCORES` or one of its keys), ``>``, ``>=``, ``<``
     or ``<=``, and a number."""
-    found = _RULE.match(text)
+    found = _RULE.fullmatch(text)
     if found is None:
         raise BadOption(
             f"--would-refuse {text!r} is not SCORE<OP>VALUE (e.g. turn_texture>0.87; OP one of > >= < <=)."
