@@ -62,7 +62,7 @@ FORBIDDEN: list[tuple[str, str, str]] = [
     ("kk", r"(?i)цифр", "a digit is «сан», as everywhere else"),
     (
         "kk",
-        r"(?i)шығарыл",
+        r"(?i)шығарыл|сертификат[^.:]*шығар|шығарып жатыр",
         "certificates are «берілді» (issued), as in the SMS and the cabinet: one word per meaning",
     ),
     ("ru", r"(?i)за меня", "«Создайте ключи за меня» is English word order: «Создать ключи на сервере»"),
