@@ -31,7 +31,7 @@ def run_fresh(*args: str) -> dict:
 
 @pytest.mark.parametrize(
     "args",
-    [("ca", "--help"), ("ca", "show", "--help"), ("verify", "--help"), ("keystore", "--help")],
+    [("--help",), ("ca", "--help"), ("ca", "show", "--help"), ("verify", "--help"), ("keystore", "--help")],
 )
 def test_a_command_without_faces_loads_no_face_recognition_nor_flask(args):
     run = run_fresh(*args)
