@@ -5,6 +5,7 @@ Exit status: 0 done, 1 refused, 2 bad input (click's own usage errors are 2 as w
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import click
@@ -65,7 +66,45 @@ def instance_service(obj: Context):
     return build_service_context(settings, instance_database(settings)), config
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A group whose commands are imported from their modules when one is run or listed with its help.
+
+    ``eds ca ...`` loads the CA's code only: not OpenCV and numpy (``identify``), not the signature
+    verifier (``verify``). Each module lists its commands in ``COMMANDS``."""
+
+    def __init__(self, *args, lazy_commands: dict[str, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = lazy_commands  # command name -> the module that defines it
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy_commands:
+            module = importlib.import_module(self.lazy_commands[cmd_name])
+            for command in module.COMMANDS:
+                self.add_command(command)
+        return super().get_command(ctx, cmd_name)
+
+
+_COMMAND_MODULES = {
+    "agent": "eds_toolkit.cli.agent_commands",
+    "audit": "eds_toolkit.cli.audit_commands",
+    "ca": "eds_toolkit.cli.ca_commands",
+    "citizens": "eds_toolkit.cli.citizens_commands",
+    "db": "eds_toolkit.cli.serve_commands",
+    "identify": "eds_toolkit.cli.identify_commands",
+    "keystore": "eds_toolkit.cli.keystore_commands",
+    "operator": "eds_toolkit.cli.operator_commands",
+    "registers": "eds_toolkit.cli.registers_commands",
+    "serve": "eds_toolkit.cli.serve_commands",
+    "verify": "eds_toolkit.cli.verify_commands",
+    "verify-cert": "eds_toolkit.cli.verify_commands",
+    "worker": "eds_toolkit.cli.worker_commands",
+}
+
+
+@click.group(cls=LazyGroup, lazy_commands=_COMMAND_MODULES)
 @click.option(
     "--home",
     type=click.Path(file_okay=False, path_type=Path),
@@ -76,38 +115,3 @@ def instance_service(obj: Context):
 def main(ctx: click.Context, home: Path | None) -> None:
     """eds-toolkit: remote issuance of electronic digital signatures."""
     ctx.obj = Context(home)
-
-
-def _register() -> None:
-    from eds_toolkit.cli import (
-        agent_commands,
-        audit_commands,
-        ca_commands,
-        citizens_commands,
-        identify_commands,
-        keystore_commands,
-        operator_commands,
-        registers_commands,
-        serve_commands,
-        verify_commands,
-        worker_commands,
-    )
-
-    for module in (
-        ca_commands,
-        keystore_commands,
-        citizens_commands,
-        registers_commands,
-        serve_commands,
-        identify_commands,
-        agent_commands,
-        verify_commands,
-        audit_commands,
-        operator_commands,
-        worker_commands,
-    ):
-        for command in module.COMMANDS:
-            main.add_command(command)
-
-
-_register()

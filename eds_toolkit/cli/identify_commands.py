@@ -13,20 +13,17 @@ import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import numpy as np
 
 from eds_toolkit.cli import instance_database, instance_service, instance_settings
-from eds_toolkit.identify_archive import (
-    FRAME_INDEX,
-    ArchiveError,
-    IdentifyArchive,
-    archive_root,
-)
-from webcam_flow.errors import BadInput, NoFaceFound
-from webcam_flow.images import MAX_BYTES, BadImage, decode_image, sniff_format
-from webcam_flow.verdict import Verdict
+
+if TYPE_CHECKING:  # imported where used: OpenCV and numpy load only for a check (not for --help, not eds ca)
+    import numpy as np
+
+    from eds_toolkit.identify_archive import IdentifyArchive
+    from webcam_flow.verdict import Verdict
 
 # Existence is checked by the commands (_existing), so that a missing file is a JSON verdict with exit 2
 # like any other bad input, not a click usage error.
@@ -34,6 +31,9 @@ FILE = click.Path(path_type=Path)
 
 
 def _existing(*paths: Path) -> None:
+    from eds_toolkit.identify_archive import FRAME_INDEX
+    from webcam_flow.errors import BadInput
+
     for path in paths:
         if path.is_dir() and (path / FRAME_INDEX).is_file():
             continue
@@ -55,6 +55,10 @@ def _bad_input_exits_2(check: str) -> Callable[[Callable], Callable]:
     def decorate(command: Callable) -> Callable:
         @functools.wraps(command)
         def wrapper(*args, **kwargs):
+            from webcam_flow.errors import BadInput
+            from webcam_flow.images import BadImage
+            from webcam_flow.verdict import Verdict
+
             try:
                 return command(*args, **kwargs)
             except (BadInput, OSError) as exc:
@@ -72,6 +76,8 @@ def _bad_input_exits_2(check: str) -> Callable[[Callable], Callable]:
 
 
 def _read_image(path: Path) -> np.ndarray:
+    from webcam_flow.images import MAX_BYTES, BadImage, decode_image
+
     with path.open("rb") as handle:
         data = handle.read(MAX_BYTES + 1)
     try:
@@ -82,6 +88,8 @@ def _read_image(path: Path) -> np.ndarray:
 
 def _frames(path: Path, **sampling: object) -> list:
     """The frames of a video file (sampled), or of an exported frames folder (all, with their times)."""
+    from eds_toolkit.identify_archive import FRAME_INDEX
+    from webcam_flow.errors import BadInput
     from webcam_flow.images import ensure_rgb
     from webcam_flow.video import Frame, fit_width, frames_from_video
 
@@ -170,8 +178,11 @@ def match_command(id_photo: Path, probes: tuple[Path, ...], threshold: float | N
     """Match the face on an identity-card photo (any rotation) against photos or videos of the citizen
     (a video counts as one probe: the mean encoding of its frontal frames). The output's ``distances``
     gives each probe's distance, so a refusal shows which probe failed."""
+    from webcam_flow.errors import NoFaceFound
     from webcam_flow.faces import distance
+    from webcam_flow.images import sniff_format
     from webcam_flow.match import DEFAULT_THRESHOLD, face_encoding, match, video_probes, video_template
+    from webcam_flow.verdict import Verdict
 
     _existing(id_photo, *probes)
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
@@ -216,6 +227,7 @@ def _archive(obj: object, days: int | None) -> IdentifyArchive:
     import os
 
     from eds_toolkit.flow.identification import IdentifyConfig
+    from eds_toolkit.identify_archive import IdentifyArchive, archive_root
     from eds_toolkit.settings import SettingsError
 
     if days is None:
@@ -239,6 +251,8 @@ def _archive(obj: object, days: int | None) -> IdentifyArchive:
 def export_command(obj: object, enrolment_id: str, out: Path) -> None:
     """Write the images an enrolment's decisions used (selfie, liveness frames, ID photo; passed or
     refused) and their verdicts (verdicts.json, with the eds identify command that re-checks each)."""
+    from eds_toolkit.identify_archive import ArchiveError
+
     try:
         listing = _archive(obj, None).export(enrolment_id, out)
     except ArchiveError as exc:

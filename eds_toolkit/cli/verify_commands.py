@@ -18,7 +18,6 @@ from pathlib import Path
 import click
 from cryptography import x509
 
-from ca.authority import CertificateAuthority
 from ca.errors import CAError
 from eds_toolkit.cli import Context, pass_context
 from eds_toolkit.signatures import (
@@ -100,6 +99,8 @@ def _certificates(path: Path) -> list[x509.Certificate]:
 def _trust_roots(ctx: Context, trust: tuple[Path, ...]) -> list[x509.Certificate]:
     if trust:
         return [certificate for path in trust for certificate in _certificates(path)]
+    from ca.authority import CertificateAuthority  # the CA's code (and SQLAlchemy) only when no --trust
+
     try:
         return CertificateAuthority.read_chain(ctx.home / "ca")[-1:]
     except CAError:

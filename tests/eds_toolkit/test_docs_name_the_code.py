@@ -37,8 +37,8 @@ def service_subpackages() -> list[str]:
 def command_paths(group: click.Group = main, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """Every command and group under ``eds``, as the words that call it."""
     paths = []
-    for name, command in group.commands.items():
-        path = (*prefix, name)
+    for name in group.list_commands(None):  # eds loads a command's module when asked for it
+        command, path = group.get_command(None, name), (*prefix, name)
         paths.append(path)
         if isinstance(command, click.Group):
             paths.extend(command_paths(command, path))
@@ -78,10 +78,10 @@ def resolve(written: str) -> tuple[list[tuple[str, ...]], list[str]]:
                 break
             if index == 0:
                 group, path = command, at  # the later alternatives are commands of this group
-            if word not in command.commands:
+            if word not in command.list_commands(None):
                 unknown.append(" ".join((*at, word)))
                 break
-            command, at = command.commands[word], (*at, word)
+            command, at = command.get_command(None, word), (*at, word)
         if at:
             named.append(at)
     return named, unknown

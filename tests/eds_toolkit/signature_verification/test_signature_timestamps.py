@@ -22,6 +22,7 @@ from eds_toolkit.signatures import (
     read_timestamp_token,
     verify_cms,
 )
+from eds_toolkit.signatures.cms_reader import load_cms, read_signed_cms
 
 APPLICATION = "Өтініш: тұрғылықты жерді тіркеу".encode()
 NCANODE_TSP = NCA / "ncanode" / "tsp"
@@ -142,6 +143,19 @@ def test_a_time_stamp_that_does_not_verify_proves_nothing(citizen, tsa, authorit
     )
     assert verdict.timestamp.verified is False and verdict.timestamp.matches_signature is True
     assert Reason.CERTIFICATE_EXPIRED in verdict.reasons
+
+
+def test_a_cades_t_whose_token_cannot_be_parsed_is_refused_when_the_cms_is_read(citizen, tsa):
+    """The token inside the unsigned attributes is parsed with the rest of the CMS (load_cms parses
+    it part by part), not left to fail halfway through the checks or to pass a check that skips it."""
+    stamped = cades_t(citizen, tsa)
+    token = cms.ContentInfo.load(stamped)["content"]["signer_infos"][0]["unsigned_attrs"][0]["values"][0]
+    gen_time = token["content"]["encap_content_info"]["content"].parsed["gen_time"].dump()
+    damaged = stamped.replace(gen_time, gen_time[:2] + b"2026-3" + gen_time[8:])
+    with pytest.raises(SignatureInputError, match="GeneralizedTime"):
+        load_cms(damaged)
+    with pytest.raises(SignatureInputError, match="GeneralizedTime"):
+        read_signed_cms(damaged, None)  # the renewal proof, which never reads the token itself
 
 
 def test_a_signing_time_after_the_certificate_expired_is_refused(citizen, authority):
