@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from flow_helpers import KNOWN_IIN, NO_PHONE_IIN, free_port, make_settings, wait_until_answers
+from flow_helpers import KNOWN_IIN, NO_PHONE_IIN, free_port, make_settings, wait_for_sms, wait_until_answers
 from redis_server import running_redis
 
 from eds_toolkit.settings import Settings, SettingsError
@@ -47,6 +47,8 @@ def _assert_rate_limited_problem(response) -> None:
 
 
 def _sms_count(outbox: Path) -> int:
+    """SMS in the outbox once every one queued so far was delivered (starts send after their answer)."""
+    wait_for_sms()
     return len(outbox.read_text().splitlines()) if outbox.exists() else 0
 
 
