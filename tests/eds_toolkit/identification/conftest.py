@@ -1,13 +1,18 @@
 """Fixtures for identification in the flow: real frames and photos from ../shared/testdata, decoded
 and JPEG-encoded once per session, and an app whose liveness tasks ask for blink then open_mouth
-(the movements the LivePortrait d18 clip shows)."""
+(the movements the LivePortrait d18 clip shows). A test marked ``walked(n)`` starts from a copy of an
+instance where n enrolments of KNOWN_IIN went past the video check (:func:`at_liveness_ok`), walked
+through the real checks once per module."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-from flow_helpers import TESTDATA, make_settings
+from flow_helpers import TESTDATA, ApiEnrolment, frozen_clock, make_settings
+from identify_helpers import WalkedInstances, past_the_video
 
 from eds_toolkit.flow.identification import IdentifyConfig
 from eds_toolkit.web import create_app
@@ -80,3 +85,30 @@ def identify_config() -> IdentifyConfig:
 @pytest.fixture
 def app(home, clock, identify_config):
     return create_app(make_settings(home, clock, identify=identify_config))
+
+
+@pytest.fixture(scope="module")
+def past_videos(tmp_path_factory, ca_template, selfie_jpeg, d18_frames) -> WalkedInstances:
+    """Instances with KNOWN_IIN's enrolment past the video check once, twice (61 s apart), ..., each
+    walked through the real checks once for the module (the match bands only matter at the ID photo)."""
+    return WalkedInstances(
+        tmp_path_factory.mktemp("past-videos"),
+        ca_template,
+        frozen_clock(),
+        lambda home, clock: make_settings(
+            home, clock, identify=IdentifyConfig(fixed_challenges=D18_CHALLENGES)
+        ),
+        lambda client, outbox: past_the_video(client, outbox, selfie_jpeg, d18_frames),
+    )
+
+
+@pytest.fixture
+def home(request, tmp_path, clock, past_videos) -> Path:
+    """The test's instance: a copy of the one with its ``walked(n)`` enrolments, else a new one."""
+    return past_videos.home(request, tmp_path, clock)
+
+
+@pytest.fixture
+def at_liveness_ok(request, client, past_videos) -> list[ApiEnrolment]:
+    """The enrolments past the video check in the test's instance (``walked(n)``), oldest first."""
+    return past_videos.for_test(request).enrolments_for(client)

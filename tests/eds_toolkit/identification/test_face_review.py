@@ -10,53 +10,24 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from flow_helpers import GOOD_PIN, KNOWN_IIN, change_identification, frozen_clock, make_settings
-from identify_helpers import WalkedInstances, past_the_video, problem, send_image
+from flow_helpers import GOOD_PIN, KNOWN_IIN, change_identification
+from identify_helpers import past_the_video, problem, send_image
 from sqlalchemy import select
 
 from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.core.refusals import InvalidInput
-from eds_toolkit.flow.identification import IdentifyConfig
 from eds_toolkit.flow.identification.review import (
     ReviewAlreadyDecided,
     decide_review,
     list_reviews,
     review_pictures,
 )
-from webcam_flow.liveness import Challenge
 
 
 @pytest.fixture
 def referring(app):
     """Every match of a live face is referred: the accept band is empty (accept at most 0.0)."""
     change_identification(app, match_accept_at_most=0.0)
-
-
-@pytest.fixture(scope="module")
-def past_videos(tmp_path_factory, ca_template, selfie_jpeg, d18_frames) -> WalkedInstances:
-    """Instances with KNOWN_IIN's enrolment past the video check once, twice (61 s apart), each walked
-    through the real checks once for the module (the bands only matter at the ID photo)."""
-    return WalkedInstances(
-        tmp_path_factory.mktemp("past-videos"),
-        ca_template,
-        frozen_clock(),
-        lambda home, clock: make_settings(
-            home, clock, identify=IdentifyConfig(fixed_challenges=(Challenge.BLINK, Challenge.OPEN_MOUTH))
-        ),
-        lambda client, outbox: past_the_video(client, outbox, selfie_jpeg, d18_frames),
-    )
-
-
-@pytest.fixture
-def home(request, tmp_path, clock, past_videos):
-    """The test's instance: a copy of the one with its ``walked(n)`` enrolments, else a new one."""
-    return past_videos.home(request, tmp_path, clock)
-
-
-@pytest.fixture
-def up_to_the_match(request, client, past_videos):
-    """The enrolments past the video check in the test's instance (``walked(n)``), oldest first."""
-    return past_videos.for_test(request).enrolments_for(client)
 
 
 def review_events(ctx, enrolment_id):
@@ -75,9 +46,9 @@ def review_events(ctx, enrolment_id):
 
 @pytest.mark.walked(1)
 def test_a_referred_match_waits_for_an_officer_whose_accept_leads_to_the_pin_step(
-    app, referring, client, ctx, up_to_the_match, id_photo_jpeg
+    app, referring, client, ctx, at_liveness_ok, id_photo_jpeg
 ):
-    (enrolment,) = up_to_the_match
+    (enrolment,) = at_liveness_ok
     answer = send_image(enrolment, "id-photo", id_photo_jpeg)
     body = answer.get_json()
     assert answer.status_code == 200 and body["ok"] is False and body["reasons"] == ["needs_review"]
@@ -110,9 +81,9 @@ def test_a_referred_match_waits_for_an_officer_whose_accept_leads_to_the_pin_ste
 
 @pytest.mark.walked(1)
 def test_a_refused_review_fails_the_enrolment_and_cannot_be_decided_again(
-    app, referring, client, ctx, up_to_the_match, id_photo_jpeg
+    app, referring, client, ctx, at_liveness_ok, id_photo_jpeg
 ):
-    (enrolment,) = up_to_the_match
+    (enrolment,) = at_liveness_ok
     assert send_image(enrolment, "id-photo", id_photo_jpeg).get_json()["state"] == "face_review"
     (review,) = list_reviews(ctx)
     assert decide_review(ctx, review.id, accept=False, officer="officer-7").status == "refused"
@@ -124,9 +95,9 @@ def test_a_refused_review_fails_the_enrolment_and_cannot_be_decided_again(
 
 @pytest.mark.walked(1)
 def test_the_citizen_cannot_decide_their_own_review(
-    app, referring, client, ctx, up_to_the_match, id_photo_jpeg
+    app, referring, client, ctx, at_liveness_ok, id_photo_jpeg
 ):
-    (enrolment,) = up_to_the_match
+    (enrolment,) = at_liveness_ok
     send_image(enrolment, "id-photo", id_photo_jpeg)
     (review,) = list_reviews(ctx)
     for path in ("review", "review/accept", f"reviews/{review.id}/accept"):  # no web route decides
@@ -140,9 +111,9 @@ def test_the_citizen_cannot_decide_their_own_review(
 
 @pytest.mark.walked(2)
 def test_while_a_review_is_pending_no_enrolment_of_the_iin_is_accepted_automatically(
-    app, referring, client, ctx, up_to_the_match, id_photo_jpeg
+    app, referring, client, ctx, at_liveness_ok, id_photo_jpeg
 ):
-    first, second = up_to_the_match  # the second started 61 s after the first
+    first, second = at_liveness_ok  # the second started 61 s after the first
     assert send_image(first, "id-photo", id_photo_jpeg).get_json()["state"] == "face_review"
     change_identification(app, match_accept_at_most=None)  # back to the default bands: it would accept
     body = send_image(second, "id-photo", id_photo_jpeg).get_json()
@@ -152,9 +123,9 @@ def test_while_a_review_is_pending_no_enrolment_of_the_iin_is_accepted_automatic
 
 @pytest.mark.walked(1)
 def test_without_a_review_the_default_bands_accept_the_genuine_citizen(
-    app, client, ctx, up_to_the_match, id_photo_jpeg
+    app, client, ctx, at_liveness_ok, id_photo_jpeg
 ):
-    (enrolment,) = up_to_the_match
+    (enrolment,) = at_liveness_ok
     body = send_image(enrolment, "id-photo", id_photo_jpeg).get_json()
     assert body["ok"] and enrolment.state() == "face_matched" and list_reviews(ctx) == []
 

@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 
+import pytest
 from click.testing import CliRunner
 from flow_helpers import GOOD_PASSWORD, GOOD_PIN, KNOWN_IIN, change_identification
 from identify_helpers import (
@@ -246,8 +247,9 @@ def test_a_challenge_the_video_does_not_show_is_missing(client, app, outbox, sel
     assert enrolment.state() == "selfie_ok"
 
 
-def test_another_persons_id_photo_does_not_match(client, ctx, outbox, selfie_jpeg, d18_frames, obama_jpeg):
-    enrolment = to_liveness_ok(client, outbox, selfie_jpeg, d18_frames)
+@pytest.mark.walked(1)
+def test_another_persons_id_photo_does_not_match(client, ctx, at_liveness_ok, obama_jpeg):
+    (enrolment,) = at_liveness_ok
     body = problem(send_image(enrolment, "id-photo", obama_jpeg))
     assert body["code"] == "identification_refused" and body["reasons"] == ["no_match"]
     assert enrolment.state() == "liveness_ok"
@@ -500,10 +502,11 @@ def test_three_failed_videos_end_the_enrolment(client, ctx, outbox, selfie_jpeg,
     ] * 3
 
 
+@pytest.mark.walked(1)
 def test_three_id_photos_of_someone_else_end_the_enrolment(
-    client, ctx, outbox, selfie_jpeg, d18_frames, obama_jpeg, id_photo_jpeg
+    client, ctx, at_liveness_ok, obama_jpeg, id_photo_jpeg
 ):
-    enrolment = to_liveness_ok(client, outbox, selfie_jpeg, d18_frames)
+    (enrolment,) = at_liveness_ok
     for left in (2, 1):
         assert problem(send_image(enrolment, "id-photo", obama_jpeg))["attempts_left"] == left
     body = problem(send_image(enrolment, "id-photo", obama_jpeg))
@@ -515,12 +518,13 @@ def test_three_id_photos_of_someone_else_end_the_enrolment(
     assert problem(send_image(enrolment, "id-photo", id_photo_jpeg))["code"] == "enrolment_failed"
 
 
+@pytest.mark.walked(1)
 def test_without_a_face_from_the_video_the_match_is_refused_not_made_on_the_selfie_alone(
-    client, ctx, outbox, selfie_jpeg, d18_frames, id_photo_jpeg
+    client, ctx, at_liveness_ok, id_photo_jpeg
 ):
     from eds_toolkit.flow.identification.models import IdentificationRecord
 
-    enrolment = to_liveness_ok(client, outbox, selfie_jpeg, d18_frames)
+    (enrolment,) = at_liveness_ok
     with ctx.sessions() as session:  # as if no sampled frame of the video had been usable
         session.execute(
             update(IdentificationRecord)
