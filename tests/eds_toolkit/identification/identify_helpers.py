@@ -131,13 +131,20 @@ def record(ctx, enrolment_id: str) -> IdentificationRecord | None:
         )
 
 
+def past_the_selfie(client, outbox: Path, selfie_jpeg: bytes) -> ApiEnrolment:
+    """KNOWN_IIN's enrolment through the SMS code and the selfie check: at selfie_ok."""
+    enrolment = phone_confirmed(client, outbox)
+    response = send_image(enrolment, "selfie", selfie_jpeg)
+    assert response.status_code == 200, response.get_json()
+    return enrolment
+
+
 def past_the_video(
     client, outbox: Path, selfie_jpeg: bytes, frames: list[tuple[float, bytes]]
 ) -> ApiEnrolment:
     """KNOWN_IIN's enrolment through the SMS code, the selfie and the video check (``frames``, lit by
     the task's colours): at liveness_ok."""
-    enrolment = phone_confirmed(client, outbox)
-    assert send_image(enrolment, "selfie", selfie_jpeg).status_code == 200
+    enrolment = past_the_selfie(client, outbox, selfie_jpeg)
     assert send_frames(enrolment, new_task(enrolment)["nonce"], frames).status_code == 200
     return enrolment
 
@@ -183,9 +190,10 @@ class Walked:
 
 
 class WalkedInstances:
-    """Instances with 1, 2, ... enrolments walked through the real service by ``walk`` (one SMS code a
-    minute to a number: ``gap_s`` apart), each made once, on a copy of the one with one fewer: tests
-    start from a copy (:meth:`Walked.start`) instead of walking the real checks again."""
+    """Instances with 1, 2, ... enrolments walked through the real service by ``walk`` to ``stage`` (one
+    SMS code a minute to a number: ``gap_s`` apart), each made once, on a copy of the one with one fewer:
+    a test marked ``walked(n, stage)`` starts from a copy (:func:`instance_for`) instead of walking the
+    real checks again."""
 
     def __init__(
         self,
@@ -194,15 +202,16 @@ class WalkedInstances:
         clock: FrozenClock,
         settings: Callable[[Path, FrozenClock], Settings],
         walk: Callable[[object, Path], ApiEnrolment],
+        stage: str,
         gap_s: float = 61.0,
     ) -> None:
         self.directory, self.ca_template, self.clock = directory, ca_template, clock
-        self.settings, self.walk, self.gap_s = settings, walk, gap_s
+        self.settings, self.walk, self.stage, self.gap_s = settings, walk, stage, gap_s
         self.made: dict[int, Walked] = {}
 
     def __call__(self, count: int) -> Walked:
         if count not in self.made:
-            home = self.directory / f"walked-{count}"
+            home = self.directory / f"{self.stage}-{count}"
             if count == 1:
                 home.mkdir()
                 shutil.copytree(self.ca_template, home / "ca")
@@ -219,15 +228,22 @@ class WalkedInstances:
         return self.made[count]
 
     def for_test(self, request) -> Walked | None:
-        """The instance the test's ``walked(n)`` marker asks for (None: unmarked)."""
+        """The instance the test's ``walked(n, stage)`` marker asks for (None: unmarked, another stage)."""
         marker = request.node.get_closest_marker("walked")
-        return self(*marker.args) if marker else None
+        if marker is None or marker.args[1] != self.stage:
+            return None
+        return self(marker.args[0])
 
-    def home(self, request, tmp_path: Path, clock: FrozenClock) -> Path:
-        """The test's instance directory: a copy of :meth:`for_test`'s, else a new one with the CA."""
-        if walked := self.for_test(request):
-            return walked.start(tmp_path / "home", clock)
-        home = tmp_path / "home"
-        home.mkdir()
-        shutil.copytree(self.ca_template, home / "ca")
-        return home
+
+def instance_for(
+    request, tmp_path: Path, clock: FrozenClock, ca_template: Path, *walked: WalkedInstances
+) -> Path:
+    """The test's instance directory: a copy of the one its ``walked(n, stage)`` marker asks for (its
+    ``clock`` brought to that instance's), else a new one with the CA."""
+    for instances in walked:
+        if chosen := instances.for_test(request):
+            return chosen.start(tmp_path / "home", clock)
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copytree(ca_template, home / "ca")
+    return home

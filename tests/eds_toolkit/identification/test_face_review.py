@@ -44,7 +44,7 @@ def review_events(ctx, enrolment_id):
         )
 
 
-@pytest.mark.walked(1)
+@pytest.mark.walked(1, "liveness_ok")
 def test_a_referred_match_waits_for_an_officer_whose_accept_leads_to_the_pin_step(
     app, referring, client, ctx, at_liveness_ok, id_photo_jpeg
 ):
@@ -79,7 +79,7 @@ def test_a_referred_match_waits_for_an_officer_whose_accept_leads_to_the_pin_ste
     assert json.loads(events[-1][3])["officer"] == "officer-7"
 
 
-@pytest.mark.walked(1)
+@pytest.mark.walked(1, "liveness_ok")
 def test_a_refused_review_fails_the_enrolment_and_cannot_be_decided_again(
     app, referring, client, ctx, at_liveness_ok, id_photo_jpeg
 ):
@@ -93,7 +93,7 @@ def test_a_refused_review_fails_the_enrolment_and_cannot_be_decided_again(
     assert enrolment.state() == "failed" and list_reviews(ctx) == []
 
 
-@pytest.mark.walked(1)
+@pytest.mark.walked(1, "liveness_ok")
 def test_the_citizen_cannot_decide_their_own_review(
     app, referring, client, ctx, at_liveness_ok, id_photo_jpeg
 ):
@@ -109,7 +109,7 @@ def test_the_citizen_cannot_decide_their_own_review(
     assert enrolment.state() == "face_review" and list_reviews(ctx)[0].status == "pending"
 
 
-@pytest.mark.walked(2)
+@pytest.mark.walked(2, "liveness_ok")
 def test_while_a_review_is_pending_no_enrolment_of_the_iin_is_accepted_automatically(
     app, referring, client, ctx, at_liveness_ok, id_photo_jpeg
 ):
@@ -121,7 +121,7 @@ def test_while_a_review_is_pending_no_enrolment_of_the_iin_is_accepted_automatic
     assert [r.enrolment_id for r in list_reviews(ctx)] == [first.id, second.id]
 
 
-@pytest.mark.walked(1)
+@pytest.mark.walked(1, "liveness_ok")
 def test_without_a_review_the_default_bands_accept_the_genuine_citizen(
     app, client, ctx, at_liveness_ok, id_photo_jpeg
 ):

@@ -247,7 +247,7 @@ def test_a_challenge_the_video_does_not_show_is_missing(client, app, outbox, sel
     assert enrolment.state() == "selfie_ok"
 
 
-@pytest.mark.walked(1)
+@pytest.mark.walked(1, "liveness_ok")
 def test_another_persons_id_photo_does_not_match(client, ctx, at_liveness_ok, obama_jpeg):
     (enrolment,) = at_liveness_ok
     body = problem(send_image(enrolment, "id-photo", obama_jpeg))
@@ -502,7 +502,7 @@ def test_three_failed_videos_end_the_enrolment(client, ctx, outbox, selfie_jpeg,
     ] * 3
 
 
-@pytest.mark.walked(1)
+@pytest.mark.walked(1, "liveness_ok")
 def test_three_id_photos_of_someone_else_end_the_enrolment(
     client, ctx, at_liveness_ok, obama_jpeg, id_photo_jpeg
 ):
@@ -518,7 +518,7 @@ def test_three_id_photos_of_someone_else_end_the_enrolment(
     assert problem(send_image(enrolment, "id-photo", id_photo_jpeg))["code"] == "enrolment_failed"
 
 
-@pytest.mark.walked(1)
+@pytest.mark.walked(1, "liveness_ok")
 def test_without_a_face_from_the_video_the_match_is_refused_not_made_on_the_selfie_alone(
     client, ctx, at_liveness_ok, id_photo_jpeg
 ):

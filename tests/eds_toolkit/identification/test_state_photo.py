@@ -52,7 +52,7 @@ def test_an_impostor_with_their_own_face_and_their_own_id_photo_is_refused_again
     assert enrolment.state() == "liveness_ok"
 
 
-@pytest.mark.walked(1)
+@pytest.mark.walked(1, "liveness_ok")
 def test_the_id_card_photo_alone_is_never_the_reference(
     client, ctx, at_liveness_ok, id_photo_jpeg, obama_jpeg
 ):
@@ -112,7 +112,7 @@ def test_a_state_photo_with_two_faces_cannot_serve_as_the_reference(client, ctx,
     assert enrolment.state() == "failed"
 
 
-@pytest.mark.walked(1)
+@pytest.mark.walked(1, "liveness_ok")
 def test_a_state_photo_removed_during_identification_stops_the_face_match(
     client, ctx, at_liveness_ok, id_photo_jpeg
 ):

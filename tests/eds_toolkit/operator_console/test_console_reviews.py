@@ -33,6 +33,7 @@ from eds_toolkit.operators.registry import operator_by_iin
 from eds_toolkit.web import create_app
 from tests.eds_toolkit.identification.identify_helpers import (
     WalkedInstances,
+    instance_for,
     refer_through_the_service,
 )
 from webcam_flow.liveness import Challenge
@@ -90,18 +91,20 @@ def referrals(tmp_path_factory, ca_template, selfie_jpeg, d18_frames, id_photo_j
         lambda client, outbox: refer_through_the_service(
             client, outbox, selfie_jpeg, d18_frames, id_photo_jpeg
         ),
+        "face_review",
     )
 
 
 @pytest.fixture
-def home(request, tmp_path, clock, referrals):
-    """The test's instance: a copy of the one with its ``walked(n)`` referrals, else a new one."""
-    return referrals.home(request, tmp_path, clock)
+def home(request, tmp_path, clock, ca_template, referrals):
+    """The test's instance: a copy of the one with its ``walked(n, "face_review")`` referrals, else a
+    new one."""
+    return instance_for(request, tmp_path, clock, ca_template, referrals)
 
 
 @pytest.fixture
 def referred(request, client, referrals):
-    """The enrolments referred in the test's instance (``walked(n)``), oldest first."""
+    """The enrolments referred in the test's instance, oldest first."""
     return referrals.for_test(request).enrolments_for(client)
 
 
@@ -125,7 +128,7 @@ def decide(browser, review_id: int, decision: str, note: str):
     )
 
 
-@pytest.mark.walked(2)
+@pytest.mark.walked(2, "face_review")
 def test_the_queue_shows_referred_matches_oldest_first_with_scores_and_pictures(
     app, client, ctx, referred, officer
 ):
@@ -160,7 +163,7 @@ def test_the_queue_shows_referred_matches_oldest_first_with_scores_and_pictures(
     assert [e.outcome for e in viewed] == ["ok", "ok", "ok"]
 
 
-@pytest.mark.walked(1)
+@pytest.mark.walked(1, "face_review")
 def test_an_officer_accepts_once_with_a_note_as_themselves(app, client, ctx, referred, officer):
     (enrolment,) = referred
     (review,) = list_reviews(ctx)
@@ -193,7 +196,7 @@ def test_an_officer_accepts_once_with_a_note_as_themselves(app, client, ctx, ref
     assert events(ctx, "review_picture_viewed")[-1].reason == "picture_not_found"
 
 
-@pytest.mark.walked(1)
+@pytest.mark.walked(1, "face_review")
 def test_a_refused_review_fails_the_enrolment(app, client, ctx, referred, officer):
     (enrolment,) = referred
     (review,) = list_reviews(ctx)
@@ -219,7 +222,7 @@ def test_an_officer_cannot_decide_the_review_of_their_own_identification(
     assert refused.outcome == "refused" and refused.reason == "own_review"
 
 
-@pytest.mark.walked(1)
+@pytest.mark.walked(1, "face_review")
 def test_two_officers_deciding_the_same_review_at_once_make_one_decision(app, client, ctx, outbox, referred):
     (enrolment,) = referred
     first = make_other_operator(client, ctx, outbox, SMAGULOVA, roles="registration_officer")
@@ -253,7 +256,7 @@ def test_two_officers_deciding_the_same_review_at_once_make_one_decision(app, cl
     assert outcomes == [("ok", decided.status), ("refused", "review_decided")]
 
 
-@pytest.mark.walked(1)
+@pytest.mark.walked(1, "face_review")
 def test_an_officer_named_by_iin_at_the_command_line_is_not_shown(app, client, ctx, referred, officer):
     (review,) = list_reviews(ctx)
     decide_review(ctx, review.id, accept=False, officer=ABILOVA.iin, note="by the command line")
@@ -264,7 +267,7 @@ def test_an_officer_named_by_iin_at_the_command_line_is_not_shown(app, client, c
         assert iins_shown(page, allowed=(KNOWN_IIN,)) == []
 
 
-@pytest.mark.walked(1)
+@pytest.mark.walked(1, "face_review")
 def test_who_may_open_the_queue_and_its_pictures(app, client, ctx, outbox, referred):
     (review,) = list_reviews(ctx)
     picture = f"/operator/reviews/{review.id}/pictures/selfie"
