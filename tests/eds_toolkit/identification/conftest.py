@@ -1,15 +1,21 @@
 """Fixtures for identification in the flow: real frames and photos from ../shared/testdata, decoded
 and JPEG-encoded once per session, and an app whose liveness tasks ask for blink then open_mouth
-(the movements the LivePortrait d18 clip shows)."""
+(the movements the LivePortrait d18 clip shows). A test marked ``walked(n, stage)`` starts from a copy of
+an instance where n enrolments of KNOWN_IIN went through the real checks to ``stage`` (selfie_ok:
+:func:`at_selfie_ok`, liveness_ok: :func:`at_liveness_ok`), walked once per module."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-from flow_helpers import TESTDATA, make_settings
+from flow_helpers import TESTDATA, ApiEnrolment, frozen_clock, make_settings
+from identify_helpers import WalkedInstances, instance_for, past_the_selfie, past_the_video
 
 from eds_toolkit.flow.identification import IdentifyConfig
+from eds_toolkit.settings import Settings
 from eds_toolkit.web import create_app
 from webcam_flow.liveness import Challenge
 from webcam_flow.video import frames_from_video
@@ -80,3 +86,54 @@ def identify_config() -> IdentifyConfig:
 @pytest.fixture
 def app(home, clock, identify_config):
     return create_app(make_settings(home, clock, identify=identify_config))
+
+
+def _d18_settings(home: Path, clock) -> Settings:
+    return make_settings(home, clock, identify=IdentifyConfig(fixed_challenges=D18_CHALLENGES))
+
+
+@pytest.fixture(scope="module")
+def past_selfies(tmp_path_factory, ca_template, selfie_jpeg) -> WalkedInstances:
+    """Instances with KNOWN_IIN's enrolment past the selfie once, twice (61 s apart), ..., each walked
+    through the real checks once for the module."""
+    return WalkedInstances(
+        tmp_path_factory.mktemp("past-selfies"),
+        ca_template,
+        frozen_clock(),
+        _d18_settings,
+        lambda client, outbox: past_the_selfie(client, outbox, selfie_jpeg),
+        "selfie_ok",
+    )
+
+
+@pytest.fixture(scope="module")
+def past_videos(tmp_path_factory, ca_template, selfie_jpeg, d18_frames) -> WalkedInstances:
+    """Instances with KNOWN_IIN's enrolment past the video check once, twice (61 s apart), ..., each
+    walked through the real checks once for the module (the match bands only matter at the ID photo)."""
+    return WalkedInstances(
+        tmp_path_factory.mktemp("past-videos"),
+        ca_template,
+        frozen_clock(),
+        _d18_settings,
+        lambda client, outbox: past_the_video(client, outbox, selfie_jpeg, d18_frames),
+        "liveness_ok",
+    )
+
+
+@pytest.fixture
+def home(request, tmp_path, clock, ca_template, past_selfies, past_videos) -> Path:
+    """The test's instance: a copy of the one its ``walked(n, stage)`` marker asks for, else a new one."""
+    return instance_for(request, tmp_path, clock, ca_template, past_selfies, past_videos)
+
+
+@pytest.fixture
+def at_selfie_ok(request, client, past_selfies) -> list[ApiEnrolment]:
+    """The enrolments past the selfie in the test's instance (``walked(n, "selfie_ok")``), oldest first."""
+    return past_selfies.for_test(request).enrolments_for(client)
+
+
+@pytest.fixture
+def at_liveness_ok(request, client, past_videos) -> list[ApiEnrolment]:
+    """The enrolments past the video check in the test's instance (``walked(n, "liveness_ok")``), oldest
+    first."""
+    return past_videos.for_test(request).enrolments_for(client)

@@ -1,7 +1,8 @@
 """Three outcomes of the face match: a match between the bands is referred to an officer, who decides
 once (audited); accepted goes on to the PIN step, refused fails the enrolment. The citizen cannot decide
 their own review, cannot send the ID photo again, and no other enrolment of the IIN is accepted
-automatically while a review is pending."""
+automatically while a review is pending. (The enrolments past the video check are walked once for the
+module; each test starts from a copy.)"""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import json
 import pytest
 from click.testing import CliRunner
 from flow_helpers import GOOD_PIN, KNOWN_IIN, change_identification
-from identify_helpers import new_task, phone_confirmed, problem, send_frames, send_image
+from identify_helpers import past_the_video, problem, send_image
 from sqlalchemy import select
 
 from eds_toolkit.core.audit_models import AuditEvent
@@ -29,13 +30,6 @@ def referring(app):
     change_identification(app, match_accept_at_most=0.0)
 
 
-def identified_up_to_the_match(client, outbox, selfie_jpeg, d18_frames):
-    enrolment = phone_confirmed(client, outbox)
-    assert send_image(enrolment, "selfie", selfie_jpeg).status_code == 200
-    assert send_frames(enrolment, new_task(enrolment)["nonce"], d18_frames).status_code == 200
-    return enrolment
-
-
 def review_events(ctx, enrolment_id):
     with ctx.sessions() as session:
         return list(
@@ -50,10 +44,11 @@ def review_events(ctx, enrolment_id):
         )
 
 
+@pytest.mark.walked(1, "liveness_ok")
 def test_a_referred_match_waits_for_an_officer_whose_accept_leads_to_the_pin_step(
-    app, referring, client, ctx, outbox, selfie_jpeg, d18_frames, id_photo_jpeg
+    app, referring, client, ctx, at_liveness_ok, id_photo_jpeg
 ):
-    enrolment = identified_up_to_the_match(client, outbox, selfie_jpeg, d18_frames)
+    (enrolment,) = at_liveness_ok
     answer = send_image(enrolment, "id-photo", id_photo_jpeg)
     body = answer.get_json()
     assert answer.status_code == 200 and body["ok"] is False and body["reasons"] == ["needs_review"]
@@ -84,10 +79,11 @@ def test_a_referred_match_waits_for_an_officer_whose_accept_leads_to_the_pin_ste
     assert json.loads(events[-1][3])["officer"] == "officer-7"
 
 
+@pytest.mark.walked(1, "liveness_ok")
 def test_a_refused_review_fails_the_enrolment_and_cannot_be_decided_again(
-    app, referring, client, ctx, outbox, selfie_jpeg, d18_frames, id_photo_jpeg
+    app, referring, client, ctx, at_liveness_ok, id_photo_jpeg
 ):
-    enrolment = identified_up_to_the_match(client, outbox, selfie_jpeg, d18_frames)
+    (enrolment,) = at_liveness_ok
     assert send_image(enrolment, "id-photo", id_photo_jpeg).get_json()["state"] == "face_review"
     (review,) = list_reviews(ctx)
     assert decide_review(ctx, review.id, accept=False, officer="officer-7").status == "refused"
@@ -97,10 +93,11 @@ def test_a_refused_review_fails_the_enrolment_and_cannot_be_decided_again(
     assert enrolment.state() == "failed" and list_reviews(ctx) == []
 
 
+@pytest.mark.walked(1, "liveness_ok")
 def test_the_citizen_cannot_decide_their_own_review(
-    app, referring, client, ctx, outbox, selfie_jpeg, d18_frames, id_photo_jpeg
+    app, referring, client, ctx, at_liveness_ok, id_photo_jpeg
 ):
-    enrolment = identified_up_to_the_match(client, outbox, selfie_jpeg, d18_frames)
+    (enrolment,) = at_liveness_ok
     send_image(enrolment, "id-photo", id_photo_jpeg)
     (review,) = list_reviews(ctx)
     for path in ("review", "review/accept", f"reviews/{review.id}/accept"):  # no web route decides
@@ -112,23 +109,23 @@ def test_the_citizen_cannot_decide_their_own_review(
     assert enrolment.state() == "face_review" and list_reviews(ctx)[0].status == "pending"
 
 
+@pytest.mark.walked(2, "liveness_ok")
 def test_while_a_review_is_pending_no_enrolment_of_the_iin_is_accepted_automatically(
-    app, referring, clock, client, ctx, outbox, selfie_jpeg, d18_frames, id_photo_jpeg
+    app, referring, client, ctx, at_liveness_ok, id_photo_jpeg
 ):
-    first = identified_up_to_the_match(client, outbox, selfie_jpeg, d18_frames)
+    first, second = at_liveness_ok  # the second started 61 s after the first
     assert send_image(first, "id-photo", id_photo_jpeg).get_json()["state"] == "face_review"
     change_identification(app, match_accept_at_most=None)  # back to the default bands: it would accept
-    clock.advance(61)  # SMS codes to one number are throttled to one a minute
-    second = identified_up_to_the_match(client, outbox, selfie_jpeg, d18_frames)
     body = send_image(second, "id-photo", id_photo_jpeg).get_json()
     assert body["reasons"] == ["needs_review"] and second.state() == "face_review"
     assert [r.enrolment_id for r in list_reviews(ctx)] == [first.id, second.id]
 
 
+@pytest.mark.walked(1, "liveness_ok")
 def test_without_a_review_the_default_bands_accept_the_genuine_citizen(
-    app, client, ctx, outbox, selfie_jpeg, d18_frames, id_photo_jpeg
+    app, client, ctx, at_liveness_ok, id_photo_jpeg
 ):
-    enrolment = identified_up_to_the_match(client, outbox, selfie_jpeg, d18_frames)
+    (enrolment,) = at_liveness_ok
     body = send_image(enrolment, "id-photo", id_photo_jpeg).get_json()
     assert body["ok"] and enrolment.state() == "face_matched" and list_reviews(ctx) == []
 
@@ -143,7 +140,7 @@ def test_an_officer_works_the_queue_from_the_command_line(
     # the command runs on the real clock and the instance's secret: the app's frozen clock is brought to now
     clock.advance(max(0.0, time.time() - clock.now().timestamp()))
 
-    enrolment = identified_up_to_the_match(client, outbox, selfie_jpeg, d18_frames)
+    enrolment = past_the_video(client, outbox, selfie_jpeg, d18_frames)
     send_image(enrolment, "id-photo", id_photo_jpeg)
     runner = CliRunner(env={"EDS_SECRET_KEY": "test-secret-key-0123456789abcdef"})
     listed = runner.invoke(main, ["--home", str(home), "identify", "review", "list"])

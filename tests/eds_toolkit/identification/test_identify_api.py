@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 
+import pytest
 from click.testing import CliRunner
 from flow_helpers import GOOD_PASSWORD, GOOD_PIN, KNOWN_IIN, change_identification
 from identify_helpers import (
@@ -146,12 +147,13 @@ def test_a_blink_at_the_shutter_is_refused_but_costs_no_attempt(
     assert send_image(enrolment, "selfie", selfie_jpeg).status_code == 200
 
 
+@pytest.mark.walked(1, "selfie_ok")
 def test_a_citizen_who_needs_more_time_gets_longer_slots_within_the_maximum(
-    client, app, outbox, selfie_jpeg, d18_frames
+    client, app, at_selfie_ok, d18_frames
 ):
     # d18 blinks at 3.2 s and opens the mouth again at 3.9 s: 1 s slots are too short for it, 3 s are not.
     change_identification(app, seconds_per_challenge=1.0, max_seconds_per_challenge=4.0)
-    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    (enrolment,) = at_selfie_ok
     assert new_task(enrolment)["seconds_per_challenge"] == 1.0
     assert new_task(enrolment, seconds_per_challenge="60")["seconds_per_challenge"] == 4.0  # the maximum
     assert new_task(enrolment, seconds_per_challenge="soon")["seconds_per_challenge"] == 1.0
@@ -161,8 +163,9 @@ def test_a_citizen_who_needs_more_time_gets_longer_slots_within_the_maximum(
     assert response.status_code == 200, response.get_json()
 
 
-def test_a_video_cut_short_costs_no_attempt(client, ctx, outbox, selfie_jpeg, d18_frames):
-    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+@pytest.mark.walked(1, "selfie_ok")
+def test_a_video_cut_short_costs_no_attempt(client, ctx, at_selfie_ok, d18_frames):
+    (enrolment,) = at_selfie_ok
     body = problem(send_frames(enrolment, new_task(enrolment)["nonce"], d18_frames[:3]))
     assert body["reasons"] == ["too_few_frames"] and body["attempts_left"] == 3
     assert record(ctx, enrolment.id).liveness_attempts == 0
@@ -196,10 +199,11 @@ def test_steps_out_of_order_are_refused_and_change_nothing(
     assert enrolment.state() == "selfie_ok"
 
 
+@pytest.mark.walked(1, "selfie_ok")
 def test_a_still_photo_fails_liveness_and_its_nonce_cannot_be_reused(
-    client, ctx, outbox, selfie_jpeg, still_frames, d18_frames
+    client, ctx, still_frames, at_selfie_ok, d18_frames
 ):
-    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    (enrolment,) = at_selfie_ok
     nonce = new_task(enrolment)["nonce"]
     body = problem(send_frames(enrolment, nonce, still_frames, reflect=False))
     assert body["code"] == "identification_refused"
@@ -217,12 +221,11 @@ def test_a_still_photo_fails_liveness_and_its_nonce_cannot_be_reused(
     assert enrolment.state() == "liveness_ok"
 
 
+@pytest.mark.walked(2, "selfie_ok")
 def test_a_nonce_from_another_enrolment_or_an_expired_one_is_refused(
-    client, ctx, clock, outbox, selfie_jpeg, d18_frames
+    client, ctx, clock, at_selfie_ok, d18_frames
 ):
-    first = to_selfie_ok(client, outbox, selfie_jpeg)
-    clock.advance(61)  # SMS codes to one number are throttled to one a minute
-    second = to_selfie_ok(client, outbox, selfie_jpeg)
+    first, second = at_selfie_ok  # the second started 61 s after the first
     others_nonce = new_task(first)["nonce"]
     assert problem(send_frames(second, others_nonce, d18_frames[:20]))["reasons"] == ["nonce_mismatch"]
 
@@ -234,20 +237,22 @@ def test_a_nonce_from_another_enrolment_or_an_expired_one_is_refused(
     assert problem(send_frames(first, others_nonce, d18_frames[:20]))["reasons"] == ["nonce_expired"]
 
 
-def test_a_challenge_the_video_does_not_show_is_missing(client, app, outbox, selfie_jpeg, d18_frames):
+@pytest.mark.walked(1, "selfie_ok")
+def test_a_challenge_the_video_does_not_show_is_missing(client, app, at_selfie_ok, d18_frames):
 
     from webcam_flow.liveness import Challenge
 
     change_identification(app, fixed_challenges=(Challenge.BLINK, Challenge.TURN_LEFT))
-    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    (enrolment,) = at_selfie_ok
     body = problem(send_frames(enrolment, new_task(enrolment)["nonce"], d18_frames))
     assert body["reasons"] == ["challenge_missing:turn_left"]
     assert "turn your head to your left" in body["detail"]
     assert enrolment.state() == "selfie_ok"
 
 
-def test_another_persons_id_photo_does_not_match(client, ctx, outbox, selfie_jpeg, d18_frames, obama_jpeg):
-    enrolment = to_liveness_ok(client, outbox, selfie_jpeg, d18_frames)
+@pytest.mark.walked(1, "liveness_ok")
+def test_another_persons_id_photo_does_not_match(client, ctx, at_liveness_ok, obama_jpeg):
+    (enrolment,) = at_liveness_ok
     body = problem(send_image(enrolment, "id-photo", obama_jpeg))
     assert body["code"] == "identification_refused" and body["reasons"] == ["no_match"]
     assert enrolment.state() == "liveness_ok"
@@ -316,9 +321,10 @@ def test_the_hint_checks_quality_only_and_changes_nothing(client, ctx, outbox, n
     assert decisions(ctx, enrolment.id) == []
 
 
-def test_frames_are_bounded_in_number_and_size(client, app, outbox, selfie_jpeg, d18_frames):
+@pytest.mark.walked(1, "selfie_ok")
+def test_frames_are_bounded_in_number_and_size(client, app, at_selfie_ok, d18_frames):
 
-    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    (enrolment,) = at_selfie_ok
     nonce = new_task(enrolment)["nonce"]
     change_identification(app, max_frames=30, max_image_bytes=100_000)
     body = problem(send_frames(enrolment, nonce, d18_frames[:31]))
@@ -368,8 +374,11 @@ def test_a_raw_image_body_is_accepted_too(client, outbox, selfie_jpeg):
     assert json.loads(response.data)["state"] == "selfie_ok"
 
 
-def test_encodings_of_an_enrolment_past_its_lifetime_are_forgotten(client, ctx, clock, outbox, selfie_jpeg):
-    abandoned = to_selfie_ok(client, outbox, selfie_jpeg)
+@pytest.mark.walked(1, "selfie_ok")
+def test_encodings_of_an_enrolment_past_its_lifetime_are_forgotten(
+    client, ctx, clock, outbox, selfie_jpeg, at_selfie_ok
+):
+    (abandoned,) = at_selfie_ok
     assert record(ctx, abandoned.id).selfie_encoding is not None
     clock.advance(3601)  # the enrolment's lifetime is an hour
     to_selfie_ok(client, outbox, selfie_jpeg)  # any later selfie sweeps
@@ -386,10 +395,11 @@ def _huge_png(side: int) -> bytes:
     return buffer.getvalue()
 
 
+@pytest.mark.walked(1, "selfie_ok")
 def test_a_frame_with_too_many_pixels_is_refused_before_decoding_and_costs_nothing(
-    client, ctx, outbox, selfie_jpeg, d18_frames
+    client, ctx, at_selfie_ok, d18_frames
 ):
-    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    (enrolment,) = at_selfie_ok
     nonce = new_task(enrolment)["nonce"]
     bomb = _huge_png(6000)
     assert len(bomb) < 200_000  # under the per-frame byte limit: only the pixel cap stops it
@@ -416,10 +426,9 @@ def test_selfie_hints_take_camera_sized_pictures_and_photos_at_most_a_phone_came
     assert enrolment.state() == "phone_confirmed"
 
 
-def test_a_new_task_closes_the_older_one_and_its_nonce_is_refused(
-    client, ctx, outbox, selfie_jpeg, d18_frames
-):
-    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+@pytest.mark.walked(1, "selfie_ok")
+def test_a_new_task_closes_the_older_one_and_its_nonce_is_refused(client, ctx, at_selfie_ok, d18_frames):
+    (enrolment,) = at_selfie_ok
     first = new_task(enrolment)["nonce"]
     second = new_task(enrolment)["nonce"]
     body = problem(send_frames(enrolment, first, d18_frames))
@@ -432,15 +441,16 @@ def test_a_new_task_closes_the_older_one_and_its_nonce_is_refused(
     assert enrolment.state() == "liveness_ok"
 
 
+@pytest.mark.walked(1, "selfie_ok")
 def test_the_service_checks_each_challenge_in_the_time_slot_the_page_showed_it(
-    client, app, ctx, outbox, selfie_jpeg, d18_frames
+    client, app, ctx, at_selfie_ok, d18_frames
 ):
 
     # d18 blinks at 3.2 s and opens the mouth from 3.9 s over 7.1 s of frames: it fits 3 s slots
     # (blink, then open mouth), not 1 s slots.
     assert service(app).settings.identify.seconds_per_challenge == 3.0
     change_identification(app, seconds_per_challenge=1.0)
-    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    (enrolment,) = at_selfie_ok
     task = new_task(enrolment)
     assert task["seconds_per_challenge"] == 1.0
     body = problem(send_frames(enrolment, task["nonce"], d18_frames))
@@ -484,8 +494,9 @@ def test_failed_identifications_are_counted_per_iin_across_enrolments(
     assert response.status_code == 200, response.get_json()
 
 
-def test_three_failed_videos_end_the_enrolment(client, ctx, outbox, selfie_jpeg, still_frames):
-    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+@pytest.mark.walked(1, "selfie_ok")
+def test_three_failed_videos_end_the_enrolment(client, ctx, still_frames, at_selfie_ok):
+    (enrolment,) = at_selfie_ok
     for left in (2, 1):
         body = problem(send_frames(enrolment, new_task(enrolment)["nonce"], still_frames, reflect=False))
         assert body["code"] == "identification_refused" and body["attempts_left"] == left
@@ -500,10 +511,11 @@ def test_three_failed_videos_end_the_enrolment(client, ctx, outbox, selfie_jpeg,
     ] * 3
 
 
+@pytest.mark.walked(1, "liveness_ok")
 def test_three_id_photos_of_someone_else_end_the_enrolment(
-    client, ctx, outbox, selfie_jpeg, d18_frames, obama_jpeg, id_photo_jpeg
+    client, ctx, at_liveness_ok, obama_jpeg, id_photo_jpeg
 ):
-    enrolment = to_liveness_ok(client, outbox, selfie_jpeg, d18_frames)
+    (enrolment,) = at_liveness_ok
     for left in (2, 1):
         assert problem(send_image(enrolment, "id-photo", obama_jpeg))["attempts_left"] == left
     body = problem(send_image(enrolment, "id-photo", obama_jpeg))
@@ -515,12 +527,13 @@ def test_three_id_photos_of_someone_else_end_the_enrolment(
     assert problem(send_image(enrolment, "id-photo", id_photo_jpeg))["code"] == "enrolment_failed"
 
 
+@pytest.mark.walked(1, "liveness_ok")
 def test_without_a_face_from_the_video_the_match_is_refused_not_made_on_the_selfie_alone(
-    client, ctx, outbox, selfie_jpeg, d18_frames, id_photo_jpeg
+    client, ctx, at_liveness_ok, id_photo_jpeg
 ):
     from eds_toolkit.flow.identification.models import IdentificationRecord
 
-    enrolment = to_liveness_ok(client, outbox, selfie_jpeg, d18_frames)
+    (enrolment,) = at_liveness_ok
     with ctx.sessions() as session:  # as if no sampled frame of the video had been usable
         session.execute(
             update(IdentificationRecord)
@@ -534,11 +547,12 @@ def test_without_a_face_from_the_video_the_match_is_refused_not_made_on_the_self
     assert enrolment.state() == "liveness_ok"
 
 
+@pytest.mark.walked(1, "selfie_ok")
 def test_identical_frames_sent_again_get_the_first_verdict_and_cost_no_attempt(
-    client, ctx, outbox, selfie_jpeg, still_frames, d18_frames
+    client, ctx, still_frames, at_selfie_ok, d18_frames
 ):
     """identify.js resends once after a network error: the resend must not burn the nonce or an attempt."""
-    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    (enrolment,) = at_selfie_ok
     nonce = new_task(enrolment)["nonce"]
     first = problem(send_frames(enrolment, nonce, still_frames, reflect=False))
     assert first["code"] == "identification_refused" and first["attempts_left"] == 2
@@ -562,16 +576,15 @@ def test_identical_frames_sent_again_get_the_first_verdict_and_cost_no_attempt(
     assert all(len(d["submission"]) == 64 for d in liveness)
 
 
-def test_a_resend_racing_its_first_request_waits_for_that_verdict(
-    ctx, client, outbox, selfie_jpeg, d18_frames
-):
+@pytest.mark.walked(1, "selfie_ok")
+def test_a_resend_racing_its_first_request_waits_for_that_verdict(ctx, client, at_selfie_ok, d18_frames):
     """Both requests in flight at once (the answer to the first is still being decided): one decision."""
     from concurrent.futures import ThreadPoolExecutor
 
     from eds_toolkit.flow import identification as steps
     from webcam_flow.liveness import Challenge
 
-    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    (enrolment,) = at_selfie_ok
     nonce = new_task(enrolment)["nonce"]
     config = steps.IdentifyConfig(fixed_challenges=(Challenge.BLINK, Challenge.OPEN_MOUTH))
     frames = lit(nonce, d18_frames)
@@ -593,8 +606,9 @@ def test_a_resend_racing_its_first_request_waits_for_that_verdict(
 # --- the colour challenge (issue 10): the page lights the face with the task's colours ---
 
 
-def test_no_request_can_turn_the_colour_challenge_off(client, outbox, selfie_jpeg, d18_frames):
-    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+@pytest.mark.walked(1, "selfie_ok")
+def test_no_request_can_turn_the_colour_challenge_off(client, at_selfie_ok, d18_frames):
+    (enrolment,) = at_selfie_ok
     off = {"colour_challenge": "0", "EDS_COLOUR_CHALLENGE": "0", "colours": ""}
     response = client.post(
         f"/api/v1/enrolments/{enrolment.id}/liveness?colour_challenge=0", headers=enrolment.auth, json=off
@@ -607,10 +621,11 @@ def test_no_request_can_turn_the_colour_challenge_off(client, outbox, selfie_jpe
     assert set(body["reasons"]) & {"colour_not_seen", "colour_mismatch"}, body
 
 
+@pytest.mark.walked(1, "selfie_ok")
 def test_a_recording_lit_by_an_earlier_tasks_colours_is_refused_and_costs_a_try(
-    client, ctx, outbox, selfie_jpeg, d18_frames
+    client, ctx, at_selfie_ok, d18_frames
 ):
-    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    (enrolment,) = at_selfie_ok
     earlier = new_task(enrolment)
     recorded = lit(earlier["nonce"], d18_frames)  # what a camera saw during the earlier task
     body = problem(send_frames(enrolment, new_task(enrolment)["nonce"], recorded, reflect=False))
@@ -619,10 +634,11 @@ def test_a_recording_lit_by_an_earlier_tasks_colours_is_refused_and_costs_a_try(
     assert verdict["scores"]["colour_correlation"] < 0.75 and "colour_amplitude" in verdict["scores"]
 
 
+@pytest.mark.walked(1, "selfie_ok")
 def test_a_virtual_camera_is_refused_without_costing_a_try_and_a_real_camera_passes(
-    client, ctx, outbox, selfie_jpeg, d18_frames
+    client, ctx, at_selfie_ok, d18_frames
 ):
-    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+    (enrolment,) = at_selfie_ok
     body = problem(
         send_frames(enrolment, new_task(enrolment)["nonce"], d18_frames, camera="OBS Virtual Camera")
     )
@@ -634,8 +650,9 @@ def test_a_virtual_camera_is_refused_without_costing_a_try_and_a_real_camera_pas
     assert passed.status_code == 200 and passed.get_json()["ok"], passed.get_json()
 
 
-def test_frames_posted_in_a_burst_no_page_records_are_refused(client, outbox, selfie_jpeg, d18_frames):
-    enrolment = to_selfie_ok(client, outbox, selfie_jpeg)
+@pytest.mark.walked(1, "selfie_ok")
+def test_frames_posted_in_a_burst_no_page_records_are_refused(client, at_selfie_ok, d18_frames):
+    (enrolment,) = at_selfie_ok
     burst = [(i * 0.005, jpeg) for i, (_, jpeg) in enumerate(d18_frames)]
     body = problem(send_frames(enrolment, new_task(enrolment)["nonce"], burst))
     assert "frame_timing" in body["reasons"], body

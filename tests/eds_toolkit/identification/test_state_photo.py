@@ -7,6 +7,7 @@ no remote identification at all, and that is said only to someone who passed the
 
 from __future__ import annotations
 
+import pytest
 from flow_helpers import KNOWN_IIN, KNOWN_PHONE, NEW_PHONE, UNKNOWN_IIN, api_start, code_for, submit
 from identify_helpers import decisions, new_task, phone_confirmed, problem, send_frames, send_image
 from sqlalchemy import select, update
@@ -51,14 +52,13 @@ def test_an_impostor_with_their_own_face_and_their_own_id_photo_is_refused_again
     assert enrolment.state() == "liveness_ok"
 
 
+@pytest.mark.walked(1, "liveness_ok")
 def test_the_id_card_photo_alone_is_never_the_reference(
-    client, ctx, outbox, selfie_jpeg, d18_frames, id_photo_jpeg, obama_jpeg
+    client, ctx, at_liveness_ok, id_photo_jpeg, obama_jpeg
 ):
     """State photo of the person in front of the camera, card photo of someone else: refused too (the
     card is an additional check that must also agree)."""
-    enrolment = phone_confirmed(client, outbox)
-    assert send_image(enrolment, "selfie", selfie_jpeg).status_code == 200
-    assert send_frames(enrolment, new_task(enrolment)["nonce"], d18_frames).status_code == 200
+    (enrolment,) = at_liveness_ok
     body = problem(send_image(enrolment, "id-photo", obama_jpeg))
     assert body["reasons"] == ["no_match"]
     scores = decisions(ctx, enrolment.id)[-1]["scores"]
@@ -112,12 +112,11 @@ def test_a_state_photo_with_two_faces_cannot_serve_as_the_reference(client, ctx,
     assert enrolment.state() == "failed"
 
 
+@pytest.mark.walked(1, "liveness_ok")
 def test_a_state_photo_removed_during_identification_stops_the_face_match(
-    client, ctx, outbox, selfie_jpeg, d18_frames, id_photo_jpeg
+    client, ctx, at_liveness_ok, id_photo_jpeg
 ):
-    enrolment = phone_confirmed(client, outbox)
-    assert send_image(enrolment, "selfie", selfie_jpeg).status_code == 200
-    assert send_frames(enrolment, new_task(enrolment)["nonce"], d18_frames).status_code == 200
+    (enrolment,) = at_liveness_ok
     set_state_photo(ctx, KNOWN_IIN, None)
     body = problem(send_image(enrolment, "id-photo", id_photo_jpeg))
     assert body["code"] == "service_centre_required"

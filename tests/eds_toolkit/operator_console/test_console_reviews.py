@@ -1,10 +1,11 @@
 """The identification review queue in the console: referred face matches (a real selfie, video and ID
-photo through the API, every match referred), their pictures for the officer only (never cached, each
-viewing audited), one decision with a note as the signed-in operator, and no officer deciding their own
-review, nor two officers one review."""
+photo through the API, every match referred; walked once for the module, each test starting from a
+copy), their pictures for the officer only (never cached, each viewing audited), one decision with a
+note as the signed-in operator, and no officer deciding their own review, nor two officers one review."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import threading
@@ -24,16 +25,16 @@ from oversight_helpers import (
 )
 from sqlalchemy import select
 
+from eds_toolkit.clock import FrozenClock
 from eds_toolkit.core.audit_models import AuditEvent
 from eds_toolkit.flow.identification import IdentifyConfig
 from eds_toolkit.flow.identification.review import decide_review, list_reviews, review_pictures
 from eds_toolkit.operators.registry import operator_by_iin
 from eds_toolkit.web import create_app
 from tests.eds_toolkit.identification.identify_helpers import (
-    new_task,
-    phone_confirmed,
-    send_frames,
-    send_image,
+    WalkedInstances,
+    instance_for,
+    refer_through_the_service,
 )
 from webcam_flow.liveness import Challenge
 from webcam_flow.video import frames_from_video
@@ -64,28 +65,47 @@ def id_photo_jpeg():
     return (TESTDATA / "faces" / "liveportrait_person_d18.jpg").read_bytes()
 
 
-@pytest.fixture
-def app(home, clock):
+def settings(home, clock):
     """Liveness asks for the d18 clip's movements; every match of a live face is referred (accept band
     empty)."""
     identify = IdentifyConfig(
         fixed_challenges=(Challenge.BLINK, Challenge.OPEN_MOUTH), match_accept_at_most=0.0
     )
-    return create_app(make_settings(home, clock, identify=identify))
+    return make_settings(home, clock, identify=identify)
 
 
 @pytest.fixture
-def referred(client, outbox, selfie_jpeg, d18_frames, id_photo_jpeg):
-    """Refer the demo citizen's (KNOWN_IIN's) face match: returns a function doing it once more."""
+def app(home, clock):
+    return create_app(settings(home, clock))
 
-    def refer():
-        enrolment = phone_confirmed(client, outbox)
-        assert send_image(enrolment, "selfie", selfie_jpeg).status_code == 200
-        assert send_frames(enrolment, new_task(enrolment)["nonce"], d18_frames).status_code == 200
-        assert send_image(enrolment, "id-photo", id_photo_jpeg).get_json()["state"] == "face_review"
-        return enrolment
 
-    return refer
+@pytest.fixture(scope="module")
+def referrals(tmp_path_factory, ca_template, selfie_jpeg, d18_frames, id_photo_jpeg) -> WalkedInstances:
+    """Instances with the demo citizen's (KNOWN_IIN's) face match referred once, twice (61 s apart),
+    each through the real checks once for the module."""
+    return WalkedInstances(
+        tmp_path_factory.mktemp("referrals"),
+        ca_template,
+        FrozenClock(dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=2)),
+        settings,
+        lambda client, outbox: refer_through_the_service(
+            client, outbox, selfie_jpeg, d18_frames, id_photo_jpeg
+        ),
+        "face_review",
+    )
+
+
+@pytest.fixture
+def home(request, tmp_path, clock, ca_template, referrals):
+    """The test's instance: a copy of the one with its ``walked(n, "face_review")`` referrals, else a
+    new one."""
+    return instance_for(request, tmp_path, clock, ca_template, referrals)
+
+
+@pytest.fixture
+def referred(request, client, referrals):
+    """The enrolments referred in the test's instance, oldest first."""
+    return referrals.for_test(request).enrolments_for(client)
 
 
 @pytest.fixture
@@ -108,12 +128,11 @@ def decide(browser, review_id: int, decision: str, note: str):
     )
 
 
+@pytest.mark.walked(2, "face_review")
 def test_the_queue_shows_referred_matches_oldest_first_with_scores_and_pictures(
-    app, client, ctx, clock, officer, referred, selfie_jpeg, id_photo_jpeg
+    app, client, ctx, referred, officer
 ):
-    first = referred()
-    clock.advance(61)  # one SMS code a minute to a number
-    second = referred()
+    first, second = referred
     browser = signed_in_client(app, officer)
     queue = browser.get("/operator/reviews").get_data(as_text=True)
     pending = [int(n) for n in re.findall(r"<tr>\s*<td>(\d+)</td>", queue.split('id="decided-reviews"')[0])]
@@ -144,8 +163,9 @@ def test_the_queue_shows_referred_matches_oldest_first_with_scores_and_pictures(
     assert [e.outcome for e in viewed] == ["ok", "ok", "ok"]
 
 
-def test_an_officer_accepts_once_with_a_note_as_themselves(app, client, ctx, officer, referred):
-    enrolment = referred()
+@pytest.mark.walked(1, "face_review")
+def test_an_officer_accepts_once_with_a_note_as_themselves(app, client, ctx, referred, officer):
+    (enrolment,) = referred
     (review,) = list_reviews(ctx)
     browser = signed_in_client(app, officer)
     without_note = decide(browser, review.id, "accept", "   ")
@@ -176,8 +196,9 @@ def test_an_officer_accepts_once_with_a_note_as_themselves(app, client, ctx, off
     assert events(ctx, "review_picture_viewed")[-1].reason == "picture_not_found"
 
 
-def test_a_refused_review_fails_the_enrolment(app, client, ctx, officer, referred):
-    enrolment = referred()
+@pytest.mark.walked(1, "face_review")
+def test_a_refused_review_fails_the_enrolment(app, client, ctx, referred, officer):
+    (enrolment,) = referred
     (review,) = list_reviews(ctx)
     browser = signed_in_client(app, officer)
     assert decide(browser, review.id, "refuse", "Another person on the ID photo.").status_code == 303
@@ -186,11 +207,11 @@ def test_a_refused_review_fails_the_enrolment(app, client, ctx, officer, referre
 
 
 def test_an_officer_cannot_decide_the_review_of_their_own_identification(
-    app, client, ctx, clock, outbox, referred
+    app, client, ctx, clock, outbox, selfie_jpeg, d18_frames, id_photo_jpeg
 ):
     own = make_operator(client, ctx, outbox, roles="registration_officer")  # KNOWN_IIN, the applicant
     clock.advance(61)
-    enrolment = referred()
+    enrolment = refer_through_the_service(client, outbox, selfie_jpeg, d18_frames, id_photo_jpeg)
     (review,) = list_reviews(ctx)
     assert sign_in(client, own).status_code == 200
     answer = decide(client, review.id, "accept", "It is me.")
@@ -201,10 +222,11 @@ def test_an_officer_cannot_decide_the_review_of_their_own_identification(
     assert refused.outcome == "refused" and refused.reason == "own_review"
 
 
+@pytest.mark.walked(1, "face_review")
 def test_two_officers_deciding_the_same_review_at_once_make_one_decision(app, client, ctx, outbox, referred):
+    (enrolment,) = referred
     first = make_other_operator(client, ctx, outbox, SMAGULOVA, roles="registration_officer")
     second = make_other_operator(client, ctx, outbox, TOKTAROVA, roles="registration_officer")
-    enrolment = referred()
     (review,) = list_reviews(ctx)
     browsers = [signed_in_client(app, officer) for officer in (first, second)]
     forms = []
@@ -234,8 +256,8 @@ def test_two_officers_deciding_the_same_review_at_once_make_one_decision(app, cl
     assert outcomes == [("ok", decided.status), ("refused", "review_decided")]
 
 
-def test_an_officer_named_by_iin_at_the_command_line_is_not_shown(app, client, ctx, officer, referred):
-    referred()
+@pytest.mark.walked(1, "face_review")
+def test_an_officer_named_by_iin_at_the_command_line_is_not_shown(app, client, ctx, referred, officer):
     (review,) = list_reviews(ctx)
     decide_review(ctx, review.id, accept=False, officer=ABILOVA.iin, note="by the command line")
     browser = signed_in_client(app, officer)
@@ -245,8 +267,8 @@ def test_an_officer_named_by_iin_at_the_command_line_is_not_shown(app, client, c
         assert iins_shown(page, allowed=(KNOWN_IIN,)) == []
 
 
+@pytest.mark.walked(1, "face_review")
 def test_who_may_open_the_queue_and_its_pictures(app, client, ctx, outbox, referred):
-    referred()
     (review,) = list_reviews(ctx)
     picture = f"/operator/reviews/{review.id}/pictures/selfie"
     for path in ("/operator/reviews", f"/operator/reviews/{review.id}", picture):
