@@ -53,6 +53,55 @@ CONSOLE_ACTIONS = {
     "operator_export_expiring": N_("Expiring certificates downloaded as CSV"),
 }
 
+# The citizen's history speaks to the citizen; the console tells the operator about the holder instead.
+ABOUT_THE_HOLDER = {
+    "A CA operator looked up your certificates": CONSOLE_ACTIONS["operator_search"],
+    "A CA operator looked you up": N_("A CA operator's search for this IIN was refused"),
+    "A CA operator opened the record of one of your certificates": CONSOLE_ACTIONS[
+        "operator_view_certificate"
+    ],
+    "A revocation of your certificates was not carried out": N_(
+        "A revocation of the holder's certificates was not carried out"
+    ),
+    "You proposed a bulk revocation in the CA operators' console": CONSOLE_ACTIONS[
+        "bulk_revocation_proposed"
+    ],
+    "Your bulk revocation proposal was not accepted": N_("A bulk revocation proposal was not accepted"),
+    "You approved a bulk revocation in the CA operators' console": CONSOLE_ACTIONS[
+        "bulk_revocation_approved"
+    ],
+    "Your approval of a bulk revocation was refused": N_("An approval of a bulk revocation was refused"),
+    "You rejected a bulk revocation in the CA operators' console": CONSOLE_ACTIONS[
+        "bulk_revocation_rejected"
+    ],
+    "Your rejection of a bulk revocation was refused": N_("A rejection of a bulk revocation was refused"),
+    "You downloaded the list of expiring certificates in the CA operators' console": CONSOLE_ACTIONS[
+        "operator_export_expiring"
+    ],
+    "Certificates issued for your own keys": N_("Certificates issued for keys the holder made"),
+    "Signed out of the cabinet: the AUTH certificate you signed in with is no longer valid": N_(
+        "Signed out of the cabinet: the AUTH certificate the session was opened with is no longer valid"
+    ),
+    "Code to revoke your certificates sent by SMS": N_(
+        "Code to revoke the holder's certificates sent by SMS"
+    ),
+    "Code to revoke your certificates not sent": N_("Code to revoke the holder's certificates not sent"),
+    "Certificates revoked at your request: key lost or stolen": N_(
+        "Certificates revoked at the holder's request: key lost or stolen"
+    ),
+    "Revocation of your certificates not confirmed": N_(
+        "Revocation of the holder's certificates not confirmed"
+    ),
+    "Application signed with your EDS": N_("Application signed with the applicant's EDS"),
+    "The outcome of your application was sent by SMS": N_("The outcome of the application was sent by SMS"),
+    "The SMS with the outcome of your application could not be sent": N_(
+        "The SMS with the outcome of the application could not be sent"
+    ),
+    "Application returned: you are not listed in the state rental contract": N_(
+        "Application returned: the applicant is not listed in the state rental contract"
+    ),
+}
+
 OCSP_WORDS = {"good": N_("good"), "revoked": N_("revoked"), "unknown": N_("unknown")}
 
 PROPOSAL_STATES = {

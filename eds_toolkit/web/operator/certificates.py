@@ -27,8 +27,12 @@ def page_texts() -> dict:
 
 
 def event_sentence(action: str, outcome: str, reason: str | None) -> str:
-    """An audit event in words: the console's own actions, else the citizen's history sentence."""
-    return texts.CONSOLE_ACTIONS.get(action) or history_text.sentence_for(action, outcome, reason)
+    """An audit event in words: the console's own actions done, else the citizen's history sentence told
+    about the holder (never "your ...")."""
+    if outcome == "ok" and action in texts.CONSOLE_ACTIONS:
+        return texts.CONSOLE_ACTIONS[action]
+    sentence = history_text.sentence_for(action, outcome, reason)
+    return texts.ABOUT_THE_HOLDER.get(sentence, sentence)
 
 
 @bp.get("/certificates")
